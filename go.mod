@@ -1,0 +1,3 @@
+module modpy
+
+go 1.26.8

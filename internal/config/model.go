@@ -1,0 +1,290 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Pos is where a directive or section was written.
+type Pos struct {
+	File string
+	Line int
+}
+
+// String formats the position as file:line.
+func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Error is a configuration error. Its message names the file, the line and
+// the directive: "site.conf:12: PythonHandler: takes at least one argument".
+type Error struct {
+	Pos       Pos
+	Directive string
+	Msg       string
+}
+
+// Error formats the error as file:line: directive: message.
+func (e *Error) Error() string {
+	if e.Directive == "" {
+		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Directive, e.Msg)
+}
+
+// Notice is something the server logs once at startup: a directive accepted
+// but not acted on, or a Listen/VirtualHost/Require dropped by a false
+// <IfModule>.
+type Notice struct {
+	Pos Pos
+	Msg string
+}
+
+// Config is a whole configuration, parsed, checked and resolved. It is
+// immutable once Load returns; the server reads it from many goroutines.
+type Config struct {
+	// ServerRoot is the absolute directory relative paths are resolved against.
+	ServerRoot string
+	// File is the absolute path of the main config file ("" for the built-in
+	// zero-config).
+	File string
+	// Defines holds the -D names and Define'd names.
+	Defines map[string]bool
+	// Modules holds the module names <IfModule> tests against: the ones modpy
+	// provides natively plus every LoadModule'd one ("python_module" and
+	// "mod_python.c" forms are both present).
+	Modules map[string]bool
+
+	Listen  []Listen
+	Main    *Server   // the main server: directives outside any <VirtualHost>
+	VHosts  []*Server // in config order
+	Process Process
+
+	// PythonImports in config order, main server and virtual hosts alike.
+	PythonImports  []PythonImport
+	PythonOptimize bool
+
+	// Mime maps a lower-case extension without its dot to a media type,
+	// from TypesConfig (default /etc/mime.types when it exists).
+	Mime map[string]string
+	// LogFormats maps a LogFormat nickname to its format string. The
+	// nicknames "common", "combined", "vhost_combined" and "referer"/"agent"
+	// are predefined.
+	LogFormats map[string]string
+
+	PidFile string
+	User    string
+	Group   string
+
+	Notices []Notice
+}
+
+// Listen is one Listen directive.
+type Listen struct {
+	// Addr is "host:port" with host possibly empty ("":8080 means every
+	// address), ready for net.Listen.
+	Addr  string
+	Proto string
+	Pos   Pos
+}
+
+// Process holds the MPM and connection directives that apply to the whole
+// server. A zero value means "not set": the server picks the default.
+type Process struct {
+	StartServers           int
+	ServerLimit            int
+	ThreadsPerChild        int
+	MaxRequestWorkers      int
+	MaxConnectionsPerChild int
+	MinSpareThreads        int
+	MaxSpareThreads        int
+
+	Timeout              time.Duration // I/O timeout, default 60s
+	KeepAlive            bool          // default true
+	KeepAliveTimeout     time.Duration // default 5s
+	MaxKeepAliveRequests int           // default 100; 0 = unlimited
+
+	LimitRequestLine      int // default 8190
+	LimitRequestFieldSize int // default 8190
+	LimitRequestFields    int // default 100
+}
+
+// Server is the main server or one <VirtualHost>.
+type Server struct {
+	Pos       Pos // position of <VirtualHost>, or of the main config file line 1
+	IsVirtual bool
+	// Addrs are the <VirtualHost> arguments as written: "*:80",
+	// "127.0.0.1:8080", "*", "_default_:443".
+	Addrs []string
+
+	ServerName    string // host only, no port; "" on a vhost inherits the main one
+	ServerAliases []string
+	Port          int // the port from ServerName, if given
+	ServerAdmin   string
+	DocumentRoot  string // absolute
+
+	ErrorLog   string // file path, "|command" or "syslog"; "" inherits
+	LogLevel   string // "warn" by default
+	CustomLogs []CustomLog
+
+	// Aliases are Alias and AliasMatch in config order.
+	Aliases []Alias
+	// Redirects at server or vhost level, in config order.
+	Redirects []Redirect
+
+	// Dir is the per-directory configuration at server or vhost scope
+	// (outside any section). For a vhost it is already merged over the main
+	// server's.
+	Dir *DirConfig
+	// Sections are this server's own <Directory>, <DirectoryMatch>, <Files>,
+	// <FilesMatch>, <Location> and <LocationMatch> sections, in config
+	// order. Lookups on a vhost also see the main server's sections.
+	Sections []*Section
+}
+
+// CustomLog is one CustomLog (or TransferLog) directive.
+type CustomLog struct {
+	Target string // file path or "|command"
+	Format string // the format string itself, nickname already resolved
+	Pos    Pos
+}
+
+// Alias is one Alias or AliasMatch directive.
+type Alias struct {
+	URL   string         // URL prefix (Alias)
+	Regex *regexp.Regexp // AliasMatch pattern, nil for Alias
+	Path  string         // target path; for AliasMatch may contain $1..$9
+	Pos   Pos
+}
+
+// Redirect is one Redirect or RedirectMatch directive.
+type Redirect struct {
+	Status int            // 301, 302 (default), 303, 410
+	Prefix string         // Redirect: URL-path prefix
+	Regex  *regexp.Regexp // RedirectMatch: pattern
+	URL    string         // target; empty for 410 (gone); may contain $1..$9
+	Pos    Pos
+}
+
+// SectionKind tells which kind of section a Section is.
+type SectionKind int
+
+// The section kinds, in Apache's merge order.
+const (
+	SectionDirectory SectionKind = iota
+	SectionDirectoryMatch
+	SectionFiles
+	SectionFilesMatch
+	SectionLocation
+	SectionLocationMatch
+)
+
+// Section is one <Directory>, <DirectoryMatch>, <Files>, <FilesMatch>,
+// <Location> or <LocationMatch> (the "~" forms become the Match kinds).
+type Section struct {
+	Kind SectionKind
+	// Path is the argument as written, made absolute for Directory
+	// (canonical, no trailing slash except for "/"), raw for Location and
+	// Files.
+	Path  string
+	Regex *regexp.Regexp // the Match kinds and "~" forms
+	Conf  *DirConfig
+	// Files are <Files>/<FilesMatch> sections nested in this <Directory>.
+	Files []*Section
+	Pos   Pos
+}
+
+// Require is an access rule. This issue supports "Require all granted" and
+// "Require all denied".
+type Require struct {
+	Granted bool
+	Pos     Pos
+}
+
+// KV is one ordered key/value pair (SetEnv, PythonOption).
+type KV struct {
+	Key, Value string
+}
+
+// DirConfig is the per-directory configuration: what a section, .htaccess or
+// server scope sets. Pointer and nil-slice fields mean "not set here", so
+// Merge can tell an inner "Off" from "unset".
+type DirConfig struct {
+	SetHandler     *string           // "none" clears
+	AddHandlers    map[string]string // ".py" (lower-case, with dot) → handler name
+	AddTypes       map[string]string // ".ext" → media type
+	DirectoryIndex []string
+	Require        *Require
+	SetEnv         []KV
+	PassEnv        []string
+	UnsetEnv       []string
+	ErrorDocuments map[int]string // status → "/local/url", "http://..." or "\"text"
+	// LimitRequestBody in bytes; nil = unset; 0 = unlimited.
+	LimitRequestBody *int64
+	Options          *Options
+	AuthType         *string
+	AuthName         *string
+	Redirects        []Redirect // Redirect/RedirectMatch inside a section
+
+	// Handlers holds the Python*Handler directives by phase directive name
+	// ("PythonHandler", "PythonFixupHandler", ...). Within one section
+	// repeated directives append; across sections an inner list replaces
+	// the outer one for that phase (mod_python's merge).
+	Handlers map[string][]Handler
+
+	PythonPath               *string
+	PythonOptions            []KV // a key set twice keeps the last value; "" values kept (get_options drops them)
+	PythonDebug              *bool
+	PythonAutoReload         *bool
+	PythonInterpreter        *string
+	PythonInterpPerDirectory *bool
+	PythonInterpPerDirective *bool
+	PythonEnablePdb          *bool
+	PythonInputFilters       []Filter
+	PythonOutputFilters      []Filter
+	AddOutputFilters         map[string][]string // ".ext" → filter names
+	SetOutputFilter          []string
+	AddInputFilters          map[string][]string
+	SetInputFilter           []string
+}
+
+// Options are the Options directive's flags.
+type Options struct {
+	Indexes        bool
+	FollowSymLinks bool
+	ExecCGI        bool
+	Includes       bool
+	MultiViews     bool
+}
+
+// Handler is one handler named by a Python*Handler directive. A directive
+// naming several handlers yields several Handlers.
+type Handler struct {
+	Phase string   // "PythonHandler", "PythonAccessHandler", ...
+	Spec  string   // "module", "module::func" or "module::obj.attr"
+	Exts  []string // from "| .ext .ext2", lower-case with the dot; nil = any
+	// Dir is where the directive was found: the <Directory> path with a
+	// trailing "/", the raw <Location> path, or "" at server/vhost level.
+	// PythonInterpPerDirective names interpreters after it, and (for
+	// directory contexts) it is the handler module's directory.
+	Dir        string
+	InLocation bool
+	Silent     bool // from PythonHandlerModule: a missing function is not an error
+	Pos        Pos
+}
+
+// Filter is one PythonInputFilter or PythonOutputFilter.
+type Filter struct {
+	Spec string // handler spec
+	Name string // filter name, defaults to Spec
+	Dir  string
+	Pos  Pos
+}
+
+// PythonImport is one PythonImport directive.
+type PythonImport struct {
+	Module      string // module name
+	Func        string // "" when no ::func
+	Interpreter string
+	InVHost     bool
+	Pos         Pos
+}

@@ -1,0 +1,44 @@
+package python
+
+// bootstrap runs first in every interpreter, main_interpreter included. It
+// makes the embedded mod_python package importable (ahead of any other
+// mod_python on sys.path, such as Debian's) and initialises mod_python.apache
+// with the interpreter's name. __interpreter__ is set by the caller.
+const bootstrap = `
+import sys, _apache
+
+class _ModpyEmbedded:
+    """Finds and loads the mod_python package shipped inside modpy."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "mod_python" and not name.startswith("mod_python."):
+            return None
+        found = _apache.embedded(name)
+        if found is None:
+            return None
+        from importlib.machinery import ModuleSpec
+        is_pkg = found[1]
+        origin = "<modpy>/" + name.replace(".", "/") + ("/__init__.py" if is_pkg else ".py")
+        spec = ModuleSpec(name, cls, origin=origin, is_package=is_pkg)
+        spec.has_location = True
+        return spec
+
+    @staticmethod
+    def create_module(spec):
+        return None
+
+    @classmethod
+    def exec_module(cls, module):
+        source = _apache.embedded(module.__name__)[0]
+        exec(compile(source, module.__spec__.origin, "exec", dont_inherit=True), module.__dict__)
+
+    @classmethod
+    def get_source(cls, name):
+        found = _apache.embedded(name)
+        return found[0] if found else None
+
+sys.meta_path.insert(0, _ModpyEmbedded)
+import mod_python.apache
+mod_python.apache._init(__interpreter__)
+`

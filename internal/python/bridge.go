@@ -1,0 +1,402 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"modpy/internal/request"
+	"modpy/internal/table"
+)
+
+// The request registry: Python holds a request by number, never by pointer,
+// so a request object kept past its request raises instead of reading freed
+// memory.
+var (
+	regMu  sync.RWMutex
+	reg    = map[uint64]*entry{}
+	nextID atomic.Uint64
+)
+
+type entry struct {
+	req  *request.Request
+	body *bufio.Reader // made on first readline
+}
+
+func register(req *request.Request) uint64 {
+	if req.Handle != 0 {
+		return req.Handle
+	}
+	h := nextID.Add(1)
+	req.Handle = h
+	regMu.Lock()
+	reg[h] = &entry{req: req}
+	regMu.Unlock()
+	return h
+}
+
+func unregister(req *request.Request) {
+	if req.Handle == 0 {
+		return
+	}
+	regMu.Lock()
+	delete(reg, req.Handle)
+	regMu.Unlock()
+	req.Handle = 0
+}
+
+func lookup(h C.uint64_t) *entry {
+	regMu.RLock()
+	e := reg[uint64(h)]
+	regMu.RUnlock()
+	return e
+}
+
+func unsafeStringData(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
+
+// pyStr makes a Python str from a Go string (UTF-8, falling back to Latin-1).
+func pyStr(s string) *C.PyObject {
+	if len(s) == 0 {
+		return C.modpy_str(nil, 0)
+	}
+	return C.modpy_str((*C.char)(unsafeStringData(s)), C.Py_ssize_t(len(s)))
+}
+
+func pyBytes(b []byte) *C.PyObject {
+	if len(b) == 0 {
+		return C.modpy_bytes(nil, 0)
+	}
+	return C.modpy_bytes((*C.char)(unsafe.Pointer(&b[0])), C.Py_ssize_t(len(b)))
+}
+
+func pyInt(v int64) *C.PyObject { return C.modpy_int(C.longlong(v)) }
+
+func pyBool(b bool) *C.PyObject {
+	if b {
+		return C.modpy_true()
+	}
+	return C.modpy_false()
+}
+
+func pyStrOrNone(s string, ok bool) *C.PyObject {
+	if !ok {
+		return C.modpy_none()
+	}
+	return pyStr(s)
+}
+
+func pyError(kind C.int, msg string) *C.PyObject {
+	return C.modpy_error(kind, (*C.char)(unsafeStringData(msg)), C.Py_ssize_t(len(msg)))
+}
+
+func errGone() *C.PyObject {
+	return pyError(C.MODPY_ERR_RUNTIME, "request object is no longer valid: its request has ended")
+}
+
+// goText reads a str or bytes object as a Go string (a copy).
+func goText(o *C.PyObject) (string, bool) {
+	var n C.Py_ssize_t
+	p := C.modpy_text(o, &n)
+	if p == nil {
+		return "", false
+	}
+	return C.GoStringN(p, C.int(n)), true
+}
+
+func pyStrList(list []string) *C.PyObject {
+	l := C.modpy_list(C.Py_ssize_t(len(list)))
+	for i, s := range list {
+		C.modpy_list_set(l, C.Py_ssize_t(i), pyStr(s))
+	}
+	return l
+}
+
+//export goEmbedded
+func goEmbedded(name *C.char, n C.int) *C.PyObject {
+	rt := current
+	src, ok := rt.sources[C.GoStringN(name, n)]
+	if !ok {
+		return C.modpy_none()
+	}
+	return C.modpy_pair(pyStr(src.text), pyBool(src.isPkg))
+}
+
+//export goLogError
+func goLogError(msg *C.char, mlen C.int, level C.int, h C.uint64_t, interp *C.char, ilen C.int) {
+	rt := current
+	if rt.opts.Log == nil {
+		return
+	}
+	var req *request.Request
+	if h != 0 {
+		if e := lookup(h); e != nil {
+			req = e.req
+		}
+	}
+	rt.opts.Log.Log(int(level), "python", C.GoStringN(interp, ilen), req, C.GoStringN(msg, mlen))
+}
+
+//export goReqGet
+func goReqGet(h C.uint64_t, field C.int) *C.PyObject {
+	e := lookup(h)
+	if e == nil {
+		return errGone()
+	}
+	return reqGet(e, int(field))
+}
+
+//export goReqSet
+func goReqSet(h C.uint64_t, field C.int, v *C.PyObject) *C.PyObject {
+	e := lookup(h)
+	if e == nil {
+		return errGone()
+	}
+	return reqSet(e.req, int(field), v)
+}
+
+// Table operations for _apache.tbl.
+const (
+	tblGet = iota
+	tblSet
+	tblAdd
+	tblDel
+	tblItems
+	tblClear
+	tblLen
+	tblHas
+)
+
+// The request's tables, by number.
+const (
+	tHeadersIn = iota
+	tHeadersOut
+	tErrHeadersOut
+	tSubprocessEnv
+	tNotes
+	tOptions
+	tConfig
+	tServerOptions
+	tServerConfig
+)
+
+func reqTable(r *request.Request, t int) (tab *table.Table, writable bool) {
+	switch t {
+	case tHeadersIn:
+		return r.HeadersIn, true
+	case tHeadersOut:
+		return r.HeadersOut, true
+	case tErrHeadersOut:
+		return r.ErrHeadersOut, true
+	case tSubprocessEnv:
+		return r.SubprocessEnv, true
+	case tNotes:
+		return r.Notes, true
+	case tOptions:
+		return r.Py.Options, false
+	case tConfig:
+		return r.Py.Config, false
+	case tServerOptions:
+		if r.Server != nil {
+			return r.Server.Options, false
+		}
+	case tServerConfig:
+		if r.Server != nil {
+			return r.Server.Config, false
+		}
+	}
+	return nil, false
+}
+
+//export goTable
+func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.int, hasK C.int, v *C.char, vl C.int, hasV C.int) *C.PyObject {
+	var tab *table.Table
+	writable := false
+	if h == 0 {
+		// The main server's tables.
+		ms := current.opts.MainServer
+		switch int(t) {
+		case tServerOptions:
+			tab = ms.Options
+		case tServerConfig:
+			tab = ms.Config
+		}
+	} else {
+		e := lookup(h)
+		if e == nil {
+			return errGone()
+		}
+		tab, writable = reqTable(e.req, int(t))
+	}
+	if tab == nil {
+		tab = &table.Table{}
+	}
+	key := ""
+	if hasK != 0 {
+		key = C.GoStringN(k, kl)
+	}
+	switch int(op) {
+	case tblGet:
+		vals := tab.Values(key)
+		switch len(vals) {
+		case 0:
+			return C.modpy_none()
+		case 1:
+			return pyStr(vals[0])
+		}
+		return pyStrList(vals)
+	case tblHas:
+		return pyBool(tab.Has(key))
+	case tblLen:
+		return pyInt(int64(tab.Len()))
+	case tblItems:
+		ents := tab.Entries()
+		l := C.modpy_list(C.Py_ssize_t(len(ents)))
+		for i, en := range ents {
+			C.modpy_list_set(l, C.Py_ssize_t(i), C.modpy_pair(pyStr(en.Key), pyStr(en.Value)))
+		}
+		return l
+	}
+	if !writable {
+		return pyError(C.MODPY_ERR_TYPE, "table is read-only")
+	}
+	val := ""
+	if hasV != 0 {
+		val = C.GoStringN(v, vl)
+	}
+	switch int(op) {
+	case tblSet:
+		tab.Set(key, val)
+	case tblAdd:
+		tab.Add(key, val)
+	case tblDel:
+		if !tab.Has(key) {
+			return pyError(C.MODPY_ERR_KEY, key)
+		}
+		tab.Del(key)
+	case tblClear:
+		tab.Clear()
+	default:
+		return pyError(C.MODPY_ERR_VALUE, "bad table operation")
+	}
+	return C.modpy_none()
+}
+
+// bigWrite is the size above which a write releases the GIL even without a
+// flush: it may fill the buffer and block on the socket.
+const bigWrite = 8 << 10
+
+//export goWrite
+func goWrite(h C.uint64_t, data *C.char, n C.int, flush C.int) *C.PyObject {
+	e := lookup(h)
+	if e == nil {
+		return errGone()
+	}
+	var p []byte
+	if n > 0 {
+		p = unsafe.Slice((*byte)(unsafe.Pointer(data)), int(n))
+	}
+	var err error
+	if flush != 0 || int(n) > bigWrite {
+		ts := C.PyEval_SaveThread()
+		if len(p) > 0 {
+			_, err = e.req.IO.Write(p)
+		}
+		if err == nil && flush != 0 {
+			err = e.req.IO.Flush()
+		}
+		C.PyEval_RestoreThread(ts)
+	} else if len(p) > 0 {
+		_, err = e.req.IO.Write(p)
+	}
+	if err != nil {
+		return pyError(C.MODPY_ERR_OS, "write failed: "+err.Error())
+	}
+	return C.modpy_none()
+}
+
+// ErrBodyTooLarge is what the server's IO.Read returns past
+// LimitRequestBody; Python sees it as an OSError and the server answers 413.
+var ErrBodyTooLarge = errors.New("request body exceeds LimitRequestBody")
+
+//export goRead
+func goRead(h C.uint64_t, want C.longlong, line C.int) *C.PyObject {
+	e := lookup(h)
+	if e == nil {
+		return errGone()
+	}
+	if e.body == nil {
+		e.body = bufio.NewReaderSize(e.req.IO, 16<<10)
+	}
+	var buf []byte
+	var err error
+	ts := C.PyEval_SaveThread()
+	switch {
+	case line != 0:
+		buf, err = readLine(e.body, int64(want))
+	case want < 0:
+		buf, err = io.ReadAll(e.body)
+	default:
+		buf = make([]byte, int(want))
+		var n int
+		n, err = io.ReadFull(e.body, buf)
+		buf = buf[:n]
+		if err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+	}
+	C.PyEval_RestoreThread(ts)
+	if err != nil && err != io.EOF {
+		return pyError(C.MODPY_ERR_OS, "reading the request body: "+err.Error())
+	}
+	return pyBytes(buf)
+}
+
+// readLine reads up to and including '\n', at most max bytes (max < 0: no
+// limit beyond the body's).
+func readLine(r *bufio.Reader, max int64) ([]byte, error) {
+	var out []byte
+	for max < 0 || int64(len(out)) < max {
+		b, err := r.ReadByte()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, b)
+		if b == '\n' {
+			break
+		}
+	}
+	return out, nil
+}
+
+//export goPhase
+func goPhase(h C.uint64_t) *C.PyObject {
+	e := lookup(h)
+	if e == nil {
+		return errGone()
+	}
+	r := e.req
+	hl := C.modpy_tuple(C.Py_ssize_t(len(r.Handlers)))
+	for i, hd := range r.Handlers {
+		t := C.modpy_tuple(4)
+		C.modpy_tuple_set(t, 0, pyStr(hd.Spec))
+		C.modpy_tuple_set(t, 1, pyStr(hd.Dir))
+		C.modpy_tuple_set(t, 2, pyBool(hd.Silent))
+		C.modpy_tuple_set(t, 3, pyStr(hd.Where))
+		C.modpy_tuple_set(hl, C.Py_ssize_t(i), t)
+	}
+	out := C.modpy_tuple(5)
+	C.modpy_tuple_set(out, 0, pyStr(string(r.Phase)))
+	C.modpy_tuple_set(out, 1, hl)
+	C.modpy_tuple_set(out, 2, pyBool(r.Py.Debug))
+	C.modpy_tuple_set(out, 3, pyBool(r.Py.AutoReload))
+	C.modpy_tuple_set(out, 4, pyStrOrNone(r.Py.Path, r.Py.HasPath))
+	return out
+}

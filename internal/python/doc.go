@@ -1,0 +1,14 @@
+// Package python embeds CPython. It is the only package with cgo.
+//
+// It owns the interpreter model: CPython initialised on a control thread
+// whose main interpreter is registered as main_interpreter; sub-interpreters
+// created by name on first use and ended on request; for each interpreter a
+// pool of locked OS threads, each holding one long-lived thread state of that
+// interpreter only; the _apache extension module (multi-phase init) through
+// which mod_python's Python code reads and writes the Go-owned request; and
+// the embedded mod_python package's import hook.
+//
+// It must not decide policy: which interpreter a request runs in, which
+// handlers run, how the response is framed or logged are the server's. It
+// must not parse the configuration or speak HTTP.
+package python

@@ -1,0 +1,251 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"strings"
+
+	"modpy/internal/request"
+)
+
+// Request fields by number. mod_python/apache.py holds the same list
+// (_REQ_FIELDS); keep them in step.
+const (
+	fURI = iota
+	fUnparsedURI
+	fArgs
+	fPathInfo
+	fFilename
+	fCanonicalFilename
+	fMethod
+	fMethodNumber
+	fProtocol
+	fProtoNum
+	fHostname
+	fTheRequest
+	fStatus
+	fStatusLine
+	fContentType
+	fContentTypeSet
+	fUser
+	fAPAuthType
+	fHandler
+	fPhase
+	fExtension
+	fDocumentRoot
+	fRequestTime
+	fHeaderOnly
+	fAuthName
+	fBytesSent
+	fRemoteIP
+	fRemotePort
+	fLocalIP
+	fLocalPort
+	fConnID
+	fKeepalives
+	fHeadersSent
+	fInterpreter
+)
+
+// Server fields by number (_SRV_FIELDS in apache.py).
+const (
+	sHostname = iota
+	sPort
+	sAdmin
+	sIsVirtual
+	sDefnName
+	sDefnLine
+	sTimeout
+	sErrorFname
+	sLogLevel
+	sNames
+)
+
+func reqGet(e *entry, f int) *C.PyObject {
+	r := e.req
+	switch f {
+	case fURI:
+		return pyStr(r.URI)
+	case fUnparsedURI:
+		return pyStr(r.UnparsedURI)
+	case fArgs:
+		return pyStrOrNone(r.Args, r.HasArgs)
+	case fPathInfo:
+		return pyStr(r.PathInfo)
+	case fFilename:
+		return pyStrOrNone(r.Filename, r.Filename != "")
+	case fCanonicalFilename:
+		return pyStrOrNone(r.CanonicalFilename, r.CanonicalFilename != "")
+	case fMethod:
+		return pyStr(r.Method)
+	case fMethodNumber:
+		return pyInt(int64(r.MethodNum))
+	case fProtocol:
+		return pyStr(r.Protocol)
+	case fProtoNum:
+		return pyInt(int64(r.ProtoNum))
+	case fHostname:
+		return pyStr(r.Hostname)
+	case fTheRequest:
+		return pyStr(r.TheRequest)
+	case fStatus:
+		return pyInt(int64(r.Status))
+	case fStatusLine:
+		return pyStrOrNone(r.StatusLine, r.StatusLine != "")
+	case fContentType:
+		return pyStrOrNone(r.ContentType, r.ContentType != "")
+	case fContentTypeSet:
+		return pyBool(r.ContentTypeSet)
+	case fUser:
+		return pyStrOrNone(r.User, r.User != "")
+	case fAPAuthType:
+		return pyStrOrNone(r.AuthType, r.AuthType != "")
+	case fHandler:
+		return pyStrOrNone(r.Handler, r.Handler != "")
+	case fPhase:
+		return pyStr(string(r.Phase))
+	case fExtension:
+		return pyStrOrNone(r.Extension, r.Extension != "")
+	case fDocumentRoot:
+		return pyStr(r.DocumentRoot)
+	case fRequestTime:
+		return pyInt(r.RequestTime.UnixMicro())
+	case fHeaderOnly:
+		return pyBool(r.HeaderOnly)
+	case fAuthName:
+		return pyStrOrNone(r.AuthName, r.AuthName != "")
+	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID, fKeepalives:
+		return connGet(r.Conn, f)
+	case fHeadersSent:
+		return pyBool(r.IO != nil && r.IO.HeadersSent())
+	case fInterpreter:
+		return pyStr(r.Interpreter)
+	}
+	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown request field")
+}
+
+func connGet(c *request.Conn, f int) *C.PyObject {
+	if c == nil {
+		c = &request.Conn{}
+	}
+	switch f {
+	case fRemoteIP:
+		return pyStr(c.RemoteIP)
+	case fRemotePort:
+		return pyInt(int64(c.RemotePort))
+	case fLocalIP:
+		return pyStr(c.LocalIP)
+	case fLocalPort:
+		return pyInt(int64(c.LocalPort))
+	case fConnID:
+		return pyInt(int64(c.ID))
+	default:
+		return pyInt(int64(c.Keepalives))
+	}
+}
+
+func reqSet(r *request.Request, f int, v *C.PyObject) *C.PyObject {
+	if f == fStatus {
+		var ok C.int
+		n := C.modpy_as_int(v, &ok)
+		if ok == 0 {
+			return nil
+		}
+		if n < 100 || n > 999 {
+			return pyError(C.MODPY_ERR_VALUE, "status must be an HTTP status code (100-999)")
+		}
+		r.Status = int(n)
+		return C.modpy_none()
+	}
+	none := C.modpy_is_none(v) != 0
+	s := ""
+	if !none {
+		var ok bool
+		if s, ok = goText(v); !ok {
+			return nil
+		}
+	}
+	switch f {
+	case fURI:
+		r.URI = s
+	case fArgs:
+		r.Args, r.HasArgs = s, !none
+	case fPathInfo:
+		r.PathInfo = s
+	case fFilename:
+		r.Filename = s
+	case fCanonicalFilename:
+		r.CanonicalFilename = s
+	case fStatusLine:
+		r.StatusLine = s
+	case fContentType:
+		if strings.ContainsAny(s, "\r\n") {
+			return pyError(C.MODPY_ERR_VALUE, "content_type must not contain a line break")
+		}
+		r.ContentType, r.ContentTypeSet = s, true
+	case fUser:
+		r.User = s
+	case fAPAuthType:
+		r.AuthType = s
+	case fHandler:
+		r.Handler = s
+	default:
+		return pyError(C.MODPY_ERR_ATTRIBUTE, "attribute is read-only")
+	}
+	return C.modpy_none()
+}
+
+//export goSrvGet
+func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
+	s := current.opts.MainServer
+	if h != 0 {
+		e := lookup(h)
+		if e == nil {
+			return errGone()
+		}
+		if e.req.Server != nil {
+			s = e.req.Server
+		}
+	}
+	switch int(f) {
+	case sHostname:
+		return pyStr(s.Hostname)
+	case sPort:
+		return pyInt(int64(s.Port))
+	case sAdmin:
+		return pyStr(s.Admin)
+	case sIsVirtual:
+		return pyBool(s.IsVirtual)
+	case sDefnName:
+		return pyStr(s.DefnName)
+	case sDefnLine:
+		return pyInt(int64(s.DefnLine))
+	case sTimeout:
+		return pyInt(int64(s.Timeout.Seconds()))
+	case sErrorFname:
+		return pyStr(s.ErrorFname)
+	case sLogLevel:
+		return pyInt(int64(s.LogLevel))
+	case sNames:
+		return pyStrList(s.Names)
+	}
+	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
+}
+
+var phases = []request.Phase{
+	request.PhasePostReadRequest, request.PhaseTrans, request.PhaseHeaderParser,
+	request.PhaseAccess, request.PhaseAuthen, request.PhaseAuthz, request.PhaseType,
+	request.PhaseFixup, request.PhaseHandler, request.PhaseLog, request.PhaseCleanup,
+}
+
+func phaseIndex(p request.Phase) int {
+	for i, q := range phases {
+		if q == p {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,482 @@
+/* The C side of modpy's Python runtime. See modpy.h. */
+#include "modpy.h"
+#include "_cgo_export.h"
+#include <string.h>
+
+static char *dupmsg(const char *prefix, const char *msg)
+{
+    size_t n = strlen(prefix) + strlen(msg) + 3;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s: %s", prefix, msg);
+    return s;
+}
+
+/* Fetch the pending Python exception as "Type: message" and clear it. */
+static char *fetch_error(const char *prefix)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    const char *msg = "unknown error";
+    PyObject *s = NULL;
+    if (value) {
+        s = PyObject_Str(value);
+        if (s)
+            msg = PyUnicode_AsUTF8(s);
+        if (!msg)
+            msg = "unprintable error";
+    }
+    const char *tname = type ? ((PyTypeObject *)type)->tp_name : "Error";
+    size_t n = strlen(tname) + strlen(msg) + 3;
+    char *full = malloc(n);
+    if (full)
+        snprintf(full, n, "%s: %s", tname, msg);
+    char *out = dupmsg(prefix, full ? full : msg);
+    free(full);
+    Py_XDECREF(s);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+    return out;
+}
+
+int modpy_bootstrap(const char *bootstrap, const char *name, char **err)
+{
+    PyObject *globals = PyDict_New();
+    if (!globals) {
+        *err = fetch_error("bootstrap");
+        return -1;
+    }
+    PyObject *pyname = PyUnicode_FromString(name);
+    if (!pyname || PyDict_SetItemString(globals, "__interpreter__", pyname) < 0 ||
+        PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_XDECREF(pyname);
+        Py_DECREF(globals);
+        *err = fetch_error("bootstrap");
+        return -1;
+    }
+    Py_DECREF(pyname);
+    PyObject *r = PyRun_String(bootstrap, Py_file_input, globals, globals);
+    Py_DECREF(globals);
+    if (!r) {
+        *err = fetch_error("bootstrap");
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+PyThreadState *modpy_initialize(const char *executable, int optimize,
+                                const char *bootstrap, char **err)
+{
+    if (PyImport_AppendInittab("_apache", PyInit__apache) < 0) {
+        *err = strdup("cannot register the _apache module");
+        return NULL;
+    }
+    PyConfig config;
+    PyConfig_InitIsolatedConfig(&config);
+    config.install_signal_handlers = 0;
+    config.optimization_level = optimize;
+    config.user_site_directory = 0;
+    config.site_import = 1;
+    config.parse_argv = 0;
+    config.buffered_stdio = 0;
+    PyStatus status = PyConfig_SetBytesString(&config, &config.executable, executable);
+    if (!PyStatus_Exception(status))
+        status = PyConfig_SetBytesString(&config, &config.program_name, executable);
+    if (!PyStatus_Exception(status))
+        status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(status)) {
+        *err = dupmsg("Py_InitializeFromConfig", status.err_msg ? status.err_msg : "failed");
+        return NULL;
+    }
+    if (modpy_bootstrap(bootstrap, "main_interpreter", err) < 0) {
+        PyEval_SaveThread();
+        return NULL;
+    }
+    return PyEval_SaveThread();
+}
+
+PyThreadState *modpy_new_interpreter(PyThreadState *main_ts,
+                                     const char *bootstrap, const char *name,
+                                     char **err)
+{
+    PyEval_RestoreThread(main_ts);
+    PyThreadState *ts = Py_NewInterpreter();
+    if (!ts) {
+        *err = PyErr_Occurred() ? fetch_error("Py_NewInterpreter")
+                                : strdup("Py_NewInterpreter failed");
+        PyThreadState_Swap(main_ts);
+        PyEval_SaveThread();
+        return NULL;
+    }
+    if (modpy_bootstrap(bootstrap, name, err) < 0) {
+        Py_EndInterpreter(ts);
+#if PY_VERSION_HEX >= 0x030C0000
+        PyEval_RestoreThread(main_ts);
+#else
+        PyThreadState_Swap(main_ts);
+#endif
+        PyEval_SaveThread();
+        return NULL;
+    }
+    PyEval_SaveThread();
+    return ts;
+}
+
+int modpy_can_end(PyThreadState *ts, char **why)
+{
+    PyEval_RestoreThread(ts);
+    int rc = 0;
+    PyObject *mod = PyImport_ImportModule("mod_python.apache");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "_end_blockers", NULL) : NULL;
+    if (!r) {
+        *why = fetch_error("checking the interpreter");
+        rc = -1;
+    } else if (PyUnicode_Check(r) && PyUnicode_GetLength(r) > 0) {
+        *why = strdup(PyUnicode_AsUTF8(r));
+        rc = -1;
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    PyEval_SaveThread();
+    return rc;
+}
+
+void modpy_end_interpreter(PyThreadState *ts, PyThreadState *main_ts)
+{
+    PyEval_RestoreThread(ts);
+    Py_EndInterpreter(ts);
+    /* Py_EndInterpreter leaves no current thread state. Up to 3.11 the
+     * (shared) GIL is still held; from 3.12 it has been released. */
+#if PY_VERSION_HEX >= 0x030C0000
+    PyEval_RestoreThread(main_ts);
+#else
+    PyThreadState_Swap(main_ts);
+#endif
+    PyEval_SaveThread();
+}
+
+PyInterpreterState *modpy_interp_of(PyThreadState *ts)
+{
+    return ts->interp;
+}
+
+PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
+                                char **err)
+{
+    PyThreadState *ts = PyThreadState_New(interp);
+    if (!ts) {
+        *err = strdup("PyThreadState_New failed");
+        return NULL;
+    }
+    PyEval_RestoreThread(ts);
+    PyObject *mod = PyImport_ImportModule("mod_python.apache");
+    *entry = mod ? PyObject_GetAttrString(mod, "_modpy_entry") : NULL;
+    Py_XDECREF(mod);
+    if (!*entry)
+        *err = fetch_error("importing mod_python.apache");
+    PyEval_SaveThread();
+    return ts;
+}
+
+void modpy_thread_delete(PyThreadState *ts, PyObject *entry)
+{
+    PyEval_RestoreThread(ts);
+    Py_XDECREF(entry);
+    PyThreadState_Clear(ts);
+    PyThreadState_DeleteCurrent();
+}
+
+long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
+                int phase, const char *a, Py_ssize_t alen, const char *b,
+                Py_ssize_t blen)
+{
+    PyEval_RestoreThread(ts);
+    long rv = MODPY_CALL_FAILED;
+    PyObject *args[5] = {PyLong_FromLong(kind), PyLong_FromUnsignedLongLong(h),
+                         PyLong_FromLong(phase),
+                         PyUnicode_FromStringAndSize(a ? a : "", alen),
+                         PyUnicode_FromStringAndSize(b ? b : "", blen)};
+    if (args[0] && args[1] && args[2] && args[3] && args[4]) {
+        PyObject *r = PyObject_Vectorcall(entry, args, 5, NULL);
+        if (r) {
+            rv = PyLong_AsLong(r);
+            if (rv == -1 && PyErr_Occurred())
+                rv = MODPY_CALL_FAILED;
+            Py_DECREF(r);
+        }
+    }
+    for (int i = 0; i < 5; i++)
+        Py_XDECREF(args[i]);
+    if (PyErr_Occurred())
+        PyErr_Print();
+    PyEval_SaveThread();
+    return rv;
+}
+
+/* ---- helpers for Go ---- */
+
+PyObject *modpy_str(const char *s, Py_ssize_t n)
+{
+    PyObject *o = PyUnicode_DecodeUTF8(s, n, NULL);
+    if (!o) {
+        /* Not UTF-8 (a raw header byte, say): HTTP's own charset. */
+        PyErr_Clear();
+        o = PyUnicode_DecodeLatin1(s, n, NULL);
+    }
+    return o;
+}
+
+PyObject *modpy_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
+PyObject *modpy_int(long long v) { return PyLong_FromLongLong(v); }
+PyObject *modpy_none(void) { Py_RETURN_NONE; }
+PyObject *modpy_true(void) { Py_RETURN_TRUE; }
+PyObject *modpy_false(void) { Py_RETURN_FALSE; }
+PyObject *modpy_list(Py_ssize_t n) { return PyList_New(n); }
+void modpy_list_set(PyObject *list, Py_ssize_t i, PyObject *item) { PyList_SET_ITEM(list, i, item); }
+PyObject *modpy_tuple(Py_ssize_t n) { return PyTuple_New(n); }
+void modpy_tuple_set(PyObject *t, Py_ssize_t i, PyObject *item) { PyTuple_SET_ITEM(t, i, item); }
+void modpy_decref(PyObject *o) { Py_XDECREF(o); }
+int modpy_is_none(PyObject *o) { return o == Py_None; }
+
+PyObject *modpy_pair(PyObject *a, PyObject *b)
+{
+    if (!a || !b) {
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        return NULL;
+    }
+    PyObject *t = PyTuple_New(2);
+    if (!t) {
+        Py_DECREF(a);
+        Py_DECREF(b);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, a);
+    PyTuple_SET_ITEM(t, 1, b);
+    return t;
+}
+
+const char *modpy_text(PyObject *o, Py_ssize_t *n)
+{
+    if (PyUnicode_Check(o))
+        return PyUnicode_AsUTF8AndSize(o, n);
+    if (PyBytes_Check(o)) {
+        *n = PyBytes_GET_SIZE(o);
+        return PyBytes_AS_STRING(o);
+    }
+    PyErr_Format(PyExc_TypeError, "expected str or bytes, got %.100s", Py_TYPE(o)->tp_name);
+    return NULL;
+}
+
+long long modpy_as_int(PyObject *o, int *ok)
+{
+    long long v = PyLong_AsLongLong(o);
+    *ok = !(v == -1 && PyErr_Occurred());
+    return v;
+}
+
+PyObject *modpy_error(int kind, const char *msg, Py_ssize_t n)
+{
+    PyObject *exc = PyExc_RuntimeError;
+    switch (kind) {
+    case MODPY_ERR_OS: exc = PyExc_OSError; break;
+    case MODPY_ERR_TYPE: exc = PyExc_TypeError; break;
+    case MODPY_ERR_VALUE: exc = PyExc_ValueError; break;
+    case MODPY_ERR_KEY: exc = PyExc_KeyError; break;
+    case MODPY_ERR_ATTRIBUTE: exc = PyExc_AttributeError; break;
+    }
+    PyObject *s = PyUnicode_DecodeUTF8(msg, n, "replace");
+    if (s) {
+        PyErr_SetObject(exc, s);
+        Py_DECREF(s);
+    }
+    return NULL;
+}
+
+/* ---- the _apache module: thin wrappers over Go ---- */
+
+static int arg_u64(PyObject *o, uint64_t *v)
+{
+    unsigned long long x = PyLong_AsUnsignedLongLong(o);
+    if (x == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int nargs(const char *fn, Py_ssize_t n, Py_ssize_t min, Py_ssize_t max)
+{
+    if (n < min || n > max) {
+        PyErr_Format(PyExc_TypeError, "_apache.%s takes %zd to %zd arguments (%zd given)", fn, min, max, n);
+        return -1;
+    }
+    return 0;
+}
+
+/* embedded(name) -> (source, is_package) or None */
+static PyObject *m_embedded(PyObject *self, PyObject *name)
+{
+    Py_ssize_t n;
+    const char *s = modpy_text(name, &n);
+    if (!s)
+        return NULL;
+    return goEmbedded((char *)s, (int)n);
+}
+
+/* log_error(msg, level, h, interp) */
+static PyObject *m_log_error(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    if (nargs("log_error", n, 4, 4) < 0)
+        return NULL;
+    Py_ssize_t ml, il;
+    const char *m = modpy_text(args[0], &ml);
+    if (!m)
+        return NULL;
+    long level = PyLong_AsLong(args[1]);
+    if (level == -1 && PyErr_Occurred())
+        return NULL;
+    uint64_t h;
+    if (arg_u64(args[2], &h) < 0)
+        return NULL;
+    const char *in = modpy_text(args[3], &il);
+    if (!in)
+        return NULL;
+    goLogError((char *)m, (int)ml, (int)level, h, (char *)in, (int)il);
+    Py_RETURN_NONE;
+}
+
+/* req_get(h, field) */
+static PyObject *m_req_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("req_get", n, 2, 2) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    long f = PyLong_AsLong(args[1]);
+    if (f == -1 && PyErr_Occurred())
+        return NULL;
+    return goReqGet(h, (int)f);
+}
+
+/* req_set(h, field, value) */
+static PyObject *m_req_set(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("req_set", n, 3, 3) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    long f = PyLong_AsLong(args[1]);
+    if (f == -1 && PyErr_Occurred())
+        return NULL;
+    return goReqSet(h, (int)f, args[2]);
+}
+
+/* tbl(h, table, op[, key[, value]]) */
+static PyObject *m_tbl(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("tbl", n, 3, 5) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    long t = PyLong_AsLong(args[1]);
+    long op = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    const char *k = NULL, *v = NULL;
+    Py_ssize_t kl = 0, vl = 0;
+    if (n > 3 && !(k = modpy_text(args[3], &kl)))
+        return NULL;
+    if (n > 4 && !(v = modpy_text(args[4], &vl)))
+        return NULL;
+    return goTable(h, (int)t, (int)op, (char *)k, (int)kl, k != NULL, (char *)v, (int)vl, v != NULL);
+}
+
+/* write(h, data, flush) */
+static PyObject *m_write(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("write", n, 3, 3) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    Py_ssize_t dl;
+    const char *d = modpy_text(args[1], &dl);
+    if (!d)
+        return NULL;
+    int flush = PyObject_IsTrue(args[2]);
+    if (flush < 0)
+        return NULL;
+    return goWrite(h, (char *)d, (int)dl, flush);
+}
+
+/* read(h, n, line) */
+static PyObject *m_read(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("read", n, 3, 3) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    long long want = PyLong_AsLongLong(args[1]);
+    if (want == -1 && PyErr_Occurred())
+        return NULL;
+    int line = PyObject_IsTrue(args[2]);
+    if (line < 0)
+        return NULL;
+    return goRead(h, want, line);
+}
+
+/* srv_get(h, field): h = 0 is the main server */
+static PyObject *m_srv_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("srv_get", n, 2, 2) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    long f = PyLong_AsLong(args[1]);
+    if (f == -1 && PyErr_Occurred())
+        return NULL;
+    return goSrvGet(h, (int)f);
+}
+
+/* phase(h) -> (phase, handlers, debug, autoreload, pythonpath) */
+static PyObject *m_phase(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("phase", n, 1, 1) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    return goPhase(h);
+}
+
+static PyMethodDef apache_methods[] = {
+    {"embedded", (PyCFunction)m_embedded, METH_O, "source of an embedded mod_python module"},
+    {"log_error", (PyCFunction)(void (*)(void))m_log_error, METH_FASTCALL, "write to the error log"},
+    {"req_get", (PyCFunction)(void (*)(void))m_req_get, METH_FASTCALL, "read a request field"},
+    {"req_set", (PyCFunction)(void (*)(void))m_req_set, METH_FASTCALL, "set a request field"},
+    {"tbl", (PyCFunction)(void (*)(void))m_tbl, METH_FASTCALL, "operate on a request table"},
+    {"write", (PyCFunction)(void (*)(void))m_write, METH_FASTCALL, "write response body"},
+    {"read", (PyCFunction)(void (*)(void))m_read, METH_FASTCALL, "read request body"},
+    {"srv_get", (PyCFunction)(void (*)(void))m_srv_get, METH_FASTCALL, "read a server field"},
+    {"phase", (PyCFunction)(void (*)(void))m_phase, METH_FASTCALL, "the phase being run"},
+    {NULL, NULL, 0, NULL},
+};
+
+static int apache_exec(PyObject *m)
+{
+    return PyModule_AddIntConstant(m, "MODPY", 1);
+}
+
+static PyModuleDef_Slot apache_slots[] = {
+    {Py_mod_exec, apache_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef apache_def = {
+    PyModuleDef_HEAD_INIT, "_apache", "modpy's bridge between mod_python and the Go server", 0,
+    apache_methods, apache_slots, NULL, NULL, NULL,
+};
+
+PyObject *PyInit__apache(void)
+{
+    return PyModuleDef_Init(&apache_def);
+}

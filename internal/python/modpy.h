@@ -1,0 +1,91 @@
+/* The C side of modpy's Python runtime: only what Go cannot do itself.
+ * Policy (which interpreter, which thread, when to end) lives in Go. */
+#ifndef MODPY_H
+#define MODPY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+/* Kinds of call into mod_python.apache._modpy_entry. */
+enum {
+    MODPY_CALL_DISPATCH = 1, /* run the handlers of the request's phase */
+    MODPY_CALL_IMPORT = 2,   /* PythonImport module[::func] */
+    MODPY_CALL_EVAL = 3,     /* evaluate an expression (tests, status) */
+};
+
+/* Result codes of modpy_call besides the handler's int result. */
+#define MODPY_CALL_FAILED (-1000)
+
+/* Initialise CPython on the calling thread. On success the main thread state
+ * is returned detached (GIL released). On failure NULL and *err is set
+ * (malloc'd). */
+PyThreadState *modpy_initialize(const char *executable, int optimize,
+                                const char *bootstrap, char **err);
+
+/* Create a sub-interpreter from the control thread, which holds no GIL.
+ * Returns its first thread state, detached, or NULL with *err set. */
+PyThreadState *modpy_new_interpreter(PyThreadState *main_ts,
+                                     const char *bootstrap, const char *name,
+                                     char **err);
+
+/* Run the bootstrap in the interpreter whose thread state is current. */
+int modpy_bootstrap(const char *bootstrap, const char *name, char **err);
+
+/* Check from the control thread whether the interpreter can be ended: 0 if
+ * yes, else -1 and *why says what stands in the way. */
+int modpy_can_end(PyThreadState *ts, char **why);
+
+/* End a sub-interpreter from the control thread. ts is the thread state
+ * modpy_new_interpreter returned; every other thread state of it must be gone. */
+void modpy_end_interpreter(PyThreadState *ts, PyThreadState *main_ts);
+
+/* Make a thread state for the calling OS thread in interp and look up the
+ * entry point. Returns the detached thread state; *entry gets a new reference
+ * (NULL with *err set if mod_python.apache could not be imported). */
+PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
+                                char **err);
+
+/* Delete the calling thread's thread state (made by modpy_thread_new). */
+void modpy_thread_delete(PyThreadState *ts, PyObject *entry);
+
+/* Attach ts, call entry(kind, h, phase, a, b), detach. Returns the int the
+ * entry returned, or MODPY_CALL_FAILED (the error was printed to sys.stderr). */
+long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
+                int phase, const char *a, Py_ssize_t alen, const char *b,
+                Py_ssize_t blen);
+
+PyInterpreterState *modpy_interp_of(PyThreadState *ts);
+
+/* Helpers for Go: build and read Python objects. */
+PyObject *modpy_str(const char *s, Py_ssize_t n);
+PyObject *modpy_bytes(const char *s, Py_ssize_t n);
+PyObject *modpy_int(long long v);
+PyObject *modpy_none(void);
+PyObject *modpy_true(void);
+PyObject *modpy_false(void);
+PyObject *modpy_list(Py_ssize_t n);
+void modpy_list_set(PyObject *list, Py_ssize_t i, PyObject *item);
+PyObject *modpy_tuple(Py_ssize_t n);
+void modpy_tuple_set(PyObject *t, Py_ssize_t i, PyObject *item);
+PyObject *modpy_pair(PyObject *a, PyObject *b);
+void modpy_decref(PyObject *o);
+/* Read a str (as UTF-8) or bytes object; NULL with a TypeError if neither. */
+const char *modpy_text(PyObject *o, Py_ssize_t *n);
+int modpy_is_none(PyObject *o);
+long long modpy_as_int(PyObject *o, int *ok);
+PyObject *modpy_error(int kind, const char *msg, Py_ssize_t n);
+
+/* Error kinds for modpy_error. */
+enum {
+    MODPY_ERR_RUNTIME = 1,
+    MODPY_ERR_OS = 2,
+    MODPY_ERR_TYPE = 3,
+    MODPY_ERR_VALUE = 4,
+    MODPY_ERR_KEY = 5,
+    MODPY_ERR_ATTRIBUTE = 6,
+};
+
+PyObject *PyInit__apache(void);
+
+#endif

@@ -1,0 +1,366 @@
+package python
+
+/*
+#cgo pkg-config: python3-embed
+#cgo CFLAGS: -O2 -Wall -Wno-unused-function
+#include "modpy.h"
+#include <stdlib.h>
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+	"unsafe"
+
+	"modpy/internal/request"
+)
+
+// MainInterpreter is the name of the interpreter Py_Initialize creates.
+const MainInterpreter = "main_interpreter"
+
+// Options configure the runtime.
+type Options struct {
+	// Executable is the python3 matching the linked libpython; "" finds it.
+	Executable string
+	// Optimize is PythonOptimize: 0, or 2 for -OO as mod_python does.
+	Optimize int
+	// ThreadsPerChild bounds the threads running Python at once across
+	// every interpreter of this process (default 25).
+	ThreadsPerChild int
+	// IdleThreadTimeout is how long an interpreter's extra thread waits
+	// for work before it exits (default 30s). The first thread stays.
+	IdleThreadTimeout time.Duration
+	// Log receives interpreter events and everything Python logs.
+	Log request.Logger
+	// MainServer is what apache.main_server shows.
+	MainServer *request.Server
+	// Sources holds the mod_python package: files "mod_python/*.py".
+	Sources fs.FS
+}
+
+// Runtime is the process's embedded CPython: main_interpreter plus the
+// sub-interpreters created by name. There is one per process.
+type Runtime struct {
+	opts    Options
+	ctl     chan func()
+	mainTS  *C.PyThreadState
+	sources map[string]source
+	busy    chan struct{} // ThreadsPerChild tokens
+	pid     int
+
+	mu      sync.Mutex
+	interps map[string]*Interp
+}
+
+type source struct {
+	text  string
+	isPkg bool
+}
+
+var current *Runtime // the one runtime of this process, for the C callbacks
+
+// Start initialises CPython on a dedicated control thread and registers the
+// main interpreter as main_interpreter. It may be called once per process.
+func Start(opts Options) (*Runtime, error) {
+	if current != nil {
+		return nil, errors.New("python: runtime already started")
+	}
+	if opts.ThreadsPerChild <= 0 {
+		opts.ThreadsPerChild = 25
+	}
+	if opts.IdleThreadTimeout <= 0 {
+		opts.IdleThreadTimeout = 30 * time.Second
+	}
+	if opts.MainServer == nil {
+		opts.MainServer = &request.Server{}
+	}
+	exe := opts.Executable
+	if exe == "" {
+		var err error
+		if exe, err = findExecutable(); err != nil {
+			return nil, err
+		}
+	}
+	rt := &Runtime{
+		opts:    opts,
+		ctl:     make(chan func()),
+		busy:    make(chan struct{}, opts.ThreadsPerChild),
+		interps: map[string]*Interp{},
+		pid:     os.Getpid(),
+	}
+	if err := rt.loadSources(); err != nil {
+		return nil, err
+	}
+	current = rt
+	errc := make(chan error)
+	go rt.control(exe, errc)
+	if err := <-errc; err != nil {
+		current = nil
+		return nil, err
+	}
+	main := newInterp(rt, MainInterpreter, rt.mainTS)
+	rt.interps[MainInterpreter] = main
+	close(main.ready)
+	rt.logf(5, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
+	return rt, nil
+}
+
+// Version is the version of the linked CPython, e.g. "3.11.2".
+func Version() string {
+	v := C.GoString(C.Py_GetVersion())
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' {
+			return v[:i]
+		}
+	}
+	return v
+}
+
+// findExecutable finds the python3 binary that matches the linked
+// libpython, so sys.executable and the stdlib paths agree with it.
+func findExecutable() (string, error) {
+	ver := fmt.Sprintf("python%d.%d", int(C.PY_MAJOR_VERSION), int(C.PY_MINOR_VERSION))
+	for _, p := range []string{"/usr/bin/" + ver, "/usr/local/bin/" + ver} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(ver); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("python: cannot find %s, the interpreter matching the linked libpython", ver)
+}
+
+func (rt *Runtime) loadSources() error {
+	rt.sources = map[string]source{}
+	if rt.opts.Sources == nil {
+		return errors.New("python: no mod_python sources")
+	}
+	return fs.WalkDir(rt.opts.Sources, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || len(path) < 4 || path[len(path)-3:] != ".py" {
+			return err
+		}
+		b, err := fs.ReadFile(rt.opts.Sources, path)
+		if err != nil {
+			return err
+		}
+		name := path[:len(path)-3]
+		isPkg := false
+		if len(name) > 9 && name[len(name)-9:] == "/__init__" {
+			name, isPkg = name[:len(name)-9], true
+		}
+		mod := []byte(name)
+		for i, c := range mod {
+			if c == '/' {
+				mod[i] = '.'
+			}
+		}
+		rt.sources[string(mod)] = source{string(b), isPkg}
+		return nil
+	})
+}
+
+// control is the thread that initialised Python and holds the main thread
+// state. It creates and ends interpreters; it never runs user code.
+func (rt *Runtime) control(exe string, errc chan<- error) {
+	runtime.LockOSThread()
+	cexe := C.CString(exe)
+	boot := C.CString(bootstrap)
+	var cerr *C.char
+	ts := C.modpy_initialize(cexe, C.int(rt.opts.Optimize), boot, &cerr)
+	C.free(unsafe.Pointer(cexe))
+	C.free(unsafe.Pointer(boot))
+	if ts == nil {
+		errc <- fmt.Errorf("python: %s", takeCString(cerr))
+		return
+	}
+	rt.mainTS = ts
+	errc <- nil
+	for f := range rt.ctl {
+		f()
+	}
+}
+
+// onControl runs f on the control thread and waits for it.
+func (rt *Runtime) onControl(f func()) {
+	done := make(chan struct{})
+	rt.ctl <- func() { f(); close(done) }
+	<-done
+}
+
+func takeCString(s *C.char) string {
+	if s == nil {
+		return "unknown error"
+	}
+	defer C.free(unsafe.Pointer(s))
+	return C.GoString(s)
+}
+
+// Interp returns the interpreter called name, creating it if this process
+// has none by that name yet. Concurrent callers asking for a new name wait
+// for one creation.
+func (rt *Runtime) Interp(name string) (*Interp, error) {
+	for {
+		rt.mu.Lock()
+		in := rt.interps[name]
+		if in == nil {
+			in = newInterp(rt, name, nil)
+			rt.interps[name] = in
+			rt.mu.Unlock()
+			rt.create(in)
+			return in, in.err
+		}
+		rt.mu.Unlock()
+		<-in.ready
+		if in.err != nil {
+			return nil, in.err
+		}
+		if in.state() != stateEnded {
+			return in, nil
+		}
+		// Ended while we waited: look again, a fresh one may be coming.
+	}
+}
+
+func (rt *Runtime) create(in *Interp) {
+	start := time.Now()
+	var ts *C.PyThreadState
+	var cerr *C.char
+	rt.onControl(func() {
+		boot := C.CString(bootstrap)
+		cname := C.CString(in.Name)
+		ts = C.modpy_new_interpreter(rt.mainTS, boot, cname, &cerr)
+		C.free(unsafe.Pointer(boot))
+		C.free(unsafe.Pointer(cname))
+	})
+	if ts == nil {
+		in.err = fmt.Errorf("python: cannot create interpreter %q: %s", in.Name, takeCString(cerr))
+		rt.mu.Lock()
+		delete(rt.interps, in.Name)
+		rt.mu.Unlock()
+		rt.logf(3, in.Name, "%v", in.err)
+		close(in.ready)
+		return
+	}
+	in.setTS(ts)
+	rt.logf(5, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
+	close(in.ready)
+}
+
+// ErrCannotEnd is returned by End when ending the interpreter would make
+// CPython abort or cannot be undone; the worker must be recycled instead.
+var ErrCannotEnd = errors.New("python: interpreter cannot be ended")
+
+// End ends the interpreter called name: it stops taking requests, waits for
+// those in flight, stops its threads (each deletes its own thread state) and
+// calls Py_EndInterpreter. The next request for the name creates it afresh.
+// main_interpreter is never ended.
+func (rt *Runtime) End(name, reason string) error {
+	if name == MainInterpreter {
+		return fmt.Errorf("%w: %s is ended only with its process", ErrCannotEnd, MainInterpreter)
+	}
+	rt.mu.Lock()
+	in := rt.interps[name]
+	rt.mu.Unlock()
+	if in == nil {
+		return fmt.Errorf("python: no interpreter %q", name)
+	}
+	<-in.ready
+	if in.err != nil {
+		return in.err
+	}
+	in.mu.Lock()
+	if in.st != stateRunning {
+		in.mu.Unlock()
+		return fmt.Errorf("python: interpreter %q is already ending", name)
+	}
+	in.st = stateEnding
+	in.mu.Unlock()
+	rt.mu.Lock()
+	delete(rt.interps, name)
+	rt.mu.Unlock()
+
+	in.drain()
+	var why *C.char
+	var rc C.int
+	rt.onControl(func() { rc = C.modpy_can_end(in.ts, &why) })
+	if rc != 0 {
+		// Keep it serving: put it back unless a new one took the name.
+		msg := takeCString(why)
+		in.mu.Lock()
+		in.st = stateRunning
+		in.mu.Unlock()
+		rt.mu.Lock()
+		if rt.interps[name] == nil {
+			rt.interps[name] = in
+		}
+		rt.mu.Unlock()
+		rt.logf(4, name, "interpreter %q not ended (%s): %s", name, reason, msg)
+		return fmt.Errorf("%w: %s", ErrCannotEnd, msg)
+	}
+	in.stopThreads()
+	rt.onControl(func() { C.modpy_end_interpreter(in.ts, rt.mainTS) })
+	in.mu.Lock()
+	in.st = stateEnded
+	in.mu.Unlock()
+	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, in.requests.Load())
+	return nil
+}
+
+// InterpInfo describes one interpreter for status pages and tests.
+type InterpInfo struct {
+	Name     string
+	Created  time.Time
+	Requests uint64
+	Threads  int
+	Busy     int
+}
+
+// Interps lists the live interpreters, main_interpreter first, then by name.
+func (rt *Runtime) Interps() []InterpInfo {
+	rt.mu.Lock()
+	list := make([]*Interp, 0, len(rt.interps))
+	for _, in := range rt.interps {
+		list = append(list, in)
+	}
+	rt.mu.Unlock()
+	out := make([]InterpInfo, 0, len(list))
+	for _, in := range list {
+		select {
+		case <-in.ready:
+		default:
+			continue
+		}
+		if in.err != nil {
+			continue
+		}
+		out = append(out, InterpInfo{
+			Name:     in.Name,
+			Created:  in.created,
+			Requests: in.requests.Load(),
+			Threads:  int(in.nthreads.Load()),
+			Busy:     int(in.busy.Load()),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Name == MainInterpreter) != (out[j].Name == MainInterpreter) {
+			return out[i].Name == MainInterpreter
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func (rt *Runtime) logf(level int, interp, format string, args ...any) {
+	if rt.opts.Log != nil {
+		rt.opts.Log.Log(level, "python", interp, nil, fmt.Sprintf(format, args...))
+	}
+}

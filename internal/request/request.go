@@ -1,0 +1,176 @@
+// Package request holds the state of one HTTP request as every phase sees it:
+// Apache's request_rec, owned by Go. The server fills it and runs the phases;
+// the Python runtime reads and writes it through mod_python's request object,
+// from whichever interpreter a phase runs in.
+//
+// It owns only data and the small interfaces the server implements for I/O
+// and logging. It must not import the server, the config parser or the
+// Python runtime.
+package request
+
+import (
+	"time"
+
+	"modpy/internal/table"
+)
+
+// Phase names a request phase, by the mod_python directive that hooks it.
+type Phase string
+
+// The phases Python can hook, in the order the server runs them.
+const (
+	PhasePostReadRequest Phase = "PythonPostReadRequestHandler"
+	PhaseTrans           Phase = "PythonTransHandler"
+	PhaseHeaderParser    Phase = "PythonHeaderParserHandler"
+	PhaseAccess          Phase = "PythonAccessHandler"
+	PhaseAuthen          Phase = "PythonAuthenHandler"
+	PhaseAuthz           Phase = "PythonAuthzHandler"
+	PhaseType            Phase = "PythonTypeHandler"
+	PhaseFixup           Phase = "PythonFixupHandler"
+	PhaseHandler         Phase = "PythonHandler"
+	PhaseLog             Phase = "PythonLogHandler"
+	PhaseCleanup         Phase = "PythonCleanupHandler"
+)
+
+// Handler is one Python handler to run in a phase, as the config named it.
+type Handler struct {
+	Spec string // "module", "module::func", "module::obj.attr" or "/abs/path/mod.py"
+	// Dir is the directory the handler module is looked up in first
+	// (with a trailing "/"), "" when the directive sits in a <Location> or
+	// at server level.
+	Dir    string
+	Silent bool // PythonHandlerModule: a missing function is skipped
+	// Where names the directive for error messages: "site.conf:12".
+	Where string
+}
+
+// PyConfig is the Python configuration in effect for a phase.
+type PyConfig struct {
+	Debug      bool
+	AutoReload bool
+	// Path is the PythonPath expression; HasPath is false when none is set.
+	Path    string
+	HasPath bool
+	// Options is req.get_options(): PythonOption pairs with empty values
+	// removed. Config is req.get_config(): the Python* directives in effect.
+	Options *table.Table
+	Config  *table.Table
+}
+
+// Server describes the (virtual) server a request was matched to, as
+// mod_python's server object shows it.
+type Server struct {
+	Hostname   string
+	Port       int
+	Admin      string
+	IsVirtual  bool
+	DefnName   string
+	DefnLine   int
+	Timeout    time.Duration
+	ErrorFname string
+	LogLevel   int
+	Names      []string
+	// Options and Config are server.get_options() / server.get_config():
+	// the main server's global-scope values.
+	Options *table.Table
+	Config  *table.Table
+}
+
+// Conn describes the client connection.
+type Conn struct {
+	RemoteIP   string
+	RemotePort int
+	LocalIP    string
+	LocalPort  int
+	ID         uint64
+	Keepalives int
+}
+
+// IO is what the server provides to read the request body and write the
+// response. Write sends the status line and headers (from the Request) first
+// if they have not gone yet.
+type IO interface {
+	// Read reads the request body, bounded by LimitRequestBody.
+	Read(p []byte) (int, error)
+	// Write appends to the response body.
+	Write(p []byte) (int, error)
+	// Flush sends the headers if not yet sent, then any buffered body.
+	Flush() error
+	// HeadersSent reports whether the status line has gone out.
+	HeadersSent() bool
+}
+
+// Logger writes to the error log.
+type Logger interface {
+	// Log writes msg at level (APLOG_* numbers: 3 = error, 4 = warning,
+	// 5 = notice, 6 = info, 7 = debug) tagged with the module ("python",
+	// "core"), the interpreter name ("" when none) and the request's client
+	// (when req is not nil).
+	Log(level int, module, interp string, req *Request, msg string)
+}
+
+// Request is one request's state. It is used by one goroutine at a time:
+// the server's, or the interpreter thread it handed the request to.
+type Request struct {
+	Method      string
+	MethodNum   int
+	Protocol    string
+	ProtoNum    int
+	TheRequest  string
+	UnparsedURI string
+	URI         string
+	Args        string
+	HasArgs     bool
+	Hostname    string
+	RequestTime time.Time
+	HeaderOnly  bool
+
+	Filename          string
+	CanonicalFilename string
+	PathInfo          string
+	Extension         string
+	DocumentRoot      string
+	Handler           string
+
+	Status         int
+	StatusLine     string
+	ContentType    string
+	ContentTypeSet bool
+	User           string
+	AuthType       string
+	AuthName       string
+
+	HeadersIn     *table.Table
+	HeadersOut    *table.Table
+	ErrHeadersOut *table.Table
+	SubprocessEnv *table.Table
+	Notes         *table.Table
+
+	// Phase is the phase being run; Interpreter the interpreter running it.
+	Phase       Phase
+	Interpreter string
+	// Handlers are the handlers of the phase being run.
+	Handlers []Handler
+	Py       PyConfig
+
+	Server *Server
+	Conn   *Conn
+	IO     IO
+	Log    Logger
+
+	// Handle is the request's id for Python, set by the Python runtime
+	// while the request is registered with it; 0 otherwise.
+	Handle uint64
+}
+
+// New returns a request with its tables allocated and Status 200.
+func New() *Request {
+	return &Request{
+		Status:        200,
+		HeadersIn:     table.New(16),
+		HeadersOut:    table.New(8),
+		ErrHeadersOut: table.New(2),
+		SubprocessEnv: table.New(8),
+		Notes:         table.New(2),
+	}
+}

@@ -1,0 +1,864 @@
+"""mod_python.apache as modpy provides it.
+
+The request, server, connection and table objects, the handler dispatcher,
+import_module and the constants of mod_python 3.5. The request lives in the
+Go server; the objects here read and write it through the _apache module.
+"""
+
+import builtins
+import html
+import os
+import sys
+import time
+import traceback
+
+import _apache
+
+from mod_python import _siteimport
+
+# ---- constants ----
+
+OK = REQ_PROCEED = 0
+DECLINED = REQ_NOACTION = -1
+DONE = -2
+SUSPENDED = -3
+PROG_TRACEBACK = "PROG_TRACEBACK"
+
+HTTP_CONTINUE = 100
+HTTP_SWITCHING_PROTOCOLS = 101
+HTTP_PROCESSING = 102
+HTTP_OK = 200
+HTTP_CREATED = 201
+HTTP_ACCEPTED = 202
+HTTP_NON_AUTHORITATIVE = 203
+HTTP_NO_CONTENT = 204
+HTTP_RESET_CONTENT = 205
+HTTP_PARTIAL_CONTENT = 206
+HTTP_MULTI_STATUS = 207
+HTTP_MULTIPLE_CHOICES = 300
+HTTP_MOVED_PERMANENTLY = 301
+HTTP_MOVED_TEMPORARILY = 302
+HTTP_SEE_OTHER = 303
+HTTP_NOT_MODIFIED = 304
+HTTP_USE_PROXY = 305
+HTTP_TEMPORARY_REDIRECT = 307
+HTTP_BAD_REQUEST = 400
+HTTP_UNAUTHORIZED = 401
+HTTP_PAYMENT_REQUIRED = 402
+HTTP_FORBIDDEN = 403
+HTTP_NOT_FOUND = 404
+HTTP_METHOD_NOT_ALLOWED = 405
+HTTP_NOT_ACCEPTABLE = 406
+HTTP_PROXY_AUTHENTICATION_REQUIRED = 407
+HTTP_REQUEST_TIME_OUT = 408
+HTTP_CONFLICT = 409
+HTTP_GONE = 410
+HTTP_LENGTH_REQUIRED = 411
+HTTP_PRECONDITION_FAILED = 412
+HTTP_REQUEST_ENTITY_TOO_LARGE = 413
+HTTP_REQUEST_URI_TOO_LARGE = 414
+HTTP_UNSUPPORTED_MEDIA_TYPE = 415
+HTTP_RANGE_NOT_SATISFIABLE = 416
+HTTP_EXPECTATION_FAILED = 417
+HTTP_IM_A_TEAPOT = 418
+HTTP_UNPROCESSABLE_ENTITY = 422
+HTTP_LOCKED = 423
+HTTP_FAILED_DEPENDENCY = 424
+HTTP_UPGRADE_REQUIRED = 426
+HTTP_INTERNAL_SERVER_ERROR = 500
+HTTP_NOT_IMPLEMENTED = 501
+HTTP_BAD_GATEWAY = 502
+HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_GATEWAY_TIME_OUT = 504
+HTTP_VERSION_NOT_SUPPORTED = 505
+HTTP_VARIANT_ALSO_VARIES = 506
+HTTP_INSUFFICIENT_STORAGE = 507
+HTTP_NOT_EXTENDED = 510
+
+APLOG_EMERG = 0
+APLOG_ALERT = 1
+APLOG_CRIT = 2
+APLOG_ERR = 3
+APLOG_WARNING = 4
+APLOG_NOTICE = 5
+APLOG_INFO = 6
+APLOG_DEBUG = 7
+APLOG_NOERRNO = 0
+
+M_GET = 0
+M_PUT = 1
+M_POST = 2
+M_DELETE = 3
+M_CONNECT = 4
+M_OPTIONS = 5
+M_TRACE = 6
+M_PATCH = 7
+M_PROPFIND = 8
+M_PROPPATCH = 9
+M_MKCOL = 10
+M_COPY = 11
+M_MOVE = 12
+M_LOCK = 13
+M_UNLOCK = 14
+M_VERSION_CONTROL = 15
+M_CHECKOUT = 16
+M_UNCHECKOUT = 17
+M_CHECKIN = 18
+M_UPDATE = 19
+M_LABEL = 20
+M_REPORT = 21
+M_MKWORKSPACE = 22
+M_MKACTIVITY = 23
+M_BASELINE_CONTROL = 24
+M_MERGE = 25
+M_INVALID = 26
+
+REMOTE_HOST = 0
+REMOTE_NAME = 1
+REMOTE_NOLOOKUP = 2
+REMOTE_DOUBLE_REV = 3
+
+URI_SCHEME = 0
+URI_HOSTINFO = 1
+URI_USER = 2
+URI_PASSWORD = 3
+URI_HOSTNAME = 4
+URI_PORT = 5
+URI_PATH = 6
+URI_QUERY = 7
+URI_FRAGMENT = 8
+
+AP_MPMQ_NOT_SUPPORTED = 0
+AP_MPMQ_STATIC = 1
+AP_MPMQ_DYNAMIC = 2
+AP_MPMQ_MAX_DAEMON_USED = 1
+AP_MPMQ_IS_THREADED = 2
+AP_MPMQ_IS_FORKED = 3
+AP_MPMQ_HARD_LIMIT_DAEMONS = 4
+AP_MPMQ_HARD_LIMIT_THREADS = 5
+AP_MPMQ_MAX_THREADS = 6
+AP_MPMQ_MIN_SPARE_DAEMONS = 7
+AP_MPMQ_MIN_SPARE_THREADS = 8
+AP_MPMQ_MAX_SPARE_DAEMONS = 9
+AP_MPMQ_MAX_SPARE_THREADS = 10
+AP_MPMQ_MAX_REQUESTS_DAEMON = 11
+AP_MPMQ_MAX_DAEMONS = 12
+
+PROXYREQ_NONE = 0
+PROXYREQ_PROXY = 1
+PROXYREQ_REVERSE = 2
+PROXYREQ_RESPONSE = 3
+
+MODULE_MAGIC_NUMBER_MAJOR = 20120211
+MODULE_MAGIC_NUMBER_MINOR = 0
+
+# The name of this interpreter and the main server: set by _init.
+interpreter = None
+main_server = None
+
+
+class SERVER_RETURN(Exception):
+    """raise SERVER_RETURN(code[, status]): stop the handler and make `code`
+    its result (setting req.status to `status` if given)."""
+
+
+# ---- tables ----
+
+class _TableBase(object):
+    """mod_python's table: case-insensitive keys, repeated keys kept.
+    t[key] is a str, or a list of str when the key is repeated."""
+
+    def __getitem__(self, key):
+        v = self._get(key)
+        if v is None:
+            raise KeyError(key)
+        return v
+
+    def get(self, key, default=None):
+        v = self._get(key)
+        return default if v is None else v
+
+    def __contains__(self, key):
+        return self._has(key)
+
+    has_key = __contains__
+
+    def __setitem__(self, key, value):
+        self._set(_tstr(key), _tstr(value))
+
+    def add(self, key, value):
+        self._add(_tstr(key), _tstr(value))
+
+    def __delitem__(self, key):
+        self._del(key)
+
+    def __len__(self):
+        return self._len()
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def keys(self):
+        return [k for k, _ in self._items()]
+
+    def values(self):
+        return [v for _, v in self._items()]
+
+    def items(self):
+        return list(self._items())
+
+    iterkeys = __iter__
+
+    def itervalues(self):
+        return iter(self.values())
+
+    def iteritems(self):
+        return iter(self.items())
+
+    def setdefault(self, key, default=""):
+        v = self._get(key)
+        if v is None:
+            self[key] = default
+            return default
+        return v
+
+    def update(self, other=(), **kw):
+        pairs = other.items() if hasattr(other, "items") else other
+        for k, v in pairs:
+            self[k] = v
+        for k, v in kw.items():
+            self[k] = v
+
+    def copy(self):
+        t = table()
+        for k, v in self._items():
+            t.add(k, v)
+        return t
+
+    def clear(self):
+        self._clear()
+
+    def popitem(self):
+        items = self._items()
+        if not items:
+            raise KeyError("popitem(): table is empty")
+        k, v = items[-1]
+        self._del(k)
+        return k, v
+
+    def __eq__(self, other):
+        if isinstance(other, _TableBase):
+            return sorted((k.lower(), v) for k, v in self._items()) == \
+                sorted((k.lower(), v) for k, v in other._items())
+        if isinstance(other, dict):
+            return dict((k.lower(), v) for k, v in self._items()) == \
+                dict((k.lower(), v) for k, v in other.items())
+        return NotImplemented
+
+    def __repr__(self):
+        return "{" + ", ".join("%r: %r" % kv for kv in self._items()) + "}"
+
+
+def _tstr(v):
+    if isinstance(v, bytes):
+        return v.decode("latin-1")
+    if not isinstance(v, str):
+        raise TypeError("table keys and values must be str, not %s" % type(v).__name__)
+    return v
+
+
+class table(_TableBase):
+    """A table in Python memory: apache.table([mapping])."""
+
+    def __init__(self, init=None):
+        self._e = []
+        if init is not None:
+            self.update(init)
+
+    def _get(self, key):
+        k = key.lower()
+        vals = [v for kk, v in self._e if kk.lower() == k]
+        if not vals:
+            return None
+        return vals[0] if len(vals) == 1 else vals
+
+    def _has(self, key):
+        k = key.lower()
+        return any(kk.lower() == k for kk, _ in self._e)
+
+    def _set(self, key, value):
+        self._del(key, missing_ok=True)
+        self._e.append((key, value))
+
+    def _add(self, key, value):
+        self._e.append((key, value))
+
+    def _del(self, key, missing_ok=False):
+        k = key.lower()
+        n = len(self._e)
+        self._e = [(kk, v) for kk, v in self._e if kk.lower() != k]
+        if n == len(self._e) and not missing_ok:
+            raise KeyError(key)
+
+    def _len(self):
+        return len(self._e)
+
+    def _items(self):
+        return list(self._e)
+
+    def _clear(self):
+        self._e = []
+
+
+make_table = table
+
+_TBL_GET, _TBL_SET, _TBL_ADD, _TBL_DEL, _TBL_ITEMS, _TBL_CLEAR, _TBL_LEN, _TBL_HAS = range(8)
+(_T_HEADERS_IN, _T_HEADERS_OUT, _T_ERR_HEADERS_OUT, _T_SUBPROCESS_ENV, _T_NOTES,
+ _T_OPTIONS, _T_CONFIG, _T_SERVER_OPTIONS, _T_SERVER_CONFIG) = range(9)
+
+_tbl = _apache.tbl
+
+
+class _RequestTable(_TableBase):
+    """A live view of one of the request's tables, kept by the server."""
+
+    __slots__ = ("_h", "_t")
+
+    def __init__(self, h, t):
+        self._h = h
+        self._t = t
+
+    def _get(self, key):
+        return _tbl(self._h, self._t, _TBL_GET, key)
+
+    def _has(self, key):
+        return _tbl(self._h, self._t, _TBL_HAS, key)
+
+    def _set(self, key, value):
+        _tbl(self._h, self._t, _TBL_SET, key, value)
+
+    def _add(self, key, value):
+        _tbl(self._h, self._t, _TBL_ADD, key, value)
+
+    def _del(self, key):
+        _tbl(self._h, self._t, _TBL_DEL, key)
+
+    def _len(self):
+        return _tbl(self._h, self._t, _TBL_LEN)
+
+    def _items(self):
+        return _tbl(self._h, self._t, _TBL_ITEMS)
+
+    def _clear(self):
+        _tbl(self._h, self._t, _TBL_CLEAR)
+
+
+# ---- request, connection, server ----
+
+# Field numbers: internal/python/fields.go has the same list.
+_REQ_FIELDS = [
+    "uri", "unparsed_uri", "args", "path_info", "filename", "canonical_filename",
+    "method", "method_number", "protocol", "proto_num", "hostname", "the_request",
+    "status", "status_line", "content_type", "_content_type_set", "user",
+    "ap_auth_type", "handler", "phase", "extension", "_document_root",
+    "_request_time", "header_only", "_auth_name", "bytes_sent", "_remote_ip",
+    "_remote_port", "_local_ip", "_local_port", "_conn_id", "_keepalives",
+    "_headers_sent", "_interpreter",
+]
+_REQ_WRITABLE = {
+    "uri", "args", "path_info", "filename", "canonical_filename", "status",
+    "status_line", "content_type", "user", "ap_auth_type", "handler",
+}
+_F = dict((n, i) for i, n in enumerate(_REQ_FIELDS))
+
+_req_get = _apache.req_get
+_req_set = _apache.req_set
+_write = _apache.write
+_read = _apache.read
+
+
+def _field(i, writable):
+    def get(self):
+        return _req_get(self._h, i)
+    if writable:
+        def set(self, value):
+            _req_set(self._h, i, value)
+        return property(get, set)
+    return property(get)
+
+
+class request(object):
+    """The request object handlers receive (mod_python's mp_request)."""
+
+    def __init__(self, h):
+        self._h = h
+
+    for _n, _i in _F.items():
+        if not _n.startswith("_"):
+            locals()[_n] = _field(_i, _n in _REQ_WRITABLE)
+    del _n, _i
+
+    # -- tables --
+    def _table(self, name, t):
+        v = self.__dict__.get(name)
+        if v is None:
+            v = self.__dict__[name] = _RequestTable(self._h, t)
+        return v
+
+    headers_in = property(lambda self: self._table("_headers_in", _T_HEADERS_IN))
+    headers_out = property(lambda self: self._table("_headers_out", _T_HEADERS_OUT))
+    err_headers_out = property(lambda self: self._table("_err_headers_out", _T_ERR_HEADERS_OUT))
+    subprocess_env = property(lambda self: self._table("_subprocess_env", _T_SUBPROCESS_ENV))
+    notes = property(lambda self: self._table("_notes", _T_NOTES))
+
+    @property
+    def interpreter(self):
+        return interpreter
+
+    @property
+    def request_time(self):
+        return _req_get(self._h, _F["_request_time"]) / 1e6
+
+    @property
+    def connection(self):
+        c = self.__dict__.get("_connection")
+        if c is None:
+            c = self.__dict__["_connection"] = connection(self._h)
+        return c
+
+    @property
+    def server(self):
+        s = self.__dict__.get("_server")
+        if s is None:
+            s = self.__dict__["_server"] = server(self._h)
+        return s
+
+    main = None
+    prev = None
+    next = None
+
+    # -- output --
+    def write(self, data, flush=1):
+        _write(self._h, data, flush)
+
+    def flush(self):
+        _write(self._h, b"", 1)
+
+    def set_content_length(self, length):
+        self.headers_out["Content-Length"] = str(int(length))
+
+    def send_http_header(self):
+        pass
+
+    # -- input --
+    def read(self, length=-1):
+        return _read(self._h, -1 if length is None else int(length), False)
+
+    def readline(self, length=-1):
+        return _read(self._h, -1 if length is None else int(length), True)
+
+    def readlines(self, sizehint=-1):
+        lines, total = [], 0
+        while True:
+            line = self.readline()
+            if not line:
+                break
+            lines.append(line)
+            total += len(line)
+            if 0 < sizehint <= total:
+                break
+        return lines
+
+    # -- config --
+    def get_options(self):
+        return _RequestTable(self._h, _T_OPTIONS)
+
+    def get_config(self):
+        return _RequestTable(self._h, _T_CONFIG)
+
+    def document_root(self):
+        return _req_get(self._h, _F["_document_root"])
+
+    def auth_name(self):
+        return _req_get(self._h, _F["_auth_name"])
+
+    def auth_type(self):
+        return self.ap_auth_type
+
+    def log_error(self, message, level=APLOG_ERR):
+        _apache.log_error(str(message), level, self._h, interpreter or "")
+
+    def get_remote_host(self, type=REMOTE_NAME, str_is_ip=None):
+        ip = _req_get(self._h, _F["_remote_ip"])
+        if str_is_ip is not None:
+            return ip, True
+        return ip
+
+    def construct_url(self, uri):
+        host = self.hostname or self.server.server_hostname
+        port = _req_get(self._h, _F["_local_port"])
+        if port and port != 80:
+            host = "%s:%d" % (host, port)
+        return "http://%s%s" % (host, uri)
+
+    def __repr__(self):
+        return "<mp_request %s %s>" % (self.method, self.unparsed_uri)
+
+
+class connection(object):
+    """The client connection (mod_python's mp_conn)."""
+
+    def __init__(self, h):
+        self._h = h
+
+    remote_ip = client_ip = property(lambda self: _req_get(self._h, _F["_remote_ip"]))
+    local_ip = property(lambda self: _req_get(self._h, _F["_local_ip"]))
+    id = property(lambda self: _req_get(self._h, _F["_conn_id"]))
+    keepalives = property(lambda self: _req_get(self._h, _F["_keepalives"]))
+
+    @property
+    def remote_addr(self):
+        return (_req_get(self._h, _F["_remote_ip"]), _req_get(self._h, _F["_remote_port"]))
+
+    client_addr = remote_addr
+
+    @property
+    def local_addr(self):
+        return (_req_get(self._h, _F["_local_ip"]), _req_get(self._h, _F["_local_port"]))
+
+    remote_host = None
+    remote_logname = None
+    aborted = 0
+
+    def log_error(self, message, level=APLOG_ERR):
+        _apache.log_error(str(message), level, self._h, interpreter or "")
+
+
+_SRV_FIELDS = ["server_hostname", "port", "server_admin", "is_virtual",
+               "defn_name", "defn_line_number", "timeout", "error_fname",
+               "loglevel", "names"]
+
+
+class server(object):
+    """A (virtual) server (mod_python's mp_server). h = 0 is the main server."""
+
+    def __init__(self, h):
+        self._h = h
+
+    for _i, _n in enumerate(_SRV_FIELDS):
+        locals()[_n] = (lambda i: property(lambda self: _apache.srv_get(self._h, i)))(_i)
+    del _i, _n
+
+    wild_names = property(lambda self: [])
+
+    def get_options(self):
+        return _RequestTable(0, _T_SERVER_OPTIONS)
+
+    def get_config(self):
+        return _RequestTable(0, _T_SERVER_CONFIG)
+
+    def log_error(self, message, level=APLOG_ERR):
+        _apache.log_error(str(message), level, 0, interpreter or "")
+
+
+# ---- logging, stdout/stderr ----
+
+def log_error(message, level=APLOG_ERR, server=None):
+    """Write message to the error log."""
+    _apache.log_error(str(message), level, 0, interpreter or "")
+
+
+class _LogWriter(object):
+    """sys.stdout / sys.stderr of an interpreter: each line goes to the
+    error log, tagged with the interpreter's name."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, level, name):
+        self._level = level
+        self._buf = ""
+        self.name = name
+
+    def write(self, s):
+        if isinstance(s, bytes):
+            s = s.decode("utf-8", "replace")
+        self._buf += s
+        if "\n" in self._buf:
+            *lines, self._buf = self._buf.split("\n")
+            for line in lines:
+                _apache.log_error(line, self._level, 0, interpreter or "")
+        return len(s)
+
+    def flush(self):
+        if self._buf:
+            _apache.log_error(self._buf, self._level, 0, interpreter or "")
+            self._buf = ""
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise OSError("the error log has no file descriptor here")
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+
+# ---- importing ----
+
+def import_module(module_name, autoreload=1, log=0, path=None):
+    """Import module_name, reloading it if it (or any of the site's own
+    modules) changed since it was loaded. A module in the calling module's
+    own directory wins over one on sys.path, so two directories' modules of
+    the same name never meet. With `path`, only those directories are
+    searched."""
+    if autoreload:
+        changed = _siteimport.check_reload()
+        if changed and log:
+            log_error("mod_python: (Re)importing modules %s" % ", ".join(changed), APLOG_NOTICE)
+    module = None
+    if path:
+        for d in path:
+            module = _siteimport.import_site(d, module_name)
+            if module is not None:
+                break
+        if module is None:
+            raise ImportError("No module named %r in %s" % (module_name, list(path)), name=module_name)
+    else:
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if _siteimport.is_site_name(caller):
+            module = _siteimport.import_site(_siteimport.root_of(caller), module_name)
+        if module is None:
+            module = __import__(module_name, fromlist=["*"])
+    _siteimport.after_import()
+    return module
+
+
+def _load_handler_module(spec_module, directory, autoreload, debug):
+    if autoreload:
+        changed = _siteimport.check_reload()
+        if changed and debug:
+            log_error("mod_python: (Re)importing modules %s" % ", ".join(changed), APLOG_NOTICE)
+    if spec_module.startswith("/"):
+        module = _siteimport.import_path(spec_module)
+    else:
+        module = None
+        if directory:
+            module = _siteimport.import_site(directory, spec_module)
+        if module is None:
+            module = __import__(spec_module, fromlist=["*"])
+    _siteimport.after_import()
+    return module
+
+
+def resolve_object(module, obj_str, arg=None, silent=0):
+    """Find obj_str ("func" or "obj.attr...") in module; a class met on the
+    way is instantiated with `arg`."""
+    obj = module
+    parent = None
+    for part in obj_str.split("."):
+        parent = obj
+        if isinstance(parent, type) and arg is not None:
+            parent = parent(arg)
+        if not hasattr(parent, part):
+            if silent:
+                return None
+            raise AttributeError("module %s has no %s %r" % (
+                getattr(module, "__file__", module.__name__), "function" if "." not in obj_str else "object", obj_str))
+        obj = getattr(parent, part)
+    return obj
+
+
+# ---- dispatch ----
+
+_DEFAULT_FUNC = {
+    "PythonPostReadRequestHandler": "postreadrequesthandler",
+    "PythonTransHandler": "transhandler",
+    "PythonHeaderParserHandler": "headerparserhandler",
+    "PythonInitHandler": "inithandler",
+    "PythonAccessHandler": "accesshandler",
+    "PythonAuthenHandler": "authenhandler",
+    "PythonAuthzHandler": "authzhandler",
+    "PythonTypeHandler": "typehandler",
+    "PythonFixupHandler": "fixuphandler",
+    "PythonHandler": "handler",
+    "PythonLogHandler": "loghandler",
+    "PythonCleanupHandler": "cleanuphandler",
+}
+
+# A stack of handlers goes on while each returns one of these (mod_python 3.5).
+_CONTINUE = {
+    "PythonPostReadRequestHandler": (DECLINED, OK),
+    "PythonTransHandler": (DECLINED,),
+    "PythonHeaderParserHandler": (DECLINED, OK),
+    "PythonInitHandler": (DECLINED, OK),
+    "PythonAccessHandler": (DECLINED, OK),
+    "PythonAuthenHandler": (DECLINED,),
+    "PythonAuthzHandler": (DECLINED,),
+    "PythonTypeHandler": (DECLINED,),
+    "PythonFixupHandler": (DECLINED, OK),
+    "PythonHandler": (OK,),
+    "PythonLogHandler": (DECLINED, OK),
+    "PythonCleanupHandler": (OK,),
+}
+
+_path_cache = set()
+
+
+def _set_path(pythonpath, directory):
+    if pythonpath is not None:
+        if pythonpath not in _path_cache:
+            newpath = eval(pythonpath, {"sys": sys, "__builtins__": builtins})
+            sys.path[:] = newpath
+            _path_cache.add(pythonpath)
+    elif directory and directory.startswith("/"):
+        d = directory.rstrip("/") or "/"
+        if d not in sys.path:
+            sys.path.insert(0, d)
+
+
+class _HandlerError(Exception):
+    """A handler could not be found or returned nonsense: one clear line."""
+
+
+def _dispatch(h):
+    phase, handlers, debug, autoreload, pythonpath = _apache.phase(h)
+    req = request(h)
+    default_func = _DEFAULT_FUNC.get(phase, "handler")
+    go_on = _CONTINUE.get(phase, (OK,))
+    result = DECLINED
+    for spec, directory, silent, where in handlers:
+        try:
+            _set_path(pythonpath, directory)
+            module_name, _, obj_str = spec.partition("::")
+            if not module_name:
+                raise _HandlerError("empty handler name")
+            try:
+                module = _load_handler_module(module_name, directory, autoreload, debug)
+            except ModuleNotFoundError as e:
+                if e.name and (e.name == module_name or module_name.startswith(e.name + ".")):
+                    raise _HandlerError("cannot import %r: no module named %r %s" % (
+                        module_name, e.name,
+                        "in %s or on sys.path" % directory if directory else "on sys.path"))
+                raise
+            obj = resolve_object(module, obj_str or default_func, arg=req, silent=silent)
+            if obj is None:
+                continue
+            if not callable(obj):
+                raise _HandlerError("%s in %s is not callable" % (obj_str or default_func, module.__name__))
+            result = obj(req)
+            if not isinstance(result, int) or isinstance(result, bool):
+                raise _HandlerError(
+                    "handler returned %r, not an int (apache.OK, apache.DECLINED, apache.DONE or an HTTP status)"
+                    % (result,))
+        except SERVER_RETURN as e:
+            result, status = (tuple(e.args) + (None, None))[:2]
+            if status:
+                req.status = status
+            if result is None:
+                result = OK
+            if not isinstance(result, int):
+                result = _report(req, phase, spec, debug, "SERVER_RETURN with a non-int code %r" % (result,))
+        except _HandlerError as e:
+            result = _report(req, phase, spec, debug, str(e))
+        except Exception:
+            result = _report(req, phase, spec, debug, None)
+        if result not in go_on:
+            break
+    return result
+
+
+def _report(req, phase, spec, debug, message):
+    """Log a handler failure; with PythonDebug also show it to the client."""
+    if message is not None:
+        lines = [message]
+    else:
+        etype, evalue, etb = sys.exc_info()
+        lines = []
+        for chunk in traceback.format_exception(etype, evalue, etb):
+            lines.extend(chunk.rstrip("\n").split("\n"))
+    for line in lines:
+        req.log_error("%s %s: %s" % (phase, spec, line), APLOG_ERR)
+    if not debug or _req_get(req._h, _F["_headers_sent"]):
+        return HTTP_INTERNAL_SERVER_ERROR
+    try:
+        req.status = HTTP_INTERNAL_SERVER_ERROR
+        req.content_type = "text/html"
+        body = '\n<pre>\nMod_python error: "%s %s"\n\n%s\n</pre>\n' % (
+            phase, html.escape(spec), html.escape("\n".join(lines)))
+        req.write(body, 0)
+    except Exception:
+        return HTTP_INTERNAL_SERVER_ERROR
+    return DONE
+
+
+def _import_dispatch(module_name, func):
+    try:
+        module = import_module(module_name, log=0)
+        if func:
+            getattr(module, func)()
+        return 0
+    except Exception:
+        etype, evalue, etb = sys.exc_info()
+        for chunk in traceback.format_exception(etype, evalue, etb):
+            for line in chunk.rstrip("\n").split("\n"):
+                log_error("PythonImport %s%s: %s" % (module_name, "::" + func if func else "", line))
+        return 1
+
+
+def _modpy_entry(kind, h, phase, a, b):
+    """The one entry point the Go runtime calls."""
+    if kind == 1:
+        return _dispatch(h)
+    if kind == 2:
+        return _import_dispatch(a, b)
+    if kind == 3:
+        return int(eval(a, {"sys": sys, "__builtins__": builtins}))
+    raise ValueError("unknown call kind %r" % kind)
+
+
+def _end_blockers():
+    """Why this interpreter cannot be ended now ("" if it can)."""
+    import threading
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()
+              and not isinstance(t, threading._DummyThread)]
+    if others:
+        return "live threads: " + ", ".join(
+            "%s%s" % (t.name, " (daemon)" if t.daemon else "") for t in others)
+    return ""
+
+
+def exists_config_define(name):
+    return False
+
+
+def server_root():
+    return os.getcwd()
+
+
+def mpm_query(code):
+    return 0
+
+
+def _init(name):
+    """Called once per interpreter by modpy's bootstrap."""
+    global interpreter, main_server
+    interpreter = name
+    main_server = server(0)
+    sys.argv = ["mod_python"]
+    sys.stdout = _LogWriter(APLOG_INFO, "<stdout>")
+    sys.stderr = _LogWriter(APLOG_ERR, "<stderr>")
+    _siteimport.install()
+
+
+def init(name=None, server=None):
+    """mod_python's init(): returns the dispatcher (this module)."""
+    return sys.modules[__name__]
