@@ -50,6 +50,14 @@ type Interp struct {
 	st interpState
 }
 
+// Kinds of call into mod_python.apache._modpy_entry (MODPY_CALL_* in modpy.h).
+const (
+	callDispatch = 1
+	callImport   = 2
+	callEval     = 3
+	callNoop     = 4
+)
+
 type job struct {
 	kind  int
 	h     uint64
@@ -223,7 +231,7 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		}
 		h := register(req)
 		req.Interpreter = name
-		rv, err := in.call(C.MODPY_CALL_DISPATCH, h, phaseIndex(req.Phase), "", "")
+		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "")
 		if err == errEnding && attempt < 3 {
 			continue
 		}
@@ -243,7 +251,7 @@ func (rt *Runtime) Import(name, module, fn string) error {
 	if err != nil {
 		return err
 	}
-	rv, err := in.call(C.MODPY_CALL_IMPORT, 0, 0, module, fn)
+	rv, err := in.call(callImport, 0, 0, module, fn)
 	if err != nil {
 		return err
 	}
@@ -260,5 +268,5 @@ func (rt *Runtime) Eval(name, expr string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return in.call(C.MODPY_CALL_EVAL, 0, 0, expr, "")
+	return in.call(callEval, 0, 0, expr, "")
 }

@@ -12,6 +12,7 @@ enum {
     MODPY_CALL_DISPATCH = 1, /* run the handlers of the request's phase */
     MODPY_CALL_IMPORT = 2,   /* PythonImport module[::func] */
     MODPY_CALL_EVAL = 3,     /* evaluate an expression (tests, status) */
+    MODPY_CALL_NOOP = 4,     /* return at once (measuring the hand-off) */
 };
 
 /* Result codes of modpy_call besides the handler's int result. */

@@ -48,6 +48,17 @@ func runtimeForTest(t *testing.T) *Runtime {
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
 
+func runtimeForBench(b *testing.B) *Runtime {
+	b.Helper()
+	rtOnce.Do(func() {
+		rt, rtErr = Start(Options{Log: rtLog, Sources: pysrc.FS, ThreadsPerChild: 8})
+	})
+	if rtErr != nil {
+		b.Fatal(rtErr)
+	}
+	return rt
+}
+
 func TestMainInterpreter(t *testing.T) {
 	rt := runtimeForTest(t)
 	v, err := rt.Eval(MainInterpreter, "sys.version_info[0]*100 + sys.version_info[1]")

@@ -153,6 +153,25 @@ def _make_import(root):
     return __import__
 
 
+_last_refresh = 0.0
+
+
+def refresh_builtins():
+    """Copy names added to builtins since into every site root's builtins
+    (at most once a second)."""
+    global _last_refresh
+    now = time.monotonic()
+    if now - _last_refresh < _CHECK_INTERVAL:
+        return
+    _last_refresh = now
+    real = builtins.__dict__
+    for b in _builtins_by_root.values():
+        imp = b["__import__"]
+        if len(b) != len(real) or any(b.get(k) is not v for k, v in real.items() if k != "__import__"):
+            b.update(real)
+            b["__import__"] = imp
+
+
 def builtins_for(root):
     b = _builtins_by_root.get(root)
     if b is None:

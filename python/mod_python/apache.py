@@ -731,6 +731,7 @@ class _HandlerError(Exception):
 
 def _dispatch(h):
     phase, handlers, debug, autoreload, pythonpath = _apache.phase(h)
+    _siteimport.refresh_builtins()
     req = request(h)
     default_func = _DEFAULT_FUNC.get(phase, "handler")
     go_on = _CONTINUE.get(phase, (OK,))
@@ -818,6 +819,8 @@ def _modpy_entry(kind, h, phase, a, b):
     """The one entry point the Go runtime calls."""
     if kind == 1:
         return _dispatch(h)
+    if kind == 4:
+        return 0
     if kind == 2:
         return _import_dispatch(a, b)
     if kind == 3:

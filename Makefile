@@ -1,0 +1,34 @@
+# The only commands a newcomer needs: make run, make test, make bench.
+GO ?= go
+
+.PHONY: run test deps build bench vet clean
+
+# Install what is missing (Debian 12, as root), build, serve examples/ on
+# http://127.0.0.1:8080.
+run: build
+	./modpy -X -d examples -f site.conf
+
+# The whole test suite (what .ci/run runs).
+test: deps
+	$(GO) vet ./...
+	test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
+	$(GO) test -count=1 -timeout 12m ./...
+
+build: deps
+	$(GO) build -o modpy ./cmd/modpy
+
+# Debian packages the build needs: python3-dev (libpython3 + python3-embed.pc).
+deps:
+	@if ! pkg-config --exists python3-embed 2>/dev/null || ! command -v gcc >/dev/null; then \
+		echo "installing python3-dev, pkg-config, gcc"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dev pkg-config gcc; \
+	fi
+
+bench: build
+	MODPY_BIN=$(CURDIR)/modpy bash bench/hello.sh
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -f modpy

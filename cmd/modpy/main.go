@@ -1,0 +1,133 @@
+// Command modpy is a web server that runs Apache mod_python handlers in
+// named CPython sub-interpreters, from an httpd.conf-style configuration.
+//
+// Usage follows httpd:
+//
+//	modpy [-d SERVERROOT] [-f FILE] [-D NAME]... [-t] [-X]
+//
+// With no -f, modpy serves the current directory with the zero-config (see
+// docs/configuration.md): .py files run their own handler(req).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"modpy/internal/config"
+	"modpy/internal/server"
+)
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// splitJoined turns httpd's joined forms ("-DFOO", "-fsite.conf") into
+// separate arguments.
+func splitJoined(args []string) []string {
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' && strings.ContainsRune("Dfdk", rune(a[1])) && a[2] != '=' {
+			out = append(out, a[:2], a[2:])
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("modpy", flag.ContinueOnError)
+	file := fs.String("f", "", "configuration `file` (default: the zero-config, serving the current directory)")
+	root := fs.String("d", "", "ServerRoot `directory` (default: the current directory)")
+	var defines multiFlag
+	fs.Var(&defines, "D", "define a `name` for <IfDefine> (repeatable)")
+	test := fs.Bool("t", false, "check the configuration and exit: prints \"Syntax OK\" or the error")
+	single := fs.Bool("X", false, "run one worker in the foreground (debug mode)")
+	verb := fs.String("k", "", "control verb: start|stop|restart|graceful|graceful-stop")
+	version := fs.Bool("v", false, "print the version and exit")
+	if err := fs.Parse(splitJoined(args)); err != nil {
+		return 2
+	}
+	if *version {
+		fmt.Printf("modpy/%s\n", server.Version)
+		return 0
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "modpy: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	// As in httpd, a relative -f is relative to the ServerRoot given by -d.
+	if *file != "" && *root != "" && !filepath.IsAbs(*file) {
+		*file = filepath.Join(*root, *file)
+	}
+	cfg, err := config.Load(config.LoadOptions{File: *file, ServerRoot: *root, Defines: defines})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if *test {
+		fmt.Fprintln(os.Stderr, "Syntax OK")
+		return 0
+	}
+	if *verb != "" {
+		fmt.Fprintf(os.Stderr, "modpy: -k %s: the master process and its control verbs are not built yet; run modpy -X\n", *verb)
+		return 2
+	}
+	_ = single // one foreground worker is the only mode until the master lands
+	return serve(cfg)
+}
+
+func serve(cfg *config.Config) int {
+	if len(cfg.Listen) == 0 {
+		fmt.Fprintln(os.Stderr, "modpy: no Listen directive: nothing to serve")
+		return 1
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
+	}
+	var listeners []net.Listener
+	for _, l := range cfg.Listen {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: %s: Listen %s: %v\n", l.Pos, l.Addr, err)
+			return 1
+		}
+		listeners = append(listeners, ln)
+	}
+	if cfg.PidFile != "" {
+		if err := os.WriteFile(cfg.PidFile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: PidFile: %v\n", err)
+			return 1
+		}
+		defer os.Remove(cfg.PidFile)
+	}
+	if err := srv.Start(listeners); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH)
+	<-sigs
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintf(os.Stderr, "modpy: shutdown: %v\n", err)
+	}
+	return 0
+}

@@ -1,0 +1,2 @@
+def whoami():
+    return "I am the MyModule of default/a"

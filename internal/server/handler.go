@@ -1,0 +1,561 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"modpy/internal/config"
+	"modpy/internal/httpd"
+	"modpy/internal/python"
+	"modpy/internal/request"
+)
+
+// OK, DECLINED and DONE are mod_python's (and Apache's) handler results.
+const (
+	resOK       = 0
+	resDeclined = -1
+	resDone     = -2
+)
+
+// maxRedirects bounds internal redirects (ErrorDocument, DirectoryIndex).
+const maxRedirects = 10
+
+// rstate is one request in flight: the request_rec and what the phases found.
+type rstate struct {
+	s     *Server
+	w     *httpd.Response
+	hr    *httpd.Request
+	req   *request.Request
+	vh    *vhost
+	dc    *config.DirConfig
+	io    *responseIO
+	start time.Time
+	// isDir is true when Filename names an existing directory; exists when
+	// it names anything that exists.
+	exists, isDir bool
+	redirects     int
+}
+
+// ServeHTTP1 runs Apache's request phases for one request.
+func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
+	rs := &rstate{s: s, w: w, hr: hr, start: time.Now()}
+	req := request.New()
+	rs.req = req
+	req.Method = hr.Method
+	req.MethodNum = methodNumber(hr.Method)
+	req.Protocol = hr.Proto
+	req.ProtoNum = hr.ProtoNum
+	req.TheRequest = hr.TheRequest
+	req.UnparsedURI = hr.RequestURI
+	req.URI = cleanURI(hr.Path)
+	req.Args, req.HasArgs = hr.RawQuery, hr.HasQuery
+	req.Hostname = hr.Host
+	req.RequestTime = hr.Received
+	req.HeaderOnly = hr.Method == "HEAD"
+	req.HeadersIn = hr.Header
+	req.Conn = &request.Conn{
+		RemoteIP:   addrIP(hr.RemoteAddr),
+		RemotePort: int(hr.RemoteAddr.Port()),
+		LocalIP:    addrIP(hr.LocalAddr),
+		LocalPort:  int(hr.LocalAddr.Port()),
+		ID:         hr.ConnID,
+		Keepalives: hr.KeepAlives,
+	}
+	rs.vh = s.vhosts[s.cfg.SelectServer(hr.LocalAddr, hr.Host)]
+	if rs.vh == nil {
+		rs.vh = s.main
+	}
+	req.Server = rs.vh.info
+	req.DocumentRoot = rs.vh.conf.DocumentRoot
+	req.Log = rs.vh.errlog
+	rs.io = &responseIO{rs: rs}
+	req.IO = rs.io
+
+	status := rs.process()
+	rs.finish(status)
+	if s.rt != nil {
+		s.rt.Release(req)
+	}
+	rs.logAccess()
+}
+
+// cleanURI resolves "." and ".." segments and repeated slashes, keeping a
+// trailing slash: the URI can never climb above the DocumentRoot.
+func cleanURI(p string) string {
+	if p == "" || p[0] != '/' {
+		return p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+func addrIP(a netip.AddrPort) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.Addr().Unmap().String()
+}
+
+// process runs the phases and returns the final result: OK/DONE when the
+// response has been produced, or an HTTP status to answer with.
+func (rs *rstate) process() int {
+	req := rs.req
+	// translate_name: redirects, then aliases or DocumentRoot.
+	lc := rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
+	if st := rs.redirect(append(append([]config.Redirect(nil), rs.vh.conf.Redirects...), lc.Redirects...)); st != 0 {
+		return st
+	}
+	if locationHasPython(lc) {
+		// mod_python's map-to-storage: a <Location> with a Python handler
+		// has no file; Directory sections do not apply.
+		rs.dc = lc
+	} else {
+		rs.mapToStorage(rs.translate())
+		rs.dc = rs.s.cfg.DirConfigFor(rs.vh.conf, req.URI, req.Filename)
+	}
+	return rs.afterMapping()
+}
+
+// afterMapping runs the phases from access checking on, once rs.dc is set.
+func (rs *rstate) afterMapping() int {
+	req, dc := rs.req, rs.dc
+	if dc.LimitRequestBody != nil {
+		rs.hr.Body.SetLimit(*dc.LimitRequestBody)
+	}
+	// access_checker
+	if dc.Require != nil && !dc.Require.Granted {
+		rs.logError(levelError, "client denied by server configuration: %s", orURI(req.Filename, req.URI))
+		return 403
+	}
+	// SetEnv / PassEnv into subprocess_env.
+	for _, kv := range dc.SetEnv {
+		req.SubprocessEnv.Set(kv.Key, kv.Value)
+	}
+	for _, k := range dc.PassEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			req.SubprocessEnv.Set(k, v)
+		}
+	}
+	for _, k := range dc.UnsetEnv {
+		req.SubprocessEnv.Del(k)
+	}
+	if len(dc.Redirects) > 0 {
+		if st := rs.redirect(dc.Redirects); st != 0 {
+			return st
+		}
+	}
+	// type_checker: content type and handler from the file's extensions.
+	rs.typeCheck()
+	if req.Handler == "" && rs.isDir {
+		return rs.directory()
+	}
+	// content
+	if isPythonHandler(req.Handler) {
+		if len(dc.Handlers[string(request.PhaseHandler)]) > 0 {
+			st := rs.runPython(request.PhaseHandler)
+			if st != resDeclined {
+				return st
+			}
+		} else {
+			rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", req.URI)
+			return 500
+		}
+	}
+	return rs.static()
+}
+
+func orURI(filename, uri string) string {
+	if filename != "" {
+		return filename
+	}
+	return uri
+}
+
+func locationHasPython(lc *config.DirConfig) bool {
+	for _, hs := range lc.Handlers {
+		for _, h := range hs {
+			if h.InLocation {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// translate maps the URI to a path: Alias/AliasMatch, else DocumentRoot.
+func (rs *rstate) translate() string {
+	uri := rs.req.URI
+	for _, a := range rs.vh.conf.Aliases {
+		if a.Regex != nil {
+			if m := a.Regex.FindStringSubmatchIndex(uri); m != nil {
+				return string(a.Regex.ExpandString(nil, a.Path, uri, m))
+			}
+			continue
+		}
+		if rest, ok := aliasMatch(uri, a.URL); ok {
+			return a.Path + rest
+		}
+	}
+	return rs.vh.conf.DocumentRoot + uri
+}
+
+// aliasMatch matches an Alias URL prefix on path-segment boundaries, as
+// mod_alias does.
+func aliasMatch(uri, prefix string) (string, bool) {
+	if !strings.HasPrefix(uri, prefix) {
+		return "", false
+	}
+	rest := uri[len(prefix):]
+	if strings.HasSuffix(prefix, "/") || rest == "" || rest[0] == '/' {
+		return rest, true
+	}
+	return "", false
+}
+
+// mapToStorage finds the longest existing prefix of path: that is the
+// filename, the rest is path_info (Apache's directory walk). Below an
+// existing directory, the first missing component is the filename.
+func (rs *rstate) mapToStorage(path string) {
+	req := rs.req
+	p, rest := path, ""
+	for {
+		if len(p) > 1 && strings.HasSuffix(p, "/") {
+			p, rest = p[:len(p)-1], "/"+rest
+		}
+		fi, err := os.Stat(p)
+		if err == nil {
+			req.Filename, req.PathInfo = p, rest
+			rs.exists, rs.isDir = true, fi.IsDir()
+			if rs.isDir && rest == "/" {
+				req.PathInfo = ""
+			} else if rs.isDir && rest != "" {
+				first, tail := rest[1:], ""
+				if i := strings.IndexByte(first, '/'); i >= 0 {
+					first, tail = first[:i], first[i:]
+				}
+				req.Filename, req.PathInfo = strings.TrimSuffix(p, "/")+"/"+first, tail
+				rs.exists, rs.isDir = false, false
+			}
+			break
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i <= 0 {
+			req.Filename, req.PathInfo = path, ""
+			break
+		}
+		rest = p[i:] + rest
+		p = p[:i]
+	}
+	req.CanonicalFilename = req.Filename
+}
+
+// typeCheck sets the content type and handler from SetHandler, AddHandler
+// and AddType/mime.types, as mod_mime does.
+func (rs *rstate) typeCheck() {
+	req, dc := rs.req, rs.dc
+	base := filepath.Base(req.Filename)
+	exts := fileExtensions(base)
+	for _, ext := range exts {
+		if t, ok := dc.AddTypes[ext]; ok {
+			req.ContentType = t
+		} else if t, ok := rs.s.cfg.Mime[ext[1:]]; ok {
+			req.ContentType = t
+		}
+		if h, ok := dc.AddHandlers[ext]; ok {
+			req.Handler = h
+		}
+	}
+	if len(exts) > 0 {
+		req.Extension = exts[len(exts)-1]
+	}
+	if dc.SetHandler != nil {
+		if strings.EqualFold(*dc.SetHandler, "none") {
+			req.Handler = ""
+		} else {
+			req.Handler = *dc.SetHandler
+		}
+	}
+}
+
+// fileExtensions returns a file name's extensions, lower-case with their
+// dots: "a.tar.gz" → [".tar", ".gz"].
+func fileExtensions(base string) []string {
+	parts := strings.Split(base, ".")
+	if len(parts) < 2 {
+		return nil
+	}
+	out := make([]string, 0, len(parts)-1)
+	for _, p := range parts[1:] {
+		if p != "" {
+			out = append(out, "."+strings.ToLower(p))
+		}
+	}
+	return out
+}
+
+// directory serves a directory URL: a redirect to add the slash, then
+// DirectoryIndex.
+func (rs *rstate) directory() int {
+	req := rs.req
+	if !strings.HasSuffix(req.URI, "/") {
+		loc := req.URI + "/"
+		if req.HasArgs {
+			loc += "?" + req.Args
+		}
+		req.HeadersOut.Set("Location", rs.absoluteURL(loc))
+		return 301
+	}
+	index := rs.dc.DirectoryIndex
+	if index == nil {
+		index = []string{"index.html"}
+	}
+	for _, name := range index {
+		if strings.EqualFold(name, "disabled") {
+			break
+		}
+		target := name
+		if !strings.HasPrefix(name, "/") {
+			target = req.URI + name
+		}
+		candidate := filepath.Join(req.Filename, name)
+		if strings.HasPrefix(name, "/") {
+			candidate = ""
+		}
+		if candidate != "" {
+			if _, err := os.Stat(candidate); err != nil {
+				continue
+			}
+		}
+		return rs.internalRedirect(target, "", false)
+	}
+	rs.logError(levelError, "AH01276: Cannot serve directory %s: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive",
+		req.Filename, strings.Join(index, ","))
+	return 403
+}
+
+// internalRedirect restarts the phases for uri (a sub-request in Apache's
+// terms, sharing this response). keepMethod is false for ErrorDocument.
+func (rs *rstate) internalRedirect(uri, query string, errorDoc bool) int {
+	rs.redirects++
+	if rs.redirects > maxRedirects {
+		rs.logError(levelError, "AH00124: Request exceeded the limit of %d internal redirects", maxRedirects)
+		return 500
+	}
+	req := rs.req
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri, query = uri[:i], uri[i+1:]
+		req.Args, req.HasArgs = query, true
+	}
+	req.URI = uri
+	req.Filename, req.PathInfo, req.CanonicalFilename = "", "", ""
+	req.Handler, req.Extension = "", ""
+	if !req.ContentTypeSet {
+		req.ContentType = ""
+	}
+	rs.exists, rs.isDir = false, false
+	if errorDoc && req.Method != "HEAD" {
+		req.Method, req.MethodNum = "GET", 0
+	}
+	return rs.process()
+}
+
+// redirect applies Redirect/RedirectMatch rules.
+func (rs *rstate) redirect(rules []config.Redirect) int {
+	uri := rs.req.URI
+	for _, r := range rules {
+		target := ""
+		if r.Regex != nil {
+			m := r.Regex.FindStringSubmatchIndex(uri)
+			if m == nil {
+				continue
+			}
+			target = string(r.Regex.ExpandString(nil, r.URL, uri, m))
+		} else {
+			rest, ok := aliasMatch(uri, r.Prefix)
+			if !ok {
+				continue
+			}
+			target = r.URL
+			if target != "" {
+				target += rest
+			}
+		}
+		status := r.Status
+		if status == 0 {
+			status = 302
+		}
+		if target != "" && status >= 300 && status < 400 {
+			if rs.req.HasArgs && !strings.Contains(target, "?") {
+				target += "?" + rs.req.Args
+			}
+			rs.req.HeadersOut.Set("Location", rs.absoluteURL(target))
+		}
+		return status
+	}
+	return 0
+}
+
+func (rs *rstate) absoluteURL(loc string) string {
+	if strings.Contains(loc, "://") || !strings.HasPrefix(loc, "/") {
+		return loc
+	}
+	host := rs.req.Hostname
+	if host == "" {
+		host = rs.vh.name
+	}
+	if port := rs.req.Conn.LocalPort; port != 80 && port != 0 {
+		host += ":" + strconv.Itoa(port)
+	}
+	if strings.Contains(host, ":") && strings.Count(host, ":") > 1 && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + loc
+}
+
+// runPython runs a phase's Python handlers in the interpreter mod_python's
+// naming rules pick.
+func (rs *rstate) runPython(phase request.Phase) int {
+	req, dc := rs.req, rs.dc
+	hs := dc.Handlers[string(phase)]
+	req.Phase = phase
+	req.Handlers = req.Handlers[:0]
+	ext := strings.ToLower(filepath.Ext(req.Filename))
+	// Handlers registered for this file's extension ("| .py") first.
+	for pass := 0; pass < 2; pass++ {
+		for _, h := range hs {
+			if (pass == 0) != (len(h.Exts) > 0) {
+				continue
+			}
+			if pass == 0 && !contains(h.Exts, ext) {
+				continue
+			}
+			req.Handlers = append(req.Handlers, request.Handler{
+				Spec:   h.Spec,
+				Dir:    rs.handlerDir(h),
+				Silent: h.Silent,
+				Where:  h.Pos.String(),
+			})
+		}
+	}
+	if len(req.Handlers) == 0 {
+		return resDeclined
+	}
+	req.Py = *rs.s.pyConfig(dc)
+	name := rs.interpreterName(hs[0])
+	st, err := rs.s.rt.Run(name, req)
+	if err != nil {
+		rs.logError(levelError, "%v", err)
+		if !rs.io.HeadersSent() {
+			return 500
+		}
+		return resDone
+	}
+	if rs.bodyTooLarge() {
+		return 413
+	}
+	return st
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// handlerDir is the directory a handler module is looked up in first: the
+// <Directory> it was configured in (for a regex Directory, the request
+// file's own directory); "" for <Location> and server-level handlers.
+func (rs *rstate) handlerDir(h config.Handler) string {
+	if h.InLocation || h.Dir == "" {
+		return ""
+	}
+	if !strings.HasPrefix(h.Dir, "/") || strings.ContainsAny(h.Dir, "*?[]^$()|+\\") {
+		return rs.fileDir()
+	}
+	return h.Dir
+}
+
+// fileDir is the directory of req.filename with a trailing slash (the
+// filename itself when it is a directory), "" when there is no filename.
+func (rs *rstate) fileDir() string {
+	f := rs.req.Filename
+	if f == "" {
+		return ""
+	}
+	if rs.isDir {
+		return strings.TrimSuffix(f, "/") + "/"
+	}
+	d := filepath.Dir(f)
+	if d == "/" {
+		return d
+	}
+	return d + "/"
+}
+
+// interpreterName applies mod_python's naming rules (DESIGN.md's table).
+func (rs *rstate) interpreterName(h config.Handler) string {
+	dc := rs.dc
+	if dc.PythonInterpreter != nil && *dc.PythonInterpreter != "" {
+		return *dc.PythonInterpreter
+	}
+	if dc.PythonInterpPerDirectory != nil && *dc.PythonInterpPerDirectory {
+		if d := rs.fileDir(); d != "" {
+			return d
+		}
+		return python.MainInterpreter
+	}
+	if dc.PythonInterpPerDirective != nil && *dc.PythonInterpPerDirective {
+		if h.Dir == "" {
+			return python.MainInterpreter
+		}
+		if h.InLocation {
+			return h.Dir
+		}
+		return rs.handlerDir(h)
+	}
+	return rs.vh.name
+}
+
+func (rs *rstate) bodyTooLarge() bool {
+	return rs.io.bodyErr != nil && errors.Is(rs.io.bodyErr, httpd.ErrBodyTooLarge)
+}
+
+func (rs *rstate) logError(level int, format string, args ...any) {
+	rs.vh.errlog.Log(level, "core", "", rs.req, fmt.Sprintf(format, args...))
+}
+
+// methodNumber is Apache's M_* number of a method.
+func methodNumber(m string) int {
+	switch m {
+	case "GET", "HEAD":
+		return 0
+	case "PUT":
+		return 1
+	case "POST":
+		return 2
+	case "DELETE":
+		return 3
+	case "CONNECT":
+		return 4
+	case "OPTIONS":
+		return 5
+	case "TRACE":
+		return 6
+	case "PATCH":
+		return 7
+	}
+	return 26
+}

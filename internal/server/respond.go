@@ -1,0 +1,303 @@
+package server
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"modpy/internal/httpd"
+)
+
+// responseIO is request.IO for one request: the body reader and the
+// response writer, sending the request's status and headers_out with the
+// first bytes.
+type responseIO struct {
+	rs      *rstate
+	synced  bool
+	bodyErr error
+}
+
+// sync copies status, content type and headers_out + err_headers_out to the
+// response, if the headers have not gone yet. It runs before every write, so
+// changes a handler makes before its first flush are kept.
+func (o *responseIO) sync() {
+	w, req := o.rs.w, o.rs.req
+	if w.HeadersSent() {
+		return
+	}
+	w.SetStatus(req.Status)
+	h := w.Header()
+	h.Clear()
+	for _, e := range req.HeadersOut.Entries() {
+		h.Add(e.Key, e.Value)
+	}
+	for _, e := range req.ErrHeadersOut.Entries() {
+		h.Add(e.Key, e.Value)
+	}
+	if req.ContentType != "" && !h.Has("Content-Type") {
+		h.Set("Content-Type", req.ContentType)
+	}
+	o.synced = true
+}
+
+func (o *responseIO) Read(p []byte) (int, error) {
+	n, err := o.rs.hr.Body.Read(p)
+	if err != nil && err != io.EOF {
+		o.bodyErr = err
+	}
+	return n, err
+}
+
+func (o *responseIO) Write(p []byte) (int, error) {
+	o.sync()
+	if o.rs.req.HeaderOnly {
+		return len(p), nil
+	}
+	return o.rs.w.Write(p)
+}
+
+func (o *responseIO) Flush() error {
+	o.sync()
+	return o.rs.w.Flush()
+}
+
+func (o *responseIO) HeadersSent() bool { return o.rs.w.HeadersSent() }
+
+// finish turns the phases' result into the response.
+func (rs *rstate) finish(st int) {
+	switch {
+	case st == resOK || st == resDone:
+		if !rs.w.HeadersSent() {
+			rs.io.sync()
+		}
+		return
+	case st == resDeclined:
+		st = 500
+	case st < 100 || st > 999:
+		rs.logError(levelError, "handler returned invalid result code %d", st)
+		st = 500
+	}
+	if rs.w.HeadersSent() {
+		// Too late for an error page: the client has a status already.
+		return
+	}
+	if rs.io.synced && rs.w.BodyBytes() > 0 {
+		// Output is buffered but not sent: Apache would have sent it.
+		rs.io.sync()
+		return
+	}
+	rs.errorResponse(st)
+}
+
+// errorResponse answers with status st: ErrorDocument if configured, else
+// Apache's page. Only err_headers_out survive (plus Location on redirects).
+func (rs *rstate) errorResponse(st int) {
+	req := rs.req
+	loc := req.HeadersOut.Value("Location")
+	if doc, ok := rs.errorDocument(st); ok {
+		if rs.serveErrorDocument(st, doc) {
+			return
+		}
+	}
+	w := rs.w
+	w.SetStatus(st)
+	h := w.Header()
+	h.Clear()
+	for _, e := range req.ErrHeadersOut.Entries() {
+		h.Add(e.Key, e.Value)
+	}
+	req.Status = st
+	if st >= 300 && st < 400 && loc != "" {
+		h.Set("Location", loc)
+	}
+	if st == 304 || st == 204 || (st >= 100 && st < 200) {
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=iso-8859-1")
+	req.ContentType = "text/html; charset=iso-8859-1"
+	if req.HeaderOnly {
+		return
+	}
+	w.Write(errorPage(st, loc, req.URI, req.Method))
+}
+
+func errorPage(st int, loc, uri, method string) []byte {
+	switch st {
+	case 301, 302, 303, 307, 308:
+		return httpd.ErrorBody(st, "The document has moved <a href=\""+html.EscapeString(loc)+"\">here</a>.")
+	case 405:
+		return httpd.ErrorBody(st, "The requested method "+html.EscapeString(method)+" is not allowed for this URL.")
+	case 410:
+		return httpd.ErrorBody(st, "The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.")
+	}
+	return httpd.ErrorBody(st, "")
+}
+
+func (rs *rstate) errorDocument(st int) (string, bool) {
+	if rs.dc == nil {
+		return "", false
+	}
+	doc, ok := rs.dc.ErrorDocuments[st]
+	return doc, ok
+}
+
+// serveErrorDocument answers with an ErrorDocument: quoted text, a remote
+// URL (302 to it) or a local URL (an internal redirect keeping the status).
+func (rs *rstate) serveErrorDocument(st int, doc string) bool {
+	req, w := rs.req, rs.w
+	switch {
+	case strings.HasPrefix(doc, "\""):
+		w.SetStatus(st)
+		w.Header().Clear()
+		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
+		req.Status = st
+		if !req.HeaderOnly {
+			w.Write([]byte(strings.TrimPrefix(doc, "\"")))
+		}
+		return true
+	case strings.Contains(doc, "://"):
+		req.Status = 302
+		w.SetStatus(302)
+		w.Header().Clear()
+		w.Header().Set("Location", doc)
+		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
+		if !req.HeaderOnly {
+			w.Write(errorPage(302, doc, req.URI, req.Method))
+		}
+		return true
+	case strings.HasPrefix(doc, "/") && rs.redirects < maxRedirects:
+		req.SubprocessEnv.Set("REDIRECT_STATUS", strconv.Itoa(st))
+		req.SubprocessEnv.Set("REDIRECT_URL", req.URI)
+		req.HeadersOut.Clear()
+		req.Status = st
+		res := rs.internalRedirect(doc, "", true)
+		if res == resOK || res == resDone {
+			if !w.HeadersSent() {
+				req.Status = st
+				rs.io.sync()
+			}
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// static is Apache's default handler: send the file, with Range,
+// If-Modified-Since and ETag handled.
+func (rs *rstate) static() int {
+	req := rs.req
+	if req.Filename == "" || !rs.exists || rs.isDir {
+		if req.Filename != "" {
+			rs.logError(levelInfo, "AH00128: File does not exist: %s", req.Filename)
+		}
+		return 404
+	}
+	if req.PathInfo != "" {
+		// AcceptPathInfo default: no path info on plain files.
+		return 404
+	}
+	switch req.Method {
+	case "GET", "HEAD":
+	case "OPTIONS":
+		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD")
+		return 200
+	default:
+		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD")
+		return 405
+	}
+	f, err := os.Open(req.Filename)
+	if err != nil {
+		rs.logError(levelError, "AH00132: file permissions deny server access: %s", req.Filename)
+		return 403
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 403
+	}
+	hr := &http.Request{Method: req.Method, Header: http.Header{}}
+	for _, k := range []string{"Range", "If-Range", "If-Modified-Since", "If-Unmodified-Since", "If-None-Match", "If-Match"} {
+		if v, ok := req.HeadersIn.Get(k); ok {
+			hr.Header.Set(k, v)
+		}
+	}
+	if req.ContentType != "" {
+		req.HeadersOut.Set("Content-Type", req.ContentType)
+	}
+	req.HeadersOut.Set("ETag", fmt.Sprintf("\"%x-%x\"", fi.Size(), fi.ModTime().UnixMicro()))
+	req.HeadersOut.Set("Accept-Ranges", "bytes")
+	aw := &adapter{rs: rs, h: http.Header{}}
+	for _, e := range req.HeadersOut.Entries() {
+		aw.h.Add(e.Key, e.Value)
+	}
+	http.ServeContent(aw, hr, path.Base(req.Filename), fi.ModTime(), f)
+	return resOK
+}
+
+// adapter lets net/http's ServeContent write through our response.
+type adapter struct {
+	rs      *rstate
+	h       http.Header
+	started bool
+}
+
+func (a *adapter) Header() http.Header { return a.h }
+
+func (a *adapter) WriteHeader(code int) {
+	if a.started {
+		return
+	}
+	a.started = true
+	req := a.rs.req
+	req.Status = code
+	req.HeadersOut.Clear()
+	for k, vs := range a.h {
+		if k == "Etag" {
+			k = "ETag" // net/http's canonical form is not Apache's
+		}
+		for _, v := range vs {
+			req.HeadersOut.Add(k, v)
+		}
+	}
+	if ct := a.h.Get("Content-Type"); ct != "" {
+		req.ContentType = ct
+	}
+	a.rs.io.sync()
+	if code == 304 || req.HeaderOnly {
+		return
+	}
+}
+
+func (a *adapter) Write(p []byte) (int, error) {
+	if !a.started {
+		a.WriteHeader(200)
+	}
+	return a.rs.io.Write(p)
+}
+
+// logAccess writes the access log lines of the vhost.
+func (rs *rstate) logAccess() {
+	if len(rs.vh.access) == 0 {
+		return
+	}
+	e := &logEntry{
+		req:      rs.req,
+		status:   rs.w.Status(),
+		bytes:    rs.w.BodyBytes(),
+		start:    rs.start,
+		duration: time.Since(rs.start),
+		server:   rs.vh.name,
+		pid:      rs.s.pid,
+	}
+	for _, a := range rs.vh.access {
+		a.write(e)
+	}
+}
+

@@ -1,0 +1,274 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"modpy/internal/config"
+	"modpy/internal/httpd"
+	"modpy/internal/python"
+	"modpy/internal/request"
+	"modpy/internal/table"
+	pysrc "modpy/python"
+)
+
+// Version is modpy's version, shown in the Server header and logs.
+const Version = "0.1.0"
+
+// Server is one worker: the config, the embedded Python runtime, the logs
+// and the HTTP servers on every Listen socket.
+type Server struct {
+	cfg     *config.Config
+	rt      *python.Runtime
+	logs    logFiles
+	errlog  *errorLog
+	pid     int
+	vhosts  map[*config.Server]*vhost
+	main    *vhost
+	pyconfs sync.Map // *config.DirConfig → *request.PyConfig
+
+	mu      sync.Mutex
+	servers []*httpd.Server
+	wg      sync.WaitGroup
+}
+
+// vhost is the runtime side of a config.Server: its logs and what
+// mod_python's server object shows.
+type vhost struct {
+	conf   *config.Server
+	name   string // ServerName, inherited from the main server if unset
+	errlog *errorLog
+	access []*accessLog
+	info   *request.Server
+}
+
+// New prepares a server for cfg: it opens the logs and compiles the log
+// formats. Python is not started until Start.
+func New(cfg *config.Config) (*Server, error) {
+	s := &Server{cfg: cfg, pid: os.Getpid(), vhosts: map[*config.Server]*vhost{}}
+	var err error
+	if s.main, err = s.newVhost(cfg.Main, nil); err != nil {
+		return nil, err
+	}
+	s.errlog = s.main.errlog
+	for _, v := range cfg.VHosts {
+		if _, err := s.newVhost(v, s.main); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range cfg.Notices {
+		s.errlog.logf(levelNotice, "%s: %s", n.Pos, n.Msg)
+	}
+	return s, nil
+}
+
+func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
+	v := &vhost{conf: c, name: c.ServerName}
+	if v.name == "" {
+		if main != nil {
+			v.name = main.name
+		} else if h, err := os.Hostname(); err == nil {
+			v.name = h
+		} else {
+			v.name = "localhost"
+		}
+	}
+	// Error log: the vhost's own, else the main server's.
+	if c.ErrorLog != "" || main == nil {
+		out, err := s.logs.open(c.ErrorLog)
+		if err != nil {
+			return nil, fmt.Errorf("%s: ErrorLog: %w", c.Pos, err)
+		}
+		v.errlog = &errorLog{out: out, level: parseLevel(c.LogLevel), pid: s.pid}
+	} else {
+		v.errlog = main.errlog
+		if c.LogLevel != "" {
+			v.errlog = &errorLog{out: main.errlog.out, level: parseLevel(c.LogLevel), pid: s.pid}
+		}
+	}
+	// Access logs: a vhost with none of its own uses the main server's.
+	if len(c.CustomLogs) == 0 && main != nil {
+		v.access = main.access
+	}
+	for _, cl := range c.CustomLogs {
+		f, err := compileFormat(cl.Format)
+		if err != nil {
+			return nil, fmt.Errorf("%s: CustomLog: %w", cl.Pos, err)
+		}
+		out, err := s.logs.open(cl.Target)
+		if err != nil {
+			return nil, fmt.Errorf("%s: CustomLog: %w", cl.Pos, err)
+		}
+		v.access = append(v.access, &accessLog{out: out, format: f})
+	}
+	v.info = &request.Server{
+		Hostname:   v.name,
+		Port:       c.Port,
+		Admin:      c.ServerAdmin,
+		IsVirtual:  c.IsVirtual,
+		DefnName:   c.Pos.File,
+		DefnLine:   c.Pos.Line,
+		Timeout:    s.cfg.Process.Timeout,
+		ErrorFname: c.ErrorLog,
+		LogLevel:   v.errlog.level,
+		Names:      c.ServerAliases,
+		Options:    pythonOptions(s.cfg.Main.Dir),
+		Config:     pythonConfigTable(s.cfg.Main.Dir),
+	}
+	s.vhosts[c] = v
+	return v, nil
+}
+
+// Start initialises Python (main_interpreter), runs the PythonImports and
+// serves on the listeners until Shutdown.
+func (s *Server) Start(listeners []net.Listener) error {
+	threads := s.cfg.Process.ThreadsPerChild
+	if threads <= 0 {
+		threads = 25
+	}
+	optimize := 0
+	if s.cfg.PythonOptimize {
+		optimize = 2
+	}
+	rt, err := python.Start(python.Options{
+		Optimize:        optimize,
+		ThreadsPerChild: threads,
+		Log:             s.errlog,
+		MainServer:      s.main.info,
+		Sources:         pysrc.FS,
+	})
+	if err != nil {
+		return err
+	}
+	s.rt = rt
+	for _, imp := range s.cfg.PythonImports {
+		if imp.InVHost {
+			s.errlog.logf(levelNotice, "%s: PythonImport %s inside <VirtualHost> runs at worker start like any other (mod_python 3.5 skipped it)", imp.Pos, imp.Module)
+		}
+		if err := rt.Import(imp.Interpreter, imp.Module, imp.Func); err != nil {
+			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
+		}
+	}
+	p := s.cfg.Process
+	hcfg := httpd.Config{
+		Timeout:               p.Timeout,
+		KeepAlive:             p.KeepAlive,
+		KeepAliveTimeout:      p.KeepAliveTimeout,
+		MaxKeepAliveRequests:  p.MaxKeepAliveRequests,
+		LimitRequestLine:      p.LimitRequestLine,
+		LimitRequestFieldSize: p.LimitRequestFieldSize,
+		LimitRequestFields:    p.LimitRequestFields,
+		ServerHeader:          "modpy/" + Version + " Python/" + python.Version(),
+		ErrorLog: func(level, msg string) {
+			s.errlog.Log(parseLevel(level), "core", "", nil, msg)
+		},
+	}
+	for _, l := range listeners {
+		hs := &httpd.Server{Config: hcfg, Handler: s}
+		s.mu.Lock()
+		s.servers = append(s.servers, hs)
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func(l net.Listener) {
+			defer s.wg.Done()
+			if err := hs.Serve(l); err != nil && !errors.Is(err, httpd.ErrServerClosed) {
+				s.errlog.logf(levelError, "serving %s: %v", l.Addr(), err)
+			}
+		}(l)
+	}
+	s.errlog.logf(levelNotice, "modpy/%s (Python %s, %s) configured -- resuming normal operations",
+		Version, python.Version(), runtime.Version())
+	return nil
+}
+
+// Wait blocks until every listener has stopped serving.
+func (s *Server) Wait() { s.wg.Wait() }
+
+// Shutdown stops accepting, lets the requests in flight finish (or ctx
+// expire) and closes the logs.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers := append([]*httpd.Server(nil), s.servers...)
+	s.mu.Unlock()
+	var first error
+	for _, hs := range servers {
+		if err := hs.Shutdown(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.wg.Wait()
+	s.errlog.logf(levelNotice, "shutting down (pid %d)", s.pid)
+	s.logs.closeAll()
+	return first
+}
+
+// Runtime returns the Python runtime (nil before Start).
+func (s *Server) Runtime() *python.Runtime { return s.rt }
+
+// pythonOptions is get_options(): PythonOption pairs, empty values dropped.
+func pythonOptions(dc *config.DirConfig) *table.Table {
+	t := table.New(len(dc.PythonOptions))
+	for _, kv := range dc.PythonOptions {
+		if kv.Value != "" {
+			t.Set(kv.Key, kv.Value)
+		}
+	}
+	return t
+}
+
+// pythonConfigTable is get_config(): the Python* directives in effect, flags
+// as "1"/"0" as mod_python stores them.
+func pythonConfigTable(dc *config.DirConfig) *table.Table {
+	t := table.New(8)
+	flag := func(name string, b *bool) {
+		if b != nil {
+			if *b {
+				t.Set(name, "1")
+			} else {
+				t.Set(name, "0")
+			}
+		}
+	}
+	flag("PythonDebug", dc.PythonDebug)
+	flag("PythonAutoReload", dc.PythonAutoReload)
+	flag("PythonInterpPerDirectory", dc.PythonInterpPerDirectory)
+	flag("PythonInterpPerDirective", dc.PythonInterpPerDirective)
+	flag("PythonEnablePdb", dc.PythonEnablePdb)
+	if dc.PythonInterpreter != nil {
+		t.Set("PythonInterpreter", *dc.PythonInterpreter)
+	}
+	if dc.PythonPath != nil {
+		t.Set("PythonPath", *dc.PythonPath)
+	}
+	return t
+}
+
+// pyConfig returns the Python configuration of dc, computed once per merged
+// config (the config package memoises merges, so pointers repeat).
+func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
+	if v, ok := s.pyconfs.Load(dc); ok {
+		return v.(*request.PyConfig)
+	}
+	pc := &request.PyConfig{
+		Debug:      dc.PythonDebug != nil && *dc.PythonDebug,
+		AutoReload: dc.PythonAutoReload == nil || *dc.PythonAutoReload,
+		Options:    pythonOptions(dc),
+		Config:     pythonConfigTable(dc),
+	}
+	if dc.PythonPath != nil {
+		pc.Path, pc.HasPath = *dc.PythonPath, true
+	}
+	v, _ := s.pyconfs.LoadOrStore(dc, pc)
+	return v.(*request.PyConfig)
+}
+
+// isPythonHandler reports whether a handler name means mod_python.
+func isPythonHandler(h string) bool {
+	return strings.EqualFold(h, "mod_python") || strings.EqualFold(h, "python-program")
+}

@@ -1,0 +1,303 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const stackModule = `from mod_python import apache
+def _w(req, s):
+    req.write(s, 0)
+def ok1(req): _w(req, "ok1 "); return apache.OK
+def ok2(req): _w(req, "ok2 "); return apache.OK
+def declined(req): _w(req, "declined "); return apache.DECLINED
+def done(req): _w(req, "done "); return apache.DONE
+def notfound(req): return apache.HTTP_NOT_FOUND
+def forbidden(req): raise apache.SERVER_RETURN(apache.HTTP_FORBIDDEN)
+def sr_ok(req): _w(req, "sr_ok "); raise apache.SERVER_RETURN(apache.OK)
+def custom404(req):
+    req.status = 404
+    req.content_type = "text/plain"
+    _w(req, "custom not found")
+    return apache.OK
+def none(req): return None
+def teapot(req):
+    req.headers_out["X-Tea"] = "earl grey"
+    req.err_headers_out["X-Err"] = "kept"
+    return 418
+def redirect(req):
+    req.headers_out["Location"] = "/elsewhere"
+    raise apache.SERVER_RETURN(apache.HTTP_MOVED_TEMPORARILY)
+`
+
+func TestStackingAndReturnCodes(t *testing.T) {
+	files := map[string]string{"lib/stack.py": stackModule, "htdocs/f.txt": "static file\n"}
+	conf := `PythonPath "sys.path + ['{{DIR}}/lib']"
+`
+	locs := map[string]string{
+		"/s-ok":        "stack::ok1 stack::ok2",
+		"/s-declined":  "stack::ok1 stack::declined stack::ok2",
+		"/s-done":      "stack::done stack::ok2",
+		"/s-srok":      "stack::sr_ok stack::ok2",
+		"/s-notfound":  "stack::notfound stack::ok1",
+		"/s-forbidden": "stack::forbidden",
+		"/s-custom404": "stack::custom404",
+		"/s-none":      "stack::none",
+		"/s-teapot":    "stack::teapot",
+		"/s-redirect":  "stack::redirect",
+	}
+	for loc, hs := range locs {
+		conf += fmt.Sprintf("<Location %s>\n    SetHandler mod_python\n    PythonHandler %s\n</Location>\n", loc, hs)
+	}
+	// Two directives in one section append.
+	conf += "<Location /s-two>\n    SetHandler mod_python\n    PythonHandler stack::ok1\n    PythonHandler stack::ok2\n</Location>\n"
+	s := startSite(t, conf, files)
+
+	cases := []struct {
+		path     string
+		status   int
+		body     string // substring
+		notBody  string
+		hdr, val string
+	}{
+		{"/s-ok", 200, "ok1 ok2 ", "", "", ""},
+		{"/s-two", 200, "ok1 ok2 ", "", "", ""},
+		// A content stack continues only while handlers return OK: after
+		// DECLINED the stack stops and Apache's default handler answers.
+		{"/s-declined", 404, "", "ok2", "", ""},
+		{"/s-done", 200, "done ", "ok2", "", ""},
+		{"/s-srok", 200, "sr_ok ok2 ", "", "", ""},
+		{"/s-notfound", 404, "Not Found", "ok1", "", ""},
+		{"/s-forbidden", 403, "Forbidden", "", "", ""},
+		{"/s-custom404", 404, "custom not found", "", "", ""},
+		{"/s-none", 500, "Internal Server Error", "", "", ""},
+		{"/s-teapot", 418, "", "", "X-Err", "kept"},
+		{"/s-redirect", 302, "", "", "Location", "/elsewhere"},
+	}
+	for _, c := range cases {
+		st, h, body := s.do("GET", c.path, "")
+		if st != c.status {
+			t.Errorf("%s: status %d, want %d (body %q)", c.path, st, c.status, body)
+			continue
+		}
+		if c.body != "" && !strings.Contains(body, c.body) {
+			t.Errorf("%s: body %q lacks %q", c.path, body, c.body)
+		}
+		if c.notBody != "" && strings.Contains(body, c.notBody) {
+			t.Errorf("%s: body %q has %q", c.path, body, c.notBody)
+		}
+		if c.hdr != "" && !strings.HasSuffix(h.Get(c.hdr), c.val) {
+			t.Errorf("%s: header %s = %q, want %q", c.path, c.hdr, h.Get(c.hdr), c.val)
+		}
+	}
+	_, h, _ := s.do("GET", "/s-teapot", "")
+	if h.Get("X-Tea") != "" {
+		t.Errorf("headers_out sent with an error response: X-Tea = %q", h.Get("X-Tea"))
+	}
+	contains(t, "error log", s.errorLog(), "PythonHandler stack::none: handler returned None, not an int")
+}
+
+func TestExceptionsAndDebug(t *testing.T) {
+	bad := "from mod_python import apache\ndef handler(req):\n    return helper()\ndef helper():\n    raise ValueError('kaboom 42')\n"
+	files := map[string]string{
+		"htdocs/quiet/bad.py": bad,
+		"htdocs/loud/bad.py":  bad,
+		"htdocs/nofunc/h.py":  "X = 1\n",
+		"htdocs/printer/p.py": "from mod_python import apache\nimport sys\ndef handler(req):\n    print('hello from print')\n    sys.stderr.write('to stderr\\n')\n    req.write('ok')\n    return apache.OK\n",
+	}
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs/quiet>
+    SetHandler mod_python
+    PythonHandler bad
+</Directory>
+<Directory {{DIR}}/htdocs/loud>
+    SetHandler mod_python
+    PythonHandler bad
+    PythonDebug On
+</Directory>
+<Directory {{DIR}}/htdocs/nofunc>
+    SetHandler mod_python
+    PythonHandler h
+</Directory>
+<Directory {{DIR}}/htdocs/missing>
+    SetHandler mod_python
+    PythonHandler no_such_module
+</Directory>
+<Directory {{DIR}}/htdocs/printer>
+    SetHandler mod_python
+    PythonHandler p
+    PythonInterpreter printer
+</Directory>
+`, files)
+	os.MkdirAll(filepath.Join(s.Dir, "htdocs/missing"), 0o755)
+
+	st, body := s.get("/quiet/bad.py")
+	if st != 500 || strings.Contains(body, "kaboom") {
+		t.Fatalf("PythonDebug Off: status %d, body %q", st, body)
+	}
+	log := s.waitLog("kaboom 42")
+	contains(t, "error log", log, "Traceback (most recent call last):")
+	contains(t, "error log", log, "PythonHandler bad: ValueError: kaboom 42")
+	contains(t, "error log", log, "[python:error]")
+
+	st, body = s.get("/loud/bad.py")
+	if st != 500 || !strings.Contains(body, "kaboom 42") || !strings.Contains(body, "Traceback") {
+		t.Fatalf("PythonDebug On: status %d, body %q", st, body)
+	}
+
+	if st, _ := s.get("/nofunc/h.py"); st != 500 {
+		t.Fatalf("missing function: status %d", st)
+	}
+	contains(t, "error log", s.waitLog("has no function"), "has no function 'handler'")
+	if st, _ := s.get("/missing/"); st != 500 {
+		t.Fatalf("missing module: status %d", st)
+	}
+	contains(t, "error log", s.waitLog("no_such_module"), "cannot import 'no_such_module'")
+
+	if got := s.mustGet("/printer/p.py"); got != "ok" {
+		t.Fatalf("printer: %q", got)
+	}
+	log = s.waitLog("to stderr")
+	contains(t, "error log", log, "[interpreter printer] hello from print")
+	contains(t, "error log", log, "[interpreter printer] to stderr")
+}
+
+func TestRequestObject(t *testing.T) {
+	files := map[string]string{
+		"htdocs/r/info.py": `from mod_python import apache
+def handler(req):
+    req.content_type = "text/plain; charset=utf-8"
+    req.headers_out.add("X-Multi", "one")
+    req.headers_out.add("X-Multi", "two")
+    lines = [
+        "method=%s" % req.method,
+        "uri=%s" % req.uri,
+        "unparsed_uri=%s" % req.unparsed_uri,
+        "args=%s" % req.args,
+        "path_info=%s" % req.path_info,
+        "filename=%s" % req.filename,
+        "hostname=%s" % req.hostname,
+        "protocol=%s" % req.protocol,
+        "the_request=%s" % req.the_request,
+        "cookie=%s" % (req.headers_in["cookie"],),
+        "repeated=%s" % (req.headers_in.get("X-Rep"),),
+        "has_missing=%s" % ("X-Missing" in req.headers_in),
+        "option=%s" % req.get_options().get("color"),
+        "empty_option=%s" % ("blank" in req.get_options()),
+        "debug=%s" % req.get_config().get("PythonDebug"),
+        "env=%s" % req.subprocess_env.get("SITE_NAME"),
+        "docroot=%s" % req.document_root(),
+        "remote=%s" % req.connection.remote_ip,
+        "server=%s" % req.server.server_hostname,
+        "main_server=%s" % apache.main_server.server_hostname,
+        "apache.interpreter=%s" % apache.interpreter,
+        "unicode=\u00e9",
+    ]
+    req.write("\n".join(lines) + "\n")
+    req.write(b"bytes ok\n")
+    return apache.OK
+`,
+		"htdocs/r/echo.py": `from mod_python import apache
+def handler(req):
+    first = req.readline()
+    rest = req.read()
+    req.content_type = "text/plain"
+    req.write("first=%r rest=%d" % (first, len(rest)))
+    return apache.OK
+`,
+	}
+	s := startSite(t, `
+SetEnv SITE_NAME testsite
+<Directory {{DIR}}/htdocs/r>
+    AddHandler mod_python .py
+    PythonHandler info
+    PythonDebug On
+    PythonOption color blue
+    PythonOption blank
+</Directory>
+<Files echo.py>
+    PythonHandler echo
+</Files>
+`, files)
+	st, h, body := s.do("GET", "/r/info.py/extra/path?a=1&b=%20x", "", "Cookie", "c=1", "X-Rep", "v1")
+	if st != 200 {
+		t.Fatalf("status %d: %s", st, body)
+	}
+	d := s.Dir + "/htdocs/r"
+	for _, want := range []string{
+		"method=GET\n", "uri=/r/info.py/extra/path\n", "unparsed_uri=/r/info.py/extra/path?a=1&b=%20x\n",
+		"args=a=1&b=%20x\n", "path_info=/extra/path\n", "filename=" + d + "/info.py\n",
+		"hostname=127.0.0.1\n", "protocol=HTTP/1.1\n", "the_request=GET /r/info.py/extra/path?a=1&b=%20x HTTP/1.1\n",
+		"cookie=c=1\n", "repeated=v1\n", "has_missing=False\n", "option=blue\n", "empty_option=False\n",
+		"debug=1\n", "env=testsite\n", "docroot=" + s.Dir + "/htdocs\n", "remote=127.0.0.1\n",
+		"server=localhost\n", "main_server=localhost\n", "apache.interpreter=localhost\n",
+		"unicode=\u00e9\n", "bytes ok\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	if got := h.Values("X-Multi"); len(got) != 2 || got[0] != "one" || got[1] != "two" {
+		t.Errorf("repeated response header: %v", got)
+	}
+	if ct := h.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+		t.Errorf("content type %q", ct)
+	}
+
+	// Request bodies: Content-Length, chunked, and Expect: 100-continue.
+	_, _, body = s.do("POST", "/r/echo.py", "line one\nthe rest of it")
+	if body != "first=b'line one\\n' rest=14" {
+		t.Errorf("POST body: %q", body)
+	}
+	raw := s.raw("POST /r/echo.py HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"+
+		"5\r\nab\ncd\r\n3\r\nefg\r\n0\r\n\r\n", 5*time.Second)
+	contains(t, "chunked POST", raw, "first=b'ab\\n' rest=5")
+	raw = s.raw("POST /r/echo.py HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nab\nc", 5*time.Second)
+	contains(t, "100-continue", raw, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK")
+	contains(t, "100-continue", raw, "first=b'ab\\n' rest=1")
+}
+
+func TestConfigErrorsNameFileAndLine(t *testing.T) {
+	cases := []struct{ conf, want string }{
+		{"Listen 1\nNoSuchDirective on\n", "site.conf:2: NoSuchDirective:"},
+		{"Listen 1\n<Directory /x>\nPythonHandler\n</Directory>\n", "site.conf:3: PythonHandler:"},
+		{"Listen 1\nRewriteEngine On\n", "site.conf:2: RewriteEngine:"},
+		{"Listen 1\n<Directory /x>\n", "site.conf:2:"},
+		{"Listen 1\nPythonImport onlymodule\n", "site.conf:2: PythonImport:"},
+		{"Listen 1\nPythonDebug maybe\n", "site.conf:2: PythonDebug:"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		f := filepath.Join(dir, "site.conf")
+		os.WriteFile(f, []byte(c.conf), 0o644)
+		out, err := exec.Command(modpyBin, "-t", "-f", f).CombinedOutput()
+		if err == nil {
+			t.Errorf("%q: -t succeeded:\n%s", c.conf, out)
+			continue
+		}
+		if !strings.Contains(string(out), c.want) {
+			t.Errorf("%q: output %q lacks %q", c.conf, out, c.want)
+		}
+		// And the server refuses to start.
+		out, err = exec.Command(modpyBin, "-X", "-f", f).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%q: server start: %v %q", c.conf, err, out)
+		}
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "ok.conf")
+	os.WriteFile(f, []byte("Listen 127.0.0.1:1\n<IfModule mod_ssl.c>\nListen 443\n</IfModule>\n<IfDefine TESTING>\nNoSuchThing\n</IfDefine>\n"), 0o644)
+	out, err := exec.Command(modpyBin, "-t", "-f", f).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Syntax OK") {
+		t.Fatalf("valid config: %v %s", err, out)
+	}
+	out, err = exec.Command(modpyBin, "-t", "-D", "TESTING", "-f", f).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "ok.conf:6: NoSuchThing") {
+		t.Fatalf("-D TESTING: %v %s", err, out)
+	}
+}
