@@ -39,6 +39,9 @@ type Notice struct {
 	Msg string
 }
 
+// String formats the notice as "(file:line) message".
+func (n Notice) String() string { return fmt.Sprintf("(%s) %s", n.Pos, n.Msg) }
+
 // Config is a whole configuration, parsed, checked and resolved. It is
 // immutable once Load returns; the server reads it from many goroutines.
 type Config struct {
@@ -76,6 +79,10 @@ type Config struct {
 	Group   string
 
 	Notices []Notice
+
+	// lk holds the request-time indexes and the merge cache, built by Load.
+	// A Config assembled by hand has none; lookups then work uncached.
+	lk *lookupState
 }
 
 // Listen is one Listen directive.
@@ -97,6 +104,8 @@ type Process struct {
 	MaxConnectionsPerChild int
 	MinSpareThreads        int
 	MaxSpareThreads        int
+	MinSpareServers        int // prefork's names, kept apart for the server to map
+	MaxSpareServers        int
 
 	Timeout              time.Duration // I/O timeout, default 60s
 	KeepAlive            bool          // default true
@@ -126,9 +135,11 @@ type Server struct {
 	LogLevel   string // "warn" by default
 	CustomLogs []CustomLog
 
-	// Aliases are Alias and AliasMatch in config order.
+	// Aliases are Alias and AliasMatch in config order. On a vhost they are
+	// its own followed by the main server's (mod_alias's merge).
 	Aliases []Alias
-	// Redirects at server or vhost level, in config order.
+	// Redirects at server or vhost level, in config order; on a vhost its
+	// own followed by the main server's.
 	Redirects []Redirect
 
 	// Dir is the per-directory configuration at server or vhost scope
@@ -139,6 +150,14 @@ type Server struct {
 	// <FilesMatch>, <Location> and <LocationMatch> sections, in config
 	// order. Lookups on a vhost also see the main server's sections.
 	Sections []*Section
+
+	// PythonConnectionHandler is the PythonConnectionHandler directive of
+	// this server (a vhost without one inherits the main server's); nil if
+	// none. Its Phase is "PythonConnectionHandler" and its Dir is "".
+	PythonConnectionHandler *Handler
+
+	// idx holds this server's request-time section lists (set by Load).
+	idx *serverIndex
 }
 
 // CustomLog is one CustomLog (or TransferLog) directive.
@@ -159,7 +178,7 @@ type Alias struct {
 // Redirect is one Redirect or RedirectMatch directive.
 type Redirect struct {
 	Status int            // 301, 302 (default), 303, 410
-	Prefix string         // Redirect: URL-path prefix
+	Prefix string         // Redirect: URL-path prefix; "" inside a <Location> given only a URL: the section's own path
 	Regex  *regexp.Regexp // RedirectMatch: pattern
 	URL    string         // target; empty for 410 (gone); may contain $1..$9
 	Pos    Pos
@@ -191,13 +210,24 @@ type Section struct {
 	// Files are <Files>/<FilesMatch> sections nested in this <Directory>.
 	Files []*Section
 	Pos   Pos
+
+	// id numbers the section within its Config (from 1) for the merge
+	// cache; 0 in a Config not made by Load.
+	id uint32
 }
 
-// Require is an access rule. This issue supports "Require all granted" and
-// "Require all denied".
+// Require is an access rule. This issue supports "Require all granted",
+// "Require all denied" and "Require local". Several Require lines in one
+// section combine as Apache's implicit <RequireAny>.
 type Require struct {
+	// Granted: every client is let in.
 	Granted bool
-	Pos     Pos
+	// Local ("Require local"): when Granted is false, clients connecting
+	// from a loopback address (127.0.0.0/8, ::1) or from the server's own
+	// address are let in, everyone else is refused. A server that does not
+	// look at Local refuses everyone, so ignoring it fails closed.
+	Local bool
+	Pos   Pos
 }
 
 // KV is one ordered key/value pair (SetEnv, PythonOption).
@@ -209,21 +239,43 @@ type KV struct {
 // server scope sets. Pointer and nil-slice fields mean "not set here", so
 // Merge can tell an inner "Off" from "unset".
 type DirConfig struct {
-	SetHandler     *string           // "none" clears
-	AddHandlers    map[string]string // ".py" (lower-case, with dot) → handler name
-	AddTypes       map[string]string // ".ext" → media type
+	SetHandler *string // "none" clears
+	// AddHandlers maps ".py" (lower-case, with dot) to a lower-case handler
+	// name. In a section's own DirConfig a "" value is a RemoveHandler:
+	// Merge then drops the inherited mapping, so merged results never
+	// hold "".
+	AddHandlers map[string]string
+	// AddTypes maps ".ext" to a media type; "" (RemoveType) as for
+	// AddHandlers.
+	AddTypes map[string]string
+	// DirectoryIndex: nil = unset; empty non-nil = "DirectoryIndex disabled".
 	DirectoryIndex []string
 	Require        *Require
 	SetEnv         []KV
 	PassEnv        []string
 	UnsetEnv       []string
-	ErrorDocuments map[int]string // status → "/local/url", "http://..." or "\"text"
+	// ErrorDocuments maps a status to "/local/url", "http://..." or
+	// "\"text" (a leading double quote marks a message). "default" in a
+	// section's own DirConfig restores the built-in page: Merge drops the
+	// inherited entry.
+	ErrorDocuments map[int]string
 	// LimitRequestBody in bytes; nil = unset; 0 = unlimited.
 	LimitRequestBody *int64
-	Options          *Options
-	AuthType         *string
-	AuthName         *string
-	Redirects        []Redirect // Redirect/RedirectMatch inside a section
+	// Options is the absolute Options setting; nil = unset (Apache's
+	// default is FollowSymLinks). A DirConfig returned by Merge or by the
+	// lookups always has the relative forms folded in here.
+	Options *Options
+	// OptionsAdd and OptionsRemove hold a relative "Options +X -Y" of a
+	// section that has no absolute Options; Merge applies them to the
+	// inherited options.
+	OptionsAdd    *Options
+	OptionsRemove *Options
+	AuthType      *string
+	AuthName      *string
+	// Redirects are Redirect/RedirectMatch inside a section. Merge puts the
+	// inner section's first, then the inherited ones (mod_alias's order),
+	// so the most specific section's redirect is tried first.
+	Redirects []Redirect
 
 	// Handlers holds the Python*Handler directives by phase directive name
 	// ("PythonHandler", "PythonFixupHandler", ...). Within one section
@@ -254,6 +306,9 @@ type Options struct {
 	ExecCGI        bool
 	Includes       bool
 	MultiViews     bool
+	// SymLinksIfOwnerMatch is accepted and kept; modpy treats it as
+	// FollowSymLinks would be treated by the server.
+	SymLinksIfOwnerMatch bool
 }
 
 // Handler is one handler named by a Python*Handler directive. A directive

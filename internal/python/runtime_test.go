@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	pysrc "modpy/python"
 	"modpy/internal/request"
+	pysrc "modpy/python"
 )
 
 type testLog struct {

@@ -300,4 +300,3 @@ func (rs *rstate) logAccess() {
 		a.write(e)
 	}
 }
-
