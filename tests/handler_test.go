@@ -301,3 +301,52 @@ func TestConfigErrorsNameFileAndLine(t *testing.T) {
 		t.Fatalf("-D TESTING: %v %s", err, out)
 	}
 }
+
+func TestKeptRequestObjectRaises(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler keep
+</Directory>
+`, map[string]string{"htdocs/keep.py": `from mod_python import apache
+kept = []
+def handler(req):
+    req.content_type = "text/plain"
+    if kept:
+        try:
+            kept[0].uri
+            req.write("old request still readable")
+        except RuntimeError as e:
+            req.write("raised: %s" % e)
+    else:
+        req.write("first")
+    kept[:] = [req]
+    return apache.OK
+`})
+	if got := s.mustGet("/keep.py"); got != "first" {
+		t.Fatalf("first: %q", got)
+	}
+	contains(t, "second request", s.mustGet("/keep.py"), "raised: request object is no longer valid")
+}
+
+func TestHandlerAsFilePathAndImportModule(t *testing.T) {
+	files := map[string]string{
+		"code/app.py": `from mod_python import apache
+def handler(req):
+    helper = apache.import_module("helper", path=["{{DIR}}/other"])
+    req.write("%s %s" % (__name__, helper.NAME))
+    return apache.OK
+`,
+		"other/helper.py": "NAME = 'helper-from-other'\n",
+	}
+	s := startSite(t, `
+<Location /app>
+    SetHandler mod_python
+    PythonHandler {{DIR}}/code/app.py
+</Location>
+`, files)
+	want := s.Dir + "/code/app helper-from-other"
+	if got := s.mustGet("/app"); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

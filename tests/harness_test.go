@@ -127,10 +127,18 @@ func (s *site) start(args ...string) {
 			s.t.Fatalf("modpy exited early (%v):\n%s\nerror log:\n%s", err, s.out, s.errorLog())
 		default:
 		}
+		// The socket is bound before the worker is ready: wait for an
+		// HTTP answer to a request that runs no handler.
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), 200*time.Millisecond)
 		if err == nil {
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			fmt.Fprintf(c, "OPTIONS * HTTP/1.0\r\n\r\n")
+			b := make([]byte, 5)
+			n, _ := io.ReadFull(c, b)
 			c.Close()
-			return
+			if n == 5 && string(b) == "HTTP/" {
+				return
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

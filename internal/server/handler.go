@@ -110,6 +110,14 @@ func addrIP(a netip.AddrPort) string {
 // response has been produced, or an HTTP status to answer with.
 func (rs *rstate) process() int {
 	req := rs.req
+	if req.URI == "*" {
+		// "OPTIONS *" asks about the server itself; no phase applies.
+		if req.Method != "OPTIONS" {
+			return 400
+		}
+		req.HeadersOut.Set("Allow", "GET,HEAD,POST,OPTIONS")
+		return resOK
+	}
 	// translate_name: redirects, then aliases or DocumentRoot.
 	lc := rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
 	if st := rs.redirect(append(append([]config.Redirect(nil), rs.vh.conf.Redirects...), lc.Redirects...)); st != 0 {

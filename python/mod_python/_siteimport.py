@@ -143,7 +143,7 @@ def _local(root, top):
 
 def _make_import(root):
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 0 and name:
+        if level == 0 and name and not is_site_name(name):
             top, dot, rest = name.partition(".")
             qname = _local(root, top)
             if qname is not None:

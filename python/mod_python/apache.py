@@ -803,6 +803,8 @@ def _report(req, phase, spec, debug, message):
 
 def _import_dispatch(module_name, func):
     try:
+        # As in mod_python, PythonPath comes from the main server's config.
+        _set_path(main_server.get_config().get("PythonPath"), None)
         module = import_module(module_name, log=0)
         if func:
             getattr(module, func)()
