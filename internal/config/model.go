@@ -71,7 +71,8 @@ type Config struct {
 	Mime map[string]string
 	// LogFormats maps a LogFormat nickname to its format string. The
 	// nicknames "common", "combined", "vhost_combined" and "referer"/"agent"
-	// are predefined.
+	// are predefined. LogFormat inside a <VirtualHost> also lands here: the
+	// nicknames are global in modpy.
 	LogFormats map[string]string
 
 	PidFile string
@@ -125,14 +126,21 @@ type Server struct {
 	// "127.0.0.1:8080", "*", "_default_:443".
 	Addrs []string
 
-	ServerName    string // host only, no port; "" on a vhost inherits the main one
+	// ServerName is the host only, no scheme or port. Load fills it in: a
+	// vhost without one gets the main server's, and the main server's
+	// defaults to the machine's host name (with a Notice).
+	ServerName    string
 	ServerAliases []string
 	Port          int // the port from ServerName, if given
 	ServerAdmin   string
 	DocumentRoot  string // absolute
 
-	ErrorLog   string // file path, "|command" or "syslog"; "" inherits
-	LogLevel   string // "warn" by default
+	// ErrorLog is a file path, "|command" or "syslog[:facility]". A vhost
+	// without one gets the main server's; "" on the main server means the
+	// server's default (standard error).
+	ErrorLog string
+	LogLevel string // "warn" by default; a vhost without one gets the main server's
+	// CustomLogs of this server; a vhost with none gets the main server's.
 	CustomLogs []CustomLog
 
 	// Aliases are Alias and AliasMatch in config order. On a vhost they are

@@ -1,0 +1,37 @@
+// Package config reads an Apache httpd.conf-style configuration into a typed
+// model and answers the questions a request asks of it.
+//
+// It owns three things:
+//
+//   - Parsing: httpd.conf syntax (directives, <VirtualHost>, <Directory>,
+//     <DirectoryMatch>, <Location>, <LocationMatch>, <Files>, <FilesMatch>,
+//     <IfModule>, <IfDefine>, <IfVersion>, Define and ${VAR}, Include and
+//     IncludeOptional, quoting, line continuation) into Config, with every
+//     directive checked (arguments, context) and every error reported as an
+//     *Error naming file, line and directive. Load is the entry point.
+//   - Merging: Merge combines per-directory configurations the way Apache
+//     and mod_python merge them (inner sections win; handler lists replace
+//     per phase).
+//   - Selecting: Config.SelectServer picks the virtual host for a
+//     connection and Host header; Config.LocationConfig and
+//     Config.DirConfigFor return the merged DirConfig for a URI and a
+//     file, in Apache's section order. These run per request: they do no
+//     string re-parsing and cache merged results.
+//
+// It must not touch Python, the network or request state: it never loads a
+// module, never opens a socket, never resolves a host name. The model it
+// returns is immutable and safe for concurrent reads; DirConfigs returned by
+// the lookups are shared between requests and must not be modified.
+//
+// Directory paths in handlers: a Handler found in <Directory /x/y> has Dir
+// "/x/y/"; in <Location /loc> it has Dir "/loc" and InLocation set; at server
+// or vhost level Dir is "". For a regular-expression directory section
+// (<DirectoryMatch> or <Directory ~>) Dir is the regular expression as
+// written: the server resolves it at request time to the directory of the
+// matched file (mod_python uses the matched directory). A wildcard
+// <Directory /srv/*/app> likewise keeps its pattern ("/srv/*/app/").
+//
+// Adding a directive: add a row to the table in directives.go (name,
+// allowed contexts, argument counts, and either a handler function or a
+// notice text for directives accepted but not acted on).
+package config

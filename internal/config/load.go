@@ -1,0 +1,232 @@
+package config
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ZeroConfig is the configuration used when no file is given: serve the
+// current directory on 127.0.0.1:8080, with .py files run by
+// mod_python.filehandler.
+const ZeroConfig = `Listen 127.0.0.1:8080
+ServerName localhost
+DocumentRoot .
+AddHandler mod_python .py
+PythonHandler mod_python.filehandler
+`
+
+// ZeroConfigName is how positions in ZeroConfig are shown.
+const ZeroConfigName = "(zero-config)"
+
+// LoadOptions says what to load. They mirror httpd's -f, -d and -D.
+type LoadOptions struct {
+	// File is the main config file, relative to the current directory;
+	// "" loads ZeroConfig.
+	File string
+	// ServerRoot is the directory relative paths are resolved against
+	// (-d); "" means the current directory. A ServerRoot directive in the
+	// file overrides it, as in httpd.
+	ServerRoot string
+	// Defines are the -D names. "NAME=value" also sets ${NAME}.
+	Defines []string
+}
+
+// nativeModules are the modules modpy provides itself: <IfModule> is true
+// for them without any LoadModule. Each is known by its "name_module" and
+// "mod_name.c" forms.
+var nativeModules = []string{
+	"core", "http", "so", "python", "mime", "dir", "alias", "log_config",
+	"authz_core", "authz_host", "authn_core", "authn_file", "auth_basic",
+	"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
+	"mpm_prefork", "version", "status",
+}
+
+// nativeModuleAliases are the other names Apache knows some of them by.
+var nativeModuleAliases = []string{"core.c", "http_core.c", "event.c", "worker.c", "prefork.c"}
+
+func newModules() map[string]bool {
+	m := make(map[string]bool, 2*len(nativeModules)+len(nativeModuleAliases))
+	for _, n := range nativeModules {
+		m[n+"_module"] = true
+		m["mod_"+n+".c"] = true
+	}
+	for _, n := range nativeModuleAliases {
+		m[n] = true
+	}
+	return m
+}
+
+// Predefined LogFormat nicknames.
+var predefinedLogFormats = map[string]string{
+	"common":         `%h %l %u %t "%r" %>s %b`,
+	"combined":       `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"`,
+	"vhost_combined": `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`,
+	"referer":        `%{Referer}i -> %U`,
+	"agent":          `%{User-agent}i`,
+}
+
+// Load reads, checks and resolves a configuration. The first mistake found
+// is returned as an *Error naming its file, line and directive.
+//
+// Process settings a file does not give get their defaults here (Timeout
+// 60s, KeepAlive On, KeepAliveTimeout 5s, MaxKeepAliveRequests 100,
+// LimitRequestLine and LimitRequestFieldSize 8190, LimitRequestFields 100);
+// the worker counts stay 0 ("server's choice"). The main server's LogLevel
+// defaults to "warn", its ServerName to the host name (with a notice, as
+// Apache warns), its DocumentRoot to ServerRoot/htdocs; ErrorLog "" means
+// the server's default (standard error). A virtual host gets the main
+// server's ServerName, ServerAdmin, DocumentRoot, ErrorLog, LogLevel,
+// CustomLogs (when it has none) and PythonConnectionHandler when it does
+// not set them, its Aliases and Redirects followed by the main server's, and
+// its Dir merged over the main server's.
+func Load(opts LoadOptions) (*Config, error) {
+	return load(opts, true, "")
+}
+
+// load is Load; with fsOK false (fuzzing) it never touches the file system
+// and parses text as the main file.
+func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
+	root := opts.ServerRoot
+	if root == "" {
+		root = "."
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: "(command line)"}, Directive: "ServerRoot", Msg: err.Error()}
+	}
+	cfg := &Config{
+		ServerRoot: root,
+		Defines:    make(map[string]bool),
+		Modules:    newModules(),
+		LogFormats: maps.Clone(predefinedLogFormats),
+		Process: Process{
+			Timeout:               60 * time.Second,
+			KeepAlive:             true,
+			KeepAliveTimeout:      5 * time.Second,
+			MaxKeepAliveRequests:  100,
+			LimitRequestLine:      8190,
+			LimitRequestFieldSize: 8190,
+			LimitRequestFields:    100,
+		},
+	}
+	p := &parser{
+		cfg:     cfg,
+		root:    root,
+		vars:    make(map[string]string),
+		fs:      fsOK,
+		noticed: make(map[string]bool),
+		vhAddrs: make(map[*Server][]vhAddr),
+	}
+	for _, d := range opts.Defines {
+		name, val, hasVal := strings.Cut(d, "=")
+		cfg.Defines[name] = true
+		if hasVal {
+			p.vars[name] = val
+		}
+	}
+
+	name := ZeroConfigName
+	switch {
+	case !fsOK:
+		name = "(text)"
+	case opts.File == "":
+		text = ZeroConfig
+	default:
+		name, err = filepath.Abs(opts.File)
+		if err != nil {
+			return nil, &Error{Pos: Pos{File: opts.File}, Msg: err.Error()}
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, &Error{Pos: Pos{File: name}, Msg: "cannot read the config file: " + unwrapPathErr(err)}
+		}
+		text = string(data)
+		cfg.File = name
+		p.incl = []string{name}
+	}
+	cfg.Main = &Server{Pos: Pos{File: name, Line: 1}, Dir: &DirConfig{}, LogLevel: "warn"}
+
+	if err := p.parseText(name, text); err != nil {
+		return nil, err
+	}
+	p.finish()
+	return cfg, nil
+}
+
+// finish resolves what can only be resolved once everything is read.
+func (p *parser) finish() {
+	cfg := p.cfg
+	main := cfg.Main
+
+	if main.ServerName == "" {
+		h, _ := os.Hostname()
+		if h == "" || !p.fs {
+			h = "localhost"
+		}
+		main.ServerName = h
+		p.notice("", main.Pos, "ServerName is not set; using %q (set ServerName to silence this)", h)
+	}
+	if main.DocumentRoot == "" {
+		main.DocumentRoot = filepath.Join(cfg.ServerRoot, "htdocs")
+	}
+	main.Dir = Merge(nil, main.Dir)
+
+	// CustomLog formats: nicknames resolve against every LogFormat read.
+	for _, ref := range p.logRefs {
+		l := &ref.srv.CustomLogs[ref.i]
+		if f, ok := cfg.LogFormats[l.Format]; ok {
+			l.Format = f
+		} else if !strings.Contains(l.Format, "%") {
+			p.notice("", l.Pos, "CustomLog: %q is not a LogFormat nickname; used as a literal format", l.Format)
+		}
+	}
+
+	for _, v := range cfg.VHosts {
+		if v.ServerName == "" {
+			v.ServerName = main.ServerName
+		}
+		if v.ServerAdmin == "" {
+			v.ServerAdmin = main.ServerAdmin
+		}
+		if v.DocumentRoot == "" {
+			v.DocumentRoot = main.DocumentRoot
+		}
+		if v.ErrorLog == "" {
+			v.ErrorLog = main.ErrorLog
+		}
+		if v.LogLevel == "" {
+			v.LogLevel = main.LogLevel
+		}
+		if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
+			v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)
+		}
+		if v.PythonConnectionHandler == nil {
+			v.PythonConnectionHandler = main.PythonConnectionHandler
+		}
+		if len(main.Aliases) > 0 {
+			v.Aliases = append(v.Aliases[:len(v.Aliases):len(v.Aliases)], main.Aliases...)
+		}
+		if len(main.Redirects) > 0 {
+			v.Redirects = append(v.Redirects[:len(v.Redirects):len(v.Redirects)], main.Redirects...)
+		}
+		v.Dir = Merge(main.Dir, v.Dir)
+	}
+
+	cfg.Mime = maps.Clone(builtinMime)
+	if p.typesSet {
+		maps.Copy(cfg.Mime, p.typesFile)
+	} else if p.fs {
+		if m, err := readMimeTypes(defaultTypesConfig); err == nil {
+			for k, v := range m {
+				if _, ok := cfg.Mime[k]; !ok {
+					cfg.Mime[k] = v
+				}
+			}
+		}
+	}
+
+	cfg.lk = newLookupState(cfg, p.vhAddrs)
+}
