@@ -135,13 +135,17 @@ func goLogError(msg *C.char, mlen C.int, level C.int, h C.uint64_t, interp *C.ch
 	if rt.opts.Log == nil {
 		return
 	}
+	log := rt.opts.Log
 	var req *request.Request
 	if h != 0 {
 		if e := lookup(h); e != nil {
 			req = e.req
+			if req.Log != nil {
+				log = req.Log // the request's virtual host's ErrorLog
+			}
 		}
 	}
-	rt.opts.Log.Log(int(level), "python", C.GoStringN(interp, ilen), req, C.GoStringN(msg, mlen))
+	log.Log(int(level), "python", C.GoStringN(interp, ilen), req, C.GoStringN(msg, mlen))
 }
 
 //export goReqGet

@@ -141,7 +141,7 @@ func (rs *rstate) afterMapping() int {
 		rs.hr.Body.SetLimit(*dc.LimitRequestBody)
 	}
 	// access_checker
-	if dc.Require != nil && !dc.Require.Granted {
+	if dc.Require != nil && !dc.Require.Granted && !(dc.Require.Local && isLocal(rs.hr.RemoteAddr)) {
 		rs.logError(levelError, "client denied by server configuration: %s", orURI(req.Filename, req.URI))
 		return 403
 	}
@@ -180,6 +180,12 @@ func (rs *rstate) afterMapping() int {
 		}
 	}
 	return rs.static()
+}
+
+// isLocal is "Require local": a loopback client, or one connecting from
+// the server's own address.
+func isLocal(a netip.AddrPort) bool {
+	return a.Addr().Unmap().IsLoopback()
 }
 
 func orURI(filename, uri string) string {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"modpy/internal/httpd"
+	"modpy/internal/python"
 )
 
 // responseIO is request.IO for one request: the body reader and the
@@ -50,6 +52,9 @@ func (o *responseIO) Read(p []byte) (int, error) {
 	n, err := o.rs.hr.Body.Read(p)
 	if err != nil && err != io.EOF {
 		o.bodyErr = err
+		if errors.Is(err, httpd.ErrBodyTooLarge) {
+			err = python.ErrBodyTooLarge
+		}
 	}
 	return n, err
 }
@@ -236,6 +241,11 @@ func (rs *rstate) static() int {
 	aw := &adapter{rs: rs, h: http.Header{}}
 	for _, e := range req.HeadersOut.Entries() {
 		aw.h.Add(e.Key, e.Value)
+	}
+	if req.ContentType == "" {
+		// Apache 2.4 sends no Content-Type for an unknown extension;
+		// a present but empty entry stops ServeContent from sniffing.
+		aw.h["Content-Type"] = nil
 	}
 	http.ServeContent(aw, hr, path.Base(req.Filename), fi.ModTime(), f)
 	return resOK

@@ -564,8 +564,8 @@ class server(object):
 # ---- logging, stdout/stderr ----
 
 def log_error(message, level=APLOG_ERR, server=None):
-    """Write message to the error log."""
-    _apache.log_error(str(message), level, 0, interpreter or "")
+    """Write message to the error log (the given server's, if any)."""
+    _apache.log_error(str(message), level, getattr(server, "_h", 0), interpreter or "")
 
 
 class _LogWriter(object):
@@ -725,6 +725,9 @@ def _set_path(pythonpath, directory):
             sys.path.insert(0, d)
 
 
+_BODY_LIMIT = "exceeds LimitRequestBody"
+
+
 class _HandlerError(Exception):
     """A handler could not be found or returned nonsense: one clear line."""
 
@@ -781,6 +784,10 @@ def _report(req, phase, spec, debug, message):
     """Log a handler failure; with PythonDebug also show it to the client."""
     if message is not None:
         lines = [message]
+    elif isinstance(sys.exc_info()[1], OSError) and _BODY_LIMIT in str(sys.exc_info()[1]):
+        # An oversized body is the client's doing: the server answers 413.
+        req.log_error("%s %s: %s" % (phase, spec, sys.exc_info()[1]), APLOG_INFO)
+        return HTTP_REQUEST_ENTITY_TOO_LARGE
     else:
         etype, evalue, etb = sys.exc_info()
         lines = []
