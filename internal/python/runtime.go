@@ -342,12 +342,13 @@ func (rt *Runtime) Interps() []InterpInfo {
 		if in.err != nil {
 			continue
 		}
+		threads, busy := in.stats()
 		out = append(out, InterpInfo{
 			Name:     in.Name,
 			Created:  in.created,
 			Requests: in.requests.Load(),
-			Threads:  int(in.nthreads.Load()),
-			Busy:     int(in.busy.Load()),
+			Threads:  threads,
+			Busy:     busy,
 		})
 	}
 	sort.Slice(out, func(i, j int) bool {

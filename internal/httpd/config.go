@@ -1,0 +1,70 @@
+package httpd
+
+import "time"
+
+// Apache's defaults for the limits in Config.
+const (
+	DefaultTimeout               = 60 * time.Second
+	DefaultKeepAliveTimeout      = 5 * time.Second
+	DefaultLimitRequestLine      = 8190
+	DefaultLimitRequestFieldSize = 8190
+	DefaultLimitRequestFields    = 100
+)
+
+// Config holds connection limits; zero fields get Apache's defaults.
+type Config struct {
+	// Timeout is Apache's Timeout: the longest wait for each read or write
+	// of a request in progress (default 60s).
+	Timeout time.Duration
+	// KeepAlive honours keep-alive. Callers wanting Apache's default
+	// (KeepAlive On) set it to true.
+	KeepAlive bool
+	// KeepAliveTimeout is the idle wait for the first byte of the next
+	// request on a kept-alive connection (default 5s).
+	KeepAliveTimeout time.Duration
+	// MaxKeepAliveRequests caps the requests served on one connection
+	// after the first; 0 means unlimited.
+	MaxKeepAliveRequests int
+	// LimitRequestLine is the longest request line accepted (default 8190);
+	// a longer one is answered 414.
+	LimitRequestLine int
+	// LimitRequestFieldSize is the longest header line accepted (default
+	// 8190); a longer one is answered 400.
+	LimitRequestFieldSize int
+	// LimitRequestFields is the most header fields accepted (default 100;
+	// negative means unlimited, as Apache's 0); more are answered 400.
+	LimitRequestFields int
+	// ServerHeader is the value of the Server header ("" = omit).
+	ServerHeader string
+	// AllowHTTP09 serves HTTP/0.9 simple requests ("GET /" without a
+	// version) as Apache's default "HttpProtocolOptions Allow0.9" does:
+	// the body alone, no status line or headers. When false such requests
+	// are answered 400, as with "Require1.0".
+	AllowHTTP09 bool
+	// ErrorLog receives connection-level problems with Apache's levels
+	// ("error", "info", "debug") and messages; nil discards them.
+	ErrorLog func(level string, msg string)
+}
+
+// withDefaults returns c with Apache's defaults in its zero fields.
+func (c Config) withDefaults() Config {
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.KeepAliveTimeout <= 0 {
+		c.KeepAliveTimeout = DefaultKeepAliveTimeout
+	}
+	if c.LimitRequestLine <= 0 {
+		c.LimitRequestLine = DefaultLimitRequestLine
+	}
+	if c.LimitRequestFieldSize <= 0 {
+		c.LimitRequestFieldSize = DefaultLimitRequestFieldSize
+	}
+	if c.LimitRequestFields == 0 {
+		c.LimitRequestFields = DefaultLimitRequestFields
+	}
+	if c.MaxKeepAliveRequests < 0 {
+		c.MaxKeepAliveRequests = 0
+	}
+	return c
+}

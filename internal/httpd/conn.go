@@ -1,0 +1,424 @@
+package httpd
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"modpy/internal/table"
+)
+
+// Connection states, for Shutdown.
+const (
+	stateIdle   int32 = iota // waiting for the first byte of a request
+	stateActive              // reading or serving a request
+	stateLinger              // closing: discarding what the client still sends
+	stateClosed              // closed by Shutdown
+)
+
+const (
+	readBufSize = 4 << 10
+	// drainLimit is the most unread request body read and discarded to
+	// keep a connection alive; beyond it the connection is closed.
+	drainLimit = 256 << 10
+	// Apache's lingering close: wait 2 s for each read, 30 s in all.
+	lingerRead  = 2 * time.Second
+	lingerTotal = 30 * time.Second
+)
+
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+	outPool    = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+	bodyPool   = sync.Pool{New: func() any { b := make([]byte, 0, bodyBufSize); return &b }}
+)
+
+// connIDs numbers connections within the process.
+var connIDs atomic.Uint64
+
+// conn is one client connection, served by one goroutine.
+type conn struct {
+	srv   *Server
+	cfg   *Config
+	nc    net.Conn
+	id    uint64
+	state atomic.Int32
+
+	br      *bufio.Reader
+	rto     time.Duration // the wait allowed for the next read
+	out     []byte        // response bytes not yet written
+	outPtr  *[]byte
+	bodyPtr *[]byte
+	iov     [4][]byte
+	bufs    net.Buffers
+	scratch []byte
+
+	hp      headParser
+	req     Request
+	resp    Response
+	body    Body
+	header  table.Table
+	trailer table.Table
+
+	keepalives int
+	closeAfter bool  // close once this response is out
+	eof        bool  // the client closed its side
+	werr       error // a write failed
+	remote     netip.AddrPort
+	local      netip.AddrPort
+	remoteStr  string
+}
+
+// connReader is what the connection's bufio.Reader reads from: it flushes
+// held-back output before it may block, and gives each read the current
+// timeout.
+type connReader struct{ c *conn }
+
+func (r connReader) Read(p []byte) (int, error) {
+	c := r.c
+	if len(c.out) > 0 {
+		if err := c.flush(); err != nil {
+			return 0, err
+		}
+	}
+	c.nc.SetReadDeadline(time.Now().Add(c.rto))
+	n, err := c.nc.Read(p)
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{srv: s, cfg: &s.cfg, nc: nc, id: connIDs.Add(1)}
+	c.remote = addrPort(nc.RemoteAddr())
+	c.local = addrPort(nc.LocalAddr())
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(connReader{c})
+	c.outPtr = outPool.Get().(*[]byte)
+	c.out = (*c.outPtr)[:0]
+	c.hp.br = c.br
+	c.hp.cfg = c.cfg
+	c.state.Store(stateIdle)
+	return c
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+// serve serves requests until the connection closes.
+func (c *conn) serve() {
+	defer c.release()
+	defer func() {
+		if p := recover(); p != nil {
+			c.logf("error", "httpd: panic serving connection: %v\n%s", p, debug.Stack())
+			c.nc.Close()
+		}
+	}()
+	for {
+		c.state.Store(stateIdle)
+		if c.srv.shuttingDown() {
+			c.flush()
+			c.nc.Close()
+			return
+		}
+		if c.keepalives > 0 {
+			c.rto = c.cfg.KeepAliveTimeout
+		} else {
+			c.rto = c.cfg.Timeout
+		}
+		if c.br.Buffered() == 0 {
+			if _, err := c.br.Peek(1); err != nil {
+				// Nothing of a new request came: close silently. Apache
+				// logs a first request that never came as a 408.
+				if isTimeout(err) && c.keepalives == 0 && c.state.Load() == stateIdle {
+					c.logTimeout()
+				}
+				c.nc.Close()
+				return
+			}
+		}
+		if !c.state.CompareAndSwap(stateIdle, stateActive) {
+			return // closed by Shutdown
+		}
+		c.rto = c.cfg.Timeout
+		c.serveRequest()
+		if c.closeAfter {
+			c.lingerClose()
+			return
+		}
+		c.keepalives++
+	}
+}
+
+// serveRequest reads one request, runs the handler and completes the
+// response.
+func (c *conn) serveRequest() {
+	r := &c.req
+	*r = Request{
+		Header: &c.header, Trailer: &c.trailer, Body: &c.body,
+		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, KeepAlives: c.keepalives,
+	}
+	c.trailer.Clear()
+	c.body.reset(c, 0, false, false)
+	c.resp.reset(c, r)
+	defer c.releaseBodyBuf()
+
+	herr := c.hp.readRequest(r)
+	r.Received = c.hp.received
+	if herr != nil {
+		if herr.status == 0 {
+			if herr.logMsg == "timeout" && c.keepalives == 0 {
+				c.logTimeout()
+			}
+			c.closeAfter = true
+			return
+		}
+		c.logf(herr.level, "%s", herr.logMsg)
+		if herr.keep {
+			c.body.reset(c, c.hp.clen, c.hp.chunked, c.hp.expect100)
+		} else {
+			c.closeAfter = true
+		}
+		d := ErrorDetails{Notes: herr.notes}
+		if herr.status == 417 {
+			d.Expect = r.Header.Value("Expect")
+		}
+		c.resp.sendError(herr.status, d)
+		if !c.closeAfter {
+			c.drain()
+		}
+		if c.srv.OnProtocolError != nil {
+			c.srv.OnProtocolError(&c.resp)
+		}
+		return
+	}
+	if c.hp.closeConn {
+		c.closeAfter = true
+	}
+	c.body.reset(c, c.hp.clen, c.hp.chunked, c.hp.expect100)
+	c.runHandler()
+	c.resp.finish()
+	if !c.closeAfter {
+		c.drain()
+	}
+}
+
+func (c *conn) runHandler() {
+	defer func() {
+		if p := recover(); p != nil {
+			c.logf("error", "handler panic serving %s: %v\n%s", logEscape(c.req.TheRequest), p, debug.Stack())
+			c.closeAfter = true
+			c.resp.sendError(500, ErrorDetails{})
+		}
+	}()
+	h := c.srv.Handler
+	if h == nil {
+		c.resp.sendError(404, ErrorDetails{})
+		return
+	}
+	h.ServeHTTP1(&c.resp, &c.req)
+}
+
+// logTimeout reports a first request that never arrived, as Apache's access
+// log shows it: status 408, nothing sent.
+func (c *conn) logTimeout() {
+	if c.srv.OnProtocolError == nil {
+		return
+	}
+	c.req = Request{
+		Header: &c.header, Trailer: &c.trailer, Body: &c.body, ProtoNum: 1000, Proto: "HTTP/1.0",
+		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, Received: time.Now(),
+	}
+	c.header.Clear()
+	c.body.reset(c, 0, false, false)
+	c.resp.reset(c, &c.req)
+	c.resp.status = 408
+	c.resp.finished = true
+	c.srv.OnProtocolError(&c.resp)
+}
+
+// drain reads and discards what the handler left of the request body, so
+// the next request can be read; too much, or an error, closes instead.
+func (c *conn) drain() {
+	b := &c.body
+	if !b.pending() {
+		return
+	}
+	if b.expect100 && !b.sent100 {
+		c.closeAfter = true // the client may never send it
+		return
+	}
+	if c.scratch == nil {
+		c.scratch = make([]byte, readBufSize)
+	}
+	for total := 0; total <= drainLimit; {
+		n, err := b.read(c.scratch)
+		total += n
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			c.closeAfter = true
+			return
+		}
+	}
+	c.closeAfter = true
+}
+
+// send100 sends the interim "100 Continue" when the response has not
+// started.
+func (c *conn) send100() error {
+	if c.resp.headersSent || c.req.ProtoNum < 1001 {
+		return nil
+	}
+	c.out = append(c.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
+	return c.flush()
+}
+
+// readTrailers reads the trailer fields after the last chunk into
+// Request.Trailer, with the rules and limits of header fields.
+func (c *conn) readTrailers() error {
+	h := &c.hp
+	h.buf, h.fields = h.buf[:0], h.fields[:0]
+	if e := h.readFields(); e != nil {
+		c.logf("info", "AH02656: Error while reading HTTP trailer: %d", e.status)
+		if e.status == 408 {
+			return os.ErrDeadlineExceeded
+		}
+		return errBadTrailer
+	}
+	if e := h.fillTable(&c.trailer, string(h.buf)); e != nil {
+		return errBadTrailer
+	}
+	return nil
+}
+
+func (c *conn) flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	if c.werr != nil {
+		c.out = c.out[:0]
+		return c.werr
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
+	_, err := c.nc.Write(c.out)
+	c.out = c.out[:0]
+	if err != nil {
+		c.werr, c.closeAfter = err, true
+	}
+	return err
+}
+
+// writev writes the held-back output, then a and b, with one writev.
+func (c *conn) writev(parts ...[]byte) error {
+	if c.werr != nil {
+		c.out = c.out[:0]
+		return c.werr
+	}
+	c.bufs = c.iov[:0]
+	if len(c.out) > 0 {
+		c.bufs = append(c.bufs, c.out)
+	}
+	for _, p := range parts {
+		if len(p) > 0 {
+			c.bufs = append(c.bufs, p)
+		}
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
+	_, err := c.bufs.WriteTo(c.nc)
+	c.iov = [4][]byte{}
+	c.bufs = nil
+	c.out = c.out[:0]
+	if err != nil {
+		c.werr, c.closeAfter = err, true
+	}
+	return err
+}
+
+func (c *conn) bodyBuf() []byte {
+	if c.bodyPtr == nil {
+		c.bodyPtr = bodyPool.Get().(*[]byte)
+	}
+	return (*c.bodyPtr)[:0]
+}
+
+func (c *conn) releaseBodyBuf() {
+	if c.bodyPtr != nil {
+		*c.bodyPtr = (*c.bodyPtr)[:0]
+		bodyPool.Put(c.bodyPtr)
+		c.bodyPtr = nil
+	}
+	c.resp.buf = nil
+}
+
+// lingerClose closes as Apache's ap_lingering_close does: send what is
+// left, shut down writing, then read and discard what the client still
+// sends (2 s for each read, 30 s in all) so that it sees the response
+// rather than a reset.
+func (c *conn) lingerClose() {
+	c.flush()
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if c.eof || c.werr != nil || !ok || !c.state.CompareAndSwap(stateActive, stateLinger) {
+		c.nc.Close()
+		return
+	}
+	if cw.CloseWrite() != nil {
+		c.nc.Close()
+		return
+	}
+	if c.scratch == nil {
+		c.scratch = make([]byte, readBufSize)
+	}
+	var until time.Time
+	for {
+		c.nc.SetReadDeadline(time.Now().Add(lingerRead))
+		n, err := c.nc.Read(c.scratch)
+		if err != nil || n == 0 {
+			break
+		}
+		now := time.Now()
+		if until.IsZero() {
+			until = now.Add(lingerTotal)
+		} else if now.After(until) {
+			break
+		}
+	}
+	c.nc.Close()
+}
+
+// release returns the connection's buffers to their pools.
+func (c *conn) release() {
+	c.srv.forget(c)
+	c.releaseBodyBuf()
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.br, c.hp.br = nil, nil
+	if cap(c.out) <= 64<<10 {
+		*c.outPtr = c.out[:0]
+		outPool.Put(c.outPtr)
+	}
+	c.out, c.outPtr = nil, nil
+}
+
+func (c *conn) logf(level, format string, args ...any) {
+	if c.cfg.ErrorLog == nil {
+		return
+	}
+	if c.remoteStr == "" {
+		c.remoteStr = c.remote.String()
+	}
+	c.cfg.ErrorLog(level, "[client "+c.remoteStr+"] "+fmt.Sprintf(format, args...))
+}

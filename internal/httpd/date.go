@@ -1,0 +1,27 @@
+package httpd
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// dateEntry is a formatted "Date: ...\r\n" line for one second.
+type dateEntry struct {
+	sec  int64
+	line []byte
+}
+
+var curDate atomic.Pointer[dateEntry]
+
+// dateLine returns the Date header line for t, formatted at most once a
+// second. Apache dates a response by the time its request was received.
+func dateLine(t time.Time) []byte {
+	sec := t.Unix()
+	if d := curDate.Load(); d != nil && d.sec == sec {
+		return d.line
+	}
+	line := t.UTC().AppendFormat([]byte("Date: "), "Mon, 02 Jan 2006 15:04:05 GMT")
+	line = append(line, '\r', '\n')
+	curDate.Store(&dateEntry{sec: sec, line: line})
+	return line
+}

@@ -1,0 +1,664 @@
+package httpd
+
+import (
+	"errors"
+	"strings"
+
+	"modpy/internal/table"
+)
+
+// bodyBufSize is how much response body is buffered before the headers go
+// out: a response that fits is sent with an exact Content-Length.
+const bodyBufSize = 16 << 10
+
+var (
+	// ErrContentLength is returned by Response.Write for bytes beyond the
+	// Content-Length the handler set.
+	ErrContentLength = errors.New("httpd: wrote more than the declared Content-Length")
+	// ErrResponseFinished is returned by Response.Write after the response
+	// was completed, e.g. by an error page the server sent.
+	ErrResponseFinished = errors.New("httpd: response already finished")
+)
+
+// Response writes the response to one request. Its body is buffered; the
+// headers go out when the buffer fills, on Flush or Finish, or when the
+// handler returns. It is reused with its Request, and is not safe for
+// concurrent use.
+type Response struct {
+	c          *conn
+	req        *Request
+	header     table.Table
+	status     int
+	statusLine string
+	buf        []byte
+
+	headersSent bool
+	finished    bool
+	discard     bool  // HEAD or a bodyless status: body bytes are dropped
+	chunked     bool  // chunked transfer coding on the wire
+	declared    int64 // Content-Length on the wire, -1 if none
+	bodyBytes   int64 // written by the handler
+	sentBody    int64 // body bytes put on the wire
+	bytesSent   int64 // all bytes put on the wire, head included
+	err         error
+}
+
+func (w *Response) reset(c *conn, r *Request) {
+	w.c, w.req = c, r
+	w.header.Clear()
+	w.status, w.statusLine = 200, ""
+	w.buf = w.buf[:0]
+	w.headersSent, w.finished, w.discard, w.chunked = false, false, false, false
+	w.declared, w.bodyBytes, w.sentBody, w.bytesSent = -1, 0, 0, 0
+	w.err = nil
+}
+
+// Header returns the response header fields, to change until the headers
+// are sent. Date and Transfer-Encoding are the server's; Content-Length is
+// replaced by the real length when the whole body fits the buffer.
+func (w *Response) Header() *table.Table { return &w.header }
+
+// SetStatus sets the status code (default 200). It has no effect once the
+// headers are sent.
+func (w *Response) SetStatus(code int) {
+	if !w.headersSent {
+		w.status = code
+	}
+}
+
+// SetStatusLine sets the status line's text, such as "299 Custom Reason"
+// (mod_python's req.status_line). It is used only when it starts with the
+// status code and a space.
+func (w *Response) SetStatusLine(line string) {
+	if !w.headersSent {
+		w.statusLine = line
+	}
+}
+
+// Status returns the status code.
+func (w *Response) Status() int { return w.status }
+
+// HeadersSent reports whether the status line and headers have been sent.
+func (w *Response) HeadersSent() bool { return w.headersSent }
+
+// BodyBytes returns the body bytes the handler wrote (for %b).
+func (w *Response) BodyBytes() int64 { return w.bodyBytes }
+
+// BytesSent returns every byte sent for this response so far, headers
+// included (for %O).
+func (w *Response) BytesSent() int64 { return w.bytesSent }
+
+// Request returns the request this response answers.
+func (w *Response) Request() *Request { return w.req }
+
+// Write buffers p as response body. When the buffer fills the headers are
+// sent: chunked for HTTP/1.1 unless the handler set Content-Length, for
+// HTTP/1.0 delimited by closing the connection. Writing more than a
+// handler-set Content-Length fails with ErrContentLength.
+func (w *Response) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.finished {
+		return 0, ErrResponseFinished
+	}
+	if !w.headersSent {
+		if w.buf == nil {
+			w.buf = w.c.bodyBuf()
+		}
+		if len(w.buf)+len(p) <= cap(w.buf) {
+			w.buf = append(w.buf, p...)
+			w.bodyBytes += int64(len(p))
+			return len(p), nil
+		}
+		if err := w.sendHeaders(false); err != nil {
+			return 0, err
+		}
+		if w.finished {
+			return 0, ErrResponseFinished
+		}
+	}
+	return w.writeBody(p)
+}
+
+// WriteString is Write for a string.
+func (w *Response) WriteString(s string) (int, error) {
+	if !w.headersSent && w.err == nil && !w.finished && w.buf != nil && len(w.buf)+len(s) <= cap(w.buf) {
+		w.buf = append(w.buf, s...)
+		w.bodyBytes += int64(len(s))
+		return len(s), nil
+	}
+	return w.Write([]byte(s))
+}
+
+// writeBody writes p after the headers were sent.
+func (w *Response) writeBody(p []byte) (int, error) {
+	var over bool
+	if w.declared >= 0 && !w.discard {
+		room := w.declared - w.sentBody - int64(len(w.buf))
+		if int64(len(p)) > room {
+			p, over = p[:max(room, 0)], true
+		}
+	}
+	if w.discard {
+		w.bodyBytes += int64(len(p))
+		return len(p), nil
+	}
+	if w.buf == nil {
+		w.buf = w.c.bodyBuf()
+	}
+	written := 0
+	for len(p) > 0 {
+		if len(w.buf)+len(p) <= cap(w.buf) {
+			w.buf = append(w.buf, p...)
+			written += len(p)
+			w.bodyBytes += int64(len(p))
+			break
+		}
+		// Each write gets its own Timeout: big writes go out in pieces.
+		n := min(len(p), maxWrite)
+		if err := w.sendBody(w.buf, p[:n]); err != nil {
+			return written, err
+		}
+		w.buf = w.buf[:0]
+		p = p[n:]
+		written += n
+		w.bodyBytes += int64(n)
+	}
+	if over {
+		w.c.closeAfter = true
+		w.c.logf("error", "handler wrote more than its Content-Length of %d", w.declared)
+		return written, ErrContentLength
+	}
+	return written, nil
+}
+
+// maxWrite is the most body data put in one write.
+const maxWrite = 256 << 10
+
+// sendBody puts a and b on the wire as body data, with the pending output
+// before them, in one writev.
+func (w *Response) sendBody(a, b []byte) error {
+	n := len(a) + len(b)
+	if n == 0 {
+		return nil
+	}
+	c := w.c
+	var err error
+	if w.chunked {
+		before := len(c.out)
+		c.out = appendHex(c.out, n)
+		c.out = append(c.out, '\r', '\n')
+		w.bytesSent += int64(len(c.out) - before + n + 2)
+		err = c.writev(a, b, crlf)
+	} else {
+		w.bytesSent += int64(n)
+		err = c.writev(a, b)
+	}
+	w.sentBody += int64(n)
+	if err != nil {
+		w.err = err
+	}
+	return err
+}
+
+var crlf = []byte("\r\n")
+
+// Flush sends the headers if they have not been sent, then any buffered
+// body.
+func (w *Response) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.finished {
+		return nil
+	}
+	if !w.headersSent {
+		if err := w.sendHeaders(false); err != nil {
+			return err
+		}
+		if w.finished {
+			return nil
+		}
+	}
+	if len(w.buf) > 0 && !w.discard {
+		if err := w.sendBody(w.buf, nil); err != nil {
+			return err
+		}
+		w.buf = w.buf[:0]
+		return nil
+	}
+	if err := w.c.flush(); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// Finish completes the response now, as Apache does before its log phase:
+// it sends the headers and any buffered body and ends chunked coding.
+// Writes after it fail with ErrResponseFinished; the handler may go on
+// (logging with BytesSent, running cleanups) after it.
+func (w *Response) Finish() error {
+	if w.finished {
+		return w.err
+	}
+	w.finish()
+	if w.err == nil {
+		if err := w.c.flush(); err != nil {
+			w.err = err
+		}
+	}
+	return w.err
+}
+
+// finish completes the response when the handler has returned.
+func (w *Response) finish() {
+	if w.finished {
+		return
+	}
+	c := w.c
+	if !w.headersSent {
+		w.sendHeaders(true)
+	} else if w.err == nil {
+		if len(w.buf) > 0 && !w.discard {
+			w.sendBody(w.buf, nil)
+		}
+		if w.chunked && w.err == nil {
+			c.out = append(c.out, "0\r\n\r\n"...)
+			w.bytesSent += 5
+		}
+		if w.declared >= 0 && !w.discard && w.sentBody < w.declared {
+			c.logf("info", "handler wrote %d bytes of its Content-Length of %d", w.sentBody, w.declared)
+			c.closeAfter = true
+		}
+	}
+	w.finished = true
+	w.buf = w.buf[:0]
+	if w.err != nil {
+		c.closeAfter = true
+		return
+	}
+	// Output may wait for the next pipelined request's response, as
+	// Apache delays the flush; the connection's reader flushes before it
+	// blocks.
+	if c.closeAfter || c.br.Buffered() == 0 || len(c.out) > outFlushSize {
+		if err := c.flush(); err != nil {
+			w.err = err
+			c.closeAfter = true
+		}
+	}
+}
+
+// outFlushSize is the most output held back for pipelined responses.
+const outFlushSize = 16 << 10
+
+// abort ends a response that cannot be completed (the handler panicked
+// after the headers went out): what is sent stays, nothing more goes out
+// and the connection closes.
+func (w *Response) abort() {
+	w.finished = true
+	w.buf = w.buf[:0]
+	w.c.closeAfter = true
+	w.c.out = w.c.out[:0]
+}
+
+// sendError replaces the response with Apache's error page for status,
+// unless the headers are already out. The connection is closed afterwards
+// when closeConn is set or Apache's rules say so.
+func (w *Response) sendError(status int, d ErrorDetails) {
+	if w.headersSent {
+		w.abort()
+		return
+	}
+	w.header.Clear()
+	w.status, w.statusLine = status, ""
+	w.buf = w.buf[:0]
+	w.bodyBytes = 0
+	w.header.Set("Content-Type", ErrorContentType)
+	if !w.req.isHead() {
+		if d.Method == "" {
+			d.Method = w.req.Method
+		}
+		if w.buf == nil {
+			w.buf = w.c.bodyBuf()
+		}
+		page := ErrorPage(status, d)
+		if len(page) > cap(w.buf) {
+			page = page[:cap(w.buf)]
+		}
+		w.buf = append(w.buf, page...)
+		w.bodyBytes = int64(len(page))
+	}
+	w.finish()
+}
+
+// sendHeaders writes the status line and headers to the connection's
+// output. final means the handler has returned and w.buf is the whole body,
+// which is then sent with the headers.
+func (w *Response) sendHeaders(final bool) error {
+	c, r := w.c, w.req
+	if w.headersSent {
+		return nil
+	}
+	if w.status < 100 || w.status > 999 {
+		c.logf("error", "handler set invalid status %d", w.status)
+		w.status = 500
+	}
+	if bad := badHeader(&w.header); bad != "" {
+		c.logf("error", "%s, aborting request", bad)
+		w.sendError(500, ErrorDetails{})
+		return nil
+	}
+	w.headersSent = true
+	status := w.status
+	noBody := bodyless(status)
+	head := r.isHead()
+	w.discard = noBody || head
+
+	// Framing, as Apache's content-length filter and ap_set_keepalive
+	// decide it.
+	hcl, hasCL := w.header.Get("Content-Length")
+	clen := int64(-1)
+	if hasCL {
+		if n, ok := parseContentLength(strings.TrimSpace(hcl)); ok {
+			clen = n
+		} else {
+			c.logf("error", "handler set invalid Content-Length %q, ignored", hcl)
+			hasCL = false
+		}
+	}
+	switch {
+	case noBody:
+		clen = -1
+	case final:
+		if !(head && w.bodyBytes == 0 && hasCL) {
+			clen = int64(len(w.buf))
+		}
+		if head && clen == 0 {
+			clen = -1 // Apache drops "Content-Length: 0" from HEAD responses
+		}
+	}
+	body := &c.body
+	if body.expect100 && !body.sent100 && body.pending() {
+		c.closeAfter = true // the client still waits for 100 Continue
+	}
+	if body.kind == bodyLength && body.remaining > drainLimit {
+		c.closeAfter = true // too much unread body to drain
+	}
+	reqConn := c.hp.connHdr
+	kaSent := hasToken(reqConn, "keep-alive")
+	respConn, hasRespConn := w.header.Get("Connection")
+	wimpy := hasRespConn && hasToken(respConn, "close")
+	cfg := c.cfg
+	left := cfg.MaxKeepAliveRequests - c.keepalives
+	w.chunked = false
+	keep := !c.closeAfter && r.ProtoNum != 9 &&
+		(noBody || head || clen >= 0 || (r.ProtoNum >= 1001 && w.setChunked())) &&
+		cfg.KeepAlive &&
+		(cfg.MaxKeepAliveRequests == 0 || left > 0) &&
+		!dropsConnection(status) && !wimpy &&
+		!hasToken(reqConn, "close") &&
+		(kaSent || r.ProtoNum >= 1001) &&
+		!c.srv.shuttingDown()
+	if !keep {
+		c.closeAfter = true
+	}
+	if !final && !w.discard && clen < 0 && !w.chunked {
+		c.closeAfter = true // delimited by closing the connection
+	}
+	w.declared = clen
+	if w.discard {
+		w.declared = -1
+	}
+
+	if r.ProtoNum == 9 {
+		// HTTP/0.9: the body alone.
+		return w.afterHead(final)
+	}
+
+	// Head.
+	out := c.out
+	start := len(out)
+	if w.statusLine != "" && len(w.statusLine) > 4 && w.statusLine[3] == ' ' && w.statusLine[:3] == itoa(status) {
+		out = append(out, "HTTP/1.1 "...)
+		out = append(out, w.statusLine...)
+		out = append(out, '\r', '\n')
+	} else {
+		out = append(out, statusLine(status)...)
+	}
+	out = append(out, dateLine(r.Received)...)
+	if cfg.ServerHeader != "" {
+		out = appendField(out, "Server", cfg.ServerHeader)
+	}
+
+	var connVal, kaVal string
+	if keep {
+		if kaSent {
+			kaVal = "timeout=" + itoa(int(cfg.KeepAliveTimeout.Seconds()))
+			if cfg.MaxKeepAliveRequests > 0 {
+				kaVal += ", max=" + itoa(left)
+			}
+			connVal = "Keep-Alive"
+		}
+	} else if !wimpy {
+		connVal = "close"
+	}
+	if hasRespConn && connVal != "" {
+		connVal = respConn + ", " + connVal
+	}
+
+	if status == 304 {
+		out = w.append304(out, connVal, kaVal)
+	} else {
+		var ctype string
+		var hasCtype, clDone, connDone, kaDone bool
+		for _, e := range w.header.Entries() {
+			k := e.Key
+			switch len(k) {
+			case 4:
+				if strings.EqualFold(k, "Date") {
+					continue
+				}
+			case 6:
+				if cfg.ServerHeader != "" && strings.EqualFold(k, "Server") {
+					continue
+				}
+			case 10:
+				if strings.EqualFold(k, "Keep-Alive") {
+					if kaVal != "" && !kaDone {
+						out, kaDone = appendField(out, k, kaVal), true
+					}
+					if kaVal != "" {
+						continue
+					}
+				}
+				if strings.EqualFold(k, "Connection") {
+					if !connDone && connVal != "" {
+						out, connDone = appendField(out, k, connVal), true
+						continue
+					}
+					if connVal != "" {
+						continue
+					}
+				}
+			case 12:
+				if strings.EqualFold(k, "Content-Type") {
+					if !hasCtype && !noBody {
+						ctype, hasCtype = e.Value, true
+					}
+					continue
+				}
+			case 14:
+				if strings.EqualFold(k, "Content-Length") {
+					if !clDone && clen >= 0 {
+						out = append(out, k...)
+						out = append(out, ':', ' ')
+						out = appendInt(out, clen)
+						out = append(out, '\r', '\n')
+						clDone = true
+					}
+					continue
+				}
+			case 17:
+				if strings.EqualFold(k, "Transfer-Encoding") {
+					continue
+				}
+			}
+			out = appendField(out, k, e.Value)
+		}
+		if clen >= 0 && !clDone {
+			out = append(out, "Content-Length: "...)
+			out = appendInt(out, clen)
+			out = append(out, '\r', '\n')
+		}
+		if kaVal != "" && !kaDone {
+			out = appendField(out, "Keep-Alive", kaVal)
+		}
+		if connVal != "" && !connDone {
+			out = appendField(out, "Connection", connVal)
+		}
+		if w.chunked {
+			out = append(out, "Transfer-Encoding: chunked\r\n"...)
+		}
+		if hasCtype {
+			out = appendField(out, "Content-Type", ctype)
+		}
+	}
+	out = append(out, '\r', '\n')
+	w.bytesSent += int64(len(out) - start)
+	c.out = out
+	return w.afterHead(final)
+}
+
+// setChunked chooses chunked coding; it is a step in the keep-alive
+// condition, as the side effect "r->chunked = 1" is in ap_set_keepalive.
+func (w *Response) setChunked() bool {
+	w.chunked = true
+	return true
+}
+
+// afterHead sends the buffered body after the head. For a final response
+// a small body is copied behind the head for one write, a large one goes
+// out with it in one writev.
+func (w *Response) afterHead(final bool) error {
+	c := w.c
+	if w.discard {
+		w.buf = w.buf[:0]
+		if final {
+			return nil
+		}
+		return w.flushOut()
+	}
+	if final {
+		if len(w.buf) <= smallBody {
+			c.out = append(c.out, w.buf...)
+			w.sentBody += int64(len(w.buf))
+			w.bytesSent += int64(len(w.buf))
+			w.buf = w.buf[:0]
+			return nil // finish flushes
+		}
+		err := c.writev(w.buf, nil)
+		w.sentBody += int64(len(w.buf))
+		w.bytesSent += int64(len(w.buf))
+		w.buf = w.buf[:0]
+		if err != nil {
+			w.err = err
+		}
+		return err
+	}
+	// Streaming: the buffered body goes out now with the head; with no
+	// body yet, the head waits in the output for the first chunk (Flush
+	// sends it at once).
+	if len(w.buf) > 0 {
+		err := w.sendBody(w.buf, nil)
+		w.buf = w.buf[:0]
+		return err
+	}
+	return nil
+}
+
+func (w *Response) flushOut() error {
+	if err := w.c.flush(); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// smallBody is the largest body copied behind the head rather than sent
+// with writev.
+const smallBody = 4 << 10
+
+// notModifiedFields are the fields Apache sends with a 304, in its order.
+var notModifiedFields = []string{
+	"Connection", "Keep-Alive", "ETag", "Content-Location", "Expires", "Cache-Control",
+	"Vary", "Warning", "WWW-Authenticate", "Proxy-Authenticate", "Set-Cookie", "Set-Cookie2",
+}
+
+func (w *Response) append304(out []byte, connVal, kaVal string) []byte {
+	for _, name := range notModifiedFields {
+		switch name {
+		case "Connection":
+			if connVal != "" {
+				out = appendField(out, name, connVal)
+				continue
+			}
+		case "Keep-Alive":
+			if kaVal != "" {
+				out = appendField(out, name, kaVal)
+				continue
+			}
+		}
+		for _, e := range w.header.Entries() {
+			if strings.EqualFold(e.Key, name) {
+				out = appendField(out, e.Key, e.Value)
+			}
+		}
+	}
+	return out
+}
+
+func appendField(out []byte, k, v string) []byte {
+	out = append(out, k...)
+	out = append(out, ':', ' ')
+	out = append(out, v...)
+	return append(out, '\r', '\n')
+}
+
+func appendHex(b []byte, n int) []byte {
+	const hex = "0123456789abcdef"
+	var tmp [16]byte
+	i := len(tmp)
+	for {
+		i--
+		tmp[i] = hex[n&15]
+		n >>= 4
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, tmp[i:]...)
+}
+
+// badHeader is Apache's check_headers: it names the first field whose name
+// is not a token or whose value holds control characters, or returns "".
+func badHeader(t *table.Table) string {
+	for _, e := range t.Entries() {
+		k, v := e.Key, e.Value
+		if k == "" {
+			return "AH02428: Empty response header name"
+		}
+		for i := 0; i < len(k); i++ {
+			if !isTchar[k[i]] {
+				return "AH02429: Response header name '" + logEscape(k) + "' contains invalid characters"
+			}
+		}
+		for i := 0; i < len(v); i++ {
+			if !isContent[v[i]] {
+				return "AH02430: Response header '" + logEscape(k) + "' value of '" + logEscape(v) + "' contains invalid characters"
+			}
+		}
+	}
+	return ""
+}
