@@ -88,6 +88,18 @@ func (w *Response) BodyBytes() int64 { return w.bodyBytes }
 // included (for %O).
 func (w *Response) BytesSent() int64 { return w.bytesSent }
 
+// DiscardBody drops body bytes buffered but not yet sent, as Apache drops a
+// handler's unflushed output when it answers with an error page instead. It
+// reports whether it could: false once the headers have been sent.
+func (w *Response) DiscardBody() bool {
+	if w.headersSent {
+		return false
+	}
+	w.buf = w.buf[:0]
+	w.bodyBytes = 0
+	return true
+}
+
 // Request returns the request this response answers.
 func (w *Response) Request() *Request { return w.req }
 

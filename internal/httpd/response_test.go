@@ -334,3 +334,22 @@ func TestFinish(t *testing.T) {
 		}
 	}
 }
+
+func TestDiscardBody(t *testing.T) {
+	ts := startServer(t, Config{}, func(w *Response, r *Request) {
+		w.Write([]byte("dropped"))
+		if !w.DiscardBody() {
+			t.Error("DiscardBody before the headers went: false")
+		}
+		w.SetStatus(404)
+		w.Write([]byte("kept"))
+		w.Flush()
+		if w.DiscardBody() {
+			t.Error("DiscardBody after the headers went: true")
+		}
+	})
+	out := ts.roundTrip(t, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(out, "HTTP/1.1 404 ") || strings.Contains(out, "dropped") || !strings.Contains(out, "kept") {
+		t.Fatalf("response:\n%s", out)
+	}
+}

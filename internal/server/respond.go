@@ -88,13 +88,9 @@ func (rs *rstate) finish(st int) {
 		rs.logError(levelError, "handler returned invalid result code %d", st)
 		st = 500
 	}
-	if rs.w.HeadersSent() {
-		// Too late for an error page: the client has a status already.
-		return
-	}
-	if rs.io.synced && rs.w.BodyBytes() > 0 {
-		// Output is buffered but not sent: Apache would have sent it.
-		rs.io.sync()
+	// An error page replaces output the handler buffered but did not
+	// flush, as Apache's does; once headers went out it is too late.
+	if !rs.w.DiscardBody() {
 		return
 	}
 	rs.errorResponse(st)

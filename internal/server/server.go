@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"modpy/internal/config"
 	"modpy/internal/httpd"
@@ -24,14 +25,15 @@ const Version = "0.1.0"
 // Server is one worker: the config, the embedded Python runtime, the logs
 // and the HTTP servers on every Listen socket.
 type Server struct {
-	cfg     *config.Config
-	rt      *python.Runtime
-	logs    logFiles
-	errlog  *errorLog
-	pid     int
-	vhosts  map[*config.Server]*vhost
-	main    *vhost
-	pyconfs sync.Map // *config.DirConfig → *request.PyConfig
+	cfg      *config.Config
+	rt       *python.Runtime
+	logs     logFiles
+	errlog   *errorLog
+	pid      int
+	vhosts   map[*config.Server]*vhost
+	main     *vhost
+	pyconfs  sync.Map // *config.DirConfig → *request.PyConfig
+	npyconfs atomic.Int64
 
 	mu      sync.Mutex
 	servers []*httpd.Server
@@ -249,6 +251,8 @@ func pythonConfigTable(dc *config.DirConfig) *table.Table {
 	return t
 }
 
+const maxPyConfs = 8192
+
 // pyConfig returns the Python configuration of dc, computed once per merged
 // config (the config package memoises merges, so pointers repeat).
 func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
@@ -263,6 +267,12 @@ func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
 	}
 	if dc.PythonPath != nil {
 		pc.Path, pc.HasPath = *dc.PythonPath, true
+	}
+	// Merged configs are cached (and so repeat) only while the config
+	// package's cache keeps them; bound this one the same way.
+	if s.npyconfs.Add(1) > maxPyConfs {
+		s.pyconfs.Clear()
+		s.npyconfs.Store(0)
 	}
 	v, _ := s.pyconfs.LoadOrStore(dc, pc)
 	return v.(*request.PyConfig)
