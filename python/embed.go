@@ -1,5 +1,3 @@
-// Package pysrc ships modpy's mod_python package (written in Python) inside
-// the binary. It owns nothing else.
 package pysrc
 
 import "embed"
