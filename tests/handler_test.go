@@ -350,3 +350,24 @@ def handler(req):
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestPythonOptimizeAndReadlines(t *testing.T) {
+	s := startSite(t, `
+PythonOptimize On
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler h
+</Directory>
+`, map[string]string{"htdocs/h.py": `from mod_python import apache
+import sys
+def handler(req):
+    """docstring"""
+    lines = req.readlines()
+    req.write("optimize=%d doc=%r lines=%r" % (sys.flags.optimize, handler.__doc__, lines))
+    return apache.OK
+`})
+	_, _, body := s.do("POST", "/h.py", "a\nbb\nccc")
+	if want := `optimize=2 doc=None lines=[b'a\n', b'bb\n', b'ccc']`; body != want {
+		t.Fatalf("got %q, want %q", body, want)
+	}
+}
