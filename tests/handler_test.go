@@ -2,6 +2,8 @@ package tests
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -369,5 +371,51 @@ def handler(req):
 	_, _, body := s.do("POST", "/h.py", "a\nbb\nccc")
 	if want := `optimize=2 doc=None lines=[b'a\n', b'bb\n', b'ccc']`; body != want {
 		t.Fatalf("got %q, want %q", body, want)
+	}
+}
+
+// req.write flushes: a handler's first bytes reach the client while it is
+// still running (modpy may hold a flush back for at most 2 ms).
+func TestWriteFlushStreams(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler slow
+</Directory>
+`, map[string]string{"htdocs/slow.py": `from mod_python import apache
+import time
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("first|")
+    time.sleep(0.8)
+    req.write("second")
+    return apache.OK
+`})
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	fmt.Fprintf(c, "GET /slow.py HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	var got []byte
+	buf := make([]byte, 4096)
+	for !strings.Contains(string(got), "first|") {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("reading: %v (got %q)", err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if el := time.Since(start); el > 600*time.Millisecond {
+		t.Fatalf("first bytes after %v: the flush was not sent while the handler ran", el)
+	}
+	if strings.Contains(string(got), "second") {
+		t.Fatalf("second arrived with the first: %q", got)
+	}
+	rest, _ := io.ReadAll(c)
+	if !strings.Contains(string(rest), "second") || !strings.Contains(string(got), "Transfer-Encoding: chunked") {
+		t.Fatalf("response: %q + %q", got, rest)
 	}
 }

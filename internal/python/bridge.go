@@ -308,6 +308,18 @@ func goWrite(h C.uint64_t, data *C.char, n C.int, flush C.int) *C.PyObject {
 		p = unsafe.Slice((*byte)(unsafe.Pointer(data)), int(n))
 	}
 	var err error
+	if flush != 0 && int(n) <= bigWrite {
+		if d, ok := e.req.IO.(request.FlushDeferrer); ok && d.DeferFlush() {
+			if len(p) > 0 {
+				_, err = e.req.IO.Write(p)
+			}
+			flush = 0
+			if err != nil {
+				return pyError(C.MODPY_ERR_OS, "write failed: "+err.Error())
+			}
+			return C.modpy_none()
+		}
+	}
 	if flush != 0 || int(n) > bigWrite {
 		ts := C.PyEval_SaveThread()
 		if len(p) > 0 {

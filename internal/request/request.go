@@ -92,6 +92,13 @@ type IO interface {
 	HeadersSent() bool
 }
 
+// FlushDeferrer is implemented by an IO that may postpone a flush asked for
+// early in a response, so a short handler's output goes out in one piece.
+// DeferFlush reports whether it postponed it; if not, the caller flushes.
+type FlushDeferrer interface {
+	DeferFlush() bool
+}
+
 // Logger writes to the error log.
 type Logger interface {
 	// Log writes msg at level (APLOG_* numbers: 3 = error, 4 = warning,

@@ -79,6 +79,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	req.IO = rs.io
 
 	status := rs.process()
+	rs.io.close()
 	rs.finish(status)
 	if s.rt != nil {
 		s.rt.Release(req)

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modpy/internal/httpd"
@@ -19,11 +20,27 @@ import (
 // responseIO is request.IO for one request: the body reader and the
 // response writer, sending the request's status and headers_out with the
 // first bytes.
+//
+// A flush asked for in the first flushDelay of a request is postponed until
+// the handler returns or the delay has passed, whichever comes first: a short
+// handler's output then goes out in one piece with a Content-Length (mod_python
+// flushes every req.write by default, which costs a system call, a GIL
+// release and chunked framing), while a slow handler's first bytes still
+// leave within flushDelay. mu serialises the timer's flush with the
+// handler's writes.
 type responseIO struct {
 	rs      *rstate
 	synced  bool
 	bodyErr error
+
+	mu      sync.Mutex
+	pending bool // a postponed flush
+	timer   *time.Timer
+	closed  bool // the handler is done: the timer must not write
 }
+
+// flushDelay bounds how long a flush may be postponed.
+const flushDelay = 2 * time.Millisecond
 
 // sync copies status, content type and headers_out + err_headers_out to the
 // response, if the headers have not gone yet. It runs before every write, so
@@ -60,6 +77,8 @@ func (o *responseIO) Read(p []byte) (int, error) {
 }
 
 func (o *responseIO) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.sync()
 	if o.rs.req.HeaderOnly {
 		return len(p), nil
@@ -68,8 +87,52 @@ func (o *responseIO) Write(p []byte) (int, error) {
 }
 
 func (o *responseIO) Flush() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pending = false
 	o.sync()
 	return o.rs.w.Flush()
+}
+
+// DeferFlush implements request.FlushDeferrer: it postpones a flush asked
+// for early in the request (see responseIO).
+func (o *responseIO) DeferFlush() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed || o.rs.w.HeadersSent() {
+		return false
+	}
+	left := flushDelay - time.Since(o.rs.start)
+	if left <= 0 {
+		return false
+	}
+	o.pending = true
+	if o.timer == nil {
+		o.timer = time.AfterFunc(left, o.timedFlush)
+	}
+	return true
+}
+
+func (o *responseIO) timedFlush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.pending && !o.closed {
+		o.pending = false
+		o.sync()
+		o.rs.w.Flush()
+	}
+}
+
+// close ends the handler's use of the response: a postponed flush is
+// dropped, the response being finished now anyway.
+func (o *responseIO) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.pending = false
+	if o.timer != nil {
+		o.timer.Stop()
+	}
+	o.mu.Unlock()
 }
 
 func (o *responseIO) HeadersSent() bool { return o.rs.w.HeadersSent() }
