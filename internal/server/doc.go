@@ -1,8 +1,9 @@
 // Package server is one modpy worker's request processing: Apache's phases
-// in Go (vhost selection, Redirect and Alias translation, mapping to files,
-// access checks, type checking, the content handler, error documents,
-// logging), with the Python runtime hooked into the phases that have a
-// Python*Handler, static files for the rest, and the error and access logs.
+// in Go (phases.go: post-read-request, translate_name with Redirect and
+// Alias, map_to_storage, header parsing, access, authentication, type
+// checking, fixups, the content handler), each with a hook for the phase's
+// Python handlers; the response's output filter chain ending at the
+// connection; static files, error documents, and the error and access logs.
 //
 // It owns policy: which interpreter a phase runs in (mod_python's naming
 // rules), which handlers run, how results become responses. It must not

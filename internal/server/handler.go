@@ -36,7 +36,12 @@ type rstate struct {
 	vh    *vhost
 	dc    *config.DirConfig
 	io    *responseIO
+	out   outputFilter // head of the output filter chain; ends at w
 	start time.Time
+	// lc is the server's configuration merged with the <Location>
+	// sections matching the URI; path is what translate_name mapped it to.
+	lc   *config.DirConfig
+	path string
 	// isDir is true when Filename names an existing directory; exists when
 	// it names anything that exists.
 	exists, isDir bool
@@ -76,6 +81,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	req.DocumentRoot = rs.vh.conf.DocumentRoot
 	req.Log = rs.vh.errlog
 	rs.io = &responseIO{rs: rs}
+	rs.out = w
 	req.IO = rs.io
 
 	status := rs.process()
@@ -107,9 +113,28 @@ func addrIP(a netip.AddrPort) string {
 	return a.Addr().Unmap().String()
 }
 
-// process runs the phases and returns the final result: OK/DONE when the
-// response has been produced, or an HTTP status to answer with.
+// process runs the request phases and returns the final result: OK/DONE
+// when the response has been produced, or an HTTP status to answer with.
 func (rs *rstate) process() int {
+	for i := range requestPhases {
+		ph := &requestPhases[i]
+		st := resDeclined
+		if ph.python != "" && pythonPhases[ph.python] {
+			st = rs.runPython(ph.python)
+		}
+		if ph.native != nil && (st == resDeclined || (ph.mode == runAll && st == resOK)) {
+			st = ph.native(rs)
+		}
+		if st != resOK && st != resDeclined {
+			return st // DONE, or an HTTP status
+		}
+	}
+	return resOK
+}
+
+// translateName is core's and mod_alias's translate_name: Redirect, then
+// Alias or DocumentRoot.
+func (rs *rstate) translateName() int {
 	req := rs.req
 	if req.URI == "*" {
 		// "OPTIONS *" asks about the server itself; no phase applies.
@@ -117,36 +142,47 @@ func (rs *rstate) process() int {
 			return 400
 		}
 		req.HeadersOut.Set("Allow", "GET,HEAD,POST,OPTIONS")
-		return resOK
+		return resDone
 	}
-	// translate_name: redirects, then aliases or DocumentRoot.
-	lc := rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
-	if st := rs.redirect(append(append([]config.Redirect(nil), rs.vh.conf.Redirects...), lc.Redirects...)); st != 0 {
+	rs.lc = rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
+	if st := rs.redirect(append(append([]config.Redirect(nil), rs.vh.conf.Redirects...), rs.lc.Redirects...)); st != 0 {
 		return st
 	}
-	if locationHasPython(lc) {
-		// mod_python's map-to-storage: a <Location> with a Python handler
-		// has no file; Directory sections do not apply.
-		rs.dc = lc
-	} else {
-		rs.mapToStorage(rs.translate())
-		rs.dc = rs.s.cfg.DirConfigFor(rs.vh.conf, req.URI, req.Filename)
-	}
-	return rs.afterMapping()
+	rs.path = rs.translate()
+	return resOK
 }
 
-// afterMapping runs the phases from access checking on, once rs.dc is set.
-func (rs *rstate) afterMapping() int {
-	req, dc := rs.req, rs.dc
-	if dc.LimitRequestBody != nil {
-		rs.hr.Body.SetLimit(*dc.LimitRequestBody)
+// mapStorage is map_to_storage: the directory walk and the merged
+// per-directory configuration. As in mod_python, a <Location> holding a
+// Python handler has no file, and Directory sections do not apply to it.
+func (rs *rstate) mapStorage() int {
+	req := rs.req
+	if locationHasPython(rs.lc) {
+		rs.dc = rs.lc
+	} else {
+		rs.mapToStorage(rs.path)
+		rs.dc = rs.s.cfg.DirConfigFor(rs.vh.conf, req.URI, req.Filename)
 	}
-	// access_checker
+	if rs.dc.LimitRequestBody != nil {
+		rs.hr.Body.SetLimit(*rs.dc.LimitRequestBody)
+	}
+	return resOK
+}
+
+// checkAccess is access_checker: Require.
+func (rs *rstate) checkAccess() int {
+	req, dc := rs.req, rs.dc
 	if dc.Require != nil && !dc.Require.Granted && !(dc.Require.Local && isLocal(rs.hr.RemoteAddr)) {
 		rs.logError(levelError, "client denied by server configuration: %s", orURI(req.Filename, req.URI))
 		return 403
 	}
-	// SetEnv / PassEnv into subprocess_env.
+	return resOK
+}
+
+// fixups: SetEnv/PassEnv/UnsetEnv into subprocess_env, and Redirect inside
+// sections (mod_alias's fixup).
+func (rs *rstate) fixups() int {
+	req, dc := rs.req, rs.dc
 	for _, kv := range dc.SetEnv {
 		req.SubprocessEnv.Set(kv.Key, kv.Value)
 	}
@@ -158,33 +194,23 @@ func (rs *rstate) afterMapping() int {
 	for _, k := range dc.UnsetEnv {
 		req.SubprocessEnv.Del(k)
 	}
-	if len(dc.Redirects) > 0 {
-		if st := rs.redirect(dc.Redirects); st != 0 {
-			return st
-		}
+	if st := rs.redirect(dc.Redirects); st != 0 {
+		return st
 	}
-	// type_checker: content type and handler from the file's extensions.
-	rs.typeCheck()
-	if req.Handler == "" && rs.isDir {
+	return resOK
+}
+
+// defaultHandler is the content phase when no Python handler took the
+// request: directories (the trailing-slash redirect and DirectoryIndex),
+// then static files.
+func (rs *rstate) defaultHandler() int {
+	if rs.req.Handler == "" && rs.isDir {
 		return rs.directory()
-	}
-	// content
-	if isPythonHandler(req.Handler) {
-		if len(dc.Handlers[string(request.PhaseHandler)]) > 0 {
-			st := rs.runPython(request.PhaseHandler)
-			if st != resDeclined {
-				return st
-			}
-		} else {
-			rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", req.URI)
-			return 500
-		}
 	}
 	return rs.static()
 }
 
-// isLocal is "Require local": a loopback client, or one connecting from
-// the server's own address.
+// isLocal is "Require local": a loopback client.
 func isLocal(a netip.AddrPort) bool {
 	return a.Addr().Unmap().IsLoopback()
 }
@@ -276,7 +302,7 @@ func (rs *rstate) mapToStorage(path string) {
 
 // typeCheck sets the content type and handler from SetHandler, AddHandler
 // and AddType/mime.types, as mod_mime does.
-func (rs *rstate) typeCheck() {
+func (rs *rstate) typeCheck() int {
 	req, dc := rs.req, rs.dc
 	base := filepath.Base(req.Filename)
 	exts := fileExtensions(base)
@@ -300,6 +326,7 @@ func (rs *rstate) typeCheck() {
 			req.Handler = *dc.SetHandler
 		}
 	}
+	return resOK
 }
 
 // fileExtensions returns a file name's extensions, lower-case with their
@@ -378,6 +405,7 @@ func (rs *rstate) internalRedirect(uri, query string, errorDoc bool) int {
 		req.ContentType = ""
 	}
 	rs.exists, rs.isDir = false, false
+	rs.lc, rs.dc, rs.path = nil, nil, ""
 	if errorDoc && req.Method != "HEAD" {
 		req.Method, req.MethodNum = "GET", 0
 	}
@@ -438,10 +466,20 @@ func (rs *rstate) absoluteURL(loc string) string {
 }
 
 // runPython runs a phase's Python handlers in the interpreter mod_python's
-// naming rules pick.
+// naming rules pick. It returns DECLINED when the phase has none.
 func (rs *rstate) runPython(phase request.Phase) int {
 	req, dc := rs.req, rs.dc
+	if dc == nil {
+		return resDeclined
+	}
+	if phase == request.PhaseHandler && !isPythonHandler(req.Handler) {
+		return resDeclined
+	}
 	hs := dc.Handlers[string(phase)]
+	if phase == request.PhaseHandler && len(hs) == 0 {
+		rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", req.URI)
+		return 500
+	}
 	req.Phase = phase
 	req.Handlers = req.Handlers[:0]
 	ext := strings.ToLower(filepath.Ext(req.Filename))

@@ -83,7 +83,7 @@ func (o *responseIO) Write(p []byte) (int, error) {
 	if o.rs.req.HeaderOnly {
 		return len(p), nil
 	}
-	return o.rs.w.Write(p)
+	return o.rs.out.Write(p)
 }
 
 func (o *responseIO) Flush() error {
@@ -91,7 +91,7 @@ func (o *responseIO) Flush() error {
 	defer o.mu.Unlock()
 	o.pending = false
 	o.sync()
-	return o.rs.w.Flush()
+	return o.rs.out.Flush()
 }
 
 // DeferFlush implements request.FlushDeferrer: it postpones a flush asked
@@ -119,7 +119,7 @@ func (o *responseIO) timedFlush() {
 	if o.pending && !o.closed {
 		o.pending = false
 		o.sync()
-		o.rs.w.Flush()
+		o.rs.out.Flush()
 	}
 }
 
