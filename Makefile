@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test deps build bench vet clean
+.PHONY: run test deps build bench vet compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
@@ -29,6 +29,14 @@ bench: build
 
 vet:
 	$(GO) vet ./...
+
+# Compile the cgo package against other CPythons (pyenv's 3.12 and 3.13 where
+# installed): a compile check only, modpy ships against Debian's 3.11.
+compat:
+	@for v in $$(ls -d $$HOME/.pyenv/versions/3.1[23]* 2>/dev/null); do \
+		echo "building against $$v"; \
+		PKG_CONFIG_PATH=$$v/lib/pkgconfig $(GO) build ./internal/python/ || exit 1; \
+	done
 
 clean:
 	rm -f modpy
