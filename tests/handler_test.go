@@ -419,3 +419,43 @@ def handler(req):
 		t.Fatalf("response: %q + %q", got, rest)
 	}
 }
+
+// A client that stops reading blocks only its own handler: the GIL is
+// released while a write waits on the socket, so other requests to the same
+// interpreter are served meanwhile.
+func TestStalledClientDoesNotStallPython(t *testing.T) {
+	s := startSite(t, `
+Timeout 5
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler h
+    PythonInterpreter shared
+</Directory>
+`, map[string]string{"htdocs/h.py": `from mod_python import apache
+def handler(req):
+    req.content_type = "text/plain"
+    if req.args == "big":
+        chunk = "x" * 65536
+        for i in range(400):
+            req.write(chunk)
+    else:
+        req.write("small")
+    return apache.OK
+`})
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /h.py?big HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	for i := 0; i < 5; i++ {
+		if got := s.mustGet("/h.py?small"); got != "small" {
+			t.Fatalf("small: %q", got)
+		}
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("5 small requests took %v while a client stalled", el)
+	}
+}

@@ -88,6 +88,18 @@ func (w *Response) BodyBytes() int64 { return w.bodyBytes }
 // included (for %O).
 func (w *Response) BytesSent() int64 { return w.bytesSent }
 
+// Fits reports whether n more body bytes would only be buffered: no
+// headers or body would be sent, so Write would do no I/O.
+func (w *Response) Fits(n int) bool {
+	if w.headersSent || w.finished || w.err != nil {
+		return false
+	}
+	if w.buf == nil {
+		return n <= bodyBufSize
+	}
+	return len(w.buf)+n <= cap(w.buf)
+}
+
 // DiscardBody drops body bytes buffered but not yet sent, as Apache drops a
 // handler's unflushed output when it answers with an error page instead. It
 // reports whether it could: false once the headers have been sent.

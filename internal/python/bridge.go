@@ -293,10 +293,6 @@ func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.int, hasK C.int, v *C.ch
 	return C.modpy_none()
 }
 
-// bigWrite is the size above which a write releases the GIL even without a
-// flush: it may fill the buffer and block on the socket.
-const bigWrite = 8 << 10
-
 //export goWrite
 func goWrite(h C.uint64_t, data *C.char, n C.int, flush C.int) *C.PyObject {
 	e := lookup(h)
@@ -307,31 +303,20 @@ func goWrite(h C.uint64_t, data *C.char, n C.int, flush C.int) *C.PyObject {
 	if n > 0 {
 		p = unsafe.Slice((*byte)(unsafe.Pointer(data)), int(n))
 	}
-	var err error
-	if flush != 0 && int(n) <= bigWrite {
-		if d, ok := e.req.IO.(request.FlushDeferrer); ok && d.DeferFlush() {
-			if len(p) > 0 {
-				_, err = e.req.IO.Write(p)
-			}
-			flush = 0
-			if err != nil {
-				return pyError(C.MODPY_ERR_OS, "write failed: "+err.Error())
-			}
-			return C.modpy_none()
-		}
+	// Most writes only fill the response buffer: do those holding the GIL.
+	if e.req.IO.TryWrite(p, flush != 0) {
+		return C.modpy_none()
 	}
-	if flush != 0 || int(n) > bigWrite {
-		ts := C.PyEval_SaveThread()
-		if len(p) > 0 {
-			_, err = e.req.IO.Write(p)
-		}
-		if err == nil && flush != 0 {
-			err = e.req.IO.Flush()
-		}
-		C.PyEval_RestoreThread(ts)
-	} else if len(p) > 0 {
+	// This one needs I/O: let other Python threads run meanwhile.
+	var err error
+	ts := C.PyEval_SaveThread()
+	if len(p) > 0 {
 		_, err = e.req.IO.Write(p)
 	}
+	if err == nil && flush != 0 {
+		err = e.req.IO.Flush()
+	}
+	C.PyEval_RestoreThread(ts)
 	if err != nil {
 		return pyError(C.MODPY_ERR_OS, "write failed: "+err.Error())
 	}

@@ -90,13 +90,11 @@ type IO interface {
 	Flush() error
 	// HeadersSent reports whether the status line has gone out.
 	HeadersSent() bool
-}
-
-// FlushDeferrer is implemented by an IO that may postpone a flush asked for
-// early in a response, so a short handler's output goes out in one piece.
-// DeferFlush reports whether it postponed it; if not, the caller flushes.
-type FlushDeferrer interface {
-	DeferFlush() bool
+	// TryWrite writes p (and flushes, or postpones the flush, if flush is
+	// set) only if it can do so without blocking: no I/O and no wait for a
+	// lock. It reports whether it did; if not, the caller releases what it
+	// holds (the GIL) and calls Write and Flush.
+	TryWrite(p []byte, flush bool) bool
 }
 
 // Logger writes to the error log.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modpy/internal/httpd"
@@ -37,6 +38,7 @@ type responseIO struct {
 	pending bool // a postponed flush
 	timer   *time.Timer
 	closed  bool // the handler is done: the timer must not write
+	sent    atomic.Bool
 }
 
 // flushDelay bounds how long a flush may be postponed.
@@ -79,6 +81,7 @@ func (o *responseIO) Read(p []byte) (int, error) {
 func (o *responseIO) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	defer o.noteSent()
 	o.sync()
 	if o.rs.req.HeaderOnly {
 		return len(p), nil
@@ -89,29 +92,48 @@ func (o *responseIO) Write(p []byte) (int, error) {
 func (o *responseIO) Flush() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	defer o.noteSent()
 	o.pending = false
 	o.sync()
 	return o.rs.out.Flush()
 }
 
-// DeferFlush implements request.FlushDeferrer: it postpones a flush asked
-// for early in the request (see responseIO).
-func (o *responseIO) DeferFlush() bool {
-	o.mu.Lock()
+// TryWrite implements request.IO: a write that only fills the buffer, and
+// a flush asked for in the request's first flushDelay, which is postponed
+// (see responseIO). It never blocks: a timer flush in progress makes it
+// decline.
+func (o *responseIO) TryWrite(p []byte, flush bool) bool {
+	if !o.mu.TryLock() {
+		return false
+	}
 	defer o.mu.Unlock()
-	if o.closed || o.rs.w.HeadersSent() {
+	if o.closed || !o.rs.w.Fits(len(p)) {
 		return false
 	}
-	left := flushDelay - time.Since(o.rs.start)
-	if left <= 0 {
-		return false
+	var left time.Duration
+	if flush {
+		if left = flushDelay - time.Since(o.rs.start); left <= 0 {
+			return false
+		}
 	}
-	o.pending = true
-	if o.timer == nil {
-		o.timer = time.AfterFunc(left, o.timedFlush)
+	o.sync()
+	if !o.rs.req.HeaderOnly && len(p) > 0 {
+		if _, err := o.rs.out.Write(p); err != nil {
+			return false
+		}
+	}
+	if flush {
+		o.pending = true
+		if o.timer == nil {
+			o.timer = time.AfterFunc(left, o.timedFlush)
+		}
 	}
 	return true
 }
+
+// noteSent records whether the headers went out, for HeadersSent to read
+// without the lock. o.mu must be held.
+func (o *responseIO) noteSent() { o.sent.Store(o.rs.w.HeadersSent()) }
 
 func (o *responseIO) timedFlush() {
 	o.mu.Lock()
@@ -120,6 +142,7 @@ func (o *responseIO) timedFlush() {
 		o.pending = false
 		o.sync()
 		o.rs.out.Flush()
+		o.noteSent()
 	}
 }
 
@@ -135,7 +158,9 @@ func (o *responseIO) close() {
 	o.mu.Unlock()
 }
 
-func (o *responseIO) HeadersSent() bool { return o.rs.w.HeadersSent() }
+// HeadersSent implements request.IO. It takes no lock: a handler asks while
+// a timer flush may hold it.
+func (o *responseIO) HeadersSent() bool { return o.sent.Load() }
 
 // finish turns the phases' result into the response.
 func (rs *rstate) finish(st int) {
