@@ -5,7 +5,7 @@ import "testing"
 // BenchmarkHandoff measures one request's hand-off into an interpreter's
 // thread and back (a Python call that returns at once), one client at a time.
 func BenchmarkHandoff(b *testing.B) {
-	rt := runtimeForBench(b)
+	rt := runtimeForTest(b)
 	in, err := rt.Interp("bench")
 	if err != nil {
 		b.Fatal(err)
@@ -20,7 +20,7 @@ func BenchmarkHandoff(b *testing.B) {
 
 // BenchmarkHandoffParallel32 is the same with 32 concurrent clients.
 func BenchmarkHandoffParallel32(b *testing.B) {
-	rt := runtimeForBench(b)
+	rt := runtimeForTest(b)
 	in, err := rt.Interp("bench")
 	if err != nil {
 		b.Fatal(err)

@@ -350,28 +350,37 @@ static PyObject *m_log_error(PyObject *self, PyObject *const *args, Py_ssize_t n
     Py_RETURN_NONE;
 }
 
+/* Parse the (h, field[, value]) arguments of req_get, req_set and srv_get. */
+static int handle_field(const char *fn, PyObject *const *args, Py_ssize_t n,
+                        Py_ssize_t want, uint64_t *h, int *field)
+{
+    if (nargs(fn, n, want, want) < 0 || arg_u64(args[0], h) < 0)
+        return -1;
+    long f = PyLong_AsLong(args[1]);
+    if (f == -1 && PyErr_Occurred())
+        return -1;
+    *field = (int)f;
+    return 0;
+}
+
 /* req_get(h, field) */
 static PyObject *m_req_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     uint64_t h;
-    if (nargs("req_get", n, 2, 2) < 0 || arg_u64(args[0], &h) < 0)
+    int f;
+    if (handle_field("req_get", args, n, 2, &h, &f) < 0)
         return NULL;
-    long f = PyLong_AsLong(args[1]);
-    if (f == -1 && PyErr_Occurred())
-        return NULL;
-    return goReqGet(h, (int)f);
+    return goReqGet(h, f);
 }
 
 /* req_set(h, field, value) */
 static PyObject *m_req_set(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     uint64_t h;
-    if (nargs("req_set", n, 3, 3) < 0 || arg_u64(args[0], &h) < 0)
+    int f;
+    if (handle_field("req_set", args, n, 3, &h, &f) < 0)
         return NULL;
-    long f = PyLong_AsLong(args[1]);
-    if (f == -1 && PyErr_Occurred())
-        return NULL;
-    return goReqSet(h, (int)f, args[2]);
+    return goReqSet(h, f, args[2]);
 }
 
 /* tbl(h, table, op[, key[, value]]) */
@@ -428,12 +437,10 @@ static PyObject *m_read(PyObject *self, PyObject *const *args, Py_ssize_t n)
 static PyObject *m_srv_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     uint64_t h;
-    if (nargs("srv_get", n, 2, 2) < 0 || arg_u64(args[0], &h) < 0)
+    int f;
+    if (handle_field("srv_get", args, n, 2, &h, &f) < 0)
         return NULL;
-    long f = PyLong_AsLong(args[1]);
-    if (f == -1 && PyErr_Occurred())
-        return NULL;
-    return goSrvGet(h, (int)f);
+    return goSrvGet(h, f);
 }
 
 /* phase(h) -> (phase, handlers, debug, autoreload, pythonpath) */

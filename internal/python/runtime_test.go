@@ -35,7 +35,7 @@ var (
 	rtErr  error
 )
 
-func runtimeForTest(t *testing.T) *Runtime {
+func runtimeForTest(t testing.TB) *Runtime {
 	t.Helper()
 	rtOnce.Do(func() {
 		rt, rtErr = Start(Options{Log: rtLog, Sources: pysrc.FS, ThreadsPerChild: 8})
@@ -47,17 +47,6 @@ func runtimeForTest(t *testing.T) *Runtime {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
-
-func runtimeForBench(b *testing.B) *Runtime {
-	b.Helper()
-	rtOnce.Do(func() {
-		rt, rtErr = Start(Options{Log: rtLog, Sources: pysrc.FS, ThreadsPerChild: 8})
-	})
-	if rtErr != nil {
-		b.Fatal(rtErr)
-	}
-	return rt
-}
 
 func TestMainInterpreter(t *testing.T) {
 	rt := runtimeForTest(t)
