@@ -52,6 +52,7 @@ def handler(req):
     if req.uri.endswith("empty.py"):
         return apache.OK
     apache.log_error("main-apache-log-msg", apache.APLOG_ERR, req.server)
+    print("printed-line")
     req.write("py")
     return apache.OK
 `
@@ -205,7 +206,9 @@ LogLevel warn
 	s.mustGet("/py/h.py")
 	log := s.waitLog(`interpreter "localhost" created`)
 	contains(t, "error log at LogLevel warn", log, `interpreter "localhost" created`)
-	contains(t, "error log at LogLevel warn", log, "main-apache-log-msg") // APLOG_ERR passes warn
+	contains(t, "error log at LogLevel warn", log, "main-apache-log-msg")   // APLOG_ERR passes warn
+	contains(t, "error log at LogLevel warn", log, "[python:notice] [pid ") // print() output is never hidden
+	contains(t, "error log at LogLevel warn", log, "[interpreter localhost] printed-line")
 	if strings.Contains(log, "File does not exist") {
 		t.Errorf("LogLevel warn logged an info message:\n%s", log)
 	}

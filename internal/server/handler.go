@@ -118,6 +118,9 @@ func addrIP(a netip.AddrPort) string {
 func (rs *rstate) process() int {
 	for i := range requestPhases {
 		ph := &requestPhases[i]
+		if ph.python == request.PhasePostReadRequest && rs.redirects > 0 {
+			continue // an internal redirect starts at translate_name
+		}
 		st := resDeclined
 		if ph.python != "" && pythonPhases[ph.python] {
 			st = rs.runPython(ph.python)

@@ -866,7 +866,7 @@ def _init(name):
     interpreter = name
     main_server = server(0)
     sys.argv = ["mod_python"]
-    sys.stdout = _LogWriter(APLOG_INFO, "<stdout>")
+    sys.stdout = _LogWriter(APLOG_NOTICE, "<stdout>")
     sys.stderr = _LogWriter(APLOG_ERR, "<stderr>")
     _siteimport.install()
 
