@@ -459,3 +459,36 @@ def handler(req):
 		t.Fatalf("5 small requests took %v while a client stalled", el)
 	}
 }
+
+func TestHandlerByExtensionAndRequireLocal(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs/ext>
+    SetHandler mod_python
+    PythonHandler exth::py_only | .py
+    PythonHandler exth::generic
+</Directory>
+<Directory {{DIR}}/htdocs/local>
+    Require local
+</Directory>
+`, map[string]string{
+		"htdocs/ext/exth.py": `from mod_python import apache
+def py_only(req):
+    req.write("py_only")
+    return apache.OK
+def generic(req):
+    req.write("generic")
+    return apache.OK
+`,
+		"htdocs/ext/x.txt":   "x",
+		"htdocs/local/a.txt": "local only",
+	})
+	if got := s.mustGet("/ext/x.py"); got != "py_only" {
+		t.Errorf("/ext/x.py: %q", got)
+	}
+	if got := s.mustGet("/ext/x.txt"); got != "generic" {
+		t.Errorf("/ext/x.txt: %q", got)
+	}
+	if got := s.mustGet("/local/a.txt"); got != "local only" {
+		t.Errorf("Require local from 127.0.0.1: %q", got)
+	}
+}

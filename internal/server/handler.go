@@ -485,23 +485,26 @@ func (rs *rstate) runPython(phase request.Phase) int {
 	}
 	req.Phase = phase
 	req.Handlers = req.Handlers[:0]
+	// As mod_python: the handlers registered for this file's extension
+	// ("| .py") if there are any, else the plain ones.
 	ext := strings.ToLower(filepath.Ext(req.Filename))
-	// Handlers registered for this file's extension ("| .py") first.
-	for pass := 0; pass < 2; pass++ {
-		for _, h := range hs {
-			if (pass == 0) != (len(h.Exts) > 0) {
-				continue
-			}
-			if pass == 0 && !contains(h.Exts, ext) {
-				continue
-			}
-			req.Handlers = append(req.Handlers, request.Handler{
-				Spec:   h.Spec,
-				Dir:    rs.handlerDir(h),
-				Silent: h.Silent,
-				Where:  h.Pos.String(),
-			})
+	byExt := false
+	for _, h := range hs {
+		if ext != "" && contains(h.Exts, ext) {
+			byExt = true
+			break
 		}
+	}
+	for _, h := range hs {
+		if byExt != (len(h.Exts) > 0) || (byExt && !contains(h.Exts, ext)) {
+			continue
+		}
+		req.Handlers = append(req.Handlers, request.Handler{
+			Spec:   h.Spec,
+			Dir:    rs.handlerDir(h),
+			Silent: h.Silent,
+			Where:  h.Pos.String(),
+		})
 	}
 	if len(req.Handlers) == 0 {
 		return resDeclined
