@@ -386,11 +386,10 @@ func goPhase(h C.uint64_t) *C.PyObject {
 	r := e.req
 	hl := C.modpy_tuple(C.Py_ssize_t(len(r.Handlers)))
 	for i, hd := range r.Handlers {
-		t := C.modpy_tuple(4)
+		t := C.modpy_tuple(3)
 		C.modpy_tuple_set(t, 0, pyStr(hd.Spec))
 		C.modpy_tuple_set(t, 1, pyStr(hd.Dir))
 		C.modpy_tuple_set(t, 2, pyBool(hd.Silent))
-		C.modpy_tuple_set(t, 3, pyStr(hd.Where))
 		C.modpy_tuple_set(hl, C.Py_ssize_t(i), t)
 	}
 	out := C.modpy_tuple(5)

@@ -32,8 +32,6 @@ type Handler struct {
 	// at server level.
 	Dir    string
 	Silent bool // PythonHandlerModule: a missing function is skipped
-	// Where names the directive for error messages: "site.conf:12".
-	Where string
 }
 
 // PyConfig is the Python configuration in effect for a phase.

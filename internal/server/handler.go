@@ -495,22 +495,25 @@ func (rs *rstate) runPython(phase request.Phase) int {
 			break
 		}
 	}
-	for _, h := range hs {
+	var first *config.Handler
+	for i, h := range hs {
 		if byExt != (len(h.Exts) > 0) || (byExt && !contains(h.Exts, ext)) {
 			continue
+		}
+		if first == nil {
+			first = &hs[i]
 		}
 		req.Handlers = append(req.Handlers, request.Handler{
 			Spec:   h.Spec,
 			Dir:    rs.handlerDir(h),
 			Silent: h.Silent,
-			Where:  h.Pos.String(),
 		})
 	}
-	if len(req.Handlers) == 0 {
+	if first == nil {
 		return resDeclined
 	}
 	req.Py = *rs.s.pyConfig(dc)
-	name := rs.interpreterName(hs[0])
+	name := rs.interpreterName(*first)
 	st, err := rs.s.rt.Run(name, req)
 	if err != nil {
 		rs.logError(levelError, "%v", err)

@@ -739,7 +739,7 @@ def _dispatch(h):
     default_func = _DEFAULT_FUNC.get(phase, "handler")
     go_on = _CONTINUE.get(phase, (OK,))
     result = DECLINED
-    for spec, directory, silent, where in handlers:
+    for spec, directory, silent in handlers:
         try:
             _set_path(pythonpath, directory)
             module_name, _, obj_str = spec.partition("::")
