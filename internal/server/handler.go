@@ -368,29 +368,22 @@ func (rs *rstate) directory() int {
 		if strings.EqualFold(name, "disabled") {
 			break
 		}
-		target := name
-		if !strings.HasPrefix(name, "/") {
-			target = req.URI + name
-		}
-		candidate := filepath.Join(req.Filename, name)
 		if strings.HasPrefix(name, "/") {
-			candidate = ""
+			return rs.internalRedirect(name, false)
 		}
-		if candidate != "" {
-			if _, err := os.Stat(candidate); err != nil {
-				continue
-			}
+		if _, err := os.Stat(filepath.Join(req.Filename, name)); err == nil {
+			return rs.internalRedirect(req.URI+name, false)
 		}
-		return rs.internalRedirect(target, "", false)
 	}
 	rs.logError(levelError, "AH01276: Cannot serve directory %s: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive",
 		req.Filename, strings.Join(index, ","))
 	return 403
 }
 
-// internalRedirect restarts the phases for uri (a sub-request in Apache's
-// terms, sharing this response). keepMethod is false for ErrorDocument.
-func (rs *rstate) internalRedirect(uri, query string, errorDoc bool) int {
+// internalRedirect restarts the phases for uri, sharing this response, as
+// Apache's internal redirects do. An ErrorDocument redirect turns the method
+// into GET.
+func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 	rs.redirects++
 	if rs.redirects > maxRedirects {
 		rs.logError(levelError, "AH00124: Request exceeded the limit of %d internal redirects", maxRedirects)
@@ -398,8 +391,7 @@ func (rs *rstate) internalRedirect(uri, query string, errorDoc bool) int {
 	}
 	req := rs.req
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		uri, query = uri[:i], uri[i+1:]
-		req.Args, req.HasArgs = query, true
+		uri, req.Args, req.HasArgs = uri[:i], uri[i+1:], true
 	}
 	req.URI = uri
 	req.Filename, req.PathInfo, req.CanonicalFilename = "", "", ""

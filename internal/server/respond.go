@@ -265,7 +265,7 @@ func (rs *rstate) serveErrorDocument(st int, doc string) bool {
 		req.SubprocessEnv.Set("REDIRECT_URL", req.URI)
 		req.HeadersOut.Clear()
 		req.Status = st
-		res := rs.internalRedirect(doc, "", true)
+		res := rs.internalRedirect(doc, true)
 		if res == resOK || res == resDone {
 			if !w.HeadersSent() {
 				req.Status = st
