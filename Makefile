@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test deps build bench vet compat clean
+.PHONY: run test test-race deps build bench vet compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
@@ -13,6 +13,10 @@ test: deps
 	$(GO) vet ./...
 	test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 	$(GO) test -count=1 -timeout 12m ./...
+
+# The suite with the race detector, in the tests and inside the server.
+test-race: deps
+	MODPY_TEST_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 build: deps
 	$(GO) build -o modpy ./cmd/modpy

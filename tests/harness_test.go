@@ -29,7 +29,11 @@ func TestMain(m *testing.M) {
 	modpyBin = filepath.Join(dir, "modpy")
 	_, here, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(here))
-	build := exec.Command("go", "build", "-o", modpyBin, "./cmd/modpy")
+	args := []string{"build", "-o", modpyBin}
+	if os.Getenv("MODPY_TEST_RACE") != "" {
+		args = append(args, "-race") // the race detector inside the server
+	}
+	build := exec.Command("go", append(args, "./cmd/modpy")...)
 	build.Dir = root
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -157,6 +161,9 @@ func (s *site) stop() {
 		<-s.errCh
 	}
 	s.cmd = nil
+	if strings.Contains(s.out.String(), "WARNING: DATA RACE") {
+		s.t.Errorf("the race detector found a data race in modpy")
+	}
 	if s.t.Failed() {
 		s.t.Logf("modpy output:\n%s\nerror log:\n%s", s.out, s.errorLog())
 	}
