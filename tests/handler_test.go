@@ -492,3 +492,31 @@ def generic(req):
 		t.Errorf("Require local from 127.0.0.1: %q", got)
 	}
 }
+
+// PythonHandlerModule registers a module for every phase, silently: a
+// module without the phase's function is skipped, not an error.
+func TestPythonHandlerModule(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs/with>
+    SetHandler mod_python
+    PythonHandlerModule hm
+</Directory>
+<Directory {{DIR}}/htdocs/without>
+    SetHandler mod_python
+    PythonHandlerModule hm
+</Directory>
+`, map[string]string{
+		"htdocs/with/hm.py":    "from mod_python import apache\ndef handler(req):\n    req.write('from hm')\n    return apache.OK\n",
+		"htdocs/without/hm.py": "X = 1\n",
+		"htdocs/without/f.txt": "static file",
+	})
+	if got := s.mustGet("/with/"); got != "from hm" {
+		t.Errorf("/with/: %q", got)
+	}
+	if got := s.mustGet("/without/f.txt"); got != "static file" {
+		t.Errorf("/without/f.txt: %q", got)
+	}
+	if strings.Contains(s.errorLog(), "has no function") {
+		t.Errorf("a silent handler logged an error:\n%s", s.errorLog())
+	}
+}
