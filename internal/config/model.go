@@ -299,6 +299,12 @@ type DirConfig struct {
 	PythonInterpPerDirectory *bool
 	PythonInterpPerDirective *bool
 	PythonEnablePdb          *bool
+	// Interpreter lifecycle (modpy's own directives; nil = unset).
+	PythonInterpMaxRequests  *int           // end the interpreter after N requests
+	PythonInterpIdleTimeout  *time.Duration // end it when unused that long
+	PythonInterpReload       *bool          // end and recreate it when the site's .py files change
+	PythonRequestTimeout     *time.Duration // interrupt a handler running longer (504)
+	PythonInterpQueueTimeout *time.Duration // 503 after waiting that long for a thread
 	PythonInputFilters       []Filter
 	PythonOutputFilters      []Filter
 	AddOutputFilters         map[string][]string // ".ext" → filter names

@@ -392,11 +392,12 @@ func goPhase(h C.uint64_t) *C.PyObject {
 		C.modpy_tuple_set(t, 2, pyBool(hd.Silent))
 		C.modpy_tuple_set(hl, C.Py_ssize_t(i), t)
 	}
-	out := C.modpy_tuple(5)
+	out := C.modpy_tuple(6)
 	C.modpy_tuple_set(out, 0, pyStr(string(r.Phase)))
 	C.modpy_tuple_set(out, 1, hl)
 	C.modpy_tuple_set(out, 2, pyBool(r.Py.Debug))
 	C.modpy_tuple_set(out, 3, pyBool(r.Py.AutoReload))
 	C.modpy_tuple_set(out, 4, pyStrOrNone(r.Py.Path, r.Py.HasPath))
+	C.modpy_tuple_set(out, 5, pyBool(r.Py.Reload))
 	return out
 }

@@ -41,8 +41,14 @@ type Interp struct {
 	requests atomic.Uint64
 	inflight sync.WaitGroup
 
-	mu sync.Mutex
-	st interpState
+	// lastUsed (the runtime's clock) and idleTimeout (the
+	// PythonInterpIdleTimeout its last request carried) drive the reaper.
+	lastUsed    atomic.Int64
+	idleTimeout atomic.Int64
+
+	mu      sync.Mutex
+	st      interpState
+	endDone chan struct{} // closed when an End in progress is over
 
 	pool pool
 }
@@ -94,6 +100,10 @@ func (in *Interp) state() interpState {
 	return in.st
 }
 
+// callReload is what the dispatcher returns, before running any handler,
+// when PythonInterpReload is on and the site's files changed.
+const callReload = -1001
+
 // Run runs the handlers of req's phase (req.Phase, req.Handlers, req.Py) in
 // the interpreter called name, creating it if needed. It returns the phase
 // result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status.
@@ -105,11 +115,20 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		}
 		h := register(req)
 		req.Interpreter = name
+		in.idleTimeout.Store(int64(req.Py.IdleTimeout))
 		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "")
+		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue
 		}
-		in.requests.Add(1)
+		if rv == callReload && err == nil && attempt < 3 {
+			rt.endInterp(in, "PythonInterpReload: the site's files changed")
+			continue
+		}
+		n := in.requests.Add(1)
+		if max := req.Py.MaxRequests; max > 0 && n >= uint64(max) {
+			go rt.endInterp(in, fmt.Sprintf("PythonInterpMaxRequests %d reached", max))
+		}
 		return rv, err
 	}
 }

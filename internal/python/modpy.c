@@ -443,7 +443,7 @@ static PyObject *m_srv_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
     return goSrvGet(h, f);
 }
 
-/* phase(h) -> (phase, handlers, debug, autoreload, pythonpath) */
+/* phase(h) -> (phase, handlers, debug, autoreload, pythonpath, interp_reload) */
 static PyObject *m_phase(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     uint64_t h;

@@ -337,6 +337,13 @@ func (in *Interp) stopThreads() {
 	in.threads.Wait()
 }
 
+// inUse reports whether the interpreter has requests in flight or queued.
+func (in *Interp) inUse() bool {
+	in.pool.mu.Lock()
+	defer in.pool.mu.Unlock()
+	return in.pool.busy > 0 || len(in.pool.queue) > 0
+}
+
 // stats returns the pool's thread count and busy threads.
 func (in *Interp) stats() (threads, busy int) {
 	in.pool.mu.Lock()

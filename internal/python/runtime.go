@@ -56,6 +56,8 @@ type Runtime struct {
 	busy    chan struct{} // ThreadsPerChild tokens
 	pid     int
 
+	started time.Time
+
 	mu      sync.Mutex
 	interps map[string]*Interp
 }
@@ -95,6 +97,7 @@ func Start(opts Options) (*Runtime, error) {
 		busy:    make(chan struct{}, opts.ThreadsPerChild),
 		interps: map[string]*Interp{},
 		pid:     os.Getpid(),
+		started: time.Now(),
 	}
 	if err := rt.loadSources(); err != nil {
 		return nil, err
@@ -110,6 +113,7 @@ func Start(opts Options) (*Runtime, error) {
 	rt.interps[MainInterpreter] = main
 	close(main.ready)
 	rt.logf(5, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
+	go rt.reap()
 	return rt, nil
 }
 
@@ -223,10 +227,21 @@ func (rt *Runtime) Interp(name string) (*Interp, error) {
 		if in.err != nil {
 			return nil, in.err
 		}
-		if in.state() != stateEnded {
+		in.mu.Lock()
+		st, done := in.st, in.endDone
+		in.mu.Unlock()
+		switch st {
+		case stateRunning:
 			return in, nil
+		case stateEnding:
+			<-done // then look again: it is gone, or serving again
+		default:
+			rt.mu.Lock()
+			if rt.interps[name] == in {
+				delete(rt.interps, name)
+			}
+			rt.mu.Unlock()
 		}
-		// Ended while we waited: look again, a fresh one may be coming.
 	}
 }
 
@@ -259,19 +274,27 @@ func (rt *Runtime) create(in *Interp) {
 // CPython abort or cannot be undone; the worker must be recycled instead.
 var ErrCannotEnd = errors.New("python: interpreter cannot be ended")
 
-// End ends the interpreter called name: it stops taking requests, waits for
-// those in flight, stops its threads (each deletes its own thread state) and
-// calls Py_EndInterpreter. The next request for the name creates it afresh.
-// main_interpreter is never ended.
+// End ends the interpreter called name: it stops taking requests (new ones
+// for the name wait), waits for those in flight, stops its threads (each
+// deletes its own thread state) and calls Py_EndInterpreter. The next
+// request for the name creates it afresh. main_interpreter is never ended.
 func (rt *Runtime) End(name, reason string) error {
-	if name == MainInterpreter {
-		return fmt.Errorf("%w: %s is ended only with its process", ErrCannotEnd, MainInterpreter)
-	}
 	rt.mu.Lock()
 	in := rt.interps[name]
 	rt.mu.Unlock()
 	if in == nil {
 		return fmt.Errorf("python: no interpreter %q", name)
+	}
+	return rt.endInterp(in, reason)
+}
+
+var errAlreadyEnding = errors.New("python: interpreter is already ending")
+
+// endInterp ends this very interpreter (not whichever has its name now).
+func (rt *Runtime) endInterp(in *Interp, reason string) error {
+	name := in.Name
+	if name == MainInterpreter {
+		return fmt.Errorf("%w: %s is ended only with its process", ErrCannotEnd, MainInterpreter)
 	}
 	<-in.ready
 	if in.err != nil {
@@ -280,40 +303,68 @@ func (rt *Runtime) End(name, reason string) error {
 	in.mu.Lock()
 	if in.st != stateRunning {
 		in.mu.Unlock()
-		return fmt.Errorf("python: interpreter %q is already ending", name)
+		return errAlreadyEnding
 	}
 	in.st = stateEnding
+	in.endDone = make(chan struct{})
 	in.mu.Unlock()
-	rt.mu.Lock()
-	delete(rt.interps, name)
-	rt.mu.Unlock()
 
 	in.drain()
 	var why *C.char
 	var rc C.int
 	rt.onControl(func() { rc = C.modpy_can_end(in.ts, &why) })
 	if rc != 0 {
-		// Keep it serving: put it back unless a new one took the name.
 		msg := takeCString(why)
 		in.mu.Lock()
 		in.st = stateRunning
+		close(in.endDone)
 		in.mu.Unlock()
-		rt.mu.Lock()
-		if rt.interps[name] == nil {
-			rt.interps[name] = in
-		}
-		rt.mu.Unlock()
-		rt.logf(4, name, "interpreter %q not ended (%s): %s", name, reason, msg)
+		rt.logf(4, name, "interpreter %q not ended (%s): %s; it goes on serving (recycling the worker would end it)", name, reason, msg)
 		return fmt.Errorf("%w: %s", ErrCannotEnd, msg)
 	}
 	in.stopThreads()
 	rt.onControl(func() { C.modpy_end_interpreter(in.ts, rt.mainTS) })
+	rt.mu.Lock()
+	if rt.interps[name] == in {
+		delete(rt.interps, name)
+	}
+	rt.mu.Unlock()
 	in.mu.Lock()
 	in.st = stateEnded
+	close(in.endDone)
 	in.mu.Unlock()
 	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, in.requests.Load())
 	return nil
 }
+
+// reap ends interpreters unused for longer than their
+// PythonInterpIdleTimeout. It runs for the runtime's life.
+func (rt *Runtime) reap() {
+	for range time.Tick(reapInterval) {
+		now := rt.clock()
+		rt.mu.Lock()
+		var idle []*Interp
+		for _, in := range rt.interps {
+			limit := time.Duration(in.idleTimeout.Load())
+			if in.Name == MainInterpreter || limit <= 0 || in.inUse() {
+				continue
+			}
+			if now-time.Duration(in.lastUsed.Load()) >= limit {
+				idle = append(idle, in)
+			}
+		}
+		rt.mu.Unlock()
+		for _, in := range idle {
+			go rt.endInterp(in, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
+		}
+	}
+}
+
+// reapInterval is how often idle interpreters are looked for.
+const reapInterval = 250 * time.Millisecond
+
+// clock is the runtime's monotonic time.
+func (rt *Runtime) clock() time.Duration { return time.Since(rt.started) }
 
 // InterpInfo describes one interpreter for status pages and tests.
 type InterpInfo struct {

@@ -45,6 +45,13 @@ type PyConfig struct {
 	// removed. Config is req.get_config(): the Python* directives in effect.
 	Options *table.Table
 	Config  *table.Table
+
+	// Interpreter lifecycle, modpy's directives (0 or false: off).
+	MaxRequests    int           // PythonInterpMaxRequests
+	IdleTimeout    time.Duration // PythonInterpIdleTimeout
+	Reload         bool          // PythonInterpReload
+	RequestTimeout time.Duration // PythonRequestTimeout
+	QueueTimeout   time.Duration // PythonInterpQueueTimeout
 }
 
 // Server describes the (virtual) server a request was matched to, as

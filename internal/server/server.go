@@ -268,6 +268,20 @@ func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
 	if dc.PythonPath != nil {
 		pc.Path, pc.HasPath = *dc.PythonPath, true
 	}
+	if dc.PythonInterpMaxRequests != nil {
+		pc.MaxRequests = *dc.PythonInterpMaxRequests
+	}
+	if dc.PythonInterpIdleTimeout != nil {
+		pc.IdleTimeout = *dc.PythonInterpIdleTimeout
+	}
+	pc.Reload = dc.PythonInterpReload != nil && *dc.PythonInterpReload
+	if dc.PythonRequestTimeout != nil {
+		pc.RequestTimeout = *dc.PythonRequestTimeout
+	}
+	pc.QueueTimeout = s.cfg.Process.Timeout
+	if dc.PythonInterpQueueTimeout != nil {
+		pc.QueueTimeout = *dc.PythonInterpQueueTimeout
+	}
 	// Merged configs are cached (and so repeat) only while the config
 	// package's cache keeps them; bound this one the same way.
 	if s.npyconfs.Add(1) > maxPyConfs {

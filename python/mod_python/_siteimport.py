@@ -272,17 +272,27 @@ def changed_modules():
     return out
 
 
-def check_reload(force=False):
+def poll_changes():
+    """The site modules changed since loaded, checked at most once a second
+    (empty between checks)."""
+    global _last_check
+    now = time.monotonic()
+    _stamp_new_modules()
+    if now - _last_check < _CHECK_INTERVAL:
+        return []
+    _last_check = now
+    return changed_modules()
+
+
+def files_of(names):
+    return [_stamps[n][0] for n in names if n in _stamps]
+
+
+def check_reload():
     """If a site module changed (checked at most once a second), drop every
     site module so the next import loads the new code. Returns the names of
     the changed modules (empty if none or not checked)."""
-    global _last_check, _seen_count
-    now = time.monotonic()
-    _stamp_new_modules()
-    if not force and now - _last_check < _CHECK_INTERVAL:
-        return []
-    _last_check = now
-    changed = changed_modules()
+    changed = poll_changes()
     if changed:
         purge()
     return changed

@@ -727,13 +727,23 @@ def _set_path(pythonpath, directory):
 
 _BODY_LIMIT = "exceeds LimitRequestBody"
 
+# Returned to the Go runtime instead of a handler result: end this
+# interpreter and run the request in a fresh one (PythonInterpReload).
+_INTERP_RELOAD = -1001
+
 
 class _HandlerError(Exception):
     """A handler could not be found or returned nonsense: one clear line."""
 
 
 def _dispatch(h):
-    phase, handlers, debug, autoreload, pythonpath = _apache.phase(h)
+    phase, handlers, debug, autoreload, pythonpath, interp_reload = _apache.phase(h)
+    if interp_reload:
+        changed = _siteimport.poll_changes()
+        if changed:
+            log_error("PythonInterpReload: %s changed; this interpreter ends and a fresh one serves"
+                      % ", ".join(_siteimport.files_of(changed)), APLOG_NOTICE)
+            return _INTERP_RELOAD
     _siteimport.refresh_builtins()
     req = request(h)
     default_func = _DEFAULT_FUNC.get(phase, "handler")

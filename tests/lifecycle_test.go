@@ -1,0 +1,114 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// counter answers with a count kept in its module and a marker kept in
+// sys, which only a fresh interpreter lacks.
+const counter = `from mod_python import apache
+import sys
+count = 0
+def handler(req):
+    global count
+    count += 1
+    fresh = not hasattr(sys, "_modpy_test_marker")
+    sys._modpy_test_marker = True
+    req.content_type = "text/plain"
+    req.write("count=%d fresh=%s" % (count, fresh))
+    return apache.OK
+`
+
+func TestInterpMaxRequests(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler c
+    PythonInterpMaxRequests 3
+</Directory>
+`, map[string]string{"htdocs/c.py": counter})
+	for i, want := range []string{"count=1 fresh=True", "count=2 fresh=False", "count=3 fresh=False"} {
+		if got := s.mustGet("/c.py"); got != want {
+			t.Fatalf("request %d: %q, want %q", i+1, got, want)
+		}
+	}
+	contains(t, "error log", s.waitLog("PythonInterpMaxRequests 3 reached"),
+		`interpreter "localhost" ended (PythonInterpMaxRequests 3 reached)`)
+	if got := s.mustGet("/c.py"); got != "count=1 fresh=True" {
+		t.Fatalf("after the end: %q", got)
+	}
+	if n := strings.Count(s.errorLog(), `interpreter "localhost" created`); n != 2 {
+		t.Fatalf("localhost created %d times, want 2", n)
+	}
+}
+
+func TestInterpIdleTimeout(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler c
+    PythonInterpIdleTimeout 0.5
+</Directory>
+`, map[string]string{"htdocs/c.py": counter})
+	s.mustGet("/c.py")
+	if got := s.mustGet("/c.py"); got != "count=2 fresh=False" {
+		t.Fatalf("second request: %q", got)
+	}
+	contains(t, "error log", s.waitLog("idle for PythonInterpIdleTimeout"),
+		`interpreter "localhost" ended (idle for PythonInterpIdleTimeout 500ms)`)
+	if got := s.mustGet("/c.py"); got != "count=1 fresh=True" {
+		t.Fatalf("after the idle end: %q", got)
+	}
+}
+
+func TestInterpReload(t *testing.T) {
+	version := func(v string) string {
+		return strings.Replace(counter, "count = 0", "count = 0\nVERSION = "+v, 1) +
+			"\n_orig = handler\ndef handler(req):\n    _orig(req)\n    req.write(' version=%d' % VERSION)\n    return apache.OK\n"
+	}
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler c
+    PythonInterpReload On
+</Directory>
+`, map[string]string{"htdocs/c.py": version("1")})
+	s.mustGet("/c.py")
+	if got := s.mustGet("/c.py"); got != "count=2 fresh=False version=1" {
+		t.Fatalf("before the edit: %q", got)
+	}
+	s.writeFiles(map[string]string{"htdocs/c.py": version("2")})
+	time.Sleep(1100 * time.Millisecond)
+	if got := s.mustGet("/c.py"); got != "count=1 fresh=True version=2" {
+		t.Fatalf("after the edit: %q", got)
+	}
+	log := s.errorLog()
+	contains(t, "error log", log, "PythonInterpReload: "+s.Dir+"/htdocs/c.py changed")
+	contains(t, "error log", log, `interpreter "localhost" ended (PythonInterpReload: the site's files changed)`)
+}
+
+// An interpreter with a live thread of its own cannot be ended (CPython
+// would abort): it goes on serving, and the log says why.
+func TestInterpEndRefusedWithLiveThread(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler th
+    PythonInterpMaxRequests 1
+</Directory>
+`, map[string]string{"htdocs/th.py": `from mod_python import apache
+import threading, time
+def handler(req):
+    if not any(t.name == "sleeper" for t in threading.enumerate()):
+        threading.Thread(target=time.sleep, args=(30,), name="sleeper", daemon=True).start()
+    req.write("ok")
+    return apache.OK
+`})
+	s.mustGet("/th.py")
+	contains(t, "error log", s.waitLog("not ended"), "live threads: sleeper (daemon)")
+	if got := s.mustGet("/th.py"); got != "ok" {
+		t.Fatalf("after the refused end: %q", got)
+	}
+}
