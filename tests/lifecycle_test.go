@@ -112,3 +112,69 @@ def handler(req):
 		t.Fatalf("after the refused end: %q", got)
 	}
 }
+
+func TestRequestTimeout(t *testing.T) {
+	s := startSite(t, `
+ThreadsPerChild 4
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler loop
+    PythonRequestTimeout 0.5
+</Directory>
+`, map[string]string{"htdocs/loop.py": `from mod_python import apache
+def handler(req):
+    if req.args == "forever":
+        n = 0
+        while True:
+            try:
+                n += 1
+            except Exception:
+                pass
+    req.write("quick")
+    return apache.OK
+`})
+	start := time.Now()
+	st, _ := s.get("/loop.py?forever")
+	if st != 504 {
+		t.Fatalf("endless loop: status %d, want 504", st)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Fatalf("504 after %v", el)
+	}
+	for i := 0; i < 3; i++ {
+		if got := s.mustGet("/loop.py"); got != "quick" {
+			t.Fatalf("after the timeout: %q", got)
+		}
+	}
+	contains(t, "error log", s.waitLog("PythonRequestTimeout"), "PythonHandler loop: interrupted: it ran past PythonRequestTimeout (at "+s.Dir+"/htdocs/loop.py:")
+}
+
+// A request that waits too long for a thread gets 503 instead of piling up.
+func TestQueueTimeout(t *testing.T) {
+	s := startSite(t, `
+ThreadsPerChild 1
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler slow
+    PythonInterpQueueTimeout 0.3
+</Directory>
+`, map[string]string{"htdocs/slow.py": "from mod_python import apache\nimport time\ndef handler(req):\n    time.sleep(1.5)\n    req.write('done')\n    return apache.OK\n"})
+	first := make(chan int, 1)
+	go func() {
+		st, _ := s.get("/slow.py")
+		first <- st
+	}()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	st, _ := s.get("/slow.py")
+	if st != 503 {
+		t.Fatalf("queued request: status %d, want 503", st)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("503 after %v", el)
+	}
+	if st := <-first; st != 200 {
+		t.Fatalf("first request: %d", st)
+	}
+	contains(t, "error log", s.errorLog(), "within PythonInterpQueueTimeout 300ms")
+}

@@ -70,7 +70,8 @@ type job struct {
 	err   error
 	done  chan struct{}
 	timer *time.Timer
-	taken bool // a thread has it (guarded by the pool's lock)
+	taken bool   // a thread has it (guarded by the pool's lock)
+	seq   uint64 // bumped at each use of the pooled job
 }
 
 var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
@@ -116,7 +117,8 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		h := register(req)
 		req.Interpreter = name
 		in.idleTimeout.Store(int64(req.Py.IdleTimeout))
-		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "")
+		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "",
+			limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout})
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue
@@ -144,7 +146,7 @@ func (rt *Runtime) Import(name, module, fn string) error {
 	if err != nil {
 		return err
 	}
-	rv, err := in.call(callImport, 0, 0, module, fn)
+	rv, err := in.call(callImport, 0, 0, module, fn, limits{})
 	if err != nil {
 		return err
 	}
@@ -161,5 +163,5 @@ func (rt *Runtime) Eval(name, expr string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return in.call(callEval, 0, 0, expr, "")
+	return in.call(callEval, 0, 0, expr, "", limits{})
 }

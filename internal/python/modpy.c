@@ -193,9 +193,12 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry)
 
 long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
                 int phase, const char *a, Py_ssize_t alen, const char *b,
-                Py_ssize_t blen)
+                Py_ssize_t blen, int clear_async)
 {
     PyEval_RestoreThread(ts);
+    if (clear_async)
+        /* A timeout meant for the previous job may have arrived late. */
+        PyThreadState_SetAsyncExc(ts->thread_id, NULL);
     long rv = MODPY_CALL_FAILED;
     PyObject *args[5] = {PyLong_FromLong(kind), PyLong_FromUnsignedLongLong(h),
                          PyLong_FromLong(phase),
@@ -216,6 +219,22 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
         PyErr_Print();
     PyEval_SaveThread();
     return rv;
+}
+
+void modpy_attach(PyThreadState *ts) { PyEval_RestoreThread(ts); }
+void modpy_detach(void) { PyEval_SaveThread(); }
+
+void modpy_raise_timeout(PyThreadState *target)
+{
+    PyObject *mod = PyImport_ImportModule("mod_python.apache");
+    PyObject *exc = mod ? PyObject_GetAttrString(mod, "RequestTimeout") : NULL;
+    if (exc)
+        /* thread_id, the OS thread's ident (PyThreadState_GetID is another
+         * number). */
+        PyThreadState_SetAsyncExc(target->thread_id, exc);
+    Py_XDECREF(exc);
+    Py_XDECREF(mod);
+    PyErr_Clear();
 }
 
 /* ---- helpers for Go ---- */

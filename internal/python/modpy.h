@@ -54,7 +54,16 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry);
  * entry returned, or MODPY_CALL_FAILED (the error was printed to sys.stderr). */
 long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
                 int phase, const char *a, Py_ssize_t alen, const char *b,
-                Py_ssize_t blen);
+                Py_ssize_t blen, int clear_async);
+
+/* Take / release the GIL with ts (the control thread's state of an
+ * interpreter). */
+void modpy_attach(PyThreadState *ts);
+void modpy_detach(void);
+
+/* With the GIL held in target's interpreter: raise
+ * mod_python.apache.RequestTimeout in target's thread at its next bytecode. */
+void modpy_raise_timeout(PyThreadState *target);
 
 PyInterpreterState *modpy_interp_of(PyThreadState *ts);
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,9 +43,24 @@ type pool struct {
 // worker is one pool thread.
 type worker struct {
 	ch        chan *job // capacity 1: a job handed to this idle thread
+	ts        *C.PyThreadState
+	job       *job // the job it runs (guarded by the pool's lock)
 	busySince time.Duration
 	busyNow   bool
+	// interrupted: a RequestTimeout was raised in this thread; the next
+	// job clears any that arrived too late for the old one.
+	interrupted atomic.Bool
 }
+
+// limits bound one call: how long it may wait for a thread (queue) and how
+// long it may run before its handler is interrupted (run); 0 = no limit.
+type limits struct {
+	queue, run time.Duration
+}
+
+// ErrQueueTimeout is returned when a request waited longer than
+// PythonInterpQueueTimeout for a thread; the server answers 503.
+var ErrQueueTimeout = errors.New("python: no thread of the interpreter became free in time")
 
 // growDelay is how long a job may run before its thread counts as stuck
 // (blocked in I/O or sleeping, or busy computing) and another thread may
@@ -74,7 +90,7 @@ func (p *pool) freshBusy(now time.Duration) bool {
 
 // assign marks w busy with j. p.mu must be held.
 func (p *pool) assign(w *worker, j *job, now time.Duration) {
-	w.busyNow, w.busySince = true, now
+	w.busyNow, w.busySince, w.job = true, now, j
 	j.taken = true
 	p.busy++
 }
@@ -106,7 +122,7 @@ func (p *pool) engage(now time.Duration, max int) (start bool) {
 
 // call hands a job to one of the interpreter's threads and waits for it.
 // It holds one of the process's ThreadsPerChild tokens while the job runs.
-func (in *Interp) call(kind int, h uint64, phase int, a, b string) (int, error) {
+func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (int, error) {
 	in.mu.Lock()
 	if in.st != stateRunning {
 		in.mu.Unlock()
@@ -116,11 +132,18 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string) (int, error) 
 	in.mu.Unlock()
 	defer in.inflight.Done()
 
-	in.rt.busy <- struct{}{}
+	var deadline time.Time
+	if lim.queue > 0 {
+		deadline = time.Now().Add(lim.queue)
+	}
+	if !in.rt.takeToken(deadline) {
+		return 0, ErrQueueTimeout
+	}
 	defer func() { <-in.rt.busy }()
 
 	j := jobPool.Get().(*job)
 	j.kind, j.h, j.phase, j.a, j.b, j.err, j.taken = kind, h, phase, a, b, nil, false
+	j.seq++
 	p := &in.pool
 	p.mu.Lock()
 	p.queue = append(p.queue, j)
@@ -134,17 +157,50 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string) (int, error) 
 	if start {
 		in.startThread()
 	}
-	in.waitQueued(j)
-	rv, err := j.rv, j.err
+	var stop *time.Timer
+	if lim.run > 0 {
+		seq := j.seq
+		stop = time.AfterFunc(lim.run, func() { in.interrupt(j, seq) })
+	}
+	err := in.waitQueued(j, deadline)
+	if stop != nil {
+		stop.Stop()
+	}
+	rv := j.rv
+	if err == nil {
+		err = j.err
+	}
 	j.a, j.b = "", ""
 	jobPool.Put(j)
 	return rv, err
 }
 
+// takeToken takes one of the ThreadsPerChild tokens, waiting at most until
+// deadline (zero: no limit).
+func (rt *Runtime) takeToken(deadline time.Time) bool {
+	select {
+	case rt.busy <- struct{}{}:
+		return true
+	default:
+	}
+	if deadline.IsZero() {
+		rt.busy <- struct{}{}
+		return true
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case rt.busy <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // waitQueued waits for a job to finish. While it is still queued it checks
 // every growDelay whether the busy threads are stuck, and if so engages
-// another thread.
-func (in *Interp) waitQueued(j *job) {
+// another thread; past deadline (if set) it gives up with ErrQueueTimeout.
+func (in *Interp) waitQueued(j *job, deadline time.Time) error {
 	p := &in.pool
 	if j.timer == nil {
 		j.timer = time.NewTimer(growDelay)
@@ -155,14 +211,19 @@ func (in *Interp) waitQueued(j *job) {
 		select {
 		case <-j.done:
 			j.timer.Stop()
-			return
+			return nil
 		case <-j.timer.C:
 		}
 		p.mu.Lock()
 		if j.taken {
 			p.mu.Unlock()
 			<-j.done
-			return
+			return nil
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			p.removeQueued(j)
+			p.mu.Unlock()
+			return ErrQueueTimeout
 		}
 		start := p.engage(p.now(), in.rt.opts.ThreadsPerChild)
 		p.mu.Unlock()
@@ -171,6 +232,43 @@ func (in *Interp) waitQueued(j *job) {
 		}
 		j.timer.Reset(growDelay)
 	}
+}
+
+// removeQueued takes a job no thread has taken off the queue. p.mu must be
+// held.
+func (p *pool) removeQueued(j *job) {
+	for i, x := range p.queue {
+		if x == j {
+			copy(p.queue[i:], p.queue[i+1:])
+			p.queue[len(p.queue)-1] = nil
+			p.queue = p.queue[:len(p.queue)-1]
+			return
+		}
+	}
+}
+
+// interrupt raises RequestTimeout in the thread running j, if it still runs
+// that call (seq): PythonRequestTimeout. It works on the control thread,
+// holding the GIL in the interpreter, so the thread is inside Python or has
+// just left it; in the second case its next job clears the exception.
+func (in *Interp) interrupt(j *job, seq uint64) {
+	in.rt.onControl(func() {
+		C.modpy_attach(in.ts)
+		defer C.modpy_detach()
+		p := &in.pool
+		p.mu.Lock()
+		var target *worker
+		for _, w := range p.all {
+			if w.busyNow && w.job == j && j.seq == seq {
+				target = w
+				w.interrupted.Store(true)
+			}
+		}
+		p.mu.Unlock()
+		if target != nil {
+			C.modpy_raise_timeout(target.ts)
+		}
+	})
 }
 
 func (in *Interp) startThread() {
@@ -199,7 +297,7 @@ func (in *Interp) thread() {
 	}
 	defer C.modpy_thread_delete(ts, entry)
 
-	w := &worker{ch: make(chan *job, 1)}
+	w := &worker{ch: make(chan *job, 1), ts: ts}
 	p.mu.Lock()
 	p.all = append(p.all, w)
 	p.mu.Unlock()
@@ -279,12 +377,12 @@ func (p *pool) removeIdle(w *worker) bool {
 }
 
 func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job) {
-	j.rv = in.run(ts, entry, j)
+	j.rv = in.run(ts, entry, j, w.interrupted.Swap(false))
 	p := &in.pool
 	p.mu.Lock()
 	p.busy--
 	p.completed++
-	w.busyNow = false
+	w.busyNow, w.job = false, nil
 	p.mu.Unlock()
 	j.done <- struct{}{}
 }
@@ -306,7 +404,14 @@ func (in *Interp) failQueued(err error) {
 	}
 }
 
-func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, j *job) int {
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, j *job, clearAsync bool) int {
 	var pa, pb *C.char
 	if len(j.a) > 0 {
 		pa = (*C.char)(unsafeStringData(j.a))
@@ -315,7 +420,7 @@ func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, j *job) int {
 		pb = (*C.char)(unsafeStringData(j.b))
 	}
 	rv := C.modpy_call(ts, entry, C.int(j.kind), C.uint64_t(j.h), C.int(j.phase),
-		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)))
+		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), cBool(clearAsync))
 	if rv == C.MODPY_CALL_FAILED {
 		j.err = fmt.Errorf("python: call into %q failed (see the error log)", in.Name)
 		return 500

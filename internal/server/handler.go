@@ -507,6 +507,10 @@ func (rs *rstate) runPython(phase request.Phase) int {
 	req.Py = *rs.s.pyConfig(dc)
 	name := rs.interpreterName(*first)
 	st, err := rs.s.rt.Run(name, req)
+	if errors.Is(err, python.ErrQueueTimeout) {
+		rs.logError(levelError, "no thread of interpreter %q was free within PythonInterpQueueTimeout %s", name, req.Py.QueueTimeout)
+		return 503
+	}
 	if err != nil {
 		rs.logError(levelError, "%v", err)
 		if !rs.io.HeadersSent() {

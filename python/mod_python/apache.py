@@ -157,6 +157,12 @@ interpreter = None
 main_server = None
 
 
+class RequestTimeout(BaseException):
+    """Raised in a handler that runs past PythonRequestTimeout (modpy). It
+    derives from BaseException so `except Exception` does not swallow it;
+    the client gets 504."""
+
+
 class SERVER_RETURN(Exception):
     """raise SERVER_RETURN(code[, status]): stop the handler and make `code`
     its result (setting req.status to `status` if given)."""
@@ -783,11 +789,25 @@ def _dispatch(h):
                 result = _report(req, phase, spec, debug, "SERVER_RETURN with a non-int code %r" % (result,))
         except _HandlerError as e:
             result = _report(req, phase, spec, debug, str(e))
+        except RequestTimeout:
+            req.log_error("%s %s: interrupted: it ran past PythonRequestTimeout (%s)" % (
+                phase, spec, _traceback_tail()), APLOG_ERR)
+            result = HTTP_GATEWAY_TIME_OUT
         except Exception:
             result = _report(req, phase, spec, debug, None)
         if result not in go_on:
             break
     return result
+
+
+def _traceback_tail():
+    """Where the interrupted handler was: 'file:line in function'."""
+    tb = sys.exc_info()[2]
+    frames = traceback.extract_tb(tb)
+    if not frames:
+        return "unknown place"
+    f = frames[-1]
+    return "at %s:%d in %s" % (f.filename, f.lineno, f.name)
 
 
 def _report(req, phase, spec, debug, message):
