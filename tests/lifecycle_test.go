@@ -178,3 +178,26 @@ ThreadsPerChild 1
 	}
 	contains(t, "error log", s.errorLog(), "within PythonInterpQueueTimeout 300ms")
 }
+
+// multiprocessing defaults to "spawn" (fork in a threaded server can
+// deadlock), with sys.executable the matching python3, and a Pool works.
+func TestMultiprocessingPool(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler mp
+</Directory>
+`, map[string]string{"htdocs/mp.py": `from mod_python import apache
+import multiprocessing, math, os, sys
+def handler(req):
+    with multiprocessing.Pool(2) as pool:
+        roots = pool.map(math.sqrt, [1, 4, 9])
+        child = pool.apply(os.getpid)
+    req.write("%r %s %s %s" % (roots, multiprocessing.get_start_method(),
+        os.path.basename(sys.executable).startswith("python3"), child != os.getpid()))
+    return apache.OK
+`})
+	if got := s.mustGet("/mp.py"); got != "[1.0, 2.0, 3.0] spawn True True" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -890,6 +890,29 @@ def mpm_query(code):
     return 0
 
 
+class _MultiprocessingDefaults(object):
+    """Makes "spawn" multiprocessing's default start method when a handler
+    first imports it: fork() in a multithreaded server can deadlock the
+    child. Nothing is imported until a handler asks for multiprocessing."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "multiprocessing":
+            return None
+        sys.meta_path.remove(cls)
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        loader_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            loader_exec(module)
+            module.set_start_method("spawn")
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 def _init(name):
     """Called once per interpreter by modpy's bootstrap."""
     global interpreter, main_server
@@ -899,6 +922,8 @@ def _init(name):
     sys.stdout = _LogWriter(APLOG_NOTICE, "<stdout>")
     sys.stderr = _LogWriter(APLOG_ERR, "<stderr>")
     _siteimport.install()
+    if "multiprocessing" not in sys.modules:
+        sys.meta_path.insert(0, _MultiprocessingDefaults)
 
 
 def init(name=None, server=None):
