@@ -7,6 +7,7 @@ Go server; the objects here read and write it through the _apache module.
 
 import builtins
 import html
+import importlib
 import os
 import sys
 import time
@@ -643,7 +644,7 @@ def import_module(module_name, autoreload=1, log=0, path=None):
         if _siteimport.is_site_name(caller):
             module = _siteimport.import_site(_siteimport.root_of(caller), module_name)
         if module is None:
-            module = __import__(module_name, fromlist=["*"])
+            module = importlib.import_module(module_name)
     _siteimport.after_import()
     return module
 
@@ -660,7 +661,7 @@ def _load_handler_module(spec_module, directory, autoreload, debug):
         if directory:
             module = _siteimport.import_site(directory, spec_module)
         if module is None:
-            module = __import__(spec_module, fromlist=["*"])
+            module = importlib.import_module(spec_module)
     _siteimport.after_import()
     return module
 
