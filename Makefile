@@ -1,21 +1,22 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test test-race deps build bench vet compat clean
+.PHONY: run test test-race deps test-deps build bench vet compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
 run: build
 	./modpy -X -d examples -f site.conf
 
-# The whole test suite (what .ci/run runs).
-test: deps
+# The whole test suite (what .ci/run runs). test-deps brings the headless
+# Chromium the status page test renders the page in.
+test: deps test-deps
 	$(GO) vet ./...
 	test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 	$(GO) test -count=1 -timeout 12m ./...
 
 # The suite with the race detector, in the tests and inside the server.
-test-race: deps
+test-race: deps test-deps
 	MODPY_TEST_RACE=1 $(GO) test -race -count=1 -timeout 20m ./...
 
 build: deps
@@ -26,6 +27,14 @@ deps:
 	@if ! pkg-config --exists python3-embed 2>/dev/null || ! command -v gcc >/dev/null; then \
 		echo "installing python3-dev, pkg-config, gcc"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dev pkg-config gcc; \
+	fi
+
+# What only the tests need (Debian 12, as root): chromium, for
+# tests/status_test.go (it skips without it unless MODPY_REQUIRE_CHROMIUM is set).
+test-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium (headless, for the status page test)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
 bench: build

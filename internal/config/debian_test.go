@@ -318,7 +318,7 @@ func TestDebianConfigLoads(t *testing.T) {
 	}
 
 	d := c.DirConfigFor(app, "/index.py", "/var/www/pyapp/index.py")
-	if d.AddHandlers[".py"] != "mod_python" || !*d.PythonDebug || !d.Require.Granted {
+	if d.AddHandlers[".py"] != "mod_python" || !*d.PythonDebug || d.Require.String() != "any(all granted)" {
 		t.Errorf("app dir config: %+v", d)
 	}
 	if h := d.Handlers[PhaseHandler]; len(h) != 1 || h[0].Dir != "/var/www/pyapp/" {
@@ -332,11 +332,11 @@ func TestDebianConfigLoads(t *testing.T) {
 		t.Errorf("admin location: %+v", d)
 	}
 	d = c.DirConfigFor(def, "/.htpasswd", "/var/www/html/.htpasswd")
-	if d.Require == nil || d.Require.Granted {
-		t.Errorf(".ht files not denied: %+v", d.Require)
+	if d.Require.String() != "any(all denied)" {
+		t.Errorf(".ht files not denied: %v", d.Require)
 	}
 	d = c.LocationConfig(def, "/server-status")
-	if *d.SetHandler != "server-status" || !d.Require.Local || d.Require.Granted {
+	if *d.SetHandler != "server-status" || d.Require.String() != "any(local)" {
 		t.Errorf("server-status: %+v", d)
 	}
 

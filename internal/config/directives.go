@@ -72,7 +72,6 @@ var RequestPhases = [...]string{
 // Notice texts shared by several rows.
 const (
 	noteIgnored    = "accepted but not acted on by modpy"
-	noteAccess     = "not enforced by modpy (mod_access_compat); use \"Require all granted\" or \"Require all denied\""
 	noteAutoindex  = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
 	noteNegotiate  = "content negotiation is not done by modpy; directive ignored"
 	noteSetEnvIf   = "mod_setenvif is not supported by modpy; directive ignored"
@@ -185,7 +184,7 @@ var directiveList = []*directive{
 	{name: "AllowOverrideList", ctx: cDir, min: 1, max: -1, usage: "None|directive ...", fn: dAllowOverride},
 
 	// Access control and authentication.
-	{name: "Require", ctx: cSections, min: 1, max: -1, usage: "all granted|all denied|local", fn: dRequire},
+	{name: "Require", ctx: cSections, min: 1, max: -1, usage: "[not] all granted|all denied|local|ip ...|host ...|env ...|valid-user|user ...|group ...", fn: dRequire},
 	{name: "AuthType", ctx: cSections, min: 1, max: 1, usage: "None|Basic|Digest|Form", fn: func(p *parser, c *call) error {
 		c.conf.AuthType = ptr(c.args[0])
 		return nil
@@ -194,10 +193,10 @@ var directiveList = []*directive{
 		c.conf.AuthName = ptr(c.args[0])
 		return nil
 	}},
-	{name: "Order", ctx: cSections, min: 1, max: -1, note: noteAccess},
-	{name: "Allow", ctx: cSections, min: 1, max: -1, note: noteAccess},
-	{name: "Deny", ctx: cSections, min: 1, max: -1, note: noteAccess},
-	{name: "Satisfy", ctx: cSections, min: 1, max: -1, note: noteAccess},
+	{name: "Order", ctx: cSections, min: 1, max: 1, usage: "allow,deny|deny,allow|mutual-failure", fn: dOrder},
+	{name: "Allow", ctx: cSections, min: 2, max: -1, usage: "from all|host|ip|ip/mask|env=[!]VAR ...", fn: dAllowDeny},
+	{name: "Deny", ctx: cSections, min: 2, max: -1, usage: "from all|host|ip|ip/mask|env=[!]VAR ...", fn: dAllowDeny},
+	{name: "Satisfy", ctx: cSections, min: 1, max: 1, usage: "Any|All", fn: dSatisfy},
 
 	// mod_env.
 	{name: "SetEnv", ctx: cAll, min: 1, max: 2, usage: "variable [value]", fn: dSetEnv},
@@ -308,7 +307,7 @@ var directiveList = []*directive{
 	{name: "AuthGroupFile", ctx: cSections, min: 1, max: 1, note: noteAuthnFiles},
 	{name: "AuthBasicProvider", ctx: cSections, min: 1, max: -1, note: noteAuthnFiles},
 	{name: "AuthBasicAuthoritative", ctx: cSections, min: 1, max: 1, note: noteIgnored},
-	{name: "AuthMerging", ctx: cSections, min: 1, max: 1, note: noteIgnored},
+	{name: "AuthMerging", ctx: cSections, min: 1, max: 1, usage: "Off|And|Or", fn: dAuthMerging},
 	{name: "AuthzSendForbiddenOnFailure", ctx: cSections, min: 1, max: 1, note: noteIgnored},
 
 	// Accepted, not acted on: mod_mime extras, negotiation.
@@ -1137,30 +1136,6 @@ func dAllowOverride(p *parser, c *call) error {
 		return nil
 	}
 	p.notice("dir "+c.d.name, c.pos, "%s: modpy does not read .htaccess files; treated as None", c.d.name)
-	return nil
-}
-
-func dRequire(p *parser, c *call) error {
-	r := Require{Pos: c.pos}
-	a := c.args
-	switch {
-	case len(a) == 2 && strings.EqualFold(a[0], "all") && strings.EqualFold(a[1], "granted"):
-		r.Granted = true
-	case len(a) == 2 && strings.EqualFold(a[0], "all") && strings.EqualFold(a[1], "denied"):
-	case len(a) == 1 && strings.EqualFold(a[0], "local"):
-		r.Local = true
-	case strings.EqualFold(a[0], "all"):
-		return c.errf("\"Require all\" takes granted or denied")
-	default:
-		return c.errf("\"Require %s\" is not supported yet (modpy supports Require all granted, Require all denied and Require local)", strings.Join(a, " "))
-	}
-	if old := c.conf.Require; old != nil {
-		// Several Require lines in one section: any of them suffices.
-		r.Granted = r.Granted || old.Granted
-		r.Local = r.Local || old.Local
-		r.Pos = old.Pos
-	}
-	c.conf.Require = &r
 	return nil
 }
 

@@ -18,6 +18,12 @@ const defaultOptions = optFollowSymLinks
 //   - SetEnv and PythonOptions merge by key, keeping base's order, over's
 //     value winning and over's new keys appended; over's UnsetEnv drops
 //     base's SetEnv and PassEnv of that name;
+//   - Require follows mod_authz_core: over's replaces base's (AuthMerging
+//     Off, the default), or both are combined under a <RequireAll>
+//     (AuthMerging And) or <RequireAny> (AuthMerging Or); a section with
+//     an explicit "AuthMerging Off" and no Require clears it, as in Apache;
+//     AuthMerging itself is not inherited;
+//   - Access (Order/Allow/Deny/Satisfy) is replaced as a whole;
 //   - Handlers are replaced per phase key (mod_python's rule);
 //   - Redirects: over's first, then base's (mod_alias's order);
 //   - Python filters merge by name;
@@ -40,7 +46,9 @@ func Merge(base, over *DirConfig) *DirConfig {
 		AddHandlers:              mergeStrMap(base.AddHandlers, over.AddHandlers, ""),
 		AddTypes:                 mergeStrMap(base.AddTypes, over.AddTypes, ""),
 		DirectoryIndex:           pickSlice(base.DirectoryIndex, over.DirectoryIndex),
-		Require:                  pick(base.Require, over.Require),
+		Require:                  mergeRequire(base.Require, over.Require, over.AuthMerging),
+		AuthMerging:              over.AuthMerging,
+		Access:                   pick(base.Access, over.Access),
 		ErrorDocuments:           mergeErrDocs(base.ErrorDocuments, over.ErrorDocuments),
 		LimitRequestBody:         pick(base.LimitRequestBody, over.LimitRequestBody),
 		AuthType:                 pick(base.AuthType, over.AuthType),
@@ -223,4 +231,22 @@ func mergeFilters(base, over []Filter) []Filter {
 		r = setFilter(r, f)
 	}
 	return r
+}
+
+// mergeRequire is mod_authz_core's merge of an inner section's Require
+// (over, with its AuthMerging m) onto the outer one (base).
+func mergeRequire(base, over *Require, m *AuthMerge) *Require {
+	switch {
+	case m == nil && over == nil:
+		return base
+	case m == nil || *m == AuthMergeOff || base == nil:
+		return over
+	case over == nil:
+		return base
+	}
+	op := RequireAll
+	if *m == AuthMergeOr {
+		op = RequireAny
+	}
+	return &Require{Op: op, Rules: []*Require{base, over}, Merged: true, Pos: over.Pos}
 }

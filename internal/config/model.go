@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"time"
 )
@@ -224,18 +225,103 @@ type Section struct {
 	id uint32
 }
 
-// Require is an access rule. This issue supports "Require all granted",
-// "Require all denied" and "Require local". Several Require lines in one
-// section combine as Apache's implicit <RequireAny>.
+// RequireOp is how a Require container combines its rules.
+type RequireOp uint8
+
+// The containers of mod_authz_core.
+const (
+	// RequireAny: one rule granting suffices (<RequireAny>, and the
+	// implicit container of the Require lines written directly in a
+	// section).
+	RequireAny RequireOp = iota
+	// RequireAll: no rule may deny and at least one must grant.
+	RequireAll
+	// RequireNone: no rule may grant; it never grants by itself.
+	RequireNone
+)
+
+// String is the container's name as written: "<RequireAll>".
+func (o RequireOp) String() string {
+	switch o {
+	case RequireAll:
+		return "<RequireAll>"
+	case RequireNone:
+		return "<RequireNone>"
+	}
+	return "<RequireAny>"
+}
+
+// Require is mod_authz_core's authorization configuration: a tree whose
+// inner nodes are containers (Provider == "") and whose leaves are Require
+// lines. DirConfig.Require is a section's root: a RequireAny holding the
+// section's Require lines and containers, or, after an AuthMerging And|Or
+// merge, a container (Merged set) holding the outer and inner roots.
 type Require struct {
-	// Granted: every client is let in.
-	Granted bool
-	// Local ("Require local"): when Granted is false, clients connecting
-	// from a loopback address (127.0.0.0/8, ::1) or from the server's own
-	// address are let in, everyone else is refused. A server that does not
-	// look at Local refuses everyone, so ignoring it fails closed.
-	Local bool
-	Pos   Pos
+	// Container fields.
+	Op     RequireOp
+	Rules  []*Require
+	Merged bool // made by AuthMerging, not written in the config
+
+	// Require line fields. Provider is "all", "local", "ip", "host",
+	// "env", "valid-user", "user" or "group".
+	Provider string
+	Not      bool           // "Require not ..."
+	Granted  bool           // "Require all granted" (false: "all denied")
+	Args     []string       // host names (lower-case), variables, users, groups
+	Nets     []netip.Prefix // "Require ip", masked
+	Pos      Pos
+}
+
+// AuthMerge is the AuthMerging directive's value.
+type AuthMerge uint8
+
+// AuthMerging's values.
+const (
+	AuthMergeOff AuthMerge = iota // the inner section's Require replaces the outer
+	AuthMergeAnd                  // both must grant (<RequireAll> of the two)
+	AuthMergeOr                   // either grants (<RequireAny> of the two)
+)
+
+// AccessOrder is mod_access_compat's Order.
+type AccessOrder uint8
+
+// Order's values; the zero value is Apache's default, Deny,Allow.
+const (
+	OrderDenyAllow AccessOrder = iota
+	OrderAllowDeny
+	OrderMutualFailure
+)
+
+// Satisfy is mod_access_compat's Satisfy.
+type Satisfy uint8
+
+// Satisfy's values; the zero value means not given (which acts as All).
+const (
+	SatisfyNoSpec Satisfy = iota
+	SatisfyAll
+	SatisfyAny
+)
+
+// Access is mod_access_compat's configuration of one section: Order,
+// Allow from, Deny from and Satisfy. As in Apache the module has no merge:
+// a section using any of the four directives replaces the whole Access of
+// the sections outside it (the others get their defaults: Order
+// Deny,Allow, no Allow/Deny lines, Satisfy unset).
+type Access struct {
+	Order   AccessOrder
+	Allow   []AccessRule
+	Deny    []AccessRule
+	Satisfy Satisfy
+	Pos     Pos // the first of the section's four directives
+}
+
+// AccessRule is one argument of "Allow from" or "Deny from".
+type AccessRule struct {
+	All    bool         // "all"
+	Env    string       // "env=VAR" (or "env=!VAR" with NotEnv)
+	NotEnv bool         //
+	Net    netip.Prefix // an address, partial address or network
+	Host   string       // a (partial) domain name, lower-case
 }
 
 // KV is one ordered key/value pair (SetEnv, PythonOption).
@@ -258,10 +344,17 @@ type DirConfig struct {
 	AddTypes map[string]string
 	// DirectoryIndex: nil = unset; empty non-nil = "DirectoryIndex disabled".
 	DirectoryIndex []string
-	Require        *Require
-	SetEnv         []KV
-	PassEnv        []string
-	UnsetEnv       []string
+	// Require is the section's authorization (mod_authz_core), nil when
+	// it has no Require; AuthMerging is how it merges with the outer
+	// section's (nil = not set here, which acts as Off; not inherited).
+	Require     *Require
+	AuthMerging *AuthMerge
+	// Access is mod_access_compat's Order/Allow/Deny/Satisfy; nil = not
+	// set here. Merge replaces it as a whole (Apache has no merge for it).
+	Access   *Access
+	SetEnv   []KV
+	PassEnv  []string
+	UnsetEnv []string
 	// ErrorDocuments maps a status to "/local/url", "http://..." or
 	// "\"text" (a leading double quote marks a message). "default" in a
 	// section's own DirConfig restores the built-in page: Merge drops the

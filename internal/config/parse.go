@@ -80,6 +80,7 @@ const (
 	frameCond frameKind = iota
 	frameVHost
 	frameSection
+	frameAuthz // <RequireAll>, <RequireAny>, <RequireNone>
 )
 
 // frame is one open section.
@@ -90,6 +91,7 @@ type frame struct {
 	srv  *Server
 	sec  *Section
 	ctx  ctxMask
+	node *Require // frameAuthz: the container being filled
 }
 
 // scope is where the parser is: the server, the innermost per-directory
@@ -293,6 +295,9 @@ var sectionNames = map[string]string{
 	"iffile":         "IfFile",
 	"ifdirective":    "IfDirective",
 	"ifsection":      "IfSection",
+	"requireall":     "RequireAll",
+	"requireany":     "RequireAny",
+	"requirenone":    "RequireNone",
 }
 
 // unsupportedSections are sections Apache has and modpy does not (yet).
@@ -302,9 +307,6 @@ var unsupportedSections = map[string]string{
 	"else":          "expression sections (<If>, <ElseIf>, <Else>) are not supported by modpy",
 	"limit":         "<Limit> is not supported by modpy yet",
 	"limitexcept":   "<LimitExcept> is not supported by modpy yet",
-	"requireall":    "<RequireAll> is not supported by modpy yet",
-	"requireany":    "<RequireAny> is not supported by modpy yet",
-	"requirenone":   "<RequireNone> is not supported by modpy yet",
 	"proxy":         "mod_proxy is not supported by modpy",
 	"proxymatch":    "mod_proxy is not supported by modpy",
 	"macro":         "mod_macro is not supported by modpy",
@@ -353,7 +355,12 @@ func (p *parser) openSection(text string, pos Pos) (*skipBlock, error) {
 		return nil, &Error{Pos: pos, Directive: "<" + name + ">", Msg: "unknown section"}
 	}
 	sc := p.scope()
+	if af := p.authzFrame(); af != nil && key != "requireall" && key != "requireany" && key != "requirenone" && !isCondSection(key) {
+		return nil, &Error{Pos: pos, Directive: "<" + tag + ">", Msg: "not allowed inside <" + af.tag + "> (only Require and <RequireAll>, <RequireAny>, <RequireNone>)"}
+	}
 	switch key {
+	case "requireall", "requireany", "requirenone":
+		return nil, p.openAuthz(key, tag, args, pos, sc)
 	case "ifmodule", "ifdefine", "ifversion", "iffile", "ifdirective", "ifsection":
 		ok, err := p.evalCond(key, tag, args, pos)
 		if err != nil {
@@ -488,6 +495,9 @@ func (p *parser) closeSection(text string, pos Pos, base int) error {
 			Msg: fmt.Sprintf("expected </%s> to close <%s> opened at %s", top.tag, top.tag, top.pos)}
 	}
 	p.stack = p.stack[:len(p.stack)-1]
+	if top.kind == frameAuthz {
+		return p.closeAuthz(top)
+	}
 	return nil
 }
 
@@ -591,6 +601,9 @@ func (p *parser) runDirective(text string, pos Pos) error {
 	}
 	if len(args) < d.min || (d.max >= 0 && len(args) > d.max) {
 		return &Error{Pos: pos, Directive: d.name, Msg: argCountMsg(d, len(args))}
+	}
+	if af := p.authzFrame(); af != nil && d.name != "Require" {
+		return &Error{Pos: pos, Directive: d.name, Msg: "not allowed inside <" + af.tag + "> (only Require and <RequireAll>, <RequireAny>, <RequireNone>)"}
 	}
 	if d.fn == nil {
 		p.notice("dir "+d.name, pos, "%s: %s", d.name, d.note)

@@ -604,8 +604,8 @@ func TestOptionsAndRequire(t *testing.T) {
 	if o := s[0].Conf.Options; *o != (Options{Indexes: true, FollowSymLinks: true, ExecCGI: true, Includes: true, SymLinksIfOwnerMatch: true}) {
 		t.Errorf("Options All = %+v", o)
 	}
-	if r := s[0].Conf.Require; r.Granted || !r.Local {
-		t.Errorf("Require = %+v", r)
+	if r := s[0].Conf.Require; r.String() != "any(all denied; local)" {
+		t.Errorf("Require = %v", r)
 	}
 	if s[1].Conf.Options != nil || *s[1].Conf.OptionsAdd != (Options{MultiViews: true}) || *s[1].Conf.OptionsRemove != (Options{Indexes: true}) {
 		t.Errorf("relative options = %+v %+v %+v", s[1].Conf.Options, s[1].Conf.OptionsAdd, s[1].Conf.OptionsRemove)
@@ -617,11 +617,11 @@ func TestOptionsAndRequire(t *testing.T) {
 	if *d.Options != (Options{FollowSymLinks: true, ExecCGI: true, Includes: true, SymLinksIfOwnerMatch: true, MultiViews: true}) {
 		t.Errorf("merged options = %+v", d.Options)
 	}
-	if !d.Require.Granted {
-		t.Errorf("merged Require = %+v", d.Require)
+	if d.Require.String() != "any(all granted)" {
+		t.Errorf("merged Require = %v", d.Require)
 	}
-	if d := c.LocationConfig(nil, "/s/x"); d.Require == nil || d.Require.Granted || !d.Require.Local {
-		t.Errorf("Location Require = %+v", d.Require)
+	if d := c.LocationConfig(nil, "/s/x"); d.Require.String() != "any(local)" {
+		t.Errorf("Location Require = %v", d.Require)
 	}
 }
 

@@ -40,6 +40,10 @@ type Interp struct {
 	threads  sync.WaitGroup
 	requests atomic.Uint64
 	inflight sync.WaitGroup
+	// modules is len(sys.modules) after the last call into the
+	// interpreter, -1 before the first: read by the status page without
+	// a hand-off.
+	modules atomic.Int64
 
 	// lastUsed (the runtime's clock) and idleTimeout (the
 	// PythonInterpIdleTimeout its last request carried) drive the reaper.
@@ -72,6 +76,9 @@ type job struct {
 	timer *time.Timer
 	taken bool   // a thread has it (guarded by the pool's lock)
 	seq   uint64 // bumped at each use of the pooled job
+	// queuedAt and takenAt (the pool's clock, set under its lock) give
+	// the job's queue wait.
+	queuedAt, takenAt time.Duration
 }
 
 var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
@@ -83,6 +90,7 @@ func newInterp(rt *Runtime, name string, ts *C.PyThreadState) *Interp {
 		ready: make(chan struct{}),
 		stop:  make(chan struct{}),
 	}
+	in.modules.Store(-1)
 	if ts != nil {
 		in.setTS(ts)
 	}
@@ -124,12 +132,12 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 			continue
 		}
 		if rv == callReload && err == nil && attempt < 3 {
-			rt.endInterp(in, "PythonInterpReload: the site's files changed")
+			rt.endInterp(in, EndReload, "PythonInterpReload: the site's files changed")
 			continue
 		}
 		n := in.requests.Add(1)
 		if max := req.Py.MaxRequests; max > 0 && n >= uint64(max) {
-			go rt.endInterp(in, fmt.Sprintf("PythonInterpMaxRequests %d reached", max))
+			go rt.endInterp(in, EndMaxRequests, fmt.Sprintf("PythonInterpMaxRequests %d reached", max))
 		}
 		return rv, err
 	}

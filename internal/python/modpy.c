@@ -193,7 +193,7 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry)
 
 long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
                 int phase, const char *a, Py_ssize_t alen, const char *b,
-                Py_ssize_t blen, int clear_async)
+                Py_ssize_t blen, int clear_async, Py_ssize_t *nmods)
 {
     PyEval_RestoreThread(ts);
     if (clear_async)
@@ -217,6 +217,9 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
         Py_XDECREF(args[i]);
     if (PyErr_Occurred())
         PyErr_Print();
+    /* len(sys.modules), for the status page: a dict size read, no call. */
+    PyObject *mods = PyImport_GetModuleDict();
+    *nmods = mods && PyDict_Check(mods) ? PyDict_Size(mods) : -1;
     PyEval_SaveThread();
     return rv;
 }

@@ -47,6 +47,8 @@ type worker struct {
 	job       *job // the job it runs (guarded by the pool's lock)
 	busySince time.Duration
 	busyNow   bool
+	// nmods is len(sys.modules) after this thread's last call (C writes it).
+	nmods C.Py_ssize_t
 	// interrupted: a RequestTimeout was raised in this thread; the next
 	// job clears any that arrived too late for the old one.
 	interrupted atomic.Bool
@@ -91,7 +93,7 @@ func (p *pool) freshBusy(now time.Duration) bool {
 // assign marks w busy with j. p.mu must be held.
 func (p *pool) assign(w *worker, j *job, now time.Duration) {
 	w.busyNow, w.busySince, w.job = true, now, j
-	j.taken = true
+	j.taken, j.takenAt = true, now
 	p.busy++
 }
 
@@ -146,12 +148,14 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	j.seq++
 	p := &in.pool
 	p.mu.Lock()
+	now := p.now()
+	j.queuedAt = now
 	p.queue = append(p.queue, j)
 	start := p.threads == 0
 	if start {
 		p.threads++
 	} else {
-		start = p.engage(p.now(), in.rt.opts.ThreadsPerChild)
+		start = p.engage(now, in.rt.opts.ThreadsPerChild)
 	}
 	p.mu.Unlock()
 	if start {
@@ -165,6 +169,11 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	err := in.waitQueued(j, deadline)
 	if stop != nil {
 		stop.Stop()
+	}
+	// Queue wait: from the hand-off to a thread taking the job (both on
+	// the pool's clock, read under its lock: no extra clock read here).
+	if qw := in.rt.opts.QueueWait; qw != nil && j.taken {
+		qw(j.takenAt - j.queuedAt)
 	}
 	rv := j.rv
 	if err == nil {
@@ -377,7 +386,10 @@ func (p *pool) removeIdle(w *worker) bool {
 }
 
 func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job) {
-	j.rv = in.run(ts, entry, j, w.interrupted.Swap(false))
+	j.rv = in.run(ts, entry, w, j, w.interrupted.Swap(false))
+	if w.nmods >= 0 {
+		in.modules.Store(int64(w.nmods))
+	}
 	p := &in.pool
 	p.mu.Lock()
 	p.busy--
@@ -411,7 +423,7 @@ func cBool(b bool) C.int {
 	return 0
 }
 
-func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, j *job, clearAsync bool) int {
+func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job, clearAsync bool) int {
 	var pa, pb *C.char
 	if len(j.a) > 0 {
 		pa = (*C.char)(unsafeStringData(j.a))
@@ -420,7 +432,7 @@ func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, j *job, clearAsync
 		pb = (*C.char)(unsafeStringData(j.b))
 	}
 	rv := C.modpy_call(ts, entry, C.int(j.kind), C.uint64_t(j.h), C.int(j.phase),
-		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), cBool(clearAsync))
+		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), cBool(clearAsync), &w.nmods)
 	if rv == C.MODPY_CALL_FAILED {
 		j.err = fmt.Errorf("python: call into %q failed (see the error log)", in.Name)
 		return 500
@@ -449,9 +461,9 @@ func (in *Interp) inUse() bool {
 	return in.pool.busy > 0 || len(in.pool.queue) > 0
 }
 
-// stats returns the pool's thread count and busy threads.
-func (in *Interp) stats() (threads, busy int) {
+// stats returns the pool's thread count, busy threads and queued jobs.
+func (in *Interp) stats() (threads, busy, queued int) {
 	in.pool.mu.Lock()
 	defer in.pool.mu.Unlock()
-	return in.pool.threads, in.pool.busy
+	return in.pool.threads, in.pool.busy, len(in.pool.queue)
 }

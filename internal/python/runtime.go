@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -44,6 +45,10 @@ type Options struct {
 	MainServer *request.Server
 	// Sources holds the mod_python package: files "mod_python/*.py".
 	Sources fs.FS
+	// QueueWait, if set, is called after each call into an interpreter
+	// that a thread took, with the time from the hand-off to a thread
+	// taking it. It runs on the caller's goroutine, outside every lock.
+	QueueWait func(time.Duration)
 }
 
 // Runtime is the process's embedded CPython: main_interpreter plus the
@@ -60,6 +65,12 @@ type Runtime struct {
 
 	mu      sync.Mutex
 	interps map[string]*Interp
+
+	// Lifecycle counts and the last end of each name (histMu).
+	creations atomic.Uint64
+	endCounts [numEndKinds]atomic.Uint64
+	histMu    sync.Mutex
+	lastEnds  map[string]EndInfo
 }
 
 type source struct {
@@ -111,6 +122,7 @@ func Start(opts Options) (*Runtime, error) {
 	}
 	main := newInterp(rt, MainInterpreter, rt.mainTS)
 	rt.interps[MainInterpreter] = main
+	rt.creations.Add(1)
 	close(main.ready)
 	rt.logf(5, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
 	go rt.reap()
@@ -266,6 +278,7 @@ func (rt *Runtime) create(in *Interp) {
 		return
 	}
 	in.setTS(ts)
+	rt.creations.Add(1)
 	rt.logf(5, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
 	close(in.ready)
 }
@@ -285,13 +298,13 @@ func (rt *Runtime) End(name, reason string) error {
 	if in == nil {
 		return fmt.Errorf("python: no interpreter %q", name)
 	}
-	return rt.endInterp(in, reason)
+	return rt.endInterp(in, EndExplicit, reason)
 }
 
 var errAlreadyEnding = errors.New("python: interpreter is already ending")
 
 // endInterp ends this very interpreter (not whichever has its name now).
-func (rt *Runtime) endInterp(in *Interp, reason string) error {
+func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 	name := in.Name
 	if name == MainInterpreter {
 		return fmt.Errorf("%w: %s is ended only with its process", ErrCannotEnd, MainInterpreter)
@@ -333,7 +346,10 @@ func (rt *Runtime) endInterp(in *Interp, reason string) error {
 	in.st = stateEnded
 	close(in.endDone)
 	in.mu.Unlock()
-	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, in.requests.Load())
+	served := in.requests.Load()
+	rt.recordEnd(EndInfo{Name: name, Time: time.Now(), Kind: kind, Reason: reason,
+		Created: in.created, Requests: served})
+	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, served)
 	return nil
 }
 
@@ -355,7 +371,7 @@ func (rt *Runtime) reap() {
 		}
 		rt.mu.Unlock()
 		for _, in := range idle {
-			go rt.endInterp(in, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
+			go rt.endInterp(in, EndIdle, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
 		}
 	}
 }
@@ -371,8 +387,16 @@ type InterpInfo struct {
 	Name     string
 	Created  time.Time
 	Requests uint64
-	Threads  int
+	Threads  int // live threads of its pool (Busy of them running a call)
 	Busy     int
+	Queued   int // calls waiting for a thread
+	// Modules is len(sys.modules) as the last call into the interpreter
+	// left it; -1 before the first call.
+	Modules int
+	// LastUsed is when its last request finished (zero: none yet).
+	LastUsed time.Time
+	// Ending: it stopped taking requests and is being ended.
+	Ending bool
 }
 
 // Interps lists the live interpreters, main_interpreter first, then by name.
@@ -393,14 +417,21 @@ func (rt *Runtime) Interps() []InterpInfo {
 		if in.err != nil {
 			continue
 		}
-		threads, busy := in.stats()
-		out = append(out, InterpInfo{
+		threads, busy, queued := in.stats()
+		info := InterpInfo{
 			Name:     in.Name,
 			Created:  in.created,
 			Requests: in.requests.Load(),
 			Threads:  threads,
 			Busy:     busy,
-		})
+			Queued:   queued,
+			Modules:  int(in.modules.Load()),
+			Ending:   in.state() != stateRunning,
+		}
+		if lu := in.lastUsed.Load(); lu > 0 {
+			info.LastUsed = rt.started.Add(time.Duration(lu))
+		}
+		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if (out[i].Name == MainInterpreter) != (out[j].Name == MainInterpreter) {

@@ -51,6 +51,7 @@ type rstate struct {
 // ServeHTTP1 runs Apache's request phases for one request.
 func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	rs := &rstate{s: s, w: w, hr: hr, start: time.Now()}
+	s.active.Add(1)
 	req := request.New()
 	rs.req = req
 	req.Method = hr.Method
@@ -91,6 +92,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 		s.rt.Release(req)
 	}
 	rs.logAccess()
+	s.requestDone(rs)
 }
 
 // cleanURI resolves "." and ".." segments and repeated slashes, keeping a
@@ -172,14 +174,10 @@ func (rs *rstate) mapStorage() int {
 	return resOK
 }
 
-// checkAccess is access_checker: Require.
+// checkAccess is access_checker: Order/Allow/Deny, Satisfy and Require
+// (access.go).
 func (rs *rstate) checkAccess() int {
-	req, dc := rs.req, rs.dc
-	if dc.Require != nil && !dc.Require.Granted && !(dc.Require.Local && isLocal(rs.hr.RemoteAddr)) {
-		rs.logError(levelError, "client denied by server configuration: %s", orURI(req.Filename, req.URI))
-		return 403
-	}
-	return resOK
+	return rs.access()
 }
 
 // fixups: SetEnv/PassEnv/UnsetEnv into subprocess_env, and Redirect inside
@@ -207,15 +205,13 @@ func (rs *rstate) fixups() int {
 // request: directories (the trailing-slash redirect and DirectoryIndex),
 // then static files.
 func (rs *rstate) defaultHandler() int {
+	if st, ok := rs.serverHandler(); ok {
+		return st // modpy-status, server-status, modpy-metrics (status.go)
+	}
 	if rs.req.Handler == "" && rs.isDir {
 		return rs.directory()
 	}
 	return rs.static()
-}
-
-// isLocal is "Require local": a loopback client.
-func isLocal(a netip.AddrPort) bool {
-	return a.Addr().Unmap().IsLoopback()
 }
 
 func orURI(filename, uri string) string {

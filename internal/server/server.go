@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"modpy/internal/config"
 	"modpy/internal/httpd"
@@ -35,6 +36,13 @@ type Server struct {
 	pyconfs  sync.Map // *config.DirConfig → *request.PyConfig
 	npyconfs atomic.Int64
 
+	// For the status page and metrics (status.go, metrics.go).
+	started  time.Time
+	served   atomic.Uint64 // requests finished
+	active   atomic.Int64  // requests in progress
+	stopping atomic.Bool
+	metrics  *metrics
+
 	mu      sync.Mutex
 	servers []*httpd.Server
 	wg      sync.WaitGroup
@@ -53,7 +61,8 @@ type vhost struct {
 // New prepares a server for cfg: it opens the logs and compiles the log
 // formats. Python is not started until Start.
 func New(cfg *config.Config) (*Server, error) {
-	s := &Server{cfg: cfg, pid: os.Getpid(), vhosts: map[*config.Server]*vhost{}}
+	s := &Server{cfg: cfg, pid: os.Getpid(), vhosts: map[*config.Server]*vhost{}, started: time.Now()}
+	s.metrics = newMetrics(s)
 	var err error
 	if s.main, err = s.newVhost(cfg.Main, nil); err != nil {
 		return nil, err
@@ -144,6 +153,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		Log:             s.errlog,
 		MainServer:      s.main.info,
 		Sources:         pysrc.FS,
+		QueueWait:       func(d time.Duration) { s.metrics.queueWait.Observe(d.Seconds()) },
 	})
 	if err != nil {
 		return err
@@ -195,6 +205,7 @@ func (s *Server) Wait() { s.wg.Wait() }
 // Shutdown stops accepting, lets the requests in flight finish (or ctx
 // expire) and closes the logs.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopping.Store(true)
 	s.mu.Lock()
 	servers := append([]*httpd.Server(nil), s.servers...)
 	s.mu.Unlock()
