@@ -3,7 +3,11 @@
 //
 // Usage follows httpd:
 //
-//	modpy [-d SERVERROOT] [-f FILE] [-D NAME]... [-t] [-X]
+//	modpy [-d SERVERROOT] [-f FILE] [-D NAME]... [-t] [-X] [-k start|stop|restart|graceful|graceful-stop]
+//
+// Without -X, modpy runs a master process (internal/master) that starts and
+// supervises worker processes: this binary re-executed with the listening
+// sockets passed down. -X runs one worker in the foreground.
 //
 // With no -f, modpy serves the current directory with the zero-config (see
 // docs/configuration.md): .py files run their own handler(req).
@@ -18,11 +22,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/master"
 	"modpy/internal/server"
 )
 
@@ -74,7 +80,25 @@ func run(args []string) int {
 	if *file != "" && *root != "" && !filepath.IsAbs(*file) {
 		*file = filepath.Join(*root, *file)
 	}
-	cfg, err := config.Load(config.LoadOptions{File: *file, ServerRoot: *root, Defines: defines})
+	// A worker: started by the master, which passed the sockets down.
+	if v, ok := os.LookupEnv(master.WorkerEnv); ok {
+		os.Unsetenv(master.WorkerEnv) // not for the processes handlers start
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: %s=%q\n", master.WorkerEnv, v)
+			return 2
+		}
+		cfg, err := config.Load(config.LoadOptions{File: *file, ServerRoot: *root, Defines: defines})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return worker(cfg, n)
+	}
+	load := func() (*config.Config, error) {
+		return config.Load(config.LoadOptions{File: *file, ServerRoot: *root, Defines: defines})
+	}
+	cfg, err := load()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -83,12 +107,31 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "Syntax OK")
 		return 0
 	}
-	if *verb != "" {
-		fmt.Fprintf(os.Stderr, "modpy: -k %s: the master process and its control verbs are not built yet; run modpy -X\n", *verb)
-		return 2
+	if *single {
+		if *verb != "" {
+			fmt.Fprintln(os.Stderr, "modpy: -k and -X do not go together")
+			return 2
+		}
+		return serve(cfg)
 	}
-	_ = single // one foreground worker is the only mode until the master lands
-	return serve(cfg)
+	// The master's and the workers' arguments: absolute paths, since a
+	// relative -f was already joined to -d.
+	var margs []string
+	if *root != "" {
+		abs, _ := filepath.Abs(*root)
+		margs = append(margs, "-d", abs)
+	}
+	if *file != "" {
+		abs, _ := filepath.Abs(*file)
+		margs = append(margs, "-f", abs)
+	}
+	for _, d := range defines {
+		margs = append(margs, "-D", d)
+	}
+	if *verb != "" {
+		return master.Control(*verb, cfg, margs)
+	}
+	return master.Run(cfg, master.Options{Args: margs, Load: load, Version: server.Version})
 }
 
 func serve(cfg *config.Config) int {

@@ -307,3 +307,6 @@ func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
 func isPythonHandler(h string) bool {
 	return strings.EqualFold(h, "mod_python") || strings.EqualFold(h, "python-program")
 }
+
+// LogNotice writes msg to the main error log at notice level.
+func (s *Server) LogNotice(msg string) { s.errlog.logf(levelNotice, "%s", msg) }

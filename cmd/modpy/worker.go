@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"modpy/internal/config"
+	"modpy/internal/master"
+	"modpy/internal/server"
+)
+
+// worker serves cfg on the sockets the master passed down (see
+// internal/master for the file descriptor layout) until the master tells it
+// to stop, the master goes away, or MaxConnectionsPerChild is reached.
+func worker(cfg *config.Config, nlisten int) int {
+	ctl := os.NewFile(uintptr(master.FirstFD+nlisten), "master")
+	ready := os.NewFile(uintptr(master.FirstFD+nlisten+1), "ready")
+	if ctl == nil || ready == nil {
+		fmt.Fprintln(os.Stderr, "modpy: worker: the master's pipes are missing")
+		return 1
+	}
+	var listeners []net.Listener
+	for i := 0; i < nlisten; i++ {
+		f := os.NewFile(uintptr(master.FirstFD+i), "listener"+strconv.Itoa(i))
+		ln, err := net.FileListener(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: worker: inherited socket %d: %v\n", i, err)
+			return 1
+		}
+		listeners = append(listeners, ln)
+	}
+	srv, err := server.New(cfg) // opens the logs, still as root
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
+		return 1
+	}
+	if err := master.DropPrivileges(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
+		return 1
+	}
+	// A crash (os.abort(), a segfault in an extension) ends the worker with
+	// its signal, for the master's log, rather than Go's exit status 2.
+	debug.SetTraceback("crash")
+	limit := make(chan struct{})
+	gate := server.NewGate(cfg.Process.MaxConnectionsPerChild, func() { close(limit) })
+	for i, ln := range listeners {
+		listeners[i] = gate.Wrap(ln)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH)
+	signal.Ignore(syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGPIPE)
+	if err := srv.Start(listeners); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
+		return 1
+	}
+	ready.Write([]byte{'R'})
+	ready.Close()
+	orphan := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, ctl) // EOF: the master is gone
+		close(orphan)
+	}()
+
+	// Graceful (SIGWINCH, recycling): no deadline, until a SIGTERM or
+	// SIGINT, or the master's death, sets one.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var hardOnce sync.Once
+	hard := func() { hardOnce.Do(func() { time.AfterFunc(master.StopTimeout, cancel) }) }
+	stopping := make(chan struct{})
+	go func() {
+		stop := func() {
+			select {
+			case <-stopping:
+			default:
+				close(stopping)
+			}
+		}
+		for {
+			select {
+			case sig := <-sigs:
+				if sig != syscall.SIGWINCH {
+					hard()
+				}
+				stop()
+			case <-orphan:
+				orphan = nil
+				hard()
+				stop()
+			case <-limit:
+				limit = nil
+				srv.LogNotice(fmt.Sprintf("MaxConnectionsPerChild %d reached: recycling (pid %d)",
+					cfg.Process.MaxConnectionsPerChild, os.Getpid()))
+				stop()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	<-stopping
+	gate.Stop(ctx)
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(os.Stderr, "modpy: worker shutdown: %v\n", err)
+	}
+	return 0
+}

@@ -1,0 +1,14 @@
+// Package master is modpy's master process: Apache's parent process, in
+// pure Go. It checks the configuration, binds every Listen socket, starts
+// the workers (the modpy binary re-executed, the sockets passed down as
+// inherited file descriptors), replaces a worker that dies (with backoff)
+// or recycles (MaxConnectionsPerChild), and handles httpd's signals and
+// control verbs (-k start|stop|restart|graceful|graceful-stop), the PidFile
+// and the switch to User/Group.
+//
+// It must never initialise Python nor parse HTTP: it imports neither
+// internal/python nor internal/server, and it never accepts a connection
+// (workers accept on the shared sockets themselves, nothing is proxied).
+// What a worker does with its sockets lives in cmd/modpy (worker.go) and
+// internal/server.
+package master

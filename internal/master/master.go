@@ -1,0 +1,566 @@
+package master
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"modpy/internal/config"
+)
+
+// A worker's inherited file descriptors: the listening sockets in Listen
+// order from FirstFD, then the read end of the master's pipe (EOF: the
+// master is gone), then the write end of its ready pipe (one byte once it
+// serves).
+const FirstFD = 3
+
+// WorkerEnv marks a worker; its value is the number of inherited sockets.
+const WorkerEnv = "MODPY_WORKER"
+
+// StopTimeout is how long a worker told to stop with SIGTERM (or left
+// without its master) lets its requests in flight finish.
+const StopTimeout = 5 * time.Second
+
+const (
+	backoffMin   = 100 * time.Millisecond
+	backoffMax   = 10 * time.Second
+	healthyAfter = 10 * time.Second // a worker that lived this long resets the backoff
+	retireWait   = 10 * time.Second // longest wait for a new generation before retiring the old one
+)
+
+// Options are what the master needs besides the config.
+type Options struct {
+	// Args are the worker's arguments (-d, -f, -D, paths absolute).
+	Args []string
+	// Load reads the configuration again, for a restart.
+	Load func() (*config.Config, error)
+	// Version is shown in the log.
+	Version string
+}
+
+// Workers is the number of workers cfg asks for: StartServers (capped by
+// ServerLimit), else one per CPU.
+func Workers(cfg *config.Config) int {
+	n := cfg.Process.StartServers
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	if l := cfg.Process.ServerLimit; l > 0 && n > l {
+		n = l
+	}
+	return max(n, 1)
+}
+
+// PidPath is the PidFile: the directive's, else logs/modpy.pid under the
+// ServerRoot (as httpd's logs/httpd.pid).
+func PidPath(cfg *config.Config) string {
+	if cfg.PidFile != "" {
+		return cfg.PidFile
+	}
+	return filepath.Join(cfg.ServerRoot, "logs", "modpy.pid")
+}
+
+type socket struct {
+	addr string
+	ln   net.Listener
+	fd   uintptr // ln's descriptor, passed to the workers
+}
+
+type worker struct {
+	pid      int
+	gen      int
+	started  time.Time
+	proc     *os.Process
+	ready    bool
+	stopping bool
+}
+
+type event struct {
+	pid   int
+	state *os.ProcessState
+	gone  bool // false: the worker is ready
+}
+
+type master struct {
+	opts    Options
+	cfg     *config.Config
+	log     *logger
+	exe     string
+	sockets []*socket // in the current config's Listen order
+	ctlR    *os.File
+	null    *os.File
+	ctlW    *os.File
+	gen     int
+	target  int
+	workers map[int]*worker
+	events  chan event
+
+	delay    time.Duration
+	backoff  *time.Timer
+	backoffC <-chan time.Time
+
+	retiring    []*worker
+	retireSig   syscall.Signal
+	retireC     <-chan time.Time
+	retireForce bool
+
+	pidfile string
+}
+
+// Run is the master process: it returns the exit code.
+func Run(cfg *config.Config, opts Options) int {
+	if len(cfg.Listen) == 0 {
+		fmt.Fprintln(os.Stderr, "modpy: no Listen directive: nothing to serve")
+		return 1
+	}
+	if _, err := credentials(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
+	}
+	lg, err := openLogger(cfg.Main.ErrorLog)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: ErrorLog: %v\n", err)
+		return 1
+	}
+	m := &master{opts: opts, cfg: cfg, log: lg, exe: exe, workers: map[int]*worker{}, events: make(chan event, 16)}
+	defer m.log.close()
+	m.sockets, err = bind(cfg, nil)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		m.log.printf("emerg", "%v", err)
+		return 1
+	}
+	if m.null, err = os.Open(os.DevNull); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
+	}
+	if m.ctlR, m.ctlW, err = os.Pipe(); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
+	}
+	m.writePid()
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGWINCH)
+	signal.Ignore(syscall.SIGPIPE)
+	m.gen = 1
+	m.target = Workers(cfg)
+	m.log.printf("notice", "modpy/%s master (pid %d) starting %d workers on %s", opts.Version, os.Getpid(), m.target, addrs(m.sockets))
+	m.fill()
+
+	for {
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGTERM, syscall.SIGINT:
+				m.log.printf("notice", "caught %s, shutting down", sigName(sig))
+				return m.shutdown(syscall.SIGTERM, sigs)
+			case syscall.SIGWINCH:
+				m.log.printf("notice", "caught SIGWINCH, shutting down gracefully")
+				return m.shutdown(syscall.SIGWINCH, sigs)
+			case syscall.SIGUSR1:
+				m.log.printf("notice", "caught SIGUSR1: graceful restart requested")
+				m.reload(syscall.SIGWINCH)
+			case syscall.SIGHUP:
+				m.log.printf("notice", "caught SIGHUP: restart requested")
+				m.reload(syscall.SIGTERM)
+			}
+		case ev := <-m.events:
+			m.handle(ev)
+		case <-m.backoffC:
+			m.backoffC = nil
+			m.fill()
+		case <-m.retireC:
+			m.retireC = nil
+			m.retireForce = true
+			m.maybeRetire()
+		}
+	}
+}
+
+func addrs(ss []*socket) string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.addr)
+	}
+	return strings.Join(out, ", ")
+}
+
+func sigName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGWINCH:
+		return "SIGWINCH"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGUSR1:
+		return "SIGUSR1"
+	}
+	return sig.String()
+}
+
+// bind returns cfg's sockets in Listen order, reusing those of old with the
+// same address and binding the others.
+func bind(cfg *config.Config, old []*socket) ([]*socket, error) {
+	var out []*socket
+	fail := func(err error) ([]*socket, error) {
+		for _, s := range out {
+			if !contains(old, s) {
+				s.close()
+			}
+		}
+		return nil, err
+	}
+	for _, l := range cfg.Listen {
+		var s *socket
+		for _, o := range old {
+			if o.addr == l.Addr {
+				s = o
+			}
+		}
+		for _, o := range out {
+			if o.addr == l.Addr {
+				return fail(fmt.Errorf("%s: Listen %s: listed twice", l.Pos, l.Addr))
+			}
+		}
+		if s == nil {
+			ln, err := net.Listen("tcp", l.Addr)
+			if err != nil {
+				return fail(fmt.Errorf("%s: Listen %s: %v", l.Pos, l.Addr, err))
+			}
+			s = &socket{addr: l.Addr, ln: ln}
+			rc, err := ln.(*net.TCPListener).SyscallConn()
+			if err == nil {
+				err = rc.Control(func(fd uintptr) { s.fd = fd })
+			}
+			if err != nil {
+				ln.Close()
+				return fail(fmt.Errorf("%s: Listen %s: %v", l.Pos, l.Addr, err))
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func contains(ss []*socket, s *socket) bool {
+	for _, o := range ss {
+		if o == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *socket) close() {
+	s.ln.Close()
+}
+
+func (m *master) writePid() {
+	path := PidPath(m.cfg)
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		m.log.printf("warn", "PidFile %s: %v (modpy -k cannot find this master)", path, err)
+		return
+	}
+	m.pidfile = path
+}
+
+// live counts the current generation's workers that are not stopping.
+func (m *master) live() int {
+	n := 0
+	for _, w := range m.workers {
+		if w.gen == m.gen && !w.stopping {
+			n++
+		}
+	}
+	return n
+}
+
+// fill starts workers until the current generation has its target.
+func (m *master) fill() {
+	for m.live() < m.target {
+		if err := m.spawn(); err != nil {
+			m.log.printf("error", "starting a worker: %v", err)
+			m.schedule(false)
+			return
+		}
+	}
+}
+
+// schedule arranges for fill to run after the backoff delay; healthy says
+// the worker that went lived long enough to reset it.
+func (m *master) schedule(healthy bool) {
+	if healthy {
+		m.delay = 0
+	} else {
+		m.delay = min(max(2*m.delay, backoffMin), backoffMax)
+	}
+	if m.delay == 0 {
+		m.fill()
+		return
+	}
+	if m.backoffC == nil {
+		m.backoff = time.NewTimer(m.delay)
+		m.backoffC = m.backoff.C
+	}
+}
+
+func (m *master) spawn() error {
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer readyW.Close()
+	// syscall.StartProcess, not os/exec: exec calls (*os.File).Fd on every
+	// inherited file, which puts the descriptor in blocking mode, and a
+	// listening socket's mode is shared by every process holding it: the
+	// running workers' accepts would then block in the kernel, out of
+	// reach of the deadlines they stop accepting with.
+	files := []uintptr{m.null.Fd(), os.Stdout.Fd(), os.Stderr.Fd()}
+	for _, s := range m.sockets {
+		files = append(files, s.fd)
+	}
+	files = append(files, m.ctlR.Fd(), readyW.Fd())
+	argv := append([]string{m.exe}, m.opts.Args...)
+	env := append(os.Environ(), WorkerEnv+"="+strconv.Itoa(len(m.sockets)))
+	pid, _, err := syscall.StartProcess(m.exe, argv, &syscall.ProcAttr{
+		Env:   env,
+		Files: files,
+		// Its own process group: a terminal's ^C reaches the master only,
+		// which stops the workers in order.
+		Sys: &syscall.SysProcAttr{Setpgid: true},
+	})
+	if err != nil {
+		readyR.Close()
+		return err
+	}
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		readyR.Close()
+		return err
+	}
+	w := &worker{pid: pid, gen: m.gen, started: time.Now(), proc: proc}
+	m.workers[w.pid] = w
+	go func() {
+		b := make([]byte, 1)
+		n, _ := readyR.Read(b)
+		readyR.Close()
+		if n == 1 {
+			m.events <- event{pid: w.pid}
+		}
+	}()
+	go func() {
+		st, err := proc.Wait()
+		if err != nil {
+			st = nil
+			m.log.printf("error", "waiting for worker pid %d: %v", pid, err)
+		}
+		m.events <- event{pid: w.pid, state: st, gone: true}
+	}()
+	return nil
+}
+
+func describe(st *os.ProcessState) string {
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if !ok {
+		return st.String()
+	}
+	if ws.Signaled() {
+		s := fmt.Sprintf("killed by signal %d (%s)", int(ws.Signal()), ws.Signal())
+		if ws.CoreDump() {
+			s += ", core dumped"
+		}
+		return s
+	}
+	return fmt.Sprintf("exit status %d", ws.ExitStatus())
+}
+
+func (m *master) handle(ev event) {
+	w := m.workers[ev.pid]
+	if w == nil {
+		return
+	}
+	if !ev.gone {
+		w.ready = true
+		m.maybeRetire()
+		return
+	}
+	delete(m.workers, ev.pid)
+	lived := time.Since(w.started)
+	switch {
+	case w.stopping:
+		if ev.state.Success() {
+			m.log.printf("notice", "worker pid %d (generation %d) stopped", w.pid, w.gen)
+		} else {
+			m.log.printf("notice", "worker pid %d (generation %d) stopped: %s", w.pid, w.gen, describe(ev.state))
+		}
+	case ev.state.Success():
+		m.log.printf("notice", "worker pid %d recycled after MaxConnectionsPerChild %d connections (lived %s); starting a replacement",
+			w.pid, m.cfg.Process.MaxConnectionsPerChild, lived.Round(time.Millisecond))
+		m.fill()
+	default:
+		healthy := lived >= healthyAfter
+		next := "replacing it"
+		if !healthy {
+			d := min(max(2*m.delay, backoffMin), backoffMax)
+			next = fmt.Sprintf("replacing it in %s", d)
+		}
+		m.log.printf("error", "worker pid %d died: %s, after %s; %s", w.pid, describe(ev.state), lived.Round(time.Millisecond), next)
+		m.schedule(healthy)
+	}
+	m.maybeRetire()
+}
+
+// reload is a graceful restart (old workers get SIGWINCH) or a restart
+// (SIGTERM): a new generation on the re-read config, then the old one
+// retires once the new one serves.
+func (m *master) reload(sig syscall.Signal) {
+	cfg, err := m.opts.Load()
+	if err == nil && len(cfg.Listen) == 0 {
+		err = errors.New("no Listen directive")
+	}
+	if err == nil {
+		_, err = credentials(cfg)
+	}
+	if err != nil {
+		m.log.printf("error", "restart failed, the current workers keep serving: %v", err)
+		return
+	}
+	socks, err := bind(cfg, m.sockets)
+	if err != nil {
+		m.log.printf("error", "restart failed, the current workers keep serving: %v", err)
+		return
+	}
+	if err := m.log.reopen(cfg.Main.ErrorLog); err != nil {
+		m.log.printf("error", "reopening ErrorLog %s: %v", cfg.Main.ErrorLog, err)
+	}
+	for _, s := range m.sockets {
+		if !contains(socks, s) {
+			s.close()
+		}
+	}
+	m.retireNow() // a previous restart's old generation, if still waiting
+	m.sockets = socks
+	m.cfg = cfg
+	m.gen++
+	m.target = Workers(cfg)
+	m.delay = 0
+	if m.backoffC != nil {
+		m.backoff.Stop()
+		m.backoffC = nil
+	}
+	for _, w := range m.workers {
+		if !w.stopping {
+			w.stopping = true
+			m.retiring = append(m.retiring, w)
+		}
+	}
+	m.retireSig = sig
+	m.retireForce = false
+	m.retireC = time.After(retireWait)
+	m.log.printf("notice", "starting generation %d: %d workers on %s", m.gen, m.target, addrs(m.sockets))
+	m.fill()
+	m.maybeRetire()
+}
+
+// maybeRetire signals the old generation once every new worker serves, or
+// after retireWait if at least one does.
+func (m *master) maybeRetire() {
+	if len(m.retiring) == 0 {
+		return
+	}
+	ready := 0
+	for _, w := range m.workers {
+		if w.gen == m.gen && w.ready && !w.stopping {
+			ready++
+		}
+	}
+	if ready >= m.target || (m.retireForce && ready > 0) {
+		m.retireNow()
+	}
+}
+
+func (m *master) retireNow() {
+	if len(m.retiring) == 0 {
+		return
+	}
+	var pids []string
+	for _, w := range m.retiring {
+		if m.workers[w.pid] == w {
+			w.proc.Signal(m.retireSig)
+			pids = append(pids, strconv.Itoa(w.pid))
+		}
+	}
+	if len(pids) > 0 {
+		m.log.printf("notice", "old workers told to stop (%s): %s", sigName(m.retireSig), strings.Join(pids, " "))
+	}
+	m.retiring = nil
+	m.retireC = nil
+}
+
+// shutdown stops every worker with sig (SIGTERM: with a deadline,
+// SIGWINCH: gracefully), waits for them and exits.
+func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal) int {
+	if m.backoffC != nil {
+		m.backoff.Stop()
+	}
+	m.retiring = nil
+	signalAll := func(sig syscall.Signal) {
+		for _, w := range m.workers {
+			w.stopping = true
+			w.proc.Signal(sig)
+		}
+	}
+	signalAll(sig)
+	var kill <-chan time.Time
+	if sig == syscall.SIGTERM {
+		kill = time.After(StopTimeout + 3*time.Second)
+	}
+	for len(m.workers) > 0 {
+		select {
+		case s := <-sigs:
+			if s == syscall.SIGTERM || s == syscall.SIGINT {
+				if kill == nil {
+					m.log.printf("notice", "caught %s, stopping now", sigName(s))
+					signalAll(syscall.SIGTERM)
+					kill = time.After(StopTimeout + 3*time.Second)
+				}
+			}
+		case ev := <-m.events:
+			if ev.gone {
+				m.handle(ev)
+			}
+		case <-kill:
+			for _, w := range m.workers {
+				m.log.printf("warn", "worker pid %d did not stop in time: killing it", w.pid)
+				w.proc.Kill()
+			}
+			kill = nil
+		}
+	}
+	for _, s := range m.sockets {
+		s.close()
+	}
+	m.ctlW.Close()
+	if m.pidfile != "" {
+		os.Remove(m.pidfile)
+	}
+	m.log.printf("notice", "master (pid %d) exiting", os.Getpid())
+	return 0
+}

@@ -1,0 +1,425 @@
+package tests
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The master process (internal/master): modpy without -X.
+
+const masterHandlers = `import os, time
+from mod_python import apache
+
+def pid(req):
+    req.content_type = "text/plain"
+    if req.args:
+        time.sleep(float(req.args))
+    req.write(str(os.getpid()))
+    return apache.OK
+
+def abort(req):
+    os.abort()
+
+def uid(req):
+    req.content_type = "text/plain"
+    req.write("%d %d" % (os.getuid(), os.getgid()))
+    return apache.OK
+`
+
+// masterConf is a site.conf for the master: /pid, /abort and /uid handlers.
+func masterConf(extra string) string {
+	return "Listen 127.0.0.1:{{PORT}}\nServerName localhost\nDocumentRoot {{DIR}}/htdocs\n" +
+		"ErrorLog {{DIR}}/error.log\nLogLevel info\nPidFile {{DIR}}/modpy.pid\n" +
+		"PythonPath \"sys.path + ['{{DIR}}/lib']\"\n" +
+		"<Location /pid>\n SetHandler mod_python\n PythonHandler mp::pid\n</Location>\n" +
+		"<Location /abort>\n SetHandler mod_python\n PythonHandler mp::abort\n</Location>\n" +
+		"<Location /uid>\n SetHandler mod_python\n PythonHandler mp::uid\n</Location>\n" + extra
+}
+
+// startMaster starts `modpy -f site.conf` (a master) on masterConf(extra).
+func startMaster(t *testing.T, extra string) *site {
+	t.Helper()
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf(extra)})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	return s
+}
+
+var freshClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+
+// pidOf asks /pid on a new connection; it returns the worker's pid or an error.
+func (s *site) pidOf(c *http.Client, query string) (int, error) {
+	resp, err := c.Get(s.URL + "/pid" + query)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	return strconv.Atoi(string(b))
+}
+
+func (s *site) mustPid(query string) int {
+	s.t.Helper()
+	pid, err := s.pidOf(freshClient, query)
+	if err != nil {
+		s.t.Fatalf("GET /pid: %v\nerror log:\n%s", err, s.errorLog())
+	}
+	return pid
+}
+
+// workerPids collects worker pids until want distinct ones answered.
+func (s *site) workerPids(want int) map[int]bool {
+	s.t.Helper()
+	pids := map[int]bool{}
+	var mu sync.Mutex
+	for round := 0; round < 20 && len(pids) < want; round++ {
+		var wg sync.WaitGroup
+		for i := 0; i < 6; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if pid, err := s.pidOf(freshClient, "?0.05"); err == nil {
+					mu.Lock()
+					pids[pid] = true
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	return pids
+}
+
+func TestMasterStartsWorkers(t *testing.T) {
+	s := startMaster(t, "StartServers 2\n")
+	pids := s.workerPids(2)
+	if len(pids) != 2 {
+		t.Fatalf("want 2 worker pids, got %v\n%s", pids, s.errorLog())
+	}
+	master := s.cmd.Process.Pid
+	if pids[master] {
+		t.Fatalf("the master (pid %d) answered a request", master)
+	}
+	// The binary links libpython, but the master never starts it: none of
+	// its log lines comes from anything but the mpm.
+	for _, line := range strings.Split(s.errorLog(), "\n") {
+		if strings.Contains(line, fmt.Sprintf("[pid %d]", master)) && !strings.Contains(line, "[mpm:") {
+			t.Errorf("the master logged %q", line)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(s.Dir, "modpy.pid"))
+	if strings.TrimSpace(string(b)) != strconv.Itoa(master) {
+		t.Errorf("PidFile holds %q, want %d", b, master)
+	}
+	contains(t, "error log", s.errorLog(), fmt.Sprintf("[mpm:notice] [pid %d] modpy/", master))
+	s.stop()
+	if _, err := os.Stat(filepath.Join(s.Dir, "modpy.pid")); err == nil {
+		t.Errorf("the PidFile is still there after SIGTERM")
+	}
+	for pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("worker %d still runs after the master stopped", pid)
+		}
+	}
+}
+
+func TestMasterReplacesKilledWorker(t *testing.T) {
+	s := startMaster(t, "StartServers 2\n")
+	pids := s.workerPids(2)
+	var victim int
+	for pid := range pids {
+		victim = pid
+	}
+	var ok, failed atomic.Int64
+	seen := sync.Map{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if pid, err := s.pidOf(freshClient, "?0.01"); err == nil {
+				ok.Add(1)
+				seen.Store(pid, true)
+			} else {
+				failed.Add(1)
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	log := s.waitLog(fmt.Sprintf("worker pid %d died: killed by signal 9", victim))
+	contains(t, "error log", log, fmt.Sprintf("worker pid %d died: killed by signal 9", victim))
+	// A new worker appears.
+	deadline := time.Now().Add(5 * time.Second)
+	newPid := 0
+	for newPid == 0 && time.Now().Before(deadline) {
+		seen.Range(func(k, _ any) bool {
+			if !pids[k.(int)] {
+				newPid = k.(int)
+			}
+			return true
+		})
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	<-done
+	if newPid == 0 {
+		t.Fatalf("no new worker answered after the kill\n%s", s.errorLog())
+	}
+	if failed.Load() > 1 || ok.Load() < 10 {
+		t.Fatalf("%d requests failed, %d succeeded (at most the one in flight on the killed worker may fail)", failed.Load(), ok.Load())
+	}
+}
+
+func TestMasterWorkerAborts(t *testing.T) {
+	s := startMaster(t, "StartServers 1\n")
+	before := s.mustPid("")
+	if st, _, _ := s.doFresh("/abort"); st == 200 {
+		t.Fatalf("/abort answered 200")
+	}
+	for i := 0; i < 5; i++ {
+		if pid := s.mustPid(""); pid == before {
+			t.Fatalf("the worker that aborted (pid %d) still answers", pid)
+		}
+	}
+	contains(t, "error log", s.waitLog("killed by signal 6"), fmt.Sprintf("worker pid %d died: killed by signal 6 (aborted)", before))
+}
+
+// doFresh is a GET on a new connection; a transport error gives status 0.
+func (s *site) doFresh(path string) (int, string, error) {
+	resp, err := freshClient.Get(s.URL + path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+func TestMasterRecyclesWorkers(t *testing.T) {
+	s := startMaster(t, "StartServers 1\nMaxRequestsPerChild 5\n")
+	pids := map[int]bool{}
+	for i := 0; i < 15; i++ {
+		pids[s.mustPid("")] = true
+	}
+	if len(pids) < 3 {
+		t.Fatalf("15 connections, MaxRequestsPerChild 5: want 3 worker pids, got %v", pids)
+	}
+	log := s.waitLog("recycled")
+	contains(t, "error log", log, "recycled after MaxConnectionsPerChild 5")
+	if strings.Contains(log, "died") {
+		t.Errorf("a recycle was logged as a death:\n%s", log)
+	}
+}
+
+// load runs loops clients against /pid until stop is closed: one on fresh
+// connections, the others with keep-alive. It returns the failures.
+func (s *site) load(loops int, stop chan struct{}, seen *sync.Map) (*atomic.Int64, *atomic.Int64, *sync.WaitGroup) {
+	var ok, failed atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < loops; i++ {
+		c := freshClient
+		if i > 0 {
+			c = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{}}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pid, err := s.pidOf(c, "?0.005")
+				if err != nil && c != freshClient && isReset(err) {
+					// An idle keep-alive connection the old worker closed.
+					pid, err = s.pidOf(c, "?0.005")
+				}
+				if err != nil {
+					s.t.Logf("request failed: %v", err)
+					failed.Add(1)
+					continue
+				}
+				ok.Add(1)
+				seen.Store(pid, time.Now())
+			}
+		}()
+	}
+	return &ok, &failed, &wg
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "EOF")
+}
+
+func TestMasterGracefulRestartUnderLoad(t *testing.T) {
+	s := startMaster(t, "StartServers 2\n")
+	old := s.workerPids(2)
+	var seen sync.Map
+	stop := make(chan struct{})
+	ok, failed, wg := s.load(3, stop, &seen)
+	time.Sleep(500 * time.Millisecond)
+	restarted := time.Now()
+	s.cmd.Process.Signal(syscall.SIGUSR1)
+	time.Sleep(1500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Errorf("graceful restart: %d of %d requests failed", failed.Load(), failed.Load()+ok.Load())
+	}
+	// New workers answer afterwards, the old ones are gone.
+	fresh := s.workerPids(2)
+	for pid := range fresh {
+		if old[pid] {
+			t.Errorf("old worker %d still answers after the graceful restart", pid)
+		}
+	}
+	n := 0
+	seen.Range(func(k, v any) bool {
+		if !old[k.(int)] && v.(time.Time).After(restarted) {
+			n++
+		}
+		return true
+	})
+	if n == 0 {
+		t.Errorf("no new worker answered during the load")
+	}
+	log := s.waitLog("generation 2")
+	contains(t, "error log", log, "caught SIGUSR1")
+	contains(t, "error log", log, "starting generation 2")
+	for pid := range old {
+		contains(t, "error log", s.waitLog(fmt.Sprintf("worker pid %d (generation 1) stopped", pid)), fmt.Sprintf("worker pid %d (generation 1) stopped", pid))
+	}
+	t.Logf("%d requests during the restart", ok.Load())
+}
+
+func TestMasterGracefulRestartBrokenConfig(t *testing.T) {
+	s := startMaster(t, "StartServers 1\n")
+	before := s.mustPid("")
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nNoSuchDirective on\n")})
+	s.cmd.Process.Signal(syscall.SIGUSR1)
+	log := s.waitLog("restart failed")
+	contains(t, "error log", log, "restart failed, the current workers keep serving")
+	contains(t, "error log", log, "NoSuchDirective")
+	time.Sleep(200 * time.Millisecond)
+	for i := 0; i < 5; i++ {
+		if pid := s.mustPid(""); pid != before {
+			t.Fatalf("pid %d answered, want the old worker %d", pid, before)
+		}
+	}
+}
+
+func TestMasterControlStop(t *testing.T) {
+	s := startMaster(t, "StartServers 1\n")
+	s.mustPid("")
+	conf := filepath.Join(s.Dir, "site.conf")
+	out, err := exec.Command(modpyBin, "-k", "stop", "-f", conf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("modpy -k stop: %v\n%s", err, out)
+	}
+	select {
+	case err := <-s.errCh:
+		s.errCh <- err
+		if err != nil {
+			t.Errorf("the master exited with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the master still runs after -k stop")
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, "modpy.pid")); err == nil {
+		t.Errorf("the PidFile is still there")
+	}
+	out, err = exec.Command(modpyBin, "-k", "stop", "-f", conf).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "not running") {
+		t.Errorf("-k stop with nothing running: %v %s", err, out)
+	}
+}
+
+func TestMasterControlStart(t *testing.T) {
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n")})
+	conf := filepath.Join(s.Dir, "site.conf")
+	out, err := exec.Command(modpyBin, "-k", "start", "-f", conf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("modpy -k start: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command(modpyBin, "-k", "stop", "-f", conf).Run() })
+	s.mustPid("")
+	out, err = exec.Command(modpyBin, "-k", "graceful", "-f", conf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("modpy -k graceful: %v\n%s", err, out)
+	}
+	s.waitLog("generation 2")
+	s.mustPid("")
+	if out, err := exec.Command(modpyBin, "-k", "stop", "-f", conf).CombinedOutput(); err != nil {
+		t.Fatalf("modpy -k stop: %v\n%s", err, out)
+	}
+	if strings.Contains(s.errorLog(), "did not stop in time") {
+		t.Errorf("a worker had to be killed:\n%s", s.errorLog())
+	}
+	if _, _, err := s.doFresh("/pid"); err == nil {
+		t.Fatalf("still answering after -k stop")
+	}
+
+	// A start that fails says why.
+	s.writeFiles(map[string]string{"lib/mp.py": masterHandlers, "site.conf": masterConf("StartServers 1\nErrorLog /nonexistent/dir/error.log\n")})
+	out, err = exec.Command(modpyBin, "-k", "start", "-f", conf).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "could not start") {
+		t.Fatalf("-k start with an unwritable ErrorLog: %v\n%s", err, out)
+	}
+}
+
+func TestMasterUserGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	g, err := user.LookupGroup("nogroup")
+	if err != nil {
+		t.Skip("no group nogroup")
+	}
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	os.Chmod(s.Dir, 0o755) // t.TempDir and its parent are 0700
+	os.Chmod(filepath.Dir(s.Dir), 0o755)
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUser nobody\nGroup nogroup\n")})
+	os.Chmod(filepath.Join(s.Dir, "site.conf"), 0o600) // the worker reads it before switching
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	st, body, err := s.doFresh("/uid")
+	if err != nil || st != 200 {
+		t.Fatalf("/uid: %d %v %s\n%s", st, err, body, s.errorLog())
+	}
+	if want := u.Uid + " " + g.Gid; body != want {
+		t.Fatalf("worker runs as %q, want %q", body, want)
+	}
+}
