@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -238,26 +237,13 @@ func TestAccessConfigErrors(t *testing.T) {
 		{"Listen 1\n<Location />\n<RequireAll>\nRequire all granted\n</Location>\n", "site.conf:5: </Location>: expected </RequireAll>"},
 	}
 	for _, c := range cases {
-		dir := t.TempDir()
-		f := filepath.Join(dir, "site.conf")
-		os.WriteFile(f, []byte(c.conf), 0o644)
-		out, err := exec.Command(modpyBin, "-t", "-f", f).CombinedOutput()
-		if err == nil {
-			t.Errorf("%q: -t succeeded:\n%s", c.conf, out)
-			continue
-		}
-		if !strings.Contains(string(out), c.want) {
-			t.Errorf("%q: output %q lacks %q", c.conf, out, c.want)
-		}
+		wantConfigError(t, c.conf, c.want)
 	}
 	// The same rules, written where Apache accepts them, pass -t.
-	dir := t.TempDir()
-	f := filepath.Join(dir, "ok.conf")
-	os.WriteFile(f, []byte("Listen 127.0.0.1:1\n<Location />\n<RequireAll>\nRequire ip 10.1\n"+
+	out, ok := checkConfig(t, "Listen 127.0.0.1:1\n<Location />\n<RequireAll>\nRequire ip 10.1\n"+
 		"Require not ip 10.1.2.0/24\n<RequireNone>\nRequire host bad.example\n</RequireNone>\n</RequireAll>\n"+
-		"AuthMerging And\n</Location>\n<Directory />\nOrder deny,allow\nDeny from all\nAllow from env=!X 10.0.0.0/255.0.0.0 .example.org\nSatisfy any\n</Directory>\n"), 0o644)
-	out, err := exec.Command(modpyBin, "-t", "-f", f).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Syntax OK") {
-		t.Fatalf("valid config: %v %s", err, out)
+		"AuthMerging And\n</Location>\n<Directory />\nOrder deny,allow\nDeny from all\nAllow from env=!X 10.0.0.0/255.0.0.0 .example.org\nSatisfy any\n</Directory>\n")
+	if !ok || !strings.Contains(out, "Syntax OK") {
+		t.Fatalf("valid config: %s", out)
 	}
 }

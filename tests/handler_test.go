@@ -274,33 +274,21 @@ func TestConfigErrorsNameFileAndLine(t *testing.T) {
 		{"Listen 1\nPythonDebug maybe\n", "site.conf:2: PythonDebug:"},
 	}
 	for _, c := range cases {
-		dir := t.TempDir()
-		f := filepath.Join(dir, "site.conf")
-		os.WriteFile(f, []byte(c.conf), 0o644)
-		out, err := exec.Command(modpyBin, "-t", "-f", f).CombinedOutput()
-		if err == nil {
-			t.Errorf("%q: -t succeeded:\n%s", c.conf, out)
-			continue
-		}
-		if !strings.Contains(string(out), c.want) {
-			t.Errorf("%q: output %q lacks %q", c.conf, out, c.want)
-		}
+		wantConfigError(t, c.conf, c.want)
 		// And the server refuses to start.
-		out, err = exec.Command(modpyBin, "-X", "-f", f).CombinedOutput()
+		f := filepath.Join(t.TempDir(), "site.conf")
+		os.WriteFile(f, []byte(c.conf), 0o644)
+		out, err := exec.Command(modpyBin, "-X", "-f", f).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), c.want) {
 			t.Errorf("%q: server start: %v %q", c.conf, err, out)
 		}
 	}
-	dir := t.TempDir()
-	f := filepath.Join(dir, "ok.conf")
-	os.WriteFile(f, []byte("Listen 127.0.0.1:1\n<IfModule mod_ssl.c>\nListen 443\n</IfModule>\n<IfDefine TESTING>\nNoSuchThing\n</IfDefine>\n"), 0o644)
-	out, err := exec.Command(modpyBin, "-t", "-f", f).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Syntax OK") {
-		t.Fatalf("valid config: %v %s", err, out)
+	okConf := "Listen 127.0.0.1:1\n<IfModule mod_ssl.c>\nListen 443\n</IfModule>\n<IfDefine TESTING>\nNoSuchThing\n</IfDefine>\n"
+	if out, ok := checkConfig(t, okConf); !ok || !strings.Contains(out, "Syntax OK") {
+		t.Fatalf("valid config: %s", out)
 	}
-	out, err = exec.Command(modpyBin, "-t", "-D", "TESTING", "-f", f).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "ok.conf:6: NoSuchThing") {
-		t.Fatalf("-D TESTING: %v %s", err, out)
+	if out, ok := checkConfig(t, okConf, "-D", "TESTING"); ok || !strings.Contains(out, "site.conf:6: NoSuchThing") {
+		t.Fatalf("-D TESTING: %s", out)
 	}
 }
 

@@ -266,3 +266,27 @@ func contains(t *testing.T, what, got, want string) {
 		t.Fatalf("%s: want %q in:\n%s", what, want, got)
 	}
 }
+
+// checkConfig writes conf to a file and runs `modpy -t` (with extra
+// arguments before -f) on it: the combined output and whether it passed.
+func checkConfig(t *testing.T, conf string, args ...string) (string, bool) {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "site.conf")
+	if err := os.WriteFile(f, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(modpyBin, append(append([]string{"-t"}, args...), "-f", f)...).CombinedOutput()
+	return string(out), err == nil
+}
+
+// wantConfigError fails unless `modpy -t` rejects conf with want in its
+// output (want names file:line: directive).
+func wantConfigError(t *testing.T, conf, want string) {
+	t.Helper()
+	out, ok := checkConfig(t, conf)
+	if ok {
+		t.Errorf("%q: -t succeeded:\n%s", conf, out)
+	} else if !strings.Contains(out, want) {
+		t.Errorf("%q: output %q lacks %q", conf, out, want)
+	}
+}
