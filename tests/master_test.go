@@ -110,7 +110,7 @@ func (s *site) workerPids(want int) map[int]bool {
 }
 
 func TestMasterStartsWorkers(t *testing.T) {
-	s := startMaster(t, "StartServers 2\n")
+	s := startMaster(t, "StartServers 2\n<Location /status>\nSetHandler modpy-status\n</Location>\n")
 	pids := s.workerPids(2)
 	if len(pids) != 2 {
 		t.Fatalf("want 2 worker pids, got %v\n%s", pids, s.errorLog())
@@ -131,6 +131,7 @@ func TestMasterStartsWorkers(t *testing.T) {
 		t.Errorf("PidFile holds %q, want %d", b, master)
 	}
 	contains(t, "error log", s.errorLog(), fmt.Sprintf("[mpm:notice] [pid %d] modpy/", master))
+	contains(t, "status page", s.mustGet("/status?auto"), fmt.Sprintf("master pid %d", master))
 	s.stop()
 	if _, err := os.Stat(filepath.Join(s.Dir, "modpy.pid")); err == nil {
 		t.Errorf("the PidFile is still there after SIGTERM")

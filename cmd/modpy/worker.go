@@ -45,6 +45,7 @@ func worker(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
+	srv.SetMaster(os.Getppid())
 	if err := master.DropPrivileges(cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1

@@ -26,15 +26,16 @@ const Version = "0.1.0"
 // Server is one worker: the config, the embedded Python runtime, the logs
 // and the HTTP servers on every Listen socket.
 type Server struct {
-	cfg      *config.Config
-	rt       *python.Runtime
-	logs     logFiles
-	errlog   *errorLog
-	pid      int
-	vhosts   map[*config.Server]*vhost
-	main     *vhost
-	pyconfs  sync.Map // *config.DirConfig → *request.PyConfig
-	npyconfs atomic.Int64
+	cfg       *config.Config
+	rt        *python.Runtime
+	logs      logFiles
+	errlog    *errorLog
+	pid       int
+	vhosts    map[*config.Server]*vhost
+	main      *vhost
+	masterPid atomic.Int64 // the master's pid when this is one of its workers
+	pyconfs   sync.Map     // *config.DirConfig → *request.PyConfig
+	npyconfs  atomic.Int64
 
 	// For the status page and metrics (status.go, metrics.go).
 	started  time.Time

@@ -47,7 +47,7 @@ type statusDoc struct {
 }
 
 type masterStatus struct {
-	Mode           string `json:"mode"`        // "single"
+	Mode           string `json:"mode"`        // "single" or "master"
 	Description    string `json:"description"` // "single process (-X)"
 	Workers        int    `json:"workers"`
 	WorkerRestarts uint64 `json:"worker_restarts"`
@@ -152,10 +152,24 @@ func (s *Server) statusDoc() *statusDoc {
 	return &statusDoc{
 		Server:  "modpy/" + Version + " Python/" + python.Version(),
 		Time:    now,
-		Master:  masterStatus{Mode: "single", Description: "single process (-X)", Workers: 1},
+		Master:  s.masterStatus(),
 		Workers: []workerStatus{w},
 	}
 }
+
+// masterStatus describes the process model: one process (-X), or one of
+// a master's workers (the page shows the worker that answered).
+func (s *Server) masterStatus() masterStatus {
+	if pid := s.masterPid.Load(); pid != 0 {
+		return masterStatus{Mode: "master",
+			Description: fmt.Sprintf("master pid %d; this page shows the worker that answered", pid), Workers: 1}
+	}
+	return masterStatus{Mode: "single", Description: "single process (-X)", Workers: 1}
+}
+
+// SetMaster tells a worker the pid of the master that started it, for the
+// status page.
+func (s *Server) SetMaster(pid int) { s.masterPid.Store(int64(pid)) }
 
 // selfRSS is VmRSS from /proc/self/status, in bytes (0 if unknown).
 func selfRSS() int64 {
