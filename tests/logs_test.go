@@ -271,3 +271,25 @@ def handler(req):
 		t.Errorf("the main server's message went to the vhost's log:\n%s", b)
 	}
 }
+
+// Piped logs (logrotate's and rotatelogs' way): the command gets the lines
+// on its stdin.
+func TestPipedLogs(t *testing.T) {
+	s := startSite(t, `
+CustomLog "|cat >> {{DIR}}/piped_access.log" common
+ErrorLog "||/usr/bin/tee -a {{DIR}}/piped_error.log"
+`, map[string]string{"htdocs/f.txt": "x"})
+	s.mustGet("/f.txt")
+	read := func(name, want string) string {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			b, _ := os.ReadFile(filepath.Join(s.Dir, name))
+			if strings.Contains(string(b), want) || time.Now().After(deadline) {
+				return string(b)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	contains(t, "piped access log", read("piped_access.log", "GET /f.txt"), `"GET /f.txt HTTP/1.1" 200 1`)
+	contains(t, "piped error log", read("piped_error.log", "resuming normal operations"), "resuming normal operations")
+}

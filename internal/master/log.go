@@ -2,11 +2,14 @@ package master
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"modpy/internal/logfile"
 )
 
 // logger writes the master's lines to the main ErrorLog in the workers'
@@ -14,24 +17,11 @@ import (
 type logger struct {
 	mu   sync.Mutex
 	path string
-	f    *os.File
-}
-
-func openFile(path string) (*os.File, error) {
-	switch path {
-	case "", "/dev/stderr":
-		return os.Stderr, nil
-	case "/dev/stdout":
-		return os.Stdout, nil
-	}
-	if strings.HasPrefix(path, "|") {
-		return nil, fmt.Errorf("piped logs (%s) are not supported yet", path)
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f    io.WriteCloser
 }
 
 func openLogger(path string) (*logger, error) {
-	f, err := openFile(path)
+	f, err := logfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +30,7 @@ func openLogger(path string) (*logger, error) {
 
 // reopen switches to path (the same or a new one), as after a log rotation.
 func (l *logger) reopen(path string) error {
-	f, err := openFile(path)
+	f, err := logfile.Open(path)
 	if err != nil {
 		return err
 	}
@@ -48,18 +38,14 @@ func (l *logger) reopen(path string) error {
 	old := l.f
 	l.f, l.path = f, path
 	l.mu.Unlock()
-	if old != os.Stderr && old != os.Stdout {
-		old.Close()
-	}
+	old.Close()
 	return nil
 }
 
 func (l *logger) close() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.f != os.Stderr && l.f != os.Stdout {
-		l.f.Close()
-	}
+	l.f.Close()
 }
 
 func (l *logger) printf(level, format string, args ...any) {

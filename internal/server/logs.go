@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"modpy/internal/logfile"
 	"modpy/internal/request"
 )
 
@@ -64,9 +64,7 @@ func (l *logFile) write(b []byte) {
 func (l *logFile) close() {
 	l.mu.Lock()
 	l.w.Flush()
-	if l.f != os.Stderr && l.f != os.Stdout {
-		l.f.Close()
-	}
+	l.f.Close()
 	l.mu.Unlock()
 }
 
@@ -85,21 +83,9 @@ func (lf *logFiles) open(path string) (*logFile, error) {
 	if l := lf.files[path]; l != nil {
 		return l, nil
 	}
-	var f io.WriteCloser
-	switch path {
-	case "", "/dev/stderr":
-		f = os.Stderr
-	case "/dev/stdout":
-		f = os.Stdout
-	default:
-		if strings.HasPrefix(path, "|") {
-			return nil, fmt.Errorf("piped logs (%s) are not supported yet", path)
-		}
-		file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		f = file
+	f, err := logfile.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	l := &logFile{w: bufio.NewWriterSize(f, 4096), f: f}
 	lf.files[path] = l
