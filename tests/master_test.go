@@ -233,7 +233,8 @@ func TestMasterRecyclesWorkers(t *testing.T) {
 		t.Fatalf("15 connections, MaxRequestsPerChild 5: want 3 worker pids, got %v", pids)
 	}
 	log := s.waitLog("recycled")
-	contains(t, "error log", log, "recycled after MaxConnectionsPerChild 5")
+	contains(t, "error log", log, "MaxConnectionsPerChild 5 reached: recycling")
+	contains(t, "error log", log, " recycled (lived ")
 	if strings.Contains(log, "died") {
 		t.Errorf("a recycle was logged as a death:\n%s", log)
 	}
@@ -423,4 +424,20 @@ func TestMasterUserGroup(t *testing.T) {
 	if want := u.Uid + " " + g.Gid; body != want {
 		t.Fatalf("worker runs as %q, want %q", body, want)
 	}
+}
+
+// MaxMemoryPerChild recycles a worker whose resident memory passes the limit.
+func TestMasterMaxMemoryPerChild(t *testing.T) {
+	s := startMaster(t, "StartServers 1\nMaxMemoryPerChild 1M\n")
+	first := s.mustPid("")
+	log := s.waitLog("MaxMemoryPerChild")
+	contains(t, "error log", log, "MaxMemoryPerChild 1024 KiB passed (RSS ")
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if pid, err := s.pidOf(client, ""); err == nil && pid != first {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the worker (pid %d) was not replaced after passing MaxMemoryPerChild:\n%s", first, s.errorLog())
 }

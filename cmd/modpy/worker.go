@@ -80,6 +80,8 @@ func worker(cfg *config.Config, nlisten int) int {
 	var hardOnce sync.Once
 	hard := func() { hardOnce.Do(func() { time.AfterFunc(master.StopTimeout, cancel) }) }
 	stopping := make(chan struct{})
+	stopped := make(chan struct{})
+	memory := watchMemory(cfg.Process.MaxMemoryPerChild, stopped)
 	go func() {
 		stop := func() {
 			select {
@@ -104,15 +106,46 @@ func worker(cfg *config.Config, nlisten int) int {
 				srv.LogNotice(fmt.Sprintf("MaxConnectionsPerChild %d reached: recycling (pid %d)",
 					cfg.Process.MaxConnectionsPerChild, os.Getpid()))
 				stop()
+			case rss := <-memory:
+				memory = nil
+				srv.LogNotice(fmt.Sprintf("MaxMemoryPerChild %d KiB passed (RSS %d KiB): recycling (pid %d)",
+					cfg.Process.MaxMemoryPerChild>>10, rss>>10, os.Getpid()))
+				stop()
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
 	<-stopping
+	close(stopped)
 	gate.Stop(ctx)
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(os.Stderr, "modpy: worker shutdown: %v\n", err)
 	}
 	return 0
+}
+
+// watchMemory checks the worker's resident memory every second and sends it
+// once it passes limit (MaxMemoryPerChild); nil when there is no limit.
+func watchMemory(limit int64, stopped <-chan struct{}) <-chan int64 {
+	if limit <= 0 {
+		return nil
+	}
+	over := make(chan int64, 1)
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				if rss := server.ProcessRSS(); rss > limit {
+					over <- rss
+					return
+				}
+			case <-stopped:
+				return
+			}
+		}
+	}()
+	return over
 }

@@ -137,6 +137,7 @@ var directiveList = []*directive{
 	{name: "MaxRequestWorkers", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
 	{name: "MaxClients", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
 	{name: "MaxConnectionsPerChild", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
+	{name: "MaxMemoryPerChild", ctx: cMain, min: 1, max: 1, usage: "size (bytes, or with K, M or G; 0 = never)", fn: dMaxMemory},
 	{name: "MaxRequestsPerChild", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
 	{name: "MinSpareThreads", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
 	{name: "MaxSpareThreads", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
@@ -1350,5 +1351,28 @@ func dPyLifecycle(p *parser, c *call) error {
 	case "PythonInterpQueueTimeout":
 		c.conf.PythonInterpQueueTimeout = &d
 	}
+	return nil
+}
+
+// dMaxMemory reads MaxMemoryPerChild: bytes, or a number with K, M or G
+// (powers of 1024).
+func dMaxMemory(p *parser, c *call) error {
+	arg := strings.TrimSpace(c.args[0])
+	mult := int64(1)
+	if n := len(arg); n > 0 {
+		switch arg[n-1] {
+		case 'k', 'K':
+			mult, arg = 1<<10, arg[:n-1]
+		case 'm', 'M':
+			mult, arg = 1<<20, arg[:n-1]
+		case 'g', 'G':
+			mult, arg = 1<<30, arg[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || v < 0 || v > math.MaxInt64/mult {
+		return c.errf("%q is not a size (bytes, or a number with K, M or G)", c.args[0])
+	}
+	p.cfg.Process.MaxMemoryPerChild = v * mult
 	return nil
 }

@@ -104,10 +104,13 @@ type Process struct {
 	ThreadsPerChild        int
 	MaxRequestWorkers      int
 	MaxConnectionsPerChild int
-	MinSpareThreads        int
-	MaxSpareThreads        int
-	MinSpareServers        int // prefork's names, kept apart for the server to map
-	MaxSpareServers        int
+	// MaxMemoryPerChild (modpy's): recycle a worker whose resident memory
+	// passes this many bytes; 0 = never.
+	MaxMemoryPerChild int64
+	MinSpareThreads   int
+	MaxSpareThreads   int
+	MinSpareServers   int // prefork's names, kept apart for the server to map
+	MaxSpareServers   int
 
 	Timeout              time.Duration // I/O timeout, default 60s
 	KeepAlive            bool          // default true

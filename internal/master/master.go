@@ -411,8 +411,10 @@ func (m *master) handle(ev event) {
 			m.log.printf("notice", "worker pid %d (generation %d) stopped: %s", w.pid, w.gen, describe(ev.state))
 		}
 	case ev.state.Success():
-		m.log.printf("notice", "worker pid %d recycled after MaxConnectionsPerChild %d connections (lived %s); starting a replacement",
-			w.pid, m.cfg.Process.MaxConnectionsPerChild, lived.Round(time.Millisecond))
+		// The worker's own log line says which limit it reached
+		// (MaxConnectionsPerChild or MaxMemoryPerChild).
+		m.log.printf("notice", "worker pid %d recycled (lived %s); starting a replacement",
+			w.pid, lived.Round(time.Millisecond))
 		m.fill()
 	default:
 		healthy := lived >= healthyAfter

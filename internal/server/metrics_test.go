@@ -38,7 +38,7 @@ func TestMetricsObserveAndGather(t *testing.T) {
 }
 
 func TestStatusAutoLines(t *testing.T) {
-	if selfRSS() <= 0 {
+	if ProcessRSS() <= 0 {
 		t.Error("no VmRSS in /proc/self/status")
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(statusAuto(&statusDoc{Workers: []workerStatus{{Pid: 1}}}))), "\n") {

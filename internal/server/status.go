@@ -100,7 +100,7 @@ func (s *Server) statusDoc() *statusDoc {
 		State:           "ready",
 		Requests:        s.served.Load(),
 		Active:          s.active.Load(),
-		RSSBytes:        selfRSS(),
+		RSSBytes:        ProcessRSS(),
 		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Python:          python.Version(),
 		Interpreters:    []interpStatus{},
@@ -171,8 +171,9 @@ func (s *Server) masterStatus() masterStatus {
 // status page.
 func (s *Server) SetMaster(pid int) { s.masterPid.Store(int64(pid)) }
 
-// selfRSS is VmRSS from /proc/self/status, in bytes (0 if unknown).
-func selfRSS() int64 {
+// ProcessRSS is this process's resident memory (VmRSS from
+// /proc/self/status) in bytes, 0 if unknown.
+func ProcessRSS() int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
