@@ -33,6 +33,11 @@ def pid(req):
 def abort(req):
     os.abort()
 
+def stuck(req):
+    import ctypes
+    ctypes.PyDLL(None).sleep(30)  # C code holding the GIL
+    return apache.OK
+
 def uid(req):
     req.content_type = "text/plain"
     req.write("%d %d" % (os.getuid(), os.getgid()))
@@ -46,7 +51,8 @@ func masterConf(extra string) string {
 		"PythonPath \"sys.path + ['{{DIR}}/lib']\"\n" +
 		"<Location /pid>\n SetHandler mod_python\n PythonHandler mp::pid\n</Location>\n" +
 		"<Location /abort>\n SetHandler mod_python\n PythonHandler mp::abort\n</Location>\n" +
-		"<Location /uid>\n SetHandler mod_python\n PythonHandler mp::uid\n</Location>\n" + extra
+		"<Location /uid>\n SetHandler mod_python\n PythonHandler mp::uid\n</Location>\n" +
+		"<Location /stuck>\n SetHandler mod_python\n PythonHandler mp::stuck\n PythonRequestTimeout 0.3\n</Location>\n" + extra
 }
 
 // startMaster starts `modpy -f site.conf` (a master) on masterConf(extra).
@@ -440,4 +446,25 @@ func TestMasterMaxMemoryPerChild(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the worker (pid %d) was not replaced after passing MaxMemoryPerChild:\n%s", first, s.errorLog())
+}
+
+// A handler stuck in C code holding the GIL cannot be interrupted: past
+// PythonRequestTimeout and a grace period its worker exits, the master
+// replaces it, and the log names the handler.
+func TestMasterReplacesWorkerStuckInC(t *testing.T) {
+	s := startMaster(t, "StartServers 1\n")
+	before := s.mustPid("")
+	start := time.Now()
+	if st, _, _ := s.doFresh("/stuck"); st == 200 {
+		t.Fatalf("/stuck answered 200")
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("the stuck request ended after %v", el)
+	}
+	if pid := s.mustPid(""); pid == before {
+		t.Fatalf("the stuck worker (pid %d) still answers", pid)
+	}
+	log := s.waitLog("stuck in C code")
+	contains(t, "error log", log, "PythonHandler mp::stuck for GET /stuck: still running well past PythonRequestTimeout")
+	contains(t, "error log", log, fmt.Sprintf("worker pid %d died: exit status 3", before))
 }

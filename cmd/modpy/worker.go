@@ -46,6 +46,9 @@ func worker(cfg *config.Config, nlisten int) int {
 		return 1
 	}
 	srv.SetMaster(os.Getppid())
+	// A handler stuck in C code past PythonRequestTimeout: exit, the
+	// master replaces this worker (the server logged which handler).
+	srv.OnStuck(func() { os.Exit(3) })
 	if err := master.DropPrivileges(cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1

@@ -50,6 +50,11 @@ type Interp struct {
 	lastUsed    atomic.Int64
 	idleTimeout atomic.Int64
 
+	// interrupts feed the interrupter thread (PythonRequestTimeout),
+	// started on first use.
+	interrupterOnce sync.Once
+	interrupts      chan interruptReq
+
 	mu      sync.Mutex
 	st      interpState
 	endDone chan struct{} // closed when an End in progress is over
@@ -125,8 +130,11 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		h := register(req)
 		req.Interpreter = name
 		in.idleTimeout.Store(int64(req.Py.IdleTimeout))
-		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "",
-			limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout})
+		lim := limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
+		if lim.run > 0 && len(req.Handlers) > 0 {
+			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
+		}
+		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "", lim)
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue

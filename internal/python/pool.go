@@ -58,6 +58,7 @@ type worker struct {
 // long it may run before its handler is interrupted (run); 0 = no limit.
 type limits struct {
 	queue, run time.Duration
+	what       string // the call, for a stuck thread's log line
 }
 
 // ErrQueueTimeout is returned when a request waited longer than
@@ -161,14 +162,24 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	if start {
 		in.startThread()
 	}
-	var stop *time.Timer
+	var stop, stuck *time.Timer
 	if lim.run > 0 {
 		seq := j.seq
 		stop = time.AfterFunc(lim.run, func() { in.interrupt(j, seq) })
+		if onStuck := in.rt.opts.OnStuck; onStuck != nil {
+			stuck = time.AfterFunc(lim.run+stuckGrace(lim.run), func() {
+				if in.running(j, seq) {
+					onStuck(in.Name, lim.what)
+				}
+			})
+		}
 	}
 	err := in.waitQueued(j, deadline)
 	if stop != nil {
 		stop.Stop()
+	}
+	if stuck != nil {
+		stuck.Stop()
 	}
 	// Queue wait: from the hand-off to a thread taking the job (both on
 	// the pool's clock, read under its lock: no extra clock read here).
@@ -257,27 +268,87 @@ func (p *pool) removeQueued(j *job) {
 }
 
 // interrupt raises RequestTimeout in the thread running j, if it still runs
-// that call (seq): PythonRequestTimeout. It works on the control thread,
-// holding the GIL in the interpreter, so the thread is inside Python or has
-// just left it; in the second case its next job clears the exception.
+// that call (seq): PythonRequestTimeout. The interpreter's interrupter
+// thread does it, holding the GIL in the interpreter, so the target is
+// inside Python or has just left it; in the second case its next job
+// clears the exception.
 func (in *Interp) interrupt(j *job, seq uint64) {
-	in.rt.onControl(func() {
-		C.modpy_attach(in.ts)
-		defer C.modpy_detach()
-		p := &in.pool
-		p.mu.Lock()
-		var target *worker
-		for _, w := range p.all {
-			if w.busyNow && w.job == j && j.seq == seq {
-				target = w
-				w.interrupted.Store(true)
-			}
-		}
-		p.mu.Unlock()
-		if target != nil {
-			C.modpy_raise_timeout(target.ts)
-		}
+	in.interrupterOnce.Do(func() {
+		in.interrupts = make(chan interruptReq, 16)
+		in.threads.Add(1)
+		go in.interrupter()
 	})
+	select {
+	case in.interrupts <- interruptReq{j, seq}:
+	default: // a backlog of interrupts: this one can wait for the next
+	}
+}
+
+type interruptReq struct {
+	j   *job
+	seq uint64
+}
+
+// interrupter is a locked OS thread with a thread state of its own in the
+// interpreter, started on the first PythonRequestTimeout. Waiting for a GIL
+// that C code holds stalls only it, never the control thread.
+func (in *Interp) interrupter() {
+	runtime.LockOSThread() // never unlocked: the OS thread ends with us
+	defer in.threads.Done()
+	var entry *C.PyObject
+	var cerr *C.char
+	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
+	if ts == nil {
+		in.rt.logf(3, in.Name, "python: interrupter thread for %q: %s", in.Name, takeCString(cerr))
+		return
+	}
+	defer C.modpy_thread_delete(ts, entry)
+	for {
+		select {
+		case r := <-in.interrupts:
+			in.raiseTimeout(ts, r)
+		case <-in.stop:
+			return
+		}
+	}
+}
+
+func (in *Interp) raiseTimeout(ts *C.PyThreadState, r interruptReq) {
+	C.modpy_attach(ts)
+	defer C.modpy_detach()
+	p := &in.pool
+	p.mu.Lock()
+	var target *worker
+	for _, w := range p.all {
+		if w.busyNow && w.job == r.j && r.j.seq == r.seq {
+			target = w
+			w.interrupted.Store(true)
+		}
+	}
+	p.mu.Unlock()
+	if target != nil {
+		C.modpy_raise_timeout(target.ts)
+	}
+}
+
+// running reports whether j is still being run for call seq.
+func (in *Interp) running(j *job, seq uint64) bool {
+	p := &in.pool
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, w := range p.all {
+		if w.busyNow && w.job == j && j.seq == seq {
+			return true
+		}
+	}
+	return false
+}
+
+// stuckGrace is how long after PythonRequestTimeout a call may go on
+// before its thread counts as stuck in C code: RequestTimeout only fires
+// when the thread runs Python again.
+func stuckGrace(run time.Duration) time.Duration {
+	return max(2*time.Second, run)
 }
 
 func (in *Interp) startThread() {

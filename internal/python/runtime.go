@@ -45,6 +45,11 @@ type Options struct {
 	MainServer *request.Server
 	// Sources holds the mod_python package: files "mod_python/*.py".
 	Sources fs.FS
+	// OnStuck, if set, is called when a call is still running well past
+	// its PythonRequestTimeout, after RequestTimeout was raised: its thread
+	// is stuck in C code (holding the GIL, or blocked), which nothing inside
+	// the process can undo. what names the phase, handler and request.
+	OnStuck func(interp, what string)
 	// QueueWait, if set, is called after each call into an interpreter
 	// that a thread took, with the time from the hand-off to a thread
 	// taking it. It runs on the caller's goroutine, outside every lock.

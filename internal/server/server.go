@@ -34,6 +34,7 @@ type Server struct {
 	vhosts    map[*config.Server]*vhost
 	main      *vhost
 	masterPid atomic.Int64 // the master's pid when this is one of its workers
+	onStuck   func()       // see OnStuck
 	pyconfs   sync.Map     // *config.DirConfig → *request.PyConfig
 	npyconfs  atomic.Int64
 
@@ -154,6 +155,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		Log:             s.errlog,
 		MainServer:      s.main.info,
 		Sources:         pysrc.FS,
+		OnStuck:         s.stuck,
 		QueueWait:       func(d time.Duration) { s.metrics.queueWait.Observe(d.Seconds()) },
 	})
 	if err != nil {
@@ -220,6 +222,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.errlog.logf(levelNotice, "shutting down (pid %d)", s.pid)
 	s.logs.closeAll()
 	return first
+}
+
+// OnStuck sets what a worker does when a handler's thread is stuck in C code
+// past PythonRequestTimeout (see python.Options.OnStuck): a worker under the
+// master exits, so the master replaces it. Call it before Start.
+func (s *Server) OnStuck(f func()) { s.onStuck = f }
+
+// stuck logs a thread stuck in C code and hands over to onStuck.
+func (s *Server) stuck(interp, what string) {
+	if s.onStuck == nil {
+		s.errlog.Log(levelError, "python", interp, nil, what+": still running well past PythonRequestTimeout, "+
+			"its thread is stuck in C code (holding the GIL, or blocked) and cannot be interrupted; "+
+			"restart modpy, or run it under the master, which replaces such a worker")
+		return
+	}
+	s.errlog.Log(levelError, "python", interp, nil, fmt.Sprintf("%s: still running well past PythonRequestTimeout, "+
+		"its thread is stuck in C code (holding the GIL, or blocked): this worker (pid %d) exits and the master replaces it", what, s.pid))
+	s.onStuck()
 }
 
 // Runtime returns the Python runtime (nil before Start).
