@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Hello-world throughput: modpy vs Apache httpd + mod_python, one process each.
+# Hello-world throughput: modpy vs Apache httpd + mod_python, one process each
+# (default) or on all cores (WORKERS=all: Apache with one child per core against
+# the modpy master with one worker per core).
 #
 # Run as root from the repo root (`make bench` calls it):
 #     bash bench/hello.sh
@@ -12,6 +14,12 @@
 #   MODPY_BIN=/path/to/modpy   use this binary instead of building one
 #   ONLY=apache|modpy          benchmark just one side (no ratio printed)
 #   URL_PATH=/    path requested from both servers
+#   WORKERS=1     1: Apache with one child, `modpy -X`;
+#                 all: Apache with $(nproc) children (StartServers = ServerLimit),
+#                 `modpy -f` (master) with StartServers $(nproc)
+#   APACHE_THREADS=25  Apache's ThreadsPerChild (MaxRequestWorkers = children x this)
+#   MODPY_THREADS=25   modpy's ThreadsPerChild (per worker)
+#   SLEEP_MS=0    >0: the handler sleeps this long (time.sleep) before writing
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -22,6 +30,22 @@ THREADS=${THREADS:-2}
 ONLY=${ONLY:-}
 URL_PATH=${URL_PATH:-/}
 MODPY_BIN=${MODPY_BIN:-}
+WORKERS=${WORKERS:-1}
+APACHE_THREADS=${APACHE_THREADS:-25}
+MODPY_THREADS=${MODPY_THREADS:-25}
+SLEEP_MS=${SLEEP_MS:-0}
+case "$WORKERS" in
+    1) NPROCS=1 ;;
+    all) NPROCS=$(nproc) ;;
+    *) echo "hello.sh: WORKERS must be 1 or all" >&2; exit 2 ;;
+esac
+APACHE_MRW=$((NPROCS * APACHE_THREADS))
+if [ "$WORKERS" = all ]; then
+    MODPY_MODE="master (modpy -f, no -X), StartServers $NPROCS, ThreadsPerChild $MODPY_THREADS"
+else
+    MODPY_MODE="-X (one process), ThreadsPerChild $MODPY_THREADS"
+fi
+APACHE_MODE="mpm_event, $NPROCS child(ren) x $APACHE_THREADS threads (MaxRequestWorkers $APACHE_MRW)"
 
 case "$ONLY" in ""|apache|modpy) ;; *) echo "hello.sh: ONLY must be apache or modpy" >&2; exit 2 ;; esac
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
@@ -97,9 +121,13 @@ trap 'exit 143' TERM
 # Apache's children run as www-data when we are root: everything must be readable.
 chmod 755 "$TMP"
 
-cat >"$TMP/hello.py" <<'EOF'
+cat >"$TMP/hello.py" <<EOF
 from mod_python import apache
+import time
+SLEEP = $SLEEP_MS / 1000.0
 def handler(req):
+    if SLEEP:
+        time.sleep(SLEEP)
     req.content_type = "text/plain"
     req.write("hello from %s\n" % req.interpreter)
     return apache.OK
@@ -159,14 +187,14 @@ LoadModule mpm_event_module $M/mod_mpm_event.so
 LoadModule authz_core_module $M/mod_authz_core.so
 LoadModule python_module $M/mod_python.so
 
-# ONE child process, 25 worker threads.
-StartServers        1
-ServerLimit         1
-ThreadLimit         25
-ThreadsPerChild     25
-MaxRequestWorkers   25
+# $NPROCS child process(es), $APACHE_THREADS worker threads each, a fixed count.
+StartServers        $NPROCS
+ServerLimit         $NPROCS
+ThreadLimit         $APACHE_THREADS
+ThreadsPerChild     $APACHE_THREADS
+MaxRequestWorkers   $APACHE_MRW
 MinSpareThreads     1
-MaxSpareThreads     25
+MaxSpareThreads     $APACHE_MRW
 MaxConnectionsPerChild 0
 
 # wrk keeps its connections open; don't make Apache close them every 100 requests.
@@ -187,7 +215,7 @@ DocumentRoot "$TMP"
     PythonHandler hello
 </Directory>
 EOF
-    log "starting apache2 (mpm_event, 1 child x 25 threads) on 127.0.0.1:$APACHE_PORT"
+    log "starting apache2 ($APACHE_MODE) on 127.0.0.1:$APACHE_PORT"
     # Embedded CPython of mod_python is the system one; keep pyenv's hints away.
     env -u PYTHONPATH -u PYTHONHOME /usr/sbin/apache2 -f "$TMP/apache.conf" -DFOREGROUND \
         >"$TMP/apache_stdout.log" 2>&1 &
@@ -206,13 +234,20 @@ Listen 127.0.0.1:$MODPY_PORT
 ServerName localhost
 DocumentRoot $TMP
 ErrorLog $TMP/modpy_error.log
+PidFile $TMP/modpy.pid
+StartServers $NPROCS
+ThreadsPerChild $MODPY_THREADS
 <Directory $TMP>
     SetHandler mod_python
     PythonHandler hello
 </Directory>
 EOF
-    log "starting modpy -X on 127.0.0.1:$MODPY_PORT ($MODPY)"
-    "$MODPY" -X -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
+    log "starting modpy $MODPY_MODE on 127.0.0.1:$MODPY_PORT ($MODPY)"
+    if [ "$WORKERS" = all ]; then
+        "$MODPY" -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
+    else
+        "$MODPY" -X -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
+    fi
     MODPY_PID=$!
     if ! wait_up modpy "$MODPY_PID" "$MODPY_PORT" "$TMP/modpy_stdout.log"; then
         cat "$TMP/modpy_error.log" >&2 2>/dev/null || true
@@ -227,7 +262,10 @@ want modpy && servers+=(modpy)
 port_of() { if [ "$1" = apache ]; then echo "$APACHE_PORT"; else echo "$MODPY_PORT"; fi; }
 
 STAMP=$(date +%Y%m%d-%H%M%S)
-RAW="$OUT/hello-$STAMP"
+TAG=hello
+[ "$WORKERS" = all ] && TAG="$TAG-all"
+[ "$SLEEP_MS" != 0 ] && TAG="$TAG-sleep${SLEEP_MS}ms"
+RAW="$OUT/$TAG-$STAMP"
 mkdir -p "$RAW"
 
 # run_wrk SERVER DURATION OUTFILE
@@ -240,7 +278,7 @@ run_wrk() {
     } >"$3" 2>&1 || { echo "hello.sh: wrk failed against $1:" >&2; cat "$3" >&2; exit 1; }
 }
 
-# parse_wrk FILE -> "rps p99_ms sockerr non2xx"
+# parse_wrk FILE -> "rps p99_ms sockerr non2xx requests"
 # wrk counts a connection the server closed between keep-alive requests as a
 # socket "read" error (it reconnects and goes on); non-2xx/3xx are real failures.
 parse_wrk() {
@@ -253,21 +291,35 @@ parse_wrk() {
         return v + 0
     }
     /^Requests\/sec:/           { rps = $2 }
+    / requests in /             { reqs = $1 }
     $1 == "99%"                 { p99 = ms($2) }
     /Socket errors:/            { gsub(/,/, ""); sock += $4 + $6 + $8 + $10 }
     /Non-2xx or 3xx responses:/ { bad += $NF }
     END {
         if (rps == "") rps = "NaN"; if (p99 == "") p99 = "NaN"
-        printf "%s %.3f %d %d\n", rps, p99, sock, bad
+        printf "%s %.3f %d %d %d\n", rps, p99, sock, bad, reqs
     }' "$1"
 }
+
+# tree_ticks PID: user+system CPU ticks of PID and its children (Apache's
+# parent and children; modpy's master and workers; or the one -X process).
+CLK_TCK=$(getconf CLK_TCK)
+tree_ticks() {
+    local t=0 p v
+    for p in "$1" $(pgrep -P "$1" || true); do
+        v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+        t=$((t + v))
+    done
+    echo "$t"
+}
+pid_of() { if [ "$1" = apache ]; then echo "$APACHE_PID"; else echo "$MODPY_PID"; fi; }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 log "warm-up: $WARMUP per server"
 for s in "${servers[@]}"; do run_wrk "$s" "$WARMUP" "$RAW/warmup-$s.txt"; done
 
-declare -A RPS P99 SOCK BAD
+declare -A RPS P99 SOCK BAD CPU
 for r in $(seq "$ROUNDS"); do
     # Alternate who goes first so neither side always gets the warmer machine.
     order=("${servers[@]}")
@@ -275,13 +327,18 @@ for r in $(seq "$ROUNDS"); do
     for s in "${order[@]}"; do
         log "round $r/$ROUNDS: $s (${DURATION}, -t$THREADS -c$CONNS)"
         f="$RAW/round$r-$s.txt"
+        t0=$(tree_ticks "$(pid_of "$s")")
         run_wrk "$s" "$DURATION" "$f"
-        read -r rps p99 sock bad < <(parse_wrk "$f")
+        t1=$(tree_ticks "$(pid_of "$s")")
+        read -r rps p99 sock bad reqs < <(parse_wrk "$f")
+        # the server's CPU time (user + system, all its processes) per request, in µs
+        cpu=$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { printf "%.1f", (n > 0 ? d / hz * 1e6 / n : 0) }')
+        CPU[$s]="${CPU[$s]:-} $cpu"
         RPS[$s]="${RPS[$s]:-} $rps"
         P99[$s]="${P99[$s]:-} $p99"
         SOCK[$s]=$(( ${SOCK[$s]:-0} + sock ))
         BAD[$s]=$(( ${BAD[$s]:-0} + bad ))
-        log "  $s: $rps req/s, p99 ${p99} ms, socket errors $sock, non-2xx/3xx $bad"
+        log "  $s: $rps req/s, p99 ${p99} ms, socket errors $sock, non-2xx/3xx $bad, server CPU ${cpu} us/req"
     done
 done
 
@@ -291,14 +348,14 @@ for s in "${servers[@]}"; do
 done
 
 # ---------------------------------------------------------------- table
-declare -A MED_RPS MED_P99
+declare -A MED_RPS MED_P99 MED_CPU
 TABLE="$RAW/table.md"
 {
     printf '| server |'
     for r in $(seq "$ROUNDS"); do printf ' round %d req/s |' "$r"; done
-    printf ' median req/s | median p99 (ms) | socket errors | non-2xx/3xx |\n|---|'
+    printf ' median req/s | median p99 (ms) | socket errors | non-2xx/3xx | server CPU µs/req | server CPU (cores) |\n|---|'
     for r in $(seq "$ROUNDS"); do printf -- '---:|'; done
-    printf -- '---:|---:|---:|---:|\n'
+    printf -- '---:|---:|---:|---:|---:|---:|\n'
     for s in "${servers[@]}"; do
         # shellcheck disable=SC2086
         set -- ${RPS[$s]}
@@ -307,23 +364,30 @@ TABLE="$RAW/table.md"
         MED_RPS[$s]=$(median "$@")
         # shellcheck disable=SC2086
         MED_P99[$s]=$(median ${P99[$s]})
-        printf ' %.0f | %.2f | %d | %d |\n' "${MED_RPS[$s]}" "${MED_P99[$s]}" "${SOCK[$s]}" "${BAD[$s]}"
+        # shellcheck disable=SC2086
+        MED_CPU[$s]=$(median ${CPU[$s]})
+        printf ' %.0f | %.2f | %d | %d | %.1f | %.2f |\n' "${MED_RPS[$s]}" "${MED_P99[$s]}" "${SOCK[$s]}" "${BAD[$s]}" \
+            "${MED_CPU[$s]}" "$(awk -v c="${MED_CPU[$s]}" -v r="${MED_RPS[$s]}" 'BEGIN { print c * r / 1e6 }')"
     done
     if want apache && want modpy; then
         awk -v m="${MED_RPS[modpy]}" -v a="${MED_RPS[apache]}" -v mp="${MED_P99[modpy]}" -v ap="${MED_P99[apache]}" \
             'BEGIN { printf "\nmodpy/apache: %.2fx median req/s, %.2fx median p99\n", (a > 0 ? m / a : 0), (ap > 0 ? mp / ap : 0) }'
+        if [ "$WORKERS" = all ] && [ "$SLEEP_MS" = 0 ]; then
+            awk -v m="${MED_RPS[modpy]}" -v a="${MED_RPS[apache]}" \
+                'BEGIN { r = (a > 0 ? m / a : 0); printf "bar (issue 3, all cores): modpy >= 1.50x apache req/s: %s (%.2fx)\n", (r >= 1.5 ? "met" : "NOT met"), r }'
+        fi
     fi
 } >"$TABLE"
 
 # ---------------------------------------------------------------- 5. versions
 {
     echo
-    echo "command: ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP: wrk -t$THREADS -c$CONNS -d$DURATION --latency http://127.0.0.1:PORT$URL_PATH"
+    echo "command: WORKERS=$WORKERS SLEEP_MS=$SLEEP_MS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP: wrk -t$THREADS -c$CONNS -d$DURATION --latency http://127.0.0.1:PORT$URL_PATH"
     os_name=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null)
     echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${os_name:-unknown OS}, $(uname -r)"
     echo "wrk: $(wrk -v 2>&1 | head -n1 | sed 's/ \[.*//')"
     if want apache; then
-        echo "apache: $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p'), mpm_event, 1 child x 25 threads, MaxKeepAliveRequests 0"
+        echo "apache: $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p'), $APACHE_MODE, MaxKeepAliveRequests 0"
         echo "mod_python: libapache2-mod-python $(dpkg-query -W -f='${Version}' libapache2-mod-python 2>/dev/null || echo '?')"
         echo "mod_python's python: $(/usr/bin/python3 --version 2>&1) ($( (ldd /usr/lib/apache2/modules/mod_python.so || true) | awk '/libpython/ {print $3}'))"
     fi
@@ -331,7 +395,7 @@ TABLE="$RAW/table.md"
     if want modpy; then
         commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "no commit yet")
         [ -n "$(git -C "$REPO" status --porcelain 2>/dev/null)" ] && commit="$commit (dirty work tree)"
-        echo "modpy: $MODPY, git $commit, -X (one process)"
+        echo "modpy: $MODPY, git $commit, $MODPY_MODE"
         lp=$( (ldd "$MODPY" 2>/dev/null || true) | awk '/libpython/ {print $1 " => " $3}')
         echo "modpy's python: ${lp:-statically linked or not found by ldd}"
     fi
@@ -346,7 +410,8 @@ for s in "${servers[@]}"; do
     n=$(grep -v -E '\[[a-z_:]*notice\]' "$RAW/${s}_error.log" 2>/dev/null | grep -c . || true)
     if [ "${n:-0}" -gt 0 ]; then
         echo "note: $s error log has $n non-notice line(s), e.g.:"
-        grep -v -E '\[[a-z_:]*notice\]' "$RAW/${s}_error.log" | sort -u -k4 | head -n 5 | sed 's/^/    /'
+        # (head closes the pipe early: ignore the SIGPIPE under pipefail)
+        { grep -v -E '\[[a-z_:]*notice\]' "$RAW/${s}_error.log" | sort -u -k4 | head -n 5 | sed 's/^/    /'; } || true
     fi
 done
 exit 0
