@@ -16,18 +16,21 @@ import (
 
 // pool is an interpreter's threads and the jobs waiting for them.
 //
-// Threads of one interpreter share the GIL, so two of them running Python
-// at once only take turns at it, paying a context switch per turn. The pool
-// therefore keeps one thread running at a time while it makes progress: a
-// new job goes to another thread only when no busy thread is "fresh" (has
-// started its job within growDelay). Threads blocked in I/O or sleep go
-// stale, and then jobs spread to idle threads and the pool grows, up to
-// ThreadsPerChild. Idle threads form a stack, so the extra ones stay idle
-// under light load and exit after IdleThreadTimeout.
+// Threads of one interpreter share the GIL, so two of them running short
+// Python jobs at once only take turns at it, paying a context switch per
+// turn. While jobs are short (they average under growDelay), the pool keeps
+// one thread running at a time: a new job goes to another thread only when
+// no busy thread is "fresh" (started its job within growDelay), i.e. the
+// busy ones are blocked. When jobs take longer they mostly wait (I/O,
+// sleep), and every idle thread, or a new one up to ThreadsPerChild, takes
+// the next job at once. Idle threads form a stack, so the extra ones stay
+// idle under light load and exit after IdleThreadTimeout.
 //
-// Measured on 2 cores (hello world, wrk -c32): growing on every job that
-// found no idle thread gave 25 threads and 3,700 requests/s; one thread
-// gives 9,300.
+// Measured on 2 cores, modpy -X: hello world (wrk -c32) with a thread per
+// waiting job: 25 threads, 3,700 requests/s; one at a time: 17,000. A
+// handler sleeping 10 ms (wrk -c64, ThreadsPerChild 32) with one fresh
+// thread at a time whatever the job length: 394 requests/s; with the
+// average job time deciding: 2,700.
 type pool struct {
 	mu        sync.Mutex
 	base      time.Time // origin of the workers' busySince clocks
@@ -37,6 +40,7 @@ type pool struct {
 	threads   int       // live threads, including starting ones
 	busy      int       // threads running a job
 	completed uint64    // jobs finished
+	avgJob    time.Duration
 	stopping  bool
 }
 
@@ -80,6 +84,15 @@ func (p *pool) now() time.Duration {
 	return time.Since(p.base)
 }
 
+// oneAtATime reports whether a queued job should wait for the thread that
+// is running fresh: only while jobs are short (they average under
+// growDelay), so they are CPU work that more threads would only take turns
+// at. Jobs that take longer mostly wait (I/O, sleep): then any idle thread,
+// or a new one, takes the next job at once.
+func (p *pool) oneAtATime(now time.Duration) bool {
+	return p.avgJob < growDelay && p.freshBusy(now)
+}
+
 // freshBusy reports whether some thread started its job within growDelay:
 // it is making progress, and will take the next queued job itself.
 func (p *pool) freshBusy(now time.Duration) bool {
@@ -102,7 +115,7 @@ func (p *pool) assign(w *worker, j *job, now time.Duration) {
 // fresh: an idle one, else a new one within max. It reports whether a new
 // thread must be started. p.mu must be held.
 func (p *pool) engage(now time.Duration, max int) (start bool) {
-	if len(p.queue) == 0 || p.freshBusy(now) {
+	if len(p.queue) == 0 || p.oneAtATime(now) {
 		return false
 	}
 	if n := len(p.idle); n > 0 {
@@ -392,7 +405,7 @@ func (in *Interp) thread() {
 		}
 		// Take the next queued job, unless another thread is running
 		// fresh and will: then this one would only contend for the GIL.
-		if now := p.now(); len(p.queue) > 0 && !p.freshBusy(now) {
+		if now := p.now(); len(p.queue) > 0 && !p.oneAtATime(now) {
 			j := p.queue[0]
 			p.queue[0] = nil
 			p.queue = p.queue[1:]
@@ -465,6 +478,9 @@ func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *j
 	p.mu.Lock()
 	p.busy--
 	p.completed++
+	// The average job time (an EWMA over about 8 jobs) tells short,
+	// CPU-bound jobs from ones that wait (see pool).
+	p.avgJob += (p.now() - w.busySince - p.avgJob) / 8
 	w.busyNow, w.job = false, nil
 	p.mu.Unlock()
 	j.done <- struct{}{}
