@@ -1,0 +1,18 @@
+// Command modpy is a web server that runs Apache mod_python handlers in
+// named CPython sub-interpreters, from an httpd.conf-style configuration.
+//
+// Usage follows httpd:
+//
+//	modpy [-d SERVERROOT] [-f FILE] [-D NAME]... [-t] [-X] [-k start|stop|restart|graceful|graceful-stop]
+//
+// Without -X, modpy runs a master process (internal/master) that starts and
+// supervises worker processes: this binary re-executed with the listening
+// sockets passed down. -X runs one worker in the foreground.
+//
+// With no -f, modpy serves the current directory with the zero-config (see
+// docs/configuration.md): .py files run their own handler(req).
+//
+// It owns the command line, signals in -X mode, and choosing master, worker
+// or single-process mode; it must not hold request processing (the server
+// package) or process supervision (the master package).
+package main
