@@ -230,40 +230,56 @@ func (rt *Runtime) takeToken(deadline time.Time) bool {
 	}
 }
 
-// waitQueued waits for a job to finish. While it is still queued it checks
-// every growDelay whether the busy threads are stuck, and if so engages
-// another thread; past deadline (if set) it gives up with ErrQueueTimeout.
+// waitQueued waits for a job to finish. While it is still queued and the
+// pool runs short jobs one at a time, it checks every growDelay whether the
+// busy threads are stuck, and if so engages another thread; otherwise (long
+// jobs spread at once, or every thread already busy) a finishing thread
+// takes it and there is nothing to check. Past deadline (if set) it gives
+// up with ErrQueueTimeout.
 func (in *Interp) waitQueued(j *job, deadline time.Time) error {
 	p := &in.pool
-	if j.timer == nil {
-		j.timer = time.NewTimer(growDelay)
-	} else {
-		j.timer.Reset(growDelay)
-	}
 	for {
-		select {
-		case <-j.done:
-			j.timer.Stop()
-			return nil
-		case <-j.timer.C:
-		}
 		p.mu.Lock()
 		if j.taken {
 			p.mu.Unlock()
 			<-j.done
 			return nil
 		}
-		if !deadline.IsZero() && time.Now().After(deadline) {
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
 			p.removeQueued(j)
 			p.mu.Unlock()
 			return ErrQueueTimeout
 		}
 		start := p.engage(p.now(), in.rt.opts.ThreadsPerChild)
+		poll := p.avgJob < growDelay && p.threads < in.rt.opts.ThreadsPerChild
 		p.mu.Unlock()
 		if start {
 			in.startThread()
 		}
-		j.timer.Reset(growDelay)
+		wait := time.Duration(-1)
+		if poll {
+			wait = growDelay
+		}
+		if !deadline.IsZero() {
+			if d := time.Until(deadline); wait < 0 || d < wait {
+				wait = max(d, 0)
+			}
+		}
+		if wait < 0 {
+			<-j.done
+			return nil
+		}
+		if j.timer == nil {
+			j.timer = time.NewTimer(wait)
+		} else {
+			j.timer.Reset(wait)
+		}
+		select {
+		case <-j.done:
+			j.timer.Stop()
+			return nil
+		case <-j.timer.C:
+		}
 	}
 }
 
