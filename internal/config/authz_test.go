@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -260,13 +259,7 @@ func TestParseIPSubnet(t *testing.T) {
 }
 
 func TestAccessErrors(t *testing.T) {
-	tests := []struct {
-		name      string
-		text      string
-		line      int
-		directive string
-		msg       string
-	}{
+	tests := []errCase{
 		{"not at top", "<Location />\nRequire not ip 10.0.0.0/8\n</Location>\n", 2, "Require",
 			"negative Require directive has no effect in <RequireAny> directive"},
 		{"not in RequireAny", "<Location />\n<RequireAny>\nRequire all granted\nRequire not env X\n</RequireAny>\n</Location>\n", 4, "Require",
@@ -305,20 +298,5 @@ func TestAccessErrors(t *testing.T) {
 		{"Satisfy bad", "<Directory />\nSatisfy some\n</Directory>\n", 2, "Satisfy", "Satisfy either 'any' or 'all'."},
 		{"Order at server level", "Order allow,deny\n", 1, "Order", "not allowed in server config"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, file, err := loadText(t, tt.text)
-			if err == nil {
-				t.Fatalf("Load succeeded, want an error")
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %T %v is not an *Error", err, err)
-			}
-			prefix := fmt.Sprintf("%s:%d: %s: ", file, tt.line, tt.directive)
-			if got := err.Error(); !strings.HasPrefix(got, prefix) || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("error = %q\nwant prefix %q and message containing %q", got, prefix, tt.msg)
-			}
-		})
-	}
+	runErrCases(t, tests)
 }

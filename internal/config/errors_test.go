@@ -9,13 +9,7 @@ import (
 )
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name      string
-		text      string
-		line      int
-		directive string
-		msg       string // substring of Msg
-	}{
+	tests := []errCase{
 		{"unknown directive", "Listen 80\nPythonHandlr foo\n", 2, "PythonHandlr",
 			"unknown directive (did you mean PythonHandler?)"},
 		{"unknown directive no suggestion", "Frobnicate on\n", 1, "Frobnicate", "unknown directive"},
@@ -77,22 +71,7 @@ func TestErrors(t *testing.T) {
 		{"bad vhost address", "<VirtualHost 1.2.3.4:http>\n</VirtualHost>\n", 1, "<VirtualHost>", "bad address"},
 		{"IfVersion bad operator", "<IfVersion %% 2.4>\n</IfVersion>\n", 1, "<IfVersion>", "unknown operator"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, file, err := loadText(t, tt.text)
-			if err == nil {
-				t.Fatalf("Load succeeded, want an error")
-			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %T %v is not an *Error", err, err)
-			}
-			prefix := fmt.Sprintf("%s:%d: %s: ", file, tt.line, tt.directive)
-			if got := err.Error(); !strings.HasPrefix(got, prefix) || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("error = %q\nwant prefix %q and message containing %q", got, prefix, tt.msg)
-			}
-		})
-	}
+	runErrCases(t, tests)
 }
 
 func TestErrorInIncludedFile(t *testing.T) {
@@ -138,5 +117,36 @@ func TestErrorInIncludedFile(t *testing.T) {
 	_, err = Load(LoadOptions{File: filepath.Join(dir, "missing.conf")})
 	if err == nil || !strings.Contains(err.Error(), "cannot read the config file") {
 		t.Errorf("missing main file: %v", err)
+	}
+}
+
+// errCase is a config text Load must reject, with where and why.
+type errCase struct {
+	name      string
+	text      string
+	line      int
+	directive string
+	msg       string // substring of Error.Msg
+}
+
+// runErrCases checks each case's error: an *Error naming file:line:
+// directive, with msg in its message.
+func runErrCases(t *testing.T, tests []errCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, file, err := loadText(t, tt.text)
+			if err == nil {
+				t.Fatalf("Load succeeded, want an error")
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T %v is not an *Error", err, err)
+			}
+			prefix := fmt.Sprintf("%s:%d: %s: ", file, tt.line, tt.directive)
+			if got := err.Error(); !strings.HasPrefix(got, prefix) || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("error = %q\nwant prefix %q and message containing %q", got, prefix, tt.msg)
+			}
+		})
 	}
 }
