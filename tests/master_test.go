@@ -33,6 +33,13 @@ def pid(req):
 def abort(req):
     os.abort()
 
+def exit1(req):
+    os._exit(1)
+
+def segv(req):
+    import ctypes
+    ctypes.string_at(0)  # a segfault in C
+
 def stuck(req):
     import ctypes
     ctypes.PyDLL(None).sleep(30)  # C code holding the GIL
@@ -52,7 +59,9 @@ func masterConf(extra string) string {
 		"<Location /pid>\n SetHandler mod_python\n PythonHandler mp::pid\n</Location>\n" +
 		"<Location /abort>\n SetHandler mod_python\n PythonHandler mp::abort\n</Location>\n" +
 		"<Location /uid>\n SetHandler mod_python\n PythonHandler mp::uid\n</Location>\n" +
-		"<Location /stuck>\n SetHandler mod_python\n PythonHandler mp::stuck\n PythonRequestTimeout 0.3\n</Location>\n" + extra
+		"<Location /stuck>\n SetHandler mod_python\n PythonHandler mp::stuck\n PythonRequestTimeout 0.3\n</Location>\n" +
+		"<Location /exit1>\n SetHandler mod_python\n PythonHandler mp::exit1\n</Location>\n" +
+		"<Location /segv>\n SetHandler mod_python\n PythonHandler mp::segv\n</Location>\n" + extra
 }
 
 // startMaster starts `modpy -f site.conf` (a master) on masterConf(extra).
@@ -467,4 +476,44 @@ func TestMasterReplacesWorkerStuckInC(t *testing.T) {
 	log := s.waitLog("stuck in C code")
 	contains(t, "error log", log, "PythonHandler mp::stuck for GET /stuck: still running well past PythonRequestTimeout")
 	contains(t, "error log", log, fmt.Sprintf("worker pid %d died: exit status 3", before))
+}
+
+// A worker that calls os._exit() or segfaults in C is replaced, and the
+// log says how it died.
+func TestMasterWorkerExitsAndCrashes(t *testing.T) {
+	s := startMaster(t, "StartServers 1\n")
+	for _, c := range []struct{ path, death string }{
+		{"/exit1", "died: exit status 1"},
+		// Go's runtime turns a SIGSEGV in C into its crash dump (on the
+		// master's stderr) and SIGABRT.
+		{"/segv", "died: killed by signal 6"},
+	} {
+		before := s.mustPid("")
+		if st, _, _ := s.doFresh(c.path); st == 200 {
+			t.Fatalf("%s answered 200", c.path)
+		}
+		if pid := s.mustPid(""); pid == before {
+			t.Fatalf("%s: the worker (pid %d) still answers", c.path, pid)
+		}
+		contains(t, "error log", s.waitLog(fmt.Sprintf("worker pid %d died", before)),
+			fmt.Sprintf("worker pid %d %s", before, c.death))
+	}
+}
+
+// SIGHUP (restart): new workers on the re-read config; the server answers
+// afterwards.
+func TestMasterRestartOnHUP(t *testing.T) {
+	s := startMaster(t, "StartServers 1\n")
+	before := s.mustPid("")
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if pid, err := s.pidOf(freshClient, ""); err == nil && pid != before {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("after SIGHUP the old worker (pid %d) still answers or nothing does:\n%s", before, s.errorLog())
 }
