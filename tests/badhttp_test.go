@@ -158,10 +158,7 @@ func TestLimitRequestLine(t *testing.T) {
 
 func TestKeepAlive(t *testing.T) {
 	s := startSite(t, "", map[string]string{"htdocs/ok.txt": "ok\n", "htdocs/two.txt": "two\n"})
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := s.dial()
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(c)

@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -293,12 +292,7 @@ func TestConfigErrorsNameFileAndLine(t *testing.T) {
 }
 
 func TestKeptRequestObjectRaises(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler keep
-</Directory>
-`, map[string]string{"htdocs/keep.py": `from mod_python import apache
+	s := startSite(t, pyDir("keep"), map[string]string{"htdocs/keep.py": `from mod_python import apache
 kept = []
 def handler(req):
     req.content_type = "text/plain"
@@ -342,13 +336,7 @@ def handler(req):
 }
 
 func TestPythonOptimizeAndReadlines(t *testing.T) {
-	s := startSite(t, `
-PythonOptimize On
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler h
-</Directory>
-`, map[string]string{"htdocs/h.py": `from mod_python import apache
+	s := startSite(t, "PythonOptimize On\n"+pyDir("h"), map[string]string{"htdocs/h.py": `from mod_python import apache
 import sys
 def handler(req):
     """docstring"""
@@ -365,12 +353,7 @@ def handler(req):
 // req.write flushes: a handler's first bytes reach the client while it is
 // still running (modpy may hold a flush back for at most 2 ms).
 func TestWriteFlushStreams(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler slow
-</Directory>
-`, map[string]string{"htdocs/slow.py": `from mod_python import apache
+	s := startSite(t, pyDir("slow"), map[string]string{"htdocs/slow.py": `from mod_python import apache
 import time
 def handler(req):
     req.content_type = "text/plain"
@@ -379,10 +362,7 @@ def handler(req):
     req.write("second")
     return apache.OK
 `})
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := s.dial()
 	defer c.Close()
 	start := time.Now()
 	fmt.Fprintf(c, "GET /slow.py HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -412,14 +392,7 @@ def handler(req):
 // released while a write waits on the socket, so other requests to the same
 // interpreter are served meanwhile.
 func TestStalledClientDoesNotStallPython(t *testing.T) {
-	s := startSite(t, `
-Timeout 5
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler h
-    PythonInterpreter shared
-</Directory>
-`, map[string]string{"htdocs/h.py": `from mod_python import apache
+	s := startSite(t, "Timeout 5\n"+pyDir("h", "PythonInterpreter shared"), map[string]string{"htdocs/h.py": `from mod_python import apache
 def handler(req):
     req.content_type = "text/plain"
     if req.args == "big":
@@ -430,10 +403,7 @@ def handler(req):
         req.write("small")
     return apache.OK
 `})
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := s.dial()
 	defer c.Close()
 	fmt.Fprintf(c, "GET /h.py?big HTTP/1.1\r\nHost: x\r\n\r\n") // and never read
 	time.Sleep(300 * time.Millisecond)

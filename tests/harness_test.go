@@ -234,10 +234,7 @@ func (s *site) mustGet(path string, header ...string) string {
 // the server closes it or timeout passes.
 func (s *site) raw(data string, timeout time.Duration) string {
 	s.t.Helper()
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	c := s.dial()
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(timeout))
 	if _, err := io.WriteString(c, data); err != nil {
@@ -289,4 +286,24 @@ func wantConfigError(t *testing.T, conf, want string) {
 	} else if !strings.Contains(out, want) {
 		t.Errorf("%q: output %q lacks %q", conf, out, want)
 	}
+}
+
+// pyDir is a <Directory {{DIR}}/htdocs> section that runs module's handler
+// for every request in it, with extra directives added to the section.
+func pyDir(module string, extra ...string) string {
+	b := "<Directory {{DIR}}/htdocs>\n    SetHandler mod_python\n    PythonHandler " + module + "\n"
+	for _, e := range extra {
+		b += "    " + e + "\n"
+	}
+	return b + "</Directory>\n"
+}
+
+// dial opens a raw TCP connection to the site.
+func (s *site) dial() net.Conn {
+	s.t.Helper()
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
 }

@@ -129,13 +129,7 @@ func TestInterpreterNamingRules(t *testing.T) {
 }
 
 func TestInterpretersAreCreatedLazily(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler who
-    PythonInterpreter lazy_one
-</Directory>
-`, map[string]string{"htdocs/who.py": whoHandler})
+	s := startSite(t, pyDir("who", "PythonInterpreter lazy_one"), map[string]string{"htdocs/who.py": whoHandler})
 	time.Sleep(300 * time.Millisecond)
 	log := s.errorLog()
 	contains(t, "error log at start", log, `interpreter "main_interpreter" created`)
@@ -199,12 +193,7 @@ def handler(req):
 `,
 		"htdocs/shapes.py": "class Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n",
 	}
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler p
-</Directory>
-`, files)
+	s := startSite(t, pyDir("p"), files)
 	body := s.mustGet("/p.py")
 	if !strings.HasPrefix(body, "1 2 7 ") || !strings.Contains(body, s.Dir) {
 		t.Fatalf("pickle round trip: %q", body)
@@ -284,13 +273,7 @@ func TestSysPathIsPerInterpreter(t *testing.T) {
 // 32 concurrent requests to a handler that sleeps 100 ms must overlap: the
 // GIL is released while Python sleeps.
 func TestConcurrentSleepers(t *testing.T) {
-	s := startSite(t, `
-ThreadsPerChild 32
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler sleepy
-</Directory>
-`, map[string]string{"htdocs/sleepy.py": "from mod_python import apache\nimport time\ndef handler(req):\n    time.sleep(0.1)\n    req.write('slept')\n    return apache.OK\n"})
+	s := startSite(t, "ThreadsPerChild 32\n"+pyDir("sleepy"), map[string]string{"htdocs/sleepy.py": "from mod_python import apache\nimport time\ndef handler(req):\n    time.sleep(0.1)\n    req.write('slept')\n    return apache.OK\n"})
 	s.mustGet("/sleepy.py") // create the interpreter first
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -318,13 +301,7 @@ ThreadsPerChild 32
 }
 
 func TestSqliteUserFunctionInSubInterpreter(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler cb
-    PythonInterpreter callbacks
-</Directory>
-`, map[string]string{"htdocs/cb.py": `from mod_python import apache
+	s := startSite(t, pyDir("cb", "PythonInterpreter callbacks"), map[string]string{"htdocs/cb.py": `from mod_python import apache
 import sqlite3, ctypes
 def handler(req):
     db = sqlite3.connect(":memory:")
@@ -368,4 +345,30 @@ PythonImport imp2 main_interpreter
 		t.Fatalf("the request did not run in the interpreter PythonImport made: %q", got)
 	}
 	contains(t, "error log", s.errorLog(), "PythonImport imp2 inside <VirtualHost>")
+}
+
+// Handlers configured in a wildcard <Directory> or a <DirectoryMatch> are
+// looked up in, and (PerDirective) named after, the request file's own
+// directory.
+func TestPatternDirectoryHandlers(t *testing.T) {
+	s := startSite(t, `
+<Directory {{DIR}}/htdocs/w*>
+    SetHandler mod_python
+    PythonHandler who
+    PythonInterpPerDirective On
+</Directory>
+<DirectoryMatch "^{{DIR}}/htdocs/m[0-9]+">
+    SetHandler mod_python
+    PythonHandler who
+    PythonInterpPerDirective On
+</DirectoryMatch>
+`, map[string]string{"htdocs/w1/who.py": whoHandler, "htdocs/m2/who.py": whoHandler})
+	for _, dir := range []string{"w1", "m2"} {
+		body := s.mustGet("/" + dir + "/who.py")
+		want := s.Dir + "/htdocs/" + dir + "/"
+		if got := interpOf(t, body); got != want {
+			t.Errorf("/%s/: interpreter %q, want %q", dir, got, want)
+		}
+		contains(t, dir, body, "file="+want+"who.py")
+	}
 }

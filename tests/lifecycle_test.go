@@ -22,13 +22,7 @@ def handler(req):
 `
 
 func TestInterpMaxRequests(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler c
-    PythonInterpMaxRequests 3
-</Directory>
-`, map[string]string{"htdocs/c.py": counter})
+	s := startSite(t, pyDir("c", "PythonInterpMaxRequests 3"), map[string]string{"htdocs/c.py": counter})
 	for i, want := range []string{"count=1 fresh=True", "count=2 fresh=False", "count=3 fresh=False"} {
 		if got := s.mustGet("/c.py"); got != want {
 			t.Fatalf("request %d: %q, want %q", i+1, got, want)
@@ -45,13 +39,7 @@ func TestInterpMaxRequests(t *testing.T) {
 }
 
 func TestInterpIdleTimeout(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler c
-    PythonInterpIdleTimeout 0.5
-</Directory>
-`, map[string]string{"htdocs/c.py": counter})
+	s := startSite(t, pyDir("c", "PythonInterpIdleTimeout 0.5"), map[string]string{"htdocs/c.py": counter})
 	s.mustGet("/c.py")
 	if got := s.mustGet("/c.py"); got != "count=2 fresh=False" {
 		t.Fatalf("second request: %q", got)
@@ -68,13 +56,7 @@ func TestInterpReload(t *testing.T) {
 		return strings.Replace(counter, "count = 0", "count = 0\nVERSION = "+v, 1) +
 			"\n_orig = handler\ndef handler(req):\n    _orig(req)\n    req.write(' version=%d' % VERSION)\n    return apache.OK\n"
 	}
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler c
-    PythonInterpReload On
-</Directory>
-`, map[string]string{"htdocs/c.py": version("1")})
+	s := startSite(t, pyDir("c", "PythonInterpReload On"), map[string]string{"htdocs/c.py": version("1")})
 	s.mustGet("/c.py")
 	if got := s.mustGet("/c.py"); got != "count=2 fresh=False version=1" {
 		t.Fatalf("before the edit: %q", got)
@@ -92,13 +74,7 @@ func TestInterpReload(t *testing.T) {
 // An interpreter with a live thread of its own cannot be ended (CPython
 // would abort): it goes on serving, and the log says why.
 func TestInterpEndRefusedWithLiveThread(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler th
-    PythonInterpMaxRequests 1
-</Directory>
-`, map[string]string{"htdocs/th.py": `from mod_python import apache
+	s := startSite(t, pyDir("th", "PythonInterpMaxRequests 1"), map[string]string{"htdocs/th.py": `from mod_python import apache
 import threading, time
 def handler(req):
     if not any(t.name == "sleeper" for t in threading.enumerate()):
@@ -114,14 +90,7 @@ def handler(req):
 }
 
 func TestRequestTimeout(t *testing.T) {
-	s := startSite(t, `
-ThreadsPerChild 4
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler loop
-    PythonRequestTimeout 0.5
-</Directory>
-`, map[string]string{"htdocs/loop.py": `from mod_python import apache
+	s := startSite(t, "ThreadsPerChild 4\n"+pyDir("loop", "PythonRequestTimeout 0.5"), map[string]string{"htdocs/loop.py": `from mod_python import apache
 def handler(req):
     if req.args == "forever":
         n = 0
@@ -151,14 +120,7 @@ def handler(req):
 
 // A request that waits too long for a thread gets 503 instead of piling up.
 func TestQueueTimeout(t *testing.T) {
-	s := startSite(t, `
-ThreadsPerChild 1
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler slow
-    PythonInterpQueueTimeout 0.3
-</Directory>
-`, map[string]string{"htdocs/slow.py": "from mod_python import apache\nimport time\ndef handler(req):\n    time.sleep(1.5)\n    req.write('done')\n    return apache.OK\n"})
+	s := startSite(t, "ThreadsPerChild 1\n"+pyDir("slow", "PythonInterpQueueTimeout 0.3"), map[string]string{"htdocs/slow.py": "from mod_python import apache\nimport time\ndef handler(req):\n    time.sleep(1.5)\n    req.write('done')\n    return apache.OK\n"})
 	first := make(chan int, 1)
 	go func() {
 		st, _ := s.get("/slow.py")
@@ -182,12 +144,7 @@ ThreadsPerChild 1
 // multiprocessing defaults to "spawn" (fork in a threaded server can
 // deadlock), with sys.executable the matching python3, and a Pool works.
 func TestMultiprocessingPool(t *testing.T) {
-	s := startSite(t, `
-<Directory {{DIR}}/htdocs>
-    SetHandler mod_python
-    PythonHandler mp
-</Directory>
-`, map[string]string{"htdocs/mp.py": `from mod_python import apache
+	s := startSite(t, pyDir("mp"), map[string]string{"htdocs/mp.py": `from mod_python import apache
 import multiprocessing, math, os, sys
 def handler(req):
     with multiprocessing.Pool(2) as pool:

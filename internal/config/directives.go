@@ -27,15 +27,17 @@ type directive struct {
 
 // call is one directive occurrence being run.
 type call struct {
-	d     *directive
-	args  []string
-	pos   Pos
-	srv   *Server    // the server the directive is in
-	sec   *Section   // the innermost per-directory section, nil at server level
-	conf  *DirConfig // sec.Conf, or srv.Dir at server/vhost level
-	ctx   ctxMask
-	hdir  string // Handler.Dir for handlers defined here
-	inLoc bool
+	d    *directive
+	args []string
+	pos  Pos
+	srv  *Server    // the server the directive is in
+	sec  *Section   // the innermost per-directory section, nil at server level
+	conf *DirConfig // sec.Conf, or srv.Dir at server/vhost level
+	ctx  ctxMask
+	hdir string // Handler.Dir for handlers defined here
+	// hdirPattern: hdir is a wildcard or regex (Handler.DirPattern)
+	hdirPattern bool
+	inLoc       bool
 }
 
 func (c *call) errf(format string, a ...any) error {
@@ -1229,7 +1231,7 @@ func dPyHandler(p *parser, c *call) error {
 			return err
 		}
 		c.conf.Handlers[c.d.name] = append(c.conf.Handlers[c.d.name], Handler{
-			Phase: c.d.name, Spec: s, Exts: exts, Dir: c.hdir, InLocation: c.inLoc, Pos: c.pos,
+			Phase: c.d.name, Spec: s, Exts: exts, Dir: c.hdir, DirPattern: c.hdirPattern, InLocation: c.inLoc, Pos: c.pos,
 		})
 	}
 	return nil
@@ -1244,7 +1246,7 @@ func dPyHandlerModule(p *parser, c *call) error {
 	}
 	for _, ph := range RequestPhases {
 		c.conf.Handlers[ph] = append(c.conf.Handlers[ph], Handler{
-			Phase: ph, Spec: c.args[0], Dir: c.hdir, InLocation: c.inLoc, Silent: true, Pos: c.pos,
+			Phase: ph, Spec: c.args[0], Dir: c.hdir, DirPattern: c.hdirPattern, InLocation: c.inLoc, Silent: true, Pos: c.pos,
 		})
 	}
 	return nil

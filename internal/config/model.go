@@ -431,7 +431,10 @@ type Handler struct {
 	// trailing "/", the raw <Location> path, or "" at server/vhost level.
 	// PythonInterpPerDirective names interpreters after it, and (for
 	// directory contexts) it is the handler module's directory.
-	Dir        string
+	Dir string
+	// DirPattern: Dir is a <Directory> wildcard or a regex, to be resolved
+	// against the request's file at request time.
+	DirPattern bool
 	InLocation bool
 	Silent     bool // from PythonHandlerModule: a missing function is not an error
 	Pos        Pos

@@ -615,32 +615,33 @@ func (p *parser) runDirective(text string, pos Pos) error {
 	} else {
 		c.conf = sc.srv.Dir
 	}
-	c.hdir, c.inLoc = handlerDir(sc)
+	c.hdir, c.hdirPattern, c.inLoc = handlerDir(sc)
 	return d.fn(p, c)
 }
 
 // handlerDir is Handler.Dir and Handler.InLocation for a directive in sc.
-func handlerDir(sc scope) (string, bool) {
+func handlerDir(sc scope) (dir string, pattern, inLoc bool) {
 	sec := sc.sec
 	if sec == nil {
-		return "", false
+		return "", false, false
 	}
 	if sec.Kind == SectionFiles || sec.Kind == SectionFilesMatch {
 		if sc.dirSec == nil {
-			return "", false
+			return "", false, false
 		}
 		sec = sc.dirSec
 	}
 	switch sec.Kind {
 	case SectionDirectory:
-		if strings.HasSuffix(sec.Path, "/") {
-			return sec.Path, false
+		dir = sec.Path
+		if !strings.HasSuffix(dir, "/") {
+			dir += "/"
 		}
-		return sec.Path + "/", false
+		return dir, sec.Regex != nil || hasGlob(sec.Path), false
 	case SectionDirectoryMatch:
-		return sec.Path, false
+		return sec.Path, true, false
 	default:
-		return sec.Path, true
+		return sec.Path, false, true
 	}
 }
 

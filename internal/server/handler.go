@@ -124,7 +124,7 @@ func (rs *rstate) process() int {
 			continue // an internal redirect starts at translate_name
 		}
 		st := resDeclined
-		if ph.python != "" && pythonPhases[ph.python] {
+		if ph.hooked {
 			st = rs.runPython(ph.python)
 		}
 		if ph.native != nil && (st == resDeclined || (ph.mode == runAll && st == resOK)) {
@@ -150,7 +150,10 @@ func (rs *rstate) translateName() int {
 		return resDone
 	}
 	rs.lc = rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
-	if st := rs.redirect(append(append([]config.Redirect(nil), rs.vh.conf.Redirects...), rs.lc.Redirects...)); st != 0 {
+	if st := rs.redirect(rs.vh.conf.Redirects); st != 0 {
+		return st
+	}
+	if st := rs.redirect(rs.lc.Redirects); st != 0 {
 		return st
 	}
 	rs.path = rs.translate()
@@ -536,7 +539,7 @@ func (rs *rstate) handlerDir(h config.Handler) string {
 	if h.InLocation || h.Dir == "" {
 		return ""
 	}
-	if !strings.HasPrefix(h.Dir, "/") || strings.ContainsAny(h.Dir, "*?[]^$()|+\\") {
+	if h.DirPattern {
 		return rs.fileDir()
 	}
 	return h.Dir

@@ -22,6 +22,7 @@ type phase struct {
 	python request.Phase // the Python*Handler directive that hooks it, or ""
 	mode   hookMode
 	native func(rs *rstate) int
+	hooked bool // pythonPhases[python]: its Python handlers run
 }
 
 // requestPhases are Apache's phases, in order. A native function returns OK
@@ -32,16 +33,19 @@ var requestPhases []phase
 
 func init() {
 	requestPhases = []phase{
-		{request.PhasePostReadRequest, runAll, nil},
-		{request.PhaseTrans, runFirst, (*rstate).translateName},
-		{"", runFirst, (*rstate).mapStorage},
-		{request.PhaseHeaderParser, runAll, nil},
-		{request.PhaseAccess, runAll, (*rstate).checkAccess},
-		{request.PhaseAuthen, runFirst, nil},
-		{request.PhaseAuthz, runFirst, nil},
-		{request.PhaseType, runFirst, (*rstate).typeCheck},
-		{request.PhaseFixup, runAll, (*rstate).fixups},
-		{request.PhaseHandler, runFirst, (*rstate).defaultHandler},
+		{python: request.PhasePostReadRequest, mode: runAll, native: nil},
+		{python: request.PhaseTrans, mode: runFirst, native: (*rstate).translateName},
+		{python: "", mode: runFirst, native: (*rstate).mapStorage},
+		{python: request.PhaseHeaderParser, mode: runAll, native: nil},
+		{python: request.PhaseAccess, mode: runAll, native: (*rstate).checkAccess},
+		{python: request.PhaseAuthen, mode: runFirst, native: nil},
+		{python: request.PhaseAuthz, mode: runFirst, native: nil},
+		{python: request.PhaseType, mode: runFirst, native: (*rstate).typeCheck},
+		{python: request.PhaseFixup, mode: runAll, native: (*rstate).fixups},
+		{python: request.PhaseHandler, mode: runFirst, native: (*rstate).defaultHandler},
+	}
+	for i := range requestPhases {
+		requestPhases[i].hooked = pythonPhases[requestPhases[i].python]
 	}
 }
 
