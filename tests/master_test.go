@@ -224,7 +224,10 @@ func TestMasterWorkerAborts(t *testing.T) {
 			t.Fatalf("the worker that aborted (pid %d) still answers", pid)
 		}
 	}
-	contains(t, "error log", s.waitLog("killed by signal 6"), fmt.Sprintf("worker pid %d died: killed by signal 6 (aborted)", before))
+	log := s.waitLog("killed by signal 6")
+	contains(t, "error log", log, fmt.Sprintf("worker pid %d died: killed by signal 6 (aborted)", before))
+	// The master read from the scoreboard what the worker was running.
+	contains(t, "error log", log, `, while running GET /abort in interpreter localhost (for `)
 }
 
 // doFresh is a GET on a new connection; a transport error gives status 0.
@@ -249,7 +252,7 @@ func TestMasterRecyclesWorkers(t *testing.T) {
 	}
 	log := s.waitLog("recycled")
 	contains(t, "error log", log, "MaxConnectionsPerChild 5 reached: recycling")
-	contains(t, "error log", log, " recycled (lived ")
+	contains(t, "error log", log, " recycled (MaxConnectionsPerChild 5 reached; lived ")
 	if strings.Contains(log, "died") {
 		t.Errorf("a recycle was logged as a death:\n%s", log)
 	}
@@ -475,7 +478,8 @@ func TestMasterReplacesWorkerStuckInC(t *testing.T) {
 	}
 	log := s.waitLog("stuck in C code")
 	contains(t, "error log", log, "PythonHandler mp::stuck for GET /stuck: still running well past PythonRequestTimeout")
-	contains(t, "error log", log, fmt.Sprintf("worker pid %d died: exit status 3", before))
+	contains(t, "error log", s.waitLog("stopped (exit status 3)"), fmt.Sprintf(
+		`worker pid %d stopped (exit status 3): PythonHandler mp::stuck for GET /stuck in interpreter "localhost" stuck in C code past PythonRequestTimeout, after `, before))
 }
 
 // A worker that calls os._exit() or segfaults in C is replaced, and the

@@ -252,7 +252,7 @@ func TestStatusAndMetrics(t *testing.T) {
 		`modpy_interpreter_ends_total{reason="idle"}`:                          0,
 		`modpy_interpreter_ends_total{reason="reload"}`:                        0,
 		`modpy_interpreter_ends_total{reason="explicit"}`:                      0,
-		`modpy_worker_restarts_total{reason="exit"}`:                           0,
+		`modpy_worker_restarts_total{reason="died"}`:                           0,
 		`modpy_python_queue_wait_seconds_count`:                                6, // one hand-off per handler request
 		`modpy_build_info{python="` + pyVersion(t, hdr) + `",version="0.1.0"}`: 1,
 	}

@@ -16,6 +16,7 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/master"
+	"modpy/internal/scoreboard"
 	"modpy/internal/server"
 )
 
@@ -46,9 +47,18 @@ func worker(cfg *config.Config, nlisten int) int {
 		return 1
 	}
 	srv.SetMaster(os.Getppid())
+	if v := os.Getenv(master.SlotEnv); v != "" {
+		if err := useScoreboard(srv, v, master.FirstFD+nlisten+2); err != nil {
+			srv.LogNotice(fmt.Sprintf("scoreboard: %v: the status page shows only this worker", err))
+		}
+	}
 	// A handler stuck in C code past PythonRequestTimeout: exit, the
 	// master replaces this worker (the server logged which handler).
 	srv.OnStuck(func() { os.Exit(3) })
+	// An interpreter that must end but cannot: recycle the worker.
+	recycle := make(chan struct{})
+	var recycleOnce sync.Once
+	srv.OnRecycle(func() { recycleOnce.Do(func() { close(recycle) }) })
 	if err := master.DropPrivileges(cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
@@ -106,13 +116,18 @@ func worker(cfg *config.Config, nlisten int) int {
 				stop()
 			case <-limit:
 				limit = nil
-				srv.LogNotice(fmt.Sprintf("MaxConnectionsPerChild %d reached: recycling (pid %d)",
-					cfg.Process.MaxConnectionsPerChild, os.Getpid()))
+				why := fmt.Sprintf("MaxConnectionsPerChild %d reached", cfg.Process.MaxConnectionsPerChild)
+				srv.SetExit(scoreboard.MaxConnections, why)
+				srv.LogNotice(fmt.Sprintf("%s: recycling (pid %d)", why, os.Getpid()))
 				stop()
 			case rss := <-memory:
 				memory = nil
-				srv.LogNotice(fmt.Sprintf("MaxMemoryPerChild %d KiB passed (RSS %d KiB): recycling (pid %d)",
-					cfg.Process.MaxMemoryPerChild>>10, rss>>10, os.Getpid()))
+				why := fmt.Sprintf("MaxMemoryPerChild %d KiB passed (RSS %d KiB)", cfg.Process.MaxMemoryPerChild>>10, rss>>10)
+				srv.SetExit(scoreboard.MaxMemory, why)
+				srv.LogNotice(fmt.Sprintf("%s: recycling (pid %d)", why, os.Getpid()))
+				stop()
+			case <-recycle:
+				recycle = nil
 				stop()
 			case <-ctx.Done():
 				return
@@ -126,6 +141,31 @@ func worker(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker shutdown: %v\n", err)
 	}
 	return 0
+}
+
+// useScoreboard maps the scoreboard the master passed as fd and gives the
+// server slot (the value of SlotEnv).
+func useScoreboard(srv *server.Server, slot string, fd int) error {
+	idx, err := strconv.Atoi(slot)
+	if err != nil {
+		return fmt.Errorf("%s=%q", master.SlotEnv, slot)
+	}
+	f := os.NewFile(uintptr(fd), "scoreboard")
+	if f == nil {
+		return fmt.Errorf("no descriptor %d", fd)
+	}
+	board, err := scoreboard.Open(f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	sl := board.Slot(idx)
+	if sl == nil {
+		board.Close()
+		return fmt.Errorf("no slot %d", idx)
+	}
+	srv.SetScoreboard(board, sl)
+	return nil
 }
 
 // watchMemory checks the worker's resident memory every second and sends it

@@ -14,16 +14,21 @@ import (
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/scoreboard"
 )
 
 // A worker's inherited file descriptors: the listening sockets in Listen
 // order from FirstFD, then the read end of the master's pipe (EOF: the
 // master is gone), then the write end of its ready pipe (one byte once it
-// serves).
+// serves), then the scoreboard if SlotEnv is set.
 const FirstFD = 3
 
 // WorkerEnv marks a worker; its value is the number of inherited sockets.
 const WorkerEnv = "MODPY_WORKER"
+
+// SlotEnv is the worker's scoreboard slot; unset when the master has no
+// scoreboard (the worker then shows only itself).
+const SlotEnv = "MODPY_SLOT"
 
 // StopTimeout is how long a worker told to stop with SIGTERM (or left
 // without its master) lets its requests in flight finish.
@@ -79,6 +84,7 @@ type worker struct {
 	gen      int
 	started  time.Time
 	proc     *os.Process
+	slot     *scoreboard.Slot // nil without a scoreboard
 	ready    bool
 	stopping bool
 }
@@ -113,6 +119,15 @@ type master struct {
 	retireForce bool
 
 	pidfile string
+	board   *scoreboard.Board // nil if it could not be created
+	exiting bool              // shutting down: stopped workers are not replaced
+}
+
+// boardSlots is how many workers the scoreboard can show: enough for two
+// generations side by side during a graceful restart, and for a restart
+// that raises StartServers.
+func boardSlots(cfg *config.Config) int {
+	return max(16, 4*Workers(cfg), 2*cfg.Process.ServerLimit)
 }
 
 // Run is the master process: it returns the exit code.
@@ -152,6 +167,13 @@ func Run(cfg *config.Config, opts Options) int {
 		return 1
 	}
 	m.writePid()
+	if m.board, err = scoreboard.Create(boardSlots(cfg)); err != nil {
+		m.log.printf("warn", "%v: each worker's status page shows only itself", err)
+	} else {
+		defer m.board.Close()
+		m.board.SetMaster(os.Getpid(), time.Now())
+		m.board.SetGeneration(1)
+	}
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGWINCH)
@@ -339,6 +361,15 @@ func (m *master) spawn() error {
 	files = append(files, m.ctlR.Fd(), readyW.Fd())
 	argv := append([]string{m.exe}, m.opts.Args...)
 	env := append(os.Environ(), WorkerEnv+"="+strconv.Itoa(len(m.sockets)))
+	var slot *scoreboard.Slot
+	if m.board != nil {
+		if slot = m.board.Claim(m.gen); slot != nil {
+			files = append(files, m.board.File().Fd())
+			env = append(env, SlotEnv+"="+strconv.Itoa(slot.Index))
+		} else {
+			m.log.printf("warn", "every scoreboard slot is taken: the new worker will not show on the status page")
+		}
+	}
 	pid, _, err := syscall.StartProcess(m.exe, argv, &syscall.ProcAttr{
 		Env:   env,
 		Files: files,
@@ -348,14 +379,16 @@ func (m *master) spawn() error {
 	})
 	if err != nil {
 		readyR.Close()
+		if slot != nil {
+			slot.Release()
+		}
 		return err
 	}
-	proc, err := os.FindProcess(pid)
-	if err != nil {
-		readyR.Close()
-		return err
+	proc, _ := os.FindProcess(pid) // never fails on Unix
+	if slot != nil {
+		slot.SetPid(pid)
 	}
-	w := &worker{pid: pid, gen: m.gen, started: time.Now(), proc: proc}
+	w := &worker{pid: pid, gen: m.gen, started: time.Now(), proc: proc, slot: slot}
 	m.workers[w.pid] = w
 	go func() {
 		b := make([]byte, 1)
@@ -402,20 +435,36 @@ func (m *master) handle(ev event) {
 		return
 	}
 	delete(m.workers, ev.pid)
-	lived := time.Since(w.started)
+	lived := time.Since(w.started).Round(time.Millisecond)
+	var why scoreboard.Reason
+	var said string
+	var told bool
+	var serving []string
+	if w.slot != nil {
+		why, said, told = w.slot.Exit()
+		serving = w.slot.Release()
+	}
 	switch {
 	case w.stopping:
 		if ev.state.Success() {
 			m.log.printf("notice", "worker pid %d (generation %d) stopped", w.pid, w.gen)
 		} else {
-			m.log.printf("notice", "worker pid %d (generation %d) stopped: %s", w.pid, w.gen, describe(ev.state))
+			m.log.printf("notice", "worker pid %d (generation %d) stopped: %s%s", w.pid, w.gen, describe(ev.state), servingText(serving))
+		}
+		if !m.exiting && m.board != nil {
+			m.board.CountRestart(scoreboard.Restart)
 		}
 	case ev.state.Success():
-		// The worker's own log line says which limit it reached
-		// (MaxConnectionsPerChild or MaxMemoryPerChild).
-		m.log.printf("notice", "worker pid %d recycled (lived %s); starting a replacement",
-			w.pid, lived.Round(time.Millisecond))
+		if !told {
+			why, said = scoreboard.MaxConnections, "it stopped by itself"
+		}
+		m.log.printf("notice", "worker pid %d recycled (%s; lived %s); starting a replacement", w.pid, said, lived)
+		m.countRestart(why)
 		m.fill()
+	case told && why == scoreboard.Stuck:
+		m.log.printf("error", "worker pid %d stopped (%s): %s, after %s; replacing it", w.pid, describe(ev.state), said, lived)
+		m.countRestart(why)
+		m.schedule(true)
 	default:
 		healthy := lived >= healthyAfter
 		next := "replacing it"
@@ -423,10 +472,33 @@ func (m *master) handle(ev event) {
 			d := min(max(2*m.delay, backoffMin), backoffMax)
 			next = fmt.Sprintf("replacing it in %s", d)
 		}
-		m.log.printf("error", "worker pid %d died: %s, after %s; %s", w.pid, describe(ev.state), lived.Round(time.Millisecond), next)
+		m.log.printf("error", "worker pid %d died: %s, after %s%s; %s", w.pid, describe(ev.state), lived, servingText(serving), next)
+		m.countRestart(scoreboard.Died)
 		m.schedule(healthy)
 	}
 	m.maybeRetire()
+}
+
+func (m *master) countRestart(r scoreboard.Reason) {
+	if m.board != nil {
+		m.board.CountRestart(r)
+	}
+}
+
+// servingText is what a worker that died was running, for its log line:
+// the Python calls its scoreboard slot recorded.
+func servingText(calls []string) string {
+	switch len(calls) {
+	case 0:
+		return ""
+	case 1:
+		return ", while running " + calls[0]
+	}
+	n := len(calls)
+	if n > 5 {
+		calls = append(calls[:5:5], fmt.Sprintf("and %d more", n-5))
+	}
+	return fmt.Sprintf(", while running %d calls: %s", n, strings.Join(calls, "; "))
 }
 
 // reload is a graceful restart (old workers get SIGWINCH) or a restart
@@ -461,6 +533,9 @@ func (m *master) reload(sig syscall.Signal) {
 	m.sockets = socks
 	m.cfg = cfg
 	m.gen++
+	if m.board != nil {
+		m.board.SetGeneration(m.gen)
+	}
 	m.target = Workers(cfg)
 	m.delay = 0
 	if m.backoffC != nil {
@@ -523,6 +598,7 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal) int {
 		m.backoff.Stop()
 	}
 	m.retiring = nil
+	m.exiting = true
 	signalAll := func(sig syscall.Signal) {
 		for _, w := range m.workers {
 			w.stopping = true

@@ -49,6 +49,8 @@ type Interp struct {
 	// PythonInterpIdleTimeout its last request carried) drive the reaper.
 	lastUsed    atomic.Int64
 	idleTimeout atomic.Int64
+	// refused: it could not be ended once, which was reported (OnCannotEnd).
+	refused atomic.Bool
 
 	// interrupts feed the interrupter thread (PythonRequestTimeout),
 	// started on first use.

@@ -54,6 +54,13 @@ type Options struct {
 	// that a thread took, with the time from the hand-off to a thread
 	// taking it. It runs on the caller's goroutine, outside every lock.
 	QueueWait func(time.Duration)
+	// OnCannotEnd, if set, is called (once per interpreter) when an
+	// interpreter that PythonInterpMaxRequests, PythonInterpIdleTimeout or
+	// PythonInterpReload wants ended cannot be: it is main_interpreter, or
+	// ending it would make CPython abort (why says what stands in the way).
+	// A worker under the master recycles itself instead. Without it the
+	// interpreter goes on serving.
+	OnCannotEnd func(interp, reason, why string)
 }
 
 // Runtime is the process's embedded CPython: main_interpreter plus the
@@ -312,7 +319,9 @@ var errAlreadyEnding = errors.New("python: interpreter is already ending")
 func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 	name := in.Name
 	if name == MainInterpreter {
-		return fmt.Errorf("%w: %s is ended only with its process", ErrCannotEnd, MainInterpreter)
+		why := MainInterpreter + " is ended only with its process"
+		rt.cannotEnd(in, kind, reason, why)
+		return fmt.Errorf("%w: %s", ErrCannotEnd, why)
 	}
 	<-in.ready
 	if in.err != nil {
@@ -337,7 +346,7 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 		in.st = stateRunning
 		close(in.endDone)
 		in.mu.Unlock()
-		rt.logf(4, name, "interpreter %q not ended (%s): %s; it goes on serving (recycling the worker would end it)", name, reason, msg)
+		rt.cannotEnd(in, kind, reason, msg)
 		return fmt.Errorf("%w: %s", ErrCannotEnd, msg)
 	}
 	in.stopThreads()
@@ -356,6 +365,19 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 		Created: in.created, Requests: served})
 	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, served)
 	return nil
+}
+
+// cannotEnd reports an interpreter that must not be ended: to OnCannotEnd,
+// once per interpreter, or in the log.
+func (rt *Runtime) cannotEnd(in *Interp, kind EndKind, reason, why string) {
+	if in.refused.Swap(true) {
+		return
+	}
+	if f := rt.opts.OnCannotEnd; f != nil && kind != EndExplicit {
+		f(in.Name, reason, why)
+		return
+	}
+	rt.logf(4, in.Name, "interpreter %q not ended (%s): %s; it goes on serving (only recycling the worker would end it)", in.Name, reason, why)
 }
 
 // reap ends interpreters unused for longer than their

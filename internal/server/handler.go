@@ -505,7 +505,9 @@ func (rs *rstate) runPython(phase request.Phase) int {
 	}
 	req.Py = *rs.s.pyConfig(dc)
 	name := rs.interpreterName(*first)
+	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
 	st, err := rs.s.rt.Run(name, req)
+	rs.s.endCall(call)
 	if errors.Is(err, python.ErrQueueTimeout) {
 		rs.logError(levelError, "no thread of interpreter %q was free within PythonInterpQueueTimeout %s", name, req.Py.QueueTimeout)
 		return 503

@@ -2,37 +2,46 @@ package server
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
 	"modpy/internal/python"
+	"modpy/internal/scoreboard"
 )
 
-// metrics is the Prometheus side of one worker: a registry of its own (not
-// client_golang's global one) that `SetHandler modpy-metrics` exposes.
+// metrics is the Prometheus side of one worker, on registries of its own
+// (not client_golang's global one) that `SetHandler modpy-metrics` exposes.
+// own has the worker's metrics: under the master each carries the label
+// worker="N" (its scoreboard slot), and a scrape adds the other workers'
+// from their snapshots. shared has what belongs to the whole server (worker
+// restarts, the number of workers, versions), with no worker label.
 // Per-request observation is lock-free: a counter looked up once per status
 // code and cached in an array, and a histogram (atomic adds).
 type metrics struct {
-	reg       *prometheus.Registry
+	s         *Server
+	own       *prometheus.Registry
+	shared    *prometheus.Registry
 	requests  *prometheus.CounterVec
 	byCode    [1000]atomic.Pointer[prometheus.Counter]
 	duration  prometheus.Histogram
 	queueWait prometheus.Histogram
-	restarts  *prometheus.CounterVec
 }
 
-// workerRestartReasons are the reasons a master restarts a worker: it
-// exited, it reached MaxConnectionsPerChild, a graceful restart. There is
-// no master yet: the counter stays at 0 for each.
-var workerRestartReasons = []string{"exit", "max_connections", "graceful"}
-
-func newMetrics(s *Server) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+// newMetrics registers a worker's metrics; worker is its label value
+// ("" with -X: no label).
+func newMetrics(s *Server, worker string) *metrics {
+	m := &metrics{s: s, own: prometheus.NewRegistry(), shared: prometheus.NewRegistry()}
+	reg := prometheus.Registerer(m.own)
+	if worker != "" {
+		reg = prometheus.WrapRegistererWith(prometheus.Labels{"worker": worker}, m.own)
+	}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "modpy_http_requests_total",
 		Help: "HTTP requests answered, by status code.",
@@ -47,27 +56,23 @@ func newMetrics(s *Server) *metrics {
 		Help:    "Time a call into an interpreter waited, from its hand-off to a thread of the interpreter taking it.",
 		Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	})
-	m.restarts = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "modpy_worker_restarts_total",
-		Help: "Worker processes restarted by the master, by reason (single process mode: always 0).",
-	}, []string{"reason"})
-	for _, r := range workerRestartReasons {
-		m.restarts.WithLabelValues(r)
-	}
-	m.reg.MustRegister(
-		m.requests, m.duration, m.queueWait, m.restarts,
+	reg.MustRegister(
+		m.requests, m.duration, m.queueWait,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "modpy_http_requests_in_flight",
 			Help: "Requests being served now (this scrape included).",
 		}, func() float64 { return float64(s.active.Load()) }),
+		&interpCollector{s: s},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	m.shared.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "modpy_build_info",
 			Help:        "modpy and Python versions; always 1.",
 			ConstLabels: prometheus.Labels{"version": Version, "python": python.Version()},
 		}, func() float64 { return 1 }),
-		&interpCollector{s: s},
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&masterCollector{s: s},
 	)
 	return m
 }
@@ -88,18 +93,88 @@ func (m *metrics) observe(status int, d time.Duration) {
 	m.duration.Observe(d.Seconds())
 }
 
-// gather renders the registry in the Prometheus text format.
+// gather renders every worker's metrics in the Prometheus text format:
+// this worker's live, the others' from their last snapshot (at most
+// publishEvery old), families merged by name.
 func (m *metrics) gather() ([]byte, string, error) {
-	mfs, err := m.reg.Gather()
+	fams := map[string]*dto.MetricFamily{}
+	add := func(mfs []*dto.MetricFamily) {
+		for _, mf := range mfs {
+			if have := fams[mf.GetName()]; have != nil {
+				have.Metric = append(have.Metric, mf.Metric...)
+			} else {
+				fams[mf.GetName()] = mf
+			}
+		}
+	}
+	shared, err := m.shared.Gather()
+	add(shared)
+	own, e := m.own.Gather()
+	if err == nil {
+		err = e
+	}
+	add(own)
+	if s := m.s; s != nil && s.board != nil {
+		for _, sl := range s.board.Live() {
+			if sl.Index == s.slot.Index {
+				continue
+			}
+			data, _ := sl.ReadMetrics()
+			dec := expfmt.NewDecoder(bytes.NewReader(data), expfmt.NewFormat(expfmt.TypeProtoDelim))
+			var mfs []*dto.MetricFamily
+			for {
+				mf := &dto.MetricFamily{}
+				if dec.Decode(mf) != nil {
+					break
+				}
+				mfs = append(mfs, mf)
+			}
+			add(mfs)
+		}
+	}
+	names := make([]string, 0, len(fams))
+	for n := range fams {
+		names = append(names, n)
+	}
+	sort.Strings(names)
 	format := expfmt.NewFormat(expfmt.TypeTextPlain)
 	var buf bytes.Buffer
 	enc := expfmt.NewEncoder(&buf, format)
-	for _, mf := range mfs {
-		if e := enc.Encode(mf); e != nil && err == nil {
+	for _, n := range names {
+		if e := enc.Encode(fams[n]); e != nil && err == nil {
 			err = e
 		}
 	}
 	return buf.Bytes(), string(format), err
+}
+
+// masterCollector reads the master's counters from the scoreboard at
+// scrape time (zero with -X, which has no master).
+type masterCollector struct{ s *Server }
+
+var (
+	descRestarts = prometheus.NewDesc("modpy_worker_restarts_total",
+		"Worker processes the master replaced, by reason (always 0 with -X).", []string{"reason"}, nil)
+	descWorkers = prometheus.NewDesc("modpy_workers",
+		"Worker processes alive (starting, serving or draining).", nil, nil)
+)
+
+func (c *masterCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descRestarts
+	ch <- descWorkers
+}
+
+func (c *masterCollector) Collect(ch chan<- prometheus.Metric) {
+	var restarts [scoreboard.NumReasons]uint64
+	workers := 1
+	if b := c.s.board; b != nil {
+		restarts = b.Master().Restarts
+		workers = len(b.Live())
+	}
+	for r, n := range restarts {
+		ch <- prometheus.MustNewConstMetric(descRestarts, prometheus.CounterValue, float64(n), scoreboard.Reason(r).String())
+	}
+	ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(workers))
 }
 
 // interpCollector reads the interpreters at scrape time.

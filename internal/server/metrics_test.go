@@ -8,7 +8,8 @@ import (
 
 func TestMetricsObserveAndGather(t *testing.T) {
 	s := &Server{}
-	m := newMetrics(s)
+	s.served, s.active = &s.counters.served, &s.counters.active
+	m := newMetrics(s, "")
 	for i := 0; i < 3; i++ {
 		m.observe(200, time.Millisecond)
 	}
@@ -26,7 +27,7 @@ func TestMetricsObserveAndGather(t *testing.T) {
 		`modpy_http_requests_total{code="404"} 1`,
 		`modpy_http_requests_total{code="1234"} 1`,
 		`modpy_http_request_duration_seconds_count 5`,
-		`modpy_worker_restarts_total{reason="exit"} 0`,
+		`modpy_worker_restarts_total{reason="died"} 0`,
 		`modpy_interpreter_ends_total{reason="max_requests"} 0`,
 		`modpy_interpreters 0`,
 		"\ngo_goroutines ",

@@ -16,6 +16,7 @@ import (
 	"modpy/internal/httpd"
 	"modpy/internal/python"
 	"modpy/internal/request"
+	"modpy/internal/scoreboard"
 	"modpy/internal/table"
 	pysrc "modpy/python"
 )
@@ -35,13 +36,21 @@ type Server struct {
 	main      *vhost
 	masterPid atomic.Int64 // the master's pid when this is one of its workers
 	onStuck   func()       // see OnStuck
-	pyconfs   sync.Map     // *config.DirConfig → *request.PyConfig
+	onRecycle func()       // see OnRecycle
+	board     *scoreboard.Board
+	slot      *scoreboard.Slot // this worker's (nil with -X)
+	unpublish chan struct{}    // closed at Shutdown: publish stops
+	pyconfs   sync.Map         // *config.DirConfig → *request.PyConfig
 	npyconfs  atomic.Int64
 
 	// For the status page and metrics (status.go, metrics.go).
 	started  time.Time
-	served   atomic.Uint64 // requests finished
-	active   atomic.Int64  // requests in progress
+	served   *atomic.Uint64 // requests finished (in the scoreboard under the master)
+	active   *atomic.Int64  // requests in progress
+	counters struct {
+		served atomic.Uint64
+		active atomic.Int64
+	}
 	stopping atomic.Bool
 	metrics  *metrics
 
@@ -63,8 +72,10 @@ type vhost struct {
 // New prepares a server for cfg: it opens the logs and compiles the log
 // formats. Python is not started until Start.
 func New(cfg *config.Config) (*Server, error) {
-	s := &Server{cfg: cfg, pid: os.Getpid(), vhosts: map[*config.Server]*vhost{}, started: time.Now()}
-	s.metrics = newMetrics(s)
+	s := &Server{cfg: cfg, pid: os.Getpid(), vhosts: map[*config.Server]*vhost{}, started: time.Now(),
+		unpublish: make(chan struct{})}
+	s.served, s.active = &s.counters.served, &s.counters.active
+	s.metrics = newMetrics(s, "")
 	var err error
 	if s.main, err = s.newVhost(cfg.Main, nil); err != nil {
 		return nil, err
@@ -156,6 +167,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		MainServer:      s.main.info,
 		Sources:         pysrc.FS,
 		OnStuck:         s.stuck,
+		OnCannotEnd:     s.cannotEnd,
 		QueueWait:       func(d time.Duration) { s.metrics.queueWait.Observe(d.Seconds()) },
 	})
 	if err != nil {
@@ -199,6 +211,10 @@ func (s *Server) Start(listeners []net.Listener) error {
 	}
 	s.errlog.logf(levelNotice, "modpy/%s (Python %s, %s) configured -- resuming normal operations",
 		Version, python.Version(), runtime.Version())
+	if s.slot != nil {
+		s.slot.SetState(scoreboard.Ready)
+		go s.publish(s.unpublish)
+	}
 	return nil
 }
 
@@ -208,7 +224,10 @@ func (s *Server) Wait() { s.wg.Wait() }
 // Shutdown stops accepting, lets the requests in flight finish (or ctx
 // expire) and closes the logs.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.stopping.Store(true)
+	if !s.stopping.Swap(true) && s.slot != nil {
+		s.slot.SetState(scoreboard.Stopping)
+		close(s.unpublish)
+	}
 	s.mu.Lock()
 	servers := append([]*httpd.Server(nil), s.servers...)
 	s.mu.Unlock()
@@ -239,6 +258,7 @@ func (s *Server) stuck(interp, what string) {
 	}
 	s.errlog.Log(levelError, "python", interp, nil, fmt.Sprintf("%s: still running well past PythonRequestTimeout, "+
 		"its thread is stuck in C code (holding the GIL, or blocked): this worker (pid %d) exits and the master replaces it", what, s.pid))
+	s.slot.SetExit(scoreboard.Stuck, fmt.Sprintf("%s in interpreter %q stuck in C code past PythonRequestTimeout", what, interp))
 	s.onStuck()
 }
 

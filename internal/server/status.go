@@ -8,11 +8,13 @@ import (
 	"html"
 	"net/url"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"modpy/internal/python"
+	"modpy/internal/scoreboard"
 )
 
 // The server's own content handlers, answered in the content phase without
@@ -47,24 +49,40 @@ type statusDoc struct {
 }
 
 type masterStatus struct {
-	Mode           string `json:"mode"`        // "single" or "master"
-	Description    string `json:"description"` // "single process (-X)"
-	Workers        int    `json:"workers"`
-	WorkerRestarts uint64 `json:"worker_restarts"`
+	Mode        string `json:"mode"`        // "single" or "master"
+	Description string `json:"description"` // "single process (-X)"
+	// Under the master: its pid, start and current generation of workers.
+	Pid            int        `json:"pid,omitempty"`
+	Started        *time.Time `json:"started,omitempty"`
+	Generation     int        `json:"generation,omitempty"`
+	Workers        int        `json:"workers"`
+	WorkerRestarts uint64     `json:"worker_restarts"`
+	// Restarts counts replaced workers by reason (died, max_connections,
+	// max_memory, stuck, interpreter, restart).
+	Restarts map[string]uint64 `json:"restarts"`
 }
 
 type workerStatus struct {
 	Pid             int            `json:"pid"`
+	Slot            *int           `json:"slot"`       // its scoreboard slot (the metrics' worker label); null with -X
+	Generation      int            `json:"generation"` // 0 with -X
 	Started         time.Time      `json:"started"`
 	UptimeSeconds   float64        `json:"uptime_seconds"`
-	State           string         `json:"state"` // "ready" or "stopping"
+	State           string         `json:"state"` // "starting", "ready" or "stopping"
+	Answering       bool           `json:"answering"`
 	Requests        uint64         `json:"requests"`
 	Active          int64          `json:"active"`
 	RSSBytes        int64          `json:"rss_bytes"`
 	ThreadsPerChild int            `json:"threads_per_child"`
 	Python          string         `json:"python"`
+	InFlight        []string       `json:"in_flight"` // the Python calls running, under the master
 	Interpreters    []interpStatus `json:"interpreters"`
 	Ends            []endStatus    `json:"ends"`
+	// SnapshotAge: another worker's interpreters and ends are from its
+	// last snapshot, this many seconds old (null: live, the answering
+	// worker). Truncated: the snapshot had too many names to hold them all.
+	SnapshotAge *float64 `json:"snapshot_age_seconds"`
+	Truncated   bool     `json:"truncated,omitempty"`
 }
 
 type interpStatus struct {
@@ -91,7 +109,8 @@ type endStatus struct {
 	Alive    bool      `json:"alive"` // an interpreter of this name is alive now
 }
 
-func (s *Server) statusDoc() *statusDoc {
+// workerStatus is this worker's status, live.
+func (s *Server) workerStatus() workerStatus {
 	now := time.Now()
 	w := workerStatus{
 		Pid:             s.pid,
@@ -149,26 +168,50 @@ func (s *Server) statusDoc() *statusDoc {
 			w.Interpreters = append(w.Interpreters, is)
 		}
 	}
-	return &statusDoc{
-		Server:  "modpy/" + Version + " Python/" + python.Version(),
-		Time:    now,
-		Master:  s.masterStatus(),
-		Workers: []workerStatus{w},
+	if s.slot != nil {
+		idx := s.slot.Index
+		w.Slot = &idx
+		w.Generation = s.slot.Generation()
+		w.InFlight = s.slot.InFlight()
 	}
+	return w
 }
 
-// masterStatus describes the process model: one process (-X), or one of
-// a master's workers (the page shows the worker that answered).
-func (s *Server) masterStatus() masterStatus {
-	if pid := s.masterPid.Load(); pid != 0 {
-		return masterStatus{Mode: "master",
-			Description: fmt.Sprintf("master pid %d; this page shows the worker that answered", pid), Workers: 1}
+// statusDoc is the whole status: the master and every worker (this one
+// live, the others from the scoreboard), or this process alone with -X.
+func (s *Server) statusDoc() *statusDoc {
+	own := s.workerStatus()
+	own.Answering = true
+	d := &statusDoc{
+		Server:  "modpy/" + Version + " Python/" + python.Version(),
+		Time:    time.Now(),
+		Workers: []workerStatus{own},
 	}
-	return masterStatus{Mode: "single", Description: "single process (-X)", Workers: 1}
+	m := masterStatus{Mode: "single", Description: "single process (-X)", Workers: 1, Restarts: map[string]uint64{}}
+	for r := scoreboard.Reason(0); r < scoreboard.NumReasons; r++ {
+		m.Restarts[r.String()] = 0
+	}
+	if s.board != nil {
+		mi := s.board.Master()
+		d.Workers = s.siblings(own)
+		started := mi.Started
+		m = masterStatus{Mode: "master", Pid: mi.Pid, Started: &started, Generation: mi.Generation,
+			Workers: len(d.Workers), Restarts: m.Restarts}
+		m.Description = fmt.Sprintf("master pid %d, generation %d, %d workers", mi.Pid, mi.Generation, m.Workers)
+		for r, n := range mi.Restarts {
+			m.Restarts[scoreboard.Reason(r).String()] = n
+			m.WorkerRestarts += n
+		}
+	} else if pid := s.masterPid.Load(); pid != 0 {
+		m = masterStatus{Mode: "master", Pid: int(pid), Workers: 1, Restarts: m.Restarts,
+			Description: fmt.Sprintf("master pid %d; no scoreboard, so this page shows only the worker that answered", pid)}
+	}
+	d.Master = m
+	return d
 }
 
 // SetMaster tells a worker the pid of the master that started it, for the
-// status page.
+// status page when there is no scoreboard.
 func (s *Server) SetMaster(pid int) { s.masterPid.Store(int64(pid)) }
 
 // ProcessRSS is this process's resident memory (VmRSS from
@@ -245,6 +288,15 @@ func (rs *rstate) serveMetrics() int {
 	return rs.respond(ctype, body)
 }
 
+func sortedKeys(m map[string]uint64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // statusAuto is the ?auto answer: mod_status-like "Key: value" lines.
@@ -258,16 +310,39 @@ func statusAuto(d *statusDoc) []byte {
 	kv("CurrentTime", rfc3339(d.Time))
 	kv("Workers", len(d.Workers))
 	kv("WorkerRestarts", d.Master.WorkerRestarts)
-	if len(d.Workers) > 0 {
-		w := d.Workers[0]
-		// mod_status's own keys, for the single worker (scripts expect them).
-		kv("ServerUptimeSeconds", int64(w.UptimeSeconds))
-		kv("Total Accesses", w.Requests)
-		kv("BusyWorkers", w.Active)
+	for _, r := range sortedKeys(d.Master.Restarts) {
+		kv("WorkerRestarts_"+r, d.Master.Restarts[r])
 	}
+	if d.Master.Pid != 0 {
+		kv("MasterPid", d.Master.Pid)
+	}
+	if d.Master.Generation != 0 {
+		kv("Generation", d.Master.Generation)
+	}
+	// mod_status's own keys, for the whole server (scripts expect them).
+	var requests uint64
+	var active int64
+	uptime := 0.0
+	for _, w := range d.Workers {
+		requests += w.Requests
+		active += w.Active
+		uptime = max(uptime, w.UptimeSeconds)
+	}
+	if d.Master.Started != nil {
+		uptime = d.Time.Sub(*d.Master.Started).Seconds()
+	}
+	kv("ServerUptimeSeconds", int64(uptime))
+	kv("Total Accesses", requests)
+	kv("BusyWorkers", active)
 	for i, w := range d.Workers {
 		p := fmt.Sprintf("Worker%d", i)
 		kv(p+"Pid", w.Pid)
+		if w.Slot != nil {
+			kv(p+"Slot", *w.Slot)
+		}
+		kv(p+"Generation", w.Generation)
+		kv(p+"Answering", w.Answering)
+		kv(p+"InFlight", len(w.InFlight))
 		kv(p+"Started", rfc3339(w.Started))
 		kv(p+"UptimeSeconds", int64(w.UptimeSeconds))
 		kv(p+"State", w.State)
@@ -335,7 +410,7 @@ func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 const statusCSS = `body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em 2em;color:#1d2430;background:#f7f8fa}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:1.6em 0 .5em}
 .sub{color:#5b6575;margin-bottom:1em}
-.cards{display:flex;flex-wrap:wrap;gap:.8em}
+.cards{display:flex;flex-wrap:wrap;gap:.8em;margin-bottom:1em}
 .card{background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:.6em 1em;min-width:8em}
 .card b{display:block;font-size:1.5em}.card span{color:#5b6575;font-size:.85em}
 table{border-collapse:collapse;background:#fff;border:1px solid #dde2ea;min-width:60%}
@@ -355,27 +430,78 @@ func statusHTML(d *statusDoc, refresh int) []byte {
 		fmt.Fprintf(&b, "<meta http-equiv=\"refresh\" content=\"%d\">\n", refresh)
 	}
 	b.WriteString("<style>" + statusCSS + "</style></head><body>\n")
-	fmt.Fprintf(&b, "<h1>modpy status</h1>\n<div class=\"sub\">%s &middot; %s &middot; master: %s</div>\n",
+	fmt.Fprintf(&b, "<h1>modpy status</h1>\n<div class=\"sub\">%s &middot; %s &middot; %s</div>\n",
 		e(d.Server), e(rfc3339(d.Time)), e(d.Master.Description))
+	card := func(v, label string) {
+		fmt.Fprintf(&b, "<div class=\"card\"><b>%s</b><span>%s</span></div>\n", e(v), e(label))
+	}
+	stateClass := func(state string) string { return map[bool]string{true: "ok", false: "busy"}[state == "ready"] }
+	if m := d.Master; m.Mode == "master" {
+		b.WriteString("<h2>Master</h2>\n<div class=\"cards\">\n")
+		card(strconv.Itoa(m.Pid), "master pid")
+		if m.Started != nil {
+			card(ago(d.Time, *m.Started), "started "+m.Started.Format("2006-01-02 15:04:05"))
+		}
+		card(strconv.Itoa(m.Generation), "generation (restarts of the config)")
+		card(strconv.Itoa(m.Workers), "workers")
+		var why []string
+		for _, r := range sortedKeys(m.Restarts) {
+			if n := m.Restarts[r]; n > 0 {
+				why = append(why, fmt.Sprintf("%s %d", r, n))
+			}
+		}
+		label := "workers replaced"
+		if len(why) > 0 {
+			label += ": " + strings.Join(why, ", ")
+		}
+		card(strconv.FormatUint(m.WorkerRestarts, 10), label)
+		b.WriteString("</div>\n<table id=\"workers\"><thead><tr><th>pid</th><th>slot</th><th>generation</th><th>state</th><th>started</th><th>requests</th><th>in progress</th><th>resident memory</th><th>interpreters</th><th>shown as of</th></tr></thead><tbody>\n")
+		for _, w := range d.Workers {
+			slot, asOf := "&ndash;", "live (answered this page)"
+			if w.Slot != nil {
+				slot = strconv.Itoa(*w.Slot)
+			}
+			if w.SnapshotAge != nil {
+				asOf = fmt.Sprintf("%.1f s ago", *w.SnapshotAge)
+			} else if !w.Answering {
+				asOf = "no snapshot yet"
+			}
+			fmt.Fprintf(&b, "<tr class=\"worker\"><td>%d</td><td class=\"n\">%s</td><td class=\"n\">%d</td><td class=\"%s\">%s</td><td title=\"%s\">%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%s</td><td class=\"n\">%d</td><td>%s</td></tr>\n",
+				w.Pid, slot, w.Generation, stateClass(w.State), e(w.State), e(rfc3339(w.Started)), e(ago(d.Time, w.Started)),
+				w.Requests, w.Active, e(mib(w.RSSBytes)), len(w.Interpreters), e(asOf))
+		}
+		b.WriteString("</tbody></table>\n")
+	}
 	for _, w := range d.Workers {
 		ninterp := len(w.Interpreters)
 		busy := 0
 		for _, in := range w.Interpreters {
 			busy += in.BusyThreads
 		}
-		fmt.Fprintf(&b, "<h2>Worker pid %d <span class=\"%s\">%s</span></h2>\n", w.Pid, map[bool]string{true: "ok", false: "busy"}[w.State == "ready"], e(w.State))
-		b.WriteString("<div class=\"cards\">\n")
-		card := func(v, label string) {
-			fmt.Fprintf(&b, "<div class=\"card\"><b>%s</b><span>%s</span></div>\n", e(v), e(label))
+		note := ""
+		if w.Answering {
+			note = " &middot; answered this page"
+		} else if w.SnapshotAge != nil {
+			note = fmt.Sprintf(" &middot; interpreters as of %.1f s ago", *w.SnapshotAge)
 		}
+		fmt.Fprintf(&b, "<h2>Worker pid %d <span class=\"%s\">%s</span><span class=\"dead\">%s</span></h2>\n", w.Pid, stateClass(w.State), e(w.State), note)
+		b.WriteString("<div class=\"cards\">\n")
 		card(strconv.Itoa(ninterp), "interpreters")
 		card(strconv.FormatUint(w.Requests, 10), "requests served")
 		card(strconv.FormatInt(w.Active, 10), "requests in progress")
 		card(fmt.Sprintf("%d / %d", busy, w.ThreadsPerChild), "busy threads / ThreadsPerChild")
 		card(mib(w.RSSBytes), "resident memory")
 		card(duration(w.UptimeSeconds), "uptime (since "+w.Started.Format("2006-01-02 15:04:05")+")")
-		b.WriteString("</div>\n<h2>Interpreters</h2>\n")
-		b.WriteString("<table id=\"interpreters\"><thead><tr><th>name</th><th>state</th><th>created</th><th>requests</th><th>busy / idle threads</th><th>queue</th><th>modules</th><th>last end of this name</th></tr></thead><tbody>\n")
+		b.WriteString("</div>\n")
+		if len(w.InFlight) > 0 {
+			b.WriteString("<h2>Python calls running</h2>\n<ul class=\"inflight\">\n")
+			for _, c := range w.InFlight {
+				fmt.Fprintf(&b, "<li><code>%s</code></li>\n", e(c))
+			}
+			b.WriteString("</ul>\n")
+		}
+		b.WriteString("<h2>Interpreters</h2>\n")
+		b.WriteString("<table class=\"interpreters\"><thead><tr><th>name</th><th>state</th><th>created</th><th>requests</th><th>busy / idle threads</th><th>queue</th><th>modules</th><th>last end of this name</th></tr></thead><tbody>\n")
 		for _, in := range w.Interpreters {
 			state := in.State
 			cls := "ok"
@@ -402,7 +528,7 @@ func statusHTML(d *statusDoc, refresh int) []byte {
 		if len(w.Ends) == 0 {
 			b.WriteString("<p class=\"dead\">No interpreter has been ended yet.</p>\n")
 		} else {
-			b.WriteString("<table id=\"ends\"><thead><tr><th>name</th><th>ended</th><th>reason</th><th>requests served</th><th>now</th></tr></thead><tbody>\n")
+			b.WriteString("<table class=\"ends\"><thead><tr><th>name</th><th>ended</th><th>reason</th><th>requests served</th><th>now</th></tr></thead><tbody>\n")
 			for _, x := range w.Ends {
 				now := "not alive"
 				if x.Alive {

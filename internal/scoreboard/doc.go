@@ -1,0 +1,17 @@
+// Package scoreboard is the memory the master and its workers share, as
+// Apache's scoreboard: one region, created by the master (a memfd) and
+// mapped by every worker it starts.
+//
+// It owns the layout of that region and the rules for reading and writing
+// it: the master's area (pid, generation, worker restarts by reason) and one
+// slot per worker (pid, state, live request counters, the Python calls in
+// flight, why it is about to exit, and snapshots of its status and metrics
+// that other workers read to answer for the whole server).
+//
+// Who writes what: the master claims and releases slots and writes its own
+// area; a worker writes only its own slot. Counters are atomics; snapshots
+// are copied under a sequence counter (a seqlock), so a reader sees a whole
+// snapshot or retries. Nothing here knows HTTP, Python or the config: the
+// server decides what goes into the snapshots, the master what the exits
+// mean.
+package scoreboard

@@ -1,0 +1,500 @@
+package scoreboard
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The region: a header page (the master's area), then nslots slots of
+// slotSize bytes. Each slot: its header page, the table of calls in flight,
+// then the status and metrics snapshot areas. Pages are touched only when
+// written, so unused slots and the unused tails of snapshot areas cost
+// address space, not memory.
+const (
+	magic        = 0x31627370646f6d // "modpsb1" little-endian
+	pageSize     = 4096
+	headerSize   = pageSize
+	entrySize    = 256
+	entryText    = entrySize - 16
+	Entries      = 64 // calls in flight a slot records (more are counted, not listed)
+	entriesSize  = Entries * entrySize
+	areaHeader   = 64
+	statusCap    = 512 << 10
+	metricsCap   = 512 << 10
+	slotSize     = pageSize + entriesSize + areaHeader + statusCap + areaHeader + metricsCap
+	statusOffset = pageSize + entriesSize
+	metricsOff   = statusOffset + areaHeader + statusCap
+	exitTextCap  = 1024
+)
+
+// Reason is why the master started a worker anew (the metrics label of
+// modpy_worker_restarts_total).
+type Reason int
+
+// The reasons a worker is replaced.
+const (
+	Died           Reason = iota // it crashed or exited with an error
+	MaxConnections               // MaxConnectionsPerChild reached
+	MaxMemory                    // MaxMemoryPerChild passed
+	Stuck                        // a handler stuck in C code past PythonRequestTimeout
+	Interpreter                  // an interpreter that had to end could not be ended
+	Restart                      // a restart or graceful restart replaced its generation
+	NumReasons
+)
+
+var reasonNames = [NumReasons]string{"died", "max_connections", "max_memory", "stuck", "interpreter", "restart"}
+
+// String is the reason's label.
+func (r Reason) String() string {
+	if r < 0 || r >= NumReasons {
+		return "unknown"
+	}
+	return reasonNames[r]
+}
+
+// State is a worker's state as its slot shows it.
+type State int64
+
+// A worker's states.
+const (
+	Starting State = iota // started by the master, not serving yet
+	Ready                 // serving
+	Stopping              // draining: accepts nothing new
+)
+
+// String is the state's name on the status page.
+func (s State) String() string {
+	switch s {
+	case Starting:
+		return "starting"
+	case Ready:
+		return "ready"
+	case Stopping:
+		return "stopping"
+	}
+	return "unknown"
+}
+
+type header struct {
+	magic      uint64
+	nslots     uint64
+	slotSize   uint64
+	masterPid  atomic.Int64
+	started    atomic.Int64 // unix nanoseconds
+	generation atomic.Int64
+	restarts   [NumReasons]atomic.Uint64
+}
+
+type slotHeader struct {
+	pid      atomic.Int64 // 0: free; -1: claimed, the process not started yet
+	gen      atomic.Int64
+	started  atomic.Int64
+	state    atomic.Int64
+	requests atomic.Uint64
+	active   atomic.Int64
+	rss      atomic.Int64
+	exitWhy  atomic.Int64 // Reason+1 once the worker said why it exits
+	exitLen  atomic.Int64
+	hint     atomic.Uint64 // where the next call looks for a free entry
+	exitText [exitTextCap]byte
+}
+
+type entry struct {
+	busy  atomic.Uint32
+	n     uint32
+	start atomic.Int64
+	text  [entryText]byte
+}
+
+type area struct {
+	seq  atomic.Uint64 // odd while being written
+	n    atomic.Uint64
+	when atomic.Int64
+}
+
+// Board is the mapped region.
+type Board struct {
+	f   *os.File
+	mem []byte
+	hdr *header
+	n   int
+}
+
+// Create makes a board with nslots slots, for the master.
+func Create(nslots int) (*Board, error) {
+	if nslots < 1 {
+		return nil, errors.New("scoreboard: no slots")
+	}
+	// Close-on-exec: a worker gets its copy as one of StartProcess's files.
+	fd, err := unix.MemfdCreate("modpy-scoreboard", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("scoreboard: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "scoreboard")
+	size := int64(headerSize + nslots*slotSize)
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("scoreboard: %w", err)
+	}
+	b, err := mapFile(f, int(size))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	b.hdr.magic = magic
+	b.hdr.nslots = uint64(nslots)
+	b.hdr.slotSize = slotSize
+	b.n = nslots
+	return b, nil
+}
+
+// Open maps the board the master passed down as f, for a worker. f is
+// made close-on-exec: a handler's subprocesses do not get it.
+func Open(f *os.File) (*Board, error) {
+	syscall.CloseOnExec(int(f.Fd()))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("scoreboard: %w", err)
+	}
+	if st.Size() < headerSize {
+		return nil, errors.New("scoreboard: too small")
+	}
+	b, err := mapFile(f, int(st.Size()))
+	if err != nil {
+		return nil, err
+	}
+	if b.hdr.magic != magic || b.hdr.slotSize != slotSize ||
+		int64(headerSize+b.hdr.nslots*slotSize) != st.Size() {
+		b.Close()
+		return nil, errors.New("scoreboard: not a scoreboard of this modpy version")
+	}
+	b.n = int(b.hdr.nslots)
+	return b, nil
+}
+
+func mapFile(f *os.File, size int) (*Board, error) {
+	mem, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("scoreboard: mmap: %w", err)
+	}
+	return &Board{f: f, mem: mem, hdr: (*header)(unsafe.Pointer(&mem[0]))}, nil
+}
+
+// File is the board's file, for passing it to a worker.
+func (b *Board) File() *os.File { return b.f }
+
+// Close unmaps the board and closes its file.
+func (b *Board) Close() error {
+	err := syscall.Munmap(b.mem)
+	b.f.Close()
+	return err
+}
+
+// Slots is the number of slots.
+func (b *Board) Slots() int { return b.n }
+
+// Slot is slot i (0 ≤ i < Slots()).
+func (b *Board) Slot(i int) *Slot {
+	if b == nil || i < 0 || i >= b.n {
+		return nil
+	}
+	off := headerSize + i*slotSize
+	mem := b.mem[off : off+slotSize]
+	return &Slot{Index: i, mem: mem, h: (*slotHeader)(unsafe.Pointer(&mem[0]))}
+}
+
+// SetMaster records the master's pid and start.
+func (b *Board) SetMaster(pid int, started time.Time) {
+	b.hdr.masterPid.Store(int64(pid))
+	b.hdr.started.Store(started.UnixNano())
+}
+
+// SetGeneration records the current generation of workers.
+func (b *Board) SetGeneration(gen int) { b.hdr.generation.Store(int64(gen)) }
+
+// CountRestart counts a worker replaced for reason r.
+func (b *Board) CountRestart(r Reason) {
+	if r >= 0 && r < NumReasons {
+		b.hdr.restarts[r].Add(1)
+	}
+}
+
+// MasterInfo is the master's area.
+type MasterInfo struct {
+	Pid        int
+	Started    time.Time
+	Generation int
+	Restarts   [NumReasons]uint64
+}
+
+// Master reads the master's area.
+func (b *Board) Master() MasterInfo {
+	m := MasterInfo{
+		Pid:        int(b.hdr.masterPid.Load()),
+		Started:    time.Unix(0, b.hdr.started.Load()),
+		Generation: int(b.hdr.generation.Load()),
+	}
+	for i := range m.Restarts {
+		m.Restarts[i] = b.hdr.restarts[i].Load()
+	}
+	return m
+}
+
+// Claim reserves a free slot for a worker of generation gen about to be
+// started; nil when every slot is taken.
+func (b *Board) Claim(gen int) *Slot {
+	for i := 0; i < b.n; i++ {
+		s := b.Slot(i)
+		if s.h.pid.CompareAndSwap(0, -1) {
+			s.reset()
+			s.h.gen.Store(int64(gen))
+			s.h.started.Store(time.Now().UnixNano())
+			return s
+		}
+	}
+	return nil
+}
+
+// Live lists the slots in use (claimed or held by a worker), in order.
+func (b *Board) Live() []*Slot {
+	var out []*Slot
+	for i := 0; i < b.n; i++ {
+		if s := b.Slot(i); s.h.pid.Load() != 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Slot is one worker's part of the board.
+type Slot struct {
+	// Index is the slot's number, shown as the worker label.
+	Index int
+	mem   []byte
+	h     *slotHeader
+}
+
+func (s *Slot) reset() {
+	h := s.h
+	h.state.Store(int64(Starting))
+	h.requests.Store(0)
+	h.active.Store(0)
+	h.rss.Store(0)
+	h.exitWhy.Store(0)
+	h.exitLen.Store(0)
+	for i := 0; i < Entries; i++ {
+		s.entry(i).busy.Store(0)
+	}
+	s.area(statusOffset).n.Store(0)
+	s.area(metricsOff).n.Store(0)
+}
+
+// SetPid records the started worker's pid (master).
+func (s *Slot) SetPid(pid int) { s.h.pid.Store(int64(pid)) }
+
+// Pid is the worker's pid; -1 before it started.
+func (s *Slot) Pid() int { return int(s.h.pid.Load()) }
+
+// Generation is the generation the worker belongs to.
+func (s *Slot) Generation() int { return int(s.h.gen.Load()) }
+
+// Started is when the master started the worker.
+func (s *Slot) Started() time.Time { return time.Unix(0, s.h.started.Load()) }
+
+// State is the worker's state.
+func (s *Slot) State() State { return State(s.h.state.Load()) }
+
+// SetState records the worker's state (worker).
+func (s *Slot) SetState(st State) { s.h.state.Store(int64(st)) }
+
+// Requests is the worker's counter of finished requests; the worker adds
+// to it, anyone reads it.
+func (s *Slot) Requests() *atomic.Uint64 { return &s.h.requests }
+
+// Active is the worker's counter of requests in progress.
+func (s *Slot) Active() *atomic.Int64 { return &s.h.active }
+
+// RSS is the worker's resident memory as it last recorded it.
+func (s *Slot) RSS() int64 { return s.h.rss.Load() }
+
+// SetRSS records the worker's resident memory.
+func (s *Slot) SetRSS(n int64) { s.h.rss.Store(n) }
+
+// SetExit says why the worker is about to exit (worker), for the master's
+// log and its restart counter. The first call wins.
+func (s *Slot) SetExit(r Reason, text string) {
+	if s == nil || s.h.exitWhy.Load() != 0 {
+		return
+	}
+	n := copy(s.h.exitText[:], text)
+	s.h.exitLen.Store(int64(n))
+	s.h.exitWhy.Store(int64(r) + 1)
+}
+
+// Exit is what SetExit recorded; ok is false when the worker said nothing.
+func (s *Slot) Exit() (r Reason, text string, ok bool) {
+	why := s.h.exitWhy.Load()
+	if why == 0 {
+		return 0, "", false
+	}
+	n := min(int(s.h.exitLen.Load()), exitTextCap)
+	return Reason(why - 1), string(s.h.exitText[:n]), true
+}
+
+// Release frees the slot after its worker exited (master), returning what
+// the worker was running then.
+func (s *Slot) Release() (inFlight []string) {
+	inFlight = s.InFlight()
+	s.h.pid.Store(0)
+	return inFlight
+}
+
+func (s *Slot) entry(i int) *entry {
+	return (*entry)(unsafe.Pointer(&s.mem[pageSize+i*entrySize]))
+}
+
+// Begin records a call in flight described by the concatenation of parts
+// (truncated to fit) and returns its entry for End; -1 when all entries
+// are taken.
+func (s *Slot) Begin(parts ...string) int {
+	if s == nil {
+		return -1
+	}
+	start := int(s.h.hint.Add(1))
+	for k := 0; k < Entries; k++ {
+		i := (start + k) % Entries
+		e := s.entry(i)
+		if e.busy.CompareAndSwap(0, 1) {
+			n := 0
+			for _, p := range parts {
+				n += copy(e.text[n:], p)
+			}
+			e.n = uint32(n)
+			e.start.Store(time.Now().UnixNano())
+			e.busy.Store(2)
+			return i
+		}
+	}
+	return -1
+}
+
+// End frees entry i that Begin returned.
+func (s *Slot) End(i int) {
+	if s == nil || i < 0 {
+		return
+	}
+	s.entry(i).busy.Store(0)
+}
+
+// InFlight lists the recorded calls in flight, each as "TEXT (for 1.2s)",
+// longest running first. Meant for a worker that is gone or for a glance:
+// an entry rewritten while read can show a mix of two texts.
+func (s *Slot) InFlight() []string {
+	type call struct {
+		text  string
+		start int64
+	}
+	var calls []call
+	for i := 0; i < Entries; i++ {
+		e := s.entry(i)
+		if e.busy.Load() != 2 {
+			continue
+		}
+		n := min(int(e.n), entryText)
+		calls = append(calls, call{string(e.text[:n]), e.start.Load()})
+	}
+	for i := 1; i < len(calls); i++ {
+		for j := i; j > 0 && calls[j].start < calls[j-1].start; j-- {
+			calls[j], calls[j-1] = calls[j-1], calls[j]
+		}
+	}
+	now := time.Now().UnixNano()
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		d := time.Duration(now - c.start)
+		out[i] = fmt.Sprintf("%s (for %s)", strings.ToValidUTF8(c.text, "?"), d.Round(time.Millisecond))
+	}
+	return out
+}
+
+func (s *Slot) area(off int) *area {
+	return (*area)(unsafe.Pointer(&s.mem[off]))
+}
+
+func (s *Slot) areaData(off, capacity int) []byte {
+	return s.mem[off+areaHeader : off+areaHeader+capacity]
+}
+
+// StatusCap and MetricsCap are the largest snapshots a slot holds.
+const (
+	StatusCap  = statusCap
+	MetricsCap = metricsCap
+)
+
+// WriteStatus stores the worker's status snapshot; false if it does not fit.
+func (s *Slot) WriteStatus(p []byte) bool { return s.write(statusOffset, statusCap, p) }
+
+// WriteMetrics stores the worker's metrics snapshot; false if it does not fit.
+func (s *Slot) WriteMetrics(p []byte) bool { return s.write(metricsOff, metricsCap, p) }
+
+// ReadStatus is the last status snapshot and when it was written (nil
+// before the first).
+func (s *Slot) ReadStatus() ([]byte, time.Time) { return s.read(statusOffset, statusCap) }
+
+// ReadMetrics is the last metrics snapshot and when it was written.
+func (s *Slot) ReadMetrics() ([]byte, time.Time) { return s.read(metricsOff, metricsCap) }
+
+func (s *Slot) write(off, capacity int, p []byte) bool {
+	if len(p) > capacity {
+		return false
+	}
+	a := s.area(off)
+	a.seq.Add(1)
+	copy(s.areaData(off, capacity), p)
+	a.n.Store(uint64(len(p)))
+	a.when.Store(time.Now().UnixNano())
+	a.seq.Add(1)
+	return true
+}
+
+func (s *Slot) read(off, capacity int) ([]byte, time.Time) {
+	a := s.area(off)
+	data := s.areaData(off, capacity)
+	for try := 0; try < 100; try++ {
+		seq := a.seq.Load()
+		if seq&1 == 1 {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		n := min(int(a.n.Load()), capacity)
+		when := a.when.Load()
+		out := make([]byte, n)
+		copy(out, data[:n])
+		if a.seq.Load() == seq {
+			if n == 0 {
+				return nil, time.Time{}
+			}
+			return out, time.Unix(0, when)
+		}
+	}
+	return nil, time.Time{}
+}
+
+// The layout's sizes, checked when compiling: a header and a slot header
+// each fit in a page, an entry is exactly entrySize bytes, snapshot area
+// headers fit in areaHeader.
+var (
+	_ [pageSize - unsafe.Sizeof(header{})]byte
+	_ [pageSize - unsafe.Sizeof(slotHeader{})]byte
+	_ [entrySize - unsafe.Sizeof(entry{})]byte
+	_ [unsafe.Sizeof(entry{}) - entrySize]byte
+	_ [areaHeader - unsafe.Sizeof(area{})]byte
+)

@@ -1,0 +1,99 @@
+package scoreboard
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestSlotsAndSnapshots(t *testing.T) {
+	b, err := Create(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a := b.Claim(1)
+	c := b.Claim(1)
+	if a == nil || c == nil || a.Index == c.Index {
+		t.Fatalf("claims: %v %v", a, c)
+	}
+	if b.Claim(1) != nil {
+		t.Fatal("a third claim on a board of 2 slots")
+	}
+	a.SetPid(100)
+
+	// A worker maps the same memory through its inherited descriptor.
+	fd, err := syscall.Dup(int(b.File().Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := Open(os.NewFile(uintptr(fd), "copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	w := wb.Slot(a.Index)
+	w.Requests().Add(3)
+	w.SetState(Ready)
+	call := w.Begin("GET ", "/x", " in interpreter ", "localhost")
+	w.Begin(strings.Repeat("y", 1000)) // truncated, not refused
+	if !w.WriteStatus([]byte(`{"pid":100}`)) || w.WriteStatus(make([]byte, StatusCap+1)) {
+		t.Fatal("WriteStatus: what fits must be stored, what does not must be refused")
+	}
+	if a.Requests().Load() != 3 || a.State() != Ready || a.Pid() != 100 {
+		t.Fatalf("master sees requests %d state %v pid %d", a.Requests().Load(), a.State(), a.Pid())
+	}
+	if got, when := a.ReadStatus(); string(got) != `{"pid":100}` || when.IsZero() {
+		t.Fatalf("status snapshot %q at %v", got, when)
+	}
+	if got, _ := c.ReadStatus(); got != nil {
+		t.Fatalf("an unwritten snapshot reads %q", got)
+	}
+	calls := a.InFlight()
+	if len(calls) != 2 || !strings.HasPrefix(calls[0], "GET /x in interpreter localhost (for ") {
+		t.Fatalf("in flight: %q", calls)
+	}
+	w.End(call)
+	if calls := a.InFlight(); len(calls) != 1 || len(calls[0]) > entryText+20 {
+		t.Fatalf("after End: %q", calls)
+	}
+
+	w.SetExit(MaxMemory, "MaxMemoryPerChild passed")
+	w.SetExit(Died, "ignored: the first reason stands")
+	if r, text, ok := a.Exit(); !ok || r != MaxMemory || text != "MaxMemoryPerChild passed" {
+		t.Fatalf("exit: %v %q %v", r, text, ok)
+	}
+	if left := a.Release(); len(left) != 1 {
+		t.Fatalf("Release returned %q", left)
+	}
+	if len(b.Live()) != 1 {
+		t.Fatalf("live after release: %d", len(b.Live()))
+	}
+	// A claimed slot starts clean.
+	again := b.Claim(2)
+	if again == nil || again.Index != a.Index || again.Requests().Load() != 0 || len(again.InFlight()) != 0 {
+		t.Fatal("a reclaimed slot kept its old worker's data")
+	}
+	if _, _, ok := again.Exit(); ok {
+		t.Fatal("a reclaimed slot kept its old worker's exit reason")
+	}
+
+	b.CountRestart(Died)
+	b.CountRestart(Died)
+	b.SetGeneration(2)
+	if m := wb.Master(); m.Restarts[Died] != 2 || m.Generation != 2 {
+		t.Fatalf("master area: %+v", m)
+	}
+}
+
+func TestOpenRejectsOtherFiles(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 8192))
+	if _, err := Open(f); err == nil {
+		t.Fatal("Open accepted a file of zeros")
+	}
+}
