@@ -30,11 +30,13 @@ deps:
 	fi
 
 # What only the tests need (Debian 12, as root): chromium, for
-# tests/status_test.go (it skips without it unless MODPY_REQUIRE_CHROMIUM is set).
+# tests/status_test.go, and python3-yaml (a Cython extension module, for
+# tests/scoreboard_test.go). Tests skip without them unless
+# MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "installing chromium (headless, for the status page test)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	@if [ ! -x /usr/bin/chromium ] || ! /usr/bin/python3 -c "import yaml._yaml" 2>/dev/null; then \
+		echo "installing chromium (headless, for the status page test) and python3-yaml"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml; \
 	fi
 
 bench: build

@@ -307,3 +307,17 @@ func (s *site) dial() net.Conn {
 	}
 	return c
 }
+
+// needTestDep skips the test when what `make test-deps` installs is
+// missing (err != nil), or fails it when MODPY_REQUIRE_TEST_DEPS is set
+// (.ci/run sets it).
+func needTestDep(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("MODPY_REQUIRE_TEST_DEPS") == "" {
+		t.Skipf("%s: %v (make test-deps installs it; MODPY_REQUIRE_TEST_DEPS=1 makes this fatal)", what, err)
+	}
+	t.Fatalf("%s: %v (MODPY_REQUIRE_TEST_DEPS is set)", what, err)
+}

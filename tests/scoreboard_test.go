@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -201,5 +202,72 @@ func TestScoreboardMainInterpreterMaxRequestsRecyclesWorker(t *testing.T) {
 	})
 	if d.Master.Restarts["died"] != 0 {
 		t.Errorf("a recycle counted as a death: %v", d.Master.Restarts)
+	}
+}
+
+// yamlHandler imports yaml._yaml, Debian's PyYAML accelerator: a Cython
+// module, which refuses to be imported into a second interpreter of the
+// process.
+const yamlHandler = `import os, yaml._yaml
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("%d %s" % (os.getpid(), req.interpreter))
+    return apache.OK
+`
+
+func needYAML(t *testing.T) {
+	t.Helper()
+	needTestDep(t, "python3-yaml", exec.Command("/usr/bin/python3", "-c", "import yaml._yaml").Run())
+}
+
+// An interpreter that imported a Cython module cannot be ended and created
+// again (the new one could not import it): under the master the worker is
+// recycled instead, and the module works in the fresh worker.
+func TestScoreboardOneInterpreterExtensionRecyclesWorker(t *testing.T) {
+	needYAML(t)
+	s := startMaster(t, "StartServers 1\n"+boardLocations+
+		"<Location /yaml>\nSetHandler mod_python\nPythonHandler yamlmod\n"+
+		"PythonInterpreter yamlinterp\nPythonInterpMaxRequests 1\n</Location>\n")
+	s.writeFiles(map[string]string{"lib/yamlmod.py": yamlHandler})
+	pids := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		var st int
+		var body string
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st, body, _ = s.doFresh("/yaml")
+			if st == 200 && !pids[body] || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if st != 200 || pids[body] {
+			t.Fatalf("GET /yaml: %d %q (seen %v)\n%s", st, body, pids, s.errorLog())
+		}
+		pids[body] = true
+	}
+	contains(t, "error log", s.waitLog("recycled ("), `interpreter "yamlinterp" not ended (PythonInterpMaxRequests 1 reached): `+
+		`extension modules that work in one interpreter per process (a new interpreter could not import them again): yaml._yaml (Cython)`)
+	if strings.Contains(s.errorLog(), "Interpreter change detected") {
+		t.Errorf("an interpreter was re-created and failed to import yaml._yaml:\n%s", s.errorLog())
+	}
+}
+
+// With -X nothing can replace the process: the interpreter goes on serving.
+func TestOneInterpreterExtensionSingleProcess(t *testing.T) {
+	needYAML(t)
+	s := startSite(t, pyDir("yamlmod", "PythonInterpreter yamlinterp", "PythonInterpMaxRequests 1"),
+		map[string]string{"htdocs/yamlmod.py": yamlHandler})
+	first := s.mustGet("/yamlmod.py")
+	contains(t, "error log", s.waitLog("not ended"), "yaml._yaml (Cython); it goes on serving")
+	for i := 0; i < 3; i++ {
+		if got := s.mustGet("/yamlmod.py"); got != first {
+			t.Fatalf("GET /yaml: %q, want %q from the same process and interpreter", got, first)
+		}
+	}
+	if n := strings.Count(s.errorLog(), "not ended"); n != 1 {
+		t.Errorf("the refusal was logged %d times, want once:\n%s", n, s.errorLog())
 	}
 }

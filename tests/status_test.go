@@ -304,12 +304,8 @@ func chromium(t *testing.T, args ...string) []byte {
 }
 
 func checkStatusInChromium(t *testing.T, s *site) {
-	if _, err := os.Stat(chromiumBin); err != nil {
-		if os.Getenv("MODPY_REQUIRE_CHROMIUM") == "" {
-			t.Skipf("%s not installed (make test-deps installs it; MODPY_REQUIRE_CHROMIUM=1 makes this fatal)", chromiumBin)
-		}
-		t.Fatalf("%s: %v (MODPY_REQUIRE_CHROMIUM is set)", chromiumBin, err)
-	}
+	_, err := os.Stat(chromiumBin)
+	needTestDep(t, chromiumBin, err)
 	url := s.URL + "/server-status"
 	dom := string(chromium(t, "--dump-dom", url))
 	rows := regexp.MustCompile(`<tr class="interp"><td><code>([^<]*)</code>`).FindAllStringSubmatch(dom, -1)

@@ -876,7 +876,40 @@ def _end_blockers():
     if others:
         return "live threads: " + ", ".join(
             "%s%s" % (t.name, " (daemon)" if t.daemon else "") for t in others)
+    one = _one_interpreter_extensions()
+    if one:
+        return ("extension modules that work in one interpreter per process "
+                "(a new interpreter could not import them again): " + ", ".join(one))
     return ""
+
+
+# Extension modules known to refuse (or crash in) a second interpreter of
+# the process: Rust (PyO3) modules and numpy. Cython modules are recognised
+# by what Cython puts in their namespace.
+_ONE_INTERPRETER_EXTENSIONS = frozenset([
+    "numpy.core._multiarray_umath", "numpy._core._multiarray_umath",
+    "cryptography.hazmat.bindings._rust", "pydantic_core._pydantic_core",
+    "orjson", "rpds.rpds", "jiter", "bcrypt._bcrypt", "nh3", "tokenizers",
+    "polars", "tiktoken._tiktoken",
+])
+
+
+def _one_interpreter_extensions():
+    """The loaded extension modules that allow one interpreter per process."""
+    import importlib.machinery
+    found = []
+    for name, mod in list(sys.modules.items()):
+        if name in _ONE_INTERPRETER_EXTENSIONS:
+            found.append(name)
+            continue
+        if not isinstance(getattr(mod, "__loader__", None), importlib.machinery.ExtensionFileLoader):
+            continue
+        ns = getattr(mod, "__dict__", None) or {}
+        if (isinstance(ns.get("__test__"), dict) or any(k.startswith("__pyx_") for k in ns)
+                or any(type(v).__name__ in ("cython_function_or_method", "fused_cython_function")
+                       for v in list(ns.values()))):
+            found.append(name + " (Cython)")
+    return sorted(found)
 
 
 def exists_config_define(name):
