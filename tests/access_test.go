@@ -94,15 +94,24 @@ func TestRequireContainers(t *testing.T) {
 
 func TestRequireAuthentication(t *testing.T) {
 	s := runAccessCases(t, false, "", []accessCase{
-		{"validuser", "AuthType Basic\nAuthName x\nRequire valid-user", 500},
+		{"validuser", "AuthType Basic\nAuthName x\nRequire valid-user", 401},
 		{"user", "Require user alice bob", 500},
 		{"group", "Require group admins", 500},
 		{"grouporlocal", "Require group admins\nRequire local", 200},
 		{"userandip", "<RequireAll>\nRequire ip 10.0.0.0/8\nRequire valid-user\n</RequireAll>", 403},
 		{"notuser", "<RequireAll>\nRequire local\nRequire not user mallory\n</RequireAll>", 200},
 	})
-	contains(t, "error log", s.errorLog(), "No authentication done but request not allowed without authentication for /validuser/f.txt")
-	contains(t, "error log", s.errorLog(), "modpy has no authentication phase yet")
+	// Credentials, but nothing checks the password (no PythonAuthenHandler;
+	// modpy reads no AuthUserFile): refused, never let in.
+	if st, _, _ := s.do("GET", "/validuser/f.txt", "", "Authorization", "Basic YWxpY2U6c2VjcmV0"); st != 500 {
+		t.Errorf("credentials nothing checks: %d, want 500", st)
+	}
+	contains(t, "error log", s.errorLog(), "AH00025: configuration error: couldn't check user: /user/f.txt")
+	contains(t, "error log", s.errorLog(), "AH01618: user alice: no PythonAuthenHandler checked the password for /validuser/f.txt")
+	st, hdr, _ := s.do("GET", "/validuser/f.txt", "")
+	if got := hdr.Get("WWW-Authenticate"); st != 401 || got != `Basic realm="x"` {
+		t.Errorf("no credentials: %d, WWW-Authenticate %q; want 401 and a Basic challenge", st, got)
+	}
 }
 
 func TestAuthMerging(t *testing.T) {

@@ -392,7 +392,8 @@ func goPhase(h C.uint64_t) *C.PyObject {
 		C.modpy_tuple_set(t, 2, pyBool(hd.Silent))
 		C.modpy_tuple_set(hl, C.Py_ssize_t(i), t)
 	}
-	out := C.modpy_tuple(6)
+	out := C.modpy_tuple(7)
+	C.modpy_tuple_set(out, 6, pyInt(int64(r.AttrsVer)))
 	C.modpy_tuple_set(out, 0, pyStr(string(r.Phase)))
 	C.modpy_tuple_set(out, 1, hl)
 	C.modpy_tuple_set(out, 2, pyBool(r.Py.Debug))

@@ -48,6 +48,7 @@ const (
 	fKeepalives
 	fHeadersSent
 	fInterpreter
+	fAuthTypeConf
 )
 
 // Server fields by number (_SRV_FIELDS in apache.py).
@@ -117,6 +118,8 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyBool(r.HeaderOnly)
 	case fAuthName:
 		return pyStrOrNone(r.AuthName, r.AuthName != "")
+	case fAuthTypeConf:
+		return pyStrOrNone(r.AuthTypeConf, r.AuthTypeConf != "")
 	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID, fKeepalives:
 		return connGet(r.Conn, f)
 	case fHeadersSent:

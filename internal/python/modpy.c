@@ -474,7 +474,22 @@ static PyObject *m_phase(PyObject *self, PyObject *const *args, Py_ssize_t n)
     return goPhase(h);
 }
 
+/* req_op(h, op[, a[, b[, c]]]): the request operations beyond fields and
+ * tables (add_handler, attributes across interpreters, ...); Go decodes
+ * the arguments (NULL: not given). */
+static PyObject *m_req_op(PyObject *self, PyObject *const *args, Py_ssize_t n)
+{
+    uint64_t h;
+    if (nargs("req_op", n, 2, 5) < 0 || arg_u64(args[0], &h) < 0)
+        return NULL;
+    long op = PyLong_AsLong(args[1]);
+    if (op == -1 && PyErr_Occurred())
+        return NULL;
+    return goReqOp(h, (int)op, n > 2 ? args[2] : NULL, n > 3 ? args[3] : NULL, n > 4 ? args[4] : NULL);
+}
+
 static PyMethodDef apache_methods[] = {
+    {"req_op", (PyCFunction)(void (*)(void))m_req_op, METH_FASTCALL, "a request operation"},
     {"embedded", (PyCFunction)m_embedded, METH_O, "source of an embedded mod_python module"},
     {"log_error", (PyCFunction)(void (*)(void))m_log_error, METH_FASTCALL, "write to the error log"},
     {"req_get", (PyCFunction)(void (*)(void))m_req_get, METH_FASTCALL, "read a request field"},

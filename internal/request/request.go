@@ -32,6 +32,8 @@ type Handler struct {
 	// at server level.
 	Dir    string
 	Silent bool // PythonHandlerModule: a missing function is skipped
+	// Dynamic: added by req.add_handler.
+	Dynamic bool
 }
 
 // PyConfig is the Python configuration in effect for a phase.
@@ -139,8 +141,9 @@ type Request struct {
 	ContentType    string
 	ContentTypeSet bool
 	User           string
-	AuthType       string
-	AuthName       string
+	AuthType       string // ap_auth_type: the scheme that authenticated User
+	AuthName       string // AuthName in effect
+	AuthTypeConf   string // AuthType in effect (req.auth_type())
 
 	HeadersIn     *table.Table
 	HeadersOut    *table.Table
@@ -163,6 +166,28 @@ type Request struct {
 	// Handle is the request's id for Python, set by the Python runtime
 	// while the request is registered with it; 0 otherwise.
 	Handle uint64
+
+	// DynHandlers are the handlers req.add_handler registered for later
+	// phases: they run after the configured ones.
+	DynHandlers map[Phase][]Handler
+	// Attrs are the attributes handlers set on req that are plain values,
+	// as a marshal'd dict, for phases that run in other interpreters;
+	// AttrsVer counts its changes (0: none yet).
+	Attrs    []byte
+	AttrsVer int
+	// EndIn are the interpreters to call once the request is over: their
+	// req object outlives a phase (attributes, register_cleanup).
+	EndIn []string
+}
+
+// WantEnd adds interp to EndIn once.
+func (r *Request) WantEnd(interp string) {
+	for _, n := range r.EndIn {
+		if n == interp {
+			return
+		}
+	}
+	r.EndIn = append(r.EndIn, interp)
 }
 
 // New returns a request with its tables allocated and Status 200.

@@ -42,19 +42,70 @@ func (rs *rstate) access() int {
 		return 403
 	}
 	if dc.Require == nil {
+		if !compatOK {
+			rs.logError(levelError, "AH01797: client denied by server configuration: %s", orURI(req.Filename, req.URI))
+			return 403
+		}
 		return resOK // no authorization configured: granted, as Apache
 	}
 	switch rs.authz(dc.Require) {
 	case authzGranted:
 		return resOK
 	case authzDeniedNoUser:
-		rs.logError(levelError, "AH00027: No authentication done but request not allowed without authentication for %s. "+
-			"Authentication not configured? (Require valid-user/user/group need an authenticated user: "+
-			"modpy has no authentication phase yet; PythonAuthenHandler and AuthType Basic arrive in a later version)", req.URI)
-		return 500
+		// The rules need a user: the authentication phases decide.
+		rs.needUser = true
+		return resOK
 	}
 	rs.logError(levelError, "AH01630: client denied by server configuration: %s", orURI(req.Filename, req.URI))
 	return 403
+}
+
+// authenticate is check_user_id after the Python authentication handlers
+// declined: mod_auth_basic without a password file (modpy reads none).
+func (rs *rstate) authenticate() int {
+	req := rs.req
+	_, _, st := req.BasicAuth()
+	switch st {
+	case -1:
+		if req.AuthTypeConf == "" {
+			rs.logError(levelCrit, "AH00025: configuration error: couldn't check user: %s "+
+				"(the Require rules need a user and no AuthType is set: use AuthType Basic, AuthName and a PythonAuthenHandler)", req.URI)
+		} else {
+			rs.logError(levelError, "AH01796: AuthType %s is not supported by modpy for %s: use AuthType Basic with a PythonAuthenHandler",
+				req.AuthTypeConf, req.URI)
+		}
+		return 500
+	case 500:
+		rs.logError(levelError, "AH00572: need AuthName: %s", req.URI)
+		return 500
+	case 401:
+		rs.logError(levelInfo, "AH01614: client used wrong authentication scheme or sent no credentials: %s", req.URI)
+		rs.noteAuthFailure()
+		return 401
+	}
+	rs.logError(levelError, "AH01618: user %s: no PythonAuthenHandler checked the password for %s "+
+		"(modpy reads no AuthUserFile): access refused", req.User, req.URI)
+	return 500
+}
+
+// authorize is auth_checker after the Python authorization handlers
+// declined: mod_authz_core's Require rules, now with req.user.
+func (rs *rstate) authorize() int {
+	if rs.dc.Require == nil || rs.authz(rs.dc.Require) == authzGranted {
+		return resOK
+	}
+	rs.logError(levelError, "AH01631: user %s: authorization failure for \"%s\": ", rs.req.User, rs.req.URI)
+	rs.noteAuthFailure()
+	return 401
+}
+
+// noteAuthFailure is ap_note_auth_failure: with AuthType Basic, the 401
+// asks for credentials.
+func (rs *rstate) noteAuthFailure() {
+	req := rs.req
+	if strings.EqualFold(req.AuthTypeConf, "Basic") {
+		req.ErrHeadersOut.Set("WWW-Authenticate", `Basic realm="`+req.AuthName+`"`)
+	}
 }
 
 // authz evaluates a Require tree as mod_authz_core's apply_authz_sections.
@@ -136,8 +187,24 @@ func (rs *rstate) authzRule(r *config.Require) authzResult {
 			}
 		}
 	case "valid-user", "user", "group":
-		// No authentication phase yet, so never a user.
-		return authzDeniedNoUser
+		user := rs.req.User
+		if user == "" {
+			return authzDeniedNoUser
+		}
+		switch r.Provider {
+		case "valid-user":
+			ok = true
+		case "user":
+			for _, u := range r.Args {
+				if u == user {
+					ok = true
+					break
+				}
+			}
+		case "group":
+			rs.logError(levelError, "AH01664: Require group needs a group file (AuthGroupFile), which modpy does not read: "+
+				"decide groups in a PythonAuthzHandler")
+		}
 	}
 	if ok {
 		return authzGranted

@@ -46,6 +46,9 @@ type rstate struct {
 	// it names anything that exists.
 	exists, isDir bool
 	redirects     int
+	// needUser: access control needs an authenticated user (authen and
+	// authz phases run).
+	needUser bool
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -88,9 +91,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	status := rs.process()
 	rs.io.close()
 	rs.finish(status)
-	if s.rt != nil {
-		s.rt.Release(req)
-	}
+	rs.afterResponse()
 	rs.logAccess()
 	s.requestDone(rs)
 }
@@ -123,12 +124,18 @@ func (rs *rstate) process() int {
 		if ph.python == request.PhasePostReadRequest && rs.redirects > 0 {
 			continue // an internal redirect starts at translate_name
 		}
+		if ph.only != nil && !ph.only(rs) {
+			continue
+		}
 		st := resDeclined
 		if ph.hooked {
-			st = rs.runPython(ph.python)
+			st = rs.runPhase(ph.python)
 		}
 		if ph.native != nil && (st == resDeclined || (ph.mode == runAll && st == resOK)) {
 			st = ph.native(rs)
+		}
+		if ph.check != nil {
+			st = ph.check(rs, st)
 		}
 		if st != resOK && st != resDeclined {
 			return st // DONE, or an HTTP status
@@ -173,6 +180,13 @@ func (rs *rstate) mapStorage() int {
 	}
 	if rs.dc.LimitRequestBody != nil {
 		rs.hr.Body.SetLimit(*rs.dc.LimitRequestBody)
+	}
+	req.AuthTypeConf, req.AuthName = "", ""
+	if t := rs.dc.AuthType; t != nil && !strings.EqualFold(*t, "None") {
+		req.AuthTypeConf = *t
+	}
+	if n := rs.dc.AuthName; n != nil {
+		req.AuthName = *n
 	}
 	return resOK
 }
@@ -398,7 +412,7 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 	if !req.ContentTypeSet {
 		req.ContentType = ""
 	}
-	rs.exists, rs.isDir = false, false
+	rs.exists, rs.isDir, rs.needUser = false, false, false
 	rs.lc, rs.dc, rs.path = nil, nil, ""
 	if errorDoc && req.Method != "HEAD" {
 		req.Method, req.MethodNum = "GET", 0
@@ -459,72 +473,6 @@ func (rs *rstate) absoluteURL(loc string) string {
 	return "http://" + host + loc
 }
 
-// runPython runs a phase's Python handlers in the interpreter mod_python's
-// naming rules pick. It returns DECLINED when the phase has none.
-func (rs *rstate) runPython(phase request.Phase) int {
-	req, dc := rs.req, rs.dc
-	if dc == nil {
-		return resDeclined
-	}
-	if phase == request.PhaseHandler && !isPythonHandler(req.Handler) {
-		return resDeclined
-	}
-	hs := dc.Handlers[string(phase)]
-	if phase == request.PhaseHandler && len(hs) == 0 {
-		rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", req.URI)
-		return 500
-	}
-	req.Phase = phase
-	req.Handlers = req.Handlers[:0]
-	// As mod_python: the handlers registered for this file's extension
-	// ("| .py") if there are any, else the plain ones.
-	ext := strings.ToLower(filepath.Ext(req.Filename))
-	byExt := false
-	for _, h := range hs {
-		if ext != "" && contains(h.Exts, ext) {
-			byExt = true
-			break
-		}
-	}
-	var first *config.Handler
-	for i, h := range hs {
-		if byExt != (len(h.Exts) > 0) || (byExt && !contains(h.Exts, ext)) {
-			continue
-		}
-		if first == nil {
-			first = &hs[i]
-		}
-		req.Handlers = append(req.Handlers, request.Handler{
-			Spec:   h.Spec,
-			Dir:    rs.handlerDir(h),
-			Silent: h.Silent,
-		})
-	}
-	if first == nil {
-		return resDeclined
-	}
-	req.Py = *rs.s.pyConfig(dc)
-	name := rs.interpreterName(*first)
-	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
-	st, err := rs.s.rt.Run(name, req)
-	rs.s.endCall(call)
-	if errors.Is(err, python.ErrQueueTimeout) {
-		rs.logError(levelError, "no thread of interpreter %q was free within PythonInterpQueueTimeout %s", name, req.Py.QueueTimeout)
-		return 503
-	}
-	if err != nil {
-		rs.logError(levelError, "%v", err)
-		if !rs.io.HeadersSent() {
-			return 500
-		}
-		return resDone
-	}
-	if rs.bodyTooLarge() {
-		return 413
-	}
-	return st
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -565,8 +513,7 @@ func (rs *rstate) fileDir() string {
 }
 
 // interpreterName applies mod_python's naming rules (DESIGN.md's table).
-func (rs *rstate) interpreterName(h config.Handler) string {
-	dc := rs.dc
+func (rs *rstate) interpreterName(dc *config.DirConfig, h config.Handler) string {
 	if dc.PythonInterpreter != nil && *dc.PythonInterpreter != "" {
 		return *dc.PythonInterpreter
 	}

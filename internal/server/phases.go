@@ -22,6 +22,10 @@ type phase struct {
 	python request.Phase // the Python*Handler directive that hooks it, or ""
 	mode   hookMode
 	native func(rs *rstate) int
+	// only, if set, says whether the phase runs for this request at all.
+	only func(rs *rstate) bool
+	// check, if set, sees the phase's result and may change it.
+	check  func(rs *rstate, st int) int
 	hooked bool // pythonPhases[python]: its Python handlers run
 }
 
@@ -38,8 +42,9 @@ func init() {
 		{python: "", mode: runFirst, native: (*rstate).mapStorage},
 		{python: request.PhaseHeaderParser, mode: runAll, native: nil},
 		{python: request.PhaseAccess, mode: runAll, native: (*rstate).checkAccess},
-		{python: request.PhaseAuthen, mode: runFirst, native: nil},
-		{python: request.PhaseAuthz, mode: runFirst, native: nil},
+		{python: request.PhaseAuthen, mode: runFirst, native: (*rstate).authenticate,
+			only: needsUser, check: (*rstate).authenticated},
+		{python: request.PhaseAuthz, mode: runFirst, native: (*rstate).authorize, only: needsUser},
 		{python: request.PhaseType, mode: runFirst, native: (*rstate).typeCheck},
 		{python: request.PhaseFixup, mode: runAll, native: (*rstate).fixups},
 		{python: request.PhaseHandler, mode: runFirst, native: (*rstate).defaultHandler},
@@ -49,10 +54,37 @@ func init() {
 	}
 }
 
-// pythonPhases are the phases whose Python*Handler directives run. Every
-// phase's directives parse; the content phase is the one wired in so far.
+// pythonPhases are the phases whose Python*Handler directives run in the
+// request's phases (PythonLogHandler and PythonCleanupHandler run after the
+// response: afterResponse).
 var pythonPhases = map[request.Phase]bool{
-	request.PhaseHandler: true,
+	request.PhasePostReadRequest: true,
+	request.PhaseTrans:           true,
+	request.PhaseHeaderParser:    true,
+	request.PhaseAccess:          true,
+	request.PhaseAuthen:          true,
+	request.PhaseAuthz:           true,
+	request.PhaseType:            true,
+	request.PhaseFixup:           true,
+	request.PhaseHandler:         true,
+}
+
+// needsUser: the access rules left the decision to an authenticated user
+// (Require valid-user, user, group), so check_user_id and auth_checker run.
+func needsUser(rs *rstate) bool { return rs.needUser }
+
+// authenticated is the end of check_user_id: a 401 asks for credentials,
+// and an OK without a user is a broken authentication handler.
+func (rs *rstate) authenticated(st int) int {
+	switch {
+	case st == 401:
+		rs.noteAuthFailure()
+	case st == resOK && rs.req.User == "":
+		rs.logError(levelError, "AH00027: No authentication done but request not allowed without authentication for %s. "+
+			"Authentication not configured? (the PythonAuthenHandler returned OK without setting req.user)", rs.req.URI)
+		return 500
+	}
+	return st
 }
 
 // outputFilter is one link of the response's output filter chain, as in

@@ -7,6 +7,7 @@ Go server; the objects here read and write it through the _apache module.
 
 import builtins
 import html
+import marshal
 import importlib
 import os
 import sys
@@ -370,7 +371,7 @@ _REQ_FIELDS = [
     "ap_auth_type", "handler", "phase", "extension", "_document_root",
     "_request_time", "header_only", "_auth_name", "bytes_sent", "_remote_ip",
     "_remote_port", "_local_ip", "_local_port", "_conn_id", "_keepalives",
-    "_headers_sent", "_interpreter",
+    "_headers_sent", "_interpreter", "_auth_type",
 ]
 _REQ_WRITABLE = {
     "uri", "args", "path_info", "filename", "canonical_filename", "status",
@@ -379,6 +380,9 @@ _REQ_WRITABLE = {
 _F = dict((n, i) for i, n in enumerate(_REQ_FIELDS))
 
 _req_get = _apache.req_get
+_req_op = _apache.req_op
+# _apache.req_op operations (internal/python/reqops.go).
+_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH = range(5)
 _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
@@ -394,11 +398,31 @@ def _field(i, writable):
     return property(get)
 
 
+class hlist(object):
+    """req.hlist: the handler being run (mod_python's hlistobject)."""
+
+    def __init__(self, handler, directory, silent):
+        self.handler = handler
+        self.directory = directory or None
+        self.silent = int(bool(silent))
+        self.is_location = 0
+        self.parent = None
+
+    def __repr__(self):
+        return "<hlist %s %s>" % (self.handler, self.directory)
+
+
 class request(object):
     """The request object handlers receive (mod_python's mp_request)."""
 
+    _attrs_ver = 0
+    _attrs_blob = None
+    _phase_handlers = None
+    _hlist = None
+
     def __init__(self, h):
         self._h = h
+        self._cleanups = []
 
     for _n, _i in _F.items():
         if not _n.startswith("_"):
@@ -476,6 +500,41 @@ class request(object):
                 break
         return lines
 
+    # -- phases --
+    @property
+    def hlist(self):
+        return self._hlist
+
+    def add_handler(self, phase, handler, dir=None):
+        """Run handler in phase: after the handlers of the running phase if
+        it is that one, else after the configured ones of that phase."""
+        if not isinstance(phase, str) or not isinstance(handler, str):
+            raise TypeError("add_handler(phase, handler[, dir]): strings expected")
+        if phase == "PythonCleanupHandler" or phase not in _DEFAULT_FUNC:
+            raise ValueError("add_handler: %r is not a request phase" % (phase,))
+        if dir is not None:
+            dir = os.path.normpath(str(dir)) + "/"
+        if phase == self.phase and self._phase_handlers is not None:
+            self._phase_handlers.append((handler, dir or "", False))
+            return
+        _req_op(self._h, _OP_ADD_HANDLER, phase, handler, dir)
+
+    def register_cleanup(self, callable, data=None):
+        """Call callable(data) once the request is over."""
+        if not hasattr(callable, "__call__"):
+            raise TypeError("register_cleanup: the first argument must be callable")
+        self._cleanups.append((callable, data))
+
+    def get_basic_auth_pw(self):
+        """The password of Basic credentials (req.user becomes the user),
+        or None: AuthType Basic not in effect, or no credentials."""
+        r = _req_op(self._h, _OP_BASIC_AUTH)
+        if isinstance(r, int):
+            if r == HTTP_UNAUTHORIZED:
+                self.err_headers_out["WWW-Authenticate"] = 'Basic realm="%s"' % (self.auth_name() or "")
+            return None
+        return r[1]
+
     # -- config --
     def get_options(self):
         return _RequestTable(self._h, _T_OPTIONS)
@@ -490,7 +549,7 @@ class request(object):
         return _req_get(self._h, _F["_auth_name"])
 
     def auth_type(self):
-        return self.ap_auth_type
+        return _req_get(self._h, _F["_auth_type"])
 
     def log_error(self, message, level=APLOG_ERR):
         _apache.log_error(str(message), level, self._h, interpreter or "")
@@ -743,8 +802,75 @@ class _HandlerError(Exception):
     """A handler could not be found or returned nonsense: one clear line."""
 
 
+# The request objects that outlive a phase in this interpreter, by handle:
+# those that carry attributes or cleanups. The server ends them (kind
+# _CALL_END) when the request is over.
+_live = {}
+
+
+def _request_for(h, attrs_ver):
+    """The request object for this phase: the one an earlier phase in this
+    interpreter left, else a new one; with the plain-value attributes that
+    phases in other interpreters set since."""
+    req = _live.get(h)
+    if req is None:
+        req = request(h)
+    if attrs_ver != req._attrs_ver:
+        ver, blob = _req_op(h, _OP_ATTRS)
+        if blob is not None:
+            for k, v in marshal.loads(blob).items():
+                setattr(req, k, v)
+        req._attrs_ver, req._attrs_blob = ver, blob
+    return req
+
+
+def _is_plain(v, depth=0):
+    """str, bytes, numbers, bools, None, and lists/tuples/dicts of them."""
+    if v is None or type(v) in (str, bytes, int, float, bool, complex):
+        return True
+    if depth > 20:
+        return False
+    if type(v) in (list, tuple):
+        return all(_is_plain(x, depth + 1) for x in v)
+    if type(v) is dict:
+        return all(_is_plain(k, depth + 1) and _is_plain(x, depth + 1) for k, x in v.items())
+    return False
+
+
+def _save_request(req):
+    """After a phase: publish the plain-value attributes handlers set, for
+    phases in other interpreters, and keep the object for later phases in
+    this one if it carries anything."""
+    attrs = dict((k, v) for k, v in req.__dict__.items() if not k.startswith("_"))
+    if attrs or req._attrs_blob is not None:
+        blob = marshal.dumps(dict((k, v) for k, v in attrs.items() if _is_plain(v)))
+        if blob != req._attrs_blob:
+            req._attrs_ver = _req_op(req._h, _OP_SET_ATTRS, blob)
+            req._attrs_blob = blob
+    if (attrs or req._cleanups) and req._h not in _live:
+        _live[req._h] = req
+        _req_op(req._h, _OP_WANT_END, interpreter or "")
+
+
+def _end_request(h):
+    """The request is over: run its cleanups and forget it."""
+    req = _live.pop(h, None)
+    if req is None:
+        return 0
+    for func, data in req._cleanups:
+        try:
+            func(data)
+        except Exception:
+            etype, evalue, etb = sys.exc_info()
+            for chunk in traceback.format_exception(etype, evalue, etb):
+                for line in chunk.rstrip("\n").split("\n"):
+                    req.log_error("register_cleanup %r: %s" % (func, line), APLOG_ERR)
+    req._cleanups = []
+    return 0
+
+
 def _dispatch(h):
-    phase, handlers, debug, autoreload, pythonpath, interp_reload = _apache.phase(h)
+    phase, handlers, debug, autoreload, pythonpath, interp_reload, attrs_ver = _apache.phase(h)
     if interp_reload:
         changed = _siteimport.poll_changes()
         if changed:
@@ -752,11 +878,20 @@ def _dispatch(h):
                       % ", ".join(_siteimport.files_of(changed)), APLOG_NOTICE)
             return _INTERP_RELOAD
     _siteimport.refresh_builtins()
-    req = request(h)
+    req = _request_for(h, attrs_ver)
+    try:
+        return _run_handlers(req, phase, list(handlers), debug, autoreload, pythonpath)
+    finally:
+        _save_request(req)
+
+
+def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
     default_func = _DEFAULT_FUNC.get(phase, "handler")
     go_on = _CONTINUE.get(phase, (OK,))
     result = DECLINED
+    req._phase_handlers = handlers  # req.add_handler appends to it
     for spec, directory, silent in handlers:
+        req._hlist = hlist(spec, directory, silent)
         try:
             _set_path(pythonpath, directory)
             module_name, _, obj_str = spec.partition("::")
@@ -798,6 +933,7 @@ def _dispatch(h):
             result = _report(req, phase, spec, debug, None)
         if result not in go_on:
             break
+    req._phase_handlers = None
     return result
 
 
@@ -861,6 +997,8 @@ def _modpy_entry(kind, h, phase, a, b):
         return _dispatch(h)
     if kind == 4:
         return 0
+    if kind == 5:
+        return _end_request(h)
     if kind == 2:
         return _import_dispatch(a, b)
     if kind == 3:

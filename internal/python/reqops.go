@@ -1,0 +1,102 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"modpy/internal/request"
+)
+
+// Operations of _apache.req_op(h, op, ...) (_OP_* in apache.py).
+const (
+	opAddHandler = iota // (phase, spec, dir or None)
+	opAttrs             // () → (version, marshal'd dict or None)
+	opSetAttrs          // (bytes) → version
+	opWantEnd           // (interpreter): call it when the request is over
+	opBasicAuth         // () → (user, password), or an int: why not
+)
+
+// callEnd is the call kind that ends a request in an interpreter
+// (MODPY_CALL_END in apache.py's _modpy_entry).
+const callEnd = 5
+
+//export goReqOp
+func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
+	e := lookup(h)
+	if e == nil {
+		return errGone()
+	}
+	r := e.req
+	switch int(op) {
+	case opAddHandler:
+		phase, ok1 := argText(a)
+		spec, ok2 := argText(b)
+		dir, _ := argText(c)
+		if !ok1 || !ok2 {
+			return pyError(C.MODPY_ERR_TYPE, "add_handler(phase, handler[, dir]): phase and handler are strings")
+		}
+		if r.DynHandlers == nil {
+			r.DynHandlers = map[request.Phase][]request.Handler{}
+		}
+		p := request.Phase(phase)
+		r.DynHandlers[p] = append(r.DynHandlers[p], request.Handler{Spec: spec, Dir: dir, Dynamic: true})
+		return C.modpy_none()
+	case opAttrs:
+		var blob *C.PyObject
+		if r.Attrs != nil {
+			blob = pyBytes(r.Attrs)
+		} else {
+			blob = C.modpy_none()
+		}
+		return C.modpy_pair(pyInt(int64(r.AttrsVer)), blob)
+	case opSetAttrs:
+		v, ok := argText(a)
+		if !ok {
+			return pyError(C.MODPY_ERR_TYPE, "attributes: bytes expected")
+		}
+		r.Attrs = []byte(v)
+		r.AttrsVer++
+		return pyInt(int64(r.AttrsVer))
+	case opWantEnd:
+		name, ok := argText(a)
+		if !ok {
+			return pyError(C.MODPY_ERR_TYPE, "interpreter name expected")
+		}
+		r.WantEnd(name)
+		return C.modpy_none()
+	case opBasicAuth:
+		user, pw, st := r.BasicAuth()
+		if st != 0 {
+			return pyInt(int64(st))
+		}
+		return C.modpy_pair(pyStr(user), pyStr(pw))
+	}
+	return pyError(C.MODPY_ERR_VALUE, "unknown request operation")
+}
+
+// argText reads an optional str/bytes argument (NULL or None: not given).
+func argText(o *C.PyObject) (string, bool) {
+	if o == nil || C.modpy_is_none(o) != 0 {
+		return "", false
+	}
+	return goText(o)
+}
+
+// Finish ends req in every interpreter that asked to hear of it (req
+// objects that outlived a phase, register_cleanup): the cleanups run there
+// and the interpreter forgets the request. Then the request is released.
+func (rt *Runtime) Finish(req *request.Request) {
+	for _, name := range req.EndIn {
+		rt.mu.Lock()
+		in := rt.interps[name]
+		rt.mu.Unlock()
+		if in == nil || req.Handle == 0 {
+			continue // ended meanwhile: its objects went with it
+		}
+		in.call(callEnd, req.Handle, 0, "", "", limits{})
+	}
+	req.EndIn = nil
+	rt.Release(req)
+}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"errors"
+
+	"modpy/internal/config"
+	"modpy/internal/python"
+	"modpy/internal/request"
+)
+
+// Python in the request phases: which handlers a phase runs, in which
+// interpreter, and what their result means to the server.
+
+// phaseConfig is the configuration in effect for a phase: the virtual
+// server's own for post-read-request and translate-name (no URI mapping
+// yet), else the merged per-directory configuration.
+func (rs *rstate) phaseConfig(phase request.Phase) *config.DirConfig {
+	if phase == request.PhasePostReadRequest || phase == request.PhaseTrans || rs.dc == nil {
+		return rs.vh.conf.Dir
+	}
+	return rs.dc
+}
+
+// runPhase runs a phase's Python handlers: PythonInitHandler first where it
+// applies (post-read-request for one at server or virtual host level,
+// header-parser for one in a section), then the phase's own.
+func (rs *rstate) runPhase(phase request.Phase) int {
+	dc := rs.phaseConfig(phase)
+	if dc == nil {
+		return resDeclined
+	}
+	if phase == request.PhasePostReadRequest || phase == request.PhaseHeaderParser {
+		serverLevel := phase == request.PhasePostReadRequest
+		var init []config.Handler
+		for _, h := range dc.Handlers[config.PhaseInit] {
+			if (h.Dir == "" && !h.InLocation) == serverLevel {
+				init = append(init, h)
+			}
+		}
+		if len(init) > 0 {
+			if st := rs.runPython(phaseInit, dc, init); st != resOK && st != resDeclined {
+				return st
+			}
+		}
+	}
+	if phase == request.PhaseHandler && !isPythonHandler(rs.req.Handler) {
+		return resDeclined
+	}
+	hs := dc.Handlers[string(phase)]
+	if phase == request.PhaseHandler && len(hs) == 0 && len(rs.req.DynHandlers[phase]) == 0 {
+		rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", rs.req.URI)
+		return 500
+	}
+	return rs.runPython(phase, dc, hs)
+}
+
+// phaseInit is PythonInitHandler's phase name as req.phase shows it.
+const phaseInit request.Phase = config.PhaseInit
+
+// runPython runs handlers (those configured for phase, then those
+// req.add_handler registered for it) in the interpreter mod_python's naming
+// rules pick for the first one. It returns DECLINED when none applies.
+func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []config.Handler) int {
+	req := rs.req
+	req.Phase = phase
+	req.Handlers = req.Handlers[:0]
+	// As mod_python: the handlers registered for this file's extension
+	// ("| .py") if there are any, else the plain ones.
+	ext := req.Extension
+	byExt := false
+	if ext != "" {
+		for _, h := range hs {
+			if contains(h.Exts, ext) {
+				byExt = true
+				break
+			}
+		}
+	}
+	var first *config.Handler
+	for i, h := range hs {
+		if byExt != (len(h.Exts) > 0) || (byExt && !contains(h.Exts, ext)) {
+			continue
+		}
+		if first == nil {
+			first = &hs[i]
+		}
+		req.Handlers = append(req.Handlers, request.Handler{
+			Spec:   h.Spec,
+			Dir:    rs.handlerDir(h),
+			Silent: h.Silent,
+		})
+	}
+	dyn := req.DynHandlers[phase]
+	if len(dyn) > 0 {
+		req.Handlers = append(req.Handlers, dyn...)
+		delete(req.DynHandlers, phase)
+		if first == nil {
+			first = &config.Handler{Spec: dyn[0].Spec, Dir: dyn[0].Dir}
+		}
+	}
+	if first == nil {
+		return resDeclined
+	}
+	req.Py = *rs.s.pyConfig(dc)
+	name := rs.interpreterName(dc, *first)
+	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
+	st, err := rs.s.rt.Run(name, req)
+	rs.s.endCall(call)
+	if errors.Is(err, python.ErrQueueTimeout) {
+		rs.logError(levelError, "no thread of interpreter %q was free within PythonInterpQueueTimeout %s", name, req.Py.QueueTimeout)
+		return 503
+	}
+	if err != nil {
+		rs.logError(levelError, "%v", err)
+		if !rs.io.HeadersSent() {
+			return 500
+		}
+		return resDone
+	}
+	if rs.bodyTooLarge() {
+		return 413
+	}
+	return st
+}
+
+// afterResponse runs the log phase's Python handlers, then
+// PythonCleanupHandler, then what register_cleanup asked for, and lets
+// the interpreters forget the request. Results are ignored: the response
+// is gone.
+func (rs *rstate) afterResponse() {
+	if rs.s.rt == nil {
+		return
+	}
+	for _, phase := range []request.Phase{request.PhaseLog, request.PhaseCleanup} {
+		dc := rs.phaseConfig(phase)
+		if dc == nil {
+			continue
+		}
+		if len(dc.Handlers[string(phase)]) > 0 || len(rs.req.DynHandlers[phase]) > 0 {
+			rs.runPython(phase, dc, dc.Handlers[string(phase)])
+		}
+	}
+	rs.s.rt.Finish(rs.req)
+}
