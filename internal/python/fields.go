@@ -118,6 +118,11 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyBool(r.HeaderOnly)
 	case fAuthName:
 		return pyStrOrNone(r.AuthName, r.AuthName != "")
+	case fBytesSent:
+		if r.IO == nil {
+			return pyInt(0)
+		}
+		return pyInt(r.IO.BodyBytes())
 	case fAuthTypeConf:
 		return pyStrOrNone(r.AuthTypeConf, r.AuthTypeConf != "")
 	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID, fKeepalives:

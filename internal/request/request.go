@@ -97,6 +97,8 @@ type IO interface {
 	Flush() error
 	// HeadersSent reports whether the status line has gone out.
 	HeadersSent() bool
+	// BodyBytes is how many response body bytes were written so far.
+	BodyBytes() int64
 	// TryWrite writes p (and flushes, or postpones the flush, if flush is
 	// set) only if it can do so without blocking: no I/O and no wait for a
 	// lock. It reports whether it did; if not, the caller releases what it

@@ -172,10 +172,17 @@ func (rs *rstate) translateName() int {
 // Python handler has no file, and Directory sections do not apply to it.
 func (rs *rstate) mapStorage() int {
 	req := rs.req
+	if rs.lc == nil { // a PythonTransHandler mapped the URI itself
+		rs.lc = rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
+	}
+	path := rs.path
+	if path == "" && req.Filename != "" {
+		path = filepath.Clean(req.Filename) // as Apache's directory walk
+	}
 	if locationHasPython(rs.lc) {
 		rs.dc = rs.lc
 	} else {
-		rs.mapToStorage(rs.path)
+		rs.mapToStorage(path)
 		rs.dc = rs.s.cfg.DirConfigFor(rs.vh.conf, req.URI, req.Filename)
 	}
 	if rs.dc.LimitRequestBody != nil {

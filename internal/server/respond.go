@@ -162,6 +162,9 @@ func (o *responseIO) close() {
 // a timer flush may hold it.
 func (o *responseIO) HeadersSent() bool { return o.sent.Load() }
 
+// BodyBytes is request.IO's: the body bytes the response took so far.
+func (o *responseIO) BodyBytes() int64 { return o.rs.w.BodyBytes() }
+
 // finish turns the phases' result into the response.
 func (rs *rstate) finish(st int) {
 	switch {
