@@ -63,6 +63,13 @@ const (
 	sErrorFname
 	sLogLevel
 	sNames
+	sKeepAlive
+	sKeepAliveTimeout
+	sKeepAliveMax
+	sLimitReqLine
+	sLimitReqFieldSize
+	sLimitReqFields
+	sRestartTime
 )
 
 func reqGet(e *entry, f int) *C.PyObject {
@@ -239,6 +246,20 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyInt(int64(s.LogLevel))
 	case sNames:
 		return pyStrList(s.Names)
+	case sKeepAlive:
+		return pyBool(s.KeepAlive)
+	case sKeepAliveTimeout:
+		return pyInt(int64(s.KeepAliveTimeout.Seconds()))
+	case sKeepAliveMax:
+		return pyInt(int64(s.KeepAliveMax))
+	case sLimitReqLine:
+		return pyInt(int64(s.LimitReqLine))
+	case sLimitReqFieldSize:
+		return pyInt(int64(s.LimitReqFieldSize))
+	case sLimitReqFields:
+		return pyInt(int64(s.LimitReqFields))
+	case sRestartTime:
+		return pyInt(s.RestartTime.Unix())
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

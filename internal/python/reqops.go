@@ -18,9 +18,13 @@ const (
 	opBasicAuth         // () → (user, password), or an int: why not
 )
 
-// callEnd is the call kind that ends a request in an interpreter
-// (MODPY_CALL_END in apache.py's _modpy_entry).
-const callEnd = 5
+// Call kinds of apache.py's _modpy_entry beyond those of interp.go:
+// callEnd ends a request in an interpreter, callServerCleanup runs what
+// apache.register_cleanup and server.register_cleanup registered.
+const (
+	callEnd           = 5
+	callServerCleanup = 6
+)
 
 //export goReqOp
 func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
@@ -99,4 +103,25 @@ func (rt *Runtime) Finish(req *request.Request) {
 	}
 	req.EndIn = nil
 	rt.Release(req)
+}
+
+// RunServerCleanups runs, in every live interpreter, the callables that
+// apache.register_cleanup and server.register_cleanup registered. A worker
+// calls it once, when it stops, after its last request.
+func (rt *Runtime) RunServerCleanups() {
+	rt.mu.Lock()
+	list := make([]*Interp, 0, len(rt.interps))
+	for _, in := range rt.interps {
+		list = append(list, in)
+	}
+	rt.mu.Unlock()
+	for _, in := range list {
+		select {
+		case <-in.ready:
+			if in.err == nil {
+				in.call(callServerCleanup, 0, 0, "", "", limits{})
+			}
+		default:
+		}
+	}
 }

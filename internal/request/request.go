@@ -73,6 +73,14 @@ type Server struct {
 	// the main server's global-scope values.
 	Options *table.Table
 	Config  *table.Table
+	// The process-wide settings the server object shows.
+	KeepAlive         bool
+	KeepAliveTimeout  time.Duration
+	KeepAliveMax      int
+	LimitReqLine      int
+	LimitReqFieldSize int
+	LimitReqFields    int
+	RestartTime       time.Time // when this worker started
 }
 
 // Conn describes the client connection.

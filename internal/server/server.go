@@ -144,6 +144,14 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		Names:      c.ServerAliases,
 		Options:    pythonOptions(s.cfg.Main.Dir),
 		Config:     pythonConfigTable(s.cfg.Main.Dir),
+
+		KeepAlive:         s.cfg.Process.KeepAlive,
+		KeepAliveTimeout:  s.cfg.Process.KeepAliveTimeout,
+		KeepAliveMax:      s.cfg.Process.MaxKeepAliveRequests,
+		LimitReqLine:      s.cfg.Process.LimitRequestLine,
+		LimitReqFieldSize: s.cfg.Process.LimitRequestFieldSize,
+		LimitReqFields:    s.cfg.Process.LimitRequestFields,
+		RestartTime:       s.started,
 	}
 	s.vhosts[c] = v
 	return v, nil
@@ -238,6 +246,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.wg.Wait()
+	if s.rt != nil && first == nil {
+		// Every request is over (not so after a deadline: then a
+		// handler may still hold a thread, and the cleanups would wait).
+		s.rt.RunServerCleanups()
+	}
 	s.errlog.logf(levelNotice, "shutting down (pid %d)", s.pid)
 	s.logs.closeAll()
 	return first

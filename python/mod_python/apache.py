@@ -525,6 +525,121 @@ class request(object):
             raise TypeError("register_cleanup: the first argument must be callable")
         self._cleanups.append((callable, data))
 
+    def sendfile(self, path, offset=0, len=-1):
+        """Send len bytes (all: -1) of the file at path from offset; the
+        number of bytes sent."""
+        sent = 0
+        with open(path, "rb") as f:
+            if offset:
+                f.seek(offset)
+            while len < 0 or sent < len:
+                chunk = f.read(65536 if len < 0 else min(65536, len - sent))
+                if not chunk:
+                    break
+                self.write(chunk, 0)
+                sent += chunk.__len__()
+        return sent
+
+    def discard_request_body(self):
+        """Read and drop the request body; OK."""
+        while self.read(65536):
+            pass
+        return OK
+
+    # -- conditional requests (Apache's ap_update_mtime, ap_set_etag,
+    # ap_set_last_modified, ap_meets_conditions) --
+    mtime = property(lambda self: self.__dict__.get("_mtime", 0))
+
+    def update_mtime(self, dependency_mtime):
+        """Make req.mtime the later of itself and dependency_mtime."""
+        t = float(dependency_mtime)
+        if t > self.mtime:
+            self._mtime = t
+        return self.mtime
+
+    def set_last_modified(self):
+        """Last-Modified from req.mtime (never later than the request)."""
+        t = min(self.mtime, self.request_time)
+        self.headers_out["Last-Modified"] = _httpdate(t)
+
+    def set_etag(self):
+        """ETag from req.mtime and the file's size (weak when the file
+        changed within the last second, as Apache's)."""
+        size = 0
+        if self.filename:
+            try:
+                size = os.stat(self.filename).st_size
+            except OSError:
+                pass
+        mt = int(self.mtime * 1e6)
+        tag = '"%x-%x"' % (size, mt)
+        if self.request_time - self.mtime < 1:
+            tag = "W/" + tag
+        self.headers_out["ETag"] = tag
+
+    def meets_conditions(self):
+        """OK, or HTTP_NOT_MODIFIED / HTTP_PRECONDITION_FAILED for the
+        request's If-* headers against ETag and Last-Modified."""
+        return _meets_conditions(self)
+
+    # -- other --
+    def allow_methods(self, methods, reset=0):
+        """Add methods to the Allow header of a 405 answer."""
+        if isinstance(methods, str):
+            raise TypeError("allow_methods: a sequence of method names is expected")
+        have = [] if reset else [m.strip() for m in (self.err_headers_out.get("Allow") or "").split(",") if m.strip()]
+        for m in methods:
+            m = str(m).upper()
+            if m not in have:
+                have.append(m)
+        self.err_headers_out["Allow"] = ", ".join(have)
+
+    @property
+    def allowed_methods(self):
+        return tuple(m.strip() for m in (self.err_headers_out.get("Allow") or "").split(",") if m.strip())
+
+    def _get_no_cache(self):
+        return self.__dict__.get("_no_cache", 0)
+
+    def _set_no_cache(self, value):
+        self._no_cache = int(bool(value))
+        if value and "Expires" not in self.headers_out:
+            self.headers_out["Expires"] = _httpdate(time.time())
+
+    no_cache = property(_get_no_cache, _set_no_cache)
+
+    @property
+    def sent_bodyct(self):
+        return 1 if _req_get(self._h, _F["_headers_sent"]) else 0
+
+    @property
+    def useragent_ip(self):
+        return _req_get(self._h, _F["_remote_ip"])
+
+    @property
+    def useragent_addr(self):
+        return self.connection.remote_addr
+
+    def is_https(self):
+        return 0
+
+    def ssl_var_lookup(self, name):
+        return None
+
+    def add_common_vars(self):
+        """subprocess_env gets the CGI variables Apache's
+        ap_add_common_vars sets (HTTP_*, SERVER_*, REMOTE_*, ...)."""
+        env = self.subprocess_env
+        for k, v in _common_vars(self).items():
+            env[k] = v
+
+    def add_cgi_vars(self):
+        """add_common_vars plus the per-request CGI/1.1 variables."""
+        self.add_common_vars()
+        env = self.subprocess_env
+        for k, v in _cgi_vars(self).items():
+            env[k] = v
+
     def get_basic_auth_pw(self):
         """The password of Basic credentials (req.user becomes the user),
         or None: AuthType Basic not in effect, or no credentials."""
@@ -555,10 +670,19 @@ class request(object):
         _apache.log_error(str(message), level, self._h, interpreter or "")
 
     def get_remote_host(self, type=REMOTE_NAME, str_is_ip=None):
+        """The client's host name, as Apache's ap_get_remote_host with
+        HostnameLookups Off: REMOTE_HOST gives None, REMOTE_NAME and
+        REMOTE_NOLOOKUP the IP address, REMOTE_DOUBLE_REV a name whose
+        forward lookup gives the address back, or None."""
         ip = _req_get(self._h, _F["_remote_ip"])
+        name, is_ip = None, False
+        if type == REMOTE_DOUBLE_REV:
+            name = _double_reverse(ip)
+        elif type in (REMOTE_NAME, REMOTE_NOLOOKUP):
+            name, is_ip = ip, True
         if str_is_ip is not None:
-            return ip, True
-        return ip
+            return name, is_ip
+        return name
 
     def construct_url(self, uri):
         host = self.hostname or self.server.server_hostname
@@ -595,6 +719,23 @@ class connection(object):
     remote_host = None
     remote_logname = None
     aborted = 0
+    double_reverse = 0
+    keepalive = 1
+
+    @property
+    def base_server(self):
+        return server(self._h)
+
+    @property
+    def local_host(self):
+        return _req_get(self._h, _F["_local_ip"])
+
+    @property
+    def notes(self):
+        n = self.__dict__.get("_notes")
+        if n is None:
+            n = self.__dict__["_notes"] = table()
+        return n
 
     def log_error(self, message, level=APLOG_ERR):
         _apache.log_error(str(message), level, self._h, interpreter or "")
@@ -602,7 +743,9 @@ class connection(object):
 
 _SRV_FIELDS = ["server_hostname", "port", "server_admin", "is_virtual",
                "defn_name", "defn_line_number", "timeout", "error_fname",
-               "loglevel", "names"]
+               "loglevel", "names", "keep_alive", "keep_alive_timeout",
+               "keep_alive_max", "limit_req_line", "limit_req_fieldsize",
+               "limit_req_fields", "restart_time"]
 
 
 class server(object):
@@ -616,6 +759,17 @@ class server(object):
     del _i, _n
 
     wild_names = property(lambda self: [])
+    path = None
+    pathlen = 0
+    next = None
+    my_generation = 0
+
+    def register_cleanup(self, req, callable, data=None):
+        """Call callable(data) when this worker process ends (in this
+        interpreter, if it is still alive then)."""
+        if not hasattr(callable, "__call__"):
+            raise TypeError("register_cleanup: the second argument must be callable")
+        register_cleanup(callable, data)
 
     def get_options(self):
         return _RequestTable(0, _T_SERVER_OPTIONS)
@@ -798,6 +952,135 @@ _BODY_LIMIT = "exceeds LimitRequestBody"
 _INTERP_RELOAD = -1001
 
 
+def _httpdate(t):
+    return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(t))
+
+
+def _parse_httpdate(v):
+    import email.utils
+    try:
+        d = email.utils.parsedate_to_datetime(v)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return d.timestamp() if d is not None else None
+
+
+def _etag_list_matches(header, etag, weak_ok):
+    if header.strip() == "*":
+        return etag is not None
+    if etag is None:
+        return False
+    def strip(t):
+        return t[2:] if weak_ok and t.startswith("W/") else t
+    if not weak_ok and etag.startswith("W/"):
+        return False
+    for t in header.split(","):
+        t = t.strip()
+        if not weak_ok and t.startswith("W/"):
+            continue
+        if strip(t) == strip(etag):
+            return True
+    return False
+
+
+def _meets_conditions(req):
+    """Apache's ap_meets_conditions, on headers_out's ETag and
+    Last-Modified (set them first: set_etag, set_last_modified)."""
+    hin, hout = req.headers_in, req.headers_out
+    if not (200 <= (req.status or 200) < 300):
+        return OK
+    etag = hout.get("ETag")
+    lm = _parse_httpdate(hout.get("Last-Modified") or "")
+    mtime = lm if lm is not None else (req.mtime or req.request_time)
+    im = hin.get("If-Match")
+    if im is not None and not _etag_list_matches(im, etag, False):
+        return HTTP_PRECONDITION_FAILED
+    if im is None:
+        ius = hin.get("If-Unmodified-Since")
+        t = _parse_httpdate(ius) if ius else None
+        if t is not None and mtime > t:
+            return HTTP_PRECONDITION_FAILED
+    inm = hin.get("If-None-Match")
+    if inm is not None:
+        if _etag_list_matches(inm, etag, True):
+            if req.method in ("GET", "HEAD"):
+                return HTTP_NOT_MODIFIED
+            return HTTP_PRECONDITION_FAILED
+        return OK
+    ims = hin.get("If-Modified-Since")
+    if ims and req.method in ("GET", "HEAD"):
+        t = _parse_httpdate(ims)
+        if t is not None and mtime <= t and t <= req.request_time:
+            return HTTP_NOT_MODIFIED
+    return OK
+
+
+def _double_reverse(ip):
+    import socket
+    try:
+        name = socket.gethostbyaddr(ip)[0]
+        if ip in socket.gethostbyname_ex(name)[2]:
+            return name
+    except (OSError, UnicodeError):
+        pass
+    return None
+
+
+def _common_vars(req):
+    """Apache's ap_add_common_vars."""
+    env = {}
+    for k, v in req.headers_in.items():
+        k = k.upper().replace("-", "_")
+        if k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            env[k] = v
+        elif k not in ("AUTHORIZATION", "PROXY_AUTHORIZATION"):
+            env["HTTP_" + k] = v
+    srv = req.server
+    local_ip, local_port = req.connection.local_addr
+    remote_ip, remote_port = req.connection.remote_addr
+    env.update({
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "SERVER_SIGNATURE": "",
+        "SERVER_SOFTWARE": "modpy",
+        "SERVER_NAME": req.hostname or srv.server_hostname,
+        "SERVER_ADDR": local_ip or "",
+        "SERVER_PORT": str(local_port or srv.port or 80),
+        "REMOTE_ADDR": remote_ip or "",
+        "DOCUMENT_ROOT": req.document_root() or "",
+        "REQUEST_SCHEME": "http",
+        "CONTEXT_PREFIX": "",
+        "CONTEXT_DOCUMENT_ROOT": req.document_root() or "",
+        "SERVER_ADMIN": srv.server_admin or "",
+        "SCRIPT_FILENAME": req.filename or "",
+        "REMOTE_PORT": str(remote_port or ""),
+    })
+    if req.user:
+        env["REMOTE_USER"] = req.user
+    if req.ap_auth_type:
+        env["AUTH_TYPE"] = req.ap_auth_type
+    return env
+
+
+def _cgi_vars(req):
+    """Apache's ap_add_cgi_vars."""
+    path_info = req.path_info or ""
+    uri = req.uri or ""
+    script = uri[:len(uri) - len(path_info)] if path_info and uri.endswith(path_info) else uri
+    env = {
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_PROTOCOL": req.protocol,
+        "REQUEST_METHOD": req.method,
+        "QUERY_STRING": req.args or "",
+        "REQUEST_URI": req.unparsed_uri,
+        "SCRIPT_NAME": script,
+    }
+    if path_info:
+        env["PATH_INFO"] = path_info
+        root = req.document_root() or ""
+        env["PATH_TRANSLATED"] = root.rstrip("/") + path_info
+    return env
+
+
 class _HandlerError(Exception):
     """A handler could not be found or returned nonsense: one clear line."""
 
@@ -850,6 +1133,31 @@ def _save_request(req):
     if (attrs or req._cleanups) and req._h not in _live:
         _live[req._h] = req
         _req_op(req._h, _OP_WANT_END, interpreter or "")
+
+
+# apache.register_cleanup / server.register_cleanup: run when the worker
+# process stops (kind _CALL_SERVER_CLEANUP), in this interpreter.
+_server_cleanups = []
+
+
+def register_cleanup(callable, data=None):
+    """Call callable(data) when this worker process stops."""
+    if not hasattr(callable, "__call__"):
+        raise TypeError("register_cleanup: the first argument must be callable")
+    _server_cleanups.append((callable, data))
+
+
+def _run_server_cleanups():
+    while _server_cleanups:
+        func, data = _server_cleanups.pop(0)
+        try:
+            func(data)
+        except Exception:
+            etype, evalue, etb = sys.exc_info()
+            for chunk in traceback.format_exception(etype, evalue, etb):
+                for line in chunk.rstrip("\n").split("\n"):
+                    log_error("register_cleanup %r: %s" % (func, line), APLOG_ERR)
+    return 0
 
 
 def _end_request(h):
@@ -999,6 +1307,8 @@ def _modpy_entry(kind, h, phase, a, b):
         return 0
     if kind == 5:
         return _end_request(h)
+    if kind == 6:
+        return _run_server_cleanups()
     if kind == 2:
         return _import_dispatch(a, b)
     if kind == 3:
