@@ -184,7 +184,7 @@ var directiveList = []*directive{
 	{name: "LimitRequestBody", ctx: cAll, min: 1, max: 1, usage: "bytes", fn: dLimitRequestBody},
 	{name: "ErrorDocument", ctx: cAll, min: 2, max: 2, usage: "status URL|\"text\"|default", fn: dErrorDocument},
 	{name: "AllowOverride", ctx: cDir, min: 1, max: -1, usage: "All|None|directive-type ...", fn: dAllowOverride},
-	{name: "AllowOverrideList", ctx: cDir, min: 1, max: -1, usage: "None|directive ...", fn: dAllowOverride},
+	{name: "AllowOverrideList", ctx: cDir, min: 1, max: -1, usage: "None|directive ...", fn: dAllowOverrideList},
 
 	// Access control and authentication.
 	{name: "Require", ctx: cSections, min: 1, max: -1, usage: "[not] all granted|all denied|local|ip ...|host ...|env ...|valid-user|user ...|group ...", fn: dRequire},
@@ -268,7 +268,16 @@ var directiveList = []*directive{
 	{name: "EnableMMAP", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "AddDefaultCharset", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "DefaultType", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "AccessFileName", ctx: cServer, min: 1, max: -1, note: "modpy does not read .htaccess files; ignored"},
+	{name: "UserDir", ctx: cServer, min: 1, max: -1, usage: "directory-filename ... | disabled [user ...] | enabled user ...", fn: dUserDir},
+	{name: "AccessFileName", ctx: cServer, min: 1, max: -1, usage: "filename ...", fn: func(p *parser, c *call) error {
+		for _, a := range c.args {
+			if strings.ContainsRune(a, '/') {
+				return c.errf("%q: a file name, not a path", a)
+			}
+		}
+		c.srv.AccessFileNames = slices.Clone(c.args)
+		return nil
+	}},
 	{name: "NameVirtualHost", ctx: cMain, min: 1, max: 1, note: "obsolete since Apache 2.4; ignored"},
 	{name: "FileETag", ctx: cAll, min: 1, max: -1, note: noteIgnored},
 	{name: "AcceptFilter", ctx: cMain, min: 2, max: 2, note: noteIgnored},
@@ -1135,10 +1144,79 @@ func dErrorDocument(p *parser, c *call) error {
 }
 
 func dAllowOverride(p *parser, c *call) error {
+	if c.sec == nil || c.sec.Kind != SectionDirectory || c.sec.Regex != nil {
+		return c.errf("only allowed in <Directory> sections without a regular expression")
+	}
+	var o Override
+	for _, a := range c.args {
+		name, _, _ := strings.Cut(a, "=") // Options=Indexes,...: the class only
+		switch strings.ToLower(name) {
+		case "none":
+			if len(c.args) > 1 {
+				return c.errf("None cannot be combined with other classes")
+			}
+		case "all":
+			o |= OverrideAll
+		case "authconfig":
+			o |= OverrideAuthConfig
+		case "fileinfo":
+			o |= OverrideFileInfo
+		case "indexes":
+			o |= OverrideIndexes
+		case "limit":
+			o |= OverrideLimit
+		case "options":
+			o |= OverrideOptions
+		case "nonfatal":
+			return c.errf("Nonfatal= is not supported by modpy: a .htaccess error always answers 500")
+		default:
+			return c.errf("unknown class %q (want All, None, AuthConfig, FileInfo, Indexes, Limit or Options)", a)
+		}
+	}
+	c.conf.AllowOverride = &o
+	if o != 0 {
+		p.cfg.overrides = true
+	}
+	return nil
+}
+
+func dUserDir(p *parser, c *call) error {
+	u := c.srv.UserDir
+	if u == nil {
+		u = &UserDir{}
+		c.srv.UserDir = u
+	}
+	switch strings.ToLower(c.args[0]) {
+	case "disabled":
+		if len(c.args) == 1 {
+			u.Disabled = true
+		} else {
+			u.DisabledUsers = append(u.DisabledUsers, c.args[1:]...)
+		}
+	case "enabled":
+		if len(c.args) == 1 {
+			return c.errf("enabled needs user names")
+		}
+		u.Enabled = append(u.Enabled, c.args[1:]...)
+	default:
+		for _, d := range c.args {
+			if strings.Contains(d, "..") {
+				return c.errf("%q: a directory with \"..\"", d)
+			}
+			if !filepath.IsAbs(d) && strings.Contains(d, "*") {
+				return c.errf("%q: \"*\" only in an absolute path", d)
+			}
+		}
+		u.Dirs = append(u.Dirs[:0:0], c.args...)
+	}
+	return nil
+}
+
+func dAllowOverrideList(p *parser, c *call) error {
 	if len(c.args) == 1 && strings.EqualFold(c.args[0], "None") {
 		return nil
 	}
-	p.notice("dir "+c.d.name, c.pos, "%s: modpy does not read .htaccess files; treated as None", c.d.name)
+	p.notice("dir "+c.d.name, c.pos, "%s: modpy allows directives in .htaccess files by AllowOverride classes only; ignored", c.d.name)
 	return nil
 }
 

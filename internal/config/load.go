@@ -41,7 +41,7 @@ var nativeModules = []string{
 	"core", "http", "so", "python", "mime", "dir", "alias", "log_config",
 	"authz_core", "authz_host", "authn_core", "authn_file", "auth_basic",
 	"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
-	"mpm_prefork", "version", "status",
+	"mpm_prefork", "version", "status", "userdir",
 }
 
 // nativeModuleAliases are the other names Apache knows some of them by.
@@ -184,9 +184,18 @@ func (p *parser) finish() {
 		}
 	}
 
+	if len(main.AccessFileNames) == 0 {
+		main.AccessFileNames = []string{".htaccess"}
+	}
 	for _, v := range cfg.VHosts {
 		if v.ServerName == "" {
 			v.ServerName = main.ServerName
+		}
+		if len(v.AccessFileNames) == 0 {
+			v.AccessFileNames = main.AccessFileNames
+		}
+		if v.UserDir == nil {
+			v.UserDir = main.UserDir
 		}
 		if v.ServerAdmin == "" {
 			v.ServerAdmin = main.ServerAdmin

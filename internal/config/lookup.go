@@ -392,7 +392,12 @@ func (c *Config) DirConfigFor(s *Server, uri, filename string) *DirConfig {
 	}
 	ix := c.indexFor(s)
 	var buf [32]*Section
-	m := ix.match(buf[:0], uri, filename)
+	return c.mergeCached(ix, s, ix.match(buf[:0], uri, filename))
+}
+
+// mergeCached merges the sections m over s.Dir, memoised per combination
+// of sections.
+func (c *Config) mergeCached(ix *serverIndex, s *Server, m []*Section) *DirConfig {
 	if len(m) == 0 {
 		return s.Dir
 	}

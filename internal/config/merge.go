@@ -51,6 +51,7 @@ func Merge(base, over *DirConfig) *DirConfig {
 		Access:                   pick(base.Access, over.Access),
 		ErrorDocuments:           mergeErrDocs(base.ErrorDocuments, over.ErrorDocuments),
 		LimitRequestBody:         pick(base.LimitRequestBody, over.LimitRequestBody),
+		AllowOverride:            pick(base.AllowOverride, over.AllowOverride),
 		AuthType:                 pick(base.AuthType, over.AuthType),
 		AuthName:                 pick(base.AuthName, over.AuthName),
 		PythonPath:               pick(base.PythonPath, over.PythonPath),

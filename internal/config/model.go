@@ -22,6 +22,9 @@ type Error struct {
 	Pos       Pos
 	Directive string
 	Msg       string
+	// Forbidden: an access file could not be read (Apache answers 403,
+	// not 500).
+	Forbidden bool
 }
 
 // Error formats the error as file:line: directive: message.
@@ -85,6 +88,44 @@ type Config struct {
 	// lk holds the request-time indexes and the merge cache, built by Load.
 	// A Config assembled by hand has none; lookups then work uncached.
 	lk *lookupState
+	// overrides: some <Directory> has an AllowOverride other than None,
+	// so lookups read access files (DirConfigAccess).
+	overrides bool
+}
+
+// UserDir is the UserDir directives of a server, as mod_userdir keeps them.
+type UserDir struct {
+	// Dirs are where /~user/ maps, tried in order: a name relative to the
+	// user's home ("public_html"), an absolute path with "*" standing for
+	// the user ("/srv/www/*/html"), or an absolute path the user's name is
+	// appended to ("/srv/users").
+	Dirs []string
+	// Disabled: "UserDir disabled" with no names; then only Enabled users
+	// map. DisabledUsers never map.
+	Disabled      bool
+	Enabled       []string
+	DisabledUsers []string
+}
+
+// Allows reports whether user's /~user/ URLs map.
+func (u *UserDir) Allows(user string) bool {
+	if u == nil || len(u.Dirs) == 0 {
+		return false
+	}
+	for _, d := range u.DisabledUsers {
+		if d == user {
+			return false
+		}
+	}
+	if !u.Disabled {
+		return true
+	}
+	for _, e := range u.Enabled {
+		if e == user {
+			return true
+		}
+	}
+	return false
 }
 
 // Listen is one Listen directive.
@@ -153,6 +194,13 @@ type Server struct {
 	// Redirects at server or vhost level, in config order; on a vhost its
 	// own followed by the main server's.
 	Redirects []Redirect
+
+	// AccessFileNames are AccessFileName's names (default .htaccess); a
+	// vhost without the directive has the main server's.
+	AccessFileNames []string
+	// UserDir is mod_userdir's setting; nil = no UserDir directive (no
+	// /~user/ mapping). A vhost without one has the main server's.
+	UserDir *UserDir
 
 	// Dir is the per-directory configuration at server or vhost scope
 	// (outside any section). For a vhost it is already merged over the main
@@ -365,6 +413,9 @@ type DirConfig struct {
 	ErrorDocuments map[int]string
 	// LimitRequestBody in bytes; nil = unset; 0 = unlimited.
 	LimitRequestBody *int64
+	// AllowOverride is what .htaccess files in this <Directory> may set;
+	// nil = unset (Apache 2.4's default: None).
+	AllowOverride *Override
 	// Options is the absolute Options setting; nil = unset (Apache's
 	// default is FollowSymLinks). A DirConfig returned by Merge or by the
 	// lookups always has the relative forms folded in here.

@@ -66,6 +66,9 @@ type parser struct {
 	defaultFmt string // last LogFormat without a nickname
 	logRefs    []logRef
 	vhAddrs    map[*Server][]vhAddr
+	// override is set while parsing an access file (.htaccess): what its
+	// directory's AllowOverride lets it hold.
+	override *Override
 }
 
 // logRef points at a CustomLog whose format is resolved after parsing.
@@ -354,6 +357,9 @@ func (p *parser) openSection(text string, pos Pos) (*skipBlock, error) {
 		}
 		return nil, &Error{Pos: pos, Directive: "<" + name + ">", Msg: "unknown section"}
 	}
+	if why := p.checkOverride(tag); why != "" {
+		return nil, &Error{Pos: pos, Directive: "<" + tag + ">", Msg: why}
+	}
 	sc := p.scope()
 	if af := p.authzFrame(); af != nil && key != "requireall" && key != "requireany" && key != "requirenone" && !isCondSection(key) {
 		return nil, &Error{Pos: pos, Directive: "<" + tag + ">", Msg: "not allowed inside <" + af.tag + "> (only Require and <RequireAll>, <RequireAny>, <RequireNone>)"}
@@ -594,6 +600,9 @@ func (p *parser) runDirective(text string, pos Pos) error {
 	args, err := splitArgs(rest)
 	if err != nil {
 		return &Error{Pos: pos, Directive: d.name, Msg: err.Error()}
+	}
+	if why := p.checkOverride(d.name); why != "" {
+		return &Error{Pos: pos, Directive: d.name, Msg: why}
 	}
 	sc := p.scope()
 	if d.ctx&sc.ctx == 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/user"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -183,7 +184,18 @@ func (rs *rstate) mapStorage() int {
 		rs.dc = rs.lc
 	} else {
 		rs.mapToStorage(path)
-		rs.dc = rs.s.cfg.DirConfigFor(rs.vh.conf, req.URI, req.Filename)
+		dc, err := rs.s.cfg.DirConfigAccess(rs.vh.conf, req.URI, req.Filename, rs.isDir, rs.s.access)
+		if err != nil {
+			// As Apache: the file and line in the log, 500 to the client
+			// (403 when the file cannot be read).
+			rs.logError(levelAlert, "%v", err)
+			var ce *config.Error
+			if errors.As(err, &ce) && ce.Forbidden {
+				return 403
+			}
+			return 500
+		}
+		rs.dc = dc
 	}
 	if rs.dc.LimitRequestBody != nil {
 		rs.hr.Body.SetLimit(*rs.dc.LimitRequestBody)
@@ -270,7 +282,52 @@ func (rs *rstate) translate() string {
 			return a.Path + rest
 		}
 	}
+	if p, ok := userDir(rs.vh.conf.UserDir, uri); ok {
+		return p
+	}
 	return rs.vh.conf.DocumentRoot + uri
+}
+
+// userDir is mod_userdir's translate_name: /~user/rest to the user's
+// directory. Of several UserDir directories the first that exists wins
+// (the last is used even if it does not, as Apache does).
+func userDir(u *config.UserDir, uri string) (string, bool) {
+	if u == nil || !strings.HasPrefix(uri, "/~") {
+		return "", false
+	}
+	name, rest, _ := strings.Cut(uri[2:], "/")
+	if name == "" || name == "." || name == ".." || !u.Allows(name) {
+		return "", false
+	}
+	if rest != "" || strings.HasSuffix(uri, "/") {
+		rest = "/" + rest
+	}
+	var home string
+	for i, d := range u.Dirs {
+		var dir string
+		switch {
+		case strings.Contains(d, "*"):
+			dir = strings.ReplaceAll(d, "*", name)
+		case filepath.IsAbs(d):
+			dir = filepath.Join(d, name)
+		default:
+			if home == "" {
+				pw, err := user.Lookup(name)
+				if err != nil || pw.HomeDir == "" {
+					return "", false
+				}
+				home = pw.HomeDir
+			}
+			dir = filepath.Join(home, d)
+		}
+		if i == len(u.Dirs)-1 {
+			return dir + rest, true
+		}
+		if _, err := os.Stat(dir); err == nil {
+			return dir + rest, true
+		}
+	}
+	return "", false
 }
 
 // aliasMatch matches an Alias URL prefix on path-segment boundaries, as

@@ -38,9 +38,10 @@ type Server struct {
 	onStuck   func()       // see OnStuck
 	onRecycle func()       // see OnRecycle
 	board     *scoreboard.Board
-	slot      *scoreboard.Slot // this worker's (nil with -X)
-	unpublish chan struct{}    // closed at Shutdown: publish stops
-	pyconfs   sync.Map         // *config.DirConfig → *request.PyConfig
+	slot      *scoreboard.Slot    // this worker's (nil with -X)
+	unpublish chan struct{}       // closed at Shutdown: publish stops
+	pyconfs   sync.Map            // *config.DirConfig → *request.PyConfig
+	access    *config.AccessFiles // .htaccess reader; nil when no AllowOverride allows one
 	npyconfs  atomic.Int64
 
 	// For the status page and metrics (status.go, metrics.go).
@@ -76,6 +77,9 @@ func New(cfg *config.Config) (*Server, error) {
 		unpublish: make(chan struct{})}
 	s.served, s.active = &s.counters.served, &s.counters.active
 	s.metrics = newMetrics(s, "")
+	if cfg.HasOverrides() {
+		s.access = cfg.AccessFiles()
+	}
 	var err error
 	if s.main, err = s.newVhost(cfg.Main, nil); err != nil {
 		return nil, err

@@ -1,0 +1,292 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Override is a set of AllowOverride classes: which directives a
+// .htaccess file may hold (Apache's OR_* bits).
+type Override uint8
+
+// The AllowOverride classes.
+const (
+	OverrideAuthConfig Override = 1 << iota // AuthType, AuthName, Require, Satisfy, ...
+	OverrideFileInfo                        // AddHandler, SetHandler, AddType, ErrorDocument, Redirect, SetEnv, ...
+	OverrideIndexes                         // DirectoryIndex, Index*
+	OverrideLimit                           // Order, Allow, Deny
+	OverrideOptions                         // Options
+	OverrideAll        = OverrideAuthConfig | OverrideFileInfo | OverrideIndexes | OverrideLimit | OverrideOptions
+)
+
+// overrideOf is each directive's class in a .htaccess file; a directive
+// not listed is not allowed there (a server-level or <Directory>-only
+// directive). mod_python's Python* directives are OR_ALL: any class lets
+// them in. modpy's own interpreter-lifecycle directives are left to the
+// main configuration: they spend the server's resources.
+var overrideOf = map[string]Override{
+	"AuthType": OverrideAuthConfig, "AuthName": OverrideAuthConfig, "Require": OverrideAuthConfig,
+	"Satisfy": OverrideAuthConfig, "AuthUserFile": OverrideAuthConfig, "AuthGroupFile": OverrideAuthConfig,
+	"AuthBasicProvider": OverrideAuthConfig, "AuthBasicAuthoritative": OverrideAuthConfig,
+	"AuthMerging": OverrideAuthConfig, "AuthzSendForbiddenOnFailure": OverrideAuthConfig,
+	"RequireAll": OverrideAuthConfig, "RequireAny": OverrideAuthConfig, "RequireNone": OverrideAuthConfig,
+
+	"Order": OverrideLimit, "Allow": OverrideLimit, "Deny": OverrideLimit,
+
+	"Options": OverrideOptions,
+
+	"DirectoryIndex": OverrideIndexes, "IndexOptions": OverrideIndexes, "IndexIgnore": OverrideIndexes,
+	"IndexIgnoreReset": OverrideIndexes, "IndexOrderDefault": OverrideIndexes, "IndexStyleSheet": OverrideIndexes,
+	"IndexHeadInsert": OverrideIndexes, "HeaderName": OverrideIndexes, "ReadmeName": OverrideIndexes,
+	"AddIcon": OverrideIndexes, "AddIconByType": OverrideIndexes, "AddIconByEncoding": OverrideIndexes,
+	"AddAlt": OverrideIndexes, "AddAltByType": OverrideIndexes, "AddAltByEncoding": OverrideIndexes,
+	"AddDescription": OverrideIndexes, "DefaultIcon": OverrideIndexes,
+
+	"Redirect": OverrideFileInfo, "RedirectMatch": OverrideFileInfo, "RedirectPermanent": OverrideFileInfo,
+	"RedirectTemp": OverrideFileInfo, "SetHandler": OverrideFileInfo, "AddHandler": OverrideFileInfo,
+	"RemoveHandler": OverrideFileInfo, "AddType": OverrideFileInfo, "RemoveType": OverrideFileInfo,
+	"AddOutputFilter": OverrideFileInfo, "AddInputFilter": OverrideFileInfo, "SetOutputFilter": OverrideFileInfo,
+	"SetInputFilter": OverrideFileInfo, "RemoveInputFilter": OverrideFileInfo, "RemoveOutputFilter": OverrideFileInfo,
+	"ErrorDocument": OverrideFileInfo, "SetEnv": OverrideFileInfo, "PassEnv": OverrideFileInfo,
+	"UnsetEnv": OverrideFileInfo, "AddDefaultCharset": OverrideFileInfo, "DefaultType": OverrideFileInfo,
+	"FileETag": OverrideFileInfo, "AcceptPathInfo": OverrideFileInfo, "ContentDigest": OverrideFileInfo,
+	"AddLanguage": OverrideFileInfo, "AddCharset": OverrideFileInfo, "AddEncoding": OverrideFileInfo,
+	"RemoveLanguage": OverrideFileInfo, "RemoveCharset": OverrideFileInfo, "RemoveEncoding": OverrideFileInfo,
+	"DefaultLanguage": OverrideFileInfo, "LanguagePriority": OverrideFileInfo, "ForceLanguagePriority": OverrideFileInfo,
+	"ModMimeUsePathInfo": OverrideFileInfo, "MultiviewsMatch": OverrideFileInfo, "Header": OverrideFileInfo,
+	"RequestHeader": OverrideFileInfo, "BrowserMatch": OverrideFileInfo, "BrowserMatchNoCase": OverrideFileInfo,
+	"SetEnvIf": OverrideFileInfo, "SetEnvIfNoCase": OverrideFileInfo, "SetEnvIfExpr": OverrideFileInfo,
+	"AddOutputFilterByType": OverrideFileInfo, "ExpiresActive": OverrideFileInfo,
+	"ExpiresByType": OverrideFileInfo, "ExpiresDefault": OverrideFileInfo, "DirectorySlash": OverrideFileInfo,
+	"FallbackResource": OverrideFileInfo,
+
+	"PythonHandler": OverrideAll, "PythonHeaderParserHandler": OverrideAll, "PythonInitHandler": OverrideAll,
+	"PythonAccessHandler": OverrideAll, "PythonAuthenHandler": OverrideAll, "PythonAuthzHandler": OverrideAll,
+	"PythonTypeHandler": OverrideAll, "PythonFixupHandler": OverrideAll, "PythonLogHandler": OverrideAll,
+	"PythonCleanupHandler": OverrideAll, "PythonHandlerModule": OverrideAll, "PythonPath": OverrideAll,
+	"PythonOption": OverrideAll, "PythonInterpreter": OverrideAll, "PythonDebug": OverrideAll,
+	"PythonAutoReload": OverrideAll, "PythonInterpPerDirectory": OverrideAll,
+	"PythonInterpPerDirective": OverrideAll, "PythonEnablePdb": OverrideAll,
+
+	// Sections (their tags, as openSection names them).
+	"Files": OverrideAll, "FilesMatch": OverrideAll, "IfModule": OverrideAll, "IfDefine": OverrideAll,
+	"IfVersion": OverrideAll, "IfFile": OverrideAll, "IfDirective": OverrideAll, "IfSection": OverrideAll,
+}
+
+// checkOverride reports why name may not appear in the .htaccess file
+// being parsed ("" when it may).
+func (p *parser) checkOverride(name string) string {
+	if p.override == nil {
+		return ""
+	}
+	o, ok := overrideOf[name]
+	switch {
+	case !ok:
+		return "not allowed in .htaccess files"
+	case o&*p.override == 0:
+		return "not allowed here: the directory's AllowOverride does not include " + overrideName(o)
+	}
+	return ""
+}
+
+func overrideName(o Override) string {
+	switch o {
+	case OverrideAuthConfig:
+		return "AuthConfig"
+	case OverrideFileInfo:
+		return "FileInfo"
+	case OverrideIndexes:
+		return "Indexes"
+	case OverrideLimit:
+		return "Limit"
+	case OverrideOptions:
+		return "Options"
+	}
+	return "any class"
+}
+
+// accessIDs numbers the sections read from access files, above those of
+// any Config, for the merge cache.
+var accessIDs atomic.Uint32
+
+func init() { accessIDs.Store(1 << 30) }
+
+// AccessFiles reads the access files (.htaccess) of the directories whose
+// AllowOverride lets them count, keeping each parse until its file
+// changes (checked with a stat on every request, as Apache opens the file
+// every time). It is safe for concurrent use.
+type AccessFiles struct {
+	c  *Config
+	mu sync.Mutex
+	m  map[string]*accessFile
+}
+
+type accessFile struct {
+	mtime time.Time
+	size  int64
+	ino   uint64
+	ovr   Override
+	sec   *Section
+	err   error
+}
+
+// maxAccessFiles bounds the parses kept; past it the cache starts over.
+const maxAccessFiles = 4096
+
+// AccessFiles returns the access file reader for this configuration.
+func (c *Config) AccessFiles() *AccessFiles {
+	return &AccessFiles{c: c, m: map[string]*accessFile{}}
+}
+
+// HasOverrides reports whether any <Directory> lets access files count.
+func (c *Config) HasOverrides() bool { return c.overrides }
+
+// load returns the parsed access file in dir (nil if there is none).
+func (af *AccessFiles) load(names []string, dir string, ovr Override) (*Section, error) {
+	for _, name := range names {
+		file := strings.TrimSuffix(dir, "/") + "/" + name
+		fi, err := os.Stat(file)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+				continue
+			}
+			// Apache: a .htaccess it cannot read is a 403 with this log.
+			return nil, &Error{Pos: Pos{File: file}, Msg: "unable to check htaccess file, ensure it is readable and that '" +
+				dir + "' is executable: " + unwrapPathErr(err), Forbidden: true}
+		}
+		if fi.IsDir() {
+			continue
+		}
+		var ino uint64
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			ino = st.Ino
+		}
+		af.mu.Lock()
+		e := af.m[file]
+		af.mu.Unlock()
+		if e != nil && e.mtime.Equal(fi.ModTime()) && e.size == fi.Size() && e.ino == ino && e.ovr == ovr {
+			return e.sec, e.err
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, &Error{Pos: Pos{File: file}, Msg: "cannot read: " + unwrapPathErr(err), Forbidden: true}
+		}
+		sec, perr := af.c.parseAccessFile(file, dir, ovr, string(data))
+		e = &accessFile{mtime: fi.ModTime(), size: fi.Size(), ino: ino, ovr: ovr, sec: sec, err: perr}
+		af.mu.Lock()
+		if len(af.m) >= maxAccessFiles {
+			af.m = map[string]*accessFile{}
+		}
+		af.m[file] = e
+		af.mu.Unlock()
+		return e.sec, e.err
+	}
+	return nil, nil
+}
+
+// parseAccessFile parses one access file as a <Directory dir> section
+// holding only what ovr allows. It never touches the configuration: the
+// parser writes to scratch copies.
+func (c *Config) parseAccessFile(file, dir string, ovr Override, data string) (*Section, error) {
+	scratch := &Config{ServerRoot: c.ServerRoot, Defines: c.Defines, Modules: c.Modules,
+		LogFormats: c.LogFormats, Mime: c.Mime}
+	p := &parser{cfg: scratch, root: c.ServerRoot, vars: map[string]string{}, fs: false,
+		noticed: map[string]bool{}, vhAddrs: map[*Server][]vhAddr{}, override: &ovr}
+	path := strings.TrimSuffix(dir, "/")
+	if path == "" {
+		path = "/"
+	}
+	sec := &Section{Kind: SectionDirectory, Path: path, Pos: Pos{File: file, Line: 1}, Conf: &DirConfig{}}
+	srv := &Server{Dir: &DirConfig{}}
+	p.stack = []*frame{{kind: frameSection, tag: "Directory", pos: sec.Pos, srv: srv, sec: sec, ctx: cDir}}
+	if err := p.parseText(file, data); err != nil {
+		return nil, err
+	}
+	sec.id = accessIDs.Add(1)
+	for _, f := range sec.Files {
+		f.id = accessIDs.Add(1)
+	}
+	return sec, nil
+}
+
+// DirConfigAccess is DirConfigFor with the access files: walking from "/"
+// down to the file's directory (the file itself when isDir), the access
+// file of each directory whose AllowOverride (from the <Directory>
+// sections applied so far) is not None is merged right after that
+// directory's sections, and the <Files> sections it holds after the other
+// <Files>. An access file that cannot be read or parsed is an *Error (the
+// server answers 500, or 403 when Forbidden is set).
+func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af *AccessFiles) (*DirConfig, error) {
+	if s == nil {
+		s = c.Main
+	}
+	if filename == "" || af == nil || !c.overrides || !strings.HasPrefix(filename, "/") {
+		return c.DirConfigFor(s, uri, filename), nil
+	}
+	ix := c.indexFor(s)
+	var buf [32]*Section
+	m := ix.match(buf[:0], uri, filename)
+	nd := 0
+	for nd < len(m) && m[nd].Kind == SectionDirectory {
+		nd++
+	}
+	walk := filename
+	if !isDir {
+		walk, _ = parentDir(filename)
+	}
+	out := make([]*Section, 0, len(m)+4)
+	var files []*Section
+	base := filename[strings.LastIndexByte(filename, '/')+1:]
+	walk = strings.TrimSuffix(walk, "/")
+	levels := []string{"/"}
+	for i := 1; i < len(walk); i++ {
+		if walk[i] == '/' {
+			levels = append(levels, walk[:i])
+		}
+	}
+	if walk != "" {
+		levels = append(levels, walk)
+	}
+	var ovr Override
+	j := 0
+	for level, dir := range levels {
+		for j < nd && components(m[j].Path) <= level {
+			if a := m[j].Conf.AllowOverride; a != nil {
+				ovr = *a
+			}
+			out = append(out, m[j])
+			j++
+		}
+		if ovr == 0 {
+			continue
+		}
+		sec, err := af.load(s.AccessFileNames, dir, ovr)
+		if err != nil {
+			return nil, err
+		}
+		if sec != nil {
+			out = append(out, sec)
+			for _, f := range sec.Files {
+				if base != "" && filesMatches(f, base) {
+					files = append(files, f)
+				}
+			}
+		}
+	}
+	out = append(out, m[j:nd]...)
+	rest := m[nd:]
+	k := 0
+	for k < len(rest) && rest[k].Kind != SectionLocation && rest[k].Kind != SectionLocationMatch {
+		k++
+	}
+	out = append(out, rest[:k]...)
+	out = append(out, files...)
+	out = append(out, rest[k:]...)
+	return c.mergeCached(ix, s, out), nil
+}
