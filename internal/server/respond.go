@@ -22,20 +22,22 @@ import (
 // response writer, sending the request's status and headers_out with the
 // first bytes.
 //
-// A flush asked for in the first flushDelay of a request is postponed until
-// the handler returns or the delay has passed, whichever comes first: a short
-// handler's output then goes out in one piece with a Content-Length (mod_python
-// flushes every req.write by default, which costs a system call, a GIL
-// release and chunked framing), while a slow handler's first bytes still
-// leave within flushDelay. mu serialises the timer's flush with the
-// handler's writes.
+// A flush whose data fits in the response buffer is postponed until the
+// handler returns or flushDelay has passed since it was asked for,
+// whichever comes first: a handler's output then usually goes out in one
+// piece with a Content-Length (mod_python flushes every req.write by
+// default, which would cost a system call, a GIL release and chunked
+// framing on the Python thread), while a handler that goes on running
+// still has its bytes leave within flushDelay, written by the timer's
+// goroutine rather than its Python thread. mu serialises the timer's flush
+// with the handler's writes.
 type responseIO struct {
 	rs      *rstate
 	synced  bool
 	bodyErr error
 
 	mu      sync.Mutex
-	pending bool // a postponed flush
+	pending bool // a postponed flush: timer is armed
 	timer   *time.Timer
 	closed  bool // the handler is done: the timer must not write
 	sent    atomic.Bool
@@ -98,10 +100,9 @@ func (o *responseIO) Flush() error {
 	return o.rs.out.Flush()
 }
 
-// TryWrite implements request.IO: a write that only fills the buffer, and
-// a flush asked for in the request's first flushDelay, which is postponed
-// (see responseIO). It never blocks: a timer flush in progress makes it
-// decline.
+// TryWrite implements request.IO: a write that only fills the buffer, its
+// flush (if asked for) postponed by at most flushDelay (see responseIO). It
+// never blocks: a timer flush in progress makes it decline.
 func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 	if !o.mu.TryLock() {
 		return false
@@ -110,22 +111,20 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 	if o.closed || !o.rs.w.Fits(len(p)) {
 		return false
 	}
-	var left time.Duration
-	if flush {
-		if left = flushDelay - time.Since(o.rs.start); left <= 0 {
-			return false
-		}
-	}
 	o.sync()
 	if !o.rs.req.HeaderOnly && len(p) > 0 {
 		if _, err := o.rs.out.Write(p); err != nil {
 			return false
 		}
 	}
-	if flush {
+	if flush && !o.pending {
+		// The first flush since the last one that went out arms the
+		// timer; later ones ride on it.
 		o.pending = true
 		if o.timer == nil {
-			o.timer = time.AfterFunc(left, o.timedFlush)
+			o.timer = time.AfterFunc(flushDelay, o.timedFlush)
+		} else {
+			o.timer.Reset(flushDelay)
 		}
 	}
 	return true
