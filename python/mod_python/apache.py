@@ -610,7 +610,10 @@ class request(object):
 
     @property
     def sent_bodyct(self):
-        return 1 if _req_get(self._h, _F["_headers_sent"]) else 0
+        """1 once the response has begun: headers sent, or body written
+        (modpy may hold a flushed write back for up to 2 ms; it is as good
+        as sent: the status can no longer change)."""
+        return 1 if _req_get(self._h, _F["_headers_sent"]) or self.bytes_sent else 0
 
     @property
     def useragent_ip(self):
