@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"bytes"
+	"mime/multipart"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,18 +13,7 @@ import (
 // The example site `make run` serves: every naming mode answers as
 // examples/site.conf and docs/interpreters.md say.
 func TestExampleSite(t *testing.T) {
-	_, here, _, _ := runtime.Caller(0)
-	examples := filepath.Join(filepath.Dir(filepath.Dir(here)), "examples")
-	conf, err := os.ReadFile(filepath.Join(examples, "site.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSite(t, nil)
-	text := strings.Replace(string(conf), "Listen 127.0.0.1:8080", "Listen 127.0.0.1:{{PORT}}", 1)
-	text = strings.Replace(text, "CustomLog /dev/stdout", "CustomLog {{DIR}}/access.log", 1)
-	s.writeFiles(map[string]string{"site.conf": text})
-	s.start("-X", "-d", examples, "-f", filepath.Join(s.Dir, "site.conf"))
-
+	s, examples := exampleSite(t)
 	htdocs := filepath.Join(examples, "htdocs")
 	cases := []struct{ path, interp, module string }{
 		{"/default/a/", "localhost", "default/a"},
@@ -43,4 +34,73 @@ func TestExampleSite(t *testing.T) {
 	contains(t, "/named/", s.mustGet("/named/"), "option greeting: hello from a PythonOption")
 	contains(t, "/", s.mustGet("/"), "modpy example site")
 	contains(t, "access log", s.accessLog(), "interpreter=my_app")
+}
+
+// The library examples docs/util.md and docs/publisher.md show.
+func TestExampleLibraryPages(t *testing.T) {
+	s, _ := exampleSite(t)
+
+	// docs/util.md: the upload form.
+	contains(t, "/forms/", s.mustGet("/forms/"), `enctype="multipart/form-data"`)
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("name", "Ada <L>")
+	w.WriteField("colour", "red")
+	w.WriteField("colour", "blue")
+	fw, _ := w.CreateFormFile("file", "notes.txt")
+	fw.Write([]byte("hello"))
+	w.Close()
+	st, _, body := s.do("POST", "/forms/", buf.String(), "Content-Type", w.FormDataContentType())
+	if st != 200 {
+		t.Fatalf("POST /forms/: %d %s", st, body)
+	}
+	contains(t, "POST /forms/", body, "<li>name: Ada &lt;L&gt;</li>")
+	contains(t, "POST /forms/", body, "<li>colours: red, blue</li>")
+	contains(t, "POST /forms/", body, "<li>file: notes.txt, application/octet-stream, 5 bytes, sha256 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824</li>")
+	if st, h, _ := s.do("GET", "/forms/?go=1", ""); st != 302 || h.Get("Location") != "/" {
+		t.Errorf("/forms/?go=1: %d Location %q", st, h.Get("Location"))
+	}
+
+	// docs/publisher.md.
+	st, h, body := s.do("GET", "/pub/", "")
+	if st != 200 || h.Get("Content-Type") != "text/html; charset=UTF8" || !strings.Contains(body, "<h1>Publisher</h1>") {
+		t.Errorf("/pub/: %d %q %q", st, h.Get("Content-Type"), body)
+	}
+	if got := s.mustGet("/pub/greet?name=you"); got != "Hello, you!" {
+		t.Errorf("/pub/greet: %q", got)
+	}
+	if st, _, body := s.do("POST", "/pub/greet", "name=post", "Content-Type", "application/x-www-form-urlencoded"); st != 200 || body != "Hello, post!" {
+		t.Errorf("POST /pub/greet: %d %q", st, body)
+	}
+	if st, h, _ := s.do("GET", "/pub/admin", ""); st != 401 || h.Get("WWW-Authenticate") != `Basic realm="modpy example"` {
+		t.Errorf("/pub/admin: %d %q", st, h.Get("WWW-Authenticate"))
+	}
+	if got := s.mustGet("/pub/admin", "Authorization", "Basic YWRtaW46c2VjcmV0"); got != "Welcome, admin." {
+		t.Errorf("/pub/admin as admin: %q", got)
+	}
+	if len(s.mustGet("/pub/clock/now")) != len("2006-01-02 15:04:05") {
+		t.Errorf("/pub/clock/now")
+	}
+	for _, p := range []string{"/pub/_PAGE", "/pub/time", "/pub/Clock"} {
+		if st, _ := s.get(p); st != 403 {
+			t.Errorf("%s: %d, want 403", p, st)
+		}
+	}
+}
+
+// exampleSite starts modpy on examples/site.conf (on a free port, the
+// access log in the test's directory); it returns the site and examples/.
+func exampleSite(t *testing.T) (*site, string) {
+	_, here, _, _ := runtime.Caller(0)
+	examples := filepath.Join(filepath.Dir(filepath.Dir(here)), "examples")
+	conf, err := os.ReadFile(filepath.Join(examples, "site.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, nil)
+	text := strings.Replace(string(conf), "Listen 127.0.0.1:8080", "Listen 127.0.0.1:{{PORT}}", 1)
+	text = strings.Replace(text, "CustomLog /dev/stdout", "CustomLog {{DIR}}/access.log", 1)
+	s.writeFiles(map[string]string{"site.conf": text})
+	s.start("-X", "-d", examples, "-f", filepath.Join(s.Dir, "site.conf"))
+	return s, examples
 }
