@@ -197,3 +197,70 @@ func TestServerCleanupAtStop(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// req.internal_redirect runs a new request through every phase; its
+// response is the client's. Into the same interpreter the call is made
+// inline on the handler's thread, into another one it is handed off
+// (with ThreadsPerChild 1 that must not wait for itself).
+const redirMod = `from mod_python import apache
+
+def start(req):
+    req.content_type = "text/plain"
+    target = req.args or "/same?x=1"
+    req.internal_redirect(target)
+    return apache.OK
+
+def target(req):
+    req.content_type = "text/plain"
+    req.write("target %s in %s; prev=%s prev.interp=%s REDIRECT_URL=%s next_of_prev=%s" % (
+        req.unparsed_uri, req.interpreter, req.prev.uri, req.prev.interpreter,
+        req.subprocess_env.get("REDIRECT_URL"), req.prev.next.uri))
+    return apache.OK
+
+def loop(req):
+    req.internal_redirect("/loop")
+    return apache.OK
+`
+
+func TestInternalRedirect(t *testing.T) {
+	s := startSite(t, `ThreadsPerChild 1
+PythonPath "sys.path + ['{{DIR}}/lib']"
+<Location /start>
+    SetHandler mod_python
+    PythonHandler redir::start
+</Location>
+<Location /same>
+    SetHandler mod_python
+    PythonHandler redir::target
+</Location>
+<Location /other>
+    SetHandler mod_python
+    PythonHandler redir::target
+    PythonInterpreter other
+</Location>
+<Location /loop>
+    SetHandler mod_python
+    PythonHandler redir::loop
+</Location>
+`, map[string]string{"lib/redir.py": redirMod, "htdocs/static.txt": "static file\n"})
+	for _, c := range []struct{ path, want string }{
+		{"/start", "target /same?x=1 in localhost; prev=/start prev.interp=localhost REDIRECT_URL=/start next_of_prev=/same"},
+		{"/start?/other", "target /other in other; prev=/start prev.interp=other REDIRECT_URL=/start next_of_prev=/other"},
+		{"/start?/static.txt", "static file\n"},
+	} {
+		if got := s.mustGet(c.path); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.path, got, c.want)
+		}
+	}
+	if st, _ := s.get("/start?/missing"); st != 404 {
+		t.Errorf("redirect to a missing file: %d, want 404", st)
+	}
+	if st, _ := s.get("/loop"); st != 500 {
+		t.Errorf("a redirect loop: %d, want 500", st)
+	}
+	contains(t, "error log", s.errorLog(), "AH00124: Request exceeded the limit of 10 internal redirects")
+	// The server still answers (no thread or token was lost).
+	if got := s.mustGet("/start"); !strings.HasPrefix(got, "target /same") {
+		t.Errorf("after the loop: %q", got)
+	}
+}

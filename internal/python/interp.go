@@ -124,6 +124,9 @@ const callReload = -1001
 // the interpreter called name, creating it if needed. It returns the phase
 // result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status.
 func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
+	if x := executing(req); x != nil {
+		return rt.runNested(x, name, req, callDispatch)
+	}
 	for attempt := 0; ; attempt++ {
 		in, err := rt.Interp(name)
 		if err != nil {

@@ -224,6 +224,34 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
     return rv;
 }
 
+/* modpy_call_held is modpy_call for a thread that already runs Python
+ * (it holds the GIL, inside a call back into Go): a nested call into the
+ * same interpreter, made inline. */
+long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase)
+{
+    long rv = MODPY_CALL_FAILED;
+    PyObject *args[5] = {PyLong_FromLong(kind), PyLong_FromUnsignedLongLong(h),
+                         PyLong_FromLong(phase), PyUnicode_FromStringAndSize("", 0),
+                         PyUnicode_FromStringAndSize("", 0)};
+    if (args[0] && args[1] && args[2] && args[3] && args[4]) {
+        PyObject *r = PyObject_Vectorcall(entry, args, 5, NULL);
+        if (r) {
+            rv = PyLong_AsLong(r);
+            if (rv == -1 && PyErr_Occurred())
+                rv = MODPY_CALL_FAILED;
+            Py_DECREF(r);
+        }
+    }
+    for (int i = 0; i < 5; i++)
+        Py_XDECREF(args[i]);
+    if (PyErr_Occurred())
+        PyErr_Print();
+    return rv;
+}
+
+PyThreadState *modpy_save(void) { return PyEval_SaveThread(); }
+void modpy_restore(PyThreadState *ts) { PyEval_RestoreThread(ts); }
+
 void modpy_attach(PyThreadState *ts) { PyEval_RestoreThread(ts); }
 void modpy_detach(void) { PyEval_SaveThread(); }
 

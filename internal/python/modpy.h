@@ -59,6 +59,9 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
 
 /* Take / release the GIL with ts (the control thread's state of an
  * interpreter). */
+long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase);
+PyThreadState *modpy_save(void);
+void modpy_restore(PyThreadState *ts);
 void modpy_attach(PyThreadState *ts);
 void modpy_detach(void);
 

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"modpy/internal/request"
 )
 
 // pool is an interpreter's threads and the jobs waiting for them.
@@ -56,6 +58,8 @@ type worker struct {
 	// interrupted: a RequestTimeout was raised in this thread; the next
 	// job clears any that arrived too late for the old one.
 	interrupted atomic.Bool
+	// exec is what a request running on this thread points to (Exec).
+	exec execCtx
 }
 
 // limits bound one call: how long it may wait for a thread (queue) and how
@@ -63,6 +67,7 @@ type worker struct {
 type limits struct {
 	queue, run time.Duration
 	what       string // the call, for a stuck thread's log line
+	nested     bool   // made from inside another call (runNested)
 }
 
 // ErrQueueTimeout is returned when a request waited longer than
@@ -152,10 +157,14 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	if lim.queue > 0 {
 		deadline = time.Now().Add(lim.queue)
 	}
-	if !in.rt.takeToken(deadline) {
-		return 0, ErrQueueTimeout
+	// A nested call (see runNested) runs under its caller's token: taking
+	// a second one could wait forever for itself.
+	if !lim.nested {
+		if !in.rt.takeToken(deadline) {
+			return 0, ErrQueueTimeout
+		}
+		defer func() { <-in.rt.busy }()
 	}
-	defer func() { <-in.rt.busy }()
 
 	j := jobPool.Get().(*job)
 	j.kind, j.h, j.phase, j.a, j.b, j.err, j.taken = kind, h, phase, a, b, nil, false
@@ -486,7 +495,18 @@ func (p *pool) removeIdle(w *worker) bool {
 }
 
 func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job) {
+	var req *request.Request
+	if j.h != 0 {
+		if e := lookup(C.uint64_t(j.h)); e != nil {
+			req = e.req
+			w.exec = execCtx{in: in, w: w, entry: entry}
+			req.Exec = &w.exec
+		}
+	}
 	j.rv = in.run(ts, entry, w, j, w.interrupted.Swap(false))
+	if req != nil {
+		req.Exec = nil
+	}
 	if w.nmods >= 0 {
 		in.modules.Store(int64(w.nmods))
 	}

@@ -6,6 +6,8 @@ package python
 import "C"
 
 import (
+	"strings"
+
 	"modpy/internal/request"
 )
 
@@ -16,6 +18,8 @@ const (
 	opSetAttrs          // (bytes) → version
 	opWantEnd           // (interpreter): call it when the request is over
 	opBasicAuth         // () → (user, password), or an int: why not
+	opInternalRedirect  // (uri): run a new request for uri
+	opRelated           // (which: 0 prev, 1 next, 2 main) → handle or None
 )
 
 // Call kinds of apache.py's _modpy_entry beyond those of interp.go:
@@ -76,6 +80,35 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 			return pyInt(int64(st))
 		}
 		return C.modpy_pair(pyStr(user), pyStr(pw))
+	case opInternalRedirect:
+		uri, ok := argText(a)
+		if !ok || !strings.HasPrefix(uri, "/") {
+			return pyError(C.MODPY_ERR_VALUE, "internal_redirect: a URI path starting with / expected")
+		}
+		if r.Hooks == nil {
+			return pyError(C.MODPY_ERR_RUNTIME, "internal_redirect: not available here")
+		}
+		var err error
+		withoutGIL(r, func() { err = r.Hooks.InternalRedirect(uri) })
+		if err != nil {
+			return pyError(C.MODPY_ERR_OS, "internal_redirect: "+err.Error())
+		}
+		return C.modpy_none()
+	case opRelated:
+		which, _ := argText(a)
+		var o *request.Request
+		switch which {
+		case "prev":
+			o = r.Prev
+		case "next":
+			o = r.Next
+		case "main":
+			o = r.Main
+		}
+		if o == nil || o.Handle == 0 {
+			return C.modpy_none() // none, or over and forgotten
+		}
+		return pyInt(int64(o.Handle))
 	}
 	return pyError(C.MODPY_ERR_VALUE, "unknown request operation")
 }
@@ -98,6 +131,10 @@ func (rt *Runtime) Finish(req *request.Request) {
 		rt.mu.Unlock()
 		if in == nil || req.Handle == 0 {
 			continue // ended meanwhile: its objects went with it
+		}
+		if x := executing(req); x != nil {
+			rt.runNested(x, name, req, callEnd)
+			continue
 		}
 		in.call(callEnd, req.Handle, 0, "", "", limits{})
 	}

@@ -188,6 +188,26 @@ type Request struct {
 	// EndIn are the interpreters to call once the request is over: their
 	// req object outlives a phase (attributes, register_cleanup).
 	EndIn []string
+
+	// Prev is the request an internal redirect came from (req.prev); Next
+	// the one it went to (req.next). Main is the main request of a
+	// subrequest (none yet: always nil).
+	Prev, Next, Main *Request
+	// Hooks are the server's side of request methods that run phases
+	// (req.internal_redirect); nil outside the server.
+	Hooks Hooks
+	// Exec is the Python runtime's note of the thread running Python for
+	// this request right now (nil when none): a call made meanwhile for
+	// it, or for a request it led to, runs nested on that thread.
+	Exec any
+}
+
+// Hooks are what the server does for request methods that need more than
+// the request's own data.
+type Hooks interface {
+	// InternalRedirect runs a new request for uri through every phase,
+	// answering the client with its response (req.internal_redirect).
+	InternalRedirect(uri string) error
 }
 
 // WantEnd adds interp to EndIn once.

@@ -50,6 +50,8 @@ type rstate struct {
 	// needUser: access control needs an authenticated user (authen and
 	// authz phases run).
 	needUser bool
+	// redirected: req.internal_redirect answered for this request.
+	redirected bool
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -88,10 +90,13 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	rs.io = &responseIO{rs: rs}
 	rs.out = w
 	req.IO = rs.io
+	req.Hooks = rs
 
 	status := rs.process()
 	rs.io.close()
-	rs.finish(status)
+	if !rs.redirected {
+		rs.finish(status)
+	}
 	rs.afterResponse()
 	rs.logAccess()
 	s.requestDone(rs)

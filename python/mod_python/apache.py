@@ -382,7 +382,8 @@ _F = dict((n, i) for i, n in enumerate(_REQ_FIELDS))
 _req_get = _apache.req_get
 _req_op = _apache.req_op
 # _apache.req_op operations (internal/python/reqops.go).
-_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH = range(5)
+(_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH,
+ _OP_INTERNAL_REDIRECT, _OP_RELATED) = range(7)
 _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
@@ -464,9 +465,26 @@ class request(object):
             s = self.__dict__["_server"] = server(self._h)
         return s
 
-    main = None
-    prev = None
-    next = None
+    def _related(self, which):
+        h = _req_op(self._h, _OP_RELATED, which)
+        if h is None:
+            return None
+        r = _live.get(h)
+        return r if r is not None else request(h)
+
+    prev = property(lambda self: self._related("prev"))
+    next = property(lambda self: self._related("next"))
+    main = property(lambda self: self._related("main"))
+
+    def internal_redirect(self, new_uri):
+        """Run a new request for new_uri (a path, with an optional query)
+        through every phase; its response is the one the client gets. The
+        handler should return apache.OK after it."""
+        _req_op(self._h, _OP_INTERNAL_REDIRECT, str(new_uri))
+
+    @property
+    def _content_type_set(self):
+        return _req_get(self._h, _F["_content_type_set"])
 
     # -- output --
     def write(self, data, flush=1):

@@ -1,0 +1,123 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"fmt"
+
+	"modpy/internal/request"
+)
+
+// Nested calls: Python calling back into the server, which calls Python
+// again before the first call returns (req.internal_redirect runs every
+// phase of a new request; an output filter runs while a handler writes).
+// The first call's thread is blocked in Go with the GIL held, so:
+//   - a call into the same interpreter runs inline on that thread, still
+//     holding the GIL (a hand-off to another thread of the pool would
+//     wait for the GIL its caller holds, or for a thread that is not free);
+//   - a call into another interpreter lets go of the GIL and hands off to
+//     that interpreter's pool as usual, without taking a second
+//     ThreadsPerChild token (its caller holds one).
+
+// execCtx is a Python call in progress on a pool thread.
+type execCtx struct {
+	in    *Interp
+	w     *worker
+	entry *C.PyObject
+	// released: the thread let go of the GIL while Go works for it
+	// (withoutGIL); a nested call takes it back.
+	released bool
+}
+
+// withoutGIL runs f with the calling thread's GIL released, for a request
+// operation that may block or run phases (req.internal_redirect). Calls
+// into Python that f makes for the request run nested (runNested).
+func withoutGIL(req *request.Request, f func()) {
+	x := executing(req)
+	if x == nil || x.released {
+		f()
+		return
+	}
+	ts := C.modpy_save()
+	x.released = true
+	defer func() {
+		x.released = false
+		C.modpy_restore(ts)
+	}()
+	f()
+}
+
+// executing returns the Python call in progress for req, or for the
+// request it was redirected from, if any.
+func executing(req *request.Request) *execCtx {
+	for r := req; r != nil; r = r.Prev {
+		if x, ok := r.Exec.(*execCtx); ok && x != nil {
+			return x
+		}
+	}
+	return nil
+}
+
+// runNested is Run (kind callDispatch) or Finish (callEnd) for a call
+// made from inside the call x.
+func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind int) (int, error) {
+	h := register(req)
+	phase := 0
+	if kind == callDispatch {
+		req.Interpreter = name
+		// An interpreter cannot end while a call runs in it: the
+		// clean-slate reload waits for the next outermost request.
+		req.Py.Reload = false
+		phase = phaseIndex(req.Phase)
+	}
+	if x.in.Name == name && x.in.isRunning() {
+		prev := req.Exec
+		req.Exec = x
+		var rv C.long
+		if x.released {
+			// Take the GIL back on this thread for the call, and let
+			// it go again after.
+			x.released = false
+			var nmods C.Py_ssize_t
+			rv = C.modpy_call(x.w.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, 0, &nmods)
+			x.released = true
+		} else {
+			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase))
+		}
+		req.Exec = prev
+		if kind == callDispatch {
+			x.in.requests.Add(1)
+		}
+		if rv == C.MODPY_CALL_FAILED {
+			return 500, fmt.Errorf("python: nested call into %q failed (see the error log)", name)
+		}
+		return int(rv), nil
+	}
+	if !x.released {
+		ts := C.modpy_save()
+		x.released = true
+		defer func() {
+			x.released = false
+			C.modpy_restore(ts)
+		}()
+	}
+	in, err := rt.Interp(name)
+	if err != nil {
+		return 500, err
+	}
+	rv, err := in.call(kind, h, phase, "", "", limits{nested: true})
+	if kind == callDispatch {
+		in.requests.Add(1)
+	}
+	return rv, err
+}
+
+// isRunning reports whether the interpreter takes calls (not ending).
+func (in *Interp) isRunning() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.st == stateRunning
+}

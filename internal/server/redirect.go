@@ -1,0 +1,57 @@
+package server
+
+import (
+	"errors"
+	"strings"
+
+	"modpy/internal/request"
+)
+
+// req.internal_redirect: a new request for another URI on the same
+// connection, through every phase, as Apache's ap_internal_redirect. The
+// new request shares headers_in and the connection; its subprocess_env
+// holds the original's variables renamed REDIRECT_*, plus REDIRECT_URL and
+// REDIRECT_STATUS. Its response is the one the client gets: the original
+// request sends nothing more.
+
+var errTooManyRedirects = errors.New("the limit of internal redirects was exceeded")
+
+// InternalRedirect implements request.Hooks.
+func (rs *rstate) InternalRedirect(uri string) error {
+	if rs.redirects >= maxRedirects {
+		rs.logError(levelError, "AH00124: Request exceeded the limit of %d internal redirects", maxRedirects)
+		return errTooManyRedirects
+	}
+	old := rs.req
+	nr := request.New()
+	nr.Method, nr.MethodNum = old.Method, old.MethodNum
+	nr.Protocol, nr.ProtoNum, nr.TheRequest = old.Protocol, old.ProtoNum, old.TheRequest
+	nr.Hostname, nr.RequestTime, nr.HeaderOnly = old.Hostname, old.RequestTime, old.HeaderOnly
+	nr.HeadersIn = old.HeadersIn
+	nr.Conn, nr.Server, nr.DocumentRoot, nr.Log = old.Conn, old.Server, old.DocumentRoot, old.Log
+	nr.UnparsedURI = uri
+	path := uri
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		path, nr.Args, nr.HasArgs = uri[:i], uri[i+1:], true
+	}
+	nr.URI = cleanURI(path)
+	for _, e := range old.SubprocessEnv.Entries() {
+		nr.SubprocessEnv.Add("REDIRECT_"+e.Key, e.Value)
+	}
+	nr.SubprocessEnv.Set("REDIRECT_URL", old.URI)
+	nr.SubprocessEnv.Set("REDIRECT_STATUS", "200")
+	nr.Prev, old.Next = old, nr
+
+	nrs := &rstate{s: rs.s, w: rs.w, hr: rs.hr, req: nr, vh: rs.vh, start: rs.start, redirects: rs.redirects + 1}
+	nrs.io = &responseIO{rs: nrs}
+	nrs.out = rs.w
+	nr.IO, nr.Hooks = nrs.io, nrs
+	st := nrs.process()
+	nrs.io.close()
+	if !nrs.redirected { // else a further redirect answered
+		nrs.finish(st)
+	}
+	nrs.afterResponse()
+	rs.redirected = true
+	return nil
+}
