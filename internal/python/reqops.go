@@ -13,13 +13,13 @@ import (
 
 // Operations of _apache.req_op(h, op, ...) (_OP_* in apache.py).
 const (
-	opAddHandler = iota // (phase, spec, dir or None)
-	opAttrs             // () → (version, marshal'd dict or None)
-	opSetAttrs          // (bytes) → version
-	opWantEnd           // (interpreter): call it when the request is over
-	opBasicAuth         // () → (user, password), or an int: why not
-	opInternalRedirect  // (uri): run a new request for uri
-	opRelated           // (which: 0 prev, 1 next, 2 main) → handle or None
+	opAddHandler       = iota // (phase, spec, dir or None)
+	opAttrs                   // () → (version, marshal'd dict or None)
+	opSetAttrs                // (bytes) → version
+	opWantEnd                 // (interpreter): call it when the request is over
+	opBasicAuth               // () → (user, password), or an int: why not
+	opInternalRedirect        // (uri): run a new request for uri
+	opRelated                 // (which: 0 prev, 1 next, 2 main) → handle or None
 )
 
 // Call kinds of apache.py's _modpy_entry beyond those of interp.go:
