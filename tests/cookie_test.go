@@ -6,6 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -254,4 +257,37 @@ func TestCookieMarshal(t *testing.T) {
 			t.Errorf("signed %q: %q", v, body)
 		}
 	}
+}
+
+// startExamplesForLib serves examples/ as TestExampleSite does.
+func startExamplesForLib(t *testing.T) *site {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	examples := filepath.Join(filepath.Dir(filepath.Dir(here)), "examples")
+	conf, err := os.ReadFile(filepath.Join(examples, "site.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, nil)
+	text := strings.Replace(string(conf), "Listen 127.0.0.1:8080", "Listen 127.0.0.1:{{PORT}}", 1)
+	text = strings.Replace(text, "CustomLog /dev/stdout", "CustomLog {{DIR}}/access.log", 1)
+	s.writeFiles(map[string]string{"site.conf": text})
+	s.start("-X", "-d", examples, "-f", filepath.Join(s.Dir, "site.conf"))
+	return s
+}
+
+// The example of docs/cookie.md: examples/htdocs/cookie/.
+func TestCookieExample(t *testing.T) {
+	s := startExamplesForLib(t)
+	st, h, body := s.do("GET", "/cookie/", "")
+	if st != 200 || body != "no prefs cookie yet: one was set\n" {
+		t.Fatalf("%d %q\n%s", st, body, s.errorLog())
+	}
+	prefs := cookieValue(setCookies(t, h)["prefs"])
+	_, _, body = s.do("GET", "/cookie/", "", "Cookie", "prefs="+prefs+"; last_visit=12:00:00")
+	if want := "prefs cookie: {'visits': 2, 'colour': 'white'}\nlast visit: 12:00:00\n"; body != want {
+		t.Errorf("second visit: %q, want %q", body, want)
+	}
+	_, _, body = s.do("GET", "/cookie/", "", "Cookie", "prefs="+prefs[:32]+"x"+prefs[33:])
+	contains(t, "tampered", body, "tampered with")
 }
