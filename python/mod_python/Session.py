@@ -74,8 +74,15 @@ def _log_exc(req, what):
 
 
 def _owner(req):
-    """Who holds a session's lock: the request, so that two Session objects
-    of one request on one id do not wait for each other."""
+    """Who holds a session's lock: the request (the first of an internal
+    redirect's or a subrequest's chain), so that two Session objects of one
+    request on one id do not wait for each other."""
+    seen = 0
+    while seen < 100:
+        up = getattr(req, "main", None) or getattr(req, "prev", None)
+        if up is None:
+            break
+        req, seen = up, seen + 1
     return ("request", getattr(req, "_h", None) or id(req))
 
 

@@ -34,11 +34,13 @@ DEFAULT_LOCKS = 8
 class _Slot(object):
     """One lock file, as this interpreter sees it."""
 
-    __slots__ = ("path", "fd", "cond", "owner", "depth")
+    __slots__ = ("path", "file", "cond", "owner", "depth")
 
     def __init__(self, path):
         self.path = path
-        self.fd = -1
+        # A file object, not a bare descriptor: when an interpreter ends
+        # (modpy recycles them), its slots go and the descriptors close.
+        self.file = None
         self.cond = threading.Condition(threading.Lock())
         self.owner = None
         self.depth = 0
@@ -129,9 +131,13 @@ def _slot(path):
         return s
 
 
+def _opener(path, flags):
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+
+
 def _open(s):
-    if s.fd < 0:
-        s.fd = os.open(s.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    if s.file is None:
+        s.file = open(s.path, "rb+", buffering=0, opener=_opener)
 
 
 def acquire(path, owner, blocking=True):
@@ -150,7 +156,7 @@ def acquire(path, owner, blocking=True):
     # This thread holds the interpreter's claim; now the other processes'.
     try:
         _open(s)
-        fcntl.flock(s.fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(s.file.fileno(), fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BaseException as e:
         with s.cond:
             s.owner, s.depth = None, 0
@@ -179,7 +185,7 @@ def release(path, owner=None):
         if s.depth > 0:
             return True
         try:
-            fcntl.flock(s.fd, fcntl.LOCK_UN)
+            fcntl.flock(s.file.fileno(), fcntl.LOCK_UN)
         finally:
             s.owner, s.depth = None, 0
             s.cond.notify()
