@@ -148,7 +148,9 @@ def acquire(path, owner, blocking=True):
         while s.owner is not None and s.owner != owner:
             if not blocking:
                 return False
-            s.cond.wait()
+            # In slices, so that PythonRequestTimeout can interrupt a wait
+            # for a thread of this interpreter (not one in flock below).
+            s.cond.wait(0.5)
         if s.owner is not None:  # owner's already: count
             s.depth += 1
             return True
