@@ -1211,7 +1211,22 @@ def _dispatch(h):
     try:
         return _run_handlers(req, phase, list(handlers), debug, autoreload, pythonpath)
     finally:
+        _call_over(req)
         _save_request(req)
+
+
+def _call_over(req):
+    """This call into Python for req is over: run what asked to hear of it
+    (req._at_call_end: Session releases its lock here, see Session.py)."""
+    hooks = req.__dict__.pop("_at_call_end", None)
+    for func in hooks or ():
+        try:
+            func()
+        except Exception:
+            etype, evalue, etb = sys.exc_info()
+            for chunk in traceback.format_exception(etype, evalue, etb):
+                for line in chunk.rstrip("\n").split("\n"):
+                    req.log_error("end of call %r: %s" % (func, line), APLOG_ERR)
 
 
 def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
@@ -1379,6 +1394,41 @@ def _one_interpreter_extensions():
                        for v in list(ns.values()))):
             found.append(name + " (Cython)")
     return sorted(found)
+
+
+# ---- global locks (mod_python's _apache._global_lock) ----
+# They hold across worker processes and interpreters: flock(2) on files in
+# PythonOption mod_python.mutex_directory (see _mutex.py).
+
+_server_class = server
+
+
+def _global_lock_path(server, key, index):
+    if not isinstance(server, _server_class):
+        raise TypeError("First argument must be a server object")
+    from mod_python import _mutex
+    if index == -1:
+        index = _mutex.key_index(key)
+    return _mutex, _mutex.index_path(index)
+
+
+def _global_lock(server, key, index=-1):
+    """Wait for and take global lock `index`, or (index -1) the one `key`
+    hashes to (never 0, which DbmSession uses)."""
+    m, path = _global_lock_path(server, key, index)
+    m.acquire(path, object())
+
+
+def _global_trylock(server, key, index=-1):
+    """Take the global lock if it is free: True, else False at once."""
+    m, path = _global_lock_path(server, key, index)
+    return m.acquire(path, object(), blocking=False)
+
+
+def _global_unlock(server, key, index=-1):
+    """Release the global lock (from any thread, as APR allows)."""
+    m, path = _global_lock_path(server, key, index)
+    m.release(path)
 
 
 def exists_config_define(name):
