@@ -46,7 +46,7 @@ func worker(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
-	srv.SetMaster(os.Getppid())
+	srv.SetMaster(os.Getppid(), master.Workers(cfg))
 	if v := os.Getenv(master.SlotEnv); v != "" {
 		if err := useScoreboard(srv, v, master.FirstFD+nlisten+2); err != nil {
 			srv.LogNotice(fmt.Sprintf("scoreboard: %v: the status page shows only this worker", err))

@@ -70,6 +70,8 @@ const (
 	sLimitReqFieldSize
 	sLimitReqFields
 	sRestartTime
+	sDaemons
+	sThreads
 )
 
 func reqGet(e *entry, f int) *C.PyObject {
@@ -260,6 +262,10 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyInt(int64(s.LimitReqFields))
 	case sRestartTime:
 		return pyInt(s.RestartTime.Unix())
+	case sDaemons:
+		return pyInt(int64(s.Daemons))
+	case sThreads:
+		return pyInt(int64(s.Threads))
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

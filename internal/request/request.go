@@ -81,6 +81,9 @@ type Server struct {
 	LimitReqFieldSize int
 	LimitReqFields    int
 	RestartTime       time.Time // when this worker started
+	// Daemons is the master's number of workers; 0 with -X (one process).
+	Daemons int
+	Threads int // ThreadsPerChild
 }
 
 // Conn describes the client connection.

@@ -156,6 +156,10 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		LimitReqFieldSize: s.cfg.Process.LimitRequestFieldSize,
 		LimitReqFields:    s.cfg.Process.LimitRequestFields,
 		RestartTime:       s.started,
+		Threads:           s.cfg.Process.ThreadsPerChild,
+	}
+	if v.info.Threads <= 0 {
+		v.info.Threads = 25
 	}
 	s.vhosts[c] = v
 	return v, nil

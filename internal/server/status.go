@@ -210,9 +210,15 @@ func (s *Server) statusDoc() *statusDoc {
 	return d
 }
 
-// SetMaster tells a worker the pid of the master that started it, for the
-// status page when there is no scoreboard.
-func (s *Server) SetMaster(pid int) { s.masterPid.Store(int64(pid)) }
+// SetMaster tells a worker the pid of the master that started it (for the
+// status page when there is no scoreboard) and how many workers the master
+// runs (apache.mpm_query). Call it before Start.
+func (s *Server) SetMaster(pid, workers int) {
+	s.masterPid.Store(int64(pid))
+	for _, v := range s.vhosts {
+		v.info.Daemons = workers
+	}
+}
 
 // ProcessRSS is this process's resident memory (VmRSS from
 // /proc/self/status) in bytes, 0 if unknown.

@@ -632,31 +632,11 @@ _several = None
 
 
 def several_processes():
-    """Whether other worker processes serve this site too (modpy's master),
-    so that a session must live outside this process."""
-    global _several
-    if _several is None:
-        daemons = apache.mpm_query(apache.AP_MPMQ_MAX_DAEMONS)
-        if daemons:
-            _several = daemons > 1
-        elif os.environ.get("MODPY_WORKER") is not None:
-            _several = True
-        else:
-            # A worker is the modpy binary started by the modpy master;
-            # `modpy -X` was started by something else. The parent's exe
-            # link may be unreadable (another user, a container): then its
-            # command name. Unsure: assume several (FileSession works in
-            # one process too).
-            ppid = os.getppid()
-            try:
-                _several = os.readlink("/proc/self/exe") == os.readlink("/proc/%d/exe" % ppid)
-            except OSError:
-                try:
-                    with open("/proc/self/comm") as a, open("/proc/%d/comm" % ppid) as b:
-                        _several = a.read() == b.read()
-                except OSError:
-                    _several = True
-    return _several
+    """Whether worker processes of modpy's master serve this site (then a
+    session must live outside the process: other workers serve the same
+    clients, and a worker is replaced when it recycles), as opposed to one
+    process (`modpy -X`)."""
+    return apache.mpm_query(apache.AP_MPMQ_IS_FORKED) != apache.AP_MPMQ_NOT_SUPPORTED
 
 
 def Session(req, sid=0, secret=None, timeout=0, lock=1):

@@ -766,7 +766,7 @@ _SRV_FIELDS = ["server_hostname", "port", "server_admin", "is_virtual",
                "defn_name", "defn_line_number", "timeout", "error_fname",
                "loglevel", "names", "keep_alive", "keep_alive_timeout",
                "keep_alive_max", "limit_req_line", "limit_req_fieldsize",
-               "limit_req_fields", "restart_time"]
+               "limit_req_fields", "restart_time", "_daemons", "_threads"]
 
 
 class server(object):
@@ -1440,6 +1440,19 @@ def server_root():
 
 
 def mpm_query(code):
+    """Apache's ap_mpm_query for modpy's process model: threaded workers,
+    several of them (forked, in Apache's terms) under the master, one with
+    -X."""
+    daemons = _apache.srv_get(0, _SRV_FIELDS.index("_daemons"))
+    threads = _apache.srv_get(0, _SRV_FIELDS.index("_threads"))
+    if code == AP_MPMQ_IS_THREADED:
+        return AP_MPMQ_STATIC
+    if code == AP_MPMQ_IS_FORKED:
+        return AP_MPMQ_DYNAMIC if daemons > 0 else AP_MPMQ_NOT_SUPPORTED
+    if code in (AP_MPMQ_MAX_DAEMONS, AP_MPMQ_HARD_LIMIT_DAEMONS, AP_MPMQ_MAX_DAEMON_USED):
+        return max(daemons, 1)
+    if code in (AP_MPMQ_MAX_THREADS, AP_MPMQ_HARD_LIMIT_THREADS):
+        return threads
     return 0
 
 
