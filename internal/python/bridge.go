@@ -307,16 +307,17 @@ func goWrite(h C.uint64_t, data *C.char, n C.int, flush C.int) *C.PyObject {
 	if e.req.IO.TryWrite(p, flush != 0) {
 		return C.modpy_none()
 	}
-	// This one needs I/O: let other Python threads run meanwhile.
+	// This one needs I/O (or runs output filters): let other Python
+	// threads run meanwhile.
 	var err error
-	ts := C.PyEval_SaveThread()
-	if len(p) > 0 {
-		_, err = e.req.IO.Write(p)
-	}
-	if err == nil && flush != 0 {
-		err = e.req.IO.Flush()
-	}
-	C.PyEval_RestoreThread(ts)
+	withoutGIL(e.req, func() {
+		if len(p) > 0 {
+			_, err = e.req.IO.Write(p)
+		}
+		if err == nil && flush != 0 {
+			err = e.req.IO.Flush()
+		}
+	})
 	if err != nil {
 		return pyError(C.MODPY_ERR_OS, "write failed: "+err.Error())
 	}

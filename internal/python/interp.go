@@ -125,7 +125,7 @@ const callReload = -1001
 // result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status.
 func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 	if x := executing(req); x != nil {
-		return rt.runNested(x, name, req, callDispatch)
+		return rt.runNested(x, name, req, callDispatch, 0)
 	}
 	for attempt := 0; ; attempt++ {
 		in, err := rt.Interp(name)

@@ -250,6 +250,15 @@ long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase)
 }
 
 PyThreadState *modpy_save(void) { return PyEval_SaveThread(); }
+long modpy_as_long(PyObject *o)
+{
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return -1;
+    }
+    return v;
+}
 void modpy_restore(PyThreadState *ts) { PyEval_RestoreThread(ts); }
 
 void modpy_attach(PyThreadState *ts) { PyEval_RestoreThread(ts); }

@@ -33,18 +33,20 @@ type execCtx struct {
 }
 
 // withoutGIL runs f with the calling thread's GIL released, for a request
-// operation that may block or run phases (req.internal_redirect). Calls
-// into Python that f makes for the request run nested (runNested).
+// operation, called from Python, that may block or run Python again
+// (req.write, req.internal_redirect, filter writes). Calls into Python
+// that f makes for the request run nested (runNested), taking the GIL back
+// as they need.
 func withoutGIL(req *request.Request, f func()) {
-	x := executing(req)
-	if x == nil || x.released {
-		f()
-		return
-	}
 	ts := C.modpy_save()
-	x.released = true
+	x := executing(req)
+	if x != nil {
+		x.released = true
+	}
 	defer func() {
-		x.released = false
+		if x != nil {
+			x.released = false
+		}
 		C.modpy_restore(ts)
 	}()
 	f()
@@ -61,11 +63,12 @@ func executing(req *request.Request) *execCtx {
 	return nil
 }
 
-// runNested is Run (kind callDispatch) or Finish (callEnd) for a call
-// made from inside the call x.
-func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind int) (int, error) {
+// runNested is Run (kind callDispatch), Finish (callEnd) or RunFilter
+// (callFilter, with arg the filter's number) for a call made from inside
+// the call x.
+func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind, arg int) (int, error) {
 	h := register(req)
-	phase := 0
+	phase := arg
 	if kind == callDispatch {
 		req.Interpreter = name
 		// An interpreter cannot end while a call runs in it: the

@@ -19,7 +19,13 @@ const (
 	opWantEnd                 // (interpreter): call it when the request is over
 	opBasicAuth               // () → (user, password), or an int: why not
 	opInternalRedirect        // (uri): run a new request for uri
-	opRelated                 // (which: 0 prev, 1 next, 2 main) → handle or None
+	opRelated                 // ("prev", "next" or "main") → handle or None
+	opFilterInfo              // (id) → (name, handler, dir)
+	opFilterRead              // (id, n, line) → bytes, or None at the end
+	opFilterWrite             // (id, data)
+	opFilterCtl               // (id, "flush"|"close"|"pass_on"|"disable")
+	opAddOutputFilter         // (name) → bool
+	opRegisterFilter          // (name, handler, dir or None)
 )
 
 // Call kinds of apache.py's _modpy_entry beyond those of interp.go:
@@ -28,6 +34,7 @@ const (
 const (
 	callEnd           = 5
 	callServerCleanup = 6
+	callFilter        = 7
 )
 
 //export goReqOp
@@ -109,8 +116,66 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 			return C.modpy_none() // none, or over and forgotten
 		}
 		return pyInt(int64(o.Handle))
+	case opFilterInfo:
+		id := argInt(a)
+		if id < 0 || id >= len(r.FilterInfo) {
+			return pyError(C.MODPY_ERR_VALUE, "no such filter")
+		}
+		fi := r.FilterInfo[id]
+		t := C.modpy_tuple(3)
+		C.modpy_tuple_set(t, 0, pyStr(fi.Name))
+		C.modpy_tuple_set(t, 1, pyStr(fi.Spec))
+		C.modpy_tuple_set(t, 2, pyStr(fi.Dir))
+		return t
+	case opFilterRead, opFilterWrite, opFilterCtl, opAddOutputFilter:
+		if r.Hooks == nil {
+			return pyError(C.MODPY_ERR_RUNTIME, "filters are not available here")
+		}
+		switch int(op) {
+		case opFilterRead:
+			p, eos := r.Hooks.FilterRead(argInt(a), argInt(b), argInt(c) > 0)
+			if p == nil && eos {
+				return C.modpy_none()
+			}
+			return pyBytes(p)
+		case opFilterWrite:
+			data, _ := argText(b)
+			var err error
+			withoutGIL(r, func() { err = r.Hooks.FilterWrite(argInt(a), []byte(data)) })
+			if err != nil {
+				return pyError(C.MODPY_ERR_OS, "filter write failed: "+err.Error())
+			}
+		case opFilterCtl:
+			what, _ := argText(b)
+			var err error
+			withoutGIL(r, func() { err = r.Hooks.FilterCtl(argInt(a), what) })
+			if err != nil {
+				return pyError(C.MODPY_ERR_OS, "filter "+what+" failed: "+err.Error())
+			}
+		case opAddOutputFilter:
+			name, _ := argText(a)
+			return pyBool(r.Hooks.AddOutputFilter(name))
+		}
+		return C.modpy_none()
+	case opRegisterFilter:
+		name, ok1 := argText(a)
+		spec, ok2 := argText(b)
+		dir, _ := argText(c)
+		if !ok1 || !ok2 {
+			return pyError(C.MODPY_ERR_TYPE, "register_output_filter(name, handler[, dir]): strings expected")
+		}
+		r.OutputFilters = append(r.OutputFilters, request.FilterInfo{Name: name, Spec: spec, Dir: dir})
+		return C.modpy_none()
 	}
 	return pyError(C.MODPY_ERR_VALUE, "unknown request operation")
+}
+
+// argInt reads an optional int argument (NULL or None: -1).
+func argInt(o *C.PyObject) int {
+	if o == nil || C.modpy_is_none(o) != 0 {
+		return -1
+	}
+	return int(C.modpy_as_long(o))
 }
 
 // argText reads an optional str/bytes argument (NULL or None: not given).
@@ -133,7 +198,7 @@ func (rt *Runtime) Finish(req *request.Request) {
 			continue // ended meanwhile: its objects went with it
 		}
 		if x := executing(req); x != nil {
-			rt.runNested(x, name, req, callEnd)
+			rt.runNested(x, name, req, callEnd, 0)
 			continue
 		}
 		in.call(callEnd, req.Handle, 0, "", "", limits{})
@@ -161,4 +226,19 @@ func (rt *Runtime) RunServerCleanups() {
 		default:
 		}
 	}
+}
+
+// RunFilter runs the Python output filter number id of req
+// (req.FilterInfo[id]) in the interpreter called name: once, on what the
+// filter holds. It returns 0, or non-zero when the filter failed (Python
+// logged why) and is to be disabled.
+func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, error) {
+	if x := executing(req); x != nil {
+		return rt.runNested(x, name, req, callFilter, id)
+	}
+	in, err := rt.Interp(name)
+	if err != nil {
+		return 1, err
+	}
+	return in.call(callFilter, register(req), id, "", "", limits{})
 }

@@ -199,10 +199,20 @@ type Request struct {
 	// Hooks are the server's side of request methods that run phases
 	// (req.internal_redirect); nil outside the server.
 	Hooks Hooks
+	// OutputFilters are the filters req.register_output_filter registered;
+	// FilterInfo describes the response's Python output filters by their
+	// number (filter objects ask by it).
+	OutputFilters []FilterInfo
+	FilterInfo    []FilterInfo
 	// Exec is the Python runtime's note of the thread running Python for
 	// this request right now (nil when none): a call made meanwhile for
 	// it, or for a request it led to, runs nested on that thread.
 	Exec any
+}
+
+// FilterInfo is one Python filter: its name, handler and directory.
+type FilterInfo struct {
+	Name, Spec, Dir string
 }
 
 // Hooks are what the server does for request methods that need more than
@@ -211,6 +221,14 @@ type Hooks interface {
 	// InternalRedirect runs a new request for uri through every phase,
 	// answering the client with its response (req.internal_redirect).
 	InternalRedirect(uri string) error
+	// AddOutputFilter adds the output filter called name to the response
+	// (req.add_output_filter); false if there is no such Python filter.
+	AddOutputFilter(name string) bool
+	// FilterRead, FilterWrite and FilterCtl are output filter id's
+	// filter.read/readline, filter.write and flush/close/pass_on/disable.
+	FilterRead(id, n int, line bool) (p []byte, eos bool)
+	FilterWrite(id int, p []byte) error
+	FilterCtl(id int, op string) error
 }
 
 // WantEnd adds interp to EndIn once.

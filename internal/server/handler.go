@@ -52,6 +52,10 @@ type rstate struct {
 	needUser bool
 	// redirected: req.internal_redirect answered for this request.
 	redirected bool
+	// filters are the response's Python output filters, in chain order
+	// (filters.go); filtersSet: the content phase set them up.
+	filters    []*pyFilter
+	filtersSet bool
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -93,6 +97,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	req.Hooks = rs
 
 	status := rs.process()
+	rs.endFilters()
 	rs.io.close()
 	if !rs.redirected {
 		rs.finish(status)

@@ -43,6 +43,10 @@ func (rs *rstate) runPhase(phase request.Phase) int {
 			}
 		}
 	}
+	if phase == request.PhaseHandler && !rs.filtersSet {
+		rs.filtersSet = true
+		rs.setupFilters()
+	}
 	if phase == request.PhaseHandler && !isPythonHandler(rs.req.Handler) {
 		return resDeclined
 	}

@@ -47,6 +47,7 @@ func (rs *rstate) InternalRedirect(uri string) error {
 	nrs.out = rs.w
 	nr.IO, nr.Hooks = nrs.io, nrs
 	st := nrs.process()
+	nrs.endFilters()
 	nrs.io.close()
 	if !nrs.redirected { // else a further redirect answered
 		nrs.finish(st)

@@ -66,6 +66,9 @@ func (o *responseIO) sync() {
 	if req.ContentType != "" && !h.Has("Content-Type") {
 		h.Set("Content-Type", req.ContentType)
 	}
+	if len(o.rs.filters) > 0 {
+		h.Del("Content-Length") // a filter may change the length
+	}
 	o.synced = true
 }
 
@@ -108,7 +111,9 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 		return false
 	}
 	defer o.mu.Unlock()
-	if o.closed || !o.rs.w.Fits(len(p)) {
+	if o.closed || !o.rs.w.Fits(len(p)) || (flush && len(o.rs.filters) > 0) {
+		// (Python filters run on the handler's thread, never from
+		// the timer: see filters.go.)
 		return false
 	}
 	o.sync()

@@ -383,7 +383,8 @@ _req_get = _apache.req_get
 _req_op = _apache.req_op
 # _apache.req_op operations (internal/python/reqops.go).
 (_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH,
- _OP_INTERNAL_REDIRECT, _OP_RELATED) = range(7)
+ _OP_INTERNAL_REDIRECT, _OP_RELATED, _OP_FILTER_INFO, _OP_FILTER_READ,
+ _OP_FILTER_WRITE, _OP_FILTER_CTL, _OP_ADD_OUTPUT_FILTER, _OP_REGISTER_FILTER) = range(13)
 _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
@@ -536,6 +537,26 @@ class request(object):
             self._phase_handlers.append((handler, dir or "", False))
             return
         _req_op(self._h, _OP_ADD_HANDLER, phase, handler, dir)
+
+    def register_output_filter(self, filter_name, filter, dir=None):
+        """Make filter (a handler string, "module::function") an output
+        filter called filter_name for this request; add_output_filter
+        then activates it."""
+        if dir is not None:
+            dir = os.path.normpath(str(dir)) + "/"
+        _req_op(self._h, _OP_REGISTER_FILTER, str(filter_name), str(filter), dir)
+
+    def add_output_filter(self, filter_name):
+        """Run the output filter called filter_name (a PythonOutputFilter
+        or one from register_output_filter) on this response."""
+        if not _req_op(self._h, _OP_ADD_OUTPUT_FILTER, str(filter_name)):
+            raise ValueError("add_output_filter: no Python output filter called %r" % (filter_name,))
+
+    def register_input_filter(self, filter_name, filter, dir=None):
+        raise NotImplementedError("input filters are not supported by modpy yet")
+
+    def add_input_filter(self, filter_name):
+        raise NotImplementedError("input filters are not supported by modpy yet")
 
     def register_cleanup(self, callable, data=None):
         """Call callable(data) once the request is over."""
@@ -1181,6 +1202,86 @@ def _run_server_cleanups():
     return 0
 
 
+class _FilterObject(object):
+    """An output filter's view of the response body (mod_python's
+    mp_filter): read() what the handler wrote, write() what goes on."""
+
+    is_input = 0
+    softspace = 0
+
+    def __init__(self, req, fid):
+        self._h = req._h
+        self._id = fid
+        self.req = req
+        self.name, self.handler, d = _req_op(req._h, _OP_FILTER_INFO, fid)
+        self.dir = d or None
+        self.closed = 0
+
+    def read(self, length=-1):
+        """Up to length bytes of the body (all it holds: -1); b"" when
+        nothing more came yet, None at the end of the response."""
+        return _req_op(self._h, _OP_FILTER_READ, self._id, -1 if length is None else int(length), 0)
+
+    def readline(self, length=-1):
+        return _req_op(self._h, _OP_FILTER_READ, self._id, -1 if length is None else int(length), 1)
+
+    def write(self, data):
+        if self.closed:
+            raise ValueError("write to a closed filter")
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        _req_op(self._h, _OP_FILTER_WRITE, self._id, bytes(data))
+
+    def flush(self):
+        _req_op(self._h, _OP_FILTER_CTL, self._id, "flush")
+
+    def close(self):
+        """End this filter's output: later body is dropped."""
+        if not self.closed:
+            _req_op(self._h, _OP_FILTER_CTL, self._id, "flush")
+            _req_op(self._h, _OP_FILTER_CTL, self._id, "close")
+            self.closed = 1
+
+    def pass_on(self):
+        """Pass what the filter holds on unchanged."""
+        _req_op(self._h, _OP_FILTER_CTL, self._id, "pass_on")
+
+    def disable(self):
+        """Pass everything from now on unchanged."""
+        _req_op(self._h, _OP_FILTER_CTL, self._id, "disable")
+
+    def log_error(self, message, level=APLOG_ERR):
+        self.req.log_error(message, level)
+
+
+def _filter_dispatch(h, fid):
+    """Run output filter fid once (mod_python's FilterDispatch): import its
+    module, call its function with the filter object, then flush unless it
+    closed. On an exception the filter is disabled (its data passes on
+    unchanged) and the traceback logged; the result is non-zero then."""
+    req = _request_for(h, -1)
+    f = _FilterObject(req, fid)
+    spec = f.handler
+    try:
+        _, debug, autoreload, pythonpath = _apache.phase(h)[1:5]
+        _set_path(pythonpath, f.dir)
+        module_name, _, obj_str = spec.partition("::")
+        module = _load_handler_module(module_name, f.dir or "", autoreload, debug)
+        obj = resolve_object(module, obj_str or "outputfilter", arg=f, silent=0)
+        obj(f)
+        if not f.closed:
+            f.flush()
+        return 0
+    except Exception:
+        etype, evalue, etb = sys.exc_info()
+        for chunk in traceback.format_exception(etype, evalue, etb):
+            for line in chunk.rstrip("\n").split("\n"):
+                req.log_error("PythonOutputFilter %s: %s" % (spec, line), APLOG_ERR)
+        return 1
+    finally:
+        _save_request(req)
+
+
 def _end_request(h):
     """The request is over: run its cleanups and forget it."""
     req = _live.pop(h, None)
@@ -1345,6 +1446,8 @@ def _modpy_entry(kind, h, phase, a, b):
         return _end_request(h)
     if kind == 6:
         return _run_server_cleanups()
+    if kind == 7:
+        return _filter_dispatch(h, phase)
     if kind == 2:
         return _import_dispatch(a, b)
     if kind == 3:
