@@ -126,6 +126,13 @@ func (c *conn) serve() {
 			c.nc.Close()
 		}
 	}()
+	if h := c.srv.ConnHandler; h != nil {
+		c.state.Store(stateActive) // Shutdown waits for it
+		if h(c.nc, c.local, c.remote, c.id) {
+			c.nc.Close()
+			return
+		}
+	}
 	for {
 		c.state.Store(stateIdle)
 		if c.srv.shuttingDown() {

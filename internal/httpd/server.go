@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,6 +37,10 @@ type Server struct {
 	// also called, with status 408 and nothing sent, when the first request
 	// on a connection never arrived, as Apache logs it.
 	OnProtocolError func(w *Response)
+	// ConnHandler, if set, is offered each new connection before any of
+	// it is read, as Apache's process_connection hook: when it returns
+	// true it served the connection, which is then closed.
+	ConnHandler func(nc net.Conn, local, remote netip.AddrPort, id uint64) bool
 
 	initOnce   sync.Once
 	cfg        Config

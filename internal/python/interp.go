@@ -139,7 +139,11 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		if lim.run > 0 && len(req.Handlers) > 0 {
 			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
 		}
-		rv, err := in.call(callDispatch, h, phaseIndex(req.Phase), "", "", lim)
+		kind := callDispatch
+		if req.Phase == phaseConnection {
+			kind = callConnection
+		}
+		rv, err := in.call(kind, h, phaseIndex(req.Phase), "", "", lim)
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue

@@ -36,7 +36,8 @@ type execCtx struct {
 // operation, called from Python, that may block or run Python again
 // (req.write, req.internal_redirect, filter writes). Calls into Python
 // that f makes for the request run nested (runNested), taking the GIL back
-// as they need.
+// as they need. f must not touch Python objects: read the arguments
+// before.
 func withoutGIL(req *request.Request, f func()) {
 	ts := C.modpy_save()
 	x := executing(req)

@@ -6,6 +6,7 @@ package python
 import "C"
 
 import (
+	"io"
 	"strings"
 
 	"modpy/internal/request"
@@ -26,6 +27,7 @@ const (
 	opFilterCtl               // (id, "flush"|"close"|"pass_on"|"disable")
 	opAddOutputFilter         // (name) → bool
 	opRegisterFilter          // (name, handler, dir or None)
+	opConnRead                // (n, line) → bytes (b"" at the end)
 )
 
 // Call kinds of apache.py's _modpy_entry beyond those of interp.go:
@@ -35,6 +37,7 @@ const (
 	callEnd           = 5
 	callServerCleanup = 6
 	callFilter        = 7
+	callConnection    = 8
 )
 
 //export goReqOp
@@ -141,14 +144,16 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		case opFilterWrite:
 			data, _ := argText(b)
 			var err error
-			withoutGIL(r, func() { err = r.Hooks.FilterWrite(argInt(a), []byte(data)) })
+			id := argInt(a) // (arguments are read holding the GIL)
+			withoutGIL(r, func() { err = r.Hooks.FilterWrite(id, []byte(data)) })
 			if err != nil {
 				return pyError(C.MODPY_ERR_OS, "filter write failed: "+err.Error())
 			}
 		case opFilterCtl:
 			what, _ := argText(b)
 			var err error
-			withoutGIL(r, func() { err = r.Hooks.FilterCtl(argInt(a), what) })
+			id := argInt(a)
+			withoutGIL(r, func() { err = r.Hooks.FilterCtl(id, what) })
 			if err != nil {
 				return pyError(C.MODPY_ERR_OS, "filter "+what+" failed: "+err.Error())
 			}
@@ -157,6 +162,15 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 			return pyBool(r.Hooks.AddOutputFilter(name))
 		}
 		return C.modpy_none()
+	case opConnRead:
+		var p []byte
+		var err error
+		n, line := argInt(a), argInt(b) > 0
+		withoutGIL(r, func() { p, err = connRead(r.IO, n, line) })
+		if err != nil && len(p) == 0 {
+			return pyError(C.MODPY_ERR_OS, "connection read: "+err.Error())
+		}
+		return pyBytes(p)
 	case opRegisterFilter:
 		name, ok1 := argText(a)
 		spec, ok2 := argText(b)
@@ -228,6 +242,10 @@ func (rt *Runtime) RunServerCleanups() {
 	}
 }
 
+// phaseConnection is PythonConnectionHandler's phase: Run calls it with
+// the connection object (apache.py's _conn_dispatch).
+const phaseConnection request.Phase = "PythonConnectionHandler"
+
 // RunFilter runs the Python output filter number id of req
 // (req.FilterInfo[id]) in the interpreter called name: once, on what the
 // filter holds. It returns 0, or non-zero when the filter failed (Python
@@ -241,4 +259,49 @@ func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, er
 		return 1, err
 	}
 	return in.call(callFilter, register(req), id, "", "", limits{})
+}
+
+// connRead is conn.read and conn.readline: up to n bytes (n < 0: until the
+// client closes), waiting for at least one; with line, up to a newline.
+// At the end of the stream it returns what it has (maybe nothing) and no
+// error.
+func connRead(rd interface{ Read([]byte) (int, error) }, n int, line bool) ([]byte, error) {
+	var out []byte
+	var one [1]byte
+	buf := make([]byte, 8192)
+	for n < 0 || len(out) < n {
+		if line {
+			k, err := rd.Read(one[:])
+			if k == 1 {
+				out = append(out, one[0])
+				if one[0] == '\n' {
+					return out, nil
+				}
+			}
+			if err != nil {
+				return out, eofOK(err)
+			}
+			continue
+		}
+		want := len(buf)
+		if n >= 0 && n-len(out) < want {
+			want = n - len(out)
+		}
+		k, err := rd.Read(buf[:want])
+		out = append(out, buf[:k]...)
+		if err != nil {
+			return out, eofOK(err)
+		}
+		if n >= 0 && len(out) > 0 {
+			return out, nil // at least one byte: enough
+		}
+	}
+	return out, nil
+}
+
+func eofOK(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
 }

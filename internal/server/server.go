@@ -214,6 +214,9 @@ func (s *Server) Start(listeners []net.Listener) error {
 	}
 	for _, l := range listeners {
 		hs := &httpd.Server{Config: hcfg, Handler: s}
+		if s.hasConnHandler() {
+			hs.ConnHandler = s.connHandler
+		}
 		s.mu.Lock()
 		s.servers = append(s.servers, hs)
 		s.mu.Unlock()
@@ -232,6 +235,19 @@ func (s *Server) Start(listeners []net.Listener) error {
 		go s.publish(s.unpublish)
 	}
 	return nil
+}
+
+// hasConnHandler reports whether any server has a PythonConnectionHandler.
+func (s *Server) hasConnHandler() bool {
+	if s.cfg.Main.PythonConnectionHandler != nil {
+		return true
+	}
+	for _, v := range s.cfg.VHosts {
+		if v.PythonConnectionHandler != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Wait blocks until every listener has stopped serving.

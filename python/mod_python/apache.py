@@ -384,7 +384,8 @@ _req_op = _apache.req_op
 # _apache.req_op operations (internal/python/reqops.go).
 (_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH,
  _OP_INTERNAL_REDIRECT, _OP_RELATED, _OP_FILTER_INFO, _OP_FILTER_READ,
- _OP_FILTER_WRITE, _OP_FILTER_CTL, _OP_ADD_OUTPUT_FILTER, _OP_REGISTER_FILTER) = range(13)
+ _OP_FILTER_WRITE, _OP_FILTER_CTL, _OP_ADD_OUTPUT_FILTER, _OP_REGISTER_FILTER,
+ _OP_CONN_READ) = range(14)
 _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
@@ -781,6 +782,18 @@ class connection(object):
 
     def log_error(self, message, level=APLOG_ERR):
         _apache.log_error(str(message), level, self._h, interpreter or "")
+
+    # -- PythonConnectionHandler: the raw connection --
+    def read(self, length=-1):
+        """Up to length bytes from the client, waiting for at least one;
+        -1: until the client closes. b"" at the end."""
+        return _req_op(self._h, _OP_CONN_READ, int(length), 0)
+
+    def readline(self, length=-1):
+        return _req_op(self._h, _OP_CONN_READ, int(length), 1)
+
+    def write(self, data):
+        _write(self._h, data, 1)
 
 
 _SRV_FIELDS = ["server_hostname", "port", "server_admin", "is_virtual",
@@ -1282,6 +1295,28 @@ def _filter_dispatch(h, fid):
         _save_request(req)
 
 
+def _conn_dispatch(h):
+    """PythonConnectionHandler: call the handler with the connection."""
+    handlers, debug, autoreload, pythonpath = _apache.phase(h)[1:5]
+    spec = handlers[0][0]
+    conn = connection(h)
+    try:
+        _set_path(pythonpath, None)
+        module_name, _, obj_str = spec.partition("::")
+        module = _load_handler_module(module_name, "", autoreload, debug)
+        obj = resolve_object(module, obj_str or "connectionhandler", arg=conn, silent=0)
+        result = obj(conn)
+        if not isinstance(result, int) or isinstance(result, bool):
+            raise _HandlerError("connection handler returned %r, not an int" % (result,))
+        return result
+    except Exception:
+        etype, evalue, etb = sys.exc_info()
+        for chunk in traceback.format_exception(etype, evalue, etb):
+            for line in chunk.rstrip("\n").split("\n"):
+                conn.log_error("PythonConnectionHandler %s: %s" % (spec, line), APLOG_ERR)
+        return HTTP_INTERNAL_SERVER_ERROR
+
+
 def _end_request(h):
     """The request is over: run its cleanups and forget it."""
     req = _live.pop(h, None)
@@ -1448,6 +1483,8 @@ def _modpy_entry(kind, h, phase, a, b):
         return _run_server_cleanups()
     if kind == 7:
         return _filter_dispatch(h, phase)
+    if kind == 8:
+        return _conn_dispatch(h)
     if kind == 2:
         return _import_dispatch(a, b)
     if kind == 3:

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"bufio"
+	"net"
+	"net/netip"
+	"time"
+
+	"modpy/internal/config"
+	"modpy/internal/python"
+	"modpy/internal/request"
+)
+
+// PythonConnectionHandler: a handler that takes a whole connection before
+// any HTTP is read (Apache's process_connection hook), for protocols of
+// one's own on a Listen port of their own. The virtual server is picked by
+// the local address alone (no Host header yet). The handler gets the
+// connection object: conn.read, conn.readline, conn.write.
+
+// connHandler is httpd.Server.ConnHandler.
+func (s *Server) connHandler(nc net.Conn, local, remote netip.AddrPort, id uint64) bool {
+	srv := s.cfg.SelectServer(local, "")
+	h := srv.PythonConnectionHandler
+	if h == nil || s.rt == nil {
+		return false
+	}
+	vh := s.vhosts[srv]
+	if vh == nil {
+		vh = s.main
+	}
+	req := request.New()
+	req.Conn = &request.Conn{RemoteIP: addrIP(remote), RemotePort: int(remote.Port()),
+		LocalIP: addrIP(local), LocalPort: int(local.Port()), ID: id}
+	req.Server, req.Log, req.DocumentRoot = vh.info, vh.errlog, vh.conf.DocumentRoot
+	req.Phase = phaseConnection
+	req.Handlers = []request.Handler{{Spec: h.Spec}}
+	req.Py = *s.pyConfig(srv.Dir)
+	req.IO = &connIO{nc: nc, br: bufio.NewReader(nc), timeout: s.cfg.Process.Timeout}
+	name := connInterpreter(srv.Dir, vh.name)
+	st, err := s.rt.Run(name, req)
+	s.rt.Finish(req)
+	if err != nil {
+		vh.errlog.Log(levelError, "python", name, nil, "PythonConnectionHandler "+h.Spec+": "+err.Error())
+	}
+	return st != resDeclined
+}
+
+// phaseConnection is PythonConnectionHandler's phase name.
+const phaseConnection request.Phase = config.PhaseConnection
+
+// connInterpreter applies the naming rules with nothing but the server:
+// PythonInterpreter, else main_interpreter for the per-directory and
+// per-directive rules (no directory), else the virtual server's name.
+func connInterpreter(dc *config.DirConfig, server string) string {
+	switch {
+	case dc.PythonInterpreter != nil && *dc.PythonInterpreter != "":
+		return *dc.PythonInterpreter
+	case dc.PythonInterpPerDirectory != nil && *dc.PythonInterpPerDirectory,
+		dc.PythonInterpPerDirective != nil && *dc.PythonInterpPerDirective:
+		return python.MainInterpreter
+	}
+	return server
+}
+
+// connIO is request.IO over the raw connection: reads and writes go
+// straight to the client, each bounded by Timeout.
+type connIO struct {
+	nc      net.Conn
+	br      *bufio.Reader
+	timeout time.Duration
+	written int64
+}
+
+func (c *connIO) Read(p []byte) (int, error) {
+	if c.timeout > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(c.timeout))
+	}
+	return c.br.Read(p)
+}
+
+func (c *connIO) Write(p []byte) (int, error) {
+	if c.timeout > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
+	n, err := c.nc.Write(p)
+	c.written += int64(n)
+	return n, err
+}
+
+func (c *connIO) Flush() error                       { return nil }
+func (c *connIO) HeadersSent() bool                  { return false }
+func (c *connIO) BodyBytes() int64                   { return c.written }
+func (c *connIO) TryWrite(p []byte, flush bool) bool { return false }
