@@ -339,22 +339,23 @@ func goRead(h C.uint64_t, want C.longlong, line C.int) *C.PyObject {
 	}
 	var buf []byte
 	var err error
-	ts := C.PyEval_SaveThread()
-	switch {
-	case line != 0:
-		buf, err = readLine(e.body, int64(want))
-	case want < 0:
-		buf, err = io.ReadAll(e.body)
-	default:
-		buf = make([]byte, int(want))
-		var n int
-		n, err = io.ReadFull(e.body, buf)
-		buf = buf[:n]
-		if err == io.ErrUnexpectedEOF {
-			err = nil
+	// Reading may wait for the client, or run input filters.
+	withoutGIL(e.req, func() {
+		switch {
+		case line != 0:
+			buf, err = readLine(e.body, int64(want))
+		case want < 0:
+			buf, err = io.ReadAll(e.body)
+		default:
+			buf = make([]byte, int(want))
+			var n int
+			n, err = io.ReadFull(e.body, buf)
+			buf = buf[:n]
+			if err == io.ErrUnexpectedEOF {
+				err = nil
+			}
 		}
-	}
-	C.PyEval_RestoreThread(ts)
+	})
 	if err != nil && err != io.EOF {
 		return pyError(C.MODPY_ERR_OS, "reading the request body: "+err.Error())
 	}

@@ -28,6 +28,8 @@ const (
 	opAddOutputFilter         // (name) → bool
 	opRegisterFilter          // (name, handler, dir or None)
 	opConnRead                // (n, line) → bytes (b"" at the end)
+	opRegisterInFilter        // (name, handler, dir or None)
+	opAddInputFilter          // (name) → bool
 )
 
 // Call kinds of apache.py's _modpy_entry beyond those of interp.go:
@@ -121,23 +123,31 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		return pyInt(int64(o.Handle))
 	case opFilterInfo:
 		id := argInt(a)
-		if id < 0 || id >= len(r.FilterInfo) {
+		list := r.FilterInfo
+		if id >= request.InputFilterBase {
+			list, id = r.InFilterInfo, id-request.InputFilterBase
+		}
+		if id < 0 || id >= len(list) {
 			return pyError(C.MODPY_ERR_VALUE, "no such filter")
 		}
-		fi := r.FilterInfo[id]
+		fi := list[id]
 		t := C.modpy_tuple(3)
 		C.modpy_tuple_set(t, 0, pyStr(fi.Name))
 		C.modpy_tuple_set(t, 1, pyStr(fi.Spec))
 		C.modpy_tuple_set(t, 2, pyStr(fi.Dir))
 		return t
-	case opFilterRead, opFilterWrite, opFilterCtl, opAddOutputFilter:
+	case opFilterRead, opFilterWrite, opFilterCtl, opAddOutputFilter, opAddInputFilter:
 		if r.Hooks == nil {
 			return pyError(C.MODPY_ERR_RUNTIME, "filters are not available here")
 		}
 		switch int(op) {
 		case opFilterRead:
-			p, eos := r.Hooks.FilterRead(argInt(a), argInt(b), argInt(c) > 0)
-			if p == nil && eos {
+			id, n, line := argInt(a), argInt(b), argInt(c) > 0
+			var p []byte
+			var eos bool
+			// An input filter's read may wait for the client.
+			withoutGIL(r, func() { p, eos = r.Hooks.FilterRead(id, n, line) })
+			if eos && len(p) == 0 {
 				return C.modpy_none()
 			}
 			return pyBytes(p)
@@ -160,6 +170,9 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		case opAddOutputFilter:
 			name, _ := argText(a)
 			return pyBool(r.Hooks.AddOutputFilter(name))
+		case opAddInputFilter:
+			name, _ := argText(a)
+			return pyBool(r.Hooks.AddInputFilter(name))
 		}
 		return C.modpy_none()
 	case opConnRead:
@@ -171,14 +184,19 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 			return pyError(C.MODPY_ERR_OS, "connection read: "+err.Error())
 		}
 		return pyBytes(p)
-	case opRegisterFilter:
+	case opRegisterFilter, opRegisterInFilter:
 		name, ok1 := argText(a)
 		spec, ok2 := argText(b)
 		dir, _ := argText(c)
 		if !ok1 || !ok2 {
-			return pyError(C.MODPY_ERR_TYPE, "register_output_filter(name, handler[, dir]): strings expected")
+			return pyError(C.MODPY_ERR_TYPE, "register_*_filter(name, handler[, dir]): strings expected")
 		}
-		r.OutputFilters = append(r.OutputFilters, request.FilterInfo{Name: name, Spec: spec, Dir: dir})
+		fi := request.FilterInfo{Name: name, Spec: spec, Dir: dir}
+		if int(op) == opRegisterFilter {
+			r.OutputFilters = append(r.OutputFilters, fi)
+		} else {
+			r.InputFilters = append(r.InputFilters, fi)
+		}
 		return C.modpy_none()
 	}
 	return pyError(C.MODPY_ERR_VALUE, "unknown request operation")

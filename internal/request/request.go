@@ -204,11 +204,18 @@ type Request struct {
 	// number (filter objects ask by it).
 	OutputFilters []FilterInfo
 	FilterInfo    []FilterInfo
+	// InputFilters and InFilterInfo are the same for input filters
+	// (numbered from InputFilterBase).
+	InputFilters []FilterInfo
+	InFilterInfo []FilterInfo
 	// Exec is the Python runtime's note of the thread running Python for
 	// this request right now (nil when none): a call made meanwhile for
 	// it, or for a request it led to, runs nested on that thread.
 	Exec any
 }
+
+// InputFilterBase numbers input filters, after the output filters'.
+const InputFilterBase = 1000
 
 // FilterInfo is one Python filter: its name, handler and directory.
 type FilterInfo struct {
@@ -224,6 +231,8 @@ type Hooks interface {
 	// AddOutputFilter adds the output filter called name to the response
 	// (req.add_output_filter); false if there is no such Python filter.
 	AddOutputFilter(name string) bool
+	// AddInputFilter is the same for the request body (req.add_input_filter).
+	AddInputFilter(name string) bool
 	// FilterRead, FilterWrite and FilterCtl are output filter id's
 	// filter.read/readline, filter.write and flush/close/pass_on/disable.
 	FilterRead(id, n int, line bool) (p []byte, eos bool)

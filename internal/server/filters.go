@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"strings"
 
 	"modpy/internal/config"
@@ -182,6 +183,9 @@ func (rs *rstate) filter(id int) *pyFilter {
 // FilterRead implements request.Hooks: up to n bytes of what the filter
 // holds (n < 0: all); eos when the stream ended and nothing is left.
 func (rs *rstate) FilterRead(id, n int, line bool) (p []byte, eos bool) {
+	if in := rs.inFilter(id); in != nil {
+		return in.read(n, line)
+	}
 	f := rs.filter(id)
 	if f == nil {
 		return nil, true
@@ -205,6 +209,13 @@ func (rs *rstate) FilterRead(id, n int, line bool) (p []byte, eos bool) {
 
 // FilterWrite implements request.Hooks: pass p on down the chain.
 func (rs *rstate) FilterWrite(id int, p []byte) error {
+	if in := rs.inFilter(id); in != nil {
+		if !in.closed {
+			in.out = append(in.out, p...)
+			in.progress = in.progress || len(p) > 0
+		}
+		return nil
+	}
 	f := rs.filter(id)
 	if f == nil || f.closed {
 		return nil
@@ -215,6 +226,20 @@ func (rs *rstate) FilterWrite(id int, p []byte) error {
 
 // FilterCtl implements request.Hooks: flush, close, pass_on or disable.
 func (rs *rstate) FilterCtl(id int, op string) error {
+	if in := rs.inFilter(id); in != nil {
+		switch op {
+		case "close":
+			in.closed, in.progress = true, true
+		case "disable":
+			in.disabled, in.progress = true, true
+		case "pass_on":
+			for !in.srcEOF {
+				p, _ := in.read(-1, false)
+				in.out = append(in.out, p...)
+			}
+		}
+		return nil
+	}
 	f := rs.filter(id)
 	if f == nil {
 		return nil
@@ -245,4 +270,173 @@ func fileExt(name string) string {
 		return base[i:]
 	}
 	return ""
+}
+
+// Python input filters (PythonInputFilter, activated by SetInputFilter,
+// AddInputFilter or req.add_input_filter) stand between the request body
+// and the handler's req.read: each time the handler needs more, the filter
+// runs once, pulling from the body (or the previous filter) with
+// filter.read() and handing on what it wants with filter.write();
+// filter.read() gives None at the end of the body, and the filter's
+// close() ends what the handler reads.
+
+// pyInFilter is one Python input filter of a request.
+type pyInFilter struct {
+	rs   *rstate
+	conf config.Filter
+	id   int // request.InputFilterBase + its index
+	src  io.Reader
+	// out is what the filter wrote, not yet read by the handler.
+	out                      []byte
+	srcEOF, closed, disabled bool
+	progress                 bool // the last run read or wrote something
+}
+
+func (f *pyInFilter) Read(p []byte) (int, error) {
+	for len(f.out) == 0 {
+		switch {
+		case f.disabled:
+			return f.src.Read(p)
+		case f.closed:
+			return 0, io.EOF
+		}
+		eof := f.srcEOF
+		f.progress = false
+		f.run()
+		if !f.progress && !f.closed && !f.disabled {
+			if eof {
+				return 0, io.EOF // the body ended and the filter said no more
+			}
+			f.rs.logError(levelError, "PythonInputFilter %s neither read nor wrote: disabled", f.conf.Name)
+			f.disabled = true
+		}
+	}
+	n := copy(p, f.out)
+	f.out = f.out[n:]
+	return n, nil
+}
+
+func (f *pyInFilter) run() {
+	rs := f.rs
+	if rs.s.rt == nil {
+		f.disabled = true
+		return
+	}
+	name := rs.interpreterName(rs.filterConfig(), config.Handler{Spec: f.conf.Spec, Dir: f.conf.Dir})
+	st, err := rs.s.rt.RunFilter(name, rs.req, f.id)
+	if err != nil {
+		rs.logError(levelError, "PythonInputFilter %s: %v", f.conf.Name, err)
+	}
+	if err != nil || st != 0 {
+		f.disabled = true // what follows reaches the handler unchanged
+	}
+}
+
+// setupInputFilters puts the configured input filters between the body
+// and the handler, in the order the directives name them.
+func (rs *rstate) setupInputFilters() {
+	dc := rs.filterConfig()
+	if len(dc.PythonInputFilters) == 0 && len(rs.req.InputFilters) == 0 {
+		return
+	}
+	names := append([]string(nil), dc.SetInputFilter...)
+	if ext := strings.ToLower(fileExt(rs.req.Filename)); ext != "" {
+		names = append(names, dc.AddInputFilters[ext]...)
+	}
+	for _, n := range names {
+		rs.addInputFilter(n)
+	}
+}
+
+// addInputFilter adds the Python input filter called name; false if there
+// is none.
+func (rs *rstate) addInputFilter(name string) bool {
+	var conf config.Filter
+	found := false
+	for _, f := range rs.req.InputFilters {
+		if f.Name == name {
+			conf, found = config.Filter{Spec: f.Spec, Name: f.Name, Dir: f.Dir}, true
+		}
+	}
+	if !found {
+		for _, f := range rs.filterConfig().PythonInputFilters {
+			if strings.EqualFold(f.Name, name) {
+				conf, found = f, true
+			}
+		}
+	}
+	if !found {
+		rs.logError(levelDebug, "input filter %q is not a Python filter: ignored", name)
+		return false
+	}
+	var src io.Reader = rs.hr.Body
+	if n := len(rs.inFilters); n > 0 {
+		src = rs.inFilters[n-1]
+	}
+	f := &pyInFilter{rs: rs, conf: conf, id: request.InputFilterBase + len(rs.inFilters), src: src}
+	rs.inFilters = append(rs.inFilters, f)
+	rs.req.InFilterInfo = append(rs.req.InFilterInfo, request.FilterInfo{Name: conf.Name, Spec: conf.Spec, Dir: conf.Dir})
+	return true
+}
+
+// AddInputFilter implements request.Hooks (req.add_input_filter).
+func (rs *rstate) AddInputFilter(name string) bool { return rs.addInputFilter(name) }
+
+// body is what the handler reads: the request body through the input
+// filters.
+func (rs *rstate) body() io.Reader {
+	if n := len(rs.inFilters); n > 0 {
+		return rs.inFilters[n-1]
+	}
+	return rs.hr.Body
+}
+
+func (rs *rstate) inFilter(id int) *pyInFilter {
+	i := id - request.InputFilterBase
+	if i < 0 || i >= len(rs.inFilters) {
+		return nil
+	}
+	return rs.inFilters[i]
+}
+
+// inFilterRead is filter.read for an input filter: up to n bytes of what
+// comes before it (n < 0: what one read gives), nil and eos at the end.
+func (f *pyInFilter) read(n int, line bool) ([]byte, bool) {
+	if f.srcEOF {
+		return nil, true
+	}
+	if n < 0 || n > filterChunk {
+		n = filterChunk
+	}
+	buf := make([]byte, n)
+	if line {
+		var one [1]byte
+		k := 0
+		for k < n {
+			m, err := f.src.Read(one[:])
+			if m == 1 {
+				buf[k] = one[0]
+				k++
+				if one[0] == '\n' {
+					break
+				}
+			}
+			if err != nil {
+				f.srcEOF = true
+				break
+			}
+		}
+		if k > 0 {
+			f.progress = true
+		}
+		return buf[:k], k == 0 && f.srcEOF
+	}
+	k, err := f.src.Read(buf)
+	if err != nil {
+		f.srcEOF = true
+	}
+	if k > 0 {
+		f.progress = true
+	}
+	return buf[:k], k == 0 && f.srcEOF
 }

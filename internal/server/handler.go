@@ -56,6 +56,7 @@ type rstate struct {
 	// (filters.go); filtersSet: the content phase set them up.
 	filters    []*pyFilter
 	filtersSet bool
+	inFilters  []*pyInFilter
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.

@@ -46,6 +46,7 @@ func (rs *rstate) runPhase(phase request.Phase) int {
 	if phase == request.PhaseHandler && !rs.filtersSet {
 		rs.filtersSet = true
 		rs.setupFilters()
+		rs.setupInputFilters()
 	}
 	if phase == request.PhaseHandler && !isPythonHandler(rs.req.Handler) {
 		return resDeclined

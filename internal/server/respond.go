@@ -73,7 +73,7 @@ func (o *responseIO) sync() {
 }
 
 func (o *responseIO) Read(p []byte) (int, error) {
-	n, err := o.rs.hr.Body.Read(p)
+	n, err := o.rs.body().Read(p)
 	if err != nil && err != io.EOF {
 		o.bodyErr = err
 		if errors.Is(err, httpd.ErrBodyTooLarge) {

@@ -385,7 +385,8 @@ _req_op = _apache.req_op
 (_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH,
  _OP_INTERNAL_REDIRECT, _OP_RELATED, _OP_FILTER_INFO, _OP_FILTER_READ,
  _OP_FILTER_WRITE, _OP_FILTER_CTL, _OP_ADD_OUTPUT_FILTER, _OP_REGISTER_FILTER,
- _OP_CONN_READ) = range(14)
+ _OP_CONN_READ, _OP_REGISTER_IN_FILTER, _OP_ADD_INPUT_FILTER) = range(16)
+_INPUT_FILTER_BASE = 1000  # input filters' numbers (request.InputFilterBase)
 _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
@@ -554,10 +555,16 @@ class request(object):
             raise ValueError("add_output_filter: no Python output filter called %r" % (filter_name,))
 
     def register_input_filter(self, filter_name, filter, dir=None):
-        raise NotImplementedError("input filters are not supported by modpy yet")
+        """Make filter (a handler string) an input filter called
+        filter_name for this request; add_input_filter activates it."""
+        if dir is not None:
+            dir = os.path.normpath(str(dir)) + "/"
+        _req_op(self._h, _OP_REGISTER_IN_FILTER, str(filter_name), str(filter), dir)
 
     def add_input_filter(self, filter_name):
-        raise NotImplementedError("input filters are not supported by modpy yet")
+        """Run the input filter called filter_name on the request body."""
+        if not _req_op(self._h, _OP_ADD_INPUT_FILTER, str(filter_name)):
+            raise ValueError("add_input_filter: no Python input filter called %r" % (filter_name,))
 
     def register_cleanup(self, callable, data=None):
         """Call callable(data) once the request is over."""
@@ -1216,16 +1223,18 @@ def _run_server_cleanups():
 
 
 class _FilterObject(object):
-    """An output filter's view of the response body (mod_python's
-    mp_filter): read() what the handler wrote, write() what goes on."""
+    """A filter's view of the body (mod_python's mp_filter): an output
+    filter reads what the handler wrote and writes what goes to the client;
+    an input filter reads the request body and writes what the handler's
+    req.read gets."""
 
-    is_input = 0
     softspace = 0
 
     def __init__(self, req, fid):
         self._h = req._h
         self._id = fid
         self.req = req
+        self.is_input = 1 if fid >= _INPUT_FILTER_BASE else 0
         self.name, self.handler, d = _req_op(req._h, _OP_FILTER_INFO, fid)
         self.dir = d or None
         self.closed = 0
@@ -1280,16 +1289,16 @@ def _filter_dispatch(h, fid):
         _set_path(pythonpath, f.dir)
         module_name, _, obj_str = spec.partition("::")
         module = _load_handler_module(module_name, f.dir or "", autoreload, debug)
-        obj = resolve_object(module, obj_str or "outputfilter", arg=f, silent=0)
+        obj = resolve_object(module, obj_str or ("inputfilter" if f.is_input else "outputfilter"), arg=f, silent=0)
         obj(f)
-        if not f.closed:
+        if not f.closed and not f.is_input:
             f.flush()
         return 0
     except Exception:
         etype, evalue, etb = sys.exc_info()
         for chunk in traceback.format_exception(etype, evalue, etb):
             for line in chunk.rstrip("\n").split("\n"):
-                req.log_error("PythonOutputFilter %s: %s" % (spec, line), APLOG_ERR)
+                req.log_error("%s %s: %s" % ("PythonInputFilter" if f.is_input else "PythonOutputFilter", spec, line), APLOG_ERR)
         return 1
     finally:
         _save_request(req)
