@@ -369,7 +369,9 @@ func (rs *rstate) mapToStorage(path string) {
 			req.Filename, req.PathInfo = p, rest
 			rs.exists, rs.isDir = true, fi.IsDir()
 			if rs.isDir && rest == "/" {
-				req.PathInfo = ""
+				// A directory asked for with its slash keeps it in
+				// req.filename, as in Apache.
+				req.Filename, req.PathInfo = strings.TrimSuffix(p, "/")+"/", ""
 			} else if rs.isDir && rest != "" {
 				first, tail := rest[1:], ""
 				if i := strings.IndexByte(first, '/'); i >= 0 {
@@ -406,9 +408,6 @@ func (rs *rstate) typeCheck() int {
 		if h, ok := dc.AddHandlers[ext]; ok {
 			req.Handler = h
 		}
-	}
-	if len(exts) > 0 {
-		req.Extension = exts[len(exts)-1]
 	}
 	if dc.SetHandler != nil {
 		if strings.EqualFold(*dc.SetHandler, "none") {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"strings"
 
 	"modpy/internal/config"
 	"modpy/internal/python"
@@ -71,7 +72,10 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 	req.Handlers = req.Handlers[:0]
 	// As mod_python: the handlers registered for this file's extension
 	// ("| .py") if there are any, else the plain ones.
-	ext := req.Extension
+	// req.extension is the extension a "| .ext" handler matched, as in
+	// mod_python, and empty otherwise.
+	ext := strings.ToLower(fileExt(req.Filename))
+	req.Extension = ""
 	byExt := false
 	if ext != "" {
 		for _, h := range hs {
@@ -80,6 +84,9 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 				break
 			}
 		}
+	}
+	if byExt {
+		req.Extension = ext
 	}
 	var first *config.Handler
 	for i, h := range hs {

@@ -43,11 +43,8 @@ def handler(req):
         # A <Location> with no file behind it.
         raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
     path_info = req.path_info or ""
-    # Apache's req.filename ends in '/' for a directory URL ending in '/'
-    # (the publisher relies on it); the server's may not.
-    if (not path_info and not filename.endswith("/") and (req.uri or "").endswith("/")
-            and os.path.isdir(filename)):
-        filename += "/"
+    # (req.filename ends in '/' for a directory URL ending in '/', as in
+    # Apache: then index.py.)
 
     directory, module_name = os.path.split(filename)
     if not module_name:
