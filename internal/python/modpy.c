@@ -191,14 +191,12 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry)
     PyThreadState_DeleteCurrent();
 }
 
-long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
-                int phase, const char *a, Py_ssize_t alen, const char *b,
-                Py_ssize_t blen, int clear_async, Py_ssize_t *nmods)
+/* call_entry calls _modpy_entry(kind, h, phase, a, b) on a thread that
+ * holds the GIL, and returns its int result (MODPY_CALL_FAILED if it
+ * raised: the traceback is printed, which the interpreter's stderr logs). */
+static long call_entry(PyObject *entry, int kind, uint64_t h, int phase,
+                       const char *a, Py_ssize_t alen, const char *b, Py_ssize_t blen)
 {
-    PyEval_RestoreThread(ts);
-    if (clear_async)
-        /* A timeout meant for the previous job may have arrived late. */
-        PyThreadState_SetAsyncExc(ts->thread_id, NULL);
     long rv = MODPY_CALL_FAILED;
     PyObject *args[5] = {PyLong_FromLong(kind), PyLong_FromUnsignedLongLong(h),
                          PyLong_FromLong(phase),
@@ -217,6 +215,18 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
         Py_XDECREF(args[i]);
     if (PyErr_Occurred())
         PyErr_Print();
+    return rv;
+}
+
+long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
+                int phase, const char *a, Py_ssize_t alen, const char *b,
+                Py_ssize_t blen, int clear_async, Py_ssize_t *nmods)
+{
+    PyEval_RestoreThread(ts);
+    if (clear_async)
+        /* A timeout meant for the previous job may have arrived late. */
+        PyThreadState_SetAsyncExc(ts->thread_id, NULL);
+    long rv = call_entry(entry, kind, h, phase, a, alen, b, blen);
     /* len(sys.modules), for the status page: a dict size read, no call. */
     PyObject *mods = PyImport_GetModuleDict();
     *nmods = mods && PyDict_Check(mods) ? PyDict_Size(mods) : -1;
@@ -229,24 +239,7 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase)
 {
-    long rv = MODPY_CALL_FAILED;
-    PyObject *args[5] = {PyLong_FromLong(kind), PyLong_FromUnsignedLongLong(h),
-                         PyLong_FromLong(phase), PyUnicode_FromStringAndSize("", 0),
-                         PyUnicode_FromStringAndSize("", 0)};
-    if (args[0] && args[1] && args[2] && args[3] && args[4]) {
-        PyObject *r = PyObject_Vectorcall(entry, args, 5, NULL);
-        if (r) {
-            rv = PyLong_AsLong(r);
-            if (rv == -1 && PyErr_Occurred())
-                rv = MODPY_CALL_FAILED;
-            Py_DECREF(r);
-        }
-    }
-    for (int i = 0; i < 5; i++)
-        Py_XDECREF(args[i]);
-    if (PyErr_Occurred())
-        PyErr_Print();
-    return rv;
+    return call_entry(entry, kind, h, phase, NULL, 0, NULL, 0);
 }
 
 PyThreadState *modpy_save(void) { return PyEval_SaveThread(); }

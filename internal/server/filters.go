@@ -108,22 +108,43 @@ func (rs *rstate) filterConfig() *config.DirConfig {
 // file's extension).
 func (rs *rstate) setupFilters() {
 	dc := rs.filterConfig()
-	if len(dc.PythonOutputFilters) == 0 && len(rs.req.OutputFilters) == 0 {
-		return
+	if len(dc.PythonOutputFilters) > 0 || len(rs.req.OutputFilters) > 0 {
+		for _, n := range rs.filterNames(dc.SetOutputFilter, dc.AddOutputFilters) {
+			rs.addOutputFilter(n)
+		}
 	}
-	names := append([]string(nil), dc.SetOutputFilter...)
+}
+
+// filterNames are the filters one direction's directives activate:
+// Set*Filter's, then Add*Filter's for the file's extension.
+func (rs *rstate) filterNames(set []string, add map[string][]string) []string {
+	names := append([]string(nil), set...)
 	if ext := strings.ToLower(fileExt(rs.req.Filename)); ext != "" {
-		names = append(names, dc.AddOutputFilters[ext]...)
+		names = append(names, add[ext]...)
 	}
-	for _, n := range names {
-		rs.addOutputFilter(n)
+	return names
+}
+
+// findFilter finds the Python filter called name: one a handler
+// registered for this request, else one the configuration defines.
+func findFilter(name string, registered []request.FilterInfo, configured []config.Filter) (config.Filter, bool) {
+	for _, f := range registered {
+		if f.Name == name {
+			return config.Filter{Spec: f.Spec, Name: f.Name, Dir: f.Dir}, true
+		}
 	}
+	for _, f := range configured {
+		if strings.EqualFold(f.Name, name) {
+			return f, true
+		}
+	}
+	return config.Filter{}, false
 }
 
 // addOutputFilter adds the Python filter called name, as configured or
 // registered with req.register_output_filter; false if there is none.
 func (rs *rstate) addOutputFilter(name string) bool {
-	conf, ok := rs.findFilter(name)
+	conf, ok := findFilter(name, rs.req.OutputFilters, rs.filterConfig().PythonOutputFilters)
 	if !ok {
 		rs.logError(levelDebug, "output filter %q is not a Python filter: ignored", name)
 		return false
@@ -142,20 +163,6 @@ func (rs *rstate) addOutputFilter(name string) bool {
 	}
 	rs.req.FilterInfo = append(rs.req.FilterInfo, request.FilterInfo{Name: conf.Name, Spec: conf.Spec, Dir: conf.Dir})
 	return true
-}
-
-func (rs *rstate) findFilter(name string) (config.Filter, bool) {
-	for _, f := range rs.req.OutputFilters {
-		if f.Name == name {
-			return config.Filter{Spec: f.Spec, Name: f.Name, Dir: f.Dir}, true
-		}
-	}
-	for _, f := range rs.filterConfig().PythonOutputFilters {
-		if strings.EqualFold(f.Name, name) {
-			return f, true
-		}
-	}
-	return config.Filter{}, false
 }
 
 // endFilters gives every filter the end of the stream, first to last,
@@ -336,35 +343,17 @@ func (f *pyInFilter) run() {
 // and the handler, in the order the directives name them.
 func (rs *rstate) setupInputFilters() {
 	dc := rs.filterConfig()
-	if len(dc.PythonInputFilters) == 0 && len(rs.req.InputFilters) == 0 {
-		return
-	}
-	names := append([]string(nil), dc.SetInputFilter...)
-	if ext := strings.ToLower(fileExt(rs.req.Filename)); ext != "" {
-		names = append(names, dc.AddInputFilters[ext]...)
-	}
-	for _, n := range names {
-		rs.addInputFilter(n)
+	if len(dc.PythonInputFilters) > 0 || len(rs.req.InputFilters) > 0 {
+		for _, n := range rs.filterNames(dc.SetInputFilter, dc.AddInputFilters) {
+			rs.addInputFilter(n)
+		}
 	}
 }
 
 // addInputFilter adds the Python input filter called name; false if there
 // is none.
 func (rs *rstate) addInputFilter(name string) bool {
-	var conf config.Filter
-	found := false
-	for _, f := range rs.req.InputFilters {
-		if f.Name == name {
-			conf, found = config.Filter{Spec: f.Spec, Name: f.Name, Dir: f.Dir}, true
-		}
-	}
-	if !found {
-		for _, f := range rs.filterConfig().PythonInputFilters {
-			if strings.EqualFold(f.Name, name) {
-				conf, found = f, true
-			}
-		}
-	}
+	conf, found := findFilter(name, rs.req.InputFilters, rs.filterConfig().PythonInputFilters)
 	if !found {
 		rs.logError(levelDebug, "input filter %q is not a Python filter: ignored", name)
 		return false

@@ -1215,10 +1215,7 @@ def _run_server_cleanups():
         try:
             func(data)
         except Exception:
-            etype, evalue, etb = sys.exc_info()
-            for chunk in traceback.format_exception(etype, evalue, etb):
-                for line in chunk.rstrip("\n").split("\n"):
-                    log_error("register_cleanup %r: %s" % (func, line), APLOG_ERR)
+            _log_traceback(log_error, "register_cleanup %r" % (func,))
     return 0
 
 
@@ -1295,10 +1292,7 @@ def _filter_dispatch(h, fid):
             f.flush()
         return 0
     except Exception:
-        etype, evalue, etb = sys.exc_info()
-        for chunk in traceback.format_exception(etype, evalue, etb):
-            for line in chunk.rstrip("\n").split("\n"):
-                req.log_error("%s %s: %s" % ("PythonInputFilter" if f.is_input else "PythonOutputFilter", spec, line), APLOG_ERR)
+        _log_traceback(req.log_error, "%s %s" % ("PythonInputFilter" if f.is_input else "PythonOutputFilter", spec))
         return 1
     finally:
         _save_request(req)
@@ -1319,10 +1313,7 @@ def _conn_dispatch(h):
             raise _HandlerError("connection handler returned %r, not an int" % (result,))
         return result
     except Exception:
-        etype, evalue, etb = sys.exc_info()
-        for chunk in traceback.format_exception(etype, evalue, etb):
-            for line in chunk.rstrip("\n").split("\n"):
-                conn.log_error("PythonConnectionHandler %s: %s" % (spec, line), APLOG_ERR)
+        _log_traceback(conn.log_error, "PythonConnectionHandler %s" % (spec,))
         return HTTP_INTERNAL_SERVER_ERROR
 
 
@@ -1335,10 +1326,7 @@ def _end_request(h):
         try:
             func(data)
         except Exception:
-            etype, evalue, etb = sys.exc_info()
-            for chunk in traceback.format_exception(etype, evalue, etb):
-                for line in chunk.rstrip("\n").split("\n"):
-                    req.log_error("register_cleanup %r: %s" % (func, line), APLOG_ERR)
+            _log_traceback(req.log_error, "register_cleanup %r" % (func,))
     req._cleanups = []
     return 0
 
@@ -1368,10 +1356,7 @@ def _call_over(req):
         try:
             func()
         except Exception:
-            etype, evalue, etb = sys.exc_info()
-            for chunk in traceback.format_exception(etype, evalue, etb):
-                for line in chunk.rstrip("\n").split("\n"):
-                    req.log_error("end of call %r: %s" % (func, line), APLOG_ERR)
+            _log_traceback(req.log_error, "end of call %r" % (func,))
 
 
 def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
@@ -1426,6 +1411,15 @@ def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
     return result
 
 
+def _log_traceback(log, prefix):
+    """Log the exception being handled, a line at a time, each as
+    "prefix: line" at APLOG_ERR, with log (log_error, req.log_error...)."""
+    etype, evalue, etb = sys.exc_info()
+    for chunk in traceback.format_exception(etype, evalue, etb):
+        for line in chunk.rstrip("\n").split("\n"):
+            log("%s: %s" % (prefix, line), APLOG_ERR)
+
+
 def _traceback_tail():
     """Where the interrupted handler was: 'file:line in function'."""
     tb = sys.exc_info()[2]
@@ -1473,10 +1467,7 @@ def _import_dispatch(module_name, func):
             getattr(module, func)()
         return 0
     except Exception:
-        etype, evalue, etb = sys.exc_info()
-        for chunk in traceback.format_exception(etype, evalue, etb):
-            for line in chunk.rstrip("\n").split("\n"):
-                log_error("PythonImport %s%s: %s" % (module_name, "::" + func if func else "", line))
+        _log_traceback(log_error, "PythonImport %s%s" % (module_name, "::" + func if func else ""))
         return 1
 
 
