@@ -104,3 +104,29 @@ func exampleSite(t *testing.T) (*site, string) {
 	s.start("-X", "-d", examples, "-f", filepath.Join(s.Dir, "site.conf"))
 	return s, examples
 }
+
+// The PSP, cgihandler and testhandler examples docs/psp.md and
+// docs/cgihandler.md show.
+func TestExamplePSPAndCGI(t *testing.T) {
+	s, _ := exampleSite(t)
+	st, h, body := s.do("GET", "/psp/?name=Ada+<L>", "")
+	if st != 200 {
+		t.Fatalf("/psp/: %d %q\n%s", st, body, s.errorLog())
+	}
+	contains(t, "/psp/", body, "<title>PSP example</title>")
+	contains(t, "/psp/", body, "<p>Hello, Ada &lt;L&gt;! This is visit 1 of this session.</p>")
+	contains(t, "/psp/", body, "<li>square of 3 is 9</li>")
+	if strings.Count(body, "<li>") != 3 {
+		t.Errorf("/psp/: want 3 <li>:\n%s", body)
+	}
+	cookie := strings.SplitN(h.Get("Set-Cookie"), ";", 2)[0]
+	_, _, body = s.do("GET", "/psp/", "", "Cookie", cookie)
+	contains(t, "/psp/ again", body, "This is visit 2 of this session.")
+	contains(t, "/psp/?fail=1", s.mustGet("/psp/?fail=1"), "Something went wrong: <b>ValueError: you asked for an error</b>")
+	contains(t, "/psp/index.psp_", s.mustGet("/psp/index.psp_"), "PSP-produced Python Code:")
+
+	body = s.mustGet("/cgi/hello.py?x=1")
+	contains(t, "/cgi/hello.py", body, "<p>QUERY_STRING: x=1</p>")
+	contains(t, "/cgi/hello.py", body, "<p>GATEWAY_INTERFACE: Python-CGI/1.1</p>")
+	contains(t, "/mpinfo", s.mustGet("/mpinfo"), "<title>mod_python test page</title>")
+}
