@@ -70,6 +70,10 @@ def objects(req):
         req.construct_url("/x?y"), req.sent_bodyct, req.useragent_ip)))
     c.notes["k"] = "v"
     req.write("|%s|%d" % (c.notes["k"], req.sent_bodyct))
+    root, cwd = apache.server_root(), os.getcwd()
+    os.chdir("/")
+    req.write("|root=%s" % (apache.server_root() == root and os.path.isabs(root) and root != "/"))
+    os.chdir(cwd)
     return apache.OK
 
 def tables(req):
@@ -160,7 +164,7 @@ func TestRequestCGIVars(t *testing.T) {
 func TestServerAndConnectionObjects(t *testing.T) {
 	s := reqAPISite(t)
 	want := "True|5|100|8190|8190|100|True|localhost|127.0.0.1|127.0.0.1|127.0.0.1|None|('127.0.0.1', True)|" +
-		"http://127.0.0.1:" + strconv.Itoa(s.Port) + "/x?y|0|127.0.0.1|v|1"
+		"http://127.0.0.1:" + strconv.Itoa(s.Port) + "/x?y|0|127.0.0.1|v|1|root=True"
 	if got := s.mustGet("/objects"); got != want {
 		t.Errorf("objects:\n got %s\nwant %s", got, want)
 	}

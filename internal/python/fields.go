@@ -72,6 +72,7 @@ const (
 	sRestartTime
 	sDaemons
 	sThreads
+	sRoot
 )
 
 func reqGet(e *entry, f int) *C.PyObject {
@@ -266,6 +267,8 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyInt(int64(s.Daemons))
 	case sThreads:
 		return pyInt(int64(s.Threads))
+	case sRoot:
+		return pyStr(s.Root)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

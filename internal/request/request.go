@@ -83,6 +83,7 @@ type Server struct {
 	RestartTime       time.Time // when this worker started
 	// Daemons is the master's number of workers; 0 with -X (one process).
 	Daemons int
+	Root    string // ServerRoot
 	Threads int // ThreadsPerChild
 }
 

@@ -157,6 +157,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		LimitReqFields:    s.cfg.Process.LimitRequestFields,
 		RestartTime:       s.started,
 		Threads:           s.cfg.Process.ThreadsPerChild,
+		Root:              s.cfg.ServerRoot,
 	}
 	if v.info.Threads <= 0 {
 		v.info.Threads = 25

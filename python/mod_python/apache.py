@@ -807,7 +807,7 @@ _SRV_FIELDS = ["server_hostname", "port", "server_admin", "is_virtual",
                "defn_name", "defn_line_number", "timeout", "error_fname",
                "loglevel", "names", "keep_alive", "keep_alive_timeout",
                "keep_alive_max", "limit_req_line", "limit_req_fieldsize",
-               "limit_req_fields", "restart_time", "_daemons", "_threads"]
+               "limit_req_fields", "restart_time", "_daemons", "_threads", "_root"]
 
 
 class server(object):
@@ -1576,7 +1576,9 @@ def exists_config_define(name):
 
 
 def server_root():
-    return os.getcwd()
+    """The ServerRoot (not the working directory, which handlers may
+    change)."""
+    return _apache.srv_get(0, _SRV_FIELDS.index("_root"))
 
 
 def mpm_query(code):
