@@ -84,7 +84,7 @@ type Server struct {
 	// Daemons is the master's number of workers; 0 with -X (one process).
 	Daemons int
 	Root    string // ServerRoot
-	Threads int // ThreadsPerChild
+	Threads int    // ThreadsPerChild
 }
 
 // Conn describes the client connection.
