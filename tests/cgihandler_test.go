@@ -194,3 +194,33 @@ func TestTestHandler(t *testing.T) {
 		t.Errorf("/mpinfo?view_log=1: %d %q %q", st, h.Get("Content-Type"), body)
 	}
 }
+
+// apache.setup_cgi / restore_nocgi: a handler that runs CGI-style code
+// itself (mod_python 3.5's API for it).
+func TestSetupCGI(t *testing.T) {
+	s := startSite(t, `PythonPath "sys.path + ['{{DIR}}/lib']"
+<Location /cgiapi>
+    SetHandler mod_python
+    PythonHandler cgiapi
+</Location>
+`, map[string]string{"lib/cgiapi.py": `from mod_python import apache
+import os, sys
+
+def handler(req):
+    saved = apache.setup_cgi(req)
+    try:
+        print("Content-Type: text/plain")
+        print("X-Method: " + os.environ["REQUEST_METHOD"])
+        print()
+        print("body=" + sys.stdin.read())
+    finally:
+        apache.restore_nocgi(*saved)
+    env_gone = "REQUEST_METHOD" not in os.environ
+    req.write("restored=%s" % (env_gone and sys.stdout is saved[2]))
+    return apache.OK
+`})
+	st, hdr, body := s.do("POST", "/cgiapi", "hello")
+	if st != 200 || hdr.Get("X-Method") != "POST" || body != "body=hello\nrestored=True" {
+		t.Errorf("setup_cgi: %d X-Method %q body %q", st, hdr.Get("X-Method"), body)
+	}
+}

@@ -1571,6 +1571,41 @@ def _global_unlock(server, key, index=-1):
     m.release(path)
 
 
+def build_cgi_env(req):
+    """The CGI variables of req (mod_python 3.5's apache.build_cgi_env)."""
+    from mod_python import cgihandler
+    return cgihandler.build_cgi_env(req)
+
+
+def setup_cgi(req):
+    """Make this thread's sys.stdin read the request body, its sys.stdout
+    write a CGI response (headers, a blank line, the body), and os.environ
+    hold the CGI variables; returns what restore_nocgi needs to undo it.
+    Other threads keep their own stdin and stdout."""
+    import threading
+    from mod_python import cgihandler
+    saved_env = cgihandler._save_environ()
+    si, so = sys.stdin, sys.stdout
+    cgihandler._add_environ(build_cgi_env(req))
+    stdin, stdout, _ = cgihandler._streams(req)
+    me = threading.get_ident()
+    sys.stdin = cgihandler._Routed(stdin, si, me)
+    sys.stdout = cgihandler._Routed(stdout, so, me)
+    sys.argv = []  # as 3.5: keeps cgi.py happy
+    return saved_env, si, so
+
+
+def restore_nocgi(sav_env, si, so):
+    """Undo setup_cgi (3.5 swapped stdin and stdout back; this does not)."""
+    from mod_python import cgihandler
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    cgihandler._restore_environ(sav_env)
+    sys.stdin, sys.stdout = si, so
+
+
 def exists_config_define(name):
     return False
 

@@ -222,6 +222,17 @@ def _code_of(path):
     return code
 
 
+def _streams(req):
+    """A CGI script's stdin (the request body) and stdout (headers, a blank
+    line, then the body), and the raw output that knows whether the
+    headers were done."""
+    out_raw = _ScriptOutput(req)
+    out_bin = io.BufferedWriter(out_raw)
+    stdout = io.TextIOWrapper(out_bin, encoding="utf-8", errors="strict", write_through=True)
+    stdin = io.TextIOWrapper(io.BufferedReader(_BodyReader(req)), encoding="utf-8", errors="surrogateescape")
+    return stdin, stdout, out_raw
+
+
 def handler(req):
     script = req.subprocess_env.get("script_filename") or req.filename
     if not script or not os.path.isfile(script):
@@ -240,10 +251,7 @@ def handler(req):
     module.__builtins__ = _siteimport.builtins_for(directory)
 
     env = build_cgi_env(req)
-    out_raw = _ScriptOutput(req)
-    out_bin = io.BufferedWriter(out_raw)
-    stdout = io.TextIOWrapper(out_bin, encoding="utf-8", errors="strict", write_through=True)
-    stdin = io.TextIOWrapper(io.BufferedReader(_BodyReader(req)), encoding="utf-8", errors="surrogateescape")
+    stdin, stdout, out_raw = _streams(req)
     me = threading.get_ident()
 
     lock, owner = _lock_path(), ("cgihandler", me)
