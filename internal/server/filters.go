@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"io"
 	"strings"
 
@@ -205,7 +206,7 @@ func (rs *rstate) FilterRead(id, n int, line bool) (p []byte, eos bool) {
 		k = n
 	}
 	if line {
-		if i := strings.IndexByte(string(f.in[:k]), '\n'); i >= 0 {
+		if i := bytes.IndexByte(f.in[:k], '\n'); i >= 0 {
 			k = i + 1
 		}
 	}
