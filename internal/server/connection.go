@@ -71,6 +71,7 @@ type connIO struct {
 	written int64
 }
 
+// Read reads from the client (conn.read), waiting at most Timeout.
 func (c *connIO) Read(p []byte) (int, error) {
 	if c.timeout > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(c.timeout))
@@ -78,6 +79,7 @@ func (c *connIO) Read(p []byte) (int, error) {
 	return c.br.Read(p)
 }
 
+// Write writes to the client (conn.write), waiting at most Timeout.
 func (c *connIO) Write(p []byte) (int, error) {
 	if c.timeout > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
@@ -87,6 +89,8 @@ func (c *connIO) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// The rest of request.IO: nothing is buffered, there are no headers, and
+// every write takes the slow path (it may block).
 func (c *connIO) Flush() error                       { return nil }
 func (c *connIO) HeadersSent() bool                  { return false }
 func (c *connIO) BodyBytes() int64                   { return c.written }

@@ -40,6 +40,8 @@ type pyFilter struct {
 	running          bool // a call is in progress (no re-entry)
 }
 
+// Write takes body for the filter (outputFilter), running it once
+// filterChunk has gathered.
 func (f *pyFilter) Write(p []byte) (int, error) {
 	switch {
 	case f.disabled:
@@ -54,6 +56,7 @@ func (f *pyFilter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Flush runs the filter on what it holds, then flushes the next link.
 func (f *pyFilter) Flush() error {
 	if !f.disabled && !f.closed && len(f.in) > 0 && !f.running {
 		f.run()
@@ -300,6 +303,7 @@ type pyInFilter struct {
 	progress                 bool // the last run read or wrote something
 }
 
+// Read gives the handler what the filter wrote, running it for more.
 func (f *pyInFilter) Read(p []byte) (int, error) {
 	for len(f.out) == 0 {
 		switch {
