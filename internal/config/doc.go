@@ -16,7 +16,11 @@
 //     connection and Host header; Config.LocationConfig and
 //     Config.DirConfigFor return the merged DirConfig for a URI and a
 //     file, in Apache's section order. These run per request: they do no
-//     string re-parsing and cache merged results.
+//     string re-parsing and cache merged results. Config.DirConfigAccess
+//     adds the .htaccess files that AllowOverride lets count, parsed at
+//     request time (into scratch copies, never into the Config) and kept
+//     until they change: the one place this package reads files after
+//     Load.
 //
 // It must not touch Python, the network or request state: it never loads a
 // module, never opens a socket, never resolves a host name. The model it

@@ -4,7 +4,9 @@
 // inherited file descriptors), replaces a worker that dies (with backoff)
 // or recycles (MaxConnectionsPerChild), and handles httpd's signals and
 // control verbs (-k start|stop|restart|graceful|graceful-stop), the PidFile
-// and the switch to User/Group.
+// and the switch to User/Group. It creates the scoreboard
+// (internal/scoreboard) and gives each worker a slot; from it, it learns
+// what a dead worker was running and why a worker recycled itself.
 //
 // It must never initialise Python nor parse HTTP: it imports neither
 // internal/python nor internal/server, and it never accepts a connection

@@ -6,7 +6,9 @@
 // pool of locked OS threads, each holding one long-lived thread state of that
 // interpreter only; the _apache extension module (multi-phase init) through
 // which mod_python's Python code reads and writes the Go-owned request; and
-// the embedded mod_python package's import hook.
+// the embedded mod_python package's import hook; and nested calls (Python
+// calling the server calling Python again: inline on the same thread for
+// the same interpreter, handed off for another).
 //
 // It must not decide policy: which interpreter a request runs in, which
 // handlers run, how the response is framed or logged are the server's. It
