@@ -46,6 +46,9 @@ func TestUserDirAndHtaccess(t *testing.T) {
 		"users/bob/public_html/MyModule.py":   myModule("bob"),
 		"users/mallory/public_html/x.txt":     "mallory",
 		"users/carol/public_html/page.txt":    "carol's page\n",
+		"users/frank/public_html/.htaccess":   "AddHandler mod_python .py\nPythonHandler page\nPythonOption who frank\n",
+		"users/frank/public_html/page.py":     "from mod_python import apache\ndef handler(req):\n    req.write('page for ' + req.get_options()['who'])\n    return apache.OK\n",
+		"users/frank/public_html/notes.txt":   "frank's notes\n",
 		"htdocs/closed/.htaccess":             "this is not a directive\n",
 		"htdocs/closed/f.txt":                 "closed\n",
 	})
@@ -54,6 +57,10 @@ func TestUserDirAndHtaccess(t *testing.T) {
 		{"/~bob/anything", "bob's MyModule in bob"},
 		{"/~alice/again", "alice's MyModule in localhost"},
 		{"/~carol/page.txt", "carol's page\n"},
+		// AddHandler and PythonOption from a .htaccess: .py files run,
+		// the rest is served as it is.
+		{"/~frank/page.py", "page for frank"},
+		{"/~frank/notes.txt", "frank's notes\n"},
 		// AllowOverride None: the .htaccess is not even read.
 		{"/closed/f.txt", "closed\n"},
 	} {
