@@ -133,6 +133,12 @@ func TestScoreboardStatusAndMetricsCoverEveryWorker(t *testing.T) {
 		return answering == 1
 	})
 
+	// The HTML page lists both workers in its master section.
+	if _, html, _ := s.doFresh("/status"); strings.Count(html, `<tr class="worker">`) != 2 ||
+		!strings.Contains(html, fmt.Sprintf("<b>%d</b><span>master pid</span>", master)) {
+		t.Errorf("the HTML page does not show the master and its 2 workers:\n%s", html)
+	}
+
 	// A call in flight shows, on whichever worker runs it.
 	done := make(chan int)
 	go func() {
