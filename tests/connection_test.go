@@ -60,3 +60,18 @@ def connectionhandler(conn):
 		t.Errorf("HTTP port: %q", body)
 	}
 }
+
+// A connection handler that declines leaves the connection to HTTP.
+func TestConnectionHandlerDeclines(t *testing.T) {
+	s := startSite(t, `PythonPath "sys.path + ['{{DIR}}/lib']"
+PythonConnectionHandler passing
+`, map[string]string{"lib/passing.py": `from mod_python import apache
+def connectionhandler(conn):
+    return apache.DECLINED
+`, "htdocs/index.html": "served over HTTP\n"})
+	for i := 0; i < 3; i++ {
+		if body := s.mustGet("/"); body != "served over HTTP\n" {
+			t.Fatalf("GET /: %q", body)
+		}
+	}
+}
