@@ -51,6 +51,8 @@ type Interp struct {
 	idleTimeout atomic.Int64
 	// refused: it could not be ended once, which was reported (OnCannotEnd).
 	refused atomic.Bool
+	// direct: its direct calls (direct.go).
+	direct directStats
 
 	// interrupts feed the interrupter thread (PythonRequestTimeout),
 	// started on first use.
@@ -143,7 +145,14 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		if req.Phase == phaseConnection {
 			kind = callConnection
 		}
-		rv, err := in.call(kind, h, phaseIndex(req.Phase), "", "", lim)
+		var rv int
+		direct := false
+		if directOK(req) {
+			rv, err, direct = in.callDirect(kind, req, h, phaseIndex(req.Phase), lim)
+		}
+		if !direct {
+			rv, err = in.call(kind, h, phaseIndex(req.Phase), "", "", lim)
+		}
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue

@@ -242,6 +242,49 @@ long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase)
     return call_entry(entry, kind, h, phase, NULL, 0, NULL, 0);
 }
 
+/* Direct calls (direct.go): the calling thread's own thread state, of one
+ * interpreter only, made on its first direct call and kept for the
+ * thread's life (such an interpreter is never ended in the process). */
+static __thread PyInterpreterState *direct_interp;
+static __thread PyThreadState *direct_ts;
+static __thread PyObject *direct_entry;
+
+/* modpy_direct_state returns the calling thread's thread state for interp,
+ * making it on first use (*entry: its _modpy_entry); NULL when the thread
+ * belongs to another interpreter, or on failure (*err set). */
+PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err)
+{
+    *made = 0;
+    if (direct_interp == interp) {
+        *entry = direct_entry;
+        return direct_ts;
+    }
+    if (direct_interp != NULL)
+        return NULL;
+    PyThreadState *ts = PyThreadState_New(interp);
+    if (!ts) {
+        *err = strdup("PyThreadState_New failed");
+        return NULL;
+    }
+    PyEval_RestoreThread(ts);
+    PyObject *mod = PyImport_ImportModule("mod_python.apache");
+    PyObject *e = mod ? PyObject_GetAttrString(mod, "_modpy_entry") : NULL;
+    Py_XDECREF(mod);
+    if (!e) {
+        *err = fetch_error("loading mod_python.apache");
+        PyThreadState_Clear(ts);
+        PyThreadState_DeleteCurrent();
+        return NULL;
+    }
+    PyEval_SaveThread();
+    direct_interp = interp;
+    direct_ts = ts;
+    direct_entry = e;
+    *entry = e;
+    *made = 1;
+    return ts;
+}
+
 PyThreadState *modpy_save(void) { return PyEval_SaveThread(); }
 long modpy_as_long(PyObject *o)
 {

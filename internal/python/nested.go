@@ -22,10 +22,11 @@ import (
 //     that interpreter's pool as usual, without taking a second
 //     ThreadsPerChild token (its caller holds one).
 
-// execCtx is a Python call in progress on a pool thread.
+// execCtx is a Python call in progress on a thread: a pool thread's, or a
+// direct call's (direct.go).
 type execCtx struct {
 	in    *Interp
-	w     *worker
+	ts    *C.PyThreadState // the thread's state of in
 	entry *C.PyObject
 	// released: the thread let go of the GIL while Go works for it
 	// (withoutGIL); a nested call takes it back.
@@ -86,7 +87,7 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 			// it go again after.
 			x.released = false
 			var nmods C.Py_ssize_t
-			rv = C.modpy_call(x.w.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, 0, &nmods)
+			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, 0, &nmods)
 			x.released = true
 		} else {
 			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase))

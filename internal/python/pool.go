@@ -499,7 +499,7 @@ func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *j
 	if j.h != 0 {
 		if e := lookup(C.uint64_t(j.h)); e != nil {
 			req = e.req
-			w.exec = execCtx{in: in, w: w, entry: entry}
+			w.exec = execCtx{in: in, ts: ts, entry: entry}
 			req.Exec = &w.exec
 		}
 	}
@@ -557,7 +557,7 @@ func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job,
 	rv := C.modpy_call(ts, entry, C.int(j.kind), C.uint64_t(j.h), C.int(j.phase),
 		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), cBool(clearAsync), &w.nmods)
 	if rv == C.MODPY_CALL_FAILED {
-		j.err = fmt.Errorf("python: call into %q failed (see the error log)", in.Name)
+		j.err = errCallFailed(in.Name)
 		return 500
 	}
 	return int(rv)

@@ -323,6 +323,11 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 		rt.cannotEnd(in, kind, reason, why)
 		return fmt.Errorf("%w: %s", ErrCannotEnd, why)
 	}
+	if in.direct.used.Load() {
+		why := "the server's own threads hold thread states of it (direct calls)"
+		rt.cannotEnd(in, kind, reason, why)
+		return fmt.Errorf("%w: %s", ErrCannotEnd, why)
+	}
 	<-in.ready
 	if in.err != nil {
 		return in.err
@@ -445,6 +450,10 @@ func (rt *Runtime) Interps() []InterpInfo {
 			continue
 		}
 		threads, busy, queued := in.stats()
+		// Direct calls run on the server's own threads (direct.go):
+		// those holding a state of the interpreter count too.
+		threads += int(in.direct.threads.Load())
+		busy += int(in.direct.busy.Load())
 		info := InterpInfo{
 			Name:     in.Name,
 			Created:  in.created,

@@ -1,0 +1,170 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"modpy/internal/request"
+)
+
+// Direct calls: the caller's own thread runs the call, instead of handing
+// it to a thread of the interpreter's pool. The hand-off costs two thread
+// wake-ups per call (docs/internals.md measures 11-33 µs of it, against
+// under 1 µs for a direct call). The calling goroutine locks its OS thread
+// for the call; the thread keeps one thread state, of one interpreter only,
+// made on its first direct call (C thread-local storage). A thread that
+// already belongs to another interpreter hands off as before.
+//
+// The pool's policy carries over: while an interpreter's direct calls
+// average under growDelay, one runs at a time in the process (directGate:
+// the GIL is one, and more would only take turns at it); a call that runs
+// longer lets the next one in; longer calls (they wait: I/O, sleep) run
+// side by side. ThreadsPerChild still bounds the calls running Python.
+//
+// The thread states live on the server's own threads, which outlive any
+// interpreter's end, so an interpreter that has them is never ended in the
+// process: ending it recycles the worker instead (endInterp). Calls whose
+// configuration can end the interpreter (PythonInterpMaxRequests,
+// PythonInterpIdleTimeout, PythonInterpReload) or interrupt it
+// (PythonRequestTimeout) are handed off as before.
+
+// directGate admits one short direct call at a time.
+var directGate = make(chan struct{}, 1)
+
+// directStats are an interpreter's direct calls.
+type directStats struct {
+	used    atomic.Bool  // a thread holds a direct thread state of it
+	threads atomic.Int64 // threads holding one
+	busy    atomic.Int64 // direct calls running
+	avg     atomic.Int64 // their average duration (an EWMA over about 8), ns
+}
+
+// directOK reports whether req's call may run directly.
+func directOK(req *request.Request) bool {
+	py := &req.Py
+	return py.MaxRequests == 0 && py.IdleTimeout == 0 && !py.Reload && py.RequestTimeout == 0
+}
+
+// gateRelease lets the next short call in, once.
+type gateRelease struct{ done atomic.Bool }
+
+func (g *gateRelease) release() {
+	if g.done.CompareAndSwap(false, true) {
+		<-directGate
+	}
+}
+
+// callDirect runs one call on the calling goroutine's thread. ok is false
+// when it cannot (this thread belongs to another interpreter, or the
+// interpreter is ending): hand off then.
+func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int, lim limits) (rv int, err error, ok bool) {
+	in.mu.Lock()
+	if in.st != stateRunning {
+		in.mu.Unlock()
+		return 0, nil, false
+	}
+	in.inflight.Add(1)
+	in.mu.Unlock()
+	defer in.inflight.Done()
+
+	var deadline time.Time
+	if lim.queue > 0 {
+		deadline = time.Now().Add(lim.queue)
+	}
+	queued := time.Now()
+	if !in.rt.takeToken(deadline) {
+		return 0, ErrQueueTimeout, true
+	}
+	defer func() { <-in.rt.busy }()
+	var gate *gateRelease
+	if in.direct.avg.Load() < int64(growDelay) {
+		if !waitGate(deadline) {
+			return 0, ErrQueueTimeout, true
+		}
+		gate = &gateRelease{}
+		defer gate.release()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var entry *C.PyObject
+	var cerr *C.char
+	var made C.int
+	ts := C.modpy_direct_state(in.istate, &entry, &made, &cerr)
+	if ts == nil {
+		if cerr != nil {
+			return 500, errors.New("python: direct call: " + takeCString(cerr)), true
+		}
+		return 0, nil, false
+	}
+	if made != 0 {
+		in.direct.used.Store(true)
+		in.direct.threads.Add(1)
+	}
+	if qw := in.rt.opts.QueueWait; qw != nil {
+		qw(time.Since(queued))
+	}
+	var slow *time.Timer
+	if gate != nil {
+		slow = time.AfterFunc(growDelay, gate.release)
+	}
+	x := &execCtx{in: in, ts: ts, entry: entry}
+	if req != nil {
+		req.Exec = x
+	}
+	in.direct.busy.Add(1)
+	start := time.Now()
+	var nmods C.Py_ssize_t
+	crv := C.modpy_call(ts, entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, 0, &nmods)
+	d := int64(time.Since(start))
+	in.direct.busy.Add(-1)
+	if req != nil {
+		req.Exec = nil
+	}
+	if slow != nil {
+		slow.Stop()
+	}
+	avg := in.direct.avg.Load()
+	in.direct.avg.Store(avg + (d-avg)/8)
+	if nmods >= 0 {
+		in.modules.Store(int64(nmods))
+	}
+	if crv == C.MODPY_CALL_FAILED {
+		return 500, errCallFailed(in.Name), true
+	}
+	return int(crv), nil, true
+}
+
+// waitGate takes directGate, waiting at most until deadline (zero: no
+// limit).
+func waitGate(deadline time.Time) bool {
+	select {
+	case directGate <- struct{}{}:
+		return true
+	default:
+	}
+	if deadline.IsZero() {
+		directGate <- struct{}{}
+		return true
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case directGate <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// errCallFailed is the error of a call into Python that raised out of
+// apache.py's entry point (the traceback went to the error log).
+func errCallFailed(name string) error {
+	return errors.New("python: call into \"" + name + "\" failed (see the error log)")
+}
