@@ -158,3 +158,29 @@ def handler(req):
 		t.Fatalf("got %q", got)
 	}
 }
+
+// An interpreter that served direct calls (a request whose configuration has
+// no lifecycle directive) holds thread states on the server's own threads:
+// it is not ended in the process, and the log says why.
+func TestDirectCallsKeepInterpreter(t *testing.T) {
+	s := startSite(t, `PythonPath "sys.path + ['{{DIR}}/lib']"
+<Location /plain>
+    SetHandler mod_python
+    PythonHandler who
+    PythonInterpreter shared
+</Location>
+<Location /limited>
+    SetHandler mod_python
+    PythonHandler who
+    PythonInterpreter shared
+    PythonInterpMaxRequests 1
+</Location>
+`, map[string]string{"lib/who.py": "from mod_python import apache\ndef handler(req):\n    req.write(req.interpreter)\n    return apache.OK\n"})
+	for _, p := range []string{"/plain", "/limited", "/plain"} {
+		if got := s.mustGet(p); got != "shared" {
+			t.Fatalf("%s: %q", p, got)
+		}
+	}
+	contains(t, "error log", s.waitLog("not ended"),
+		`interpreter "shared" not ended (PythonInterpMaxRequests 1 reached): the server's own threads hold thread states of it (direct calls)`)
+}
