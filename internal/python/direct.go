@@ -65,13 +65,9 @@ func (g *gateRelease) release() {
 // when it cannot (this thread belongs to another interpreter, or the
 // interpreter is ending): hand off then.
 func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int, lim limits) (rv int, err error, ok bool) {
-	in.mu.Lock()
-	if in.st != stateRunning {
-		in.mu.Unlock()
+	if !in.enter() {
 		return 0, nil, false
 	}
-	in.inflight.Add(1)
-	in.mu.Unlock()
 	defer in.inflight.Done()
 
 	var deadline time.Time
@@ -85,7 +81,7 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	defer func() { <-in.rt.busy }()
 	var gate *gateRelease
 	if in.direct.avg.Load() < int64(growDelay) {
-		if !waitGate(deadline) {
+		if !sendBefore(directGate, deadline) {
 			return 0, ErrQueueTimeout, true
 		}
 		gate = &gateRelease{}
@@ -139,28 +135,6 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		return 500, errCallFailed(in.Name), true
 	}
 	return int(crv), nil, true
-}
-
-// waitGate takes directGate, waiting at most until deadline (zero: no
-// limit).
-func waitGate(deadline time.Time) bool {
-	select {
-	case directGate <- struct{}{}:
-		return true
-	default:
-	}
-	if deadline.IsZero() {
-		directGate <- struct{}{}
-		return true
-	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case directGate <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	}
 }
 
 // errCallFailed is the error of a call into Python that raised out of

@@ -144,13 +144,9 @@ func (p *pool) engage(now time.Duration, max int) (start bool) {
 // call hands a job to one of the interpreter's threads and waits for it.
 // It holds one of the process's ThreadsPerChild tokens while the job runs.
 func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (int, error) {
-	in.mu.Lock()
-	if in.st != stateRunning {
-		in.mu.Unlock()
+	if !in.enter() {
 		return 0, errEnding
 	}
-	in.inflight.Add(1)
-	in.mu.Unlock()
 	defer in.inflight.Done()
 
 	var deadline time.Time
@@ -217,22 +213,38 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	return rv, err
 }
 
+// enter counts a call in flight (drain waits for it); false when the
+// interpreter is ending.
+func (in *Interp) enter() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.st != stateRunning {
+		return false
+	}
+	in.inflight.Add(1)
+	return true
+}
+
 // takeToken takes one of the ThreadsPerChild tokens, waiting at most until
 // deadline (zero: no limit).
-func (rt *Runtime) takeToken(deadline time.Time) bool {
+func (rt *Runtime) takeToken(deadline time.Time) bool { return sendBefore(rt.busy, deadline) }
+
+// sendBefore takes a place in the semaphore ch, waiting at most until
+// deadline (zero: no limit).
+func sendBefore(ch chan struct{}, deadline time.Time) bool {
 	select {
-	case rt.busy <- struct{}{}:
+	case ch <- struct{}{}:
 		return true
 	default:
 	}
 	if deadline.IsZero() {
-		rt.busy <- struct{}{}
+		ch <- struct{}{}
 		return true
 	}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
-	case rt.busy <- struct{}{}:
+	case ch <- struct{}{}:
 		return true
 	case <-t.C:
 		return false
