@@ -285,6 +285,9 @@ PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, 
     return ts;
 }
 
+/* modpy_thread_is_direct: this OS thread holds a direct call's state. */
+int modpy_thread_is_direct(void) { return direct_interp != NULL; }
+
 PyThreadState *modpy_save(void) { return PyEval_SaveThread(); }
 long modpy_as_long(PyObject *o)
 {

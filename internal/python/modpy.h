@@ -61,6 +61,7 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * interpreter). */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase);
 PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err);
+int modpy_thread_is_direct(void);
 PyThreadState *modpy_save(void);
 long modpy_as_long(PyObject *o);
 void modpy_restore(PyThreadState *ts);

@@ -343,7 +343,10 @@ type interruptReq struct {
 // interpreter, started on the first PythonRequestTimeout. Waiting for a GIL
 // that C code holds stalls only it, never the control thread.
 func (in *Interp) interrupter() {
-	runtime.LockOSThread() // never unlocked: the OS thread ends with us
+	if !lockFreshThread() {
+		go in.interrupter()
+		return
+	}
 	defer in.threads.Done()
 	var entry *C.PyObject
 	var cerr *C.char
@@ -410,7 +413,10 @@ func (in *Interp) startThread() {
 // with one thread state of this interpreter. It exits when the interpreter
 // ends, or after IdleThreadTimeout idle unless it is the pool's last thread.
 func (in *Interp) thread() {
-	runtime.LockOSThread() // never unlocked: the OS thread ends with us
+	if !lockFreshThread() {
+		go in.thread()
+		return
+	}
 	defer in.threads.Done()
 	p := &in.pool
 	var entry *C.PyObject
@@ -477,6 +483,16 @@ func (in *Interp) thread() {
 			in.runJob(ts, entry, w, <-w.ch)
 		}
 	}
+}
+
+// lockFreshThread locks the calling goroutine to its OS thread for life
+// (the thread ends with the goroutine). It returns false when that thread
+// already holds a direct call's thread state (direct.go): a thread holds
+// states of one interpreter only, so the caller must return at once,
+// which ends this OS thread, and start again on another.
+func lockFreshThread() bool {
+	runtime.LockOSThread() // never unlocked: the OS thread ends with us
+	return C.modpy_thread_is_direct() == 0
 }
 
 // leave removes an exiting thread. p.mu must be held.
