@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -307,13 +308,8 @@ func (in *Interp) waitQueued(j *job, deadline time.Time) error {
 // removeQueued takes a job no thread has taken off the queue. p.mu must be
 // held.
 func (p *pool) removeQueued(j *job) {
-	for i, x := range p.queue {
-		if x == j {
-			copy(p.queue[i:], p.queue[i+1:])
-			p.queue[len(p.queue)-1] = nil
-			p.queue = p.queue[:len(p.queue)-1]
-			return
-		}
+	if i := slices.Index(p.queue, j); i >= 0 {
+		p.queue = slices.Delete(p.queue, i, i+1)
 	}
 }
 
@@ -498,28 +494,20 @@ func lockFreshThread() bool {
 // leave removes an exiting thread. p.mu must be held.
 func (p *pool) leave(w *worker) {
 	p.threads--
-	for i, x := range p.all {
-		if x == w {
-			copy(p.all[i:], p.all[i+1:])
-			p.all[len(p.all)-1] = nil
-			p.all = p.all[:len(p.all)-1]
-			break
-		}
+	if i := slices.Index(p.all, w); i >= 0 {
+		p.all = slices.Delete(p.all, i, i+1)
 	}
 }
 
 // removeIdle takes w off the idle stack; false if a caller took it first
 // (and is about to hand it a job). p.mu must be held.
 func (p *pool) removeIdle(w *worker) bool {
-	for i, x := range p.idle {
-		if x == w {
-			copy(p.idle[i:], p.idle[i+1:])
-			p.idle[len(p.idle)-1] = nil
-			p.idle = p.idle[:len(p.idle)-1]
-			return true
-		}
+	i := slices.Index(p.idle, w)
+	if i < 0 {
+		return false
 	}
-	return false
+	p.idle = slices.Delete(p.idle, i, i+1) // (clears the freed slot)
+	return true
 }
 
 func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job) {

@@ -97,6 +97,15 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	req.IO = rs.io
 	req.Hooks = rs
 
+	rs.serve()
+	rs.logAccess()
+	s.requestDone(rs)
+}
+
+// serve runs the phases and turns their result into the response (unless
+// an internal redirect's request answered), then runs what comes after
+// the response: the filters' end, the log and cleanup phases.
+func (rs *rstate) serve() {
 	status := rs.process()
 	rs.endFilters()
 	rs.io.close()
@@ -104,8 +113,6 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 		rs.finish(status)
 	}
 	rs.afterResponse()
-	rs.logAccess()
-	s.requestDone(rs)
 }
 
 // cleanURI resolves "." and ".." segments and repeated slashes, keeping a

@@ -46,13 +46,7 @@ func (rs *rstate) InternalRedirect(uri string) error {
 	nrs.io = &responseIO{rs: nrs}
 	nrs.out = rs.w
 	nr.IO, nr.Hooks = nrs.io, nrs
-	st := nrs.process()
-	nrs.endFilters()
-	nrs.io.close()
-	if !nrs.redirected { // else a further redirect answered
-		nrs.finish(st)
-	}
-	nrs.afterResponse()
+	nrs.serve()
 	rs.redirected = true
 	return nil
 }
