@@ -521,3 +521,49 @@ func TestMasterRestartOnHUP(t *testing.T) {
 	}
 	t.Fatalf("after SIGHUP the old worker (pid %d) still answers or nothing does:\n%s", before, s.errorLog())
 }
+
+// logrotate's habit: move the logs away, then a graceful restart (SIGUSR1)
+// makes the master and the new workers write to fresh files of the
+// configured names.
+func TestMasterGracefulRestartReopensLogs(t *testing.T) {
+	s := startMaster(t, "StartServers 1\nCustomLog {{DIR}}/access.log common\n")
+	s.mustPid("?0")
+	errLog, accLog := filepath.Join(s.Dir, "error.log"), filepath.Join(s.Dir, "access.log")
+	for _, p := range []string{errLog, accLog} {
+		if err := os.Rename(p, p+".1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.mustPid("")
+	if err := s.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if pid, err := s.pidOf(freshClient, "?1"); err == nil && pid != before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new worker answered after SIGUSR1")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	contains(t, "new error log", s.waitLog("starting generation 2"), "starting generation 2")
+	oldErr, _ := os.ReadFile(errLog + ".1")
+	contains(t, "moved error log", string(oldErr), "caught SIGUSR1") // before the reopen
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(accLog)
+		if strings.Contains(string(b), `"GET /pid?1 HTTP/1.1" 200`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new access log has no line for the request after the restart:\n%s", b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	old, _ := os.ReadFile(accLog + ".1")
+	if !strings.Contains(string(old), `"GET /pid?0 HTTP/1.1" 200`) {
+		t.Errorf("the moved access log lost the request before the restart:\n%s", old)
+	}
+}
