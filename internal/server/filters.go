@@ -123,7 +123,7 @@ func (rs *rstate) setupFilters() {
 // Set*Filter's, then Add*Filter's for the file's extension.
 func (rs *rstate) filterNames(set []string, add map[string][]string) []string {
 	names := append([]string(nil), set...)
-	if ext := strings.ToLower(fileExt(rs.req.Filename)); ext != "" {
+	if ext := fileExt(rs.req.Filename); ext != "" {
 		names = append(names, add[ext]...)
 	}
 	return names
@@ -274,14 +274,6 @@ func (rs *rstate) FilterCtl(id int, op string) error {
 
 // AddOutputFilter implements request.Hooks (req.add_output_filter).
 func (rs *rstate) AddOutputFilter(name string) bool { return rs.addOutputFilter(name) }
-
-func fileExt(name string) string {
-	base := name[strings.LastIndexByte(name, '/')+1:]
-	if i := strings.LastIndexByte(base, '.'); i > 0 {
-		return base[i:]
-	}
-	return ""
-}
 
 // Python input filters (PythonInputFilter, activated by SetInputFilter,
 // AddInputFilter or req.add_input_filter) stand between the request body

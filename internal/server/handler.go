@@ -426,6 +426,16 @@ func (rs *rstate) typeCheck() int {
 	return resOK
 }
 
+// fileExt is the last extension of a file name, lower-case with its dot
+// ("" when none): what "| .ext" handlers and Add*Filter match.
+func fileExt(name string) string {
+	base := name[strings.LastIndexByte(name, '/')+1:]
+	if i := strings.LastIndexByte(base, '.'); i > 0 {
+		return strings.ToLower(base[i:])
+	}
+	return ""
+}
+
 // fileExtensions returns a file name's extensions, lower-case with their
 // dots: "a.tar.gz" → [".tar", ".gz"].
 func fileExtensions(base string) []string {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"strings"
 
 	"modpy/internal/config"
 	"modpy/internal/python"
@@ -74,7 +73,7 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 	// ("| .py") if there are any, else the plain ones.
 	// req.extension is the extension a "| .ext" handler matched, as in
 	// mod_python, and empty otherwise.
-	ext := strings.ToLower(fileExt(req.Filename))
+	ext := fileExt(req.Filename)
 	req.Extension = ""
 	byExt := false
 	if ext != "" {
