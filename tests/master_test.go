@@ -242,7 +242,7 @@ func (s *site) doFresh(path string) (int, string, error) {
 }
 
 func TestMasterRecyclesWorkers(t *testing.T) {
-	s := startMaster(t, "StartServers 1\nMaxRequestsPerChild 5\n")
+	s := startMaster(t, "StartServers 1\nMaxRequestsPerChild 5\n"+boardLocations)
 	pids := map[int]bool{}
 	for i := 0; i < 15; i++ {
 		pids[s.mustPid("")] = true
@@ -255,6 +255,10 @@ func TestMasterRecyclesWorkers(t *testing.T) {
 	contains(t, "error log", log, " recycled (MaxConnectionsPerChild 5 reached; lived ")
 	if strings.Contains(log, "died") {
 		t.Errorf("a recycle was logged as a death:\n%s", log)
+	}
+	d := s.waitBoard("counts the recycles by reason", func(d boardDoc) bool { return d.Master.Restarts["max_connections"] >= 2 })
+	if d.Master.Restarts["died"] != 0 {
+		t.Errorf("recycles counted as deaths: %v", d.Master.Restarts)
 	}
 }
 
@@ -464,7 +468,7 @@ func TestMasterMaxMemoryPerChild(t *testing.T) {
 // PythonRequestTimeout and a grace period its worker exits, the master
 // replaces it, and the log names the handler.
 func TestMasterReplacesWorkerStuckInC(t *testing.T) {
-	s := startMaster(t, "StartServers 1\n")
+	s := startMaster(t, "StartServers 1\n"+boardLocations)
 	before := s.mustPid("")
 	start := time.Now()
 	if st, _, _ := s.doFresh("/stuck"); st == 200 {
@@ -480,6 +484,9 @@ func TestMasterReplacesWorkerStuckInC(t *testing.T) {
 	contains(t, "error log", log, "PythonHandler mp::stuck for GET /stuck: still running well past PythonRequestTimeout")
 	contains(t, "error log", s.waitLog("stopped (exit status 3)"), fmt.Sprintf(
 		`worker pid %d stopped (exit status 3): PythonHandler mp::stuck for GET /stuck in interpreter "localhost" stuck in C code past PythonRequestTimeout, after `, before))
+	s.waitBoard("counts the stuck worker", func(d boardDoc) bool {
+		return d.Master.Restarts["stuck"] == 1 && d.Master.Restarts["died"] == 0
+	})
 }
 
 // A worker that calls os._exit() or segfaults in C is replaced, and the
