@@ -34,7 +34,8 @@ const (
 
 // Call kinds of apache.py's _modpy_entry beyond those of interp.go:
 // callEnd ends a request in an interpreter, callServerCleanup runs what
-// apache.register_cleanup and server.register_cleanup registered.
+// apache.register_cleanup and server.register_cleanup registered,
+// callFilter runs a filter, callConnection a PythonConnectionHandler.
 const (
 	callEnd           = 5
 	callServerCleanup = 6
@@ -61,7 +62,7 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 			r.DynHandlers = map[request.Phase][]request.Handler{}
 		}
 		p := request.Phase(phase)
-		r.DynHandlers[p] = append(r.DynHandlers[p], request.Handler{Spec: spec, Dir: dir, Dynamic: true})
+		r.DynHandlers[p] = append(r.DynHandlers[p], request.Handler{Spec: spec, Dir: dir})
 		return C.modpy_none()
 	case opAttrs:
 		var blob *C.PyObject

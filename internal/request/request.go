@@ -32,8 +32,6 @@ type Handler struct {
 	// at server level.
 	Dir    string
 	Silent bool // PythonHandlerModule: a missing function is skipped
-	// Dynamic: added by req.add_handler.
-	Dynamic bool
 }
 
 // PyConfig is the Python configuration in effect for a phase.
