@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -40,6 +41,9 @@ func worker(cfg *config.Config, nlisten int) int {
 			return 1
 		}
 		listeners = append(listeners, ln)
+	}
+	if _, ok := os.LookupEnv("GOMAXPROCS"); !ok {
+		runtime.GOMAXPROCS(master.WorkerProcs(cfg, runtime.GOMAXPROCS(0)))
 	}
 	srv, err := server.New(cfg) // opens the logs, still as root
 	if err != nil {

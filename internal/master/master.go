@@ -64,6 +64,18 @@ func Workers(cfg *config.Config) int {
 	return max(n, 1)
 }
 
+// WorkerProcs is the GOMAXPROCS a worker runs with when the environment
+// does not set it: the processors the process may use (procs, Go's
+// default) shared out among the Workers(cfg) workers, rounded up, at least
+// one. With one worker per core each worker's Go code runs on one
+// processor: Python calls leave it while they run, and fewer processors
+// than threads wanting one means fewer wake-ups and hand-overs between
+// threads (docs/internals.md measures it).
+func WorkerProcs(cfg *config.Config, procs int) int {
+	n := Workers(cfg)
+	return max(1, (procs+n-1)/n)
+}
+
 // PidPath is the PidFile: the directive's, else logs/modpy.pid under the
 // ServerRoot (as httpd's logs/httpd.pid).
 func PidPath(cfg *config.Config) string {

@@ -386,21 +386,21 @@ func goPhase(h C.uint64_t) *C.PyObject {
 		return errGone()
 	}
 	r := e.req
-	hl := C.modpy_tuple(C.Py_ssize_t(len(r.Handlers)))
-	for i, hd := range r.Handlers {
-		t := C.modpy_tuple(3)
-		C.modpy_tuple_set(t, 0, pyStr(hd.Spec))
-		C.modpy_tuple_set(t, 1, pyStr(hd.Dir))
-		C.modpy_tuple_set(t, 2, pyBool(hd.Silent))
-		C.modpy_tuple_set(hl, C.Py_ssize_t(i), t)
+	p := getPacker()
+	defer putPacker(p)
+	p.tuple(7)
+	p.str(string(r.Phase))
+	p.tuple(len(r.Handlers))
+	for _, hd := range r.Handlers {
+		p.tuple(3)
+		p.str(hd.Spec)
+		p.str(hd.Dir)
+		p.bool(hd.Silent)
 	}
-	out := C.modpy_tuple(7)
-	C.modpy_tuple_set(out, 6, pyInt(int64(r.AttrsVer)))
-	C.modpy_tuple_set(out, 0, pyStr(string(r.Phase)))
-	C.modpy_tuple_set(out, 1, hl)
-	C.modpy_tuple_set(out, 2, pyBool(r.Py.Debug))
-	C.modpy_tuple_set(out, 3, pyBool(r.Py.AutoReload))
-	C.modpy_tuple_set(out, 4, pyStrOrNone(r.Py.Path, r.Py.HasPath))
-	C.modpy_tuple_set(out, 5, pyBool(r.Py.Reload))
-	return out
+	p.bool(r.Py.Debug)
+	p.bool(r.Py.AutoReload)
+	p.strOrNone(r.Py.Path, r.Py.HasPath)
+	p.bool(r.Py.Reload)
+	p.int(int64(r.AttrsVer))
+	return p.object()
 }

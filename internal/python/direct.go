@@ -8,6 +8,7 @@ import "C"
 import (
 	"errors"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,8 +53,42 @@ func directOK(req *request.Request) bool {
 	return py.MaxRequests == 0 && py.IdleTimeout == 0 && !py.Reload && py.RequestTimeout == 0
 }
 
-// gateRelease lets the next short call in, once.
-type gateRelease struct{ done atomic.Bool }
+// gateRelease lets the next short call in, once: when the call ends, or
+// from its timer when the call is still running after growDelay.
+type gateRelease struct {
+	done  atomic.Bool
+	timer *time.Timer // runs release; armed while the call runs
+}
+
+// gateReleases are gateRelease values to reuse (their timers with them).
+var gateReleases sync.Pool
+
+// takeGate returns the gate's release for a call that has just passed it.
+func takeGate() *gateRelease {
+	g, ok := gateReleases.Get().(*gateRelease)
+	if !ok {
+		g = &gateRelease{}
+		g.timer = time.AfterFunc(time.Hour, g.release)
+		g.timer.Stop()
+	}
+	g.done.Store(false)
+	return g
+}
+
+// arm starts the timer: the gate opens after growDelay if the call is
+// still running.
+func (g *gateRelease) arm() { g.timer.Reset(growDelay) }
+
+// end releases the gate if the timer has not, and keeps g for reuse
+// unless its timer has fired (its function may still be about to run,
+// and must not release a later call's gate).
+func (g *gateRelease) end() {
+	stopped := g.timer.Stop()
+	g.release()
+	if stopped {
+		gateReleases.Put(g)
+	}
+}
 
 func (g *gateRelease) release() {
 	if g.done.CompareAndSwap(false, true) {
@@ -84,8 +119,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		if !sendBefore(directGate, deadline) {
 			return 0, ErrQueueTimeout, true
 		}
-		gate = &gateRelease{}
-		defer gate.release()
+		gate = takeGate()
+		defer gate.end()
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -106,9 +141,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	if qw := in.rt.opts.QueueWait; qw != nil {
 		qw(time.Since(queued))
 	}
-	var slow *time.Timer
 	if gate != nil {
-		slow = time.AfterFunc(growDelay, gate.release)
+		gate.arm()
 	}
 	x := &execCtx{in: in, ts: ts, entry: entry}
 	if req != nil {
@@ -122,9 +156,6 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	in.direct.busy.Add(-1)
 	if req != nil {
 		req.Exec = nil
-	}
-	if slow != nil {
-		slow.Stop()
 	}
 	avg := in.direct.avg.Load()
 	in.direct.avg.Store(avg + (d-avg)/8)

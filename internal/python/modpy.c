@@ -330,6 +330,71 @@ PyObject *modpy_str(const char *s, Py_ssize_t n)
 }
 
 PyObject *modpy_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
+
+/* One value of a buffer packed by Go (internal/python/pack.go), from *p
+   on; *p moves past it. NULL with an exception set on a malformed buffer. */
+static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
+{
+    uint32_t n;
+    int64_t v;
+    PyObject *t, *item;
+    Py_ssize_t i;
+
+    if (*p >= end)
+        goto short_buf;
+    switch (*(*p)++) {
+    case 's':
+        if (end - *p < 4)
+            goto short_buf;
+        memcpy(&n, *p, 4);
+        *p += 4;
+        if ((size_t)(end - *p) < n)
+            goto short_buf;
+        item = modpy_str((const char *)*p, n);
+        *p += n;
+        return item;
+    case 'i':
+        if (end - *p < 8)
+            goto short_buf;
+        memcpy(&v, *p, 8);
+        *p += 8;
+        return PyLong_FromLongLong(v);
+    case 't':
+        Py_RETURN_TRUE;
+    case 'f':
+        Py_RETURN_FALSE;
+    case 'n':
+        Py_RETURN_NONE;
+    case 'T':
+        if (end - *p < 4)
+            goto short_buf;
+        memcpy(&n, *p, 4);
+        *p += 4;
+        t = PyTuple_New(n);
+        if (!t)
+            return NULL;
+        for (i = 0; i < (Py_ssize_t)n; i++) {
+            item = unpack_one(p, end);
+            if (!item) {
+                Py_DECREF(t);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(t, i, item);
+        }
+        return t;
+    }
+    PyErr_SetString(PyExc_SystemError, "modpy: bad tag in a packed value");
+    return NULL;
+short_buf:
+    PyErr_SetString(PyExc_SystemError, "modpy: packed value cut short");
+    return NULL;
+}
+
+PyObject *modpy_unpack(const char *buf, Py_ssize_t n)
+{
+    const unsigned char *p = (const unsigned char *)buf;
+    return unpack_one(&p, p + n);
+}
 PyObject *modpy_int(long long v) { return PyLong_FromLongLong(v); }
 PyObject *modpy_none(void) { Py_RETURN_NONE; }
 PyObject *modpy_true(void) { Py_RETURN_TRUE; }

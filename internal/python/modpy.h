@@ -84,6 +84,7 @@ PyObject *modpy_false(void);
 PyObject *modpy_list(Py_ssize_t n);
 void modpy_list_set(PyObject *list, Py_ssize_t i, PyObject *item);
 PyObject *modpy_tuple(Py_ssize_t n);
+PyObject *modpy_unpack(const char *buf, Py_ssize_t n);
 void modpy_tuple_set(PyObject *t, Py_ssize_t i, PyObject *item);
 PyObject *modpy_pair(PyObject *a, PyObject *b);
 void modpy_decref(PyObject *o);

@@ -242,14 +242,34 @@ func sendBefore(ch chan struct{}, deadline time.Time) bool {
 		ch <- struct{}{}
 		return true
 	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
+	t := getTimer(time.Until(deadline))
+	defer putTimer(t)
 	select {
 	case ch <- struct{}{}:
 		return true
 	case <-t.C:
 		return false
 	}
+}
+
+// timers are stopped channel timers to reuse: a wait with a deadline
+// needs one, and waits at a busy gate come once per request under load.
+var timers sync.Pool
+
+// getTimer returns a timer running for d.
+func getTimer(d time.Duration) *time.Timer {
+	if t, ok := timers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+// putTimer stops t and keeps it for reuse. Since Go 1.23 a stopped timer's
+// channel holds no stale value, so a later Reset starts clean.
+func putTimer(t *time.Timer) {
+	t.Stop()
+	timers.Put(t)
 }
 
 // waitQueued waits for a job to finish. While it is still queued and the

@@ -211,6 +211,9 @@ type Request struct {
 	// this request right now (nil when none): a call made meanwhile for
 	// it, or for a request it led to, runs nested on that thread.
 	Exec any
+
+	// tables hold New's tables, in the one allocation of the request.
+	tables [5]table.Table
 }
 
 // InputFilterBase numbers input filters, after the output filters'.
@@ -249,14 +252,11 @@ func (r *Request) WantEnd(interp string) {
 	r.EndIn = append(r.EndIn, interp)
 }
 
-// New returns a request with its tables allocated and Status 200.
+// New returns a request with empty tables and Status 200. The tables are
+// part of the request's own allocation; they grow when first written.
 func New() *Request {
-	return &Request{
-		Status:        200,
-		HeadersIn:     table.New(16),
-		HeadersOut:    table.New(8),
-		ErrHeadersOut: table.New(2),
-		SubprocessEnv: table.New(8),
-		Notes:         table.New(2),
-	}
+	r := &Request{Status: 200}
+	r.HeadersIn, r.HeadersOut, r.ErrHeadersOut = &r.tables[0], &r.tables[1], &r.tables[2]
+	r.SubprocessEnv, r.Notes = &r.tables[3], &r.tables[4]
+	return r
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"modpy/internal/config"
@@ -371,10 +372,9 @@ func (rs *rstate) mapToStorage(path string) {
 		if len(p) > 1 && strings.HasSuffix(p, "/") {
 			p, rest = p[:len(p)-1], "/"+rest
 		}
-		fi, err := os.Stat(p)
-		if err == nil {
+		if isDir, ok := statDir(p); ok {
 			req.Filename, req.PathInfo = p, rest
-			rs.exists, rs.isDir = true, fi.IsDir()
+			rs.exists, rs.isDir = true, isDir
 			if rs.isDir && rest == "/" {
 				// A directory asked for with its slash keeps it in
 				// req.filename, as in Apache.
@@ -398,6 +398,23 @@ func (rs *rstate) mapToStorage(path string) {
 		p = p[:i]
 	}
 	req.CanonicalFilename = req.Filename
+}
+
+// statDir reports whether path exists and is a directory (following
+// symbolic links, as os.Stat): one stat, without os.Stat's allocation of a
+// FileInfo, as the directory walk runs on every request.
+func statDir(path string) (isDir, ok bool) {
+	var st syscall.Stat_t
+	for {
+		err := syscall.Stat(path, &st)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, false
+		}
+		return st.Mode&syscall.S_IFMT == syscall.S_IFDIR, true
+	}
 }
 
 // typeCheck sets the content type and handler from SetHandler, AddHandler

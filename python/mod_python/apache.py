@@ -924,20 +924,35 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     return module
 
 
+# (handler module, directory) -> the site module it found last time. Used
+# while that module is still the one in sys.modules (a reload or purge
+# drops it from there, and the next request imports afresh). Modules found
+# on sys.path are not kept: a file of that name put in the handler's
+# directory later must win, as an import would find it.
+_handler_modules = {}
+
+
 def _load_handler_module(spec_module, directory, autoreload, debug):
     if autoreload:
         changed = _siteimport.check_reload()
         if changed and debug:
             log_error("mod_python: (Re)importing modules %s" % ", ".join(changed), APLOG_NOTICE)
+    key = (spec_module, directory)
+    module = _handler_modules.get(key)
+    if module is not None and sys.modules.get(module.__name__) is module:
+        return module
+    site = None
     if spec_module.startswith("/"):
-        module = _siteimport.import_path(spec_module)
+        module = site = _siteimport.import_path(spec_module)
     else:
-        module = None
         if directory:
-            module = _siteimport.import_site(directory, spec_module)
-        if module is None:
-            module = importlib.import_module(spec_module)
+            site = _siteimport.import_site(directory, spec_module)
+        module = site if site is not None else importlib.import_module(spec_module)
     _siteimport.after_import()
+    if site is not None:
+        _handler_modules[key] = site
+    else:
+        _handler_modules.pop(key, None)
     return module
 
 
@@ -1186,9 +1201,13 @@ def _save_request(req):
     """After a phase: publish the plain-value attributes handlers set, for
     phases in other interpreters, and keep the object for later phases in
     this one if it carries anything."""
-    attrs = dict((k, v) for k, v in req.__dict__.items() if not k.startswith("_"))
+    attrs = None
+    for k in req.__dict__:
+        if k[:1] != "_":  # a handler set one: gather them
+            attrs = dict((k, v) for k, v in req.__dict__.items() if not k.startswith("_"))
+            break
     if attrs or req._attrs_blob is not None:
-        blob = marshal.dumps(dict((k, v) for k, v in attrs.items() if _is_plain(v)))
+        blob = marshal.dumps(dict((k, v) for k, v in (attrs or {}).items() if _is_plain(v)))
         if blob != req._attrs_blob:
             req._attrs_ver = _req_op(req._h, _OP_SET_ATTRS, blob)
             req._attrs_blob = blob

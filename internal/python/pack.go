@@ -1,0 +1,80 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"sync"
+	"unsafe"
+)
+
+// packer builds a Python value (nested tuples of str, int, bool and None)
+// in one call into C: Go writes the values into a byte buffer, and
+// modpy_unpack makes the objects. A callback that answers with a tuple of
+// ten values would otherwise make ten calls into C, each a cgo crossing.
+//
+// The format, one tag byte per value: 's' then a uint32 length and the
+// bytes (UTF-8, Latin-1 if not), 'i' then an int64, 't' True, 'f' False,
+// 'n' None, 'T' then a uint32 count and that many values. Numbers are
+// little-endian.
+type packer struct {
+	b []byte
+}
+
+var packers = sync.Pool{New: func() any { return &packer{b: make([]byte, 0, 512)} }}
+
+// getPacker returns an empty packer; putPacker gives it back once its
+// object is made.
+func getPacker() *packer { return packers.Get().(*packer) }
+
+func putPacker(p *packer) {
+	if cap(p.b) <= 64<<10 {
+		p.b = p.b[:0]
+		packers.Put(p)
+	}
+}
+
+func (p *packer) str(s string) {
+	p.b = append(p.b, 's')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(len(s)))
+	p.b = append(p.b, s...)
+}
+
+func (p *packer) strOrNone(s string, ok bool) {
+	if !ok {
+		p.b = append(p.b, 'n')
+		return
+	}
+	p.str(s)
+}
+
+func (p *packer) int(v int64) {
+	p.b = append(p.b, 'i')
+	p.b = binary.LittleEndian.AppendUint64(p.b, uint64(v))
+}
+
+func (p *packer) bool(v bool) {
+	if v {
+		p.b = append(p.b, 't')
+	} else {
+		p.b = append(p.b, 'f')
+	}
+}
+
+// tuple starts a tuple of n values: the next n values packed are its items.
+func (p *packer) tuple(n int) {
+	p.b = append(p.b, 'T')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
+}
+
+// object makes the packed value: a new reference, or NULL with a Python
+// exception set.
+func (p *packer) object() *C.PyObject {
+	if len(p.b) == 0 {
+		return C.modpy_none()
+	}
+	return C.modpy_unpack((*C.char)(unsafe.Pointer(&p.b[0])), C.Py_ssize_t(len(p.b)))
+}
