@@ -54,6 +54,7 @@ type site struct {
 	cmd   *exec.Cmd
 	out   *strings.Builder
 	errCh chan error
+	env   []string // added to the test's environment for modpy
 }
 
 func freePort(t *testing.T) int {
@@ -115,6 +116,9 @@ func (s *site) start(args ...string) {
 	s.t.Helper()
 	s.cmd = exec.Command(modpyBin, args...)
 	s.cmd.Dir = s.Dir
+	if len(s.env) > 0 {
+		s.cmd.Env = append(os.Environ(), s.env...)
+	}
 	s.out = &strings.Builder{}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,11 +66,13 @@ func masterConf(extra string) string {
 		"<Location /segv>\n SetHandler mod_python\n PythonHandler mp::segv\n</Location>\n" + extra
 }
 
-// startMaster starts `modpy -f site.conf` (a master) on masterConf(extra).
-func startMaster(t *testing.T, extra string) *site {
+// startMaster starts `modpy -f site.conf` (a master) on masterConf(extra),
+// with env added to its environment.
+func startMaster(t *testing.T, extra string, env ...string) *site {
 	t.Helper()
 	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
 	s.writeFiles(map[string]string{"site.conf": masterConf(extra)})
+	s.env = env
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	return s
 }
@@ -154,6 +158,50 @@ func TestMasterStartsWorkers(t *testing.T) {
 	for pid := range pids {
 		if syscall.Kill(pid, 0) == nil {
 			t.Errorf("worker %d still runs after the master stopped", pid)
+		}
+	}
+}
+
+// workerGoProcs reads each worker's go_procs from the status page.
+func (s *site) workerGoProcs() map[int]int {
+	s.t.Helper()
+	var doc statusJSON
+	if err := json.Unmarshal([]byte(s.mustGet("/status?json")), &doc); err != nil {
+		s.t.Fatal(err)
+	}
+	out := map[int]int{}
+	for _, w := range doc.Workers {
+		out[w.Pid] = w.GoProcs
+	}
+	return out
+}
+
+// A worker's Go code runs on its share of the CPUs (GOMAXPROCS), unless
+// modpy's environment sets GOMAXPROCS.
+func TestMasterWorkerGoProcs(t *testing.T) {
+	conf := "StartServers 2\n<Location /status>\nSetHandler modpy-status\n</Location>\n"
+	want := max(1, (runtime.GOMAXPROCS(0)+1)/2)
+	if v := os.Getenv("GOMAXPROCS"); v != "" {
+		want, _ = strconv.Atoi(v) // the workers inherit it
+	}
+	s := startMaster(t, conf)
+	s.workerPids(2)
+	got := s.workerGoProcs()
+	if len(got) != 2 {
+		t.Fatalf("status page shows %d workers, want 2: %v", len(got), got)
+	}
+	for pid, n := range got {
+		if n != want {
+			t.Errorf("worker %d: go_procs %d, want %d (%d CPUs for 2 workers)", pid, n, want, runtime.GOMAXPROCS(0))
+		}
+	}
+	s.stop()
+
+	s = startMaster(t, conf, "GOMAXPROCS=3")
+	s.workerPids(2)
+	for pid, n := range s.workerGoProcs() {
+		if n != 3 {
+			t.Errorf("with GOMAXPROCS=3: worker %d has go_procs %d", pid, n)
 		}
 	}
 }

@@ -62,6 +62,7 @@ type statusJSON struct {
 		Requests      uint64  `json:"requests"`
 		Active        int64   `json:"active"`
 		RSSBytes      int64   `json:"rss_bytes"`
+		GoProcs       int     `json:"go_procs"`
 		Interpreters  []struct {
 			Name        string `json:"name"`
 			State       string `json:"state"`

@@ -8,6 +8,7 @@ import (
 	"html"
 	"net/url"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,7 @@ type workerStatus struct {
 	Active          int64          `json:"active"`
 	RSSBytes        int64          `json:"rss_bytes"`
 	ThreadsPerChild int            `json:"threads_per_child"`
+	GoProcs         int            `json:"go_procs"` // GOMAXPROCS: the processors its Go code may run on at once
 	Python          string         `json:"python"`
 	InFlight        []string       `json:"in_flight"` // the Python calls running, under the master
 	Interpreters    []interpStatus `json:"interpreters"`
@@ -121,6 +123,7 @@ func (s *Server) workerStatus() workerStatus {
 		Active:          s.active.Load(),
 		RSSBytes:        ProcessRSS(),
 		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
+		GoProcs:         runtime.GOMAXPROCS(0),
 		Python:          python.Version(),
 		Interpreters:    []interpStatus{},
 		Ends:            []endStatus{},
