@@ -42,7 +42,7 @@ func worker(cfg *config.Config, nlisten int) int {
 		}
 		listeners = append(listeners, ln)
 	}
-	if _, ok := os.LookupEnv("GOMAXPROCS"); !ok {
+	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(master.WorkerProcs(cfg, runtime.GOMAXPROCS(0)))
 	}
 	srv, err := server.New(cfg) // opens the logs, still as root
