@@ -385,9 +385,16 @@ func goPhase(h C.uint64_t) *C.PyObject {
 	if e == nil {
 		return errGone()
 	}
-	r := e.req
 	p := getPacker()
 	defer putPacker(p)
+	packPhase(p, e.req)
+	return p.object()
+}
+
+// packPhase packs what a dispatch call needs of r (apache.py's
+// _apache.phase): the phase, its handlers, the Python directives in effect
+// and the version of the request's plain-value attributes.
+func packPhase(p *packer, r *request.Request) {
 	p.tuple(7)
 	p.str(string(r.Phase))
 	p.tuple(len(r.Handlers))
@@ -402,5 +409,4 @@ func goPhase(h C.uint64_t) *C.PyObject {
 	p.strOrNone(r.Py.Path, r.Py.HasPath)
 	p.bool(r.Py.Reload)
 	p.int(int64(r.AttrsVer))
-	return p.object()
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"modpy/internal/request"
 )
@@ -150,8 +151,18 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	}
 	in.direct.busy.Add(1)
 	start := time.Now()
+	// A dispatch gets what apache.py would ask for first (_apache.phase)
+	// with the call: one call back into Go fewer.
+	var pack *C.char
+	var packLen C.Py_ssize_t
+	if kind == callDispatch && req != nil {
+		p := getPacker()
+		defer putPacker(p)
+		packPhase(p, req)
+		pack, packLen = (*C.char)(unsafe.Pointer(&p.b[0])), C.Py_ssize_t(len(p.b))
+	}
 	var nmods C.Py_ssize_t
-	crv := C.modpy_call(ts, entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, 0, &nmods)
+	crv := C.modpy_call(ts, entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
 	d := int64(time.Since(start))
 	in.direct.busy.Add(-1)
 	if req != nil {

@@ -195,12 +195,15 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry)
  * holds the GIL, and returns its int result (MODPY_CALL_FAILED if it
  * raised: the traceback is printed, which the interpreter's stderr logs). */
 static long call_entry(PyObject *entry, int kind, uint64_t h, int phase,
-                       const char *a, Py_ssize_t alen, const char *b, Py_ssize_t blen)
+                       const char *a, Py_ssize_t alen, const char *b, Py_ssize_t blen,
+                       const char *pack, Py_ssize_t packlen)
 {
     long rv = MODPY_CALL_FAILED;
+    /* With a packed value (pack.go), a is that value rather than a str. */
     PyObject *args[5] = {PyLong_FromLong(kind), PyLong_FromUnsignedLongLong(h),
                          PyLong_FromLong(phase),
-                         PyUnicode_FromStringAndSize(a ? a : "", alen),
+                         pack ? modpy_unpack(pack, packlen)
+                              : PyUnicode_FromStringAndSize(a ? a : "", alen),
                          PyUnicode_FromStringAndSize(b ? b : "", blen)};
     if (args[0] && args[1] && args[2] && args[3] && args[4]) {
         PyObject *r = PyObject_Vectorcall(entry, args, 5, NULL);
@@ -220,13 +223,14 @@ static long call_entry(PyObject *entry, int kind, uint64_t h, int phase,
 
 long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
                 int phase, const char *a, Py_ssize_t alen, const char *b,
-                Py_ssize_t blen, int clear_async, Py_ssize_t *nmods)
+                Py_ssize_t blen, const char *pack, Py_ssize_t packlen,
+                int clear_async, Py_ssize_t *nmods)
 {
     PyEval_RestoreThread(ts);
     if (clear_async)
         /* A timeout meant for the previous job may have arrived late. */
         PyThreadState_SetAsyncExc(ts->thread_id, NULL);
-    long rv = call_entry(entry, kind, h, phase, a, alen, b, blen);
+    long rv = call_entry(entry, kind, h, phase, a, alen, b, blen, pack, packlen);
     /* len(sys.modules), for the status page: a dict size read, no call. */
     PyObject *mods = PyImport_GetModuleDict();
     *nmods = mods && PyDict_Check(mods) ? PyDict_Size(mods) : -1;
@@ -239,7 +243,7 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase)
 {
-    return call_entry(entry, kind, h, phase, NULL, 0, NULL, 0);
+    return call_entry(entry, kind, h, phase, NULL, 0, NULL, 0, NULL, 0);
 }
 
 /* Direct calls (direct.go): the calling thread's own thread state, of one

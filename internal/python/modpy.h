@@ -52,10 +52,12 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry);
 
 /* Attach ts, call entry(kind, h, phase, a, b), detach. Returns the int the
  * entry returned, or MODPY_CALL_FAILED (the error was printed to sys.stderr).
+ * With pack (a value packed by pack.go), a is that value, not a str.
  * *nmods gets len(sys.modules) as the call left it (-1 if unknown). */
 long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
                 int phase, const char *a, Py_ssize_t alen, const char *b,
-                Py_ssize_t blen, int clear_async, Py_ssize_t *nmods);
+                Py_ssize_t blen, const char *pack, Py_ssize_t packlen,
+                int clear_async, Py_ssize_t *nmods);
 
 /* Take / release the GIL with ts (the control thread's state of an
  * interpreter). */

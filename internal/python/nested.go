@@ -87,7 +87,7 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 			// it go again after.
 			x.released = false
 			var nmods C.Py_ssize_t
-			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, 0, &nmods)
+			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, nil, 0, 0, &nmods)
 			x.released = true
 		} else {
 			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase))

@@ -591,7 +591,7 @@ func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job,
 		pb = (*C.char)(unsafeStringData(j.b))
 	}
 	rv := C.modpy_call(ts, entry, C.int(j.kind), C.uint64_t(j.h), C.int(j.phase),
-		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), cBool(clearAsync), &w.nmods)
+		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), nil, 0, cBool(clearAsync), &w.nmods)
 	if rv == C.MODPY_CALL_FAILED {
 		j.err = errCallFailed(in.Name)
 		return 500

@@ -156,11 +156,14 @@ def _make_import(root):
 _last_refresh = 0.0
 
 
+_monotonic = time.monotonic
+
+
 def refresh_builtins():
     """Copy names added to builtins since into every site root's builtins
     (at most once a second)."""
     global _last_refresh
-    now = time.monotonic()
+    now = _monotonic()
     if now - _last_refresh < _CHECK_INTERVAL:
         return
     _last_refresh = now
@@ -276,10 +279,11 @@ def poll_changes():
     """The site modules changed since loaded, checked at most once a second
     (empty between checks)."""
     global _last_check
-    now = time.monotonic()
-    _stamp_new_modules()
+    if len(sys.modules) != _seen_count:
+        _stamp_new_modules()
+    now = _monotonic()
     if now - _last_check < _CHECK_INTERVAL:
-        return []
+        return ()
     _last_check = now
     return changed_modules()
 

@@ -424,9 +424,10 @@ class request(object):
     _phase_handlers = None
     _hlist = None
 
+    _cleanups = ()  # a list once register_cleanup is called
+
     def __init__(self, h):
         self._h = h
-        self._cleanups = []
 
     for _n, _i in _F.items():
         if not _n.startswith("_"):
@@ -524,7 +525,10 @@ class request(object):
     # -- phases --
     @property
     def hlist(self):
-        return self._hlist
+        h = self._hlist
+        if type(h) is tuple:  # made on first use (most handlers never look)
+            h = self._hlist = hlist(*h)
+        return h
 
     def add_handler(self, phase, handler, dir=None):
         """Run handler in phase: after the handlers of the running phase if
@@ -570,6 +574,8 @@ class request(object):
         """Call callable(data) once the request is over."""
         if not hasattr(callable, "__call__"):
             raise TypeError("register_cleanup: the first argument must be callable")
+        if not self._cleanups:
+            self._cleanups = []
         self._cleanups.append((callable, data))
 
     def sendfile(self, path, offset=0, len=-1):
@@ -1346,12 +1352,16 @@ def _end_request(h):
             func(data)
         except Exception:
             _log_traceback(req.log_error, "register_cleanup %r" % (func,))
-    req._cleanups = []
+    req._cleanups = ()
     return 0
 
 
-def _dispatch(h):
-    phase, handlers, debug, autoreload, pythonpath, interp_reload, attrs_ver = _apache.phase(h)
+def _dispatch(h, info=None):
+    """Run a phase's handlers for request h. info is what _apache.phase(h)
+    answers, when the Go runtime sent it with the call."""
+    if type(info) is not tuple:
+        info = _apache.phase(h)
+    phase, handlers, debug, autoreload, pythonpath, interp_reload, attrs_ver = info
     if interp_reload:
         changed = _siteimport.poll_changes()
         if changed:
@@ -1363,7 +1373,8 @@ def _dispatch(h):
     try:
         return _run_handlers(req, phase, list(handlers), debug, autoreload, pythonpath)
     finally:
-        _call_over(req)
+        if "_at_call_end" in req.__dict__:
+            _call_over(req)
         _save_request(req)
 
 
@@ -1384,7 +1395,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
     result = DECLINED
     req._phase_handlers = handlers  # req.add_handler appends to it
     for spec, directory, silent in handlers:
-        req._hlist = hlist(spec, directory, silent)
+        req._hlist = (spec, directory, silent)  # req.hlist makes the object
         try:
             _set_path(pythonpath, directory)
             module_name, _, obj_str = spec.partition("::")
@@ -1398,7 +1409,13 @@ def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
                         module_name, e.name,
                         "in %s or on sys.path" % directory if directory else "on sys.path"))
                 raise
-            obj = resolve_object(module, obj_str or default_func, arg=req, silent=silent)
+            obj_str = obj_str or default_func
+            if "." in obj_str:
+                obj = resolve_object(module, obj_str, arg=req, silent=silent)
+            else:  # a plain name: what resolve_object would find, without its loop
+                obj = getattr(module, obj_str, None)
+                if obj is None:
+                    obj = resolve_object(module, obj_str, arg=req, silent=silent)
             if obj is None:
                 continue
             if not callable(obj):
@@ -1493,7 +1510,7 @@ def _import_dispatch(module_name, func):
 def _modpy_entry(kind, h, phase, a, b):
     """The one entry point the Go runtime calls."""
     if kind == 1:
-        return _dispatch(h)
+        return _dispatch(h, a)
     if kind == 4:
         return 0
     if kind == 5:
