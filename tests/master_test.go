@@ -206,6 +206,42 @@ func TestMasterWorkerGoProcs(t *testing.T) {
 	}
 }
 
+// A worker whose Python threads are all busy accepts no new connection
+// while other workers exist (Apache's event MPM accepts only for an idle
+// thread): with one thread per worker, three slow requests made one after
+// the other on new connections land on three different workers. Without
+// the pause the kernel would hand most sets of three connections to fewer
+// workers (each worker waits in accept; any may win).
+func TestMasterBusyWorkerLeavesConnectionsToOthers(t *testing.T) {
+	s := startMaster(t, "StartServers 3\nThreadsPerChild 1\n")
+	if pids := s.workerPids(3); len(pids) != 3 {
+		t.Fatalf("want 3 worker pids, got %v", pids)
+	}
+	type answer struct {
+		pid int
+		err error
+	}
+	answers := make(chan answer, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			pid, err := s.pidOf(freshClient, "?1.5")
+			answers <- answer{pid, err}
+		}()
+		time.Sleep(200 * time.Millisecond) // the request has taken its thread
+	}
+	pids := map[int]bool{}
+	for i := 0; i < 3; i++ {
+		a := <-answers
+		if a.err != nil {
+			t.Fatalf("GET /pid?1.5: %v", a.err)
+		}
+		pids[a.pid] = true
+	}
+	if len(pids) != 3 {
+		t.Errorf("three slow requests were served by %d workers (%v), want 3: a busy worker took a new connection", len(pids), pids)
+	}
+}
+
 func TestMasterReplacesKilledWorker(t *testing.T) {
 	s := startMaster(t, "StartServers 2\n")
 	pids := s.workerPids(2)

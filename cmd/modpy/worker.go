@@ -72,6 +72,11 @@ func worker(cfg *config.Config, nlisten int) int {
 	debug.SetTraceback("crash")
 	limit := make(chan struct{})
 	gate := server.NewGate(cfg.Process.MaxConnectionsPerChild, func() { close(limit) })
+	if master.Workers(cfg) > 1 {
+		// With other workers to take them, new connections wait in the
+		// kernel's queue while this worker has no free Python thread.
+		gate.PauseWhile(srv.PythonSaturated)
+	}
 	for i, ln := range listeners {
 		listeners[i] = gate.Wrap(ln)
 	}

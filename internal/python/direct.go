@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,10 +18,12 @@ import (
 // Direct calls: the caller's own thread runs the call, instead of handing
 // it to a thread of the interpreter's pool. The hand-off costs two thread
 // wake-ups per call (docs/internals.md measures 11-33 µs of it, against
-// under 1 µs for a direct call). The calling goroutine locks its OS thread
-// for the call; the thread keeps one thread state, of one interpreter only,
-// made on its first direct call (C thread-local storage). A thread that
-// already belongs to another interpreter hands off as before.
+// under 1 µs for a direct call). The call runs on the calling goroutine's
+// OS thread, inside one call into C (modpy_direct_call), so the goroutine
+// need not be locked to the thread; the thread keeps one thread state, of
+// one interpreter only, made on its first direct call (C thread-local
+// storage). A thread that already belongs to another interpreter hands off
+// as before.
 //
 // The pool's policy carries over: while an interpreter's direct calls
 // average under growDelay, one runs at a time in the process (directGate:
@@ -123,34 +124,17 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		gate = takeGate()
 		defer gate.end()
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var entry *C.PyObject
-	var cerr *C.char
-	var made C.int
-	ts := C.modpy_direct_state(in.istate, &entry, &made, &cerr)
-	if ts == nil {
-		if cerr != nil {
-			return 500, errors.New("python: direct call: " + takeCString(cerr)), true
-		}
-		return 0, nil, false
-	}
-	if made != 0 {
-		in.direct.used.Store(true)
-		in.direct.threads.Add(1)
-	}
-	if qw := in.rt.opts.QueueWait; qw != nil {
-		qw(time.Since(queued))
-	}
+	waited := time.Since(queued) // counted once the call has run here
 	if gate != nil {
 		gate.arm()
 	}
-	x := &execCtx{in: in, ts: ts, entry: entry}
+	// x.ts and x.entry are this thread's, filled in by modpy_direct_call
+	// before Python runs: a nested call, made from a call back into Go on
+	// this same thread, needs them.
+	x := &execCtx{in: in}
 	if req != nil {
 		req.Exec = x
 	}
-	in.direct.busy.Add(1)
-	start := time.Now()
 	// A dispatch gets what apache.py would ask for first (_apache.phase)
 	// with the call: one call back into Go fewer.
 	var pack *C.char
@@ -161,9 +145,35 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		packPhase(p, req)
 		pack, packLen = (*C.char)(unsafe.Pointer(&p.b[0])), C.Py_ssize_t(len(p.b))
 	}
+	in.direct.busy.Add(1)
+	start := time.Now()
+	var cerr *C.char
+	var made C.int
 	var nmods C.Py_ssize_t
-	crv := C.modpy_call(ts, entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
+	// One call into C looks up (or makes) this thread's state and runs
+	// the call: the goroutine cannot move to another thread in between,
+	// so it need not lock its thread, and when a long call returns it
+	// goes on on whichever thread has a processor for it.
+	crv := C.modpy_direct_call(in.istate, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen,
+		&x.ts, &x.entry, &made, &cerr, &nmods)
+	if made != 0 {
+		in.direct.used.Store(true)
+		in.direct.threads.Add(1)
+	}
+	if crv == C.MODPY_NOT_DIRECT {
+		in.direct.busy.Add(-1)
+		if req != nil {
+			req.Exec = nil
+		}
+		if cerr != nil {
+			return 500, errors.New("python: direct call: " + takeCString(cerr)), true
+		}
+		return 0, nil, false
+	}
 	d := int64(time.Since(start))
+	if qw := in.rt.opts.QueueWait; qw != nil {
+		qw(waited)
+	}
 	in.direct.busy.Add(-1)
 	if req != nil {
 		req.Exec = nil

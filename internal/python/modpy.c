@@ -289,6 +289,19 @@ PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, 
     return ts;
 }
 
+long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int phase,
+                       const char *pack, Py_ssize_t packlen, PyThreadState **ts_out,
+                       PyObject **entry_out, int *made, char **err, Py_ssize_t *nmods)
+{
+    PyObject *entry;
+    PyThreadState *ts = modpy_direct_state(interp, &entry, made, err);
+    if (!ts)
+        return MODPY_NOT_DIRECT;
+    *ts_out = ts;
+    *entry_out = entry;
+    return modpy_call(ts, entry, kind, h, phase, NULL, 0, NULL, 0, pack, packlen, 0, nmods);
+}
+
 /* modpy_thread_is_direct: this OS thread holds a direct call's state. */
 int modpy_thread_is_direct(void) { return direct_interp != NULL; }
 

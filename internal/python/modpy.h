@@ -17,6 +17,8 @@ enum {
 
 /* Result codes of modpy_call besides the handler's int result. */
 #define MODPY_CALL_FAILED (-1000)
+/* modpy_direct_call could not run the call on this thread. */
+#define MODPY_NOT_DIRECT (-1002)
 
 /* Initialise CPython on the calling thread. On success the main thread state
  * is returned detached (GIL released). On failure NULL and *err is set
@@ -63,6 +65,14 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * interpreter). */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase);
 PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err);
+/* modpy_direct_call is modpy_direct_state then modpy_call, in one call from
+ * Go, so that the goroutine need not be locked to its thread between them.
+ * *ts_out and *entry_out get the thread's state and entry before Python
+ * runs (a nested call made from a call back into Go needs them). Returns
+ * MODPY_NOT_DIRECT, with *err set on failure, when the call did not run. */
+long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int phase,
+                       const char *pack, Py_ssize_t packlen, PyThreadState **ts_out,
+                       PyObject **entry_out, int *made, char **err, Py_ssize_t *nmods);
 int modpy_thread_is_direct(void);
 PyThreadState *modpy_save(void);
 long modpy_as_long(PyObject *o);

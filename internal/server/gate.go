@@ -32,6 +32,7 @@ type Gate struct {
 	inAccept int // goroutines inside an inner Accept
 	fresh    int // accepted connections that have not been read from yet
 	lns      []*gateListener
+	full     func(int) bool // PauseWhile's
 }
 
 // NewGate returns a gate that calls onLimit once, in its own goroutine,
@@ -42,6 +43,17 @@ func NewGate(max int, onLimit func()) *Gate {
 	g.cond = sync.NewCond(&g.mu)
 	return g
 }
+
+// PauseWhile makes Accept wait while full(fresh) reports true, fresh being
+// the connections accepted that have not sent their first bytes yet (each
+// will want a thread). As Apache's event MPM, which accepts a connection
+// only for an idle thread of the child, a worker whose Python threads are
+// all taken leaves new connections to workers that have one free. Call it
+// before the first Accept.
+func (g *Gate) PauseWhile(full func(fresh int) bool) { g.full = full }
+
+// pausePoll is how often a paused Accept looks again.
+const pausePoll = time.Millisecond
 
 // Accepted returns how many connections were accepted.
 func (g *Gate) Accepted() int64 { return g.accepted.Load() }
@@ -105,6 +117,11 @@ type gateListener struct {
 func (l *gateListener) Accept() (net.Conn, error) {
 	g := l.g
 	g.mu.Lock()
+	for g.full != nil && !g.stopped && g.full(g.fresh) {
+		g.mu.Unlock()
+		time.Sleep(pausePoll)
+		g.mu.Lock()
+	}
 	if g.stopped {
 		g.mu.Unlock()
 		<-l.done

@@ -303,6 +303,10 @@ func (s *Server) stuck(interp, what string) {
 // Runtime returns the Python runtime (nil before Start).
 func (s *Server) Runtime() *python.Runtime { return s.rt }
 
+// PythonSaturated reports whether all ThreadsPerChild Python threads would
+// be busy with pending more requests (false before Start).
+func (s *Server) PythonSaturated(pending int) bool { return s.rt != nil && s.rt.Saturated(pending) }
+
 // pythonOptions is get_options(): PythonOption pairs, empty values dropped.
 func pythonOptions(dc *config.DirConfig) *table.Table {
 	t := table.New(len(dc.PythonOptions))
