@@ -107,11 +107,11 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	}
 	defer in.inflight.Done()
 
+	queued := time.Now()
 	var deadline time.Time
 	if lim.queue > 0 {
-		deadline = time.Now().Add(lim.queue)
+		deadline = queued.Add(lim.queue)
 	}
-	queued := time.Now()
 	if !in.rt.takeToken(deadline) {
 		return 0, ErrQueueTimeout, true
 	}
@@ -124,7 +124,6 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		gate = takeGate()
 		defer gate.end()
 	}
-	waited := time.Since(queued) // counted once the call has run here
 	if gate != nil {
 		gate.arm()
 	}
@@ -147,6 +146,7 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	}
 	in.direct.busy.Add(1)
 	start := time.Now()
+	waited := start.Sub(queued) // counted once the call has run here
 	var cerr *C.char
 	var made C.int
 	var nmods C.Py_ssize_t
