@@ -379,6 +379,10 @@ func readLine(r *bufio.Reader, max int64) ([]byte, error) {
 	return out, nil
 }
 
+// goPhase is _apache.phase(h): the phase data of request h, for the calls
+// that do not bring it (output and input filters); dispatch and connection
+// calls carry it (packPhase in Run and runNested).
+//
 //export goPhase
 func goPhase(h C.uint64_t) *C.PyObject {
 	e := lookup(h)
@@ -391,8 +395,8 @@ func goPhase(h C.uint64_t) *C.PyObject {
 	return p.object()
 }
 
-// packPhase packs what a dispatch call needs of r (apache.py's
-// _apache.phase): the phase, its handlers, the Python directives in effect
+// packPhase packs what a dispatch call needs of r (apache.py's _dispatch
+// gets it as its info argument): the phase, its handlers, the Python directives in effect
 // and the version of the request's plain-value attributes.
 func packPhase(p *packer, r *request.Request) {
 	p.tuple(7)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"modpy/internal/request"
 )
@@ -101,7 +100,7 @@ func (g *gateRelease) release() {
 // callDirect runs one call on the calling goroutine's thread. ok is false
 // when it cannot (this thread belongs to another interpreter, or the
 // interpreter is ending): hand off then.
-func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int, lim limits) (rv int, err error, ok bool) {
+func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int, packed []byte, lim limits) (rv int, err error, ok bool) {
 	if !in.enter() {
 		return 0, nil, false
 	}
@@ -134,16 +133,7 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	if req != nil {
 		req.Exec = x
 	}
-	// A dispatch gets what apache.py would ask for first (_apache.phase)
-	// with the call: one call back into Go fewer.
-	var pack *C.char
-	var packLen C.Py_ssize_t
-	if kind == callDispatch && req != nil {
-		p := getPacker()
-		defer putPacker(p)
-		packPhase(p, req)
-		pack, packLen = (*C.char)(unsafe.Pointer(&p.b[0])), C.Py_ssize_t(len(p.b))
-	}
+	pack, packLen := cBytes(packed)
 	in.direct.busy.Add(1)
 	start := time.Now()
 	waited := start.Sub(queued) // counted once the call has run here

@@ -12,7 +12,7 @@ func BenchmarkHandoff(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := in.call(callNoop, 0, 0, "", "", limits{}); err != nil {
+		if _, err := in.call(callNoop, 0, 0, "", "", nil, limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -29,7 +29,7 @@ func BenchmarkHandoffParallel32(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := in.call(callNoop, 0, 0, "", "", limits{}); err != nil {
+			if _, err := in.call(callNoop, 0, 0, "", "", nil, limits{}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -79,6 +79,7 @@ type job struct {
 	h     uint64
 	phase int
 	a, b  string
+	pack  []byte // the phase data of a dispatch call (pack.go), nil else
 	rv    int
 	err   error
 	done  chan struct{}
@@ -145,14 +146,17 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		if req.Phase == phaseConnection {
 			kind = callConnection
 		}
+		p := getPacker()
+		packPhase(p, req)
 		var rv int
 		direct := false
 		if directOK(req) {
-			rv, err, direct = in.callDirect(kind, req, h, phaseIndex(req.Phase), lim)
+			rv, err, direct = in.callDirect(kind, req, h, phaseIndex(req.Phase), p.b, lim)
 		}
 		if !direct {
-			rv, err = in.call(kind, h, phaseIndex(req.Phase), "", "", lim)
+			rv, err = in.call(kind, h, phaseIndex(req.Phase), "", "", p.b, lim)
 		}
+		putPacker(p)
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue
@@ -180,7 +184,7 @@ func (rt *Runtime) Import(name, module, fn string) error {
 	if err != nil {
 		return err
 	}
-	rv, err := in.call(callImport, 0, 0, module, fn, limits{})
+	rv, err := in.call(callImport, 0, 0, module, fn, nil, limits{})
 	if err != nil {
 		return err
 	}
@@ -197,5 +201,5 @@ func (rt *Runtime) Eval(name, expr string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return in.call(callEval, 0, 0, expr, "", limits{})
+	return in.call(callEval, 0, 0, expr, "", nil, limits{})
 }

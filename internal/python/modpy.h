@@ -63,7 +63,8 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
 
 /* Take / release the GIL with ts (the control thread's state of an
  * interpreter). */
-long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase);
+long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
+                     const char *pack, Py_ssize_t packlen);
 PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err);
 /* modpy_direct_call is modpy_direct_state then modpy_call, in one call from
  * Go, so that the goroutine need not be locked to its thread between them.

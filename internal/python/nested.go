@@ -71,13 +71,19 @@ func executing(req *request.Request) *execCtx {
 func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind, arg int) (int, error) {
 	h := register(req)
 	phase := arg
+	var packed []byte
 	if kind == callDispatch {
 		req.Interpreter = name
 		// An interpreter cannot end while a call runs in it: the
 		// clean-slate reload waits for the next outermost request.
 		req.Py.Reload = false
 		phase = phaseIndex(req.Phase)
+		p := getPacker()
+		defer putPacker(p)
+		packPhase(p, req)
+		packed = p.b
 	}
+	pack, packLen := cBytes(packed)
 	if x.in.Name == name && x.in.isRunning() {
 		prev := req.Exec
 		req.Exec = x
@@ -87,10 +93,10 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 			// it go again after.
 			x.released = false
 			var nmods C.Py_ssize_t
-			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, nil, 0, 0, &nmods)
+			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
 			x.released = true
 		} else {
-			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase))
+			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen)
 		}
 		req.Exec = prev
 		if kind == callDispatch {
@@ -113,7 +119,7 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 	if err != nil {
 		return 500, err
 	}
-	rv, err := in.call(kind, h, phase, "", "", limits{nested: true})
+	rv, err := in.call(kind, h, phase, "", "", packed, limits{nested: true})
 	if kind == callDispatch {
 		in.requests.Add(1)
 	}

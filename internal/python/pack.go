@@ -70,11 +70,21 @@ func (p *packer) tuple(n int) {
 	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
 }
 
+// cBytes is b for C: a pointer to its first byte (nil when empty) and its
+// length. b must stay alive and unchanged until C is done with it.
+func cBytes(b []byte) (*C.char, C.Py_ssize_t) {
+	if len(b) == 0 {
+		return nil, 0
+	}
+	return (*C.char)(unsafe.Pointer(&b[0])), C.Py_ssize_t(len(b))
+}
+
 // object makes the packed value: a new reference, or NULL with a Python
 // exception set.
 func (p *packer) object() *C.PyObject {
-	if len(p.b) == 0 {
+	b, n := cBytes(p.b)
+	if b == nil {
 		return C.modpy_none()
 	}
-	return C.modpy_unpack((*C.char)(unsafe.Pointer(&p.b[0])), C.Py_ssize_t(len(p.b)))
+	return C.modpy_unpack(b, n)
 }

@@ -144,7 +144,7 @@ func (p *pool) engage(now time.Duration, max int) (start bool) {
 
 // call hands a job to one of the interpreter's threads and waits for it.
 // It holds one of the process's ThreadsPerChild tokens while the job runs.
-func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (int, error) {
+func (in *Interp) call(kind int, h uint64, phase int, a, b string, pack []byte, lim limits) (int, error) {
 	if !in.enter() {
 		return 0, errEnding
 	}
@@ -164,7 +164,7 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	}
 
 	j := jobPool.Get().(*job)
-	j.kind, j.h, j.phase, j.a, j.b, j.err, j.taken = kind, h, phase, a, b, nil, false
+	j.kind, j.h, j.phase, j.a, j.b, j.pack, j.err, j.taken = kind, h, phase, a, b, pack, nil, false
 	j.seq++
 	p := &in.pool
 	p.mu.Lock()
@@ -209,7 +209,7 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, lim limits) (
 	if err == nil {
 		err = j.err
 	}
-	j.a, j.b = "", ""
+	j.a, j.b, j.pack = "", "", nil
 	jobPool.Put(j)
 	return rv, err
 }
@@ -595,8 +595,9 @@ func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job,
 	if len(j.b) > 0 {
 		pb = (*C.char)(unsafeStringData(j.b))
 	}
+	pack, packLen := cBytes(j.pack)
 	rv := C.modpy_call(ts, entry, C.int(j.kind), C.uint64_t(j.h), C.int(j.phase),
-		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), nil, 0, cBool(clearAsync), &w.nmods)
+		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), pack, packLen, cBool(clearAsync), &w.nmods)
 	if rv == C.MODPY_CALL_FAILED {
 		j.err = errCallFailed(in.Name)
 		return 500

@@ -234,7 +234,7 @@ func (rt *Runtime) Finish(req *request.Request) {
 			rt.runNested(x, name, req, callEnd, 0)
 			continue
 		}
-		in.call(callEnd, req.Handle, 0, "", "", limits{})
+		in.call(callEnd, req.Handle, 0, "", "", nil, limits{})
 	}
 	req.EndIn = nil
 	rt.Release(req)
@@ -254,7 +254,7 @@ func (rt *Runtime) RunServerCleanups() {
 		select {
 		case <-in.ready:
 			if in.err == nil {
-				in.call(callServerCleanup, 0, 0, "", "", limits{})
+				in.call(callServerCleanup, 0, 0, "", "", nil, limits{})
 			}
 		default:
 		}
@@ -277,7 +277,7 @@ func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, er
 	if err != nil {
 		return 1, err
 	}
-	return in.call(callFilter, register(req), id, "", "", limits{})
+	return in.call(callFilter, register(req), id, "", "", nil, limits{})
 }
 
 // connRead is conn.read and conn.readline: up to n bytes (n < 0: until the

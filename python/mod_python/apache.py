@@ -1323,9 +1323,10 @@ def _filter_dispatch(h, fid):
         _save_request(req)
 
 
-def _conn_dispatch(h):
-    """PythonConnectionHandler: call the handler with the connection."""
-    handlers, debug, autoreload, pythonpath = _apache.phase(h)[1:5]
+def _conn_dispatch(h, info):
+    """PythonConnectionHandler: call the handler with the connection. info
+    is the phase data the call came with (_apache.phase(h))."""
+    handlers, debug, autoreload, pythonpath = info[1:5]
     spec = handlers[0][0]
     conn = connection(h)
     try:
@@ -1356,11 +1357,9 @@ def _end_request(h):
     return 0
 
 
-def _dispatch(h, info=None):
-    """Run a phase's handlers for request h. info is what _apache.phase(h)
-    answers, when the Go runtime sent it with the call."""
-    if type(info) is not tuple:
-        info = _apache.phase(h)
+def _dispatch(h, info):
+    """Run a phase's handlers for request h. info is the phase data the
+    call came with: what _apache.phase(h) answers."""
     phase, handlers, debug, autoreload, pythonpath, interp_reload, attrs_ver = info
     if interp_reload:
         changed = _siteimport.poll_changes()
@@ -1520,7 +1519,7 @@ def _modpy_entry(kind, h, phase, a, b):
     if kind == 7:
         return _filter_dispatch(h, phase)
     if kind == 8:
-        return _conn_dispatch(h)
+        return _conn_dispatch(h, a)
     if kind == 2:
         return _import_dispatch(a, b)
     if kind == 3:
