@@ -23,6 +23,13 @@ type directive struct {
 	// acted on, and note is logged once as a Notice.
 	fn   func(p *parser, c *call) error
 	note string
+	// override is the AllowOverride class that lets the directive into a
+	// .htaccess file (Apache's req_override); 0: not allowed there (a
+	// server-level or <Directory>-only directive). mod_python's Python*
+	// directives are OR_ALL: any class lets them in. modpy's own
+	// interpreter-lifecycle directives stay in the main configuration:
+	// they spend the server's resources.
+	override Override
 }
 
 // call is one directive occurrence being run.
@@ -161,83 +168,83 @@ var directiveList = []*directive{
 	{name: "ScriptAlias", ctx: cServer, min: 2, max: 2, usage: "URL-path directory", fn: dAlias},
 	{name: "AliasMatch", ctx: cServer, min: 2, max: 2, usage: "regex file-or-directory", fn: dAliasMatch},
 	{name: "ScriptAliasMatch", ctx: cServer, min: 2, max: 2, usage: "regex directory", fn: dAliasMatch},
-	{name: "Redirect", ctx: cAll, min: 1, max: 3, usage: "[status] URL-path [URL]", fn: dRedirect},
-	{name: "RedirectMatch", ctx: cAll, min: 1, max: 3, usage: "[status] regex [URL]", fn: dRedirect},
-	{name: "RedirectPermanent", ctx: cAll, min: 1, max: 2, usage: "URL-path URL", fn: dRedirect},
-	{name: "RedirectTemp", ctx: cAll, min: 1, max: 2, usage: "URL-path URL", fn: dRedirect},
+	{name: "Redirect", ctx: cAll, override: OverrideFileInfo, min: 1, max: 3, usage: "[status] URL-path [URL]", fn: dRedirect},
+	{name: "RedirectMatch", ctx: cAll, override: OverrideFileInfo, min: 1, max: 3, usage: "[status] regex [URL]", fn: dRedirect},
+	{name: "RedirectPermanent", ctx: cAll, override: OverrideFileInfo, min: 1, max: 2, usage: "URL-path URL", fn: dRedirect},
+	{name: "RedirectTemp", ctx: cAll, override: OverrideFileInfo, min: 1, max: 2, usage: "URL-path URL", fn: dRedirect},
 
 	// mod_mime, mod_dir.
-	{name: "SetHandler", ctx: cAll, min: 1, max: 1, usage: "handler-name|None", fn: dSetHandler},
-	{name: "AddHandler", ctx: cAll, min: 2, max: -1, usage: "handler-name extension ...", fn: dAddHandler},
-	{name: "RemoveHandler", ctx: cAll, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
-	{name: "AddType", ctx: cAll, min: 2, max: -1, usage: "media-type extension ...", fn: dAddType},
-	{name: "RemoveType", ctx: cAll, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
+	{name: "SetHandler", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, usage: "handler-name|None", fn: dSetHandler},
+	{name: "AddHandler", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "handler-name extension ...", fn: dAddHandler},
+	{name: "RemoveHandler", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
+	{name: "AddType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "media-type extension ...", fn: dAddType},
+	{name: "RemoveType", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
 	{name: "TypesConfig", ctx: cMain, min: 1, max: 1, usage: "file", fn: dTypesConfig},
-	{name: "DirectoryIndex", ctx: cAll, min: 1, max: -1, usage: "disabled|local-url ...", fn: dDirectoryIndex},
-	{name: "AddOutputFilter", ctx: cAll, min: 2, max: -1, usage: "filter[;filter...] extension ...", fn: dAddFilter},
-	{name: "AddInputFilter", ctx: cAll, min: 2, max: -1, usage: "filter[;filter...] extension ...", fn: dAddFilter},
-	{name: "SetOutputFilter", ctx: cAll, min: 1, max: 1, usage: "filter[;filter...]", fn: dSetFilter},
-	{name: "SetInputFilter", ctx: cAll, min: 1, max: 1, usage: "filter[;filter...]", fn: dSetFilter},
+	{name: "DirectoryIndex", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, usage: "disabled|local-url ...", fn: dDirectoryIndex},
+	{name: "AddOutputFilter", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "filter[;filter...] extension ...", fn: dAddFilter},
+	{name: "AddInputFilter", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "filter[;filter...] extension ...", fn: dAddFilter},
+	{name: "SetOutputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, usage: "filter[;filter...]", fn: dSetFilter},
+	{name: "SetInputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, usage: "filter[;filter...]", fn: dSetFilter},
 
 	// Per-directory core.
-	{name: "Options", ctx: cAll, min: 1, max: -1, usage: "[+|-]option ...", fn: dOptions},
+	{name: "Options", ctx: cAll, override: OverrideOptions, min: 1, max: -1, usage: "[+|-]option ...", fn: dOptions},
 	{name: "LimitRequestBody", ctx: cAll, min: 1, max: 1, usage: "bytes", fn: dLimitRequestBody},
-	{name: "ErrorDocument", ctx: cAll, min: 2, max: 2, usage: "status URL|\"text\"|default", fn: dErrorDocument},
+	{name: "ErrorDocument", ctx: cAll, override: OverrideFileInfo, min: 2, max: 2, usage: "status URL|\"text\"|default", fn: dErrorDocument},
 	{name: "AllowOverride", ctx: cDir, min: 1, max: -1, usage: "All|None|directive-type ...", fn: dAllowOverride},
 	{name: "AllowOverrideList", ctx: cDir, min: 1, max: -1, usage: "None|directive ...", fn: dAllowOverrideList},
 
 	// Access control and authentication.
-	{name: "Require", ctx: cSections, min: 1, max: -1, usage: "[not] all granted|all denied|local|ip ...|host ...|env ...|valid-user|user ...|group ...", fn: dRequire},
-	{name: "AuthType", ctx: cSections, min: 1, max: 1, usage: "None|Basic|Digest|Form", fn: func(p *parser, c *call) error {
+	{name: "Require", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, usage: "[not] all granted|all denied|local|ip ...|host ...|env ...|valid-user|user ...|group ...", fn: dRequire},
+	{name: "AuthType", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "None|Basic|Digest|Form", fn: func(p *parser, c *call) error {
 		c.conf.AuthType = ptr(c.args[0])
 		return nil
 	}},
-	{name: "AuthName", ctx: cSections, min: 1, max: 1, usage: "realm", fn: func(p *parser, c *call) error {
+	{name: "AuthName", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "realm", fn: func(p *parser, c *call) error {
 		c.conf.AuthName = ptr(c.args[0])
 		return nil
 	}},
-	{name: "Order", ctx: cSections, min: 1, max: 1, usage: "allow,deny|deny,allow|mutual-failure", fn: dOrder},
-	{name: "Allow", ctx: cSections, min: 2, max: -1, usage: "from all|host|ip|ip/mask|env=[!]VAR ...", fn: dAllowDeny},
-	{name: "Deny", ctx: cSections, min: 2, max: -1, usage: "from all|host|ip|ip/mask|env=[!]VAR ...", fn: dAllowDeny},
-	{name: "Satisfy", ctx: cSections, min: 1, max: 1, usage: "Any|All", fn: dSatisfy},
+	{name: "Order", ctx: cSections, override: OverrideLimit, min: 1, max: 1, usage: "allow,deny|deny,allow|mutual-failure", fn: dOrder},
+	{name: "Allow", ctx: cSections, override: OverrideLimit, min: 2, max: -1, usage: "from all|host|ip|ip/mask|env=[!]VAR ...", fn: dAllowDeny},
+	{name: "Deny", ctx: cSections, override: OverrideLimit, min: 2, max: -1, usage: "from all|host|ip|ip/mask|env=[!]VAR ...", fn: dAllowDeny},
+	{name: "Satisfy", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "Any|All", fn: dSatisfy},
 
 	// mod_env.
-	{name: "SetEnv", ctx: cAll, min: 1, max: 2, usage: "variable [value]", fn: dSetEnv},
-	{name: "PassEnv", ctx: cAll, min: 1, max: -1, usage: "variable ...", fn: dPassEnv},
-	{name: "UnsetEnv", ctx: cAll, min: 1, max: -1, usage: "variable ...", fn: dUnsetEnv},
+	{name: "SetEnv", ctx: cAll, override: OverrideFileInfo, min: 1, max: 2, usage: "variable [value]", fn: dSetEnv},
+	{name: "PassEnv", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "variable ...", fn: dPassEnv},
+	{name: "UnsetEnv", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "variable ...", fn: dUnsetEnv},
 
 	// mod_python.
 	{name: PhasePostReadRequest, ctx: cServer, min: 1, max: -1, usage: "handler ...", fn: dPyHandler},
 	{name: PhaseTrans, ctx: cServer, min: 1, max: -1, usage: "handler ...", fn: dPyHandler},
-	{name: PhaseHeaderParser, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseInit, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseAccess, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseAuthen, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseAuthz, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseType, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseFixup, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseHandler, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseLog, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: PhaseCleanup, ctx: cAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
-	{name: "PythonHandlerModule", ctx: cAll, min: 1, max: 1, usage: "module", fn: dPyHandlerModule},
+	{name: PhaseHeaderParser, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseInit, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseAccess, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseAuthen, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseAuthz, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseType, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseFixup, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseHandler, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseLog, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: PhaseCleanup, ctx: cAll, override: OverrideAll, min: 1, max: -1, usage: "handler ... [| .ext ...]", fn: dPyHandler},
+	{name: "PythonHandlerModule", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "module", fn: dPyHandlerModule},
 	{name: PhaseConnection, ctx: cServer, min: 1, max: 1, usage: "handler", fn: dPyConnection},
 	{name: "PythonInputFilter", ctx: cAll, min: 1, max: 2, usage: "handler [name]", fn: dPyFilter},
 	{name: "PythonOutputFilter", ctx: cAll, min: 1, max: 2, usage: "handler [name]", fn: dPyFilter},
 	{name: "PythonImport", ctx: cServer, min: 2, max: 2, usage: "module[::function] interpreter_name", fn: dPyImport},
-	{name: "PythonPath", ctx: cAll, min: 1, max: 1, usage: "\"python-expression\"", fn: func(p *parser, c *call) error {
+	{name: "PythonPath", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "\"python-expression\"", fn: func(p *parser, c *call) error {
 		c.conf.PythonPath = ptr(c.args[0])
 		return nil
 	}},
-	{name: "PythonOption", ctx: cAll, min: 1, max: 2, usage: "key [value]", fn: dPyOption},
-	{name: "PythonInterpreter", ctx: cAll, min: 1, max: 1, usage: "name", fn: func(p *parser, c *call) error {
+	{name: "PythonOption", ctx: cAll, override: OverrideAll, min: 1, max: 2, usage: "key [value]", fn: dPyOption},
+	{name: "PythonInterpreter", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "name", fn: func(p *parser, c *call) error {
 		c.conf.PythonInterpreter = ptr(c.args[0])
 		return nil
 	}},
-	{name: "PythonDebug", ctx: cAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
-	{name: "PythonAutoReload", ctx: cAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
-	{name: "PythonInterpPerDirectory", ctx: cAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
-	{name: "PythonInterpPerDirective", ctx: cAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
-	{name: "PythonEnablePdb", ctx: cAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
+	{name: "PythonDebug", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
+	{name: "PythonAutoReload", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
+	{name: "PythonInterpPerDirectory", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
+	{name: "PythonInterpPerDirective", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
+	{name: "PythonEnablePdb", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
 	{name: "PythonOptimize", ctx: cMain, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
 	{name: "PythonInterpReload", ctx: cAll, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
 	{name: "PythonInterpMaxRequests", ctx: cAll, min: 1, max: 1, usage: "number (0 = never)", fn: dPyLifecycle},
@@ -266,8 +273,8 @@ var directiveList = []*directive{
 	{name: "UseCanonicalPhysicalPort", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "EnableSendfile", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "EnableMMAP", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "AddDefaultCharset", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "DefaultType", ctx: cAll, min: 1, max: 1, note: noteIgnored},
+	{name: "AddDefaultCharset", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
+	{name: "DefaultType", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
 	{name: "UserDir", ctx: cServer, min: 1, max: -1, usage: "directory-filename ... | disabled [user ...] | enabled user ...", fn: dUserDir},
 	{name: "AccessFileName", ctx: cServer, min: 1, max: -1, usage: "filename ...", fn: func(p *parser, c *call) error {
 		for _, a := range c.args {
@@ -279,10 +286,10 @@ var directiveList = []*directive{
 		return nil
 	}},
 	{name: "NameVirtualHost", ctx: cMain, min: 1, max: 1, note: "obsolete since Apache 2.4; ignored"},
-	{name: "FileETag", ctx: cAll, min: 1, max: -1, note: noteIgnored},
+	{name: "FileETag", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
 	{name: "AcceptFilter", ctx: cMain, min: 2, max: 2, note: noteIgnored},
-	{name: "AcceptPathInfo", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "ContentDigest", ctx: cAll, min: 1, max: 1, note: noteIgnored},
+	{name: "AcceptPathInfo", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
+	{name: "ContentDigest", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
 	{name: "HttpProtocolOptions", ctx: cServer, min: 1, max: -1, note: noteIgnored},
 	{name: "MergeTrailers", ctx: cServer, min: 1, max: 1, note: noteIgnored},
 	{name: "MergeSlashes", ctx: cServer, min: 1, max: 1, note: noteIgnored},
@@ -306,62 +313,62 @@ var directiveList = []*directive{
 	{name: "GlobalLog", ctx: cMain, min: 2, max: 3, note: "not supported by modpy; use CustomLog"},
 	{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "RequestReadTimeout", ctx: cServer, min: 1, max: -1, note: "modpy applies Timeout instead; ignored"},
-	{name: "DirectorySlash", ctx: cAll, min: 1, max: 1, note: noteIgnored},
+	{name: "DirectorySlash", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
 	{name: "DirectoryCheckHandler", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "FallbackResource", ctx: cAll, min: 1, max: 1, note: "not supported by modpy; use a PythonHandler"},
-	{name: "ModMimeUsePathInfo", ctx: cSections, min: 1, max: 1, note: noteIgnored},
-	{name: "MultiviewsMatch", ctx: cAll, min: 1, max: -1, note: noteNegotiate},
-	{name: "Header", ctx: cAll, min: 1, max: -1, note: noteHeaders},
-	{name: "RequestHeader", ctx: cAll, min: 1, max: -1, note: noteHeaders},
+	{name: "FallbackResource", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: "not supported by modpy; use a PythonHandler"},
+	{name: "ModMimeUsePathInfo", ctx: cSections, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
+	{name: "MultiviewsMatch", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
+	{name: "Header", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteHeaders},
+	{name: "RequestHeader", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteHeaders},
 
 	// Accepted, not acted on: authentication providers.
-	{name: "AuthUserFile", ctx: cSections, min: 1, max: 1, note: noteAuthnFiles},
-	{name: "AuthGroupFile", ctx: cSections, min: 1, max: 1, note: noteAuthnFiles},
-	{name: "AuthBasicProvider", ctx: cSections, min: 1, max: -1, note: noteAuthnFiles},
-	{name: "AuthBasicAuthoritative", ctx: cSections, min: 1, max: 1, note: noteIgnored},
-	{name: "AuthMerging", ctx: cSections, min: 1, max: 1, usage: "Off|And|Or", fn: dAuthMerging},
-	{name: "AuthzSendForbiddenOnFailure", ctx: cSections, min: 1, max: 1, note: noteIgnored},
+	{name: "AuthUserFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
+	{name: "AuthGroupFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
+	{name: "AuthBasicProvider", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, note: noteAuthnFiles},
+	{name: "AuthBasicAuthoritative", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteIgnored},
+	{name: "AuthMerging", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "Off|And|Or", fn: dAuthMerging},
+	{name: "AuthzSendForbiddenOnFailure", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteIgnored},
 
 	// Accepted, not acted on: mod_mime extras, negotiation.
-	{name: "AddLanguage", ctx: cAll, min: 2, max: -1, note: noteNegotiate},
-	{name: "AddCharset", ctx: cAll, min: 2, max: -1, note: noteIgnored},
-	{name: "AddEncoding", ctx: cAll, min: 2, max: -1, note: noteIgnored},
-	{name: "RemoveLanguage", ctx: cAll, min: 1, max: -1, note: noteNegotiate},
-	{name: "RemoveCharset", ctx: cAll, min: 1, max: -1, note: noteIgnored},
-	{name: "RemoveEncoding", ctx: cAll, min: 1, max: -1, note: noteIgnored},
-	{name: "RemoveInputFilter", ctx: cAll, min: 1, max: -1, note: noteIgnored},
-	{name: "RemoveOutputFilter", ctx: cAll, min: 1, max: -1, note: noteIgnored},
-	{name: "DefaultLanguage", ctx: cAll, min: 1, max: 1, note: noteNegotiate},
-	{name: "LanguagePriority", ctx: cAll, min: 1, max: -1, note: noteNegotiate},
-	{name: "ForceLanguagePriority", ctx: cAll, min: 1, max: -1, note: noteNegotiate},
+	{name: "AddLanguage", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteNegotiate},
+	{name: "AddCharset", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteIgnored},
+	{name: "AddEncoding", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteIgnored},
+	{name: "RemoveLanguage", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
+	{name: "RemoveCharset", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
+	{name: "RemoveEncoding", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
+	{name: "RemoveInputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
+	{name: "RemoveOutputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
+	{name: "DefaultLanguage", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteNegotiate},
+	{name: "LanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
+	{name: "ForceLanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
 	{name: "CacheNegotiatedDocs", ctx: cServer, min: 0, max: 1, note: noteNegotiate},
 	{name: "MimeMagicFile", ctx: cServer, min: 1, max: 1, note: noteIgnored},
 
 	// Accepted, not acted on: mod_autoindex.
-	{name: "IndexOptions", ctx: cAll, min: 1, max: -1, note: noteAutoindex},
-	{name: "IndexIgnore", ctx: cAll, min: 1, max: -1, note: noteAutoindex},
-	{name: "IndexIgnoreReset", ctx: cAll, min: 1, max: 1, note: noteAutoindex},
-	{name: "IndexOrderDefault", ctx: cAll, min: 2, max: 2, note: noteAutoindex},
-	{name: "IndexStyleSheet", ctx: cAll, min: 1, max: 1, note: noteAutoindex},
-	{name: "IndexHeadInsert", ctx: cAll, min: 1, max: 1, note: noteAutoindex},
-	{name: "HeaderName", ctx: cAll, min: 1, max: 1, note: noteAutoindex},
-	{name: "ReadmeName", ctx: cAll, min: 1, max: 1, note: noteAutoindex},
-	{name: "AddIcon", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "AddIconByType", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "AddIconByEncoding", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "AddAlt", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "AddAltByType", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "AddAltByEncoding", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "AddDescription", ctx: cAll, min: 2, max: -1, note: noteAutoindex},
-	{name: "DefaultIcon", ctx: cAll, min: 1, max: 1, note: noteAutoindex},
+	{name: "IndexOptions", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, note: noteAutoindex},
+	{name: "IndexIgnore", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, note: noteAutoindex},
+	{name: "IndexIgnoreReset", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+	{name: "IndexOrderDefault", ctx: cAll, override: OverrideIndexes, min: 2, max: 2, note: noteAutoindex},
+	{name: "IndexStyleSheet", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+	{name: "IndexHeadInsert", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+	{name: "HeaderName", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+	{name: "ReadmeName", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+	{name: "AddIcon", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "AddIconByType", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "AddIconByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "AddAlt", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "AddAltByType", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "AddAltByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "AddDescription", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+	{name: "DefaultIcon", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
 
 	// Accepted, not acted on: mod_setenvif, mod_filter, mod_deflate, mod_expires.
-	{name: "BrowserMatch", ctx: cAll, min: 2, max: -1, note: noteSetEnvIf},
-	{name: "BrowserMatchNoCase", ctx: cAll, min: 2, max: -1, note: noteSetEnvIf},
-	{name: "SetEnvIf", ctx: cAll, min: 3, max: -1, note: noteSetEnvIf},
-	{name: "SetEnvIfNoCase", ctx: cAll, min: 3, max: -1, note: noteSetEnvIf},
-	{name: "SetEnvIfExpr", ctx: cAll, min: 2, max: -1, note: noteSetEnvIf},
-	{name: "AddOutputFilterByType", ctx: cAll, min: 2, max: -1, note: noteCompress},
+	{name: "BrowserMatch", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteSetEnvIf},
+	{name: "BrowserMatchNoCase", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteSetEnvIf},
+	{name: "SetEnvIf", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, note: noteSetEnvIf},
+	{name: "SetEnvIfNoCase", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, note: noteSetEnvIf},
+	{name: "SetEnvIfExpr", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteSetEnvIf},
+	{name: "AddOutputFilterByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteCompress},
 	{name: "FilterDeclare", ctx: cAll, min: 1, max: 2, note: noteIgnored},
 	{name: "FilterProvider", ctx: cAll, min: 3, max: 3, note: noteIgnored},
 	{name: "FilterChain", ctx: cAll, min: 1, max: -1, note: noteIgnored},
@@ -373,9 +380,9 @@ var directiveList = []*directive{
 	{name: "DeflateWindowSize", ctx: cServer, min: 1, max: 1, note: noteCompress},
 	{name: "DeflateFilterNote", ctx: cServer, min: 1, max: 2, note: noteCompress},
 	{name: "DeflateInflateLimitRequestBody", ctx: cAll, min: 1, max: 1, note: noteCompress},
-	{name: "ExpiresActive", ctx: cAll, min: 1, max: 1, note: noteExpires},
-	{name: "ExpiresByType", ctx: cAll, min: 2, max: -1, note: noteExpires},
-	{name: "ExpiresDefault", ctx: cAll, min: 1, max: -1, note: noteExpires},
+	{name: "ExpiresActive", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteExpires},
+	{name: "ExpiresByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteExpires},
+	{name: "ExpiresDefault", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteExpires},
 }
 
 // directiveTable maps lower-case directive names to their rows.

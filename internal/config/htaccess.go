@@ -25,69 +25,31 @@ const (
 	OverrideAll        = OverrideAuthConfig | OverrideFileInfo | OverrideIndexes | OverrideLimit | OverrideOptions
 )
 
-// overrideOf is each directive's class in a .htaccess file; a directive
-// not listed is not allowed there (a server-level or <Directory>-only
-// directive). mod_python's Python* directives are OR_ALL: any class lets
-// them in. modpy's own interpreter-lifecycle directives are left to the
-// main configuration: they spend the server's resources.
-var overrideOf = map[string]Override{
-	"AuthType": OverrideAuthConfig, "AuthName": OverrideAuthConfig, "Require": OverrideAuthConfig,
-	"Satisfy": OverrideAuthConfig, "AuthUserFile": OverrideAuthConfig, "AuthGroupFile": OverrideAuthConfig,
-	"AuthBasicProvider": OverrideAuthConfig, "AuthBasicAuthoritative": OverrideAuthConfig,
-	"AuthMerging": OverrideAuthConfig, "AuthzSendForbiddenOnFailure": OverrideAuthConfig,
-	"RequireAll": OverrideAuthConfig, "RequireAny": OverrideAuthConfig, "RequireNone": OverrideAuthConfig,
-
-	"Order": OverrideLimit, "Allow": OverrideLimit, "Deny": OverrideLimit,
-
-	"Options": OverrideOptions,
-
-	"DirectoryIndex": OverrideIndexes, "IndexOptions": OverrideIndexes, "IndexIgnore": OverrideIndexes,
-	"IndexIgnoreReset": OverrideIndexes, "IndexOrderDefault": OverrideIndexes, "IndexStyleSheet": OverrideIndexes,
-	"IndexHeadInsert": OverrideIndexes, "HeaderName": OverrideIndexes, "ReadmeName": OverrideIndexes,
-	"AddIcon": OverrideIndexes, "AddIconByType": OverrideIndexes, "AddIconByEncoding": OverrideIndexes,
-	"AddAlt": OverrideIndexes, "AddAltByType": OverrideIndexes, "AddAltByEncoding": OverrideIndexes,
-	"AddDescription": OverrideIndexes, "DefaultIcon": OverrideIndexes,
-
-	"Redirect": OverrideFileInfo, "RedirectMatch": OverrideFileInfo, "RedirectPermanent": OverrideFileInfo,
-	"RedirectTemp": OverrideFileInfo, "SetHandler": OverrideFileInfo, "AddHandler": OverrideFileInfo,
-	"RemoveHandler": OverrideFileInfo, "AddType": OverrideFileInfo, "RemoveType": OverrideFileInfo,
-	"AddOutputFilter": OverrideFileInfo, "AddInputFilter": OverrideFileInfo, "SetOutputFilter": OverrideFileInfo,
-	"SetInputFilter": OverrideFileInfo, "RemoveInputFilter": OverrideFileInfo, "RemoveOutputFilter": OverrideFileInfo,
-	"ErrorDocument": OverrideFileInfo, "SetEnv": OverrideFileInfo, "PassEnv": OverrideFileInfo,
-	"UnsetEnv": OverrideFileInfo, "AddDefaultCharset": OverrideFileInfo, "DefaultType": OverrideFileInfo,
-	"FileETag": OverrideFileInfo, "AcceptPathInfo": OverrideFileInfo, "ContentDigest": OverrideFileInfo,
-	"AddLanguage": OverrideFileInfo, "AddCharset": OverrideFileInfo, "AddEncoding": OverrideFileInfo,
-	"RemoveLanguage": OverrideFileInfo, "RemoveCharset": OverrideFileInfo, "RemoveEncoding": OverrideFileInfo,
-	"DefaultLanguage": OverrideFileInfo, "LanguagePriority": OverrideFileInfo, "ForceLanguagePriority": OverrideFileInfo,
-	"ModMimeUsePathInfo": OverrideFileInfo, "MultiviewsMatch": OverrideFileInfo, "Header": OverrideFileInfo,
-	"RequestHeader": OverrideFileInfo, "BrowserMatch": OverrideFileInfo, "BrowserMatchNoCase": OverrideFileInfo,
-	"SetEnvIf": OverrideFileInfo, "SetEnvIfNoCase": OverrideFileInfo, "SetEnvIfExpr": OverrideFileInfo,
-	"AddOutputFilterByType": OverrideFileInfo, "ExpiresActive": OverrideFileInfo,
-	"ExpiresByType": OverrideFileInfo, "ExpiresDefault": OverrideFileInfo, "DirectorySlash": OverrideFileInfo,
-	"FallbackResource": OverrideFileInfo,
-
-	"PythonHandler": OverrideAll, "PythonHeaderParserHandler": OverrideAll, "PythonInitHandler": OverrideAll,
-	"PythonAccessHandler": OverrideAll, "PythonAuthenHandler": OverrideAll, "PythonAuthzHandler": OverrideAll,
-	"PythonTypeHandler": OverrideAll, "PythonFixupHandler": OverrideAll, "PythonLogHandler": OverrideAll,
-	"PythonCleanupHandler": OverrideAll, "PythonHandlerModule": OverrideAll, "PythonPath": OverrideAll,
-	"PythonOption": OverrideAll, "PythonInterpreter": OverrideAll, "PythonDebug": OverrideAll,
-	"PythonAutoReload": OverrideAll, "PythonInterpPerDirectory": OverrideAll,
-	"PythonInterpPerDirective": OverrideAll, "PythonEnablePdb": OverrideAll,
-
-	// Sections (their tags, as openSection names them).
-	"Files": OverrideAll, "FilesMatch": OverrideAll, "IfModule": OverrideAll, "IfDefine": OverrideAll,
-	"IfVersion": OverrideAll, "IfFile": OverrideAll, "IfDirective": OverrideAll, "IfSection": OverrideAll,
+// sectionOverride is the AllowOverride class that lets a section into a
+// .htaccess file, as directive.override for directives; a section not
+// listed is not allowed there.
+var sectionOverride = map[string]Override{
+	"RequireAll":  OverrideAuthConfig,
+	"RequireAny":  OverrideAuthConfig,
+	"RequireNone": OverrideAuthConfig,
+	"Files":       OverrideAll,
+	"FilesMatch":  OverrideAll,
+	"IfModule":    OverrideAll,
+	"IfDefine":    OverrideAll,
+	"IfVersion":   OverrideAll,
+	"IfFile":      OverrideAll,
+	"IfDirective": OverrideAll,
+	"IfSection":   OverrideAll,
 }
 
-// checkOverride reports why name may not appear in the .htaccess file
-// being parsed ("" when it may).
-func (p *parser) checkOverride(name string) string {
+// checkOverride reports why a directive or section of class o (0: none)
+// may not appear in the .htaccess file being parsed ("" when it may).
+func (p *parser) checkOverride(o Override) string {
 	if p.override == nil {
 		return ""
 	}
-	o, ok := overrideOf[name]
 	switch {
-	case !ok:
+	case o == 0:
 		return "not allowed in .htaccess files"
 	case o&*p.override == 0:
 		return "not allowed here: the directory's AllowOverride does not include " + overrideName(o)

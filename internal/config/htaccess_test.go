@@ -8,22 +8,34 @@ import (
 	"time"
 )
 
-// Every name the .htaccess classes list is a directive or a section modpy
-// knows (a typo there would silently refuse a directive).
-func TestOverrideNamesKnown(t *testing.T) {
+// Every section the .htaccess classes list is a section modpy knows (a
+// typo there would silently refuse it), and directives carry Apache's
+// AllowOverride classes: none for server-level ones and modpy's own
+// interpreter-lifecycle directives.
+func TestOverrideClasses(t *testing.T) {
 	sections := map[string]bool{}
 	for _, tag := range sectionNames {
 		sections[tag] = true
 	}
-	for name := range overrideOf {
-		if d := directiveTable[strings.ToLower(name)]; d != nil {
-			if d.name != name {
-				t.Errorf("%q: the directive is spelled %q", name, d.name)
-			}
-			continue
-		}
+	for name := range sectionOverride {
 		if !sections[name] {
-			t.Errorf("%q is neither a directive nor a section", name)
+			t.Errorf("%q is not a section", name)
+		}
+	}
+	for name, want := range map[string]Override{
+		"AuthType": OverrideAuthConfig, "Require": OverrideAuthConfig, "Satisfy": OverrideAuthConfig,
+		"Order": OverrideLimit, "Allow": OverrideLimit, "Deny": OverrideLimit,
+		"Options":        OverrideOptions,
+		"DirectoryIndex": OverrideIndexes,
+		"SetHandler":     OverrideFileInfo, "AddHandler": OverrideFileInfo, "ErrorDocument": OverrideFileInfo,
+		"PythonHandler": OverrideAll, "PythonOption": OverrideAll, "PythonPath": OverrideAll,
+		"Listen": 0, "DocumentRoot": 0, "AllowOverride": 0, "PythonInterpMaxRequests": 0,
+	} {
+		d := directiveTable[strings.ToLower(name)]
+		if d == nil {
+			t.Errorf("%q is not a directive", name)
+		} else if d.override != want {
+			t.Errorf("%s: class %v, want %v", name, d.override, want)
 		}
 	}
 }

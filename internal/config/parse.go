@@ -357,7 +357,7 @@ func (p *parser) openSection(text string, pos Pos) (*skipBlock, error) {
 		}
 		return nil, &Error{Pos: pos, Directive: "<" + name + ">", Msg: "unknown section"}
 	}
-	if why := p.checkOverride(tag); why != "" {
+	if why := p.checkOverride(sectionOverride[tag]); why != "" {
 		return nil, &Error{Pos: pos, Directive: "<" + tag + ">", Msg: why}
 	}
 	sc := p.scope()
@@ -601,7 +601,7 @@ func (p *parser) runDirective(text string, pos Pos) error {
 	if err != nil {
 		return &Error{Pos: pos, Directive: d.name, Msg: err.Error()}
 	}
-	if why := p.checkOverride(d.name); why != "" {
+	if why := p.checkOverride(d.override); why != "" {
 		return &Error{Pos: pos, Directive: d.name, Msg: why}
 	}
 	sc := p.scope()
