@@ -6,9 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -259,26 +256,9 @@ func TestCookieMarshal(t *testing.T) {
 	}
 }
 
-// startExamplesForLib serves examples/ as TestExampleSite does.
-func startExamplesForLib(t *testing.T) *site {
-	t.Helper()
-	_, here, _, _ := runtime.Caller(0)
-	examples := filepath.Join(filepath.Dir(filepath.Dir(here)), "examples")
-	conf, err := os.ReadFile(filepath.Join(examples, "site.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newSite(t, nil)
-	text := strings.Replace(string(conf), "Listen 127.0.0.1:8080", "Listen 127.0.0.1:{{PORT}}", 1)
-	text = strings.Replace(text, "CustomLog /dev/stdout", "CustomLog {{DIR}}/access.log", 1)
-	s.writeFiles(map[string]string{"site.conf": text})
-	s.start("-X", "-d", examples, "-f", filepath.Join(s.Dir, "site.conf"))
-	return s
-}
-
 // The example of docs/cookie.md: examples/htdocs/cookie/.
 func TestCookieExample(t *testing.T) {
-	s := startExamplesForLib(t)
+	s, _ := exampleSite(t)
 	st, h, body := s.do("GET", "/cookie/", "")
 	if st != 200 || body != "no prefs cookie yet: one was set\n" {
 		t.Fatalf("%d %q\n%s", st, body, s.errorLog())

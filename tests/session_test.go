@@ -595,7 +595,7 @@ func TestSessionAcrossWorkers(t *testing.T) {
 
 // The example of docs/session.md: examples/htdocs/session/.
 func TestSessionExample(t *testing.T) {
-	s := startExamplesForLib(t)
+	s, _ := exampleSite(t)
 	st, h, body := s.do("GET", "/session/", "")
 	if st != 200 || body != "MemorySession new\nvisits: 1\n" {
 		t.Fatalf("%d %q\n%s", st, body, s.errorLog())
