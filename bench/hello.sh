@@ -17,9 +17,14 @@
 #   WORKERS=1     1: Apache with one child, `modpy -X`;
 #                 all: Apache with $(nproc) children (StartServers = ServerLimit),
 #                 `modpy -f` (master) with StartServers $(nproc)
-#   APACHE_THREADS=25  Apache's ThreadsPerChild (MaxRequestWorkers = children x this)
-#   MODPY_THREADS=25   modpy's ThreadsPerChild (per worker)
+#   APACHE_THREADS  Apache's ThreadsPerChild (MaxRequestWorkers = children x this);
+#                   default 25, or 2 x CONNS / processes when that is more
+#   MODPY_THREADS   modpy's ThreadsPerChild (per worker), the same default
 #   SLEEP_MS=0    >0: the handler sleeps this long (time.sleep) before writing
+#   PIN=0         1: keep wrk off the servers' cores: wrk runs on the last
+#                 $WRK_CPUS CPU(s) (default 1), both servers on the others
+#                 (taskset), and WORKERS=all counts only the servers' CPUs.
+#                 Without it wrk shares every core with the server it loads.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -31,14 +36,44 @@ ONLY=${ONLY:-}
 URL_PATH=${URL_PATH:-/}
 MODPY_BIN=${MODPY_BIN:-}
 WORKERS=${WORKERS:-1}
-APACHE_THREADS=${APACHE_THREADS:-25}
-MODPY_THREADS=${MODPY_THREADS:-25}
 SLEEP_MS=${SLEEP_MS:-0}
+PIN=${PIN:-0}
+WRK_CPUS=${WRK_CPUS:-1}
+ALL_CPUS=$(nproc)
+SERVER_CPUS=$ALL_CPUS
+case "$PIN" in
+    0) ;;
+    1)
+        if ! [[ "$WRK_CPUS" =~ ^[1-9][0-9]*$ ]] || [ "$WRK_CPUS" -ge "$ALL_CPUS" ]; then
+            echo "hello.sh: PIN=1 needs WRK_CPUS between 1 and $((ALL_CPUS - 1)) (this machine has $ALL_CPUS CPUs)" >&2
+            exit 2
+        fi
+        command -v taskset >/dev/null 2>&1 || { echo "hello.sh: PIN=1 needs taskset (util-linux)" >&2; exit 2; }
+        SERVER_CPUS=$((ALL_CPUS - WRK_CPUS))
+        SERVER_SET="0-$((SERVER_CPUS - 1))"
+        WRK_SET="$SERVER_CPUS-$((ALL_CPUS - 1))"
+        ;;
+    *) echo "hello.sh: PIN must be 0 or 1" >&2; exit 2 ;;
+esac
+# on_servers CMD...: run CMD on the servers' CPUs; on_wrk CMD...: on wrk's.
+# on_servers replaces the (background) subshell it runs in, so that $! is
+# the server's own pid.
+on_servers() { if [ "$PIN" = 1 ]; then exec taskset -c "$SERVER_SET" "$@"; else exec "$@"; fi; }
+on_wrk() { if [ "$PIN" = 1 ]; then taskset -c "$WRK_SET" "$@"; else "$@"; fi; }
 case "$WORKERS" in
     1) NPROCS=1 ;;
-    all) NPROCS=$(nproc) ;;
+    all) NPROCS=$SERVER_CPUS ;;
     *) echo "hello.sh: WORKERS must be 1 or all" >&2; exit 2 ;;
 esac
+# Threads per process: 25 (Apache's default), or twice a process's share
+# of wrk's connections when that is more. With fewer, Apache's event MPM
+# closes keep-alive connections when its threads are nearly all taken
+# (wrk counts socket errors and reconnects), or turns them away ("server
+# reached MaxRequestWorkers"). modpy gets the same number.
+DEFAULT_THREADS=$(( 2 * ((CONNS + NPROCS - 1) / NPROCS) ))
+[ "$DEFAULT_THREADS" -lt 25 ] && DEFAULT_THREADS=25
+APACHE_THREADS=${APACHE_THREADS:-$DEFAULT_THREADS}
+MODPY_THREADS=${MODPY_THREADS:-$DEFAULT_THREADS}
 APACHE_MRW=$((NPROCS * APACHE_THREADS))
 if [ "$WORKERS" = all ]; then
     MODPY_MODE="master (modpy -f, no -X), StartServers $NPROCS, ThreadsPerChild $MODPY_THREADS"
@@ -217,7 +252,7 @@ DocumentRoot "$TMP"
 EOF
     log "starting apache2 ($APACHE_MODE) on 127.0.0.1:$APACHE_PORT"
     # Embedded CPython of mod_python is the system one; keep pyenv's hints away.
-    env -u PYTHONPATH -u PYTHONHOME /usr/sbin/apache2 -f "$TMP/apache.conf" -DFOREGROUND \
+    on_servers env -u PYTHONPATH -u PYTHONHOME /usr/sbin/apache2 -f "$TMP/apache.conf" -DFOREGROUND \
         >"$TMP/apache_stdout.log" 2>&1 &
     APACHE_PID=$!
     if ! wait_up apache "$APACHE_PID" "$APACHE_PORT" "$TMP/apache_error.log"; then
@@ -244,9 +279,9 @@ ThreadsPerChild $MODPY_THREADS
 EOF
     log "starting modpy $MODPY_MODE on 127.0.0.1:$MODPY_PORT ($MODPY)"
     if [ "$WORKERS" = all ]; then
-        "$MODPY" -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
+        on_servers "$MODPY" -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
     else
-        "$MODPY" -X -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
+        on_servers "$MODPY" -X -f "$TMP/modpy.conf" >"$TMP/modpy_stdout.log" 2>&1 &
     fi
     MODPY_PID=$!
     if ! wait_up modpy "$MODPY_PID" "$MODPY_PORT" "$TMP/modpy_stdout.log"; then
@@ -265,6 +300,7 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 TAG=hello
 [ "$WORKERS" = all ] && TAG="$TAG-all"
 [ "$SLEEP_MS" != 0 ] && TAG="$TAG-sleep${SLEEP_MS}ms"
+[ "$PIN" = 1 ] && TAG="$TAG-pinned"
 RAW="$OUT/$TAG-$STAMP"
 mkdir -p "$RAW"
 
@@ -274,7 +310,7 @@ run_wrk() {
     port=$(port_of "$1")
     {
         echo "# wrk -t$THREADS -c$CONNS -d$2 --latency http://127.0.0.1:$port$URL_PATH  ($1)"
-        wrk -t"$THREADS" -c"$CONNS" -d"$2" --latency "http://127.0.0.1:$port$URL_PATH"
+        on_wrk wrk -t"$THREADS" -c"$CONNS" -d"$2" --latency "http://127.0.0.1:$port$URL_PATH"
     } >"$3" 2>&1 || { echo "hello.sh: wrk failed against $1:" >&2; cat "$3" >&2; exit 1; }
 }
 
@@ -374,7 +410,8 @@ TABLE="$RAW/table.md"
             'BEGIN { printf "\nmodpy/apache: %.2fx median req/s, %.2fx median p99\n", (a > 0 ? m / a : 0), (ap > 0 ? mp / ap : 0) }'
         if [ "$WORKERS" = all ] && [ "$SLEEP_MS" = 0 ]; then
             awk -v m="${MED_RPS[modpy]}" -v a="${MED_RPS[apache]}" \
-                'BEGIN { r = (a > 0 ? m / a : 0); printf "bar (issue 3, all cores): modpy >= 1.50x apache req/s: %s (%.2fx)\n", (r >= 1.5 ? "met" : "NOT met"), r }'
+                -v how="$(if [ "$PIN" = 1 ]; then echo "servers on $SERVER_CPUS of $ALL_CPUS cores, wrk on the rest"; else echo "all cores, shared with wrk"; fi)" \
+                'BEGIN { r = (a > 0 ? m / a : 0); printf "bar (issue 3, %s): modpy >= 1.50x apache req/s: %s (%.2fx)\n", how, (r >= 1.5 ? "met" : "NOT met"), r }'
         fi
     fi
 } >"$TABLE"
@@ -382,8 +419,9 @@ TABLE="$RAW/table.md"
 # ---------------------------------------------------------------- 5. versions
 {
     echo
-    echo "command: WORKERS=$WORKERS SLEEP_MS=$SLEEP_MS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP: wrk -t$THREADS -c$CONNS -d$DURATION --latency http://127.0.0.1:PORT$URL_PATH"
+    echo "command: PIN=$PIN WORKERS=$WORKERS SLEEP_MS=$SLEEP_MS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP: wrk -t$THREADS -c$CONNS -d$DURATION --latency http://127.0.0.1:PORT$URL_PATH"
     os_name=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null)
+    [ "$PIN" = 1 ] && echo "pinning (taskset): servers on CPUs $SERVER_SET, wrk on CPU(s) $WRK_SET"
     echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${os_name:-unknown OS}, $(uname -r)"
     echo "wrk: $(wrk -v 2>&1 | head -n1 | sed 's/ \[.*//')"
     if want apache; then
