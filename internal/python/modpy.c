@@ -254,10 +254,10 @@ static __thread PyInterpreterState *direct_interp;
 static __thread PyThreadState *direct_ts;
 static __thread PyObject *direct_entry;
 
-/* modpy_direct_state returns the calling thread's thread state for interp,
+/* direct_state returns the calling thread's thread state for interp,
  * making it on first use (*entry: its _modpy_entry); NULL when the thread
  * belongs to another interpreter, or on failure (*err set). */
-PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err)
+static PyThreadState *direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err)
 {
     *made = 0;
     if (direct_interp == interp) {
@@ -295,7 +295,7 @@ long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int pha
                        PyObject **entry_out, int *made, char **err, Py_ssize_t *nmods)
 {
     PyObject *entry;
-    PyThreadState *ts = modpy_direct_state(interp, &entry, made, err);
+    PyThreadState *ts = direct_state(interp, &entry, made, err);
     if (!ts)
         return MODPY_NOT_DIRECT;
     *ts_out = ts;
@@ -349,6 +349,17 @@ PyObject *modpy_str(const char *s, Py_ssize_t n)
 
 PyObject *modpy_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
 
+/* Little-endian numbers, as pack.go writes them, whatever the host's order. */
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int64_t le64(const unsigned char *p)
+{
+    return (int64_t)((uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32);
+}
+
 /* One value of a buffer packed by Go (internal/python/pack.go), from *p
    on; *p moves past it. NULL with an exception set on a malformed buffer. */
 static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
@@ -364,7 +375,7 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
     case 's':
         if (end - *p < 4)
             goto short_buf;
-        memcpy(&n, *p, 4);
+        n = le32(*p);
         *p += 4;
         if ((size_t)(end - *p) < n)
             goto short_buf;
@@ -374,7 +385,7 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
     case 'i':
         if (end - *p < 8)
             goto short_buf;
-        memcpy(&v, *p, 8);
+        v = le64(*p);
         *p += 8;
         return PyLong_FromLongLong(v);
     case 't':
@@ -386,7 +397,7 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
     case 'T':
         if (end - *p < 4)
             goto short_buf;
-        memcpy(&n, *p, 4);
+        n = le32(*p);
         *p += 4;
         t = PyTuple_New(n);
         if (!t)

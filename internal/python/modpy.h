@@ -65,8 +65,9 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * interpreter). */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
                      const char *pack, Py_ssize_t packlen);
-PyThreadState *modpy_direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err);
-/* modpy_direct_call is modpy_direct_state then modpy_call, in one call from
+/* modpy_direct_call finds or makes the calling thread's own state of interp
+ * (made on the thread's first direct call, kept for its life; *made says
+ * which) and runs modpy_call with it, in one call from
  * Go, so that the goroutine need not be locked to its thread between them.
  * *ts_out and *entry_out get the thread's state and entry before Python
  * runs (a nested call made from a call back into Go needs them). Returns
