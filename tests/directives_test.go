@@ -29,6 +29,7 @@ func TestUnsupportedDirectivesAreErrors(t *testing.T) {
 		{"<FilesMatch \\.php$>\nSetHandler \"proxy:unix:/run/php/php-fpm.sock|fcgi://localhost\"\n</FilesMatch>\n",
 			`site.conf:3: SetHandler: handler "proxy:unix:/run/php/php-fpm.sock|fcgi://localhost" is not provided by modpy`},
 		{"AddHandler application/x-httpd-php .php\n", "site.conf:2: AddHandler: handler \"application/x-httpd-php\" is not provided"},
+		{"AddType application/x-httpd-php .php\n", "site.conf:2: AddType: type application/x-httpd-php stands for a handler"},
 		{"Header always set X-Frame-Options DENY\n", "site.conf:2: Header: mod_headers is not supported"},
 		{"RequestHeader unset Proxy\n", "site.conf:2: RequestHeader: mod_headers is not supported"},
 		{"LoadModule headers_module modules/mod_headers.so\n<IfModule mod_headers.c>\nHeader set X-A b\n</IfModule>\n",

@@ -957,6 +957,9 @@ func dAddType(p *parser, c *call) error {
 	if !strings.Contains(t, "/") {
 		return c.errf("%q is not a media type (type/subtype)", c.args[0])
 	}
+	if err := checkHandlerType(c, t); err != nil {
+		return err
+	}
 	setExts(&c.conf.AddTypes, c.args[1:], t)
 	return nil
 }

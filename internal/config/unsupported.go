@@ -95,6 +95,20 @@ func checkHandler(p *parser, c *call, name string) error {
 	return nil
 }
 
+// checkHandlerType refuses a media type that stands for a handler: with
+// no handler set, Apache hands a file to the handler named by its type,
+// so "AddType application/x-httpd-php .php" runs PHP (and "AddType
+// application/x-httpd-cgi", CGI; "text/x-server-parsed-html", SSI). modpy
+// has none of these, and would send the files as they are.
+func checkHandlerType(c *call, t string) error {
+	t, _, _ = strings.Cut(t, ";")
+	t = strings.TrimSpace(t)
+	if strings.HasPrefix(t, "application/x-httpd-") || t == "text/x-server-parsed-html" || t == "text/x-server-parsed-html3" {
+		return c.errf("type %s stands for a handler modpy does not have: the files would be sent as they are, source and all", t)
+	}
+	return nil
+}
+
 // Apache's own filters, by what ignoring them would do. A filter name that
 // is none of these may be a Python filter (PythonOutputFilter, or one a
 // handler registers with req.register_output_filter).
