@@ -92,7 +92,11 @@ PythonOutputFilter flt::lines LINES
 <Directory {{DIR}}/htdocs>
     AddOutputFilter LINES .txt
 </Directory>
-`, map[string]string{"lib/flt.py": filterMod, "htdocs/static.txt": "one\ntwo\n", "htdocs/other.html": "<p>untouched</p>\n"})
+<Directory {{DIR}}/htdocs/plain>
+    RemoveOutputFilter .txt
+</Directory>
+`, map[string]string{"lib/flt.py": filterMod, "htdocs/static.txt": "one\ntwo\n", "htdocs/other.html": "<p>untouched</p>\n",
+		"htdocs/plain/static.txt": "one\n"})
 	if got := s.mustGet("/chain"); got != "[CHUNK 0\nCHUNK 1\nCHUNK 2\n]" {
 		t.Errorf("/chain: %q", got)
 	}
@@ -113,6 +117,10 @@ PythonOutputFilter flt::lines LINES
 	}
 	if got := s.mustGet("/other.html"); got != "<p>untouched</p>\n" {
 		t.Errorf("/other.html: %q", got)
+	}
+	// RemoveOutputFilter drops the inherited AddOutputFilter.
+	if got := s.mustGet("/plain/static.txt"); got != "one\n" {
+		t.Errorf("/plain/static.txt: %q, want it unfiltered (RemoveOutputFilter)", got)
 	}
 }
 

@@ -48,7 +48,7 @@ func run(args []string) int {
 	root := fs.String("d", "", "ServerRoot `directory` (default: the current directory)")
 	var defines multiFlag
 	fs.Var(&defines, "D", "define a `name` for <IfDefine> (repeatable)")
-	test := fs.Bool("t", false, "check the configuration and exit: prints \"Syntax OK\" or the error")
+	test := fs.Bool("t", false, "check the configuration and exit: prints its notices and \"Syntax OK\", or the error")
 	single := fs.Bool("X", false, "run one worker in the foreground (debug mode)")
 	verb := fs.String("k", "", "control verb: start|stop|restart|graceful|graceful-stop")
 	version := fs.Bool("v", false, "print the version and exit")
@@ -91,6 +91,11 @@ func run(args []string) int {
 		return 1
 	}
 	if *test {
+		// What starting would log at notice level (directives accepted
+		// but not acted on...), as httpd -t prints its warnings.
+		for _, n := range cfg.Notices {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", n.Pos, n.Msg)
+		}
 		fmt.Fprintln(os.Stderr, "Syntax OK")
 		return 0
 	}

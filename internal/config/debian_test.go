@@ -340,6 +340,12 @@ func TestDebianConfigLoads(t *testing.T) {
 		t.Errorf("server-status: %+v", d)
 	}
 
+	// security.conf is acted on.
+	if c.ServerTokens != TokensOS || *c.Main.Dir.ServerSignature != SignatureOn || c.Main.TraceEnable != TraceOff || app.TraceEnable != TraceOff {
+		t.Errorf("security.conf: ServerTokens %v ServerSignature %v TraceEnable %v (vhost %v)",
+			c.ServerTokens, *c.Main.Dir.ServerSignature, c.Main.TraceEnable, app.TraceEnable)
+	}
+
 	var notices []string
 	for _, n := range c.Notices {
 		notices = append(notices, n.String())
@@ -358,4 +364,25 @@ func TestDebianConfigLoads(t *testing.T) {
 		t.Errorf("a notice mentions SSLEngine:\n%s", all)
 	}
 	t.Logf("%d notices:\n%s", len(notices), all)
+}
+
+// TestDebianConfigRefusesCGIAndHeaders: once a2enmod enables mod_cgid (so
+// serve-cgi-bin.conf defines its ScriptAlias) or a site sets Header with
+// mod_headers loaded, the stock tree is refused, naming the line.
+func TestDebianConfigRefusesCGIAndHeaders(t *testing.T) {
+	for _, c := range []struct{ file, text, want string }{
+		{"mods-enabled/cgid.load", "LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so\n",
+			"conf-enabled/serve-cgi-bin.conf:9: ScriptAlias: CGI is not supported"},
+		{"mods-enabled/headers.load", "LoadModule headers_module /usr/lib/apache2/modules/mod_headers.so\n" +
+			"<IfModule mod_headers.c>\nHeader set X-Content-Type-Options: \"nosniff\"\n</IfModule>\n",
+			"mods-enabled/headers.load:3: Header: mod_headers is not supported"},
+	} {
+		dir := t.TempDir()
+		writeFiles(t, dir, debianTree)
+		writeFiles(t, dir, map[string]string{c.file: c.text})
+		_, err := Load(LoadOptions{File: filepath.Join(dir, "apache2.conf"), ServerRoot: dir})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("with %s: %v, want an error containing %q", c.file, err, c.want)
+		}
+	}
 }

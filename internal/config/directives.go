@@ -83,16 +83,16 @@ const (
 	noteIgnored    = "accepted but not acted on by modpy"
 	noteAutoindex  = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
 	noteNegotiate  = "content negotiation is not done by modpy; directive ignored"
-	noteSetEnvIf   = "mod_setenvif is not supported by modpy; directive ignored"
+	noteSetEnvIf   = "mod_setenvif is not supported by modpy; it sets only protocol variables modpy does not act on; ignored"
 	noteCompress   = "response compression is not done by modpy; directive ignored"
-	noteExpires    = "mod_expires is not supported by modpy; directive ignored"
-	noteHeaders    = "mod_headers is not supported by modpy; set headers from a Python handler"
 	noteMPM        = "not used by modpy's process model; ignored"
 	noteAuthnFiles = "modpy does not check passwords itself; use a PythonAuthenHandler"
 )
 
 // directiveList is the directive table. Rows with fn == nil are accepted
-// with one notice (note) and otherwise ignored.
+// with one notice (note) and otherwise ignored: only where ignoring them
+// cannot change what is served, to whom, or what it reveals (see
+// unsupported.go and docs/compatibility.md).
 var directiveList = []*directive{
 	// Core server.
 	{name: "Listen", ctx: cMain, min: 1, max: 2, usage: "[IP:]port [protocol]", fn: dListen},
@@ -165,9 +165,7 @@ var directiveList = []*directive{
 
 	// mod_alias.
 	{name: "Alias", ctx: cServer, min: 2, max: 2, usage: "URL-path file-or-directory", fn: dAlias},
-	{name: "ScriptAlias", ctx: cServer, min: 2, max: 2, usage: "URL-path directory", fn: dAlias},
 	{name: "AliasMatch", ctx: cServer, min: 2, max: 2, usage: "regex file-or-directory", fn: dAliasMatch},
-	{name: "ScriptAliasMatch", ctx: cServer, min: 2, max: 2, usage: "regex directory", fn: dAliasMatch},
 	{name: "Redirect", ctx: cAll, override: OverrideFileInfo, min: 1, max: 3, usage: "[status] URL-path [URL]", fn: dRedirect},
 	{name: "RedirectMatch", ctx: cAll, override: OverrideFileInfo, min: 1, max: 3, usage: "[status] regex [URL]", fn: dRedirect},
 	{name: "RedirectPermanent", ctx: cAll, override: OverrideFileInfo, min: 1, max: 2, usage: "URL-path URL", fn: dRedirect},
@@ -179,6 +177,10 @@ var directiveList = []*directive{
 	{name: "RemoveHandler", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
 	{name: "AddType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "media-type extension ...", fn: dAddType},
 	{name: "RemoveType", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
+	{name: "AddCharset", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "charset extension ...", fn: dAddCharset},
+	{name: "RemoveCharset", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveHandler},
+	{name: "RemoveInputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveFilter},
+	{name: "RemoveOutputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, usage: "extension ...", fn: dRemoveFilter},
 	{name: "TypesConfig", ctx: cMain, min: 1, max: 1, usage: "file", fn: dTypesConfig},
 	{name: "DirectoryIndex", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, usage: "disabled|local-url ...", fn: dDirectoryIndex},
 	{name: "AddOutputFilter", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, usage: "filter[;filter...] extension ...", fn: dAddFilter},
@@ -265,15 +267,18 @@ var directiveList = []*directive{
 	{name: "CoreDumpDirectory", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	{name: "DefaultRuntimeDir", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	{name: "EnableExceptionHook", ctx: cMain, min: 1, max: 1, note: noteIgnored},
-	{name: "ServerTokens", ctx: cMain, min: 1, max: 1, note: noteIgnored},
-	{name: "ServerSignature", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "TraceEnable", ctx: cServer, min: 1, max: 1, note: noteIgnored},
-	{name: "HostnameLookups", ctx: cAll, min: 1, max: 1, note: "modpy never looks up client host names; ignored"},
-	{name: "UseCanonicalName", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "UseCanonicalPhysicalPort", ctx: cAll, min: 1, max: 1, note: noteIgnored},
+	{name: "ServerTokens", ctx: cMain, min: 1, max: 1, usage: "Prod|Major|Minor|Minimal|OS|Full", fn: dServerTokens},
+	{name: "ServerSignature", ctx: cAll, override: OverrideAll, min: 1, max: 1, usage: "On|Off|EMail", fn: dServerSignature},
+	{name: "TraceEnable", ctx: cServer, min: 1, max: 1, usage: "On|Off|extended", fn: dTraceEnable},
+	{name: "HostnameLookups", ctx: cAll, min: 1, max: 1, fn: onlyOrNote("modpy never looks up client host names "+
+		"(Require host does its own lookup); ignored", "Off")},
+	{name: "UseCanonicalName", ctx: cAll, min: 1, max: 1, fn: only("modpy's self-referential URLs (redirects, "+
+		"the signature) always name the host the client asked for", "Off")},
+	{name: "UseCanonicalPhysicalPort", ctx: cAll, min: 1, max: 1, fn: only("modpy's self-referential URLs name the port "+
+		"the client asked for, else ServerName's", "Off")},
 	{name: "EnableSendfile", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "EnableMMAP", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "AddDefaultCharset", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
+	{name: "AddDefaultCharset", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, usage: "On|Off|charset", fn: dAddDefaultCharset},
 	{name: "DefaultType", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
 	{name: "UserDir", ctx: cServer, min: 1, max: -1, usage: "directory-filename ... | disabled [user ...] | enabled user ...", fn: dUserDir},
 	{name: "AccessFileName", ctx: cServer, min: 1, max: -1, usage: "filename ...", fn: func(p *parser, c *call) error {
@@ -288,15 +293,19 @@ var directiveList = []*directive{
 	{name: "NameVirtualHost", ctx: cMain, min: 1, max: 1, note: "obsolete since Apache 2.4; ignored"},
 	{name: "FileETag", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
 	{name: "AcceptFilter", ctx: cMain, min: 2, max: 2, note: noteIgnored},
-	{name: "AcceptPathInfo", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
-	{name: "ContentDigest", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
-	{name: "HttpProtocolOptions", ctx: cServer, min: 1, max: -1, note: noteIgnored},
-	{name: "MergeTrailers", ctx: cServer, min: 1, max: 1, note: noteIgnored},
-	{name: "MergeSlashes", ctx: cServer, min: 1, max: 1, note: noteIgnored},
+	{name: "AcceptPathInfo", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only("modpy answers 404 for a file's URL with "+
+		"path info after it (handlers do get path info)", "Default", "Off")},
+	{name: "ContentDigest", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: onlyOrNote("Content-MD5 "+
+		"headers are not sent by modpy; ignored", "Off")},
+	{name: "HttpProtocolOptions", ctx: cServer, min: 1, max: -1, fn: dHTTPProtocolOptions},
+	{name: "MergeTrailers", ctx: cServer, min: 1, max: 1, fn: onlyOrNote("modpy does not merge request trailers "+
+		"into headers_in; ignored", "Off")},
+	{name: "MergeSlashes", ctx: cServer, min: 1, max: 1, fn: only("modpy always merges repeated slashes in the URL "+
+		"before matching <Location>", "On")},
 	{name: "Protocols", ctx: cServer, min: 1, max: -1, note: noteIgnored},
 	{name: "ProtocolsHonorOrder", ctx: cServer, min: 1, max: 1, note: noteIgnored},
 	{name: "LimitXMLRequestBody", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "LimitInternalRecursion", ctx: cServer, min: 1, max: 2, note: noteIgnored},
+	{name: "LimitInternalRecursion", ctx: cServer, min: 1, max: 2, note: "modpy allows 10 internal redirects; ignored"},
 	{name: "RLimitCPU", ctx: cAll, min: 1, max: 2, note: noteIgnored},
 	{name: "RLimitMEM", ctx: cAll, min: 1, max: 2, note: noteIgnored},
 	{name: "RLimitNPROC", ctx: cAll, min: 1, max: 2, note: noteIgnored},
@@ -304,7 +313,6 @@ var directiveList = []*directive{
 	{name: "MaxRangeOverlaps", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "MaxRangeReversals", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "QualifyRedirectURL", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "ServerPath", ctx: cVHost, min: 1, max: 1, note: noteIgnored},
 	{name: "ErrorLogFormat", ctx: cServer, min: 1, max: 2, note: noteIgnored},
 	{name: "LoadFile", ctx: cMain, min: 1, max: -1, note: "modpy never loads shared objects; ignored"},
 	{name: "SeeRequestTail", ctx: cMain, min: 1, max: 1, note: noteIgnored},
@@ -313,13 +321,15 @@ var directiveList = []*directive{
 	{name: "GlobalLog", ctx: cMain, min: 2, max: 3, note: "not supported by modpy; use CustomLog"},
 	{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 	{name: "RequestReadTimeout", ctx: cServer, min: 1, max: -1, note: "modpy applies Timeout instead; ignored"},
-	{name: "DirectorySlash", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
-	{name: "DirectoryCheckHandler", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "FallbackResource", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: "not supported by modpy; use a PythonHandler"},
-	{name: "ModMimeUsePathInfo", ctx: cSections, override: OverrideFileInfo, min: 1, max: 1, note: noteIgnored},
+	{name: "DirectorySlash", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only("modpy always redirects a directory's URL "+
+		"without its slash to the one with it", "On")},
+	{name: "DirectoryCheckHandler", ctx: cAll, min: 1, max: 1, fn: only("modpy's directory redirect and DirectoryIndex "+
+		"apply only when no handler is set", "Off")},
+	{name: "FallbackResource", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only("not supported by modpy: missing files would "+
+		"be 404; use a PythonHandler for the directory", "disabled")},
+	{name: "ModMimeUsePathInfo", ctx: cSections, override: OverrideFileInfo, min: 1, max: 1, fn: only("modpy takes handlers "+
+		"and types from the file name only", "Off")},
 	{name: "MultiviewsMatch", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
-	{name: "Header", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteHeaders},
-	{name: "RequestHeader", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteHeaders},
 
 	// Accepted, not acted on: authentication providers.
 	{name: "AuthUserFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
@@ -331,13 +341,9 @@ var directiveList = []*directive{
 
 	// Accepted, not acted on: mod_mime extras, negotiation.
 	{name: "AddLanguage", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteNegotiate},
-	{name: "AddCharset", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteIgnored},
 	{name: "AddEncoding", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteIgnored},
 	{name: "RemoveLanguage", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
-	{name: "RemoveCharset", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
 	{name: "RemoveEncoding", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
-	{name: "RemoveInputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
-	{name: "RemoveOutputFilter", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
 	{name: "DefaultLanguage", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteNegotiate},
 	{name: "LanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
 	{name: "ForceLanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
@@ -362,15 +368,16 @@ var directiveList = []*directive{
 	{name: "AddDescription", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
 	{name: "DefaultIcon", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
 
-	// Accepted, not acted on: mod_setenvif, mod_filter, mod_deflate, mod_expires.
-	{name: "BrowserMatch", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteSetEnvIf},
-	{name: "BrowserMatchNoCase", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteSetEnvIf},
-	{name: "SetEnvIf", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, note: noteSetEnvIf},
-	{name: "SetEnvIfNoCase", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, note: noteSetEnvIf},
-	{name: "SetEnvIfExpr", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteSetEnvIf},
-	{name: "AddOutputFilterByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteCompress},
+	// mod_setenvif, mod_filter, mod_deflate: accepted only where ignoring them
+	// changes nothing served (unsupported.go); mod_expires refused.
+	{name: "BrowserMatch", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
+	{name: "BrowserMatchNoCase", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
+	{name: "SetEnvIf", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, fn: dSetEnvIf},
+	{name: "SetEnvIfNoCase", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, fn: dSetEnvIf},
+	{name: "SetEnvIfExpr", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
+	{name: "AddOutputFilterByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dFilterByType},
 	{name: "FilterDeclare", ctx: cAll, min: 1, max: 2, note: noteIgnored},
-	{name: "FilterProvider", ctx: cAll, min: 3, max: 3, note: noteIgnored},
+	{name: "FilterProvider", ctx: cAll, min: 3, max: 3, fn: dFilterProvider},
 	{name: "FilterChain", ctx: cAll, min: 1, max: -1, note: noteIgnored},
 	{name: "FilterProtocol", ctx: cAll, min: 2, max: 3, note: noteIgnored},
 	{name: "FilterTrace", ctx: cAll, min: 2, max: 2, note: noteIgnored},
@@ -380,9 +387,7 @@ var directiveList = []*directive{
 	{name: "DeflateWindowSize", ctx: cServer, min: 1, max: 1, note: noteCompress},
 	{name: "DeflateFilterNote", ctx: cServer, min: 1, max: 2, note: noteCompress},
 	{name: "DeflateInflateLimitRequestBody", ctx: cAll, min: 1, max: 1, note: noteCompress},
-	{name: "ExpiresActive", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, note: noteExpires},
-	{name: "ExpiresByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, note: noteExpires},
-	{name: "ExpiresDefault", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteExpires},
+	{name: "ExpiresActive", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only(refuseExpires, "Off")},
 }
 
 // directiveTable maps lower-case directive names to their rows.
@@ -793,9 +798,6 @@ func dCustomLog(p *parser, c *call) error {
 }
 
 func dAlias(p *parser, c *call) error {
-	if c.d.name == "ScriptAlias" {
-		p.notice("", c.pos, "ScriptAlias %s: CGI is not supported by modpy; treated as Alias", c.args[0])
-	}
 	target := c.args[1]
 	if !filepath.IsAbs(target) {
 		slash := strings.HasSuffix(target, "/")
@@ -809,9 +811,6 @@ func dAlias(p *parser, c *call) error {
 }
 
 func dAliasMatch(p *parser, c *call) error {
-	if c.d.name == "ScriptAliasMatch" {
-		p.notice("", c.pos, "ScriptAliasMatch %s: CGI is not supported by modpy; treated as AliasMatch", c.args[0])
-	}
 	re, err := regexp.Compile(c.args[0])
 	if err != nil {
 		return c.errf("bad regular expression %q: %v", c.args[0], err)
@@ -915,7 +914,11 @@ func dRedirect(p *parser, c *call) error {
 }
 
 func dSetHandler(p *parser, c *call) error {
-	c.conf.SetHandler = ptr(strings.ToLower(c.args[0]))
+	h := strings.ToLower(c.args[0])
+	if err := checkHandler(p, c, h); err != nil {
+		return err
+	}
+	c.conf.SetHandler = ptr(h)
 	return nil
 }
 
@@ -929,14 +932,21 @@ func setExts(m *map[string]string, exts []string, v string) {
 }
 
 func dAddHandler(p *parser, c *call) error {
-	setExts(&c.conf.AddHandlers, c.args[1:], strings.ToLower(c.args[0]))
+	h := strings.ToLower(c.args[0])
+	if err := checkHandler(p, c, h); err != nil {
+		return err
+	}
+	setExts(&c.conf.AddHandlers, c.args[1:], h)
 	return nil
 }
 
 func dRemoveHandler(p *parser, c *call) error {
-	if c.d.name == "RemoveType" {
+	switch c.d.name {
+	case "RemoveType":
 		setExts(&c.conf.AddTypes, c.args, "")
-	} else {
+	case "RemoveCharset":
+		setExts(&c.conf.AddCharsets, c.args, "")
+	default:
 		setExts(&c.conf.AddHandlers, c.args, "")
 	}
 	return nil
@@ -946,6 +956,9 @@ func dAddType(p *parser, c *call) error {
 	t := strings.ToLower(c.args[0])
 	if !strings.Contains(t, "/") {
 		return c.errf("%q is not a media type (type/subtype)", c.args[0])
+	}
+	if err := checkHandlerType(c, t); err != nil {
+		return err
 	}
 	setExts(&c.conf.AddTypes, c.args[1:], t)
 	return nil
@@ -990,8 +1003,12 @@ func splitFilters(s string) []string {
 
 func dAddFilter(p *parser, c *call) error {
 	names := splitFilters(c.args[0])
+	input := c.d.name == "AddInputFilter"
+	if err := checkFilters(p, c, names, input); err != nil {
+		return err
+	}
 	m := &c.conf.AddOutputFilters
-	if c.d.name == "AddInputFilter" {
+	if input {
 		m = &c.conf.AddInputFilters
 	}
 	if *m == nil {
@@ -1003,8 +1020,27 @@ func dAddFilter(p *parser, c *call) error {
 	return nil
 }
 
+// dRemoveFilter is Remove{Input,Output}Filter: the extensions' Add*Filter
+// mappings, inherited ones included, are dropped (an empty list, see Merge).
+func dRemoveFilter(p *parser, c *call) error {
+	m := &c.conf.AddOutputFilters
+	if c.d.name == "RemoveInputFilter" {
+		m = &c.conf.AddInputFilters
+	}
+	if *m == nil {
+		*m = make(map[string][]string)
+	}
+	for _, e := range c.args {
+		(*m)[normExt(e)] = []string{}
+	}
+	return nil
+}
+
 func dSetFilter(p *parser, c *call) error {
 	names := splitFilters(c.args[0])
+	if err := checkFilters(p, c, names, c.d.name == "SetInputFilter"); err != nil {
+		return err
+	}
 	if names == nil {
 		names = []string{}
 	}
@@ -1087,6 +1123,9 @@ func dOptions(p *parser, c *call) error {
 		case "symlinksifownermatch":
 			bit = optSymLinksIfOwnerMatch
 		case "execcgi":
+			if action != '-' {
+				return c.errf("ExecCGI: %s", refuseCGI)
+			}
 			bit = optExecCGI
 		case "multiviews":
 			bit = optMultiViews
@@ -1377,6 +1416,9 @@ func dPyImport(p *parser, c *call) error {
 	if mod == "" || (has && fn == "") {
 		return c.errf("bad module %q (want module or module::function)", c.args[0])
 	}
+	if c.srv.IsVirtual {
+		p.notice("", c.pos, "PythonImport %s inside <VirtualHost> runs at worker start like any other (mod_python 3.5 skipped it)", mod)
+	}
 	p.cfg.PythonImports = append(p.cfg.PythonImports, PythonImport{
 		Module: mod, Func: fn, Interpreter: c.args[1], InVHost: c.srv.IsVirtual, Pos: c.pos,
 	})
@@ -1461,5 +1503,54 @@ func dMaxMemory(p *parser, c *call) error {
 		return c.errf("%q is not a size (bytes, or a number with K, M or G)", c.args[0])
 	}
 	p.cfg.Process.MaxMemoryPerChild = v * mult
+	return nil
+}
+
+// keyword maps the directive's argument, compared without case, to its
+// value in values; else an error saying what is wanted.
+func keyword[T any](c *call, want string, values map[string]T) (T, error) {
+	v, ok := values[strings.ToLower(c.args[0])]
+	if !ok {
+		return v, c.errf("%q: want %s", c.args[0], want)
+	}
+	return v, nil
+}
+
+func dServerTokens(p *parser, c *call) error {
+	t, err := keyword(c, "Prod[uctOnly], Major, Minor, Min[imal], OS or Full", map[string]ServerTokens{
+		"full": TokensFull, "os": TokensOS, "min": TokensMinimal, "minimal": TokensMinimal,
+		"minor": TokensMinor, "major": TokensMajor, "prod": TokensProd, "productonly": TokensProd,
+	})
+	p.cfg.ServerTokens = t
+	return err
+}
+
+func dServerSignature(p *parser, c *call) error {
+	s, err := keyword(c, "On, Off or EMail", map[string]Signature{"off": SignatureOff, "on": SignatureOn, "email": SignatureEMail})
+	c.conf.ServerSignature = &s
+	return err
+}
+
+func dTraceEnable(p *parser, c *call) error {
+	t, err := keyword(c, "On, Off or extended", map[string]TraceEnable{"on": TraceOn, "off": TraceOff, "extended": TraceExtended})
+	c.srv.TraceEnable = t
+	return err
+}
+
+func dAddCharset(p *parser, c *call) error {
+	setExts(&c.conf.AddCharsets, c.args[1:], c.args[0])
+	return nil
+}
+
+// dAddDefaultCharset: On means Apache's default charset, ISO-8859-1.
+func dAddDefaultCharset(p *parser, c *call) error {
+	cs := c.args[0]
+	switch strings.ToLower(cs) {
+	case "off":
+		cs = ""
+	case "on":
+		cs = "iso-8859-1"
+	}
+	c.conf.AddDefaultCharset = &cs
 	return nil
 }

@@ -37,5 +37,8 @@
 //
 // Adding a directive: add a row to the table in directives.go (name,
 // allowed contexts, argument counts, and either a handler function or a
-// notice text for directives accepted but not acted on).
+// notice text for directives accepted but not acted on). A directive may
+// be accepted and not acted on only where ignoring it cannot change what
+// is served, to whom, or what it reveals; otherwise it is implemented, or
+// refused (unsupported.go), and docs/compatibility.md lists it.
 package config

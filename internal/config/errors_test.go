@@ -48,7 +48,7 @@ func TestErrors(t *testing.T) {
 		{"Listen no port", "Listen 1.2.3.4\n", 1, "Listen", "bad address"},
 		{"duplicate Listen", "Listen 80\nListen 80\n", 2, "Listen", "already listened on"},
 		{"Require unknown provider", "<Location />\nRequire frob x\n</Location>\n", 2, "Require", "Unknown Authz provider: frob"},
-		{"Options mixed", "Options Indexes +ExecCGI\n", 1, "Options", "either all options must start with + or -"},
+		{"Options mixed", "Options Indexes +FollowSymLinks\n", 1, "Options", "either all options must start with + or -"},
 		{"Options unknown", "Options Bogus\n", 1, "Options", `unknown option "Bogus"`},
 		{"ErrorDocument status", "ErrorDocument 200 /x\n", 1, "ErrorDocument", "400 to 599"},
 		{"LimitRequestBody negative", "LimitRequestBody -1\n", 1, "LimitRequestBody", "out of range"},

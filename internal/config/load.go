@@ -79,9 +79,9 @@ var predefinedLogFormats = map[string]string{
 // Apache warns), its DocumentRoot to ServerRoot/htdocs; ErrorLog "" means
 // the server's default (standard error). A virtual host gets the main
 // server's ServerName, ServerAdmin, DocumentRoot, ErrorLog, LogLevel,
-// CustomLogs (when it has none) and PythonConnectionHandler when it does
-// not set them, its Aliases and Redirects followed by the main server's, and
-// its Dir merged over the main server's.
+// CustomLogs (when it has none), PythonConnectionHandler and TraceEnable
+// when it does not set them, its Aliases and Redirects followed by the
+// main server's, and its Dir merged over the main server's.
 func Load(opts LoadOptions) (*Config, error) {
 	return load(opts, true, "")
 }
@@ -173,6 +173,9 @@ func (p *parser) finish() {
 		main.DocumentRoot = filepath.Join(cfg.ServerRoot, "htdocs")
 	}
 	main.Dir = Merge(nil, main.Dir)
+	if main.TraceEnable == TraceUnset {
+		main.TraceEnable = TraceOn
+	}
 
 	// CustomLog formats: nicknames resolve against every LogFormat read.
 	for _, ref := range p.logRefs {
@@ -214,6 +217,9 @@ func (p *parser) finish() {
 		}
 		if v.PythonConnectionHandler == nil {
 			v.PythonConnectionHandler = main.PythonConnectionHandler
+		}
+		if v.TraceEnable == TraceUnset {
+			v.TraceEnable = main.TraceEnable
 		}
 		if len(main.Aliases) > 0 {
 			v.Aliases = append(v.Aliases[:len(v.Aliases):len(v.Aliases)], main.Aliases...)

@@ -12,9 +12,11 @@ const defaultOptions = optFollowSymLinks
 // base, as Apache and mod_python merge an inner section over an outer one:
 //
 //   - a field over sets wins; fields it leaves unset (nil) come from base;
-//   - maps (AddHandlers, AddTypes, ErrorDocuments, Add*Filters) merge key by
-//     key, over's value winning; a "" handler or type (RemoveHandler,
-//     RemoveType) or a "default" ErrorDocument in over drops base's entry;
+//   - maps (AddHandlers, AddTypes, AddCharsets, ErrorDocuments,
+//     Add*Filters) merge key by key, over's value winning; a "" handler,
+//     type or charset (RemoveHandler, RemoveType, RemoveCharset) or a
+//     "default" ErrorDocument in over drops base's entry, as does an empty
+//     filter list (Remove*Filter);
 //   - SetEnv and PythonOptions merge by key, keeping base's order, over's
 //     value winning and over's new keys appended; over's UnsetEnv drops
 //     base's SetEnv and PassEnv of that name;
@@ -45,6 +47,9 @@ func Merge(base, over *DirConfig) *DirConfig {
 		SetHandler:               pick(base.SetHandler, over.SetHandler),
 		AddHandlers:              mergeStrMap(base.AddHandlers, over.AddHandlers, ""),
 		AddTypes:                 mergeStrMap(base.AddTypes, over.AddTypes, ""),
+		AddCharsets:              mergeStrMap(base.AddCharsets, over.AddCharsets, ""),
+		AddDefaultCharset:        pick(base.AddDefaultCharset, over.AddDefaultCharset),
+		ServerSignature:          pick(base.ServerSignature, over.ServerSignature),
 		DirectoryIndex:           pickSlice(base.DirectoryIndex, over.DirectoryIndex),
 		Require:                  mergeRequire(base.Require, over.Require, over.AuthMerging),
 		AuthMerging:              over.AuthMerging,
@@ -203,7 +208,11 @@ func mergeListMap(base, over map[string][]string) map[string][]string {
 		r[k] = slices.Clone(v)
 	}
 	for k, v := range over {
-		r[k] = slices.Clone(v)
+		if len(v) == 0 {
+			delete(r, k) // Remove*Filter
+		} else {
+			r[k] = slices.Clone(v)
+		}
 	}
 	return r
 }

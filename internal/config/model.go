@@ -83,6 +83,11 @@ type Config struct {
 	User    string
 	Group   string
 
+	// ServerTokens is how much the Server header (and ServerSignature's
+	// footer) says about the server; the zero value is Apache's default,
+	// Full.
+	ServerTokens ServerTokens
+
 	Notices []Notice
 
 	// lk holds the request-time indexes and the merge cache, built by Load.
@@ -210,6 +215,11 @@ type Server struct {
 	// <FilesMatch>, <Location> and <LocationMatch> sections, in config
 	// order. Lookups on a vhost also see the main server's sections.
 	Sections []*Section
+
+	// TraceEnable is how this server answers TRACE. Load sets it on every
+	// server: a vhost without the directive has the main server's, and the
+	// main server's defaults to TraceOn.
+	TraceEnable TraceEnable
 
 	// PythonConnectionHandler is the PythonConnectionHandler directive of
 	// this server (a vhost without one inherits the main server's); nil if
@@ -393,6 +403,15 @@ type DirConfig struct {
 	// AddTypes maps ".ext" to a media type; "" (RemoveType) as for
 	// AddHandlers.
 	AddTypes map[string]string
+	// AddCharsets maps ".ext" to a charset (AddCharset); "" (RemoveCharset)
+	// as for AddHandlers.
+	AddCharsets map[string]string
+	// AddDefaultCharset is the charset added to a text/plain or text/html
+	// response that names none; nil = unset, "" = Off.
+	AddDefaultCharset *string
+	// ServerSignature is the footer of the server's own pages; nil = unset
+	// (Off).
+	ServerSignature *Signature
 	// DirectoryIndex: nil = unset; empty non-nil = "DirectoryIndex disabled".
 	DirectoryIndex []string
 	// Require is the section's authorization (mod_authz_core), nil when
@@ -459,6 +478,42 @@ type DirConfig struct {
 	AddInputFilters          map[string][]string
 	SetInputFilter           []string
 }
+
+// ServerTokens is the ServerTokens setting: how much the Server header
+// says.
+type ServerTokens uint8
+
+// ServerTokens' values, from most to least said. TokensFull is the default.
+const (
+	TokensFull    ServerTokens = iota // modpy/0.1.0 (Unix) Python/3.11.2
+	TokensOS                          // modpy/0.1.0 (Unix)
+	TokensMinimal                     // modpy/0.1.0
+	TokensMinor                       // modpy/0.1
+	TokensMajor                       // modpy/0
+	TokensProd                        // modpy
+)
+
+// TraceEnable is the TraceEnable setting.
+type TraceEnable uint8
+
+// TraceEnable's values. TraceUnset appears only on a Server not made by
+// Load.
+const (
+	TraceUnset    TraceEnable = iota
+	TraceOn                   // TRACE is echoed, a request body refused (413)
+	TraceOff                  // TRACE is answered 405
+	TraceExtended             // TRACE is echoed with its body (up to 64 KiB)
+)
+
+// Signature is the ServerSignature setting.
+type Signature uint8
+
+// Signature's values.
+const (
+	SignatureOff   Signature = iota
+	SignatureOn              // "<address>modpy/0.1.0 Server at host Port 80</address>"
+	SignatureEMail           // the same, the host name a mailto: link to ServerAdmin
+)
 
 // Options are the Options directive's flags.
 type Options struct {

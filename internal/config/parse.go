@@ -703,6 +703,8 @@ var rewriteDirectives = map[string]bool{
 func unknownDirective(name, key string, pos Pos) error {
 	e := &Error{Pos: pos, Directive: name}
 	switch {
+	case refused[key] != "":
+		e.Msg = refused[key]
 	case rewriteDirectives[key]:
 		e.Msg = "mod_rewrite is not supported by modpy; use Redirect/RedirectMatch or a PythonTransHandler"
 	case strings.HasPrefix(key, "ssl"):

@@ -107,6 +107,8 @@ func TestBadInput(t *testing.T) {
 		{"list Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\nx", 400, msg400},
 		{"unknown Transfer-Encoding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400, msg400},
 		{"chunked not last", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400, msg400},
+		{"chunked with a parameter", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n", 400, msg400},
+		{"chunked, parameter after a space", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked ;x\r\n\r\n0\r\n\r\n", 400, msg400},
 
 		// Timeouts and silent closes.
 		{"nothing at all", "", 0, ""},
@@ -328,5 +330,21 @@ func TestTimeouts(t *testing.T) {
 	// came, but not the idle kept-alive connection.
 	if n := timeouts.Load(); n != 3 {
 		t.Errorf("OnProtocolError saw %d timeouts, want 3", n)
+	}
+}
+
+// TestIsChunked checks the Transfer-Encoding values read as chunked: as
+// Apache's ap_is_chunked ("chunked" last, bare), except that a second
+// "chunked" is refused.
+func TestIsChunked(t *testing.T) {
+	for te, want := range map[string]bool{
+		"chunked": true, "Chunked": true, "gzip, chunked": true, "gzip;q=1, chunked": true, "gzip,chunked": true,
+		"gzip ,  chunked": true, ",chunked": true,
+		"chunked;q=1": false, "chunked ;q=1": false, "gzip, chunked;x": false, "xchunked": false, "chunked, gzip": false,
+		"chunked,": false, "gzip": false, "": false, "chunked, chunked": false, "chunked;a=b, chunked": false,
+	} {
+		if got := isChunked(te); got != want {
+			t.Errorf("isChunked(%q) = %v, want %v", te, got, want)
+		}
 	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	LimitRequestFields int
 	// ServerHeader is the value of the Server header ("" = omit).
 	ServerHeader string
+	// Signature is trusted HTML ending the error pages this package sends
+	// itself (ServerSignature's footer; see ErrorDetails.Signature).
+	Signature string
 	// AllowHTTP09 serves HTTP/0.9 simple requests ("GET /" without a
 	// version) as Apache's default "HttpProtocolOptions Allow0.9" does:
 	// the body alone, no status line or headers. When false such requests

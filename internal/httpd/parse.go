@@ -409,27 +409,25 @@ func parseContentLength(s string) (int64, bool) {
 	return n, true
 }
 
-// isChunked is ap_is_chunked: "chunked" is the last transfer coding and
-// appears only once.
+// isChunked is ap_is_chunked: "chunked", without parameters, is the last
+// transfer coding ("chunked;q=1" is not chunked: 400, as in Apache). Unlike
+// Apache, a "chunked" earlier in the list too is refused: a body chunked
+// twice (RFC 9112 forbids it) would reach handlers still chunked once.
 func isChunked(te string) bool {
 	if strings.EqualFold(te, "chunked") {
 		return true
 	}
-	seen, last := false, false
-	for tok := range strings.SplitSeq(te, ",") {
-		tok = strings.Trim(tok, " \t")
-		if i := strings.IndexByte(tok, ';'); i >= 0 {
-			tok = strings.TrimRight(tok[:i], " \t")
-		}
-		last = strings.EqualFold(tok, "chunked")
-		if last {
-			if seen {
-				return false
-			}
-			seen = true
+	i := strings.LastIndexByte(te, ',')
+	if !strings.EqualFold(strings.TrimLeft(te[i+1:], " "), "chunked") {
+		return false
+	}
+	for tok := range strings.SplitSeq(te[:max(i, 0)], ",") {
+		tok, _, _ = strings.Cut(tok, ";")
+		if strings.EqualFold(strings.Trim(tok, " \t"), "chunked") {
+			return false
 		}
 	}
-	return last
+	return true
 }
 
 // hasToken reports whether the comma-separated list v holds tok, case

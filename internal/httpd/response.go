@@ -344,6 +344,9 @@ func (w *Response) sendError(status int, d ErrorDetails) {
 		if d.Method == "" {
 			d.Method = w.req.Method
 		}
+		if d.Signature == "" {
+			d.Signature = w.c.cfg.Signature
+		}
 		if w.buf == nil {
 			w.buf = w.c.bodyBuf()
 		}

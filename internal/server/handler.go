@@ -8,7 +8,6 @@ import (
 	"os/user"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -192,6 +191,9 @@ func (rs *rstate) translateName() int {
 // Python handler has no file, and Directory sections do not apply to it.
 func (rs *rstate) mapStorage() int {
 	req := rs.req
+	if req.Method == "TRACE" && rs.redirects == 0 {
+		return rs.trace() // core answers TRACE before the directory walk
+	}
 	if rs.lc == nil { // a PythonTransHandler mapped the URI itself
 		rs.lc = rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
 	}
@@ -423,6 +425,7 @@ func (rs *rstate) typeCheck() int {
 	req, dc := rs.req, rs.dc
 	base := filepath.Base(req.Filename)
 	exts := fileExtensions(base)
+	charset := ""
 	for _, ext := range exts {
 		if t, ok := dc.AddTypes[ext]; ok {
 			req.ContentType = t
@@ -432,6 +435,12 @@ func (rs *rstate) typeCheck() int {
 		if h, ok := dc.AddHandlers[ext]; ok {
 			req.Handler = h
 		}
+		if cs, ok := dc.AddCharsets[ext]; ok {
+			charset = cs
+		}
+	}
+	if charset != "" && req.ContentType != "" {
+		req.ContentType = withCharset(req.ContentType, charset)
 	}
 	if dc.SetHandler != nil {
 		if strings.EqualFold(*dc.SetHandler, "none") {
@@ -474,7 +483,8 @@ func fileExtensions(base string) []string {
 func (rs *rstate) directory() int {
 	req := rs.req
 	if !strings.HasSuffix(req.URI, "/") {
-		loc := req.URI + "/"
+		// mod_dir: the URI %-escaped as Apache's ap_escape_uri does it.
+		loc := escapePath(req.URI) + "/"
 		if req.HasArgs {
 			loc += "?" + req.Args
 		}
@@ -562,23 +572,6 @@ func (rs *rstate) redirect(rules []config.Redirect) int {
 		return status
 	}
 	return 0
-}
-
-func (rs *rstate) absoluteURL(loc string) string {
-	if strings.Contains(loc, "://") || !strings.HasPrefix(loc, "/") {
-		return loc
-	}
-	host := rs.req.Hostname
-	if host == "" {
-		host = rs.vh.name
-	}
-	if port := rs.req.Conn.LocalPort; port != 80 && port != 0 {
-		host += ":" + strconv.Itoa(port)
-	}
-	if strings.Contains(host, ":") && strings.Count(host, ":") > 1 && !strings.HasPrefix(host, "[") {
-		host = "[" + host + "]"
-	}
-	return "http://" + host + loc
 }
 
 func contains(list []string, s string) bool {

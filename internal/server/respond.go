@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"os"
@@ -64,7 +63,7 @@ func (o *responseIO) sync() {
 		h.Add(e.Key, e.Value)
 	}
 	if req.ContentType != "" && !h.Has("Content-Type") {
-		h.Set("Content-Type", req.ContentType)
+		h.Set("Content-Type", o.rs.contentType(req.ContentType))
 	}
 	if len(o.rs.filters) > 0 {
 		h.Del("Content-Length") // a filter may change the length
@@ -212,6 +211,9 @@ func (rs *rstate) errorResponse(st int) {
 	if st >= 300 && st < 400 && loc != "" {
 		h.Set("Location", loc)
 	}
+	if allow, ok := req.HeadersOut.Get("Allow"); ok && (st == 405 || st == 501) {
+		h.Set("Allow", allow) // as Apache's make_allow for these two
+	}
 	if st == 304 || st == 204 || (st >= 100 && st < 200) {
 		return
 	}
@@ -220,19 +222,17 @@ func (rs *rstate) errorResponse(st int) {
 	if req.HeaderOnly {
 		return
 	}
-	w.Write(errorPage(st, loc, req.URI, req.Method))
+	w.Write(rs.errorPage(st, loc))
 }
 
-func errorPage(st int, loc, uri, method string) []byte {
-	switch st {
-	case 301, 302, 303, 307, 308:
-		return httpd.ErrorBody(st, "The document has moved <a href=\""+html.EscapeString(loc)+"\">here</a>.")
-	case 405:
-		return httpd.ErrorBody(st, "The requested method "+html.EscapeString(method)+" is not allowed for this URL.")
-	case 410:
-		return httpd.ErrorBody(st, "The requested resource is no longer available on this server and there is no forwarding address.\nPlease remove all references to this resource.")
-	}
-	return httpd.ErrorBody(st, "")
+// errorPage is Apache's page for status st, loc being the redirect target
+// of a 3xx, with the ServerSignature footer.
+func (rs *rstate) errorPage(st int, loc string) []byte {
+	req := rs.req
+	return httpd.ErrorPage(st, httpd.ErrorDetails{
+		Location: loc, Method: req.Method, URI: req.URI,
+		ServerAdmin: rs.vh.conf.ServerAdmin, Signature: rs.signature(),
+	})
 }
 
 func (rs *rstate) errorDocument(st int) (string, bool) {
@@ -264,7 +264,7 @@ func (rs *rstate) serveErrorDocument(st int, doc string) bool {
 		w.Header().Set("Location", doc)
 		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
 		if !req.HeaderOnly {
-			w.Write(errorPage(302, doc, req.URI, req.Method))
+			w.Write(rs.errorPage(302, doc))
 		}
 		return true
 	case strings.HasPrefix(doc, "/") && rs.redirects < maxRedirects:
@@ -302,10 +302,10 @@ func (rs *rstate) static() int {
 	switch req.Method {
 	case "GET", "HEAD":
 	case "OPTIONS":
-		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD")
-		return 200
+		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD"+rs.allowTrace())
+		return resDone
 	default:
-		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD")
+		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD"+rs.allowTrace())
 		return 405
 	}
 	f, err := os.Open(req.Filename)
@@ -325,7 +325,7 @@ func (rs *rstate) static() int {
 		}
 	}
 	if req.ContentType != "" {
-		req.HeadersOut.Set("Content-Type", req.ContentType)
+		req.HeadersOut.Set("Content-Type", rs.contentType(req.ContentType))
 	}
 	req.HeadersOut.Set("ETag", fmt.Sprintf("\"%x-%x\"", fi.Size(), fi.ModTime().UnixMicro()))
 	req.HeadersOut.Set("Accept-Ranges", "bytes")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,7 @@ type Server struct {
 	}
 	stopping atomic.Bool
 	metrics  *metrics
+	banner   string // the Server header (ServerTokens)
 
 	mu      sync.Mutex
 	servers []*httpd.Server
@@ -76,6 +78,7 @@ func New(cfg *config.Config) (*Server, error) {
 	s := &Server{cfg: cfg, pid: os.Getpid(), vhosts: map[*config.Server]*vhost{}, started: time.Now(),
 		unpublish: make(chan struct{})}
 	s.served, s.active = &s.counters.served, &s.counters.active
+	s.banner = banner(cfg.ServerTokens)
 	s.metrics = newMetrics(s, "")
 	if cfg.HasOverrides() {
 		s.access = cfg.AccessFiles()
@@ -192,9 +195,6 @@ func (s *Server) Start(listeners []net.Listener) error {
 	}
 	s.rt = rt
 	for _, imp := range s.cfg.PythonImports {
-		if imp.InVHost {
-			s.errlog.logf(levelNotice, "%s: PythonImport %s inside <VirtualHost> runs at worker start like any other (mod_python 3.5 skipped it)", imp.Pos, imp.Module)
-		}
 		if err := rt.Import(imp.Interpreter, imp.Module, imp.Func); err != nil {
 			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
 		}
@@ -208,7 +208,10 @@ func (s *Server) Start(listeners []net.Listener) error {
 		LimitRequestLine:      p.LimitRequestLine,
 		LimitRequestFieldSize: p.LimitRequestFieldSize,
 		LimitRequestFields:    p.LimitRequestFields,
-		ServerHeader:          "modpy/" + Version + " Python/" + python.Version(),
+		ServerHeader:          s.banner,
+		// Pages for requests no virtual host took: the main server's
+		// footer, with its name and port.
+		Signature: signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.ServerAdmin),
 		ErrorLog: func(level, msg string) {
 			s.errlog.Log(parseLevel(level), "core", "", nil, msg)
 		},

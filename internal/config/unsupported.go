@@ -1,0 +1,227 @@
+package config
+
+import "strings"
+
+// What modpy does with a directive of Apache's that it does not act on
+// (docs/compatibility.md lists every one): it may accept and ignore it,
+// with a notice, only where ignoring it cannot change what is served, to
+// whom, or what a response reveals. Otherwise the directive is a
+// configuration error naming file and line (unless it sits inside a false
+// <IfModule>), so that nothing a site relies on (a security header, an
+// access rule, a script that must run rather than be sent) silently
+// vanishes. A directive whose value can be the one modpy behaves as
+// anyway ("UseCanonicalName Off") is accepted with that value only.
+
+// refused are directives of modules modpy does not implement (yet) that
+// may not be ignored. They are not in the directive table: <IfDirective>
+// is false for them, and anywhere else they are an error with this
+// message.
+var refused = map[string]string{
+	"scriptalias":      refuseCGI,
+	"scriptaliasmatch": refuseCGI,
+	"header": "mod_headers is not supported by modpy yet: the response headers it sets would silently be missing; " +
+		"set them from a Python handler (req.headers_out, req.err_headers_out)",
+	"requestheader": "mod_headers is not supported by modpy yet: the request headers it changes would reach handlers unchanged; " +
+		"change them in a Python handler (req.headers_in)",
+	"expiresbytype":  refuseExpires,
+	"expiresdefault": refuseExpires,
+	"serverpath": "is not supported by modpy: requests under this path would not go to this <VirtualHost>; " +
+		"use ServerName or ServerAlias",
+}
+
+const (
+	refuseCGI = "CGI is not supported by modpy yet: the scripts would be sent as they are, source and all; " +
+		"run Python scripts with a PythonHandler (mod_python.cgihandler) instead"
+	refuseExpires = "mod_expires is not supported by modpy yet: responses would lack the Expires and Cache-Control headers it sets; " +
+		"set them from a Python handler"
+)
+
+// only returns a directive function that accepts the directive when its
+// argument is one of same (the behaviour modpy has anyway, compared
+// without case) and refuses it otherwise, saying why.
+func only(why string, same ...string) func(*parser, *call) error {
+	return func(p *parser, c *call) error {
+		if hasFold(same, c.args[0]) {
+			return nil
+		}
+		return c.errf("%q: %s (modpy accepts only %s)", c.args[0], why, strings.Join(same, " or "))
+	}
+}
+
+// onlyOrNote is like only, but another value is accepted with a notice:
+// ignoring it cannot change what is served.
+func onlyOrNote(note string, same ...string) func(*parser, *call) error {
+	return func(p *parser, c *call) error {
+		if !hasFold(same, c.args[0]) {
+			p.notice("dir "+c.d.name, c.pos, "%s %s: %s", c.d.name, c.args[0], note)
+		}
+		return nil
+	}
+}
+
+func hasFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// servedHandlers are the handler names modpy's server provides (mod_python,
+// the status pages, Apache's default handler) or that leave a file sent as
+// it is, which is what Apache does with them too when their module is
+// absent: SetHandler and AddHandler take these. Any other handler belongs
+// to a module modpy lacks (cgi-script, a PHP or FastCGI proxy handler,
+// server-parsed includes...), whose files the default handler would send
+// as they are, so naming it is an error.
+var servedHandlers = map[string]string{
+	"mod_python": "", "python-program": "", "none": "", "default-handler": "",
+	"server-status": "", "modpy-status": "", "modpy-metrics": "",
+	"type-map": "negotiation is not done by modpy: type-map files are sent as they are",
+}
+
+// checkHandler refuses a handler name no module in modpy provides.
+func checkHandler(p *parser, c *call, name string) error {
+	note, ok := servedHandlers[name]
+	switch {
+	case name == "cgi-script":
+		return c.errf("%s", refuseCGI)
+	case !ok:
+		return c.errf("handler %q is not provided by modpy: the files it should run would be sent as they are, source and all", name)
+	case note != "":
+		p.notice("handler "+name, c.pos, "%s %s: %s", c.d.name, name, note)
+	}
+	return nil
+}
+
+// checkHandlerType refuses a media type that stands for a handler: with
+// no handler set, Apache hands a file to the handler named by its type,
+// so "AddType application/x-httpd-php .php" runs PHP (and "AddType
+// application/x-httpd-cgi", CGI; "text/x-server-parsed-html", SSI). modpy
+// has none of these, and would send the files as they are.
+func checkHandlerType(c *call, t string) error {
+	t, _, _ = strings.Cut(t, ";")
+	t = strings.TrimSpace(t)
+	if strings.HasPrefix(t, "application/x-httpd-") || t == "text/x-server-parsed-html" || t == "text/x-server-parsed-html3" {
+		return c.errf("type %s stands for a handler modpy does not have: the files would be sent as they are, source and all", t)
+	}
+	return nil
+}
+
+// Apache's own filters, by what ignoring them would do. A filter name that
+// is none of these may be a Python filter (PythonOutputFilter, or one a
+// handler registers with req.register_output_filter).
+var (
+	// compressionFilters only compress the response: without them the
+	// client gets the same content uncompressed.
+	compressionFilters = []string{"DEFLATE", "BROTLI_COMPRESS"}
+	// pacingFilters only buffer or pace the response.
+	pacingFilters = []string{"BUFFER", "RATE_LIMIT"}
+	// contentFilters change the response's content: SSI, text
+	// substitution, decompression, character set conversion, HTML
+	// rewriting.
+	contentFilters = []string{"INCLUDES", "SUBSTITUTE", "SED", "INFLATE", "XML2ENC", "PROXY-HTML", "XLATEOUT", "DATA"}
+	// inputFilters change the request body a handler reads.
+	inputFilters = []string{"DEFLATE", "SED", "XLATEIN"}
+)
+
+// checkFilters refuses an Apache filter modpy does not run where ignoring
+// it would change what is served (or what handlers read), and notes the
+// others.
+func checkFilters(p *parser, c *call, names []string, input bool) error {
+	for _, n := range names {
+		var note string
+		switch {
+		case input && hasFold(inputFilters, n):
+			return c.errf("filter %s is not supported by modpy: handlers would read the request body unfiltered", n)
+		case input:
+		case hasFold(contentFilters, n):
+			return c.errf("filter %s is not supported by modpy: responses would be sent unfiltered", n)
+		case hasFold(compressionFilters, n):
+			note = "response compression is not done by modpy; ignored"
+		case hasFold(pacingFilters, n):
+			note = "modpy neither buffers nor paces responses by filter; ignored"
+		}
+		if note != "" {
+			p.notice("filter "+strings.ToUpper(n), c.pos, "%s %s: %s", c.d.name, n, note)
+		}
+	}
+	return nil
+}
+
+// dFilterByType is AddOutputFilterByType (mod_filter), which modpy does
+// not implement: compression alone may be ignored.
+func dFilterByType(p *parser, c *call) error {
+	for _, n := range splitFilters(c.args[0]) {
+		if !hasFold(compressionFilters, n) {
+			return c.errf("filter %s: not supported by modpy (only compression, which it ignores); "+
+				"activate a Python filter with SetOutputFilter or AddOutputFilter", n)
+		}
+	}
+	p.notice("dir "+c.d.name, c.pos, "%s: %s", c.d.name, noteCompress)
+	return nil
+}
+
+// dFilterProvider is mod_filter's FilterProvider: a compression provider
+// may be ignored, any other would change the response.
+func dFilterProvider(p *parser, c *call) error {
+	if !hasFold(compressionFilters, c.args[1]) {
+		return c.errf("provider %s: mod_filter is not supported by modpy (only compression, which it ignores)", c.args[1])
+	}
+	p.notice("dir "+c.d.name, c.pos, "%s: %s", c.d.name, noteCompress)
+	return nil
+}
+
+// protocolVars are Apache's special-purpose environment variables that
+// only tune the protocol, compression, caching or proxying for a client
+// (docs: env.html): modpy acts on none of them, and setting them cannot
+// change what is served.
+var protocolVars = []string{
+	"downgrade-1.0", "force-gzip", "force-no-vary", "force-response-1.0", "gzip-only-text/html",
+	"no-gzip", "dont-vary", "no-cache", "nokeepalive", "prefer-language", "redirect-carefully",
+	"suppress-error-charset", "force-proxy-request-1.0", "proxy-nokeepalive", "proxy-sendchunked",
+	"proxy-sendcl", "proxy-chain-auth", "proxy-interim-response", "proxy-initial-not-pooled",
+}
+
+// dSetEnvIf is mod_setenvif's SetEnvIf, SetEnvIfNoCase, SetEnvIfExpr,
+// BrowserMatch and BrowserMatchNoCase, which modpy does not implement. A
+// variable they set may decide access (Require env, Allow from env=) or
+// what a handler does (subprocess_env, the WSGI environ), so only the
+// protocol variables may be ignored.
+func dSetEnvIf(p *parser, c *call) error {
+	first := 2 // SetEnvIf attribute regex var...
+	if strings.HasPrefix(c.d.name, "BrowserMatch") || c.d.name == "SetEnvIfExpr" {
+		first = 1
+	}
+	for _, a := range c.args[first:] {
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "!"), "=")
+		if !hasFold(protocolVars, name) {
+			return c.errf("mod_setenvif is not supported by modpy yet: variable %s would not be set, "+
+				"and access rules (Require env, Allow from env=) or handlers reading it would act as if it were not; "+
+				"set it in a Python handler (req.subprocess_env)", name)
+		}
+	}
+	p.notice("dir "+c.d.name, c.pos, "%s: %s", c.d.name, noteSetEnvIf)
+	return nil
+}
+
+// dHTTPProtocolOptions is HttpProtocolOptions: modpy parses as "Strict
+// LenientMethods Require1.0". Allow0.9 and Unsafe only make it refuse
+// (400) requests Apache would take; RegisteredMethods would refuse
+// methods modpy hands to handlers.
+func dHTTPProtocolOptions(p *parser, c *call) error {
+	for _, a := range c.args {
+		switch strings.ToLower(a) {
+		case "strict", "lenientmethods", "require1.0":
+		case "unsafe", "allow0.9":
+			p.notice("dir "+c.d.name+" "+strings.ToLower(a), c.pos,
+				"HttpProtocolOptions %s: modpy always parses as Strict Require1.0; such requests are answered 400", a)
+		case "registeredmethods":
+			return c.errf("RegisteredMethods is not supported by modpy: requests with other methods would reach handlers instead of a 501")
+		default:
+			return c.errf("unknown option %q (Strict, Unsafe, RegisteredMethods, LenientMethods, Allow0.9, Require1.0)", a)
+		}
+	}
+	return nil
+}
