@@ -95,12 +95,27 @@ func worker(cfg *config.Config, nlisten int) int {
 		close(orphan)
 	}()
 
-	// Graceful (SIGWINCH, recycling): no deadline, until a SIGTERM or
-	// SIGINT, or the master's death, sets one.
+	// Graceful (SIGWINCH, recycling): every connection ends by itself
+	// (httpd.Server.Shutdown), for as long as GracefulShutdownTimeout
+	// allows (0: no limit). A SIGTERM or SIGINT, or the master's death,
+	// makes it hurry: connections waiting for a request close at once,
+	// and the others have StopTimeout.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var cutOnce sync.Once
+	cut := func(why string) {
+		cutOnce.Do(func() {
+			srv.LogNotice(fmt.Sprintf("%s: closing the connections still open (pid %d)", why, os.Getpid()))
+			cancel()
+		})
+	}
 	var hardOnce sync.Once
-	hard := func() { hardOnce.Do(func() { time.AfterFunc(master.StopTimeout, cancel) }) }
+	hard := func() {
+		hardOnce.Do(func() {
+			srv.Hurry()
+			time.AfterFunc(master.StopTimeout, func() { cut(fmt.Sprintf("told to stop %s ago", master.StopTimeout)) })
+		})
+	}
 	stopping := make(chan struct{})
 	stopped := make(chan struct{})
 	memory := watchMemory(cfg.Process.MaxMemoryPerChild, stopped)
@@ -145,6 +160,10 @@ func worker(cfg *config.Config, nlisten int) int {
 	}()
 	<-stopping
 	close(stopped)
+	if d := cfg.Process.GracefulShutdownTimeout; d > 0 {
+		t := time.AfterFunc(d, func() { cut(fmt.Sprintf("GracefulShutdownTimeout %d passed", int(d.Seconds()))) })
+		defer t.Stop()
+	}
 	gate.Stop(ctx)
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(os.Stderr, "modpy: worker shutdown: %v\n", err)

@@ -621,6 +621,8 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal) int {
 	var kill <-chan time.Time
 	if sig == syscall.SIGTERM {
 		kill = time.After(StopTimeout + 3*time.Second)
+	} else if d := m.cfg.Process.GracefulShutdownTimeout; d > 0 {
+		kill = time.After(d + 3*time.Second) // the workers cut their connections at d
 	}
 	for len(m.workers) > 0 {
 		select {
