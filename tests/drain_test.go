@@ -314,3 +314,41 @@ func TestDrainGracefulShutdownTimeout(t *testing.T) {
 		t.Errorf("the master had to kill the worker:\n%s", log)
 	}
 }
+
+// A worker recycling itself is replaced as soon as it begins to drain, not
+// when it exits: here its idle keep-alive connection keeps it draining for
+// up to KeepAliveTimeout, while a new worker already serves new
+// connections; the old one still answers the idle connection's next
+// request, with "Connection: close".
+func TestDrainRecyclingWorkerReplacedAtOnce(t *testing.T) {
+	s := startMaster(t, "StartServers 1\nMaxConnectionsPerChild 4\nKeepAliveTimeout 10\n")
+	idle := s.dial()
+	defer idle.Close()
+	idle.SetDeadline(time.Now().Add(30 * time.Second))
+	idleBR := bufio.NewReader(idle)
+	resp, old, err := sendGet(idle, idleBR, "/pid")
+	if err != nil || resp.StatusCode != 200 || resp.Close {
+		t.Fatalf("first request: %v %v", resp, err)
+	}
+	// New connections until one lands on a new worker: the old one took
+	// its fourth (the start-up probe, idle, and these) and drains.
+	fresh := ""
+	for i := 0; i < 10 && (fresh == "" || fresh == old); i++ {
+		_, fresh, err = s.doFresh("/pid")
+		if err != nil {
+			t.Fatalf("a new connection: %v\n%s", err, s.errorLog())
+		}
+	}
+	if fresh == old {
+		t.Fatalf("10 new connections all went to the old worker %s (MaxConnectionsPerChild 4)", old)
+	}
+	resp, body, err := sendGet(idle, idleBR, "/pid")
+	if err != nil {
+		t.Fatalf("the idle connection, after a new worker answered: %v (the old worker was replaced only once it exited)\n%s", err, s.errorLog())
+	}
+	if body != old || !resp.Close {
+		t.Errorf("the idle connection's next request: body %q (want the old worker %s), Connection: close %v", body, old, resp.Close)
+	}
+	idle.Close()
+	contains(t, "error log", s.waitLog("recycled (MaxConnectionsPerChild 4"), "worker pid "+old+" recycled (MaxConnectionsPerChild 4 reached; lived ")
+}

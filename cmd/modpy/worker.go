@@ -87,8 +87,10 @@ func worker(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
-	ready.Write([]byte{'R'})
-	ready.Close()
+	ready.Write([]byte{master.ReadyByte})
+	defer ready.Close()
+	// Recycling itself: the master starts the replacement at once.
+	recycling := func() { ready.Write([]byte{master.DrainingByte}) }
 	orphan := make(chan struct{})
 	go func() {
 		io.Copy(io.Discard, ctl) // EOF: the master is gone
@@ -143,15 +145,18 @@ func worker(cfg *config.Config, nlisten int) int {
 				why := fmt.Sprintf("MaxConnectionsPerChild %d reached", cfg.Process.MaxConnectionsPerChild)
 				srv.SetExit(scoreboard.MaxConnections, why)
 				srv.LogNotice(fmt.Sprintf("%s: recycling (pid %d)", why, os.Getpid()))
+				recycling()
 				stop()
 			case rss := <-memory:
 				memory = nil
 				why := fmt.Sprintf("MaxMemoryPerChild %d KiB passed (RSS %d KiB)", cfg.Process.MaxMemoryPerChild>>10, rss>>10)
 				srv.SetExit(scoreboard.MaxMemory, why)
 				srv.LogNotice(fmt.Sprintf("%s: recycling (pid %d)", why, os.Getpid()))
+				recycling()
 				stop()
 			case <-recycle:
 				recycle = nil
+				recycling()
 				stop()
 			case <-ctx.Done():
 				return
