@@ -245,19 +245,28 @@ func (s *site) getInBackground(path string) <-chan string {
 	return done
 }
 
+// idleConn opens a connection, asks /pid on it and leaves it idle, kept
+// alive: it returns the connection, its reader and the worker's pid.
+func (s *site) idleConn() (net.Conn, *bufio.Reader, string) {
+	s.t.Helper()
+	c := s.dial()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	br := bufio.NewReader(c)
+	resp, pid, err := sendGet(c, br, "/pid")
+	if err != nil || resp.StatusCode != 200 || resp.Close {
+		c.Close()
+		s.t.Fatalf("first request: %v %v", resp, err)
+	}
+	return c, br, pid
+}
+
 // graceful-stop: the request in flight finishes; a keep-alive connection
 // waiting for its next request stays open until its KeepAliveTimeout, and
 // a request sent on it meanwhile is answered, with "Connection: close".
 func TestDrainGracefulStop(t *testing.T) {
 	s := startMaster(t, "StartServers 1\nKeepAliveTimeout 5\n")
-	idle := s.dial()
+	idle, idleBR, pid := s.idleConn()
 	defer idle.Close()
-	idle.SetDeadline(time.Now().Add(20 * time.Second))
-	idleBR := bufio.NewReader(idle)
-	resp, pid, err := sendGet(idle, idleBR, "/pid")
-	if err != nil || resp.StatusCode != 200 || resp.Close {
-		t.Fatalf("first request: %v %v", resp, err)
-	}
 	busyDone := s.getInBackground("/pid?2")
 	time.Sleep(500 * time.Millisecond) // the slow request is in its handler
 	stopped := s.stopGracefully()
@@ -322,18 +331,13 @@ func TestDrainGracefulShutdownTimeout(t *testing.T) {
 // request, with "Connection: close".
 func TestDrainRecyclingWorkerReplacedAtOnce(t *testing.T) {
 	s := startMaster(t, "StartServers 1\nMaxConnectionsPerChild 4\nKeepAliveTimeout 10\n")
-	idle := s.dial()
+	idle, idleBR, old := s.idleConn()
 	defer idle.Close()
-	idle.SetDeadline(time.Now().Add(30 * time.Second))
-	idleBR := bufio.NewReader(idle)
-	resp, old, err := sendGet(idle, idleBR, "/pid")
-	if err != nil || resp.StatusCode != 200 || resp.Close {
-		t.Fatalf("first request: %v %v", resp, err)
-	}
 	// New connections until one lands on a new worker: the old one took
 	// its fourth (the start-up probe, idle, and these) and drains.
 	fresh := ""
 	for i := 0; i < 10 && (fresh == "" || fresh == old); i++ {
+		var err error
 		_, fresh, err = s.doFresh("/pid")
 		if err != nil {
 			t.Fatalf("a new connection: %v\n%s", err, s.errorLog())
