@@ -91,6 +91,8 @@ if [ ! -f "$REPO/go.mod" ] || [ ! -d "$REPO/bench" ]; then
     exit 2
 fi
 OUT="$REPO/bench/.out"
+# shellcheck source=bench/lib.sh
+. "$REPO/bench/lib.sh"
 mkdir -p "$OUT"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -203,24 +205,8 @@ wait_up() {
 # ---------------------------------------------------------------- 2. Apache + mod_python
 if want apache; then
     APACHE_PORT=$(free_port)
-    if [ "$(id -u)" -eq 0 ]; then RUN_USER=www-data RUN_GROUP=www-data
-    else RUN_USER=$(id -un) RUN_GROUP=$(id -gn); fi
-    M=/usr/lib/apache2/modules
-    cat >"$TMP/apache.conf" <<EOF
-# Self-contained: needs none of Debian's APACHE_* environment variables.
-ServerRoot "$TMP"
-DefaultRuntimeDir "$TMP"
-PidFile "$TMP/apache.pid"
-ErrorLog "$TMP/apache_error.log"
-LogLevel warn
-ServerName localhost
-Listen 127.0.0.1:$APACHE_PORT
-User $RUN_USER
-Group $RUN_GROUP
-
-LoadModule mpm_event_module $M/mod_mpm_event.so
-LoadModule authz_core_module $M/mod_authz_core.so
-LoadModule python_module $M/mod_python.so
+    apache_conf_head "$TMP" "$APACHE_PORT" >"$TMP/apache.conf"
+    cat >>"$TMP/apache.conf" <<EOF
 
 # $NPROCS child process(es), $APACHE_THREADS worker threads each, a fixed count.
 StartServers        $NPROCS

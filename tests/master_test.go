@@ -2,7 +2,6 @@ package tests
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -366,10 +365,6 @@ func (s *site) load(loops int, stop chan struct{}, seen *sync.Map) (*atomic.Int6
 				default:
 				}
 				pid, err := s.pidOf(c, "?0.005")
-				if err != nil && c != freshClient && isReset(err) {
-					// An idle keep-alive connection the old worker closed.
-					pid, err = s.pidOf(c, "?0.005")
-				}
 				if err != nil {
 					s.t.Logf("request failed: %v", err)
 					failed.Add(1)
@@ -381,11 +376,6 @@ func (s *site) load(loops int, stop chan struct{}, seen *sync.Map) (*atomic.Int6
 		}()
 	}
 	return &ok, &failed, &wg
-}
-
-func isReset(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "EOF")
 }
 
 func TestMasterGracefulRestartUnderLoad(t *testing.T) {

@@ -158,8 +158,15 @@ func serve(cfg *config.Config) int {
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH)
-	<-sigs
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// SIGWINCH drains as a worker does (GracefulShutdownTimeout, else 30
+	// s); SIGTERM and SIGINT also close idle connections at once.
+	wait := 30 * time.Second
+	if sig := <-sigs; sig != syscall.SIGWINCH {
+		srv.Hurry()
+	} else if d := cfg.Process.GracefulShutdownTimeout; d > 0 {
+		wait = d
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		fmt.Fprintf(os.Stderr, "modpy: shutdown: %v\n", err)

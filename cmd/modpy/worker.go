@@ -87,20 +87,37 @@ func worker(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
-	ready.Write([]byte{'R'})
-	ready.Close()
+	ready.Write([]byte{master.ReadyByte})
+	defer ready.Close()
+	// Recycling itself: the master starts the replacement at once.
+	recycling := func() { ready.Write([]byte{master.DrainingByte}) }
 	orphan := make(chan struct{})
 	go func() {
 		io.Copy(io.Discard, ctl) // EOF: the master is gone
 		close(orphan)
 	}()
 
-	// Graceful (SIGWINCH, recycling): no deadline, until a SIGTERM or
-	// SIGINT, or the master's death, sets one.
+	// Graceful (SIGWINCH, recycling): every connection ends by itself
+	// (httpd.Server.Shutdown), for as long as GracefulShutdownTimeout
+	// allows (0: no limit). A SIGTERM or SIGINT, or the master's death,
+	// makes it hurry: connections waiting for a request close at once,
+	// and the others have StopTimeout.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var cutOnce sync.Once
+	cut := func(why string) {
+		cutOnce.Do(func() {
+			srv.LogNotice(fmt.Sprintf("%s: closing the connections still open (pid %d)", why, os.Getpid()))
+			cancel()
+		})
+	}
 	var hardOnce sync.Once
-	hard := func() { hardOnce.Do(func() { time.AfterFunc(master.StopTimeout, cancel) }) }
+	hard := func() {
+		hardOnce.Do(func() {
+			srv.Hurry()
+			time.AfterFunc(master.StopTimeout, func() { cut(fmt.Sprintf("told to stop %s ago", master.StopTimeout)) })
+		})
+	}
 	stopping := make(chan struct{})
 	stopped := make(chan struct{})
 	memory := watchMemory(cfg.Process.MaxMemoryPerChild, stopped)
@@ -128,15 +145,18 @@ func worker(cfg *config.Config, nlisten int) int {
 				why := fmt.Sprintf("MaxConnectionsPerChild %d reached", cfg.Process.MaxConnectionsPerChild)
 				srv.SetExit(scoreboard.MaxConnections, why)
 				srv.LogNotice(fmt.Sprintf("%s: recycling (pid %d)", why, os.Getpid()))
+				recycling()
 				stop()
 			case rss := <-memory:
 				memory = nil
 				why := fmt.Sprintf("MaxMemoryPerChild %d KiB passed (RSS %d KiB)", cfg.Process.MaxMemoryPerChild>>10, rss>>10)
 				srv.SetExit(scoreboard.MaxMemory, why)
 				srv.LogNotice(fmt.Sprintf("%s: recycling (pid %d)", why, os.Getpid()))
+				recycling()
 				stop()
 			case <-recycle:
 				recycle = nil
+				recycling()
 				stop()
 			case <-ctx.Done():
 				return
@@ -145,6 +165,10 @@ func worker(cfg *config.Config, nlisten int) int {
 	}()
 	<-stopping
 	close(stopped)
+	if d := cfg.Process.GracefulShutdownTimeout; d > 0 {
+		t := time.AfterFunc(d, func() { cut(fmt.Sprintf("GracefulShutdownTimeout %d passed", int(d.Seconds()))) })
+		defer t.Stop()
+	}
 	gate.Stop(ctx)
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(os.Stderr, "modpy: worker shutdown: %v\n", err)

@@ -152,6 +152,14 @@ var directiveList = []*directive{
 	{name: "MaxSpareThreads", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
 	{name: "MinSpareServers", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
 	{name: "MaxSpareServers", ctx: cMain, min: 1, max: 1, usage: "number", fn: dProcessInt},
+	{name: "GracefulShutdownTimeout", ctx: cMain, min: 1, max: 1, usage: "seconds (0 = no limit)", fn: func(p *parser, c *call) error {
+		n, err := c.number(c.args[0], 0, math.MaxInt32)
+		if err != nil {
+			return err
+		}
+		p.cfg.Process.GracefulShutdownTimeout = time.Duration(n) * time.Second
+		return nil
+	}},
 
 	// Logging.
 	{name: "ErrorLog", ctx: cServer, min: 1, max: 1, usage: "file|\"|command\"|syslog[:facility]", fn: func(p *parser, c *call) error {
@@ -262,7 +270,6 @@ var directiveList = []*directive{
 	{name: "AsyncRequestWorkerFactor", ctx: cMain, min: 1, max: 1, note: noteMPM},
 	{name: "ListenBacklog", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	{name: "ListenCoresBucketsRatio", ctx: cMain, min: 1, max: 1, note: noteIgnored},
-	{name: "GracefulShutdownTimeout", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	{name: "ScoreBoardFile", ctx: cMain, min: 1, max: 1, note: noteMPM},
 	{name: "CoreDumpDirectory", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	{name: "DefaultRuntimeDir", ctx: cMain, min: 1, max: 1, note: noteIgnored},

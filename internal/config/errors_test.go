@@ -53,6 +53,8 @@ func TestErrors(t *testing.T) {
 		{"ErrorDocument status", "ErrorDocument 200 /x\n", 1, "ErrorDocument", "400 to 599"},
 		{"LimitRequestBody negative", "LimitRequestBody -1\n", 1, "LimitRequestBody", "out of range"},
 		{"Timeout not a number", "Timeout abc\n", 1, "Timeout", "not a number"},
+		{"GracefulShutdownTimeout not seconds", "GracefulShutdownTimeout 5s\n", 1, "GracefulShutdownTimeout", "not a number"},
+		{"GracefulShutdownTimeout in vhost", "<VirtualHost *>\nGracefulShutdownTimeout 5\n</VirtualHost>\n", 2, "GracefulShutdownTimeout", "not allowed in <VirtualHost>"},
 		{"missing >", "<Directory /x\n</Directory>\n", 1, "<Directory>", "missing closing '>'"},
 		{"unknown section", "<Foo bar>\n</Foo>\n", 1, "<Foo>", "unknown section"},
 		{"If not supported", "<If \"true\">\n</If>\n", 1, "<If>", "not supported"},

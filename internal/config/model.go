@@ -157,6 +157,10 @@ type Process struct {
 	MaxSpareThreads   int
 	MinSpareServers   int // prefork's names, kept apart for the server to map
 	MaxSpareServers   int
+	// GracefulShutdownTimeout bounds a worker's drain (graceful-stop,
+	// graceful restart, recycling): past it the connections still open
+	// are closed; 0 = no limit.
+	GracefulShutdownTimeout time.Duration
 
 	Timeout              time.Duration // I/O timeout, default 60s
 	KeepAlive            bool          // default true

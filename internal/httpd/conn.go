@@ -16,12 +16,15 @@ import (
 	"modpy/internal/table"
 )
 
-// Connection states, for Shutdown.
+// Connection states, for Shutdown. The connection's goroutine moves
+// between active, idle and linger; Shutdown may move idle to closing
+// (Hurry) and any state to closed (its time ran out).
 const (
-	stateIdle   int32 = iota // waiting for the first byte of a request
-	stateActive              // reading or serving a request
-	stateLinger              // closing: discarding what the client still sends
-	stateClosed              // closed by Shutdown
+	stateIdle    int32 = iota // waiting for the first byte of a request
+	stateActive               // reading or serving a request
+	stateLinger               // closing: discarding what the client still sends
+	stateClosing              // writing side shut down by Hurry: linger, then close
+	stateClosed               // closed by Shutdown
 )
 
 const (
@@ -107,7 +110,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.out = (*c.outPtr)[:0]
 	c.hp.br = c.br
 	c.hp.cfg = c.cfg
-	c.state.Store(stateIdle)
+	c.state.Store(stateActive)
 	return c
 }
 
@@ -136,18 +139,20 @@ func (c *conn) serve() {
 		}
 	}
 	for {
-		c.state.Store(stateIdle)
-		if c.srv.shuttingDown() {
-			c.flush()
-			c.nc.Close()
-			return
-		}
 		if c.keepalives > 0 {
 			c.rto = c.cfg.KeepAliveTimeout
 		} else {
 			c.rto = c.cfg.Timeout
 		}
 		if c.br.Buffered() == 0 {
+			// Wait for the next request. A server shutting down does not
+			// cut this wait short (Server.Shutdown): the client may be
+			// sending the request now, and will get it answered with
+			// "Connection: close".
+			if c.flush() != nil || !c.state.CompareAndSwap(stateActive, stateIdle) {
+				c.nc.Close()
+				return
+			}
 			if c.keepalives > 0 {
 				// The client has only just been sent the last response:
 				// let other connections' goroutines run first, so that
@@ -170,18 +175,31 @@ func (c *conn) serve() {
 					runtime.Gosched()
 				}
 			}
-			if _, err := c.br.Peek(1); err != nil {
-				// Nothing of a new request came: close silently. Apache
-				// logs a first request that never came as a 408.
-				if isTimeout(err) && c.keepalives == 0 && c.state.Load() == stateIdle {
-					c.logTimeout()
+			_, err := c.br.Peek(1)
+			if !c.state.CompareAndSwap(stateIdle, stateActive) {
+				// Shutdown took the connection: Hurry shut its writing
+				// side (discard what the client sends until it closes),
+				// or the time ran out (closed).
+				if c.state.Load() == stateClosing {
+					c.discard()
 				}
 				c.nc.Close()
 				return
 			}
-		}
-		if !c.state.CompareAndSwap(stateIdle, stateActive) {
-			return // closed by Shutdown
+			if err != nil {
+				// Nothing of a new request came: close without a
+				// response. Apache logs a first request that never came
+				// as a 408.
+				if isTimeout(err) {
+					if c.keepalives == 0 {
+						c.logTimeout()
+					}
+					c.lingerClose() // the client may be sending just now
+					return
+				}
+				c.nc.Close()
+				return
+			}
 		}
 		c.rto = c.cfg.Timeout
 		c.serveRequest()
@@ -410,6 +428,17 @@ func (c *conn) lingerClose() {
 		c.nc.Close()
 		return
 	}
+	c.discard()
+	c.nc.Close()
+}
+
+// discard reads and throws away what the client sends after the writing
+// side was shut down, until it closes, a read waits 2 s, or 30 s passed
+// since the first bytes came.
+func (c *conn) discard() {
+	if c.eof {
+		return
+	}
 	if c.scratch == nil {
 		c.scratch = make([]byte, readBufSize)
 	}
@@ -418,16 +447,15 @@ func (c *conn) lingerClose() {
 		c.nc.SetReadDeadline(time.Now().Add(lingerRead))
 		n, err := c.nc.Read(c.scratch)
 		if err != nil || n == 0 {
-			break
+			return
 		}
 		now := time.Now()
 		if until.IsZero() {
 			until = now.Add(lingerTotal)
 		} else if now.After(until) {
-			break
+			return
 		}
 	}
-	c.nc.Close()
 }
 
 // release returns the connection's buffers to their pools.

@@ -3,6 +3,7 @@ package httpd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -47,7 +48,9 @@ type Server struct {
 	mu         sync.Mutex
 	listeners  map[net.Listener]struct{}
 	conns      map[*conn]struct{}
+	accepting  int // Serve loops running (under mu)
 	inShutdown atomic.Bool
+	hurry      atomic.Bool
 	connGone   chan struct{}
 }
 
@@ -73,11 +76,14 @@ func (s *Server) Serve(l net.Listener) error {
 		return ErrServerClosed
 	}
 	s.listeners[l] = struct{}{}
+	s.accepting++
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, l)
+		s.accepting--
 		s.mu.Unlock()
+		s.wakeShutdown()
 	}()
 
 	var delay time.Duration
@@ -98,14 +104,11 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		delay = 0
+		// Served even when Shutdown began meanwhile: the connection left
+		// the kernel's queue, no other process can take it, and its
+		// client may have sent its request already.
 		c := newConn(s, nc)
 		s.mu.Lock()
-		if s.shuttingDown() {
-			s.mu.Unlock()
-			nc.Close()
-			c.release()
-			continue
-		}
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
 		go c.serve()
@@ -128,16 +131,26 @@ func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.wakeShutdown()
+}
+
+// wakeShutdown tells a Shutdown in progress to look again.
+func (s *Server) wakeShutdown() {
 	select {
 	case s.connGone <- struct{}{}:
 	default:
 	}
 }
 
-// Shutdown stops the server gracefully: it closes the listeners and the
-// idle connections, lets in-flight requests finish (their responses say
-// "Connection: close"), and returns when every connection is closed, or
-// with ctx's error when ctx ends first.
+// Shutdown stops the server gracefully, losing no request: it closes the
+// listeners and waits until every connection has ended by itself. A
+// connection serving a request finishes it; the next request on each
+// keep-alive connection is served with "Connection: close"; a connection
+// waiting for a request is closed only when its wait (KeepAliveTimeout,
+// or Timeout for the first request) runs out, as at any other time, since
+// its client may be sending just then; every close is a lingering close.
+// Hurry shortens the waits. When ctx ends first, Shutdown closes the
+// connections still open, logs how many, and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
@@ -149,11 +162,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if s.closeIdle() {
+		if s.hurry.Load() {
+			s.closeIdle()
+		}
+		if s.done() {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
+			s.cut()
 			return ctx.Err()
 		case <-s.connGone:
 		case <-tick.C:
@@ -161,16 +178,61 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// closeIdle closes connections between requests or lingering, and reports
-// whether none are left.
-func (s *Server) closeIdle() bool {
+// Hurry makes a Shutdown in progress, or one to come, close the
+// connections waiting for a request now (with a lingering close) rather
+// than when their wait runs out: for a stop that need not be graceful. A
+// request its client sends at that very moment is lost, as with any
+// server closing an idle connection.
+func (s *Server) Hurry() {
+	s.init()
+	s.hurry.Store(true)
+	s.closeIdle()
+}
+
+// done reports whether no Serve loop runs and no connection is left.
+func (s *Server) done() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepting == 0 && len(s.conns) == 0
+}
+
+// closeIdle starts a lingering close of the connections waiting for a
+// request: it shuts down their writing side, and each connection's own
+// goroutine, woken by the client's end or its bytes, discards what comes
+// and closes.
+func (s *Server) closeIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		st := c.state.Load()
-		if (st == stateIdle || st == stateLinger) && c.state.CompareAndSwap(st, stateClosed) {
-			c.nc.Close()
+		if c.state.CompareAndSwap(stateIdle, stateClosing) {
+			if cw, ok := c.nc.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
+				c.nc.Close()
+			}
 		}
 	}
-	return len(s.conns) == 0
+}
+
+// cut closes every connection left when Shutdown's time ran out, and
+// logs it.
+func (s *Server) cut() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var busy, idle, linger int
+	for c := range s.conns {
+		switch c.state.Swap(stateClosed) {
+		case stateActive:
+			busy++
+		case stateLinger, stateClosing:
+			linger++
+		case stateClosed:
+			continue
+		default:
+			idle++
+		}
+		c.nc.Close()
+	}
+	if busy+idle+linger > 0 && s.cfg.ErrorLog != nil {
+		s.cfg.ErrorLog("warn", fmt.Sprintf("httpd: the shutdown's time ran out: connections closed: "+
+			"%d reading or serving a request, %d waiting for one, %d in lingering close", busy, idle, linger))
+	}
 }

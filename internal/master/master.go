@@ -19,9 +19,20 @@ import (
 
 // A worker's inherited file descriptors: the listening sockets in Listen
 // order from FirstFD, then the read end of the master's pipe (EOF: the
-// master is gone), then the write end of its ready pipe (one byte once it
-// serves), then the scoreboard if SlotEnv is set.
+// master is gone), then the write end of its ready pipe (ReadyByte once it
+// serves, DrainingByte when it begins to recycle itself), then the
+// scoreboard if SlotEnv is set.
 const FirstFD = 3
+
+// What a worker writes on its ready pipe.
+const (
+	// ReadyByte: the worker serves.
+	ReadyByte = 'R'
+	// DrainingByte: the worker stopped accepting to recycle itself
+	// (MaxConnectionsPerChild, MaxMemoryPerChild...); it still finishes
+	// its connections, and the master starts its replacement now.
+	DrainingByte = 'D'
+)
 
 // WorkerEnv marks a worker; its value is the number of inherited sockets.
 const WorkerEnv = "MODPY_WORKER"
@@ -99,12 +110,14 @@ type worker struct {
 	slot     *scoreboard.Slot // nil without a scoreboard
 	ready    bool
 	stopping bool
+	drained  bool // it said it recycles itself: replaced already
 }
 
 type event struct {
-	pid   int
-	state *os.ProcessState
-	gone  bool // false: the worker is ready
+	pid      int
+	state    *os.ProcessState
+	gone     bool // false: the worker is ready, or draining
+	draining bool
 }
 
 type master struct {
@@ -326,6 +339,17 @@ func (m *master) live() int {
 	return n
 }
 
+// draining counts the workers recycling themselves that have not exited.
+func (m *master) draining() int {
+	n := 0
+	for _, w := range m.workers {
+		if w.drained {
+			n++
+		}
+	}
+	return n
+}
+
 // fill starts workers until the current generation has its target.
 func (m *master) fill() {
 	for m.live() < m.target {
@@ -403,11 +427,13 @@ func (m *master) spawn() error {
 	w := &worker{pid: pid, gen: m.gen, started: time.Now(), proc: proc, slot: slot}
 	m.workers[w.pid] = w
 	go func() {
+		defer readyR.Close()
 		b := make([]byte, 1)
-		n, _ := readyR.Read(b)
-		readyR.Close()
-		if n == 1 {
-			m.events <- event{pid: w.pid}
+		for {
+			if n, _ := readyR.Read(b); n != 1 {
+				return // it exited
+			}
+			m.events <- event{pid: w.pid, draining: b[0] == DrainingByte}
 		}
 	}()
 	go func() {
@@ -441,6 +467,20 @@ func (m *master) handle(ev event) {
 	if w == nil {
 		return
 	}
+	if ev.draining {
+		// Recycling itself: it serves no new connection, but may take a
+		// while to finish the ones it has (up to KeepAliveTimeout for
+		// idle ones). Start the replacement now, unless as many workers
+		// as the target are draining already (then when one exits):
+		// workers that recycle fast must not pile up.
+		if !w.stopping && !m.exiting {
+			w.stopping, w.drained = true, true
+			if m.draining() <= m.target {
+				m.fill()
+			}
+		}
+		return
+	}
 	if !ev.gone {
 		w.ready = true
 		m.maybeRetire()
@@ -457,6 +497,15 @@ func (m *master) handle(ev event) {
 		serving = w.slot.Release()
 	}
 	switch {
+	case w.drained && ev.state.Success():
+		if !told {
+			why, said = scoreboard.MaxConnections, "it stopped by itself"
+		}
+		m.log.printf("notice", "worker pid %d recycled (%s; lived %s)", w.pid, said, lived)
+		m.countRestart(why)
+		if !m.exiting {
+			m.fill() // if it was not replaced when it began to drain
+		}
 	case w.stopping:
 		if ev.state.Success() {
 			m.log.printf("notice", "worker pid %d (generation %d) stopped", w.pid, w.gen)
@@ -621,6 +670,8 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal) int {
 	var kill <-chan time.Time
 	if sig == syscall.SIGTERM {
 		kill = time.After(StopTimeout + 3*time.Second)
+	} else if d := m.cfg.Process.GracefulShutdownTimeout; d > 0 {
+		kill = time.After(d + 3*time.Second) // the workers cut their connections at d
 	}
 	for len(m.workers) > 0 {
 		select {

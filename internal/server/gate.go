@@ -13,9 +13,8 @@ import (
 // other workers). It counts the connections accepted, for
 // MaxConnectionsPerChild, and lets the worker stop accepting without
 // dropping a connection it already took from the kernel's queue: Stop
-// waits until no Accept is in progress and every accepted connection has
-// delivered its first bytes, so the Shutdown that follows finds each of
-// them busy with a request, which it lets finish.
+// waits until no Accept is in progress, and every connection accepted is
+// handed on, to be served (httpd's Shutdown serves each request it gets).
 //
 // A connection the worker does not accept stays in the kernel's queue for
 // the other workers.
@@ -83,9 +82,8 @@ func (g *Gate) stopLocked() {
 	g.cond.Broadcast()
 }
 
-// Stop stops accepting and waits until the connections already accepted
-// have started their first request (or ctx ends). Call Server.Shutdown
-// after it.
+// Stop stops accepting and waits until no Accept is in progress (or ctx
+// ends). Call Server.Shutdown after it.
 func (g *Gate) Stop(ctx context.Context) {
 	g.mu.Lock()
 	g.stopLocked()
@@ -95,16 +93,10 @@ func (g *Gate) Stop(ctx context.Context) {
 		g.mu.Unlock()
 	})
 	defer stop()
-	for (g.inAccept > 0 || g.fresh > 0) && ctx.Err() == nil {
+	for g.inAccept > 0 && ctx.Err() == nil {
 		g.cond.Wait()
 	}
 	g.mu.Unlock()
-	// The connection whose first read just returned needs a moment to mark
-	// itself busy before Shutdown looks for idle connections.
-	select {
-	case <-time.After(50 * time.Millisecond):
-	case <-ctx.Done():
-	}
 }
 
 type gateListener struct {

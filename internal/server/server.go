@@ -257,8 +257,21 @@ func (s *Server) hasConnHandler() bool {
 // Wait blocks until every listener has stopped serving.
 func (s *Server) Wait() { s.wg.Wait() }
 
-// Shutdown stops accepting, lets the requests in flight finish (or ctx
-// expire) and closes the logs.
+// Hurry makes Shutdown close the connections waiting for a request now
+// rather than when their keep-alive wait runs out (see httpd.Server.Hurry):
+// for a stop that need not be graceful.
+func (s *Server) Hurry() {
+	s.mu.Lock()
+	servers := append([]*httpd.Server(nil), s.servers...)
+	s.mu.Unlock()
+	for _, hs := range servers {
+		hs.Hurry()
+	}
+}
+
+// Shutdown stops accepting, lets the requests in flight finish and every
+// connection end by itself (see httpd.Server.Shutdown; or ctx expire: then
+// the connections left are closed) and closes the logs.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.stopping.Swap(true) && s.slot != nil {
 		s.slot.SetState(scoreboard.Stopping)
