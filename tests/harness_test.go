@@ -5,6 +5,7 @@ package tests
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -276,7 +277,10 @@ func checkConfig(t *testing.T, conf string, args ...string) (string, bool) {
 	if err := os.WriteFile(f, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(modpyBin, append(append([]string{"-t"}, args...), "-f", f)...).CombinedOutput()
+	// (A check that hangs is killed: reading a FIFO as config once did.)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, modpyBin, append(append([]string{"-t"}, args...), "-f", f)...).CombinedOutput()
 	return string(out), err == nil
 }
 

@@ -978,7 +978,7 @@ func dTypesConfig(p *parser, c *call) error {
 	}
 	m, err := readMimeTypes(file)
 	if err != nil {
-		return c.errf("cannot read %s: %s", file, unwrapPathErr(err))
+		return c.errf("%s", readErrText(file, err))
 	}
 	p.typesFile, p.typesSet = m, true
 	return nil
@@ -1068,7 +1068,9 @@ const (
 	optMultiViews
 	optSymLinksIfOwnerMatch
 
-	optAll = optIndexes | optFollowSymLinks | optExecCGI | optIncludes | optSymLinksIfOwnerMatch
+	// optAll is Apache's OPT_ALL: everything but SymLinksIfOwnerMatch
+	// and MultiViews.
+	optAll = optIndexes | optFollowSymLinks | optExecCGI | optIncludes
 )
 
 func (o *Options) bits() uint8 {

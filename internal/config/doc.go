@@ -20,7 +20,14 @@
 //     adds the .htaccess files that AllowOverride lets count, parsed at
 //     request time (into scratch copies, never into the Config) and kept
 //     until they change: the one place this package reads files after
-//     Load.
+//     Load. It is also Apache's directory walk for the server: it hands
+//     each path entry, with the symbolic link rule its directory's Options
+//     give, to the server's check (the server does the lstat).
+//
+// Every file it reads as configuration (the main file, Include,
+// TypesConfig, .htaccess) must be a regular file under a size cap
+// (readfile.go); it is stat'ed first and opened without blocking, so a
+// FIFO or a device is refused, never read.
 //
 // It must not touch Python, the network or request state: it never loads a
 // module, never opens a socket, never resolves a host name. The model it

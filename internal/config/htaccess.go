@@ -122,8 +122,8 @@ func (af *AccessFiles) load(names []string, dir string, ovr Override) (*Section,
 			return nil, &Error{Pos: Pos{File: file}, Msg: "unable to check htaccess file, ensure it is readable and that '" +
 				dir + "' is executable: " + unwrapPathErr(err), Forbidden: true}
 		}
-		if fi.IsDir() {
-			continue
+		if err := accessFileOK(file, fi); err != nil {
+			return nil, err
 		}
 		var ino uint64
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -135,9 +135,10 @@ func (af *AccessFiles) load(names []string, dir string, ovr Override) (*Section,
 		if e != nil && e.mtime.Equal(fi.ModTime()) && e.size == fi.Size() && e.ino == ino && e.ovr == ovr {
 			return e.sec, e.err
 		}
-		data, err := os.ReadFile(file)
+		data, err := readConfigFile(file, MaxAccessFileSize)
 		if err != nil {
-			return nil, &Error{Pos: Pos{File: file}, Msg: "cannot read: " + unwrapPathErr(err), Forbidden: true}
+			// (Not regular or too large here: swapped since the stat.)
+			return nil, &Error{Pos: Pos{File: file}, Msg: readErrText(file, err), Forbidden: !errors.Is(err, errTooLarge)}
 		}
 		sec, perr := af.c.parseAccessFile(file, dir, ovr, string(data))
 		e = &accessFile{mtime: fi.ModTime(), size: fi.Size(), ino: ino, ovr: ovr, sec: sec, err: perr}
@@ -150,6 +151,21 @@ func (af *AccessFiles) load(names []string, dir string, ovr Override) (*Section,
 		return e.sec, e.err
 	}
 	return nil, nil
+}
+
+// accessFileOK checks an access file's stat before it is read: anything
+// but a regular file (a directory, a FIFO, a device, whatever a symbolic
+// link points to) is refused as Apache refuses it, with a 403 and its
+// AH00554 message; one over MaxAccessFileSize is an error (500).
+func accessFileOK(file string, fi fs.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return &Error{Pos: Pos{File: file}, Msg: "AH00554: Access to file " + file + " denied by server: not a regular file (" +
+			fileKind(fi.Mode()) + ")", Forbidden: true}
+	}
+	if fi.Size() > MaxAccessFileSize {
+		return &Error{Pos: Pos{File: file}, Msg: tooLarge(file, fi.Size(), MaxAccessFileSize).Error()}
+	}
+	return nil
 }
 
 // parseAccessFile parses one access file as a <Directory dir> section
@@ -177,18 +193,73 @@ func (c *Config) parseAccessFile(file, dir string, ovr Override, data string) (*
 	return sec, nil
 }
 
-// DirConfigAccess is DirConfigFor with the access files: walking from "/"
-// down to the file's directory (the file itself when isDir), the access
-// file of each directory whose AllowOverride (from the <Directory>
-// sections applied so far) is not None is merged right after that
-// directory's sections, and the <Files> sections it holds after the other
-// <Files>. An access file that cannot be read or parsed is an *Error (the
-// server answers 500, or 403 when Forbidden is set).
-func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af *AccessFiles) (*DirConfig, error) {
+// SymlinkRule is what the Options in effect for a directory let the
+// directory walk do with a symbolic link in it (Apache's resolve_symlink).
+type SymlinkRule uint8
+
+const (
+	// SymlinksFollowed (FollowSymLinks without SymLinksIfOwnerMatch):
+	// a link is followed when its target exists.
+	SymlinksFollowed SymlinkRule = iota
+	// SymlinksIfOwnerMatch (SymLinksIfOwnerMatch, with or without
+	// FollowSymLinks): only when the link and its target have the same
+	// owner.
+	SymlinksIfOwnerMatch
+	// SymlinksRefused (neither): never.
+	SymlinksRefused
+)
+
+func symlinkRule(opts uint8) SymlinkRule {
+	switch {
+	case opts&optSymLinksIfOwnerMatch != 0:
+		return SymlinksIfOwnerMatch
+	case opts&optFollowSymLinks != 0:
+		return SymlinksFollowed
+	}
+	return SymlinksRefused
+}
+
+// SymlinkRule is the rule d's Options give.
+func (d *DirConfig) SymlinkRule() SymlinkRule { return symlinkRule(effectiveOptions(d)) }
+
+// applyOptions is opts with d's Options applied, as Merge applies them.
+func applyOptions(opts uint8, d *DirConfig) uint8 {
+	switch {
+	case d.Options != nil:
+		return d.Options.bits()
+	case d.OptionsAdd != nil || d.OptionsRemove != nil:
+		return opts&^d.OptionsRemove.bits() | d.OptionsAdd.bits()
+	}
+	return opts
+}
+
+// WalkCheck is called by DirConfigAccess for each entry the directory
+// walk steps into: path (absolute, no trailing slash) and the SymlinkRule
+// of the Options in effect for the directory holding it. An error ends
+// the walk, and DirConfigAccess returns it.
+type WalkCheck func(path string, rule SymlinkRule) error
+
+// DirConfigAccess is DirConfigFor with the access files and Apache's
+// directory walk: walking from "/" down to the file's directory (the file
+// itself when isDir), the access file of each directory whose
+// AllowOverride (from the <Directory> sections applied so far) is not None
+// is merged right after that directory's sections, and the <Files>
+// sections it holds after the other <Files>. With check, the walk calls it
+// for each entry it steps into (each directory below "/", then the file
+// unless isDir), after the enclosing directory's sections and access file
+// and before anything below the entry is read: so the rule it gets is that
+// of the server's Options, the <Directory> sections matched so far and the
+// access files read so far (as in Apache, <DirectoryMatch>, <Files> and
+// <Location> sections do not count for it), and an access file in a
+// directory check refused is never read. An access file that cannot be
+// read or parsed is an *Error (the server answers 500, or 403 when
+// Forbidden is set).
+func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af *AccessFiles, check WalkCheck) (*DirConfig, error) {
 	if s == nil {
 		s = c.Main
 	}
-	if filename == "" || af == nil || !c.overrides || !strings.HasPrefix(filename, "/") {
+	useAF := af != nil && c.overrides
+	if filename == "" || (!useAF && check == nil) || !strings.HasPrefix(filename, "/") {
 		return c.DirConfigFor(s, uri, filename), nil
 	}
 	ix := c.indexFor(s)
@@ -202,44 +273,68 @@ func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af
 	if !isDir {
 		walk, _ = parentDir(filename)
 	}
-	out := make([]*Section, 0, len(m)+4)
-	var files []*Section
-	base := filename[strings.LastIndexByte(filename, '/')+1:]
 	walk = strings.TrimSuffix(walk, "/")
-	levels := []string{"/"}
-	for i := 1; i < len(walk); i++ {
-		if walk[i] == '/' {
-			levels = append(levels, walk[:i])
-		}
+	var out, files []*Section
+	if useAF {
+		out = make([]*Section, 0, len(m)+4)
 	}
-	if walk != "" {
-		levels = append(levels, walk)
-	}
+	base := filename[strings.LastIndexByte(filename, '/')+1:]
+	opts := effectiveOptions(s.Dir)
 	var ovr Override
 	j := 0
-	for level, dir := range levels {
+	// The level's directory is "/", then walk[:end] for each of walk's
+	// components.
+	for level, end := 0, 0; ; level++ {
+		dir := "/"
+		if level > 0 {
+			dir = walk[:end]
+		}
 		for j < nd && components(m[j].Path) <= level {
 			if a := m[j].Conf.AllowOverride; a != nil {
 				ovr = *a
 			}
-			out = append(out, m[j])
+			opts = applyOptions(opts, m[j].Conf)
+			if useAF {
+				out = append(out, m[j])
+			}
 			j++
 		}
-		if ovr == 0 {
-			continue
-		}
-		sec, err := af.load(s.AccessFileNames, dir, ovr)
-		if err != nil {
-			return nil, err
-		}
-		if sec != nil {
-			out = append(out, sec)
-			for _, f := range sec.Files {
-				if base != "" && filesMatches(f, base) {
-					files = append(files, f)
+		if ovr != 0 && useAF {
+			sec, err := af.load(s.AccessFileNames, dir, ovr)
+			if err != nil {
+				return nil, err
+			}
+			if sec != nil {
+				opts = applyOptions(opts, sec.Conf)
+				out = append(out, sec)
+				for _, f := range sec.Files {
+					if base != "" && filesMatches(f, base) {
+						files = append(files, f)
+					}
 				}
 			}
 		}
+		if end == len(walk) {
+			break
+		}
+		if next := strings.IndexByte(walk[end+1:], '/'); next < 0 {
+			end = len(walk)
+		} else {
+			end += 1 + next
+		}
+		if check != nil {
+			if err := check(walk[:end], symlinkRule(opts)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if check != nil && !isDir {
+		if err := check(strings.TrimSuffix(filename, "/"), symlinkRule(opts)); err != nil {
+			return nil, err
+		}
+	}
+	if !useAF {
+		return c.mergeCached(ix, s, m), nil
 	}
 	out = append(out, m[j:nd]...)
 	rest := m[nd:]

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -139,9 +140,13 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		if err != nil {
 			return nil, &Error{Pos: Pos{File: opts.File}, Msg: err.Error()}
 		}
-		data, err := os.ReadFile(name)
+		data, err := readConfigFile(name, MaxConfigFileSize)
 		if err != nil {
-			return nil, &Error{Pos: Pos{File: name}, Msg: "cannot read the config file: " + unwrapPathErr(err)}
+			msg := "cannot read the config file: " + unwrapPathErr(err)
+			if errors.Is(err, errNotRegular) || errors.Is(err, errTooLarge) {
+				msg = "the config file is " + err.Error()
+			}
+			return nil, &Error{Pos: Pos{File: name}, Msg: msg}
 		}
 		text = string(data)
 		cfg.File = name

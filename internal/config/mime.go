@@ -1,9 +1,6 @@
 package config
 
-import (
-	"os"
-	"strings"
-)
+import "strings"
 
 // defaultTypesConfig is read when no TypesConfig directive is given and the
 // file exists.
@@ -32,7 +29,7 @@ var builtinMime = map[string]string{
 // readMimeTypes reads a mime.types file: "type ext1 ext2 ..." lines, '#'
 // comments. Keys are lower-case extensions without the dot.
 func readMimeTypes(file string) (map[string]string, error) {
-	data, err := os.ReadFile(file)
+	data, err := readConfigFile(file, MaxConfigFileSize)
 	if err != nil {
 		return nil, err
 	}

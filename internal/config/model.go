@@ -526,8 +526,9 @@ type Options struct {
 	ExecCGI        bool
 	Includes       bool
 	MultiViews     bool
-	// SymLinksIfOwnerMatch is accepted and kept; modpy treats it as
-	// FollowSymLinks would be treated by the server.
+	// SymLinksIfOwnerMatch: the directory walk follows a symbolic link
+	// only when the link and its target have the same owner (even with
+	// FollowSymLinks, as in Apache). See Config.DirConfigAccess.
 	SymLinksIfOwnerMatch bool
 }
 

@@ -204,9 +204,9 @@ func (p *parser) parseFile(file string, from Pos, dname string) error {
 	if len(p.incl) >= maxIncludeDepth {
 		return &Error{Pos: from, Directive: dname, Msg: fmt.Sprintf("includes nested deeper than %d", maxIncludeDepth)}
 	}
-	data, err := os.ReadFile(file)
+	data, err := readConfigFile(file, MaxConfigFileSize)
 	if err != nil {
-		return &Error{Pos: from, Directive: dname, Msg: "cannot read " + file + ": " + unwrapPathErr(err)}
+		return &Error{Pos: from, Directive: dname, Msg: readErrText(file, err)}
 	}
 	p.incl = append(p.incl, file)
 	defer func() { p.incl = p.incl[:len(p.incl)-1] }()

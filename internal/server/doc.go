@@ -3,7 +3,8 @@
 // Alias, map_to_storage, header parsing, access, authentication, type
 // checking, fixups, the content handler, then log and cleanup), each with a
 // hook for the phase's Python handlers; Basic authentication; .htaccess
-// lookups and UserDir; the response's output filter chain ending at the
+// lookups and UserDir; the directory walk's symbolic link (Options) and
+// file type checks (walk.go); the response's output filter chain ending at the
 // connection (Python output filters included) and the input filters before
 // req.read; internal redirects; PythonConnectionHandler; static files,
 // error documents, the error and access logs; the status page and metrics,

@@ -47,6 +47,9 @@ type rstate struct {
 	// it names anything that exists.
 	exists, isDir bool
 	redirects     int
+	// irregular: Filename exists and is neither a directory nor a
+	// regular file (a FIFO, a device, a socket).
+	irregular bool
 	// needUser: access control needs an authenticated user (authen and
 	// authz phases run).
 	needUser bool
@@ -205,7 +208,11 @@ func (rs *rstate) mapStorage() int {
 		rs.dc = rs.lc
 	} else {
 		rs.mapToStorage(path)
-		dc, err := rs.s.cfg.DirConfigAccess(rs.vh.conf, req.URI, req.Filename, rs.isDir, rs.s.access)
+		dc, err := rs.s.cfg.DirConfigAccess(rs.vh.conf, req.URI, req.Filename, rs.isDir, rs.s.access, rs.walkEntry)
+		var refused *walkRefused
+		if errors.As(err, &refused) {
+			return refused.status
+		}
 		if err != nil {
 			// As Apache: the file and line in the log, 500 to the client
 			// (403 when the file cannot be read).
@@ -217,6 +224,12 @@ func (rs *rstate) mapStorage() int {
 			return 500
 		}
 		rs.dc = dc
+		if rs.irregular {
+			// Only directories and regular files are content, whatever
+			// the handler (Apache refuses them in the walk, AH00038).
+			rs.logNotFileOrDir(req.Filename)
+			return 403
+		}
 	}
 	if rs.dc.LimitRequestBody != nil {
 		rs.hr.Body.SetLimit(*rs.dc.LimitRequestBody)
@@ -374,9 +387,10 @@ func (rs *rstate) mapToStorage(path string) {
 		if len(p) > 1 && strings.HasSuffix(p, "/") {
 			p, rest = p[:len(p)-1], "/"+rest
 		}
-		if isDir, ok := statDir(p); ok {
+		if mode, ok := statMode(p); ok {
+			isDir := mode == syscall.S_IFDIR
 			req.Filename, req.PathInfo = p, rest
-			rs.exists, rs.isDir = true, isDir
+			rs.exists, rs.isDir, rs.irregular = true, isDir, !isDir && mode != syscall.S_IFREG
 			if rs.isDir && rest == "/" {
 				// A directory asked for with its slash keeps it in
 				// req.filename, as in Apache.
@@ -387,7 +401,7 @@ func (rs *rstate) mapToStorage(path string) {
 					first, tail = first[:i], first[i:]
 				}
 				req.Filename, req.PathInfo = strings.TrimSuffix(p, "/")+"/"+first, tail
-				rs.exists, rs.isDir = false, false
+				rs.exists, rs.isDir, rs.irregular = false, false, false
 			}
 			break
 		}
@@ -402,10 +416,10 @@ func (rs *rstate) mapToStorage(path string) {
 	req.CanonicalFilename = req.Filename
 }
 
-// statDir reports whether path exists and is a directory (following
-// symbolic links, as os.Stat): one stat, without os.Stat's allocation of a
-// FileInfo, as the directory walk runs on every request.
-func statDir(path string) (isDir, ok bool) {
+// statMode reports whether path exists and its file type (S_IFMT bits,
+// following symbolic links, as os.Stat): one stat, without os.Stat's
+// allocation of a FileInfo, as the directory walk runs on every request.
+func statMode(path string) (mode uint32, ok bool) {
 	var st syscall.Stat_t
 	for {
 		err := syscall.Stat(path, &st)
@@ -413,9 +427,9 @@ func statDir(path string) (isDir, ok bool) {
 			continue
 		}
 		if err != nil {
-			return false, false
+			return 0, false
 		}
-		return st.Mode&syscall.S_IFMT == syscall.S_IFDIR, true
+		return st.Mode & syscall.S_IFMT, true
 	}
 }
 
@@ -495,6 +509,7 @@ func (rs *rstate) directory() int {
 	if index == nil {
 		index = []string{"index.html"}
 	}
+	refused := 0
 	for _, name := range index {
 		if strings.EqualFold(name, "disabled") {
 			break
@@ -502,9 +517,16 @@ func (rs *rstate) directory() int {
 		if strings.HasPrefix(name, "/") {
 			return rs.internalRedirect(name, false)
 		}
-		if _, err := os.Stat(filepath.Join(req.Filename, name)); err == nil {
+		// As mod_dir: a regular file the Options let through; a refused
+		// one answers if no later name does.
+		if regular, st := rs.indexEntry(filepath.Join(req.Filename, name)); regular {
 			return rs.internalRedirect(req.URI+name, false)
+		} else if st != 0 {
+			refused = st
 		}
+	}
+	if refused != 0 {
+		return refused
 	}
 	rs.logError(levelError, "AH01276: Cannot serve directory %s: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive",
 		req.Filename, strings.Join(index, ","))
@@ -530,7 +552,7 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 	if !req.ContentTypeSet {
 		req.ContentType = ""
 	}
-	rs.exists, rs.isDir, rs.needUser = false, false, false
+	rs.exists, rs.isDir, rs.irregular, rs.needUser = false, false, false, false
 	rs.lc, rs.dc, rs.path = nil, nil, ""
 	if errorDoc && req.Method != "HEAD" {
 		req.Method, req.MethodNum = "GET", 0

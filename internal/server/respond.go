@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"modpy/internal/httpd"
@@ -308,7 +309,9 @@ func (rs *rstate) static() int {
 		req.HeadersOut.Set("Allow", "GET,POST,OPTIONS,HEAD"+rs.allowTrace())
 		return 405
 	}
-	f, err := os.Open(req.Filename)
+	// Not blocking: a handler may have pointed req.filename at a FIFO
+	// after the walk refused irregular files.
+	f, err := os.OpenFile(req.Filename, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		rs.logError(levelError, "AH00132: file permissions deny server access: %s", req.Filename)
 		return 403
@@ -316,6 +319,7 @@ func (rs *rstate) static() int {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
+		rs.logNotFileOrDir(req.Filename)
 		return 403
 	}
 	hr := &http.Request{Method: req.Method, Header: http.Header{}}

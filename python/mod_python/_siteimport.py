@@ -28,6 +28,7 @@ import os
 import sys
 import sysconfig
 import time
+from stat import S_ISREG as _S_ISREG
 
 _real_import = builtins.__import__
 
@@ -66,13 +67,18 @@ def root_of(name):
 
 
 def _find_file(directory, name):
-    """(file, is_package) for module `name` in `directory`, or None."""
+    """(file, is_package) for module `name` in `directory`, or None. A
+    module file that is there but not a regular file (a FIFO, a device) is
+    an ImportError saying so, rather than a module not found."""
     base = os.path.join(directory, name)
-    init = os.path.join(base, "__init__.py")
-    if os.path.isfile(init):
-        return init, True
-    if os.path.isfile(base + ".py"):
-        return base + ".py", False
+    for path, is_pkg in ((os.path.join(base, "__init__.py"), True), (base + ".py", False)):
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            continue
+        if _S_ISREG(mode):
+            return path, is_pkg
+        raise ImportError("%s: not a regular file" % path, name=name, path=path)
     return None
 
 

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import weakref
 from html import escape
+from stat import S_ISREG as _S_ISREG
 
 from mod_python import apache, Session, util
 
@@ -47,6 +48,21 @@ def path_split(filename):
     """(directory with a trailing "/", file name)."""
     d, fname = os.path.split(filename)
     return d + "/", fname
+
+
+def _read_regular(path):
+    """The bytes of the regular file at path. Anything else (a FIFO, a
+    device, a directory) is an OSError naming it, raised before it is read:
+    a FIFO would block the thread until a writer came, /dev/zero never
+    ends. (The stat comes first so that a device is not even opened; the
+    open does not block, and its fstat catches a swap since the stat.)"""
+    if not _S_ISREG(os.stat(path).st_mode):
+        raise OSError("%s: not a regular file" % path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with open(fd, "rb") as f:
+        if not _S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("%s: not a regular file" % path)
+        return f.read()
 
 
 # ---- the parser ----
@@ -69,9 +85,7 @@ class _Parser(object):
         self.includes = []  # the files included, for the cache's checks
 
     def _read(self, path):
-        with open(path, "rb") as f:
-            data = f.read()
-        return data.decode("utf-8")
+        return _read_regular(path).decode("utf-8")
 
     def parse(self, text):
         """Translate text (the page); the Python source."""
@@ -490,8 +504,7 @@ class PSP(object):
         """Write an HTML table: the generated Python beside the page."""
         req, filename = self.req, self.filename
         d, fname = path_split(filename)
-        with open(filename, "rb") as f:
-            source = f.read().decode("utf-8").splitlines()
+        source = _read_regular(filename).decode("utf-8").splitlines()
         pycode = parse(fname, d).splitlines()
         source = [s.rstrip() for s in source]
         pycode = [s.rstrip() for s in pycode]
