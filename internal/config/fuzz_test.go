@@ -84,7 +84,7 @@ func FuzzHtaccess(f *testing.F) {
 			classes = []string{"None"}
 		}
 		conf := "Options Indexes\n<Directory " + dir + ">\nAllowOverride " + strings.Join(classes, " ") +
-			"\nOptions +ExecCGI\n</Directory>\n<DirectoryMatch /sub$>\nPythonOption from conf\n</DirectoryMatch>\n"
+			"\nOptions +SymLinksIfOwnerMatch\n</Directory>\n<DirectoryMatch /sub$>\nPythonOption from conf\n</DirectoryMatch>\n"
 		c, err := load(LoadOptions{ServerRoot: dir}, false, conf)
 		if err != nil {
 			t.Fatalf("the base config: %v", err)
