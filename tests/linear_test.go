@@ -303,6 +303,32 @@ func TestLinearMultipart(t *testing.T) {
 	}, nil)
 }
 
+// req.readline on one long line, on many short ones, with a length limit;
+// req.readlines.
+func TestLinearReadline(t *testing.T) {
+	s := linearSite(t)
+	checkLinear(t, "readline, one long line", 8<<20, func(size int) (float64, float64, string) {
+		return s.linearCall("POST", "/readline", strings.Repeat("x", size-1)+"\n")
+	}, func(size int, out string) {
+		wantOut(t, "long line", out, fmt.Sprintf("lines=1 bytes=%d", size))
+	})
+	checkLinear(t, "readline(1000), one long line", 2<<20, func(size int) (float64, float64, string) {
+		return s.linearCall("POST", "/readline?1000", strings.Repeat("x", size))
+	}, func(size int, out string) {
+		wantOut(t, "limited", out, fmt.Sprintf("lines=%d bytes=%d", (size+999)/1000, size))
+	})
+	checkLinear(t, "readline, many lines", 1<<20, func(size int) (float64, float64, string) {
+		return s.linearCall("POST", "/readline", strings.Repeat("0123456789abcde\n", size/16))
+	}, func(size int, out string) {
+		wantOut(t, "short lines", out, fmt.Sprintf("lines=%d bytes=%d", size/16, size))
+	})
+	checkLinear(t, "readlines", 1<<20, func(size int) (float64, float64, string) {
+		return s.linearCall("POST", "/readlines", strings.Repeat("0123456789abcde\n", size/16-1)+strings.Repeat("y", 16))
+	}, func(size int, out string) {
+		wantOut(t, "readlines", out, fmt.Sprintf("lines=%d bytes=%d", size/16, size))
+	})
+}
+
 // cookieHeader is a Cookie header of about size bytes: cookies, then a run
 // of spaces before an '=' (which mod_python 3.5's pattern, and ours until
 // now, searched again from every space: quadratic), then "last".
@@ -356,4 +382,27 @@ func TestLinearPublisherAndPSP(t *testing.T) {
 	}, func(size int, out string) {
 		wantOut(t, "template", out, fmt.Sprintf("lines=%d", 4*size+1))
 	})
+}
+
+// req.read(n) allocates as the bytes arrive, not n up front: a handler
+// that reads int(Content-Length) must not let a client make the worker
+// allocate a terabyte (the Go runtime's out-of-memory is fatal: the worker
+// died with every request it had).
+func TestReadLargeLength(t *testing.T) {
+	s := startSite(t, "LimitRequestBody 0\n"+pyDir("rd"), map[string]string{"htdocs/rd.py": `from mod_python import apache
+def handler(req):
+    n = int(req.headers_in["X-Read"])
+    first = req.read(n)
+    req.write("%d %r %d" % (len(first), first[:12], len(req.read(n))))
+    return apache.OK
+`})
+	for _, n := range []string{"1000000000000", "100000", "-1"} {
+		st, _, body := s.do("POST", "/rd.py", strings.Repeat("0123456789", 10000), "X-Read", n)
+		if want := "100000 b'012345678901' 0"; st != 200 || body != want {
+			t.Errorf("req.read(%s) of a 100000-byte body: %d %q, want %q", n, st, body, want)
+		}
+	}
+	if st, _, body := s.do("POST", "/rd.py", "abc", "X-Read", "1000000000000"); st != 200 || body != "3 b'abc' 0" {
+		t.Errorf("req.read(10**12) of 3 bytes: %d %q", st, body)
+	}
 }
