@@ -406,3 +406,31 @@ def handler(req):
 		t.Errorf("req.read(10**12) of 3 bytes: %d %q", st, body)
 	}
 }
+
+// Without LimitRequestBody, a body may have at most 1 GiB, as in Apache
+// 2.4.54 and later: a larger Content-Length is 413 when the handler starts
+// reading, without waiting for the body.
+func TestLimitRequestBodyDefault(t *testing.T) {
+	s := startSite(t, "Timeout 5\n"+pyDir("rd")+"<Location /unlimited>\n    LimitRequestBody 0\n</Location>\n",
+		map[string]string{"htdocs/rd.py": `from mod_python import apache
+def handler(req):
+    req.write("%r" % req.read(5))
+    return apache.OK
+`, "htdocs/unlimited/rd.py": `from mod_python import apache
+def handler(req):
+    req.write("%r" % req.read(5))
+    return apache.OK
+`})
+	raw := func(path string, length int64) string {
+		return s.raw(fmt.Sprintf("POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\nhello", path, length), 10*time.Second)
+	}
+	if got := raw("/rd.py", 1<<30+1); !strings.HasPrefix(got, "HTTP/1.1 413 ") {
+		t.Errorf("Content-Length 1 GiB + 1 with no LimitRequestBody: %.200q, want 413", got)
+	}
+	if got := raw("/rd.py", 1<<30); !strings.HasPrefix(got, "HTTP/1.1 200 ") || !strings.Contains(got, "b'hello'") {
+		t.Errorf("Content-Length 1 GiB: %.300q, want 200", got)
+	}
+	if got := raw("/unlimited/rd.py", 1<<30+1); !strings.HasPrefix(got, "HTTP/1.1 200 ") || !strings.Contains(got, "b'hello'") {
+		t.Errorf("LimitRequestBody 0 (unlimited): %.300q, want 200", got)
+	}
+}
