@@ -103,7 +103,15 @@ func newSite(t *testing.T, files map[string]string) *site {
 // starts `modpy -X` and waits until it answers.
 func startSite(t *testing.T, conf string, files map[string]string) *site {
 	t.Helper()
+	return startSiteEnv(t, nil, conf, files)
+}
+
+// startSiteEnv is startSite with env ("NAME=value" strings) added to
+// modpy's environment.
+func startSiteEnv(t *testing.T, env []string, conf string, files map[string]string) *site {
+	t.Helper()
 	s := newSite(t, files)
+	s.env = env
 	os.MkdirAll(filepath.Join(s.Dir, "htdocs"), 0o755)
 	preamble := "Listen 127.0.0.1:{{PORT}}\nServerName localhost\nDocumentRoot {{DIR}}/htdocs\n" +
 		"ErrorLog {{DIR}}/error.log\nLogLevel info\nCustomLog {{DIR}}/access.log common\n"

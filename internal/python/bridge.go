@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"sync"
@@ -337,46 +338,130 @@ func goRead(h C.uint64_t, want C.longlong, line C.int) *C.PyObject {
 	if e.body == nil {
 		e.body = bufio.NewReaderSize(e.req.IO, 16<<10)
 	}
-	var buf []byte
+	var got chunks
 	var err error
 	// Reading may wait for the client, or run input filters.
 	withoutGIL(e.req, func() {
-		switch {
-		case line != 0:
-			buf, err = readLine(e.body, int64(want))
-		case want < 0:
-			buf, err = io.ReadAll(e.body)
-		default:
-			buf = make([]byte, int(want))
-			var n int
-			n, err = io.ReadFull(e.body, buf)
-			buf = buf[:n]
-			if err == io.ErrUnexpectedEOF {
-				err = nil
-			}
+		if line != 0 {
+			err = got.readLine(e.body, int64(want))
+		} else {
+			err = got.readFrom(e.body, int64(want))
 		}
 	})
 	if err != nil && err != io.EOF {
 		return pyError(C.MODPY_ERR_OS, "reading the request body: "+err.Error())
 	}
-	return pyBytes(buf)
+	return got.bytes()
+}
+
+// readChunk is the size of a chunks block, and the most a read allocates
+// before the bytes arrive.
+const readChunk = 64 << 10
+
+// chunks collects what req.read and req.readline return in blocks of
+// readChunk bytes: a long read costs one copy into them and one into the
+// Python bytes object, not the repeated copies of a slice that grows
+// (nor, for req.read(n), n bytes up front: n is often the client's
+// Content-Length, and allocating a terabyte kills the worker).
+type chunks struct {
+	list [][]byte
+	n    int
+}
+
+// room returns the free end of the last block, after adding a block if
+// the last one is full. A new block holds want bytes, or as many as c
+// holds already if that is more (so a read of unknown length takes
+// O(log n) blocks to reach readChunk), and at most readChunk.
+func (c *chunks) room(want int) []byte {
+	if k := len(c.list); k > 0 {
+		if last := c.list[k-1]; len(last) < cap(last) {
+			return last[len(last):cap(last)]
+		}
+	}
+	size := max(want, c.n, 1)
+	size = min(size, readChunk)
+	c.list = append(c.list, make([]byte, 0, size))
+	return c.list[len(c.list)-1][:0:size]
+}
+
+// grew records k bytes written into room().
+func (c *chunks) grew(k int) {
+	last := &c.list[len(c.list)-1]
+	*last = (*last)[:len(*last)+k]
+	c.n += k
+}
+
+// readFrom reads n bytes (n < 0: all), fewer at the end of the body.
+func (c *chunks) readFrom(r io.Reader, n int64) error {
+	for n < 0 || int64(c.n) < n {
+		want := int64(readChunk)
+		if n >= 0 {
+			want = min(want, n-int64(c.n))
+		}
+		p := c.room(int(want))
+		if int64(len(p)) > want {
+			p = p[:want]
+		}
+		k, err := r.Read(p)
+		c.grew(k)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readLine reads up to and including '\n', at most max bytes (max < 0: no
-// limit beyond the body's).
-func readLine(r *bufio.Reader, max int64) ([]byte, error) {
-	var out []byte
-	for max < 0 || int64(len(out)) < max {
-		b, err := r.ReadByte()
-		if err != nil {
-			return out, err
+// limit beyond the body's). It takes what the reader has buffered a block
+// at a time (searched with bytes.IndexByte), so a long line costs one
+// pass over its bytes.
+func (c *chunks) readLine(r *bufio.Reader, max int64) error {
+	for max < 0 || int64(c.n) < max {
+		if r.Buffered() == 0 {
+			if _, err := r.Peek(1); err != nil {
+				return err
+			}
 		}
-		out = append(out, b)
-		if b == '\n' {
+		b, _ := r.Peek(r.Buffered())
+		if max >= 0 && int64(len(b)) > max-int64(c.n) {
+			b = b[:max-int64(c.n)]
+		}
+		end := false
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b, end = b[:i+1], true
+		}
+		r.Discard(len(b))
+		for len(b) > 0 {
+			k := copy(c.room(len(b)), b)
+			c.grew(k)
+			b = b[k:]
+		}
+		if end {
 			break
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// bytes returns what c holds as a new Python bytes object (holding the
+// GIL).
+func (c *chunks) bytes() *C.PyObject {
+	if len(c.list) <= 1 {
+		if c.n == 0 {
+			return pyBytes(nil)
+		}
+		return pyBytes(c.list[0])
+	}
+	var buf *C.char
+	o := C.modpy_bytes_new(C.Py_ssize_t(c.n), &buf)
+	if o == nil {
+		return nil // MemoryError
+	}
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), c.n)
+	for _, b := range c.list {
+		dst = dst[copy(dst, b):]
+	}
+	return o
 }
 
 // goPhase is _apache.phase(h): the phase data of request h, for the calls

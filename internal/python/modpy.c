@@ -349,6 +349,15 @@ PyObject *modpy_str(const char *s, Py_ssize_t n)
 
 PyObject *modpy_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
 
+/* A new bytes object of n bytes for the caller to fill (*buf); NULL, with
+   MemoryError set, if there is no room. */
+PyObject *modpy_bytes_new(Py_ssize_t n, char **buf)
+{
+    PyObject *o = PyBytes_FromStringAndSize(NULL, n);
+    *buf = o ? PyBytes_AS_STRING(o) : NULL;
+    return o;
+}
+
 /* Little-endian numbers, as pack.go writes them, whatever the host's order. */
 static uint32_t le32(const unsigned char *p)
 {

@@ -91,6 +91,7 @@ PyInterpreterState *modpy_interp_of(PyThreadState *ts);
 /* Helpers for Go: build and read Python objects. */
 PyObject *modpy_str(const char *s, Py_ssize_t n);
 PyObject *modpy_bytes(const char *s, Py_ssize_t n);
+PyObject *modpy_bytes_new(Py_ssize_t n, char **buf);
 PyObject *modpy_int(long long v);
 PyObject *modpy_none(void);
 PyObject *modpy_true(void);

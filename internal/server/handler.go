@@ -28,6 +28,10 @@ const (
 // maxRedirects bounds internal redirects (ErrorDocument, DirectoryIndex).
 const maxRedirects = 10
 
+// defaultLimitRequestBody is LimitRequestBody where none is set: 1 GiB, as
+// in Apache since 2.4.54 (LimitRequestBody 0 is unlimited).
+const defaultLimitRequestBody = 1 << 30
+
 // rstate is one request in flight: the request_rec and what the phases found.
 type rstate struct {
 	s     *Server
@@ -231,9 +235,11 @@ func (rs *rstate) mapStorage() int {
 			return 403
 		}
 	}
+	limit := int64(defaultLimitRequestBody)
 	if rs.dc.LimitRequestBody != nil {
-		rs.hr.Body.SetLimit(*rs.dc.LimitRequestBody)
+		limit = *rs.dc.LimitRequestBody
 	}
+	rs.hr.Body.SetLimit(limit)
 	req.AuthTypeConf, req.AuthName = "", ""
 	if t := rs.dc.AuthType; t != nil && !strings.EqualFold(*t, "None") {
 		req.AuthTypeConf = *t

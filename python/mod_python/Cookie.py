@@ -239,7 +239,14 @@ class MarshalCookie(SignedCookie):
 
 
 # 3.5's pattern (a simplified one of the standard library's): one
-# name[=value] pair per match, values quoted or up to the next ';'.
+# name[=value] pair per match, values quoted or up to the next ';'. Its
+# second branch takes a run of spaces that no name follows (before a ';'
+# or '=', or at the end) in one match, which finditer steps over. Without
+# it the search failed at every space of such a run and started again at
+# the next, rescanning the rest of the run each time: quadratic in the
+# run's length (an 8 KB Cookie header of spaces took a quarter of a
+# second). A run with a comma in it never fails: the last comma becomes
+# the name, as in 3.5.
 _cookiePattern = re.compile(
     r"(?x)"
     r"[,\ ]*"                     # spaces or commas before a pair
@@ -249,17 +256,17 @@ _cookiePattern = re.compile(
     r'"(?:[^\\"]|\\.)*"'          # a quoted string
     r"|[^;]*"                     # or anything up to ';'
     r")"
-    r"\s*;?")
+    r"\s*;?"
+    r"|\ +")                      # spaces before no name: skipped
 
 
 def _parse_cookie(str, Class, names=None):
     result = {}
     for match in _cookiePattern.finditer(str):
         key, val = match.group("key"), match.group("val")
-        if key[0] != "$" and (names is None or key in names):
+        if key is not None and key[0] != "$" and (names is None or key in names):
             result[key] = Class(key, val)
     return result
-
 
 
 def _option_secret(req, Class, kw):
