@@ -303,9 +303,11 @@ func (s *Server) stuck(interp, what string) {
 // Runtime returns the Python runtime (nil before Start).
 func (s *Server) Runtime() *python.Runtime { return s.rt }
 
-// PythonSaturated reports whether all ThreadsPerChild Python threads would
-// be busy with pending more requests (false before Start).
-func (s *Server) PythonSaturated(pending int) bool { return s.rt != nil && s.rt.Saturated(pending) }
+// PythonSaturated reports whether all ThreadsPerChild Python threads are
+// taken by requests running in Python or queued for one of its threads, so
+// that a new request would wait (false before Start). Connections between
+// requests, or still sending theirs, take none.
+func (s *Server) PythonSaturated() bool { return s.rt != nil && s.rt.Saturated() }
 
 // pythonOptions is get_options(): PythonOption pairs, empty values dropped.
 func pythonOptions(dc *config.DirConfig) *table.Table {
