@@ -209,6 +209,8 @@ func (s *Server) Start(listeners []net.Listener) error {
 		LimitRequestFieldSize: p.LimitRequestFieldSize,
 		LimitRequestFields:    p.LimitRequestFields,
 		ServerHeader:          "modpy/" + Version + " Python/" + python.Version(),
+		HeaderReadTimeout:     readTimeout(p.RequestReadTimeout, false),
+		BodyReadTimeout:       readTimeout(p.RequestReadTimeout, true),
 		ErrorLog: func(level, msg string) {
 			s.errlog.Log(parseLevel(level), "core", "", nil, msg)
 		},
@@ -302,6 +304,19 @@ func (s *Server) stuck(interp, what string) {
 
 // Runtime returns the Python runtime (nil before Start).
 func (s *Server) Runtime() *python.Runtime { return s.rt }
+
+// readTimeout is RequestReadTimeout's header (or body) stage for httpd;
+// without mod_reqtimeout, none.
+func readTimeout(rt *config.ReadTimeouts, body bool) httpd.ReadTimeout {
+	if rt == nil {
+		return httpd.ReadTimeout{}
+	}
+	st := rt.Header
+	if body {
+		st = rt.Body
+	}
+	return httpd.ReadTimeout{Timeout: st.Timeout, MaxTimeout: st.MaxTimeout, MinRate: st.MinRate}
+}
 
 // PythonSaturated reports whether all ThreadsPerChild Python threads are
 // taken by requests running in Python or queued for one of its threads, so
