@@ -53,7 +53,6 @@ type conn struct {
 
 	br      *bufio.Reader
 	rto     time.Duration // the wait allowed for the next read
-	rclock  readClock     // RequestReadTimeout's stage in force
 	out     []byte        // response bytes not yet written
 	outPtr  *[]byte
 	bodyPtr *[]byte
@@ -76,6 +75,8 @@ type conn struct {
 	remote     netip.AddrPort
 	local      netip.AddrPort
 	remoteStr  string
+
+	rclock readClock // RequestReadTimeout's stage in force
 }
 
 // connReader is what the connection's bufio.Reader reads from: it flushes

@@ -36,14 +36,15 @@ type readClock struct {
 
 // begin puts st in force from its next read (none if st is off).
 func (k *readClock) begin(st *ReadTimeout, name string) {
-	k.st, k.name, k.started, k.bound = nil, name, false, false
-	if st.Timeout > 0 {
-		k.st = st
+	if st.Timeout <= 0 {
+		k.st = nil
+		return
 	}
+	k.st, k.name, k.started = st, name, false
 }
 
 // stop leaves reads to the connection's own timeout.
-func (k *readClock) stop() { k.st, k.bound = nil, false }
+func (k *readClock) stop() { k.st = nil }
 
 // deadline returns the deadline of a read starting at now that may
 // otherwise wait d; up reports that the stage's time already ran out.
