@@ -208,3 +208,11 @@ func TestRequestReadTimeoutZeroIsOff(t *testing.T) {
 		t.Errorf("head sent over 2 s with header=0, Timeout 1: status %d, want 200:\n%s", st, b.String())
 	}
 }
+
+// Bad RequestReadTimeout syntax stops the server from starting, naming the
+// file, line and directive, with mod_reqtimeout's message.
+func TestRequestReadTimeoutConfigErrors(t *testing.T) {
+	wantConfigError(t, "Timeout 30\nRequestReadTimeout header=20-40\n", "site.conf:2: RequestReadTimeout: header=20-40: Must set MinRate option if using timeout range")
+	wantConfigError(t, "RequestReadTimeout body=20,MinRate=0\n", "site.conf:1: RequestReadTimeout: body=20,MinRate=0: Minimum data rate must be larger than 0")
+	wantConfigError(t, "RequestReadTimeout 20\n", "site.conf:1: RequestReadTimeout: Invalid RequestReadTimeout parameter")
+}
