@@ -74,7 +74,8 @@ func worker(cfg *config.Config, nlisten int) int {
 	gate := server.NewGate(cfg.Process.MaxConnectionsPerChild, func() { close(limit) })
 	if master.Workers(cfg) > 1 {
 		// With other workers to take them, new connections wait in the
-		// kernel's queue while this worker has no free Python thread.
+		// kernel's queue (briefly: see Gate.PauseWhile) while this
+		// worker has no free Python thread.
 		gate.PauseWhile(srv.PythonSaturated)
 	}
 	for i, ln := range listeners {

@@ -327,7 +327,7 @@ var directiveList = []*directive{
 	{name: "BufferedLogs", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	{name: "GlobalLog", ctx: cMain, min: 2, max: 3, note: "not supported by modpy; use CustomLog"},
 	{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-	{name: "RequestReadTimeout", ctx: cServer, min: 1, max: -1, note: "modpy applies Timeout instead; ignored"},
+	{name: "RequestReadTimeout", ctx: cServer, min: 1, max: -1, usage: "handshake|header|body=timeout[-maxtimeout][,MinRate=rate] ...", fn: dRequestReadTimeout},
 	{name: "DirectorySlash", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only("modpy always redirects a directory's URL "+
 		"without its slash to the one with it", "On")},
 	{name: "DirectoryCheckHandler", ctx: cAll, min: 1, max: 1, fn: only("modpy's directory redirect and DirectoryIndex "+
@@ -595,6 +595,10 @@ func dDocumentRoot(p *parser, c *call) error {
 func dLoadModule(p *parser, c *call) error {
 	name, file := c.args[0], c.args[1]
 	p.cfg.Modules[name] = true
+	if name == reqtimeoutModule && p.cfg.Process.RequestReadTimeout == nil {
+		rt := DefaultReadTimeouts // mod_reqtimeout's, until RequestReadTimeout
+		p.cfg.Process.RequestReadTimeout = &rt
+	}
 	base := filepath.Base(file)
 	if i := strings.IndexByte(base, '.'); i > 0 {
 		base = base[:i]

@@ -170,6 +170,11 @@ type Process struct {
 	LimitRequestLine      int // default 8190
 	LimitRequestFieldSize int // default 8190
 	LimitRequestFields    int // default 100
+
+	// RequestReadTimeout is mod_reqtimeout's: nil (Timeout alone) unless
+	// the configuration loads reqtimeout_module or uses the directive;
+	// then the stages it does not name have DefaultReadTimeouts.
+	RequestReadTimeout *ReadTimeouts
 }
 
 // Server is the main server or one <VirtualHost>.

@@ -34,6 +34,13 @@ type Config struct {
 	// LimitRequestFields is the most header fields accepted (default 100;
 	// negative means unlimited, as Apache's 0); more are answered 400.
 	LimitRequestFields int
+	// HeaderReadTimeout and BodyReadTimeout are RequestReadTimeout's
+	// header and body stages (mod_reqtimeout); zero values leave reads to
+	// Timeout. The header stage covers the request line and header fields
+	// (from the connection's first read, or a keep-alive request's first
+	// byte), the body stage the request body from its first read.
+	HeaderReadTimeout ReadTimeout
+	BodyReadTimeout   ReadTimeout
 	// ServerHeader is the value of the Server header ("" = omit).
 	ServerHeader string
 	// Signature is trusted HTML ending the error pages this package sends

@@ -78,6 +78,8 @@ type conn struct {
 	remote     netip.AddrPort
 	local      netip.AddrPort
 	remoteStr  string
+
+	rclock readClock // RequestReadTimeout's stage in force
 }
 
 // connReader is what the connection's bufio.Reader reads from: it flushes
@@ -92,8 +94,14 @@ func (r connReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	c.nc.SetReadDeadline(time.Now().Add(c.rto))
-	n, err := c.nc.Read(p)
+	var n int
+	var err error
+	if c.rclock.st != nil {
+		n, err = c.readStage(p)
+	} else {
+		c.nc.SetReadDeadline(time.Now().Add(c.rto))
+		n, err = c.nc.Read(p)
+	}
 	if err == io.EOF {
 		c.eof = true
 	}
@@ -141,8 +149,10 @@ func (c *conn) serve() {
 	for {
 		if c.keepalives > 0 {
 			c.rto = c.cfg.KeepAliveTimeout
+			c.rclock.stop() // the header stage starts with the first byte
 		} else {
 			c.rto = c.cfg.Timeout
+			c.rclock.begin(&c.cfg.HeaderReadTimeout, "header")
 		}
 		if c.br.Buffered() == 0 {
 			// Wait for the next request. A server shutting down does not
@@ -202,6 +212,9 @@ func (c *conn) serve() {
 			}
 		}
 		c.rto = c.cfg.Timeout
+		if c.keepalives > 0 {
+			c.rclock.begin(&c.cfg.HeaderReadTimeout, "header")
+		}
 		c.serveRequest()
 		if c.closeAfter {
 			c.lingerClose()
@@ -257,6 +270,7 @@ func (c *conn) serveRequest() {
 		c.closeAfter = true
 	}
 	c.body.reset(c, c.hp.clen, c.hp.chunked, c.hp.expect100)
+	c.rclock.begin(&c.cfg.BodyReadTimeout, "body")
 	c.runHandler()
 	c.resp.finish()
 	if !c.closeAfter {
@@ -443,8 +457,15 @@ func (c *conn) discard() {
 		c.scratch = make([]byte, readBufSize)
 	}
 	var until time.Time
+	if c.rclock.fired {
+		until = time.Now().Add(lingerRead) // as mod_reqtimeout's short lingering close
+	}
 	for {
-		c.nc.SetReadDeadline(time.Now().Add(lingerRead))
+		dl := time.Now().Add(lingerRead)
+		if !until.IsZero() && until.Before(dl) {
+			dl = until
+		}
+		c.nc.SetReadDeadline(dl)
 		n, err := c.nc.Read(c.scratch)
 		if err != nil || n == 0 {
 			return

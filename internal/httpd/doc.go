@@ -10,7 +10,8 @@
 //     chunked or close-delimited otherwise, HEAD, 204 and 304;
 //   - connection handling: keep-alive with Apache's Keep-Alive and
 //     Connection headers, pipelining, draining unread bodies, Timeout and
-//     KeepAliveTimeout, lingering close, graceful Shutdown;
+//     KeepAliveTimeout, RequestReadTimeout's header and body stages
+//     (mod_reqtimeout, reqtimeout.go), lingering close, graceful Shutdown;
 //   - the limits LimitRequestLine, LimitRequestFieldSize,
 //     LimitRequestFields and (through Body.SetLimit) LimitRequestBody;
 //   - Apache's protocol errors and their pages: 400, 408, 414, 417, 505,

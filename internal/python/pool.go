@@ -226,10 +226,9 @@ func (in *Interp) enter() bool {
 	return true
 }
 
-// Saturated reports whether every one of the ThreadsPerChild tokens would
-// be taken with pending more calls: a new call would wait for a running
-// one to end.
-func (rt *Runtime) Saturated(pending int) bool { return len(rt.busy)+pending >= cap(rt.busy) }
+// Saturated reports whether every one of the ThreadsPerChild tokens is
+// taken: a new call would wait for a running one to end.
+func (rt *Runtime) Saturated() bool { return len(rt.busy) >= cap(rt.busy) }
 
 // takeToken takes one of the ThreadsPerChild tokens, waiting at most until
 // deadline (zero: no limit).

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Gate wraps a worker's listening sockets (shared with the master and the
@@ -29,9 +33,8 @@ type Gate struct {
 	cond     *sync.Cond
 	stopped  bool
 	inAccept int // goroutines inside an inner Accept
-	fresh    int // accepted connections that have not been read from yet
 	lns      []*gateListener
-	full     func(int) bool // PauseWhile's
+	full     func() bool // PauseWhile's
 }
 
 // NewGate returns a gate that calls onLimit once, in its own goroutine,
@@ -43,16 +46,38 @@ func NewGate(max int, onLimit func()) *Gate {
 	return g
 }
 
-// PauseWhile makes Accept wait while full(fresh) reports true, fresh being
-// the connections accepted that have not sent their first bytes yet (each
-// will want a thread). As Apache's event MPM, which accepts a connection
-// only for an idle thread of the child, a worker whose Python threads are
-// all taken leaves new connections to workers that have one free. Call it
-// before the first Accept.
-func (g *Gate) PauseWhile(full func(fresh int) bool) { g.full = full }
+// PauseWhile makes Accept wait while full() reports true. As Apache's
+// event MPM, which accepts a connection only for an idle thread of the
+// child, a worker whose Python threads are all taken leaves new connections
+// to workers that have one free. full should count only requests running
+// in Python or waiting for a thread: a connection that sends nothing, or
+// half a request, costs a goroutine, never a thread, and never pauses
+// Accept.
+//
+// Before each Accept the gate yields, so that the connections it has just
+// accepted read what their clients sent and take their threads first: in a
+// burst of new connections, a worker takes no more of them than it has
+// threads for.
+//
+// Unlike Apache's, the wait is bounded, so that a worker never stops
+// serving new clients: a connection still in the kernel's queue after
+// maxPause (no other worker took it: all are busy) is accepted, and so is
+// each further one that waits there pausePoll more, until the queue is
+// empty; their requests then wait for a thread up to
+// PythonInterpQueueTimeout (then 503). Call it before the first Accept.
+func (g *Gate) PauseWhile(full func() bool) { g.full = full }
 
-// pausePoll is how often a paused Accept looks again.
-const pausePoll = time.Millisecond
+const (
+	// pausePoll is how often a paused Accept looks again, and how long a
+	// connection may wait in the queue, once a busy worker takes waiting
+	// ones, before it takes the next.
+	pausePoll = time.Millisecond
+	// maxPause is how long a connection waits in the kernel's queue for a
+	// worker with a free thread before a busy worker takes it. A free
+	// worker's Accept returns within microseconds; this leaves room for a
+	// loaded machine.
+	maxPause = 250 * time.Millisecond
+)
 
 // Accepted returns how many connections were accepted.
 func (g *Gate) Accepted() int64 { return g.accepted.Load() }
@@ -60,6 +85,10 @@ func (g *Gate) Accepted() int64 { return g.accepted.Load() }
 // Wrap returns l behind the gate.
 func (g *Gate) Wrap(l net.Listener) net.Listener {
 	gl := &gateListener{Listener: l, g: g, done: make(chan struct{})}
+	if sc, ok := l.(syscall.Conn); ok {
+		gl.raw, _ = sc.SyscallConn()
+	}
+	gl.dl, _ = l.(deadliner)
 	g.mu.Lock()
 	g.lns = append(g.lns, gl)
 	g.mu.Unlock()
@@ -67,6 +96,11 @@ func (g *Gate) Wrap(l net.Listener) net.Listener {
 }
 
 type deadliner interface{ SetDeadline(time.Time) error }
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
 
 // stopLocked stops accepting; g.mu is held.
 func (g *Gate) stopLocked() {
@@ -104,43 +138,105 @@ type gateListener struct {
 	g         *Gate
 	done      chan struct{}
 	closeOnce sync.Once
+	// For PauseWhile: the socket, to wait for a connection without taking
+	// it, and its deadline, to take only one already waiting.
+	raw syscall.RawConn
+	dl  deadliner
+	// takeAt is when a paused Accept takes a connection waiting in the
+	// queue (zero: not paused). Guarded by g.mu.
+	takeAt time.Time
 }
 
-func (l *gateListener) Accept() (net.Conn, error) {
+// pause waits while the gate is full, until l.takeAt. g.mu is held.
+func (l *gateListener) pause() {
 	g := l.g
-	g.mu.Lock()
-	for g.full != nil && !g.stopped && g.full(g.fresh) {
+	for !g.stopped && g.full() {
+		now := time.Now()
+		if l.takeAt.IsZero() {
+			l.takeAt = now.Add(maxPause)
+		}
+		if !now.Before(l.takeAt) {
+			// Still full: take what waits, then the next one after
+			// pausePoll.
+			l.takeAt = now.Add(pausePoll)
+			return
+		}
 		g.mu.Unlock()
 		time.Sleep(pausePoll)
 		g.mu.Lock()
 	}
-	if g.stopped {
-		g.mu.Unlock()
-		<-l.done
-		return nil, net.ErrClosed
-	}
-	g.inAccept++
-	g.mu.Unlock()
+	l.takeAt = time.Time{}
+}
 
-	c, err := l.Listener.Accept()
+// waitPending waits until a connection is in the kernel's queue, without
+// taking it (or until Stop's deadline).
+func (l *gateListener) waitPending() error {
+	return l.raw.Read(func(fd uintptr) bool {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, 0)
+		return err != nil || n > 0 // on an error, Accept reports it
+	})
+}
 
-	g.mu.Lock()
-	g.inAccept--
-	stopped := g.stopped
-	if err == nil {
-		g.fresh++
+func (l *gateListener) Accept() (net.Conn, error) {
+	g := l.g
+	pausing := g.full != nil && l.raw != nil && l.dl != nil
+	if pausing {
+		runtime.Gosched() // the connections just accepted go first
 	}
-	g.cond.Broadcast()
-	g.mu.Unlock()
-	if err != nil {
-		if stopped && !errors.Is(err, net.ErrClosed) {
-			<-l.done // the deadline Stop set
+	for {
+		if pausing {
+			l.waitPending() // an error (Stop's deadline) shows below
 		}
-		if stopped {
+		g.mu.Lock()
+		if pausing {
+			l.pause()
+		}
+		if g.stopped {
+			g.mu.Unlock()
+			<-l.done
 			return nil, net.ErrClosed
 		}
-		return nil, err
+		if pausing {
+			// What waitPending saw may have gone to another worker.
+			l.dl.SetDeadline(time.Now().Add(pausePoll))
+		}
+		g.inAccept++
+		g.mu.Unlock()
+
+		c, err := l.Listener.Accept()
+
+		g.mu.Lock()
+		g.inAccept--
+		stopped := g.stopped
+		if pausing && !stopped {
+			l.dl.SetDeadline(time.Time{})
+			if isTimeout(err) {
+				if !l.takeAt.IsZero() {
+					l.takeAt = time.Now().Add(maxPause) // the others took it
+				}
+				g.mu.Unlock()
+				continue
+			}
+		}
+		g.cond.Broadcast()
+		g.mu.Unlock()
+		if err != nil {
+			if stopped && !errors.Is(err, net.ErrClosed) {
+				<-l.done // the deadline Stop set
+			}
+			if stopped {
+				return nil, net.ErrClosed
+			}
+			return nil, err
+		}
+		return l.accepted(c), nil
 	}
+}
+
+// accepted counts c against MaxConnectionsPerChild and wraps it.
+func (l *gateListener) accepted(c net.Conn) net.Conn {
+	g := l.g
 	if n := g.accepted.Add(1); g.max > 0 && n >= g.max && g.limited.CompareAndSwap(false, true) {
 		g.mu.Lock()
 		g.stopLocked()
@@ -151,47 +247,10 @@ func (l *gateListener) Accept() (net.Conn, error) {
 	}
 	// Served even when the gate stopped meanwhile: it left the kernel's
 	// queue, no other worker can take it.
-	return &gateConn{Conn: c, g: g}, nil
+	return c
 }
 
 func (l *gateListener) Close() error {
 	l.closeOnce.Do(func() { close(l.done) })
 	return l.Listener.Close()
-}
-
-// gateConn tells the gate when its first read returned.
-type gateConn struct {
-	net.Conn
-	g    *Gate
-	once sync.Once
-}
-
-func (c *gateConn) settled() {
-	c.once.Do(func() {
-		c.g.mu.Lock()
-		c.g.fresh--
-		c.g.cond.Broadcast()
-		c.g.mu.Unlock()
-	})
-}
-
-func (c *gateConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	if n > 0 || err != nil {
-		c.settled()
-	}
-	return n, err
-}
-
-func (c *gateConn) Close() error {
-	c.settled()
-	return c.Conn.Close()
-}
-
-// CloseWrite keeps lingering close working (httpd looks for it).
-func (c *gateConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.New("CloseWrite not supported")
 }

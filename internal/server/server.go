@@ -211,7 +211,9 @@ func (s *Server) Start(listeners []net.Listener) error {
 		ServerHeader:          s.banner,
 		// Pages for requests no virtual host took: the main server's
 		// footer, with its name and port.
-		Signature: signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.ServerAdmin),
+		Signature:         signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.ServerAdmin),
+		HeaderReadTimeout: readTimeout(p.RequestReadTimeout, false),
+		BodyReadTimeout:   readTimeout(p.RequestReadTimeout, true),
 		ErrorLog: func(level, msg string) {
 			s.errlog.Log(parseLevel(level), "core", "", nil, msg)
 		},
@@ -319,9 +321,24 @@ func (s *Server) stuck(interp, what string) {
 // Runtime returns the Python runtime (nil before Start).
 func (s *Server) Runtime() *python.Runtime { return s.rt }
 
-// PythonSaturated reports whether all ThreadsPerChild Python threads would
-// be busy with pending more requests (false before Start).
-func (s *Server) PythonSaturated(pending int) bool { return s.rt != nil && s.rt.Saturated(pending) }
+// readTimeout is RequestReadTimeout's header (or body) stage for httpd;
+// without mod_reqtimeout, none.
+func readTimeout(rt *config.ReadTimeouts, body bool) httpd.ReadTimeout {
+	if rt == nil {
+		return httpd.ReadTimeout{}
+	}
+	st := rt.Header
+	if body {
+		st = rt.Body
+	}
+	return httpd.ReadTimeout{Timeout: st.Timeout, MaxTimeout: st.MaxTimeout, MinRate: st.MinRate}
+}
+
+// PythonSaturated reports whether all ThreadsPerChild Python threads are
+// taken by requests running in Python or queued for one of its threads, so
+// that a new request would wait (false before Start). Connections between
+// requests, or still sending theirs, take none.
+func (s *Server) PythonSaturated() bool { return s.rt != nil && s.rt.Saturated() }
 
 // pythonOptions is get_options(): PythonOption pairs, empty values dropped.
 func pythonOptions(dc *config.DirConfig) *table.Table {
