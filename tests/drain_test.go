@@ -356,3 +356,40 @@ func TestDrainRecyclingWorkerReplacedAtOnce(t *testing.T) {
 	idle.Close()
 	contains(t, "error log", s.waitLog("recycled (MaxConnectionsPerChild 4"), "worker pid "+old+" recycled (MaxConnectionsPerChild 4 reached; lived ")
 }
+
+// A worker with two listeners drains both at once: a keep-alive connection
+// on the second is answered "Connection: close" at once, not after the
+// first listener's idle connections have waited out their KeepAliveTimeout.
+func TestDrainEveryListenerAtOnce(t *testing.T) {
+	port2 := freePort(t)
+	s := startMaster(t, fmt.Sprintf("Listen 127.0.0.1:%d\nStartServers 1\nKeepAliveTimeout 5\n", port2))
+	idle, _, pid := s.idleConn() // on the first listener
+	defer idle.Close()
+	c2, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(30 * time.Second))
+	br2 := bufio.NewReader(c2)
+	if resp, body, err := sendGet(c2, br2, "/pid"); err != nil || resp.StatusCode != 200 || resp.Close || body != pid {
+		t.Fatalf("first request on the second listener: %v %q %v", resp, body, err)
+	}
+	stopped := s.stopGracefully()
+	s.waitLog("caught SIGWINCH")
+	time.Sleep(500 * time.Millisecond) // the worker is draining
+
+	resp, body, err := sendGet(c2, br2, "/pid")
+	if err != nil {
+		t.Fatalf("the next request on the second listener's connection: %v", err)
+	}
+	if resp.StatusCode != 200 || body != pid || !resp.Close {
+		t.Errorf("the next request on the second listener's connection while draining: status %d, body %q (want %s), Connection: close %v",
+			resp.StatusCode, body, pid, resp.Close)
+	}
+	c2.Close()
+	idle.Close()
+	if err := <-stopped; err != nil {
+		t.Fatalf("modpy -k graceful-stop: %v", err)
+	}
+}

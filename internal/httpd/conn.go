@@ -99,13 +99,25 @@ func (r connReader) Read(p []byte) (int, error) {
 	if c.rclock.st != nil {
 		n, err = c.readStage(p)
 	} else {
-		c.nc.SetReadDeadline(time.Now().Add(c.rto))
+		c.setReadDeadline(time.Now().Add(c.rto))
 		n, err = c.nc.Read(p)
 	}
 	if err == io.EOF {
 		c.eof = true
 	}
 	return n, err
+}
+
+// setReadDeadline sets the deadline of the next read. A connection that
+// Server.Hurry is closing waits lingerRead at most: closeIdle gave it that
+// deadline, which a read setting its own at the same moment must not undo
+// (the state is looked at after the deadline is set, closeIdle sets the
+// state before the deadline).
+func (c *conn) setReadDeadline(t time.Time) {
+	c.nc.SetReadDeadline(t)
+	if c.state.Load() == stateClosing {
+		c.nc.SetReadDeadline(time.Now().Add(lingerRead))
+	}
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -190,8 +202,8 @@ func (c *conn) serve() {
 				// Shutdown took the connection: Hurry shut its writing
 				// side (discard what the client sends until it closes),
 				// or the time ran out (closed).
-				if c.state.Load() == stateClosing {
-					c.discard()
+				if c.state.Load() == stateClosing && err == nil {
+					c.discard() // the client is sending: read it away
 				}
 				c.nc.Close()
 				return

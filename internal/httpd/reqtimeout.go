@@ -94,7 +94,7 @@ func (c *conn) readStage(p []byte) (int, error) {
 		c.stageTimedOut()
 		return 0, os.ErrDeadlineExceeded
 	}
-	c.nc.SetReadDeadline(dl)
+	c.setReadDeadline(dl)
 	n, err := c.nc.Read(p)
 	k.got(n)
 	if err != nil && k.bound && isTimeout(err) {

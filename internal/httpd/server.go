@@ -207,7 +207,11 @@ func (s *Server) closeIdle() {
 		if c.state.CompareAndSwap(stateIdle, stateClosing) {
 			if cw, ok := c.nc.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
 				c.nc.Close()
+				continue
 			}
+			// A client that neither sends nor closes is waited for as
+			// in a lingering close, not for the rest of its Timeout.
+			c.nc.SetReadDeadline(time.Now().Add(lingerRead))
 		}
 	}
 }

@@ -171,3 +171,20 @@ func TestShutdownDeadline(t *testing.T) {
 		t.Errorf("Shutdown: %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// TestShutdownHurrySilentClient checks that after Hurry a client that
+// neither sends nor closes holds Shutdown for a lingering read at most,
+// not for the rest of its Timeout.
+func TestShutdownHurrySilentClient(t *testing.T) {
+	ts := startServer(t, Config{KeepAlive: true, Timeout: time.Minute}, func(w *Response, r *Request) {
+		w.Write(helloBody)
+	})
+	silent := ts.dial(t)
+	defer silent.Close()
+	ts.Hurry()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*lingerRead)
+	defer cancel()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v, want it done within a lingering read (%s)", err, lingerRead)
+	}
+}

@@ -282,12 +282,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	servers := append([]*httpd.Server(nil), s.servers...)
 	s.mu.Unlock()
-	var first error
-	for _, hs := range servers {
-		if err := hs.Shutdown(ctx); err != nil && first == nil {
-			first = err
-		}
+	// Every listener's server drains at once: one after another, each
+	// waiting out its keep-alive connections, the later ones would go on
+	// accepting and keeping connections alive meanwhile.
+	errs := make([]error, len(servers))
+	var drains sync.WaitGroup
+	for i, hs := range servers {
+		drains.Go(func() { errs[i] = hs.Shutdown(ctx) })
 	}
+	drains.Wait()
+	first := cmp.Or(errs...)
 	s.wg.Wait()
 	if s.rt != nil && first == nil {
 		// Every request is over (not so after a deadline: then a
