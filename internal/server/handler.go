@@ -446,16 +446,10 @@ func (rs *rstate) mapToStorage(path string) {
 // allocation of a FileInfo, as the directory walk runs on every request.
 func statMode(path string) (mode uint32, ok bool) {
 	var st syscall.Stat_t
-	for {
-		err := syscall.Stat(path, &st)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, false
-		}
-		return st.Mode & syscall.S_IFMT, true
+	if retryEINTR(func() error { return syscall.Stat(path, &st) }) != nil {
+		return 0, false
 	}
+	return st.Mode & syscall.S_IFMT, true
 }
 
 // typeCheck sets the content type and handler from SetHandler, AddHandler

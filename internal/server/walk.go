@@ -95,6 +95,7 @@ func (rs *rstate) indexEntry(path string) (regular bool, status int) {
 	return mode == syscall.S_IFREG, st
 }
 
+// retryEINTR calls the system call f until it is not interrupted.
 func retryEINTR(f func() error) error {
 	for {
 		if err := f(); err != syscall.EINTR {
