@@ -271,3 +271,25 @@ BrowserMatch "^Mozilla/2" nokeepalive
 	}
 	contains(t, "-t", out, "PythonImport os inside <VirtualHost> runs at worker start")
 }
+
+// A URL, for Redirect, ErrorDocument and the ServerAdmin link, is what
+// Apache's ap_is_url says: a scheme of letters, digits, "+", "-" and "."
+// (a digit first too) and a colon. Apache 2.4.71 answers the same.
+func TestURLSchemesAsApache(t *testing.T) {
+	s := startSite(t, `ServerAdmin 1x+y.z:contact
+ServerSignature EMail
+ErrorDocument 404 9p://host/missing
+Redirect /r 1a+b.c:/target
+`, nil)
+	// (Raw: Go's client refuses such a Location.)
+	get := func(path string) string {
+		return s.raw("GET "+path+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 5*time.Second)
+	}
+	raw := get("/r/x")
+	contains(t, "Redirect to 1a+b.c:/target", raw, "HTTP/1.1 302 Found\r\n")
+	contains(t, "Redirect to 1a+b.c:/target", raw, "\r\nLocation: 1a+b.c:/target/x\r\n")
+	contains(t, "ServerSignature EMail", raw, `Server at <a href="1x+y.z:contact">localhost</a> Port 80</address>`)
+	raw = get("/nope")
+	contains(t, "ErrorDocument 404 9p://host/missing", raw, "HTTP/1.1 302 Found\r\n")
+	contains(t, "ErrorDocument 404 9p://host/missing", raw, "\r\nLocation: 9p://host/missing\r\n")
+}

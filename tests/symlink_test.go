@@ -37,6 +37,45 @@ const symlinkConf = `<Directory {{DIR}}/htdocs/none>
     Options None
     DirectoryIndex index.html index.txt
 </Directory>
+<Directory {{DIR}}/htdocs/ix>
+    DirectoryIndex index.html index.txt
+</Directory>
+<Directory {{DIR}}/htdocs/ix/locfollow>
+    Options None
+</Directory>
+<Location /ix/locfollow>
+    Options FollowSymLinks
+</Location>
+<Location /ix/locnone>
+    Options None
+</Location>
+<Directory {{DIR}}/htdocs/ix/dmfollow>
+    Options None
+</Directory>
+<DirectoryMatch /ix/dmfollow>
+    Options FollowSymLinks
+</DirectoryMatch>
+<DirectoryMatch /ix/dmnone>
+    Options None
+</DirectoryMatch>
+<Directory {{DIR}}/htdocs/ix/filesfollow>
+    Options None
+    <Files index.html>
+        Options FollowSymLinks
+    </Files>
+</Directory>
+<Directory {{DIR}}/htdocs/ix/filesnone>
+    <Files index.html>
+        Options None
+    </Files>
+</Directory>
+<Directory {{DIR}}/htdocs/ix/htfollow>
+    Options None
+    AllowOverride Options
+</Directory>
+<Directory {{DIR}}/htdocs/ix/htnone>
+    AllowOverride Options
+</Directory>
 <Directory {{DIR}}/htdocs/py>
     Options -FollowSymLinks
     AddHandler mod_python .py
@@ -48,16 +87,18 @@ const pyPage = "from mod_python import apache\ndef handler(req):\n    req.write(
 
 func TestSymlinkOptions(t *testing.T) {
 	s := startSite(t, symlinkConf, map[string]string{
-		"outside/f.txt":          "outside\n",
-		"outside/other.txt":      "someone else's\n",
-		"outside/sub/x.txt":      "sub x\n",
-		"outside/sub/.htaccess":  "NotADirective at all\n",
-		"outside/page.py":        pyPage,
-		"htdocs/none/plain.txt":  "plain\n",
-		"htdocs/ht/.htaccess":    "Options None\n",
-		"htdocs/idx2/index.txt":  "second index\n",
-		"htdocs/py/real.py":      pyPage,
-		"htdocs/follow/real.txt": "real\n",
+		"outside/f.txt":                "outside\n",
+		"outside/other.txt":            "someone else's\n",
+		"outside/sub/x.txt":            "sub x\n",
+		"outside/sub/.htaccess":        "NotADirective at all\n",
+		"outside/page.py":              pyPage,
+		"htdocs/none/plain.txt":        "plain\n",
+		"htdocs/ht/.htaccess":          "Options None\n",
+		"htdocs/idx2/index.txt":        "second index\n",
+		"htdocs/py/real.py":            pyPage,
+		"htdocs/follow/real.txt":       "real\n",
+		"htdocs/ix/htfollow/.htaccess": "Options FollowSymLinks\n",
+		"htdocs/ix/htnone/.htaccess":   "Options None\n",
 	})
 	out := filepath.Join(s.Dir, "outside")
 	for _, d := range []string{"none", "follow", "owner", "all", "ht"} {
@@ -69,6 +110,12 @@ func TestSymlinkOptions(t *testing.T) {
 	link(t, filepath.Join(out, "f.txt"), s.Dir, "htdocs/idx/index.html")
 	link(t, filepath.Join(out, "f.txt"), s.Dir, "htdocs/idx2/index.html")
 	link(t, filepath.Join(out, "page.py"), s.Dir, "htdocs/py/link.py")
+	for _, d := range indexCases {
+		link(t, filepath.Join(out, "f.txt"), s.Dir, "htdocs/ix/"+d+"/index.html")
+		if err := os.WriteFile(filepath.Join(s.Dir, "htdocs/ix", d, "index.txt"), []byte("index.txt\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	asRoot := os.Geteuid() == 0
 	if asRoot {
 		// A target of another owner than the link's (root's).
@@ -92,8 +139,8 @@ func TestSymlinkOptions(t *testing.T) {
 	}
 	served := func(path, want string) {
 		t.Helper()
-		if got := s.mustGet(path); got != want {
-			t.Errorf("%s: %q, want %q", path, got, want)
+		if st, got := s.get(path); st != 200 || got != want {
+			t.Errorf("%s: %d %q, want 200 %q", path, st, got, want)
 		}
 	}
 
@@ -140,11 +187,31 @@ func TestSymlinkOptions(t *testing.T) {
 	// none is left, the answer is 403.
 	refused("/idx/", "idx/index.html")
 	served("/idx2/", "second index\n")
+	// The Options that judge a DirectoryIndex candidate are those of
+	// Apache's walk of the directory: its <Directory> sections, its
+	// .htaccess and its <DirectoryMatch> sections, not <Location> or
+	// <Files>. (<DirectoryMatch> counts here, though not in the walk
+	// to the file itself: Apache 2.4.71 gives these same answers.)
+	served("/ix/locfollow/", "index.txt\n")
+	refused("/ix/locfollow/index.html", "ix/locfollow/index.html")
+	served("/ix/locnone/", "outside\n")
+	served("/ix/dmfollow/", "outside\n")
+	refused("/ix/dmfollow/index.html", "ix/dmfollow/index.html")
+	served("/ix/dmnone/", "index.txt\n")
+	served("/ix/dmnone/index.html", "outside\n")
+	served("/ix/filesfollow/", "index.txt\n")
+	served("/ix/filesnone/", "outside\n")
+	served("/ix/htfollow/", "outside\n")
+	served("/ix/htnone/", "index.txt\n")
 
 	// A handler file: the handler never runs for a refused link.
 	served("/py/real.py", "page ran")
 	refused("/py/link.py", "py/link.py")
 }
+
+// indexCases are the directories under htdocs/ix holding index.html, a
+// link to outside/f.txt, and index.txt.
+var indexCases = []string{"locfollow", "locnone", "dmfollow", "dmnone", "filesfollow", "filesnone", "htfollow", "htnone"}
 
 // link makes a symbolic link dir/name pointing at target.
 func link(t *testing.T, target, dir, name string) {

@@ -830,19 +830,28 @@ func dAliasMatch(p *parser, c *call) error {
 	return nil
 }
 
-// isURL reports whether s looks like an absolute URL (scheme:...).
+// isURL is Apache's ap_is_url, which Redirect, ErrorDocument and the
+// signature's ServerAdmin link use: a scheme (letters, digits, +, -, .)
+// and a colon.
 func isURL(s string) bool {
 	i := strings.IndexByte(s, ':')
 	if i <= 0 {
 		return false
 	}
-	for j := 0; j < i; j++ {
-		ch := s[j]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || j > 0 && (ch >= '0' && ch <= '9' || ch == '+' || ch == '-' || ch == '.')) {
+	for _, c := range []byte(s[:i]) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
 			return false
 		}
 	}
 	return true
+}
+
+// adminLink is Server.AdminLink for ServerAdmin admin.
+func adminLink(admin string) string {
+	if isURL(admin) {
+		return admin
+	}
+	return "mailto:" + admin
 }
 
 func dRedirect(p *parser, c *call) error {

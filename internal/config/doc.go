@@ -22,7 +22,8 @@
 //     until they change: the one place this package reads files after
 //     Load. It is also Apache's directory walk for the server: it hands
 //     each path entry, with the symbolic link rule its directory's Options
-//     give, to the server's check (the server does the lstat).
+//     give, to the server's check (the server does the lstat), and returns
+//     the rule for a walked directory's own entries (DirectoryIndex).
 //
 // Every file it reads as configuration (the main file, Include,
 // TypesConfig, .htaccess) must be a regular file under a size cap

@@ -94,14 +94,28 @@ func FuzzHtaccess(f *testing.F) {
 		}
 		nsec := len(c.Main.Sections)
 		var seen []string
+		var last SymlinkRule
+		// Only an access file allowed to hold Options changes a rule.
+		optsMayChange := ovr&OverrideOptions != 0 && strings.Contains(strings.ToLower(text), "options")
 		check := func(path string, rule SymlinkRule) error {
 			seen = append(seen, path)
-			if rule > SymlinksRefused {
-				t.Errorf("rule %d for %s", rule, path)
+			last = rule
+			want := SymlinksRefused // the server's Options Indexes, above dir
+			switch path {
+			case sub:
+				want = SymlinksIfOwnerMatch // <Directory dir>
+			case file:
+				if optsMayChange {
+					return nil
+				}
+				want = SymlinksIfOwnerMatch
+			}
+			if rule != want {
+				t.Errorf("rule %d for %s, want %d", rule, path, want)
 			}
 			return nil
 		}
-		dc, err := c.DirConfigAccess(c.Main, "/sub/x.py", file, false, c.AccessFiles(), check)
+		dc, entries, err := c.DirConfigAccess(c.Main, "/sub/x.py", file, false, c.AccessFiles(), check)
 		if len(c.Main.Sections) != nsec {
 			t.Errorf("reading the access file changed the configuration's sections")
 		}
@@ -128,6 +142,9 @@ func FuzzHtaccess(f *testing.F) {
 			// (<DirectoryMatch> merges after the access files.)
 			t.Errorf("the <DirectoryMatch> section's PythonOption is lost: %q", v)
 		}
-		_ = dc.SymlinkRule()
+		if entries != last {
+			// (The <DirectoryMatch> sets no Options.)
+			t.Errorf("entries rule %d, the file's %d", entries, last)
+		}
 	})
 }

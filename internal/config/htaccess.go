@@ -219,9 +219,6 @@ func symlinkRule(opts uint8) SymlinkRule {
 	return SymlinksRefused
 }
 
-// SymlinkRule is the rule d's Options give.
-func (d *DirConfig) SymlinkRule() SymlinkRule { return symlinkRule(effectiveOptions(d)) }
-
 // applyOptions is opts with d's Options applied, as Merge applies them.
 func applyOptions(opts uint8, d *DirConfig) uint8 {
 	switch {
@@ -254,13 +251,20 @@ type WalkCheck func(path string, rule SymlinkRule) error
 // directory check refused is never read. An access file that cannot be
 // read or parsed is an *Error (the server answers 500, or 403 when
 // Forbidden is set).
-func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af *AccessFiles, check WalkCheck) (*DirConfig, error) {
+//
+// When isDir, entries is the rule for the entries of that directory as
+// mod_dir's DirectoryIndex lookups see it: that of the Options of the
+// walk's result (Apache's per_dir_result), the server's, the <Directory>
+// sections, the access files and, unlike the walk's own checks, the
+// <DirectoryMatch> sections; never <Files> or <Location>. Without a walk
+// (filename empty or relative) it is the server's rule.
+func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af *AccessFiles, check WalkCheck) (dc *DirConfig, entries SymlinkRule, err error) {
 	if s == nil {
 		s = c.Main
 	}
 	useAF := af != nil && c.overrides
-	if filename == "" || (!useAF && check == nil) || !strings.HasPrefix(filename, "/") {
-		return c.DirConfigFor(s, uri, filename), nil
+	if filename == "" || !strings.HasPrefix(filename, "/") {
+		return c.DirConfigFor(s, uri, filename), symlinkRule(effectiveOptions(s.Dir)), nil
 	}
 	ix := c.indexFor(s)
 	var buf [32]*Section
@@ -302,7 +306,7 @@ func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af
 		if ovr != 0 && useAF {
 			sec, err := af.load(s.AccessFileNames, dir, ovr)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if sec != nil {
 				opts = applyOptions(opts, sec.Conf)
@@ -324,17 +328,23 @@ func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af
 		}
 		if check != nil {
 			if err := check(walk[:end], symlinkRule(opts)); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 	}
 	if check != nil && !isDir {
 		if err := check(strings.TrimSuffix(filename, "/"), symlinkRule(opts)); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
+	for _, sec := range m[j:] {
+		if sec.Kind == SectionDirectory || sec.Kind == SectionDirectoryMatch {
+			opts = applyOptions(opts, sec.Conf)
+		}
+	}
+	entries = symlinkRule(opts)
 	if !useAF {
-		return c.mergeCached(ix, s, m), nil
+		return c.mergeCached(ix, s, m), entries, nil
 	}
 	out = append(out, m[j:nd]...)
 	rest := m[nd:]
@@ -345,5 +355,5 @@ func (c *Config) DirConfigAccess(s *Server, uri, filename string, isDir bool, af
 	out = append(out, rest[:k]...)
 	out = append(out, files...)
 	out = append(out, rest[k:]...)
-	return c.mergeCached(ix, s, out), nil
+	return c.mergeCached(ix, s, out), entries, nil
 }

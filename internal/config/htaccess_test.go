@@ -59,7 +59,7 @@ func TestParseAccessFile(t *testing.T) {
 	ht := filepath.Join(dir, "u", ".htaccess")
 	os.WriteFile(ht, []byte("SetHandler mod_python\nPythonHandler h\n<Files x.py>\nAddType text/plain .py\n</Files>\n"), 0o644)
 	af := cfg.AccessFiles()
-	dc, err := cfg.DirConfigAccess(cfg.Main, "/u/x.py", filepath.Join(dir, "u", "x.py"), false, af, nil)
+	dc, _, err := cfg.DirConfigAccess(cfg.Main, "/u/x.py", filepath.Join(dir, "u", "x.py"), false, af, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestParseAccessFile(t *testing.T) {
 	}
 	os.WriteFile(ht, []byte("\nRequire all denied\n"), 0o644)
 	os.Chtimes(ht, fileTime(t, ht).Add(10e9), fileTime(t, ht).Add(10e9))
-	_, err = cfg.DirConfigAccess(cfg.Main, "/u/x.py", filepath.Join(dir, "u", "x.py"), false, af, nil)
+	_, _, err = cfg.DirConfigAccess(cfg.Main, "/u/x.py", filepath.Join(dir, "u", "x.py"), false, af, nil)
 	if err == nil || !strings.Contains(err.Error(), ht+":2: Require: not allowed here") {
 		t.Errorf("Require under AllowOverride FileInfo: %v", err)
 	}

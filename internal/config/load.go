@@ -195,6 +195,7 @@ func (p *parser) finish() {
 	if len(main.AccessFileNames) == 0 {
 		main.AccessFileNames = []string{".htaccess"}
 	}
+	main.AdminLink = adminLink(main.ServerAdmin)
 	for _, v := range cfg.VHosts {
 		if v.ServerName == "" {
 			v.ServerName = main.ServerName
@@ -208,6 +209,7 @@ func (p *parser) finish() {
 		if v.ServerAdmin == "" {
 			v.ServerAdmin = main.ServerAdmin
 		}
+		v.AdminLink = adminLink(v.ServerAdmin)
 		if v.DocumentRoot == "" {
 			v.DocumentRoot = main.DocumentRoot
 		}

@@ -193,6 +193,10 @@ type Server struct {
 	Port          int // the port from ServerName, if given
 	ServerAdmin   string
 	DocumentRoot  string // absolute
+	// AdminLink is the href of ServerSignature EMail's link to
+	// ServerAdmin: ServerAdmin itself when it is a URL (as Apache's
+	// ap_is_url decides), else "mailto:" and it. Load sets it.
+	AdminLink string
 
 	// ErrorLog is a file path, "|command" or "syslog[:facility]". A vhost
 	// without one gets the main server's; "" on the main server means the

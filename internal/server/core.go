@@ -38,34 +38,16 @@ func banner(t config.ServerTokens) string {
 
 // signature is Apache's ap_psignature("<hr>\n", r): the footer
 // ServerSignature puts on the server's own pages, naming the host and port
-// the request was for; "" when it is off.
-func signature(sig *config.Signature, banner, host string, port int, admin string) string {
+// the request was for (linked to adminLink under EMail); "" when it is off.
+func signature(sig *config.Signature, banner, host string, port int, adminLink string) string {
 	if sig == nil || *sig == config.SignatureOff {
 		return ""
 	}
 	name := html.EscapeString(host)
 	if *sig == config.SignatureEMail {
-		mailto := "mailto:"
-		if isURL(admin) {
-			mailto = ""
-		}
-		name = "<a href=\"" + mailto + html.EscapeString(admin) + "\">" + name + "</a>"
+		name = "<a href=\"" + html.EscapeString(adminLink) + "\">" + name + "</a>"
 	}
 	return "<hr>\n<address>" + banner + " Server at " + name + " Port " + strconv.Itoa(port) + "</address>\n"
-}
-
-// isURL is ap_is_url: a scheme (letters, digits, +, -, .) and a colon.
-func isURL(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i <= 0 {
-		return false
-	}
-	for _, c := range []byte(s[:i]) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // signature is the footer for this request's error pages.
@@ -78,7 +60,7 @@ func (rs *rstate) signature() string {
 		dc = rs.vh.conf.Dir
 	}
 	host, port := rs.serverName()
-	return signature(dc.ServerSignature, rs.s.banner, host, port, rs.vh.conf.ServerAdmin)
+	return signature(dc.ServerSignature, rs.s.banner, host, port, rs.vh.conf.AdminLink)
 }
 
 // serverName is Apache's ap_get_server_name and ap_get_server_port with

@@ -54,6 +54,12 @@ type rstate struct {
 	// irregular: Filename exists and is neither a directory nor a
 	// regular file (a FIFO, a device, a socket).
 	irregular bool
+	// entries is the symbolic link rule for the entries of the directory
+	// Filename names, from its walk (mod_dir judges DirectoryIndex
+	// candidates by it); indexed is the candidate it let through, whose
+	// own walk, in the internal redirect, does not judge it again.
+	entries config.SymlinkRule
+	indexed string
 	// needUser: access control needs an authenticated user (authen and
 	// authz phases run).
 	needUser bool
@@ -208,11 +214,24 @@ func (rs *rstate) mapStorage() int {
 	if path == "" && req.Filename != "" {
 		path = filepath.Clean(req.Filename) // as Apache's directory walk
 	}
+	indexed := rs.indexed
+	rs.indexed = ""
 	if locationHasPython(rs.lc) {
 		rs.dc = rs.lc
 	} else {
 		rs.mapToStorage(path)
-		dc, err := rs.s.cfg.DirConfigAccess(rs.vh.conf, req.URI, req.Filename, rs.isDir, rs.s.access, rs.walkEntry)
+		check := rs.walkEntry
+		if indexed != "" {
+			// As Apache's mod_dir, whose subrequest for the candidate
+			// is not walked again (its check was indexEntry's).
+			check = func(path string, rule config.SymlinkRule) error {
+				if path == indexed {
+					return nil
+				}
+				return rs.walkEntry(path, rule)
+			}
+		}
+		dc, entries, err := rs.s.cfg.DirConfigAccess(rs.vh.conf, req.URI, req.Filename, rs.isDir, rs.s.access, check)
 		var refused *walkRefused
 		if errors.As(err, &refused) {
 			return refused.status
@@ -227,7 +246,7 @@ func (rs *rstate) mapStorage() int {
 			}
 			return 500
 		}
-		rs.dc = dc
+		rs.dc, rs.entries = dc, entries
 		if rs.irregular {
 			// Only directories and regular files are content, whatever
 			// the handler (Apache refuses them in the walk, AH00038).
@@ -427,16 +446,10 @@ func (rs *rstate) mapToStorage(path string) {
 // allocation of a FileInfo, as the directory walk runs on every request.
 func statMode(path string) (mode uint32, ok bool) {
 	var st syscall.Stat_t
-	for {
-		err := syscall.Stat(path, &st)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, false
-		}
-		return st.Mode & syscall.S_IFMT, true
+	if retryEINTR(func() error { return syscall.Stat(path, &st) }) != nil {
+		return 0, false
 	}
+	return st.Mode & syscall.S_IFMT, true
 }
 
 // typeCheck sets the content type and handler from SetHandler, AddHandler
@@ -525,7 +538,9 @@ func (rs *rstate) directory() int {
 		}
 		// As mod_dir: a regular file the Options let through; a refused
 		// one answers if no later name does.
-		if regular, st := rs.indexEntry(filepath.Join(req.Filename, name)); regular {
+		path := filepath.Join(req.Filename, name)
+		if regular, st := rs.indexEntry(path); regular {
+			rs.indexed = path
 			return rs.internalRedirect(req.URI+name, false)
 		} else if st != 0 {
 			refused = st

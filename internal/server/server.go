@@ -211,7 +211,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		ServerHeader:          s.banner,
 		// Pages for requests no virtual host took: the main server's
 		// footer, with its name and port.
-		Signature:         signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.ServerAdmin),
+		Signature:         signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.AdminLink),
 		HeaderReadTimeout: readTimeout(p.RequestReadTimeout, false),
 		BodyReadTimeout:   readTimeout(p.RequestReadTimeout, true),
 		ErrorLog: func(level, msg string) {

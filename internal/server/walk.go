@@ -86,13 +86,16 @@ func (rs *rstate) logNotFileOrDir(path string) {
 
 // indexEntry is mod_dir's look at a DirectoryIndex candidate in the
 // directory req.filename names: whether it is a regular file to redirect
-// to, or the status (403) refusing it, logged (Apache's subrequest finds
-// the link with the directory's walk already done, hence its AH00032).
+// to, or the status (403) refusing it, logged. The rule is the one the
+// directory's walk left (rs.entries), as Apache's subrequest finds the
+// link with that walk already done (hence its AH00032): <Location> and
+// <Files> Options do not count, <DirectoryMatch> ones do.
 func (rs *rstate) indexEntry(path string) (regular bool, status int) {
-	mode, st := rs.checkEntry(path, rs.dc.SymlinkRule(), "AH00032")
+	mode, st := rs.checkEntry(path, rs.entries, "AH00032")
 	return mode == syscall.S_IFREG, st
 }
 
+// retryEINTR calls the system call f until it is not interrupted.
 func retryEINTR(f func() error) error {
 	for {
 		if err := f(); err != syscall.EINTR {
