@@ -539,7 +539,10 @@ func (m *master) handle(ev event) {
 		if !m.exiting {
 			m.fill() // if it was not replaced when it began to drain
 		}
-	case w.stopping:
+	case w.stopping && (!w.drained || m.exiting):
+		// Told to stop. One that recycled itself and then died or got
+		// stuck is not: it goes below, counted as any other, and
+		// replaced if it was not when it began to drain.
 		if ev.state.Success() {
 			m.log.printf("notice", "worker pid %d (generation %d) stopped", w.pid, w.gen)
 		} else {
