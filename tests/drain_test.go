@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -354,7 +355,68 @@ func TestDrainRecyclingWorkerReplacedAtOnce(t *testing.T) {
 		t.Errorf("the idle connection's next request: body %q (want the old worker %s), Connection: close %v", body, old, resp.Close)
 	}
 	idle.Close()
-	contains(t, "error log", s.waitLog("recycled (MaxConnectionsPerChild 4"), "worker pid "+old+" recycled (MaxConnectionsPerChild 4 reached; lived ")
+	// (Its own line: start-up probes may have made an earlier worker recycle.)
+	recycled := "worker pid " + old + " recycled (MaxConnectionsPerChild 4 reached; lived "
+	contains(t, "error log", s.waitLog(recycled), recycled)
+}
+
+// A worker that dies while it drains is replaced, and its death logged as
+// one, as for any other worker. Here two workers drain at once (with
+// StartServers 1 the second one's replacement waits for one of them to
+// exit) and both die: a new worker must then serve.
+func TestDrainRecyclingWorkerThatDiesIsReplaced(t *testing.T) {
+	s := startMaster(t, "StartServers 1\nMaxConnectionsPerChild 3\nKeepAliveTimeout 30\n")
+	// idleOn leaves a keep-alive connection idle on a worker other than
+	// not (the start-up probes may have used some of a worker's three
+	// connections, so those answered with Connection: close are dropped).
+	idleOn := func(not string) (net.Conn, *bufio.Reader, string) {
+		for i := 0; i < 10; i++ {
+			c := s.dial()
+			c.SetDeadline(time.Now().Add(30 * time.Second))
+			br := bufio.NewReader(c)
+			resp, pid, err := sendGet(c, br, "/pid")
+			if err == nil && resp.StatusCode == 200 && !resp.Close && pid != not {
+				return c, br, pid
+			}
+			c.Close()
+		}
+		t.Fatalf("no keep-alive connection on a worker other than %q:\n%s", not, s.errorLog())
+		return nil, nil, ""
+	}
+	a, aBR, first := idleOn("")
+	defer a.Close()
+	b, bBR, second := idleOn(first) // the first worker drains now
+	defer b.Close()
+	// Its second and third connections: the second worker drains too.
+	for i := 0; i < 2; i++ {
+		c := s.dial()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		_, pid, err := sendGet(c, bufio.NewReader(c), "/pid")
+		c.Close()
+		if err != nil || pid != second {
+			t.Fatalf("a new connection while worker %s serves: pid %q, %v\n%s", second, pid, err, s.errorLog())
+		}
+	}
+	contains(t, "error log", s.waitLog("recycling (pid "+second+")"), "MaxConnectionsPerChild 3 reached: recycling (pid "+second+")")
+	time.Sleep(500 * time.Millisecond) // the master learnt it drains
+	for _, w := range []struct {
+		c   net.Conn
+		br  *bufio.Reader
+		pid string
+	}{{a, aBR, first}, {b, bBR, second}} {
+		if resp, _, err := sendGet(w.c, w.br, "/exit1"); err == nil {
+			t.Fatalf("/exit1 on worker %s answered %s", w.pid, resp.Status)
+		}
+		died := "worker pid " + w.pid + " died: exit status 1, after "
+		contains(t, "error log", s.waitLog(died), died)
+	}
+	pid, err := s.pidOf(freshClient, "")
+	if err != nil {
+		t.Fatalf("no worker serves once the two draining workers died: %v\n%s", err, s.errorLog())
+	}
+	if p := strconv.Itoa(pid); p == first || p == second {
+		t.Fatalf("worker %s still serves after it died", p)
+	}
 }
 
 // A worker with two listeners drains both at once: a keep-alive connection

@@ -50,6 +50,26 @@ def uid(req):
     req.content_type = "text/plain"
     req.write("%d %d" % (os.getuid(), os.getgid()))
     return apache.OK
+
+def spawn(req):
+    # A child left running ("cmd &"), its pid the answer and appended to
+    # children, next to this module. With ?inherit the worker's pipes are
+    # made inheritable first: the child holds them whatever their
+    # close-on-exec flag, as a child forked without exec would.
+    if req.args == "inherit":
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink("/proc/self/fd/" + fd).startswith("pipe:"):
+                    os.set_inheritable(int(fd), True)
+            except OSError:
+                pass
+    out = os.path.join(os.path.dirname(__file__), "children")
+    os.system("sleep 60 </dev/null >/dev/null 2>&1 & echo $! >> " + out)
+    with open(out) as f:
+        pid = f.read().split()[-1]
+    req.content_type = "text/plain"
+    req.write(pid)
+    return apache.OK
 `
 
 // masterConf is a site.conf for the master: /pid, /abort and /uid handlers.
@@ -62,7 +82,8 @@ func masterConf(extra string) string {
 		"<Location /uid>\n SetHandler mod_python\n PythonHandler mp::uid\n</Location>\n" +
 		"<Location /stuck>\n SetHandler mod_python\n PythonHandler mp::stuck\n PythonRequestTimeout 0.3\n</Location>\n" +
 		"<Location /exit1>\n SetHandler mod_python\n PythonHandler mp::exit1\n</Location>\n" +
-		"<Location /segv>\n SetHandler mod_python\n PythonHandler mp::segv\n</Location>\n" + extra
+		"<Location /segv>\n SetHandler mod_python\n PythonHandler mp::segv\n</Location>\n" +
+		"<Location /spawn>\n SetHandler mod_python\n PythonHandler mp::spawn\n</Location>\n" + extra
 }
 
 // startMaster starts `modpy -f site.conf` (a master) on masterConf(extra),
@@ -646,5 +667,99 @@ func TestMasterGracefulRestartReopensLogs(t *testing.T) {
 	old, _ := os.ReadFile(accLog + ".1")
 	if !strings.Contains(string(old), `"GET /pid?0 HTTP/1.1" 200`) {
 		t.Errorf("the moved access log lost the request before the restart:\n%s", old)
+	}
+}
+
+// fdsOf lists process pid's open descriptors above stderr whose target
+// starts with one of kinds ("pipe:"...; none: all), as "fd -> target".
+func fdsOf(t *testing.T, pid int, kinds ...string) []string {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		link, err := os.Readlink(filepath.Join(dir, e.Name()))
+		kind := len(kinds) == 0
+		for _, k := range kinds {
+			kind = kind || strings.HasPrefix(link, k)
+		}
+		if n, _ := strconv.Atoi(e.Name()); err == nil && n > 2 && kind {
+			out = append(out, e.Name()+" -> "+link)
+		}
+	}
+	return out
+}
+
+// newFds is the descriptors of list whose target none of old has.
+func newFds(list, old []string) []string {
+	var out []string
+	for _, p := range list {
+		known := false
+		for _, o := range old {
+			known = known || strings.SplitN(o, " -> ", 2)[1] == strings.SplitN(p, " -> ", 2)[1]
+		}
+		if !known {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// A child a handler leaves running ("cmd &") inherits none of its
+// worker's descriptors (the pipes to the master, the sockets, the
+// scoreboard). And a child that holds them anyway does
+// not keep the master reading its worker's ready pipe once the worker
+// exited: the master's descriptors do not grow, restart after restart.
+func TestMasterWorkerChildKeepsNoPipe(t *testing.T) {
+	for _, tc := range []struct{ name, query string }{
+		{"background command", ""},
+		{"child holding the pipes", "?inherit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startMaster(t, "StartServers 1\n")
+			t.Cleanup(func() { // before the master stops
+				b, _ := os.ReadFile(filepath.Join(s.Dir, "lib", "children"))
+				for _, f := range strings.Fields(string(b)) {
+					if pid, err := strconv.Atoi(f); err == nil {
+						syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			})
+			ours := fdsOf(t, os.Getpid()) // inherited from go test's parent: modpy's too
+			master := s.cmd.Process.Pid
+			before := fdsOf(t, master, "pipe:")
+			for gen := 1; gen <= 2; gen++ {
+				wpid := s.mustPid("")
+				st, body, err := s.doFresh("/spawn" + tc.query)
+				child, _ := strconv.Atoi(body)
+				if err != nil || st != 200 || child == 0 {
+					t.Fatalf("/spawn%s: %d %q %v\n%s", tc.query, st, body, err, s.errorLog())
+				}
+				if tc.query == "" {
+					// (Not its own files: sleep may be opening its locale.)
+					held := newFds(fdsOf(t, child, "pipe:", "socket:", "/memfd:"), ours)
+					if len(held) > 0 {
+						t.Errorf("the handler's child (pid %d) holds its worker's descriptors: %v", child, held)
+					}
+				}
+				s.cmd.Process.Signal(syscall.SIGUSR1)
+				stopped := fmt.Sprintf("worker pid %d (generation %d) stopped", wpid, gen)
+				if !s.waitCount(stopped, 1, 20*time.Second) {
+					t.Fatalf("graceful restart %d: no %q:\n%s", gen, stopped, s.errorLog())
+				}
+				now := fdsOf(t, master, "pipe:")
+				for i := 0; i < 50 && len(now) != len(before); i++ {
+					time.Sleep(100 * time.Millisecond)
+					now = fdsOf(t, master, "pipe:")
+				}
+				if len(now) != len(before) {
+					t.Fatalf("after graceful restart %d the master has %d pipes, %d before (one worker each time):\nbefore %v\nnow    %v",
+						gen, len(now), len(before), before, now)
+				}
+			}
+		})
 	}
 }

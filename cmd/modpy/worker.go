@@ -25,6 +25,18 @@ import (
 // internal/master for the file descriptor layout) until the master tells it
 // to stop, the master goes away, or MaxConnectionsPerChild is reached.
 func worker(cfg *config.Config, nlisten int) int {
+	// The inherited descriptors are the worker's own: a child it starts
+	// (a handler's os.system("cmd &")) must not hold them, above all the
+	// ready pipe, whose EOF tells the master the worker is gone.
+	// (net.FileListener dups the sockets close-on-exec, and
+	// scoreboard.Open marks its file: this covers them from the start.)
+	inherited := nlisten + 2
+	if os.Getenv(master.SlotEnv) != "" {
+		inherited++
+	}
+	for fd := master.FirstFD; fd < master.FirstFD+inherited; fd++ {
+		syscall.CloseOnExec(fd)
+	}
 	ctl := os.NewFile(uintptr(master.FirstFD+nlisten), "master")
 	ready := os.NewFile(uintptr(master.FirstFD+nlisten+1), "ready")
 	if ctl == nil || ready == nil {

@@ -426,15 +426,10 @@ func (m *master) spawn() error {
 	}
 	w := &worker{pid: pid, gen: m.gen, started: time.Now(), proc: proc, slot: slot}
 	m.workers[w.pid] = w
+	read := make(chan struct{})
 	go func() {
-		defer readyR.Close()
-		b := make([]byte, 1)
-		for {
-			if n, _ := readyR.Read(b); n != 1 {
-				return // it exited
-			}
-			m.events <- event{pid: w.pid, draining: b[0] == DrainingByte}
-		}
+		defer close(read)
+		m.readReady(w.pid, readyR)
 	}()
 	go func() {
 		st, err := proc.Wait()
@@ -442,9 +437,47 @@ func (m *master) spawn() error {
 			st = nil
 			m.log.printf("error", "waiting for worker pid %d: %v", pid, err)
 		}
+		// Its ready pipe may never reach EOF: a child of the worker may
+		// hold the writing end (one forked without exec). Stop reading
+		// it now, and report the exit after what the worker wrote.
+		readyR.SetReadDeadline(time.Now())
+		<-read
 		m.events <- event{pid: w.pid, state: st, gone: true}
 	}()
 	return nil
+}
+
+// readReady sends an event for each byte worker pid writes on its ready
+// pipe r, until EOF or r's read deadline (set when the worker exited);
+// then it closes r.
+func (m *master) readReady(pid int, r *os.File) {
+	defer r.Close()
+	b := make([]byte, 16)
+	send := func(b []byte) {
+		for _, c := range b {
+			m.events <- event{pid: pid, draining: c == DrainingByte}
+		}
+	}
+	for {
+		n, err := r.Read(b)
+		send(b[:n])
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The deadline can win over bytes already waiting: read
+			// them (without waiting: r is non-blocking).
+			r.SetReadDeadline(time.Time{})
+			if rc, err := r.SyscallConn(); err == nil {
+				rc.Read(func(fd uintptr) bool {
+					n, _ := syscall.Read(int(fd), b)
+					send(b[:max(n, 0)])
+					return true
+				})
+			}
+		}
+		return
+	}
 }
 
 func describe(st *os.ProcessState) string {
@@ -506,7 +539,10 @@ func (m *master) handle(ev event) {
 		if !m.exiting {
 			m.fill() // if it was not replaced when it began to drain
 		}
-	case w.stopping:
+	case w.stopping && (!w.drained || m.exiting):
+		// Told to stop. One that recycled itself and then died or got
+		// stuck is not: it goes below, counted as any other, and
+		// replaced if it was not when it began to drain.
 		if ev.state.Success() {
 			m.log.printf("notice", "worker pid %d (generation %d) stopped", w.pid, w.gen)
 		} else {
