@@ -213,6 +213,15 @@ func (s *site) stopGracefully() <-chan error {
 	return done
 }
 
+// stopDraining starts `modpy -k graceful-stop` (stopGracefully) and
+// returns once the master has signalled the worker and it is draining.
+func (s *site) stopDraining() <-chan error {
+	stopped := s.stopGracefully()
+	s.waitLog("caught SIGWINCH")
+	time.Sleep(500 * time.Millisecond)
+	return stopped
+}
+
 // sendGet writes a GET for path on c and reads the response.
 func sendGet(c net.Conn, br *bufio.Reader, path string) (*http.Response, string, error) {
 	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
@@ -270,9 +279,7 @@ func TestDrainGracefulStop(t *testing.T) {
 	defer idle.Close()
 	busyDone := s.getInBackground("/pid?2")
 	time.Sleep(500 * time.Millisecond) // the slow request is in its handler
-	stopped := s.stopGracefully()
-	s.waitLog("caught SIGWINCH")
-	time.Sleep(500 * time.Millisecond) // the worker is draining
+	stopped := s.stopDraining()
 
 	resp, body, err := sendGet(idle, idleBR, "/pid")
 	if err != nil {
@@ -437,9 +444,7 @@ func TestDrainEveryListenerAtOnce(t *testing.T) {
 	if resp, body, err := sendGet(c2, br2, "/pid"); err != nil || resp.StatusCode != 200 || resp.Close || body != pid {
 		t.Fatalf("first request on the second listener: %v %q %v", resp, body, err)
 	}
-	stopped := s.stopGracefully()
-	s.waitLog("caught SIGWINCH")
-	time.Sleep(500 * time.Millisecond) // the worker is draining
+	stopped := s.stopDraining()
 
 	resp, body, err := sendGet(c2, br2, "/pid")
 	if err != nil {
