@@ -169,13 +169,17 @@ func (l *gateListener) pause() {
 }
 
 // waitPending waits until a connection is in the kernel's queue, without
-// taking it (or until Stop's deadline).
-func (l *gateListener) waitPending() error {
-	return l.raw.Read(func(fd uintptr) bool {
+// taking it (or until Stop's deadline). It reports whether it had to wait:
+// the queue was empty.
+func (l *gateListener) waitPending() (waited bool) {
+	l.raw.Read(func(fd uintptr) bool {
 		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		n, err := unix.Poll(fds, 0)
-		return err != nil || n > 0 // on an error, Accept reports it
+		ready := err != nil || n > 0 // on an error, Accept reports it
+		waited = waited || !ready
+		return ready
 	})
+	return waited
 }
 
 func (l *gateListener) Accept() (net.Conn, error) {
@@ -185,10 +189,14 @@ func (l *gateListener) Accept() (net.Conn, error) {
 		runtime.Gosched() // the connections just accepted go first
 	}
 	for {
-		if pausing {
-			l.waitPending() // an error (Stop's deadline) shows below
-		}
+		// An error of waitPending's (Stop's deadline) shows below.
+		emptied := pausing && l.waitPending()
 		g.mu.Lock()
+		if emptied {
+			// The connections a busy worker was taking are gone: the
+			// next one waits maxPause for a free worker again.
+			l.takeAt = time.Time{}
+		}
 		if pausing {
 			l.pause()
 		}
