@@ -88,21 +88,6 @@ func (b *Body) SetLimit(n int64) {
 	b.limit = n
 }
 
-// Remaining returns the bytes of a Content-Length body not yet read: 0 at
-// the end of any body, -1 for a chunked body not yet read to its end.
-func (b *Body) Remaining() int64 {
-	if b.eof {
-		return 0
-	}
-	if b.kind == bodyChunked {
-		return -1
-	}
-	return b.remaining
-}
-
-// BytesRead returns the body bytes Read has returned so far.
-func (b *Body) BytesRead() int64 { return b.nread }
-
 // pending reports a body the client has not finished sending.
 func (b *Body) pending() bool { return !b.eof && b.err == nil }
 

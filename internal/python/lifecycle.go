@@ -102,6 +102,3 @@ func (rt *Runtime) Counts() Counts {
 	}
 	return c
 }
-
-// Started is when the runtime (and with it main_interpreter) started.
-func (rt *Runtime) Started() time.Time { return rt.started }

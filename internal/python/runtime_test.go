@@ -2,7 +2,6 @@ package python
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -45,8 +44,6 @@ func runtimeForTest(t testing.TB) *Runtime {
 	}
 	return rt
 }
-
-func TestMain(m *testing.M) { os.Exit(m.Run()) }
 
 func TestMainInterpreter(t *testing.T) {
 	rt := runtimeForTest(t)

@@ -198,10 +198,7 @@ func (b *Board) Close() error {
 	return err
 }
 
-// Slots is the number of slots.
-func (b *Board) Slots() int { return b.n }
-
-// Slot is slot i (0 ≤ i < Slots()).
+// Slot is slot i, or nil when i is not one of the board's slots.
 func (b *Board) Slot(i int) *Slot {
 	if b == nil || i < 0 || i >= b.n {
 		return nil

@@ -17,7 +17,6 @@ type logEntry struct {
 	start    time.Time
 	duration time.Duration
 	server   string
-	port     int
 	pid      int
 }
 

@@ -79,9 +79,6 @@ const (
 	maxPause = 250 * time.Millisecond
 )
 
-// Accepted returns how many connections were accepted.
-func (g *Gate) Accepted() int64 { return g.accepted.Load() }
-
 // Wrap returns l behind the gate.
 func (g *Gate) Wrap(l net.Listener) net.Listener {
 	gl := &gateListener{Listener: l, g: g, done: make(chan struct{})}

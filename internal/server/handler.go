@@ -656,7 +656,8 @@ func (rs *rstate) fileDir() string {
 	return d + "/"
 }
 
-// interpreterName applies mod_python's naming rules (DESIGN.md's table).
+// interpreterName applies mod_python's naming rules (the table in
+// docs/interpreters.md, "When are sub-interpreters created?").
 func (rs *rstate) interpreterName(dc *config.DirConfig, h config.Handler) string {
 	if dc.PythonInterpreter != nil && *dc.PythonInterpreter != "" {
 		return *dc.PythonInterpreter

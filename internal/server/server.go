@@ -256,9 +256,6 @@ func (s *Server) hasConnHandler() bool {
 	return false
 }
 
-// Wait blocks until every listener has stopped serving.
-func (s *Server) Wait() { s.wg.Wait() }
-
 // Hurry makes Shutdown close the connections waiting for a request now
 // rather than when their keep-alive wait runs out (see httpd.Server.Hurry):
 // for a stop that need not be graceful.
@@ -321,9 +318,6 @@ func (s *Server) stuck(interp, what string) {
 	s.slot.SetExit(scoreboard.Stuck, fmt.Sprintf("%s in interpreter %q stuck in C code past PythonRequestTimeout", what, interp))
 	s.onStuck()
 }
-
-// Runtime returns the Python runtime (nil before Start).
-func (s *Server) Runtime() *python.Runtime { return s.rt }
 
 // readTimeout is RequestReadTimeout's header (or body) stage for httpd;
 // without mod_reqtimeout, none.
