@@ -72,20 +72,30 @@ func TestInterpReload(t *testing.T) {
 }
 
 // An interpreter with a live thread of its own cannot be ended (CPython
-// would abort): it goes on serving, and the log says why.
+// would abort): it goes on serving, and the log says why. A thread name
+// that is not valid UTF-8 (a lone surrogate) still gives a refusal, not a
+// crash of the server.
 func TestInterpEndRefusedWithLiveThread(t *testing.T) {
-	s := startSite(t, pyDir("th", "PythonInterpMaxRequests 1"), map[string]string{"htdocs/th.py": `from mod_python import apache
+	for _, c := range []struct{ name, pyName, why string }{
+		{"plain", "sleeper", "live threads: sleeper (daemon)"},
+		{"surrogate", `sleeper\udc80`, "UnicodeEncodeError"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startSite(t, pyDir("th", "PythonInterpMaxRequests 1"), map[string]string{"htdocs/th.py": `from mod_python import apache
 import threading, time
+NAME = "` + c.pyName + `"
 def handler(req):
-    if not any(t.name == "sleeper" for t in threading.enumerate()):
-        threading.Thread(target=time.sleep, args=(30,), name="sleeper", daemon=True).start()
+    if not any(t.name == NAME for t in threading.enumerate()):
+        threading.Thread(target=time.sleep, args=(30,), name=NAME, daemon=True).start()
     req.write("ok")
     return apache.OK
 `})
-	s.mustGet("/th.py")
-	contains(t, "error log", s.waitLog("not ended"), "live threads: sleeper (daemon)")
-	if got := s.mustGet("/th.py"); got != "ok" {
-		t.Fatalf("after the refused end: %q", got)
+			s.mustGet("/th.py")
+			contains(t, "error log", s.waitLog("not ended"), c.why)
+			if got := s.mustGet("/th.py"); got != "ok" {
+				t.Fatalf("after the refused end: %q", got)
+			}
+		})
 	}
 }
 

@@ -109,7 +109,13 @@ func goText(o *C.PyObject) (string, bool) {
 	if p == nil {
 		return "", false
 	}
-	return C.GoStringN(p, C.int(n)), true
+	return goStringN(p, n), true
+}
+
+// goStringN copies n bytes at p into a Go string, at any length (the
+// C.GoStringN of cgo takes an int, 32 bits in C).
+func goStringN(p *C.char, n C.Py_ssize_t) string {
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)))
 }
 
 func pyStrList(list []string) *C.PyObject {
@@ -121,9 +127,9 @@ func pyStrList(list []string) *C.PyObject {
 }
 
 //export goEmbedded
-func goEmbedded(name *C.char, n C.int) *C.PyObject {
+func goEmbedded(name *C.char, n C.Py_ssize_t) *C.PyObject {
 	rt := current
-	src, ok := rt.sources[C.GoStringN(name, n)]
+	src, ok := rt.sources[goStringN(name, n)]
 	if !ok {
 		return C.modpy_none()
 	}
@@ -131,7 +137,7 @@ func goEmbedded(name *C.char, n C.int) *C.PyObject {
 }
 
 //export goLogError
-func goLogError(msg *C.char, mlen C.int, level C.int, h C.uint64_t, interp *C.char, ilen C.int) {
+func goLogError(msg *C.char, mlen C.Py_ssize_t, level C.int, h C.uint64_t, interp *C.char, ilen C.Py_ssize_t) {
 	rt := current
 	if rt.opts.Log == nil {
 		return
@@ -146,7 +152,7 @@ func goLogError(msg *C.char, mlen C.int, level C.int, h C.uint64_t, interp *C.ch
 			}
 		}
 	}
-	log.Log(int(level), "python", C.GoStringN(interp, ilen), req, C.GoStringN(msg, mlen))
+	log.Log(int(level), "python", goStringN(interp, ilen), req, goStringN(msg, mlen))
 }
 
 //export goReqGet
@@ -221,7 +227,7 @@ func reqTable(r *request.Request, t int) (tab *table.Table, writable bool) {
 }
 
 //export goTable
-func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.int, hasK C.int, v *C.char, vl C.int, hasV C.int) *C.PyObject {
+func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.Py_ssize_t, hasK C.int, v *C.char, vl C.Py_ssize_t, hasV C.int) *C.PyObject {
 	var tab *table.Table
 	writable := false
 	if h == 0 {
@@ -245,7 +251,7 @@ func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.int, hasK C.int, v *C.ch
 	}
 	key := ""
 	if hasK != 0 {
-		key = C.GoStringN(k, kl)
+		key = goStringN(k, kl)
 	}
 	switch int(op) {
 	case tblGet:
@@ -274,7 +280,7 @@ func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.int, hasK C.int, v *C.ch
 	}
 	val := ""
 	if hasV != 0 {
-		val = C.GoStringN(v, vl)
+		val = goStringN(v, vl)
 	}
 	switch int(op) {
 	case tblSet:
@@ -295,7 +301,7 @@ func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.int, hasK C.int, v *C.ch
 }
 
 //export goWrite
-func goWrite(h C.uint64_t, data *C.char, n C.int, flush C.int) *C.PyObject {
+func goWrite(h C.uint64_t, data *C.char, n C.Py_ssize_t, flush C.int) *C.PyObject {
 	e := lookup(h)
 	if e == nil {
 		return errGone()

@@ -137,7 +137,8 @@ int modpy_can_end(PyThreadState *ts, char **why)
         *why = fetch_error("checking the interpreter");
         rc = -1;
     } else if (PyUnicode_Check(r) && PyUnicode_GetLength(r) > 0) {
-        *why = strdup(PyUnicode_AsUTF8(r));
+        const char *s = PyUnicode_AsUTF8(r);
+        *why = s ? strdup(s) : fetch_error("reading what blocks the end");
         rc = -1;
     }
     Py_XDECREF(r);
@@ -162,7 +163,7 @@ void modpy_end_interpreter(PyThreadState *ts, PyThreadState *main_ts)
 
 PyInterpreterState *modpy_interp_of(PyThreadState *ts)
 {
-    return ts->interp;
+    return PyThreadState_GetInterpreter(ts);
 }
 
 PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
@@ -177,8 +178,12 @@ PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
     PyObject *mod = PyImport_ImportModule("mod_python.apache");
     *entry = mod ? PyObject_GetAttrString(mod, "_modpy_entry") : NULL;
     Py_XDECREF(mod);
-    if (!*entry)
+    if (!*entry) {
         *err = fetch_error("importing mod_python.apache");
+        PyThreadState_Clear(ts);
+        PyThreadState_DeleteCurrent();
+        return NULL;
+    }
     PyEval_SaveThread();
     return ts;
 }
@@ -266,22 +271,10 @@ static PyThreadState *direct_state(PyInterpreterState *interp, PyObject **entry,
     }
     if (direct_interp != NULL)
         return NULL;
-    PyThreadState *ts = PyThreadState_New(interp);
-    if (!ts) {
-        *err = strdup("PyThreadState_New failed");
+    PyObject *e;
+    PyThreadState *ts = modpy_thread_new(interp, &e, err);
+    if (!ts)
         return NULL;
-    }
-    PyEval_RestoreThread(ts);
-    PyObject *mod = PyImport_ImportModule("mod_python.apache");
-    PyObject *e = mod ? PyObject_GetAttrString(mod, "_modpy_entry") : NULL;
-    Py_XDECREF(mod);
-    if (!e) {
-        *err = fetch_error("loading mod_python.apache");
-        PyThreadState_Clear(ts);
-        PyThreadState_DeleteCurrent();
-        return NULL;
-    }
-    PyEval_SaveThread();
     direct_interp = interp;
     direct_ts = ts;
     direct_entry = e;
@@ -306,7 +299,6 @@ long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int pha
 /* modpy_thread_is_direct: this OS thread holds a direct call's state. */
 int modpy_thread_is_direct(void) { return direct_interp != NULL; }
 
-PyThreadState *modpy_save(void) { return PyEval_SaveThread(); }
 long modpy_as_long(PyObject *o)
 {
     long v = PyLong_AsLong(o);
@@ -316,10 +308,8 @@ long modpy_as_long(PyObject *o)
     }
     return v;
 }
-void modpy_restore(PyThreadState *ts) { PyEval_RestoreThread(ts); }
-
 void modpy_attach(PyThreadState *ts) { PyEval_RestoreThread(ts); }
-void modpy_detach(void) { PyEval_SaveThread(); }
+PyThreadState *modpy_detach(void) { return PyEval_SaveThread(); }
 
 void modpy_raise_timeout(PyThreadState *target)
 {
@@ -526,7 +516,7 @@ static PyObject *m_embedded(PyObject *self, PyObject *name)
     const char *s = modpy_text(name, &n);
     if (!s)
         return NULL;
-    return goEmbedded((char *)s, (int)n);
+    return goEmbedded((char *)s, n);
 }
 
 /* log_error(msg, level, h, interp) */
@@ -547,7 +537,7 @@ static PyObject *m_log_error(PyObject *self, PyObject *const *args, Py_ssize_t n
     const char *in = modpy_text(args[3], &il);
     if (!in)
         return NULL;
-    goLogError((char *)m, (int)ml, (int)level, h, (char *)in, (int)il);
+    goLogError((char *)m, ml, (int)level, h, (char *)in, il);
     Py_RETURN_NONE;
 }
 
@@ -600,7 +590,7 @@ static PyObject *m_tbl(PyObject *self, PyObject *const *args, Py_ssize_t n)
         return NULL;
     if (n > 4 && !(v = modpy_text(args[4], &vl)))
         return NULL;
-    return goTable(h, (int)t, (int)op, (char *)k, (int)kl, k != NULL, (char *)v, (int)vl, v != NULL);
+    return goTable(h, (int)t, (int)op, (char *)k, kl, k != NULL, (char *)v, vl, v != NULL);
 }
 
 /* write(h, data, flush) */
@@ -616,7 +606,7 @@ static PyObject *m_write(PyObject *self, PyObject *const *args, Py_ssize_t n)
     int flush = PyObject_IsTrue(args[2]);
     if (flush < 0)
         return NULL;
-    return goWrite(h, (char *)d, (int)dl, flush);
+    return goWrite(h, (char *)d, dl, flush);
 }
 
 /* read(h, n, line) */
@@ -644,7 +634,8 @@ static PyObject *m_srv_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
     return goSrvGet(h, f);
 }
 
-/* phase(h) -> (phase, handlers, debug, autoreload, pythonpath, interp_reload) */
+/* phase(h) -> (phase, handlers, debug, autoreload, pythonpath, interp_reload,
+ * attrs_version): packPhase in bridge.go */
 static PyObject *m_phase(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     uint64_t h;

@@ -44,8 +44,9 @@ int modpy_can_end(PyThreadState *ts, char **why);
 void modpy_end_interpreter(PyThreadState *ts, PyThreadState *main_ts);
 
 /* Make a thread state for the calling OS thread in interp and look up the
- * entry point. Returns the detached thread state; *entry gets a new reference
- * (NULL with *err set if mod_python.apache could not be imported). */
+ * entry point. Returns the detached thread state, and *entry a new reference;
+ * on failure (no thread state, or mod_python.apache could not be imported)
+ * NULL with *err set, and nothing left to delete. */
 PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
                                 char **err);
 
@@ -61,8 +62,8 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
                 Py_ssize_t blen, const char *pack, Py_ssize_t packlen,
                 int clear_async, Py_ssize_t *nmods);
 
-/* Take / release the GIL with ts (the control thread's state of an
- * interpreter). */
+/* modpy_call for a thread that already holds the GIL, in a call back into
+ * Go: a nested call into the same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
                      const char *pack, Py_ssize_t packlen);
 /* modpy_direct_call finds or makes the calling thread's own state of interp
@@ -76,11 +77,11 @@ long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int pha
                        const char *pack, Py_ssize_t packlen, PyThreadState **ts_out,
                        PyObject **entry_out, int *made, char **err, Py_ssize_t *nmods);
 int modpy_thread_is_direct(void);
-PyThreadState *modpy_save(void);
 long modpy_as_long(PyObject *o);
-void modpy_restore(PyThreadState *ts);
+/* Take the GIL with ts on the calling thread / let it go, returning the
+ * thread state that was current (to attach again after). */
 void modpy_attach(PyThreadState *ts);
-void modpy_detach(void);
+PyThreadState *modpy_detach(void);
 
 /* With the GIL held in target's interpreter: raise
  * mod_python.apache.RequestTimeout in target's thread at its next bytecode. */

@@ -40,7 +40,7 @@ type execCtx struct {
 // as they need. f must not touch Python objects: read the arguments
 // before.
 func withoutGIL(req *request.Request, f func()) {
-	ts := C.modpy_save()
+	ts := C.modpy_detach()
 	x := executing(req)
 	if x != nil {
 		x.released = true
@@ -49,7 +49,7 @@ func withoutGIL(req *request.Request, f func()) {
 		if x != nil {
 			x.released = false
 		}
-		C.modpy_restore(ts)
+		C.modpy_attach(ts)
 	}()
 	f()
 }
@@ -108,11 +108,11 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 		return int(rv), nil
 	}
 	if !x.released {
-		ts := C.modpy_save()
+		ts := C.modpy_detach()
 		x.released = true
 		defer func() {
 			x.released = false
-			C.modpy_restore(ts)
+			C.modpy_attach(ts)
 		}()
 	}
 	in, err := rt.Interp(name)

@@ -442,12 +442,9 @@ func (in *Interp) thread() {
 	var entry *C.PyObject
 	var cerr *C.char
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
-	if ts == nil || entry == nil {
+	if ts == nil {
 		err := fmt.Errorf("python: thread for %q: %s", in.Name, takeCString(cerr))
 		in.rt.logf(3, in.Name, "%v", err)
-		if ts != nil {
-			C.modpy_thread_delete(ts, nil)
-		}
 		in.failQueued(err)
 		return
 	}
