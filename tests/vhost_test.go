@@ -180,3 +180,19 @@ func TestVirtualHosts(t *testing.T) {
 		}
 	})
 }
+
+// TestVHostInheritsServerPort: a virtual host without ServerName has the
+// main server's name and port, so its self-referential redirects (here
+// mod_dir's trailing slash, for a Host header without a port) name that
+// port, as in Apache.
+func TestVHostInheritsServerPort(t *testing.T) {
+	s := startSite(t, `ServerName localhost:8123
+<VirtualHost *:{{PORT}}>
+    DocumentRoot {{DIR}}/vh
+</VirtualHost>
+`, map[string]string{"vh/sub/index.html": "index"})
+	st, h, _ := s.do("GET", "/sub", "", "Host", "localhost")
+	if want := "http://localhost:8123/sub/"; st != 301 || h.Get("Location") != want {
+		t.Errorf("GET /sub = %d, Location %q; want 301, %q", st, h.Get("Location"), want)
+	}
+}

@@ -197,44 +197,7 @@ func (p *parser) finish() {
 	}
 	main.AdminLink = adminLink(main.ServerAdmin)
 	for _, v := range cfg.VHosts {
-		if v.ServerName == "" {
-			v.ServerName = main.ServerName
-		}
-		if len(v.AccessFileNames) == 0 {
-			v.AccessFileNames = main.AccessFileNames
-		}
-		if v.UserDir == nil {
-			v.UserDir = main.UserDir
-		}
-		if v.ServerAdmin == "" {
-			v.ServerAdmin = main.ServerAdmin
-		}
-		v.AdminLink = adminLink(v.ServerAdmin)
-		if v.DocumentRoot == "" {
-			v.DocumentRoot = main.DocumentRoot
-		}
-		if v.ErrorLog == "" {
-			v.ErrorLog = main.ErrorLog
-		}
-		if v.LogLevel == "" {
-			v.LogLevel = main.LogLevel
-		}
-		if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
-			v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)
-		}
-		if v.PythonConnectionHandler == nil {
-			v.PythonConnectionHandler = main.PythonConnectionHandler
-		}
-		if v.TraceEnable == TraceUnset {
-			v.TraceEnable = main.TraceEnable
-		}
-		if len(main.Aliases) > 0 {
-			v.Aliases = append(v.Aliases[:len(v.Aliases):len(v.Aliases)], main.Aliases...)
-		}
-		if len(main.Redirects) > 0 {
-			v.Redirects = append(v.Redirects[:len(v.Redirects):len(v.Redirects)], main.Redirects...)
-		}
-		v.Dir = Merge(main.Dir, v.Dir)
+		inheritMain(v, main)
 	}
 
 	cfg.Mime = maps.Clone(builtinMime)
@@ -251,4 +214,54 @@ func (p *parser) finish() {
 	}
 
 	cfg.lk = newLookupState(cfg, p.vhAddrs)
+}
+
+// inheritMain gives the virtual host v what it does not set itself of the
+// main server's configuration, as Apache does when it finishes reading
+// the configuration. A field that is not inherited is listed, with the
+// reason, in TestInheritMainEveryField.
+func inheritMain(v, main *Server) {
+	if v.ServerName == "" {
+		// The port comes with the name: a vhost's own ServerName without
+		// one means the default port, as in Apache.
+		v.ServerName = main.ServerName
+		if v.Port == 0 {
+			v.Port = main.Port
+		}
+	}
+	if len(v.AccessFileNames) == 0 {
+		v.AccessFileNames = main.AccessFileNames
+	}
+	if v.UserDir == nil {
+		v.UserDir = main.UserDir
+	}
+	if v.ServerAdmin == "" {
+		v.ServerAdmin = main.ServerAdmin
+	}
+	v.AdminLink = adminLink(v.ServerAdmin)
+	if v.DocumentRoot == "" {
+		v.DocumentRoot = main.DocumentRoot
+	}
+	if v.ErrorLog == "" {
+		v.ErrorLog = main.ErrorLog
+	}
+	if v.LogLevel == "" {
+		v.LogLevel = main.LogLevel
+	}
+	if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
+		v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)
+	}
+	if v.PythonConnectionHandler == nil {
+		v.PythonConnectionHandler = main.PythonConnectionHandler
+	}
+	if v.TraceEnable == TraceUnset {
+		v.TraceEnable = main.TraceEnable
+	}
+	if len(main.Aliases) > 0 {
+		v.Aliases = append(v.Aliases[:len(v.Aliases):len(v.Aliases)], main.Aliases...)
+	}
+	if len(main.Redirects) > 0 {
+		v.Redirects = append(v.Redirects[:len(v.Redirects):len(v.Redirects)], main.Redirects...)
+	}
+	v.Dir = Merge(main.Dir, v.Dir)
 }

@@ -190,7 +190,7 @@ type Server struct {
 	// defaults to the machine's host name (with a Notice).
 	ServerName    string
 	ServerAliases []string
-	Port          int // the port from ServerName, if given
+	Port          int // the port from ServerName, if given; a vhost without ServerName has the main server's
 	ServerAdmin   string
 	DocumentRoot  string // absolute
 	// AdminLink is the href of ServerSignature EMail's link to

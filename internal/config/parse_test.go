@@ -677,6 +677,31 @@ PythonOption late yes
 	}
 }
 
+// TestVHostInheritsPort: a vhost without ServerName has the main
+// server's name and port; one with its own ServerName without a port has
+// none (Apache's default port), not the main server's.
+func TestVHostInheritsPort(t *testing.T) {
+	c := mustLoad(t, `
+ServerName main.example:8123
+<VirtualHost *:80>
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName b.example
+</VirtualHost>
+<VirtualHost *:80>
+    ServerName c.example:81
+</VirtualHost>
+`)
+	for i, want := range []struct {
+		name string
+		port int
+	}{{"main.example", 8123}, {"b.example", 0}, {"c.example", 81}} {
+		if v := c.VHosts[i]; v.ServerName != want.name || v.Port != want.port {
+			t.Errorf("vhost %d: ServerName %q, Port %d; want %q, %d", i, v.ServerName, v.Port, want.name, want.port)
+		}
+	}
+}
+
 func TestVHostNameAddressNotice(t *testing.T) {
 	c := mustLoad(t, "<VirtualHost www.example.com:80>\n</VirtualHost>\n")
 	if len(c.Notices) == 0 || !strings.Contains(c.Notices[0].Msg, "does not resolve names") {
