@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"modpy/internal/config"
-	"modpy/internal/python"
 	"modpy/internal/request"
 )
 
@@ -36,7 +35,7 @@ func (s *Server) connHandler(nc net.Conn, local, remote netip.AddrPort, id uint6
 	req.Handlers = []request.Handler{{Spec: h.Spec}}
 	req.Py = *s.pyConfig(srv.Dir)
 	req.IO = &connIO{nc: nc, br: bufio.NewReader(nc), timeout: s.cfg.Process.Timeout}
-	name := connInterpreter(srv.Dir, vh.name)
+	name := interpreterName(srv.Dir, vh.name, *h, nil)
 	st, err := s.rt.Run(name, req)
 	s.rt.Finish(req)
 	if err != nil {
@@ -47,20 +46,6 @@ func (s *Server) connHandler(nc net.Conn, local, remote netip.AddrPort, id uint6
 
 // phaseConnection is PythonConnectionHandler's phase name.
 const phaseConnection request.Phase = config.PhaseConnection
-
-// connInterpreter applies the naming rules with nothing but the server:
-// PythonInterpreter, else main_interpreter for the per-directory and
-// per-directive rules (no directory), else the virtual server's name.
-func connInterpreter(dc *config.DirConfig, server string) string {
-	switch {
-	case dc.PythonInterpreter != nil && *dc.PythonInterpreter != "":
-		return *dc.PythonInterpreter
-	case dc.PythonInterpPerDirectory != nil && *dc.PythonInterpPerDirectory,
-		dc.PythonInterpPerDirective != nil && *dc.PythonInterpPerDirective:
-		return python.MainInterpreter
-	}
-	return server
-}
 
 // connIO is request.IO over the raw connection: reads and writes go
 // straight to the client, each bounded by Timeout.

@@ -82,7 +82,7 @@ func (f *pyFilter) run() {
 	}
 	f.running = true
 	defer func() { f.running = false }()
-	name := rs.interpreterName(rs.filterConfig(), config.Handler{Spec: f.conf.Spec, Dir: f.conf.Dir})
+	name := interpreterName(rs.filterConfig(), rs.vh.name, config.Handler{Spec: f.conf.Spec, Dir: f.conf.Dir}, rs.fileDir)
 	st, err := rs.s.rt.RunFilter(name, rs.req, f.id)
 	if err != nil {
 		rs.logError(levelError, "PythonOutputFilter %s: %v", f.conf.Name, err)
@@ -326,7 +326,7 @@ func (f *pyInFilter) run() {
 		f.disabled = true
 		return
 	}
-	name := rs.interpreterName(rs.filterConfig(), config.Handler{Spec: f.conf.Spec, Dir: f.conf.Dir})
+	name := interpreterName(rs.filterConfig(), rs.vh.name, config.Handler{Spec: f.conf.Spec, Dir: f.conf.Dir}, rs.fileDir)
 	st, err := rs.s.rt.RunFilter(name, rs.req, f.id)
 	if err != nil {
 		rs.logError(levelError, "PythonInputFilter %s: %v", f.conf.Name, err)

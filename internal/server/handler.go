@@ -14,7 +14,6 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/httpd"
-	"modpy/internal/python"
 	"modpy/internal/request"
 )
 
@@ -654,30 +653,6 @@ func (rs *rstate) fileDir() string {
 		return d
 	}
 	return d + "/"
-}
-
-// interpreterName applies mod_python's naming rules (the table in
-// docs/interpreters.md, "When are sub-interpreters created?").
-func (rs *rstate) interpreterName(dc *config.DirConfig, h config.Handler) string {
-	if dc.PythonInterpreter != nil && *dc.PythonInterpreter != "" {
-		return *dc.PythonInterpreter
-	}
-	if dc.PythonInterpPerDirectory != nil && *dc.PythonInterpPerDirectory {
-		if d := rs.fileDir(); d != "" {
-			return d
-		}
-		return python.MainInterpreter
-	}
-	if dc.PythonInterpPerDirective != nil && *dc.PythonInterpPerDirective {
-		if h.Dir == "" {
-			return python.MainInterpreter
-		}
-		if h.InLocation {
-			return h.Dir
-		}
-		return rs.handlerDir(h)
-	}
-	return rs.vh.name
 }
 
 func (rs *rstate) bodyTooLarge() bool {

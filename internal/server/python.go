@@ -113,7 +113,7 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 		return resDeclined
 	}
 	req.Py = *rs.s.pyConfig(dc)
-	name := rs.interpreterName(dc, *first)
+	name := interpreterName(dc, rs.vh.name, *first, rs.fileDir)
 	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
 	st, err := rs.s.rt.Run(name, req)
 	rs.s.endCall(call)
