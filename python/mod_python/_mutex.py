@@ -49,6 +49,16 @@ class _Slot(object):
 _slots = {}
 _slots_lock = threading.Lock()
 _config = None  # (directory, nlocks), read once from the main server's options
+_options = None  # a callable returning them, from use_options
+
+
+def use_options(options):
+    """Take the PythonOption values (mod_python.mutex_directory,
+    mod_python.mutex_locks) from options(), a callable returning a mapping;
+    it is called once, when a lock is first needed. apache._init passes the
+    main server's get_options, so this module need not import apache."""
+    global _options
+    _options = options
 
 
 def private_dir():
@@ -79,8 +89,7 @@ def ensure_dir(path, private=False):
 def _configure():
     global _config
     if _config is None:
-        from mod_python import apache
-        opts = apache.main_server.get_options() if apache.main_server is not None else {}
+        opts = _options() if _options is not None else {}
         d = opts.get("mod_python.mutex_directory")
         if d:
             ensure_dir(d)

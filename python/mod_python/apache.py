@@ -16,7 +16,7 @@ import traceback
 
 import _apache
 
-from mod_python import _siteimport
+from mod_python import _cgienv, _mutex, _siteimport
 
 # ---- constants ----
 
@@ -1581,7 +1581,6 @@ _server_class = server
 def _global_lock_path(server, key, index):
     if not isinstance(server, _server_class):
         raise TypeError("First argument must be a server object")
-    from mod_python import _mutex
     if index == -1:
         index = _mutex.key_index(key)
     return _mutex, _mutex.index_path(index)
@@ -1608,8 +1607,7 @@ def _global_unlock(server, key, index=-1):
 
 def build_cgi_env(req):
     """The CGI variables of req (mod_python 3.5's apache.build_cgi_env)."""
-    from mod_python import cgihandler
-    return cgihandler.build_cgi_env(req)
+    return _cgienv.build_cgi_env(req)
 
 
 def setup_cgi(req):
@@ -1618,26 +1616,24 @@ def setup_cgi(req):
     hold the CGI variables; returns what restore_nocgi needs to undo it.
     Other threads keep their own stdin and stdout."""
     import threading
-    from mod_python import cgihandler
-    saved_env = cgihandler._save_environ()
+    saved_env = _cgienv._save_environ()
     si, so = sys.stdin, sys.stdout
-    cgihandler._add_environ(build_cgi_env(req))
-    stdin, stdout, _ = cgihandler._streams(req)
+    _cgienv._add_environ(build_cgi_env(req))
+    stdin, stdout, _ = _cgienv._streams(req)
     me = threading.get_ident()
-    sys.stdin = cgihandler._Routed(stdin, si, me)
-    sys.stdout = cgihandler._Routed(stdout, so, me)
+    sys.stdin = _cgienv._Routed(stdin, si, me)
+    sys.stdout = _cgienv._Routed(stdout, so, me)
     sys.argv = []  # as 3.5: keeps cgi.py happy
     return saved_env, si, so
 
 
 def restore_nocgi(sav_env, si, so):
     """Undo setup_cgi (3.5 swapped stdin and stdout back; this does not)."""
-    from mod_python import cgihandler
     try:
         sys.stdout.flush()
     except Exception:
         pass
-    cgihandler._restore_environ(sav_env)
+    _cgienv._restore_environ(sav_env)
     sys.stdin, sys.stdout = si, so
 
 
@@ -1696,6 +1692,9 @@ def _init(name):
     global interpreter, main_server
     interpreter = name
     main_server = server(0)
+    # The global locks read PythonOption mod_python.mutex_* of the main
+    # server, at their first use.
+    _mutex.use_options(main_server.get_options)
     sys.argv = ["mod_python"]
     sys.stdout = _LogWriter(APLOG_NOTICE, "<stdout>")
     sys.stderr = _LogWriter(APLOG_ERR, "<stderr>")
