@@ -38,6 +38,7 @@ type Server struct {
 	main      *vhost
 	onStuck   func()              // see OnStuck
 	onRecycle func()              // see OnRecycle
+	rss       func() int64        // see SetRSS
 	slot      *scoreboard.Slot    // this worker's (nil with -X)
 	unpublish chan struct{}       // closed at Shutdown: publish stops
 	pyconfs   sync.Map            // *config.DirConfig → *request.PyConfig

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -44,30 +42,10 @@ func (s *Server) SetMaster(pid, workers int) {
 	}
 }
 
-// ProcessRSS is this process's resident memory (VmRSS from
-// /proc/self/status) in bytes, 0 if unknown.
-func ProcessRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			fields := strings.Fields(rest)
-			if len(fields) >= 1 {
-				n, _ := strconv.ParseInt(fields[0], 10, 64)
-				if len(fields) > 1 && strings.EqualFold(fields[1], "kB") {
-					n *= 1024
-				}
-				return n
-			}
-		}
-	}
-	return 0
-}
+// SetRSS gives the server how to read this process's resident memory
+// (worker.ProcessRSS), for the status page and the scoreboard. Call it
+// before Start; without it they show 0.
+func (s *Server) SetRSS(rss func() int64) { s.rss = rss }
 
 // respond sends a complete body with status 200 (HEAD: headers only).
 func (rs *rstate) respond(contentType string, body []byte) int {
@@ -114,7 +92,13 @@ var _ status.Source = (*statusSource)(nil)
 func (s *statusSource) Requests() uint64 { return s.served.Load() }
 func (s *statusSource) Active() int64    { return s.active.Load() }
 func (s *statusSource) Stopping() bool   { return s.stopping.Load() }
-func (s *statusSource) RSS() int64       { return ProcessRSS() }
+
+func (s *statusSource) RSS() int64 {
+	if s.rss == nil {
+		return 0
+	}
+	return s.rss()
+}
 
 func (s *statusSource) Python() status.Python {
 	if s.rt == nil {
