@@ -89,10 +89,16 @@ type statusSource Server
 
 var _ status.Source = (*statusSource)(nil)
 
+// Requests is status.Source's: the requests finished.
 func (s *statusSource) Requests() uint64 { return s.served.Load() }
-func (s *statusSource) Active() int64    { return s.active.Load() }
-func (s *statusSource) Stopping() bool   { return s.stopping.Load() }
 
+// Active is status.Source's: the requests in progress.
+func (s *statusSource) Active() int64 { return s.active.Load() }
+
+// Stopping is status.Source's: Shutdown was called.
+func (s *statusSource) Stopping() bool { return s.stopping.Load() }
+
+// RSS is status.Source's: what SetRSS's function reads, 0 without one.
 func (s *statusSource) RSS() int64 {
 	if s.rss == nil {
 		return 0
@@ -100,6 +106,7 @@ func (s *statusSource) RSS() int64 {
 	return s.rss()
 }
 
+// Python is status.Source's: the runtime, nil before Start.
 func (s *statusSource) Python() status.Python {
 	if s.rt == nil {
 		return nil // not a nil *python.Runtime in an interface

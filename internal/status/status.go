@@ -34,8 +34,11 @@ type Source interface {
 // Python is what the status page and the metrics read of the embedded
 // runtime: *python.Runtime implements it.
 type Python interface {
+	// Interps lists the live interpreters, main_interpreter first.
 	Interps() []python.InterpInfo
+	// LastEnds is the last end of each interpreter name.
 	LastEnds() []python.EndInfo
+	// Counts are the interpreters created and ended, by reason.
 	Counts() python.Counts
 }
 
