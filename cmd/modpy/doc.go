@@ -12,7 +12,8 @@
 // With no -f, modpy serves the current directory with the zero-config (see
 // docs/configuration.md): .py files run their own handler(req).
 //
-// It owns the command line, signals in -X mode, and choosing master, worker
-// or single-process mode; it must not hold request processing (the server
-// package) or process supervision (the master package).
+// It owns the command line and choosing master, worker or single-process
+// mode; it must not hold request processing (internal/server), process
+// supervision (internal/master) or a worker's process, its sockets,
+// signals and recycling, with or without -X (internal/worker).
 package main

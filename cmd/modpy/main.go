@@ -1,22 +1,17 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"modpy/internal/config"
 	"modpy/internal/master"
 	"modpy/internal/server"
+	"modpy/internal/worker"
 )
 
 type multiFlag []string
@@ -80,7 +75,7 @@ func run(args []string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		return worker(cfg, n)
+		return worker.Run(cfg, n)
 	}
 	load := func() (*config.Config, error) {
 		return config.Load(config.LoadOptions{File: *file, ServerRoot: *root, Defines: defines})
@@ -104,7 +99,7 @@ func run(args []string) int {
 			fmt.Fprintln(os.Stderr, "modpy: -k and -X do not go together")
 			return 2
 		}
-		return serve(cfg)
+		return worker.Single(cfg)
 	}
 	// The master's and the workers' arguments: absolute paths, since a
 	// relative -f was already joined to -d.
@@ -124,52 +119,4 @@ func run(args []string) int {
 		return master.Control(*verb, cfg, margs)
 	}
 	return master.Run(cfg, master.Options{Args: margs, Load: load, Version: server.Version})
-}
-
-func serve(cfg *config.Config) int {
-	if len(cfg.Listen) == 0 {
-		fmt.Fprintln(os.Stderr, "modpy: no Listen directive: nothing to serve")
-		return 1
-	}
-	srv, err := server.New(cfg)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
-		return 1
-	}
-	var listeners []net.Listener
-	for _, l := range cfg.Listen {
-		ln, err := net.Listen("tcp", l.Addr)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "modpy: %s: Listen %s: %v\n", l.Pos, l.Addr, err)
-			return 1
-		}
-		listeners = append(listeners, ln)
-	}
-	if cfg.PidFile != "" {
-		if err := os.WriteFile(cfg.PidFile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
-			fmt.Fprintf(os.Stderr, "modpy: PidFile: %v\n", err)
-			return 1
-		}
-		defer os.Remove(cfg.PidFile)
-	}
-	if err := srv.Start(listeners); err != nil {
-		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
-		return 1
-	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGWINCH)
-	// SIGWINCH drains as a worker does (GracefulShutdownTimeout, else 30
-	// s); SIGTERM and SIGINT also close idle connections at once.
-	wait := 30 * time.Second
-	if sig := <-sigs; sig != syscall.SIGWINCH {
-		srv.Hurry()
-	} else if d := cfg.Process.GracefulShutdownTimeout; d > 0 {
-		wait = d
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(os.Stderr, "modpy: shutdown: %v\n", err)
-	}
-	return 0
 }

@@ -11,6 +11,6 @@
 // It must never initialise Python nor parse HTTP: it imports neither
 // internal/python nor internal/server, and it never accepts a connection
 // (workers accept on the shared sockets themselves, nothing is proxied).
-// What a worker does with its sockets lives in cmd/modpy (worker.go) and
+// What a worker does with its sockets lives in internal/worker and
 // internal/server.
 package master

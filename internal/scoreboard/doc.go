@@ -11,7 +11,7 @@
 // Who writes what: the master claims and releases slots and writes its own
 // area; a worker writes only its own slot. Counters are atomics; snapshots
 // are copied under a sequence counter (a seqlock), so a reader sees a whole
-// snapshot or retries. Nothing here knows HTTP, Python or the config: the
-// server decides what goes into the snapshots, the master what the exits
-// mean.
+// snapshot or retries. Nothing here knows HTTP, Python or the config:
+// internal/status decides what goes into the snapshots, the master what
+// the exits mean.
 package scoreboard

@@ -7,11 +7,13 @@
 // file type checks (walk.go); the response's output filter chain ending at the
 // connection (Python output filters included) and the input filters before
 // req.read; internal redirects; PythonConnectionHandler; static files,
-// error documents, the error and access logs; the status page and metrics,
-// which read the scoreboard for the other workers.
+// error documents, the error and access logs; the glue that answers the
+// status page and metrics handlers with internal/status, which it feeds
+// (status.Source) and which reads the scoreboard for the other workers.
 //
 // It owns policy: which interpreter a phase runs in (mod_python's naming
 // rules), which handlers run, how results become responses. It must not
 // parse configuration text (internal/config does), frame HTTP
-// (internal/httpd does) or call the C API (internal/python does).
+// (internal/httpd does), call the C API (internal/python does) or render
+// the status page and metrics (internal/status does).
 package server

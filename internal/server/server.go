@@ -18,6 +18,7 @@ import (
 	"modpy/internal/python"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
+	"modpy/internal/status"
 	"modpy/internal/table"
 	pysrc "modpy/python"
 )
@@ -35,17 +36,16 @@ type Server struct {
 	pid       int
 	vhosts    map[*config.Server]*vhost
 	main      *vhost
-	masterPid atomic.Int64 // the master's pid when this is one of its workers
-	onStuck   func()       // see OnStuck
-	onRecycle func()       // see OnRecycle
-	board     *scoreboard.Board
+	onStuck   func()              // see OnStuck
+	onRecycle func()              // see OnRecycle
+	rss       func() int64        // see SetRSS
 	slot      *scoreboard.Slot    // this worker's (nil with -X)
 	unpublish chan struct{}       // closed at Shutdown: publish stops
 	pyconfs   sync.Map            // *config.DirConfig → *request.PyConfig
 	access    *config.AccessFiles // .htaccess reader; nil when no AllowOverride allows one
 	npyconfs  atomic.Int64
 
-	// For the status page and metrics (status.go, metrics.go).
+	// For the status page and metrics (internal/status; status.go).
 	started  time.Time
 	served   *atomic.Uint64 // requests finished (in the scoreboard under the master)
 	active   *atomic.Int64  // requests in progress
@@ -54,7 +54,7 @@ type Server struct {
 		active atomic.Int64
 	}
 	stopping atomic.Bool
-	metrics  *metrics
+	status   *status.Reporter
 	banner   string // the Server header (ServerTokens)
 
 	mu      sync.Mutex
@@ -79,7 +79,8 @@ func New(cfg *config.Config) (*Server, error) {
 		unpublish: make(chan struct{})}
 	s.served, s.active = &s.counters.served, &s.counters.active
 	s.banner = banner(cfg.ServerTokens)
-	s.metrics = newMetrics(s, "")
+	s.status = status.New(status.Facts{Version: Version, Pid: s.pid, Started: s.started,
+		ThreadsPerChild: cfg.Process.ThreadsPerChild}, (*statusSource)(s))
 	if cfg.HasOverrides() {
 		s.access = cfg.AccessFiles()
 	}
@@ -188,7 +189,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		Sources:         pysrc.FS,
 		OnStuck:         s.stuck,
 		OnCannotEnd:     s.cannotEnd,
-		QueueWait:       func(d time.Duration) { s.metrics.queueWait.Observe(d.Seconds()) },
+		QueueWait:       s.status.ObserveQueueWait,
 	})
 	if err != nil {
 		return err
@@ -238,7 +239,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		Version, python.Version(), runtime.Version())
 	if s.slot != nil {
 		s.slot.SetState(scoreboard.Ready)
-		go s.publish(s.unpublish)
+		go s.status.Publish(s.unpublish)
 	}
 	return nil
 }

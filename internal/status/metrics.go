@@ -1,4 +1,4 @@
-package server
+package status
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ import (
 // Per-request observation is lock-free: a counter looked up once per status
 // code and cached in an array, and a histogram (atomic adds).
 type metrics struct {
-	s         *Server
+	s         *Reporter
 	own       *prometheus.Registry
 	shared    *prometheus.Registry
 	requests  *prometheus.CounterVec
@@ -36,7 +36,7 @@ type metrics struct {
 
 // newMetrics registers a worker's metrics; worker is its label value
 // ("" with -X: no label).
-func newMetrics(s *Server, worker string) *metrics {
+func newMetrics(s *Reporter, worker string) *metrics {
 	m := &metrics{s: s, own: prometheus.NewRegistry(), shared: prometheus.NewRegistry()}
 	reg := prometheus.Registerer(m.own)
 	if worker != "" {
@@ -61,7 +61,7 @@ func newMetrics(s *Server, worker string) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "modpy_http_requests_in_flight",
 			Help: "Requests being served now (this scrape included).",
-		}, func() float64 { return float64(s.active.Load()) }),
+		}, func() float64 { return float64(s.src.Active()) }),
 		&interpCollector{s: s},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -70,12 +70,26 @@ func newMetrics(s *Server, worker string) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name:        "modpy_build_info",
 			Help:        "modpy and Python versions; always 1.",
-			ConstLabels: prometheus.Labels{"version": Version, "python": python.Version()},
+			ConstLabels: prometheus.Labels{"version": s.version, "python": python.Version()},
 		}, func() float64 { return 1 }),
 		&masterCollector{s: s},
 	)
 	return m
 }
+
+// Observe records one finished request: its status and how long it took.
+// It takes no lock and, after the first request of each status, allocates
+// nothing.
+func (s *Reporter) Observe(status int, d time.Duration) { s.metrics.observe(status, d) }
+
+// ObserveQueueWait records how long a call into an interpreter waited for
+// one of its threads (python.Options.QueueWait).
+func (s *Reporter) ObserveQueueWait(d time.Duration) { s.metrics.queueWait.Observe(d.Seconds()) }
+
+// Metrics renders every worker's metrics in the Prometheus text format, and
+// returns its content type; err says what could not be gathered (the body
+// has the rest).
+func (s *Reporter) Metrics() (body []byte, contentType string, err error) { return s.metrics.gather() }
 
 // observe records one finished request.
 func (m *metrics) observe(status int, d time.Duration) {
@@ -150,7 +164,7 @@ func (m *metrics) gather() ([]byte, string, error) {
 
 // masterCollector reads the master's counters from the scoreboard at
 // scrape time (zero with -X, which has no master).
-type masterCollector struct{ s *Server }
+type masterCollector struct{ s *Reporter }
 
 var (
 	descRestarts = prometheus.NewDesc("modpy_worker_restarts_total",
@@ -178,7 +192,7 @@ func (c *masterCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // interpCollector reads the interpreters at scrape time.
-type interpCollector struct{ s *Server }
+type interpCollector struct{ s *Reporter }
 
 var (
 	descInterpThreads = prometheus.NewDesc("modpy_interpreter_threads",
@@ -207,7 +221,7 @@ func (c *interpCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *interpCollector) Collect(ch chan<- prometheus.Metric) {
-	rt := c.s.rt
+	rt := c.s.src.Python()
 	var list []python.InterpInfo
 	var counts python.Counts
 	if rt != nil {

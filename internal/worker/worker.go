@@ -1,4 +1,4 @@
-package main
+package worker
 
 import (
 	"context"
@@ -21,10 +21,12 @@ import (
 	"modpy/internal/server"
 )
 
-// worker serves cfg on the sockets the master passed down (see
-// internal/master for the file descriptor layout) until the master tells it
-// to stop, the master goes away, or MaxConnectionsPerChild is reached.
-func worker(cfg *config.Config, nlisten int) int {
+// Run is a worker under the master: it serves cfg on the nlisten sockets
+// the master passed down (see internal/master for the file descriptor
+// layout) until the master tells it to stop, the master goes away, or it
+// recycles itself (MaxConnectionsPerChild, MaxMemoryPerChild, an
+// interpreter that cannot end). It returns the process's exit status.
+func Run(cfg *config.Config, nlisten int) int {
 	// The inherited descriptors are the worker's own: a child it starts
 	// (a handler's os.system("cmd &")) must not hold them, above all the
 	// ready pipe, whose EOF tells the master the worker is gone.
@@ -63,6 +65,7 @@ func worker(cfg *config.Config, nlisten int) int {
 		return 1
 	}
 	srv.SetMaster(os.Getppid(), master.Workers(cfg))
+	srv.SetRSS(ProcessRSS)
 	if v := os.Getenv(master.SlotEnv); v != "" {
 		if err := useScoreboard(srv, v, master.FirstFD+nlisten+2); err != nil {
 			srv.LogNotice(fmt.Sprintf("scoreboard: %v: the status page shows only this worker", err))
@@ -83,7 +86,7 @@ func worker(cfg *config.Config, nlisten int) int {
 	// its signal, for the master's log, rather than Go's exit status 2.
 	debug.SetTraceback("crash")
 	limit := make(chan struct{})
-	gate := server.NewGate(cfg.Process.MaxConnectionsPerChild, func() { close(limit) })
+	gate := NewGate(cfg.Process.MaxConnectionsPerChild, func() { close(limit) })
 	if master.Workers(cfg) > 1 {
 		// With other workers to take them, new connections wait in the
 		// kernel's queue (briefly: see Gate.PauseWhile) while this
@@ -227,7 +230,7 @@ func watchMemory(limit int64, stopped <-chan struct{}) <-chan int64 {
 		for {
 			select {
 			case <-t.C:
-				if rss := server.ProcessRSS(); rss > limit {
+				if rss := ProcessRSS(); rss > limit {
 					over <- rss
 					return
 				}

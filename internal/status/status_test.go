@@ -1,4 +1,4 @@
-package server
+package status
 
 import (
 	"strings"
@@ -6,16 +6,23 @@ import (
 	"time"
 )
 
+// idle is a worker before Python started that served nothing.
+type idle struct{}
+
+func (idle) Requests() uint64 { return 0 }
+func (idle) Active() int64    { return 0 }
+func (idle) Stopping() bool   { return false }
+func (idle) Python() Python   { return nil }
+func (idle) RSS() int64       { return 0 }
+
 func TestMetricsObserveAndGather(t *testing.T) {
-	s := &Server{}
-	s.served, s.active = &s.counters.served, &s.counters.active
-	m := newMetrics(s, "")
+	m := New(Facts{Version: "0.1.0"}, idle{})
 	for i := 0; i < 3; i++ {
-		m.observe(200, time.Millisecond)
+		m.Observe(200, time.Millisecond)
 	}
-	m.observe(404, time.Millisecond)
-	m.observe(1234, time.Millisecond) // outside the cached range
-	body, ctype, err := m.gather()
+	m.Observe(404, time.Millisecond)
+	m.Observe(1234, time.Millisecond) // outside the cached range
+	body, ctype, err := m.Metrics()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +46,6 @@ func TestMetricsObserveAndGather(t *testing.T) {
 }
 
 func TestStatusAutoLines(t *testing.T) {
-	if ProcessRSS() <= 0 {
-		t.Error("no VmRSS in /proc/self/status")
-	}
 	for _, line := range strings.Split(strings.TrimSpace(string(statusAuto(&statusDoc{Workers: []workerStatus{{Pid: 1}}}))), "\n") {
 		if k, _, ok := strings.Cut(line, ": "); !ok || k == "" {
 			t.Errorf("line %q", line)

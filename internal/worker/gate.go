@@ -1,4 +1,4 @@
-package server
+package worker
 
 import (
 	"context"
@@ -114,7 +114,7 @@ func (g *Gate) stopLocked() {
 }
 
 // Stop stops accepting and waits until no Accept is in progress (or ctx
-// ends). Call Server.Shutdown after it.
+// ends). Call server.Server.Shutdown after it.
 func (g *Gate) Stop(ctx context.Context) {
 	g.mu.Lock()
 	g.stopLocked()
