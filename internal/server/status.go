@@ -20,19 +20,8 @@ import (
 
 // The server's own content handlers, answered in the content phase without
 // Python: `SetHandler modpy-status` (or mod_status's `server-status`) and
-// `SetHandler modpy-metrics`. Access control is the section's Require.
-
-// serverHandler serves req.Handler if it is one of the server's own.
-func (rs *rstate) serverHandler() (int, bool) {
-	h := rs.req.Handler
-	switch {
-	case strings.EqualFold(h, "modpy-status"), strings.EqualFold(h, "server-status"):
-		return rs.serveStatus(), true
-	case strings.EqualFold(h, "modpy-metrics"):
-		return rs.serveMetrics(), true
-	}
-	return 0, false
-}
+// `SetHandler modpy-metrics` (status_module, mod_status.go). Access control
+// is the section's Require.
 
 // requestDone counts a finished request for the status page and metrics.
 func (s *Server) requestDone(rs *rstate) {
