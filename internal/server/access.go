@@ -14,7 +14,11 @@ import (
 // Access control, as Apache 2.4 runs it: mod_access_compat's
 // Order/Allow/Deny in the access_checker hook and mod_authz_core's Require
 // tree in access_checker_ex, combined by Satisfy (All unless "Satisfy
-// Any").
+// Any"). The hooks are authz_core_module's (mod_authz_core.go) and
+// auth_basic_module's (mod_auth_basic.go); here is what they evaluate:
+// the Require tree with its providers (all and env: mod_authz_core's;
+// ip, host and local: mod_authz_host's; valid-user and user:
+// mod_authz_user's), Order/Allow/Deny, and the client's host name.
 
 // authzResult is mod_authz_core's authz_status.
 type authzResult int
@@ -25,79 +29,6 @@ const (
 	authzDenied
 	authzDeniedNoUser // an authenticated user could change the answer
 )
-
-// access is the access_checker phase.
-func (rs *rstate) access() int {
-	req, dc := rs.req, rs.dc
-	compatOK, satisfyAny := true, false
-	if a := dc.Access; a != nil {
-		compatOK = rs.accessCompat(a)
-		satisfyAny = a.Satisfy == config.SatisfyAny
-	}
-	if compatOK && satisfyAny {
-		return resOK
-	}
-	if !compatOK && !satisfyAny {
-		rs.logError(levelError, "AH01797: client denied by server configuration: %s", orURI(req.Filename, req.URI))
-		return 403
-	}
-	if dc.Require == nil {
-		if !compatOK {
-			rs.logError(levelError, "AH01797: client denied by server configuration: %s", orURI(req.Filename, req.URI))
-			return 403
-		}
-		return resOK // no authorization configured: granted, as Apache
-	}
-	switch rs.authz(dc.Require) {
-	case authzGranted:
-		return resOK
-	case authzDeniedNoUser:
-		// The rules need a user: the authentication phases decide.
-		rs.needUser = true
-		return resOK
-	}
-	rs.logError(levelError, "AH01630: client denied by server configuration: %s", orURI(req.Filename, req.URI))
-	return 403
-}
-
-// authenticate is check_user_id after the Python authentication handlers
-// declined: mod_auth_basic without a password file (modpy reads none).
-func (rs *rstate) authenticate() int {
-	req := rs.req
-	_, _, st := req.BasicAuth()
-	switch st {
-	case -1:
-		if req.AuthTypeConf == "" {
-			rs.logError(levelCrit, "AH00025: configuration error: couldn't check user: %s "+
-				"(the Require rules need a user and no AuthType is set: use AuthType Basic, AuthName and a PythonAuthenHandler)", req.URI)
-		} else {
-			rs.logError(levelError, "AH01796: AuthType %s is not supported by modpy for %s: use AuthType Basic with a PythonAuthenHandler",
-				req.AuthTypeConf, req.URI)
-		}
-		return 500
-	case 500:
-		rs.logError(levelError, "AH00572: need AuthName: %s", req.URI)
-		return 500
-	case 401:
-		rs.logError(levelInfo, "AH01614: client used wrong authentication scheme or sent no credentials: %s", req.URI)
-		rs.noteAuthFailure()
-		return 401
-	}
-	rs.logError(levelError, "AH01618: user %s: no PythonAuthenHandler checked the password for %s "+
-		"(modpy reads no AuthUserFile): access refused", req.User, req.URI)
-	return 500
-}
-
-// authorize is auth_checker after the Python authorization handlers
-// declined: mod_authz_core's Require rules, now with req.user.
-func (rs *rstate) authorize() int {
-	if rs.dc.Require == nil || rs.authz(rs.dc.Require) == authzGranted {
-		return resOK
-	}
-	rs.logError(levelError, "AH01631: user %s: authorization failure for \"%s\": ", rs.req.User, rs.req.URI)
-	rs.noteAuthFailure()
-	return 401
-}
 
 // noteAuthFailure is ap_note_auth_failure: with AuthType Basic, the 401
 // asks for credentials.

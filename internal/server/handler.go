@@ -4,12 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/user"
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"modpy/internal/config"
@@ -162,8 +159,13 @@ func (rs *rstate) process() int {
 		if ph.hooked {
 			st = rs.runPhase(ph.python)
 		}
-		if ph.native != nil && (st == resDeclined || (ph.mode == runAll && st == resOK)) {
-			st = ph.native(rs)
+		// The modules' hooks, as Apache runs a hook's functions: runFirst
+		// until one does not decline, runAll while they say OK or DECLINED.
+		for _, hook := range ph.hooks {
+			if !(st == resDeclined || (ph.mode == runAll && st == resOK)) {
+				break
+			}
+			st = hook(rs)
 		}
 		if ph.check != nil {
 			st = ph.check(rs, st)
@@ -175,313 +177,11 @@ func (rs *rstate) process() int {
 	return resOK
 }
 
-// translateName is core's and mod_alias's translate_name: Redirect, then
-// Alias or DocumentRoot.
-func (rs *rstate) translateName() int {
-	req := rs.req
-	if req.URI == "*" {
-		// "OPTIONS *" asks about the server itself; no phase applies.
-		if req.Method != "OPTIONS" {
-			return 400
-		}
-		req.HeadersOut.Set("Allow", "GET,HEAD,POST,OPTIONS")
-		return resDone
-	}
-	rs.lc = rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
-	if st := rs.redirect(rs.vh.conf.Redirects); st != 0 {
-		return st
-	}
-	if st := rs.redirect(rs.lc.Redirects); st != 0 {
-		return st
-	}
-	rs.path = rs.translate()
-	return resOK
-}
-
-// mapStorage is map_to_storage: the directory walk and the merged
-// per-directory configuration. As in mod_python, a <Location> holding a
-// Python handler has no file, and Directory sections do not apply to it.
-func (rs *rstate) mapStorage() int {
-	req := rs.req
-	if req.Method == "TRACE" && rs.redirects == 0 {
-		return rs.trace() // core answers TRACE before the directory walk
-	}
-	if rs.lc == nil { // a PythonTransHandler mapped the URI itself
-		rs.lc = rs.s.cfg.LocationConfig(rs.vh.conf, req.URI)
-	}
-	path := rs.path
-	if path == "" && req.Filename != "" {
-		path = filepath.Clean(req.Filename) // as Apache's directory walk
-	}
-	indexed := rs.indexed
-	rs.indexed = ""
-	if locationHasPython(rs.lc) {
-		rs.dc = rs.lc
-	} else {
-		rs.mapToStorage(path)
-		check := rs.walkEntry
-		if indexed != "" {
-			// As Apache's mod_dir, whose subrequest for the candidate
-			// is not walked again (its check was indexEntry's).
-			check = func(path string, rule config.SymlinkRule) error {
-				if path == indexed {
-					return nil
-				}
-				return rs.walkEntry(path, rule)
-			}
-		}
-		dc, entries, err := rs.s.cfg.DirConfigAccess(rs.vh.conf, req.URI, req.Filename, rs.isDir, rs.s.access, check)
-		var refused *walkRefused
-		if errors.As(err, &refused) {
-			return refused.status
-		}
-		if err != nil {
-			// As Apache: the file and line in the log, 500 to the client
-			// (403 when the file cannot be read).
-			rs.logError(levelAlert, "%v", err)
-			var ce *config.Error
-			if errors.As(err, &ce) && ce.Forbidden {
-				return 403
-			}
-			return 500
-		}
-		rs.dc, rs.entries = dc, entries
-		if rs.irregular {
-			// Only directories and regular files are content, whatever
-			// the handler (Apache refuses them in the walk, AH00038).
-			rs.logNotFileOrDir(req.Filename)
-			return 403
-		}
-	}
-	limit := int64(defaultLimitRequestBody)
-	if rs.dc.LimitRequestBody != nil {
-		limit = *rs.dc.LimitRequestBody
-	}
-	rs.hr.Body.SetLimit(limit)
-	req.AuthTypeConf, req.AuthName = "", ""
-	if t := rs.dc.AuthType; t != nil && !strings.EqualFold(*t, "None") {
-		req.AuthTypeConf = *t
-	}
-	if n := rs.dc.AuthName; n != nil {
-		req.AuthName = *n
-	}
-	return resOK
-}
-
-// checkAccess is access_checker: Order/Allow/Deny, Satisfy and Require
-// (access.go).
-func (rs *rstate) checkAccess() int {
-	return rs.access()
-}
-
-// fixups: SetEnv/PassEnv/UnsetEnv into subprocess_env, and Redirect inside
-// sections (mod_alias's fixup).
-func (rs *rstate) fixups() int {
-	req, dc := rs.req, rs.dc
-	for _, kv := range dc.SetEnv {
-		req.SubprocessEnv.Set(kv.Key, kv.Value)
-	}
-	for _, k := range dc.PassEnv {
-		if v, ok := os.LookupEnv(k); ok {
-			req.SubprocessEnv.Set(k, v)
-		}
-	}
-	for _, k := range dc.UnsetEnv {
-		req.SubprocessEnv.Del(k)
-	}
-	if st := rs.redirect(dc.Redirects); st != 0 {
-		return st
-	}
-	return resOK
-}
-
-// defaultHandler is the content phase when no Python handler took the
-// request: directories (the trailing-slash redirect and DirectoryIndex),
-// then static files.
-func (rs *rstate) defaultHandler() int {
-	if st, ok := rs.serverHandler(); ok {
-		return st // modpy-status, server-status, modpy-metrics (status.go)
-	}
-	if rs.req.Handler == "" && rs.isDir {
-		return rs.directory()
-	}
-	return rs.static()
-}
-
 func orURI(filename, uri string) string {
 	if filename != "" {
 		return filename
 	}
 	return uri
-}
-
-func locationHasPython(lc *config.DirConfig) bool {
-	for _, hs := range lc.Handlers {
-		for _, h := range hs {
-			if h.InLocation {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// translate maps the URI to a path: Alias/AliasMatch, else DocumentRoot.
-func (rs *rstate) translate() string {
-	uri := rs.req.URI
-	for _, a := range rs.vh.conf.Aliases {
-		if a.Regex != nil {
-			if m := a.Regex.FindStringSubmatchIndex(uri); m != nil {
-				return string(a.Regex.ExpandString(nil, a.Path, uri, m))
-			}
-			continue
-		}
-		if rest, ok := aliasMatch(uri, a.URL); ok {
-			return a.Path + rest
-		}
-	}
-	if p, ok := userDir(rs.vh.conf.UserDir, uri); ok {
-		return p
-	}
-	return rs.vh.conf.DocumentRoot + uri
-}
-
-// userDir is mod_userdir's translate_name: /~user/rest to the user's
-// directory. Of several UserDir directories the first that exists wins
-// (the last is used even if it does not, as Apache does).
-func userDir(u *config.UserDir, uri string) (string, bool) {
-	if u == nil || !strings.HasPrefix(uri, "/~") {
-		return "", false
-	}
-	name, rest, _ := strings.Cut(uri[2:], "/")
-	if name == "" || name == "." || name == ".." || !u.Allows(name) {
-		return "", false
-	}
-	if rest != "" || strings.HasSuffix(uri, "/") {
-		rest = "/" + rest
-	}
-	var home string
-	for i, d := range u.Dirs {
-		var dir string
-		switch {
-		case strings.Contains(d, "*"):
-			dir = strings.ReplaceAll(d, "*", name)
-		case filepath.IsAbs(d):
-			dir = filepath.Join(d, name)
-		default:
-			if home == "" {
-				pw, err := user.Lookup(name)
-				if err != nil || pw.HomeDir == "" {
-					return "", false
-				}
-				home = pw.HomeDir
-			}
-			dir = filepath.Join(home, d)
-		}
-		if i == len(u.Dirs)-1 {
-			return dir + rest, true
-		}
-		if _, err := os.Stat(dir); err == nil {
-			return dir + rest, true
-		}
-	}
-	return "", false
-}
-
-// aliasMatch matches an Alias URL prefix on path-segment boundaries, as
-// mod_alias does.
-func aliasMatch(uri, prefix string) (string, bool) {
-	if !strings.HasPrefix(uri, prefix) {
-		return "", false
-	}
-	rest := uri[len(prefix):]
-	if strings.HasSuffix(prefix, "/") || rest == "" || rest[0] == '/' {
-		return rest, true
-	}
-	return "", false
-}
-
-// mapToStorage finds the longest existing prefix of path: that is the
-// filename, the rest is path_info (Apache's directory walk). Below an
-// existing directory, the first missing component is the filename.
-func (rs *rstate) mapToStorage(path string) {
-	req := rs.req
-	p, rest := path, ""
-	for {
-		if len(p) > 1 && strings.HasSuffix(p, "/") {
-			p, rest = p[:len(p)-1], "/"+rest
-		}
-		if mode, ok := statMode(p); ok {
-			isDir := mode == syscall.S_IFDIR
-			req.Filename, req.PathInfo = p, rest
-			rs.exists, rs.isDir, rs.irregular = true, isDir, !isDir && mode != syscall.S_IFREG
-			if rs.isDir && rest == "/" {
-				// A directory asked for with its slash keeps it in
-				// req.filename, as in Apache.
-				req.Filename, req.PathInfo = strings.TrimSuffix(p, "/")+"/", ""
-			} else if rs.isDir && rest != "" {
-				first, tail := rest[1:], ""
-				if i := strings.IndexByte(first, '/'); i >= 0 {
-					first, tail = first[:i], first[i:]
-				}
-				req.Filename, req.PathInfo = strings.TrimSuffix(p, "/")+"/"+first, tail
-				rs.exists, rs.isDir, rs.irregular = false, false, false
-			}
-			break
-		}
-		i := strings.LastIndexByte(p, '/')
-		if i <= 0 {
-			req.Filename, req.PathInfo = path, ""
-			break
-		}
-		rest = p[i:] + rest
-		p = p[:i]
-	}
-	req.CanonicalFilename = req.Filename
-}
-
-// statMode reports whether path exists and its file type (S_IFMT bits,
-// following symbolic links, as os.Stat): one stat, without os.Stat's
-// allocation of a FileInfo, as the directory walk runs on every request.
-func statMode(path string) (mode uint32, ok bool) {
-	var st syscall.Stat_t
-	if retryEINTR(func() error { return syscall.Stat(path, &st) }) != nil {
-		return 0, false
-	}
-	return st.Mode & syscall.S_IFMT, true
-}
-
-// typeCheck sets the content type and handler from SetHandler, AddHandler
-// and AddType/mime.types, as mod_mime does.
-func (rs *rstate) typeCheck() int {
-	req, dc := rs.req, rs.dc
-	base := filepath.Base(req.Filename)
-	exts := fileExtensions(base)
-	charset := ""
-	for _, ext := range exts {
-		if t, ok := dc.AddTypes[ext]; ok {
-			req.ContentType = t
-		} else if t, ok := rs.s.cfg.Mime[ext[1:]]; ok {
-			req.ContentType = t
-		}
-		if h, ok := dc.AddHandlers[ext]; ok {
-			req.Handler = h
-		}
-		if cs, ok := dc.AddCharsets[ext]; ok {
-			charset = cs
-		}
-	}
-	if charset != "" && req.ContentType != "" {
-		req.ContentType = withCharset(req.ContentType, charset)
-	}
-	if dc.SetHandler != nil {
-		if strings.EqualFold(*dc.SetHandler, "none") {
-			req.Handler = ""
-		} else {
-			req.Handler = *dc.SetHandler
-		}
-	}
-	return resOK
 }
 
 // fileExt is the last extension of a file name, lower-case with its dot
@@ -492,65 +192,6 @@ func fileExt(name string) string {
 		return strings.ToLower(base[i:])
 	}
 	return ""
-}
-
-// fileExtensions returns a file name's extensions, lower-case with their
-// dots: "a.tar.gz" → [".tar", ".gz"].
-func fileExtensions(base string) []string {
-	parts := strings.Split(base, ".")
-	if len(parts) < 2 {
-		return nil
-	}
-	out := make([]string, 0, len(parts)-1)
-	for _, p := range parts[1:] {
-		if p != "" {
-			out = append(out, "."+strings.ToLower(p))
-		}
-	}
-	return out
-}
-
-// directory serves a directory URL: a redirect to add the slash, then
-// DirectoryIndex.
-func (rs *rstate) directory() int {
-	req := rs.req
-	if !strings.HasSuffix(req.URI, "/") {
-		// mod_dir: the URI %-escaped as Apache's ap_escape_uri does it.
-		loc := escapePath(req.URI) + "/"
-		if req.HasArgs {
-			loc += "?" + req.Args
-		}
-		req.HeadersOut.Set("Location", rs.absoluteURL(loc))
-		return 301
-	}
-	index := rs.dc.DirectoryIndex
-	if index == nil {
-		index = []string{"index.html"}
-	}
-	refused := 0
-	for _, name := range index {
-		if strings.EqualFold(name, "disabled") {
-			break
-		}
-		if strings.HasPrefix(name, "/") {
-			return rs.internalRedirect(name, false)
-		}
-		// As mod_dir: a regular file the Options let through; a refused
-		// one answers if no later name does.
-		path := filepath.Join(req.Filename, name)
-		if regular, st := rs.indexEntry(path); regular {
-			rs.indexed = path
-			return rs.internalRedirect(req.URI+name, false)
-		} else if st != 0 {
-			refused = st
-		}
-	}
-	if refused != 0 {
-		return refused
-	}
-	rs.logError(levelError, "AH01276: Cannot serve directory %s: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive",
-		req.Filename, strings.Join(index, ","))
-	return 403
 }
 
 // internalRedirect restarts the phases for uri, sharing this response, as
@@ -578,42 +219,6 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 		req.Method, req.MethodNum = "GET", 0
 	}
 	return rs.process()
-}
-
-// redirect applies Redirect/RedirectMatch rules.
-func (rs *rstate) redirect(rules []config.Redirect) int {
-	uri := rs.req.URI
-	for _, r := range rules {
-		target := ""
-		if r.Regex != nil {
-			m := r.Regex.FindStringSubmatchIndex(uri)
-			if m == nil {
-				continue
-			}
-			target = string(r.Regex.ExpandString(nil, r.URL, uri, m))
-		} else {
-			rest, ok := aliasMatch(uri, r.Prefix)
-			if !ok {
-				continue
-			}
-			target = r.URL
-			if target != "" {
-				target += rest
-			}
-		}
-		status := r.Status
-		if status == 0 {
-			status = 302
-		}
-		if target != "" && status >= 300 && status < 400 {
-			if rs.req.HasArgs && !strings.Contains(target, "?") {
-				target += "?" + rs.req.Args
-			}
-			rs.req.HeadersOut.Set("Location", rs.absoluteURL(target))
-		}
-		return status
-	}
-	return 0
 }
 
 func contains(list []string, s string) bool {

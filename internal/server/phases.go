@@ -17,11 +17,15 @@ const (
 
 // phase is one step of Apache's request processing: the phase's Python
 // handlers (mod_python hooks in the middle, before the server's own), then
-// the server's own work for it.
+// the server's own work for it: the hooks the modules registered at its
+// hook point (modules.go).
 type phase struct {
 	python request.Phase // the Python*Handler directive that hooks it, or ""
 	mode   hookMode
-	native func(rs *rstate) int
+	at     hookPoint
+	// hooks are the modules' functions for at, in the order they run
+	// (hooksAt, computed once).
+	hooks []hookFunc
 	// only, if set, says whether the phase runs for this request at all.
 	only func(rs *rstate) bool
 	// check, if set, sees the phase's result and may change it.
@@ -29,28 +33,29 @@ type phase struct {
 	hooked bool // pythonPhases[python]: its Python handlers run
 }
 
-// requestPhases are Apache's phases, in order. A native function returns OK
-// (done, go on), DECLINED (nothing to do), DONE (the response is complete)
-// or an HTTP status to answer with. The log phase runs after the response.
+// requestPhases are Apache's phases, in order. A hook returns OK (done, go
+// on), DECLINED (nothing to do), DONE (the response is complete) or an HTTP
+// status to answer with. The log phase runs after the response.
 // (Set in init: the phases reach process again through internal redirects.)
 var requestPhases []phase
 
 func init() {
 	requestPhases = []phase{
-		{python: request.PhasePostReadRequest, mode: runAll, native: nil},
-		{python: request.PhaseTrans, mode: runFirst, native: (*rstate).translateName},
-		{python: "", mode: runFirst, native: (*rstate).mapStorage},
-		{python: request.PhaseHeaderParser, mode: runAll, native: nil},
-		{python: request.PhaseAccess, mode: runAll, native: (*rstate).checkAccess},
-		{python: request.PhaseAuthen, mode: runFirst, native: (*rstate).authenticate,
+		{python: request.PhasePostReadRequest, mode: runAll, at: hookPostReadRequest},
+		{python: request.PhaseTrans, mode: runFirst, at: hookTranslateName},
+		{python: "", mode: runFirst, at: hookMapToStorage},
+		{python: request.PhaseHeaderParser, mode: runAll, at: hookHeaderParser},
+		{python: request.PhaseAccess, mode: runAll, at: hookAccessChecker},
+		{python: request.PhaseAuthen, mode: runFirst, at: hookCheckUserID,
 			only: needsUser, check: (*rstate).authenticated},
-		{python: request.PhaseAuthz, mode: runFirst, native: (*rstate).authorize, only: needsUser},
-		{python: request.PhaseType, mode: runFirst, native: (*rstate).typeCheck},
-		{python: request.PhaseFixup, mode: runAll, native: (*rstate).fixups},
-		{python: request.PhaseHandler, mode: runFirst, native: (*rstate).defaultHandler},
+		{python: request.PhaseAuthz, mode: runFirst, at: hookAuthChecker, only: needsUser},
+		{python: request.PhaseType, mode: runFirst, at: hookTypeChecker},
+		{python: request.PhaseFixup, mode: runAll, at: hookFixups},
+		{python: request.PhaseHandler, mode: runFirst, at: hookHandler},
 	}
 	for i := range requestPhases {
 		requestPhases[i].hooked = pythonPhases[requestPhases[i].python]
+		requestPhases[i].hooks = hookFuncs(hooksAt(modules, requestPhases[i].at))
 	}
 }
 

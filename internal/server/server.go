@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -416,11 +415,6 @@ func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
 	}
 	v, _ := s.pyconfs.LoadOrStore(dc, pc)
 	return v.(*request.PyConfig)
-}
-
-// isPythonHandler reports whether a handler name means mod_python.
-func isPythonHandler(h string) bool {
-	return strings.EqualFold(h, "mod_python") || strings.EqualFold(h, "python-program")
 }
 
 // LogNotice writes msg to the main error log at notice level.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"modpy/internal/status"
@@ -10,20 +9,9 @@ import (
 
 // The server's own content handlers, answered in the content phase without
 // Python: `SetHandler modpy-status` (or mod_status's `server-status`) and
-// `SetHandler modpy-metrics`. Access control is the section's Require.
-// What they show is internal/status's; this is the glue.
-
-// serverHandler serves req.Handler if it is one of the server's own.
-func (rs *rstate) serverHandler() (int, bool) {
-	h := rs.req.Handler
-	switch {
-	case strings.EqualFold(h, "modpy-status"), strings.EqualFold(h, "server-status"):
-		return rs.serveStatus(), true
-	case strings.EqualFold(h, "modpy-metrics"):
-		return rs.serveMetrics(), true
-	}
-	return 0, false
-}
+// `SetHandler modpy-metrics` (status_module, mod_status.go). Access control
+// is the section's Require. What they show is internal/status's; this is
+// the glue.
 
 // requestDone counts a finished request for the status page and metrics.
 func (s *Server) requestDone(rs *rstate) {

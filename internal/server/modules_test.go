@@ -1,0 +1,131 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"modpy/internal/config"
+	"modpy/internal/request"
+)
+
+// loadConfig loads text as a main config file in a fresh directory.
+func loadConfig(t *testing.T, text string) (*config.Config, error) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config.Load(config.LoadOptions{File: file, ServerRoot: dir})
+}
+
+const minimalConfig = "Listen 127.0.0.1:8080\nServerName localhost\nDocumentRoot .\n"
+
+// The module table's names are Apache's, which <IfModule> knows without a
+// LoadModule (config registers each module's directives under them), and
+// each appears once.
+func TestModuleNamesAreApaches(t *testing.T) {
+	cfg, err := loadConfig(t, minimalConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range modules {
+		if !strings.HasSuffix(m.name, "_module") || !cfg.Modules[m.name] {
+			t.Errorf("module %q is not one of Apache's modules that <IfModule> knows natively", m.name)
+		}
+		if seen[m.name] {
+			t.Errorf("module %q is in the table twice", m.name)
+		}
+		seen[m.name] = true
+	}
+}
+
+// Every content handler a module serves is a name the configuration takes
+// in SetHandler, and a name no module serves is refused there.
+func TestContentHandlerNamesAccepted(t *testing.T) {
+	served := map[string]bool{}
+	for _, m := range modules {
+		for _, ch := range m.handlers {
+			if served[strings.ToLower(ch.name)] {
+				t.Errorf("handler %q is served twice", ch.name)
+			}
+			served[strings.ToLower(ch.name)] = true
+			if _, err := loadConfig(t, minimalConfig+"<Location /x>\nSetHandler "+ch.name+"\n</Location>\n"); err != nil {
+				t.Errorf("%s's handler %q: %v", m.name, ch.name, err)
+			}
+		}
+	}
+	if _, err := loadConfig(t, minimalConfig+"<Location /x>\nSetHandler no-such-handler\n</Location>\n"); err == nil ||
+		!strings.Contains(err.Error(), `"no-such-handler"`) {
+		t.Errorf("SetHandler no-such-handler: %v, want it refused", err)
+	}
+}
+
+// The order of the modules' hooks at each hook point is the order of the
+// server's work in that phase: core's <Location> merge, Redirect and
+// Alias, UserDir, then the DocumentRoot; SetEnv before a section's
+// Redirect; in the content phase the handlers served by name, mod_dir,
+// then the default handler.
+func TestHookOrder(t *testing.T) {
+	want := map[hookPoint][]string{
+		hookTranslateName: {"core_module", "alias_module", "userdir_module", "core_module"},
+		hookMapToStorage:  {"core_module"},
+		hookAccessChecker: {"authz_core_module"},
+		hookCheckUserID:   {"auth_basic_module"},
+		hookAuthChecker:   {"authz_core_module"},
+		hookTypeChecker:   {"mime_module"},
+		hookFixups:        {"env_module", "alias_module"},
+		hookHandler: {"core_module default-handler", "dir_module",
+			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
+			"core_module"},
+	}
+	points := map[hookPoint]bool{}
+	for _, ph := range requestPhases {
+		if points[ph.at] {
+			t.Errorf("hook point %d is run by two phases", ph.at)
+		}
+		points[ph.at] = true
+		var got []string
+		for _, r := range hooksAt(modules, ph.at) {
+			name := r.mod.name
+			if r.handler != "" {
+				name += " " + r.handler
+			}
+			got = append(got, name)
+		}
+		if !reflect.DeepEqual(got, want[ph.at]) {
+			t.Errorf("phase %q (hook point %d): hooks %q, want %q", ph.python, ph.at, got, want[ph.at])
+		}
+		if len(ph.hooks) != len(got) {
+			t.Errorf("phase %q: %d hooks computed at init, %d registered", ph.python, len(ph.hooks), len(got))
+		}
+	}
+	for _, m := range modules {
+		for _, h := range m.hooks {
+			if !points[h.at] {
+				t.Errorf("%s has a hook at point %d, which no phase runs", m.name, h.at)
+			}
+		}
+	}
+}
+
+// A handler served by name declines any other, and matches without case.
+func TestByName(t *testing.T) {
+	serve := func(*rstate) int { return 200 }
+	rs := &rstate{req: request.New()}
+	for h, want := range map[string]int{"Server-Status": 200, "server-status": 200, "": resDeclined, "server-statusx": resDeclined} {
+		rs.req.Handler = h
+		if got := byName("server-status", serve)(rs); got != want {
+			t.Errorf("handler %q: %d, want %d", h, got, want)
+		}
+	}
+	for h, want := range map[string]bool{"mod_python": true, "Python-Program": true, "default-handler": false, "": false} {
+		if isPythonHandler(h) != want {
+			t.Errorf("isPythonHandler(%q) = %v", h, !want)
+		}
+	}
+}

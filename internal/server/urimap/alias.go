@@ -1,0 +1,66 @@
+package urimap
+
+import (
+	"strings"
+
+	"modpy/internal/config"
+)
+
+// Alias maps uri by the first Alias or AliasMatch that matches it, as
+// mod_alias's translate_name: the path, and whether one matched.
+func Alias(aliases []config.Alias, uri string) (string, bool) {
+	for _, a := range aliases {
+		if a.Regex != nil {
+			if m := a.Regex.FindStringSubmatchIndex(uri); m != nil {
+				return string(a.Regex.ExpandString(nil, a.Path, uri, m)), true
+			}
+			continue
+		}
+		if rest, ok := PrefixMatch(uri, a.URL); ok {
+			return a.Path + rest, true
+		}
+	}
+	return "", false
+}
+
+// Redirect finds the first Redirect or RedirectMatch rule that matches
+// uri, as mod_alias: the rule, or nil, and the target it gives ("" for a
+// rule without a URL, such as "Redirect gone").
+func Redirect(rules []config.Redirect, uri string) (*config.Redirect, string) {
+	for i := range rules {
+		r := &rules[i]
+		target := ""
+		if r.Regex != nil {
+			m := r.Regex.FindStringSubmatchIndex(uri)
+			if m == nil {
+				continue
+			}
+			target = string(r.Regex.ExpandString(nil, r.URL, uri, m))
+		} else {
+			rest, ok := PrefixMatch(uri, r.Prefix)
+			if !ok {
+				continue
+			}
+			target = r.URL
+			if target != "" {
+				target += rest
+			}
+		}
+		return r, target
+	}
+	return nil, ""
+}
+
+// PrefixMatch matches an Alias or Redirect URL prefix on path-segment
+// boundaries, as mod_alias does: the rest of uri after it, and whether it
+// matched.
+func PrefixMatch(uri, prefix string) (string, bool) {
+	if !strings.HasPrefix(uri, prefix) {
+		return "", false
+	}
+	rest := uri[len(prefix):]
+	if strings.HasSuffix(prefix, "/") || rest == "" || rest[0] == '/' {
+		return rest, true
+	}
+	return "", false
+}
