@@ -491,7 +491,7 @@ func goPhase(h C.uint64_t) *C.PyObject {
 // and the version of the request's plain-value attributes.
 func packPhase(p *packer, r *request.Request) {
 	p.tuple(7)
-	p.str(string(r.Phase))
+	p.str(r.Phase.Name())
 	p.tuple(len(r.Handlers))
 	for _, hd := range r.Handlers {
 		p.tuple(3)

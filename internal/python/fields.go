@@ -117,7 +117,7 @@ func reqGet(e *entry, f int) *C.PyObject {
 	case fHandler:
 		return pyStrOrNone(r.Handler, r.Handler != "")
 	case fPhase:
-		return pyStr(string(r.Phase))
+		return pyStr(r.Phase.Name())
 	case fExtension:
 		return pyStrOrNone(r.Extension, r.Extension != "")
 	case fDocumentRoot:
@@ -271,19 +271,4 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyStr(s.Root)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
-}
-
-var phases = []request.Phase{
-	request.PhasePostReadRequest, request.PhaseTrans, request.PhaseHeaderParser,
-	request.PhaseAccess, request.PhaseAuthen, request.PhaseAuthz, request.PhaseType,
-	request.PhaseFixup, request.PhaseHandler, request.PhaseLog, request.PhaseCleanup,
-}
-
-func phaseIndex(p request.Phase) int {
-	for i, q := range phases {
-		if q == p {
-			return i
-		}
-	}
-	return -1
 }

@@ -143,7 +143,7 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
 		}
 		kind := callDispatch
-		if req.Phase == phaseConnection {
+		if req.Phase == request.PhaseConnection {
 			kind = callConnection
 		}
 		p := getPacker()
@@ -151,10 +151,10 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		var rv int
 		direct := false
 		if directOK(req) {
-			rv, err, direct = in.callDirect(kind, req, h, phaseIndex(req.Phase), p.b, lim)
+			rv, err, direct = in.callDirect(kind, req, h, req.Phase.Index(), p.b, lim)
 		}
 		if !direct {
-			rv, err = in.call(kind, h, phaseIndex(req.Phase), "", "", p.b, lim)
+			rv, err = in.call(kind, h, req.Phase.Index(), "", "", p.b, lim)
 		}
 		putPacker(p)
 		in.lastUsed.Store(int64(rt.clock()))

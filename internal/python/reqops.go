@@ -58,10 +58,13 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		if !ok1 || !ok2 {
 			return pyError(C.MODPY_ERR_TYPE, "add_handler(phase, handler[, dir]): phase and handler are strings")
 		}
+		p, ok := request.PhaseNamed(phase)
+		if !ok {
+			return C.modpy_none() // no such phase: it never runs
+		}
 		if r.DynHandlers == nil {
 			r.DynHandlers = map[request.Phase][]request.Handler{}
 		}
-		p := request.Phase(phase)
 		r.DynHandlers[p] = append(r.DynHandlers[p], request.Handler{Spec: spec, Dir: dir})
 		return C.modpy_none()
 	case opAttrs:
@@ -260,10 +263,6 @@ func (rt *Runtime) RunServerCleanups() {
 		}
 	}
 }
-
-// phaseConnection is PythonConnectionHandler's phase: Run calls it with
-// the connection object (apache.py's _conn_dispatch).
-const phaseConnection request.Phase = "PythonConnectionHandler"
 
 // RunFilter runs the Python output filter number id of req
 // (req.FilterInfo[id]) in the interpreter called name: once, on what the

@@ -162,7 +162,7 @@ func (rs *rstate) process() int {
 		if ph.hooked {
 			st = rs.runPhase(ph.python)
 		}
-		if ph.native != nil && (st == resDeclined || (ph.mode == runAll && st == resOK)) {
+		if ph.native != nil && (st == resDeclined || (ph.mode == request.RunAll && st == resOK)) {
 			st = ph.native(rs)
 		}
 		if ph.check != nil {

@@ -2,31 +2,19 @@ package server
 
 import "modpy/internal/request"
 
-// hookMode is how Apache runs a phase's hooks.
-type hookMode int
-
-const (
-	// runFirst: hooks run until one returns other than DECLINED; an OK
-	// from Python means the phase is done and the server's own work is
-	// skipped (translate_name, map_to_storage, type_checker, handler...).
-	runFirst hookMode = iota
-	// runAll: every hook runs; OK and DECLINED go on, anything else stops
-	// the request (post_read_request, header_parser, access_checker, fixups).
-	runAll
-)
-
 // phase is one step of Apache's request processing: the phase's Python
 // handlers (mod_python hooks in the middle, before the server's own), then
 // the server's own work for it.
 type phase struct {
-	python request.Phase // the Python*Handler directive that hooks it, or ""
-	mode   hookMode
+	python request.Phase // the Python*Handler directive that hooks it, or PhaseNone
+	// mode is how its hooks run: python's (request's phase table).
+	mode   request.HookMode
 	native func(rs *rstate) int
 	// only, if set, says whether the phase runs for this request at all.
 	only func(rs *rstate) bool
 	// check, if set, sees the phase's result and may change it.
 	check  func(rs *rstate, st int) int
-	hooked bool // pythonPhases[python]: its Python handlers run
+	hooked bool // python is set: its Python handlers run
 }
 
 // requestPhases are Apache's phases, in order. A native function returns OK
@@ -37,36 +25,22 @@ var requestPhases []phase
 
 func init() {
 	requestPhases = []phase{
-		{python: request.PhasePostReadRequest, mode: runAll, native: nil},
-		{python: request.PhaseTrans, mode: runFirst, native: (*rstate).translateName},
-		{python: "", mode: runFirst, native: (*rstate).mapStorage},
-		{python: request.PhaseHeaderParser, mode: runAll, native: nil},
-		{python: request.PhaseAccess, mode: runAll, native: (*rstate).checkAccess},
-		{python: request.PhaseAuthen, mode: runFirst, native: (*rstate).authenticate,
+		{python: request.PhasePostReadRequest, native: nil},
+		{python: request.PhaseTrans, native: (*rstate).translateName},
+		{python: request.PhaseNone, native: (*rstate).mapStorage},
+		{python: request.PhaseHeaderParser, native: nil},
+		{python: request.PhaseAccess, native: (*rstate).checkAccess},
+		{python: request.PhaseAuthen, native: (*rstate).authenticate,
 			only: needsUser, check: (*rstate).authenticated},
-		{python: request.PhaseAuthz, mode: runFirst, native: (*rstate).authorize, only: needsUser},
-		{python: request.PhaseType, mode: runFirst, native: (*rstate).typeCheck},
-		{python: request.PhaseFixup, mode: runAll, native: (*rstate).fixups},
-		{python: request.PhaseHandler, mode: runFirst, native: (*rstate).defaultHandler},
+		{python: request.PhaseAuthz, native: (*rstate).authorize, only: needsUser},
+		{python: request.PhaseType, native: (*rstate).typeCheck},
+		{python: request.PhaseFixup, native: (*rstate).fixups},
+		{python: request.PhaseHandler, native: (*rstate).defaultHandler},
 	}
 	for i := range requestPhases {
-		requestPhases[i].hooked = pythonPhases[requestPhases[i].python]
+		ph := &requestPhases[i]
+		ph.mode, ph.hooked = ph.python.Mode(), ph.python != request.PhaseNone
 	}
-}
-
-// pythonPhases are the phases whose Python*Handler directives run in the
-// request's phases (PythonLogHandler and PythonCleanupHandler run after the
-// response: afterResponse).
-var pythonPhases = map[request.Phase]bool{
-	request.PhasePostReadRequest: true,
-	request.PhaseTrans:           true,
-	request.PhaseHeaderParser:    true,
-	request.PhaseAccess:          true,
-	request.PhaseAuthen:          true,
-	request.PhaseAuthz:           true,
-	request.PhaseType:            true,
-	request.PhaseFixup:           true,
-	request.PhaseHandler:         true,
 }
 
 // needsUser: the access rules left the decision to an authenticated user
