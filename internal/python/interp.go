@@ -66,14 +66,6 @@ type Interp struct {
 	pool pool
 }
 
-// Kinds of call into mod_python.apache._modpy_entry (MODPY_CALL_* in modpy.h).
-const (
-	callDispatch = 1
-	callImport   = 2
-	callEval     = 3
-	callNoop     = 4
-)
-
 type job struct {
 	kind  int
 	h     uint64
@@ -118,10 +110,6 @@ func (in *Interp) state() interpState {
 	defer in.mu.Unlock()
 	return in.st
 }
-
-// callReload is what the dispatcher returns, before running any handler,
-// when PythonInterpReload is on and the site's files changed.
-const callReload = -1001
 
 // Run runs the handlers of req's phase (req.Phase, req.Handlers, req.Py) in
 // the interpreter called name, creating it if needed. It returns the phase

@@ -7,6 +7,7 @@
 // and logging, and the phase vocabulary (phase.go): the one table of the
 // phases Python hooks (directive name, number, mod_python's default
 // function, Apache's hook mode, mod_python's stacking rule), which the
-// server, the config and the Python runtime all read. It must not import
-// the server, the config parser or the Python runtime.
+// server, the config and the Python runtime all read, and from which
+// mod_python's _protocol.py is generated. It must not import the server,
+// the config parser or the Python runtime.
 package request

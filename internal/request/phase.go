@@ -3,9 +3,11 @@ package request
 // Phase is a point where mod_python runs Python handlers: a request phase,
 // the connection handler or a filter, known by the directive that
 // configures it. Its value is its number, which the Python runtime sends
-// with each call. The table below is the one place phases are described:
-// the server takes each phase's hook mode from it, the config its directive
-// names, the Python runtime its number and name.
+// with each call (mod_python/_protocol.py's PHASES names them). The table
+// below is the one place phases are described: the server takes each
+// phase's hook mode from it, the config its directive names, the Python
+// runtime its number and name, and mod_python (through the generated
+// _protocol.py) its default function and stacking rule.
 //
 // (Its type is int, not a byte, so that go vet flags a string(phase)
 // conversion: the name is p.Name().)
