@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test test-race deps test-deps build bench vet compat clean
+.PHONY: run test test-race deps test-deps build bench vet generate compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
@@ -42,8 +42,17 @@ test-deps:
 bench: build
 	MODPY_BIN=$(CURDIR)/modpy bash bench/hello.sh
 
+# go vet, and the files generated from the protocol table are up to date
+# (make test runs the same check with the rest of the tests).
 vet:
 	$(GO) vet ./...
+	$(GO) test -count=1 -run TestGeneratedFiles ./internal/python/protocol/
+
+# Rewrite the files generated from the protocol table (internal/python/protocol
+# and internal/request's phases): protocol_gen.go, modpy_protocol.h and
+# python/mod_python/_protocol.py. Edit the tables, then run this.
+generate:
+	$(GO) generate ./internal/python
 
 # Compile the cgo package against other CPythons (pyenv's 3.12 and 3.13 where
 # installed): a compile check only, modpy ships against Debian's 3.11.

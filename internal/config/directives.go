@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"modpy/internal/request"
 )
 
 // directive is one row of the directive table.
@@ -52,30 +54,36 @@ func (c *call) errf(format string, a ...any) error {
 }
 
 // Handler phase names: the Python*Handler directives, which are also the
-// keys of DirConfig.Handlers.
-const (
-	PhasePostReadRequest = "PythonPostReadRequestHandler"
-	PhaseTrans           = "PythonTransHandler"
-	PhaseHeaderParser    = "PythonHeaderParserHandler"
-	PhaseInit            = "PythonInitHandler"
-	PhaseAccess          = "PythonAccessHandler"
-	PhaseAuthen          = "PythonAuthenHandler"
-	PhaseAuthz           = "PythonAuthzHandler"
-	PhaseType            = "PythonTypeHandler"
-	PhaseFixup           = "PythonFixupHandler"
-	PhaseHandler         = "PythonHandler"
-	PhaseLog             = "PythonLogHandler"
-	PhaseCleanup         = "PythonCleanupHandler"
-	PhaseConnection      = "PythonConnectionHandler"
+// keys of DirConfig.Handlers. They are the names of internal/request's
+// phase table, the one place phases are described.
+var (
+	PhasePostReadRequest = request.PhasePostReadRequest.Name()
+	PhaseTrans           = request.PhaseTrans.Name()
+	PhaseHeaderParser    = request.PhaseHeaderParser.Name()
+	PhaseInit            = request.PhaseInit.Name()
+	PhaseAccess          = request.PhaseAccess.Name()
+	PhaseAuthen          = request.PhaseAuthen.Name()
+	PhaseAuthz           = request.PhaseAuthz.Name()
+	PhaseType            = request.PhaseType.Name()
+	PhaseFixup           = request.PhaseFixup.Name()
+	PhaseHandler         = request.PhaseHandler.Name()
+	PhaseLog             = request.PhaseLog.Name()
+	PhaseCleanup         = request.PhaseCleanup.Name()
+	PhaseConnection      = request.PhaseConnection.Name()
 )
 
-// RequestPhases are the twelve request phase keys, in the order Apache runs
-// them (PythonInitHandler runs first within post-read-request or
-// header-parser). PythonHandlerModule registers under every one of them.
-var RequestPhases = [...]string{
-	PhasePostReadRequest, PhaseTrans, PhaseHeaderParser, PhaseInit,
-	PhaseAccess, PhaseAuthen, PhaseAuthz, PhaseType, PhaseFixup,
-	PhaseHandler, PhaseLog, PhaseCleanup,
+// RequestPhases are the twelve request phase keys (request.RequestPhases),
+// in the order Apache runs them (PythonInitHandler runs first within
+// post-read-request or header-parser). PythonHandlerModule registers under
+// every one of them.
+var RequestPhases = phaseNames(request.RequestPhases)
+
+func phaseNames(ps []request.Phase) []string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name()
+	}
+	return names
 }
 
 // Notice texts shared by several rows.

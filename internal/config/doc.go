@@ -31,7 +31,11 @@
 // FIFO or a device is refused, never read.
 //
 // It must not touch Python, the network or request state: it never loads a
-// module, never opens a socket, never resolves a host name. The model it
+// module, never opens a socket, never resolves a host name. It imports
+// internal/request for one thing, the phase table: its Python*Handler
+// directives (PhaseHandler, RequestPhases...) are that table's names, so
+// that phases are described in one place the server and the Python runtime
+// share (internal/request is a leaf that may not import config). The model it
 // returns is immutable and safe for concurrent reads; DirConfigs returned by
 // the lookups are shared between requests and must not be modified.
 //

@@ -2,8 +2,9 @@ package python
 
 // bootstrap runs first in every interpreter, main_interpreter included. It
 // makes the embedded mod_python package importable (ahead of any other
-// mod_python on sys.path, such as Debian's) and initialises mod_python.apache
-// with the interpreter's name. __interpreter__ is set by the caller.
+// mod_python on sys.path, such as Debian's) and initialises mod_python
+// (the entry module's _init) with the interpreter's name. __interpreter__
+// is set by the caller.
 const bootstrap = `
 import sys, _apache
 
@@ -39,6 +40,6 @@ class _ModpyEmbedded:
         return found[0] if found else None
 
 sys.meta_path.insert(0, _ModpyEmbedded)
-import mod_python.apache
-mod_python.apache._init(__interpreter__)
+import ` + entryModule + `
+` + entryModule + `.` + entryInit + `(__interpreter__)
 `

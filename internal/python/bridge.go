@@ -173,31 +173,6 @@ func goReqSet(h C.uint64_t, field C.int, v *C.PyObject) *C.PyObject {
 	return reqSet(e.req, int(field), v)
 }
 
-// Table operations for _apache.tbl.
-const (
-	tblGet = iota
-	tblSet
-	tblAdd
-	tblDel
-	tblItems
-	tblClear
-	tblLen
-	tblHas
-)
-
-// The request's tables, by number.
-const (
-	tHeadersIn = iota
-	tHeadersOut
-	tErrHeadersOut
-	tSubprocessEnv
-	tNotes
-	tOptions
-	tConfig
-	tServerOptions
-	tServerConfig
-)
-
 func reqTable(r *request.Request, t int) (tab *table.Table, writable bool) {
 	switch t {
 	case tHeadersIn:
@@ -486,12 +461,12 @@ func goPhase(h C.uint64_t) *C.PyObject {
 	return p.object()
 }
 
-// packPhase packs what a dispatch call needs of r (apache.py's _dispatch
+// packPhase packs what a dispatch call needs of r (_entry.py's _dispatch
 // gets it as its info argument): the phase, its handlers, the Python directives in effect
 // and the version of the request's plain-value attributes.
 func packPhase(p *packer, r *request.Request) {
 	p.tuple(7)
-	p.str(string(r.Phase))
+	p.str(r.Phase.Name())
 	p.tuple(len(r.Handlers))
 	for _, hd := range r.Handlers {
 		p.tuple(3)

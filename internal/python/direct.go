@@ -180,7 +180,7 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 }
 
 // errCallFailed is the error of a call into Python that raised out of
-// apache.py's entry point (the traceback went to the error log).
+// mod_python's entry point (the traceback went to the error log).
 func errCallFailed(name string) error {
 	return errors.New("python: call into \"" + name + "\" failed (see the error log)")
 }

@@ -11,70 +11,6 @@ import (
 	"modpy/internal/request"
 )
 
-// Request fields by number. mod_python/apache.py holds the same list
-// (_REQ_FIELDS); keep them in step.
-const (
-	fURI = iota
-	fUnparsedURI
-	fArgs
-	fPathInfo
-	fFilename
-	fCanonicalFilename
-	fMethod
-	fMethodNumber
-	fProtocol
-	fProtoNum
-	fHostname
-	fTheRequest
-	fStatus
-	fStatusLine
-	fContentType
-	fContentTypeSet
-	fUser
-	fAPAuthType
-	fHandler
-	fPhase
-	fExtension
-	fDocumentRoot
-	fRequestTime
-	fHeaderOnly
-	fAuthName
-	fBytesSent
-	fRemoteIP
-	fRemotePort
-	fLocalIP
-	fLocalPort
-	fConnID
-	fKeepalives
-	fHeadersSent
-	fInterpreter
-	fAuthTypeConf
-)
-
-// Server fields by number (_SRV_FIELDS in apache.py).
-const (
-	sHostname = iota
-	sPort
-	sAdmin
-	sIsVirtual
-	sDefnName
-	sDefnLine
-	sTimeout
-	sErrorFname
-	sLogLevel
-	sNames
-	sKeepAlive
-	sKeepAliveTimeout
-	sKeepAliveMax
-	sLimitReqLine
-	sLimitReqFieldSize
-	sLimitReqFields
-	sRestartTime
-	sDaemons
-	sThreads
-	sRoot
-)
-
 func reqGet(e *entry, f int) *C.PyObject {
 	r := e.req
 	switch f {
@@ -117,7 +53,7 @@ func reqGet(e *entry, f int) *C.PyObject {
 	case fHandler:
 		return pyStrOrNone(r.Handler, r.Handler != "")
 	case fPhase:
-		return pyStr(string(r.Phase))
+		return pyStr(r.Phase.Name())
 	case fExtension:
 		return pyStrOrNone(r.Extension, r.Extension != "")
 	case fDocumentRoot:
@@ -271,19 +207,4 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyStr(s.Root)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
-}
-
-var phases = []request.Phase{
-	request.PhasePostReadRequest, request.PhaseTrans, request.PhaseHeaderParser,
-	request.PhaseAccess, request.PhaseAuthen, request.PhaseAuthz, request.PhaseType,
-	request.PhaseFixup, request.PhaseHandler, request.PhaseLog, request.PhaseCleanup,
-}
-
-func phaseIndex(p request.Phase) int {
-	for i, q := range phases {
-		if q == p {
-			return i
-		}
-	}
-	return -1
 }

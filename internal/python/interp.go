@@ -66,14 +66,6 @@ type Interp struct {
 	pool pool
 }
 
-// Kinds of call into mod_python.apache._modpy_entry (MODPY_CALL_* in modpy.h).
-const (
-	callDispatch = 1
-	callImport   = 2
-	callEval     = 3
-	callNoop     = 4
-)
-
 type job struct {
 	kind  int
 	h     uint64
@@ -119,10 +111,6 @@ func (in *Interp) state() interpState {
 	return in.st
 }
 
-// callReload is what the dispatcher returns, before running any handler,
-// when PythonInterpReload is on and the site's files changed.
-const callReload = -1001
-
 // Run runs the handlers of req's phase (req.Phase, req.Handlers, req.Py) in
 // the interpreter called name, creating it if needed. It returns the phase
 // result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status.
@@ -143,7 +131,7 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
 		}
 		kind := callDispatch
-		if req.Phase == phaseConnection {
+		if req.Phase == request.PhaseConnection {
 			kind = callConnection
 		}
 		p := getPacker()
@@ -151,10 +139,10 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		var rv int
 		direct := false
 		if directOK(req) {
-			rv, err, direct = in.callDirect(kind, req, h, phaseIndex(req.Phase), p.b, lim)
+			rv, err, direct = in.callDirect(kind, req, h, req.Phase.Index(), p.b, lim)
 		}
 		if !direct {
-			rv, err = in.call(kind, h, phaseIndex(req.Phase), "", "", p.b, lim)
+			rv, err = in.call(kind, h, req.Phase.Index(), "", "", p.b, lim)
 		}
 		putPacker(p)
 		in.lastUsed.Store(int64(rt.clock()))

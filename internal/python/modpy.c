@@ -131,8 +131,8 @@ int modpy_can_end(PyThreadState *ts, char **why)
 {
     PyEval_RestoreThread(ts);
     int rc = 0;
-    PyObject *mod = PyImport_ImportModule("mod_python.apache");
-    PyObject *r = mod ? PyObject_CallMethod(mod, "_end_blockers", NULL) : NULL;
+    PyObject *mod = PyImport_ImportModule(MODPY_ENTRY_MODULE);
+    PyObject *r = mod ? PyObject_CallMethod(mod, MODPY_ENTRY_END_BLOCKERS, NULL) : NULL;
     if (!r) {
         *why = fetch_error("checking the interpreter");
         rc = -1;
@@ -175,11 +175,11 @@ PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
         return NULL;
     }
     PyEval_RestoreThread(ts);
-    PyObject *mod = PyImport_ImportModule("mod_python.apache");
-    *entry = mod ? PyObject_GetAttrString(mod, "_modpy_entry") : NULL;
+    PyObject *mod = PyImport_ImportModule(MODPY_ENTRY_MODULE);
+    *entry = mod ? PyObject_GetAttrString(mod, MODPY_ENTRY_FUNC) : NULL;
     Py_XDECREF(mod);
     if (!*entry) {
-        *err = fetch_error("importing mod_python.apache");
+        *err = fetch_error("importing " MODPY_ENTRY_MODULE);
         PyThreadState_Clear(ts);
         PyThreadState_DeleteCurrent();
         return NULL;
@@ -196,9 +196,10 @@ void modpy_thread_delete(PyThreadState *ts, PyObject *entry)
     PyThreadState_DeleteCurrent();
 }
 
-/* call_entry calls _modpy_entry(kind, h, phase, a, b) on a thread that
- * holds the GIL, and returns its int result (MODPY_CALL_FAILED if it
- * raised: the traceback is printed, which the interpreter's stderr logs). */
+/* call_entry calls the entry function (MODPY_ENTRY_FUNC) with (kind, h,
+ * phase, a, b) on a thread that holds the GIL, and returns its int result
+ * (MODPY_CALL_FAILED if it raised: the traceback is printed, which the
+ * interpreter's stderr logs). */
 static long call_entry(PyObject *entry, int kind, uint64_t h, int phase,
                        const char *a, Py_ssize_t alen, const char *b, Py_ssize_t blen,
                        const char *pack, Py_ssize_t packlen)
@@ -260,7 +261,7 @@ static __thread PyThreadState *direct_ts;
 static __thread PyObject *direct_entry;
 
 /* direct_state returns the calling thread's thread state for interp,
- * making it on first use (*entry: its _modpy_entry); NULL when the thread
+ * making it on first use (*entry: its entry function); NULL when the thread
  * belongs to another interpreter, or on failure (*err set). */
 static PyThreadState *direct_state(PyInterpreterState *interp, PyObject **entry, int *made, char **err)
 {
@@ -313,8 +314,8 @@ PyThreadState *modpy_detach(void) { return PyEval_SaveThread(); }
 
 void modpy_raise_timeout(PyThreadState *target)
 {
-    PyObject *mod = PyImport_ImportModule("mod_python.apache");
-    PyObject *exc = mod ? PyObject_GetAttrString(mod, "RequestTimeout") : NULL;
+    PyObject *mod = PyImport_ImportModule(MODPY_ENTRY_MODULE);
+    PyObject *exc = mod ? PyObject_GetAttrString(mod, MODPY_ENTRY_TIMEOUT) : NULL;
     if (exc)
         /* thread_id, the OS thread's ident (PyThreadState_GetID is another
          * number). */

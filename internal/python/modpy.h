@@ -7,18 +7,9 @@
 #include <Python.h>
 #include <stdint.h>
 
-/* Kinds of call into mod_python.apache._modpy_entry. */
-enum {
-    MODPY_CALL_DISPATCH = 1, /* run the handlers of the request's phase */
-    MODPY_CALL_IMPORT = 2,   /* PythonImport module[::func] */
-    MODPY_CALL_EVAL = 3,     /* evaluate an expression (tests, status) */
-    MODPY_CALL_NOOP = 4,     /* return at once (measuring the hand-off) */
-};
-
-/* Result codes of modpy_call besides the handler's int result. */
-#define MODPY_CALL_FAILED (-1000)
-/* modpy_direct_call could not run the call on this thread. */
-#define MODPY_NOT_DIRECT (-1002)
+/* The numbers and names Go, C and Python share (call kinds, results, the
+ * entry module): generated from internal/python/protocol. */
+#include "modpy_protocol.h"
 
 /* Initialise CPython on the calling thread. On success the main thread state
  * is returned detached (GIL released). On failure NULL and *err is set
@@ -45,7 +36,7 @@ void modpy_end_interpreter(PyThreadState *ts, PyThreadState *main_ts);
 
 /* Make a thread state for the calling OS thread in interp and look up the
  * entry point. Returns the detached thread state, and *entry a new reference;
- * on failure (no thread state, or mod_python.apache could not be imported)
+ * on failure (no thread state, or MODPY_ENTRY_MODULE could not be imported)
  * NULL with *err set, and nothing left to delete. */
 PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
                                 char **err);
@@ -84,7 +75,7 @@ void modpy_attach(PyThreadState *ts);
 PyThreadState *modpy_detach(void);
 
 /* With the GIL held in target's interpreter: raise
- * mod_python.apache.RequestTimeout in target's thread at its next bytecode. */
+ * MODPY_ENTRY_MODULE's RequestTimeout in target's thread at its next bytecode. */
 void modpy_raise_timeout(PyThreadState *target);
 
 PyInterpreterState *modpy_interp_of(PyThreadState *ts);

@@ -77,7 +77,7 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 		// An interpreter cannot end while a call runs in it: the
 		// clean-slate reload waits for the next outermost request.
 		req.Py.Reload = false
-		phase = phaseIndex(req.Phase)
+		phase = req.Phase.Index()
 		p := getPacker()
 		defer putPacker(p)
 		packPhase(p, req)

@@ -12,37 +12,6 @@ import (
 	"modpy/internal/request"
 )
 
-// Operations of _apache.req_op(h, op, ...) (_OP_* in apache.py).
-const (
-	opAddHandler       = iota // (phase, spec, dir or None)
-	opAttrs                   // () → (version, marshal'd dict or None)
-	opSetAttrs                // (bytes) → version
-	opWantEnd                 // (interpreter): call it when the request is over
-	opBasicAuth               // () → (user, password), or an int: why not
-	opInternalRedirect        // (uri): run a new request for uri
-	opRelated                 // ("prev", "next" or "main") → handle or None
-	opFilterInfo              // (id) → (name, handler, dir)
-	opFilterRead              // (id, n, line) → bytes, or None at the end
-	opFilterWrite             // (id, data)
-	opFilterCtl               // (id, "flush"|"close"|"pass_on"|"disable")
-	opAddOutputFilter         // (name) → bool
-	opRegisterFilter          // (name, handler, dir or None)
-	opConnRead                // (n, line) → bytes (b"" at the end)
-	opRegisterInFilter        // (name, handler, dir or None)
-	opAddInputFilter          // (name) → bool
-)
-
-// Call kinds of apache.py's _modpy_entry beyond those of interp.go:
-// callEnd ends a request in an interpreter, callServerCleanup runs what
-// apache.register_cleanup and server.register_cleanup registered,
-// callFilter runs a filter, callConnection a PythonConnectionHandler.
-const (
-	callEnd           = 5
-	callServerCleanup = 6
-	callFilter        = 7
-	callConnection    = 8
-)
-
 //export goReqOp
 func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 	e := lookup(h)
@@ -58,10 +27,13 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		if !ok1 || !ok2 {
 			return pyError(C.MODPY_ERR_TYPE, "add_handler(phase, handler[, dir]): phase and handler are strings")
 		}
+		p, ok := request.PhaseNamed(phase)
+		if !ok {
+			return C.modpy_none() // no such phase: it never runs
+		}
 		if r.DynHandlers == nil {
 			r.DynHandlers = map[request.Phase][]request.Handler{}
 		}
-		p := request.Phase(phase)
 		r.DynHandlers[p] = append(r.DynHandlers[p], request.Handler{Spec: spec, Dir: dir})
 		return C.modpy_none()
 	case opAttrs:
@@ -260,10 +232,6 @@ func (rt *Runtime) RunServerCleanups() {
 		}
 	}
 }
-
-// phaseConnection is PythonConnectionHandler's phase: Run calls it with
-// the connection object (apache.py's _conn_dispatch).
-const phaseConnection request.Phase = "PythonConnectionHandler"
 
 // RunFilter runs the Python output filter number id of req
 // (req.FilterInfo[id]) in the interpreter called name: once, on what the

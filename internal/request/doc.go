@@ -4,6 +4,10 @@
 // from whichever interpreter a phase runs in.
 //
 // It owns only data and the small interfaces the server implements for I/O
-// and logging. It must not import the server, the config parser or the
-// Python runtime.
+// and logging, and the phase vocabulary (phase.go): the one table of the
+// phases Python hooks (directive name, number, mod_python's default
+// function, Apache's hook mode, mod_python's stacking rule), which the
+// server, the config and the Python runtime all read, and from which
+// mod_python's _protocol.py is generated. It must not import the server,
+// the config parser or the Python runtime.
 package request

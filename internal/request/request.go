@@ -6,24 +6,6 @@ import (
 	"modpy/internal/table"
 )
 
-// Phase names a request phase, by the mod_python directive that hooks it.
-type Phase string
-
-// The phases Python can hook, in the order the server runs them.
-const (
-	PhasePostReadRequest Phase = "PythonPostReadRequestHandler"
-	PhaseTrans           Phase = "PythonTransHandler"
-	PhaseHeaderParser    Phase = "PythonHeaderParserHandler"
-	PhaseAccess          Phase = "PythonAccessHandler"
-	PhaseAuthen          Phase = "PythonAuthenHandler"
-	PhaseAuthz           Phase = "PythonAuthzHandler"
-	PhaseType            Phase = "PythonTypeHandler"
-	PhaseFixup           Phase = "PythonFixupHandler"
-	PhaseHandler         Phase = "PythonHandler"
-	PhaseLog             Phase = "PythonLogHandler"
-	PhaseCleanup         Phase = "PythonCleanupHandler"
-)
-
 // Handler is one Python handler to run in a phase, as the config named it.
 type Handler struct {
 	Spec string // "module", "module::func", "module::obj.attr" or "/abs/path/mod.py"

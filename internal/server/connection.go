@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"time"
 
-	"modpy/internal/config"
 	"modpy/internal/request"
 )
 
@@ -45,7 +44,7 @@ func (s *Server) connHandler(nc net.Conn, local, remote netip.AddrPort, id uint6
 }
 
 // phaseConnection is PythonConnectionHandler's phase name.
-const phaseConnection request.Phase = config.PhaseConnection
+const phaseConnection = request.PhaseConnection
 
 // connIO is request.IO over the raw connection: reads and writes go
 // straight to the client, each bounded by Timeout.

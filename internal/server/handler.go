@@ -159,10 +159,10 @@ func (rs *rstate) process() int {
 		if ph.hooked {
 			st = rs.runPhase(ph.python)
 		}
-		// The modules' hooks, as Apache runs a hook's functions: runFirst
-		// until one does not decline, runAll while they say OK or DECLINED.
+		// The modules' hooks, as Apache runs a hook's functions: RunFirst
+		// until one does not decline, RunAll while they say OK or DECLINED.
 		for _, hook := range ph.hooks {
-			if !(st == resDeclined || (ph.mode == runAll && st == resOK)) {
+			if !(st == resDeclined || (ph.mode == request.RunAll && st == resOK)) {
 				break
 			}
 			st = hook(rs)

@@ -43,7 +43,7 @@ type module struct {
 // hookFunc is a module's work at a hook point for one request. It returns
 // OK (done, go on), DECLINED (nothing to do), DONE (the response is
 // complete) or an HTTP status to answer with; what each means to the
-// phase is its hook mode's (runFirst, runAll).
+// phase is its hook mode's (request.RunFirst, request.RunAll).
 type hookFunc func(rs *rstate) int
 
 // hook is one function a module runs at a hook point.

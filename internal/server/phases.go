@@ -2,27 +2,15 @@ package server
 
 import "modpy/internal/request"
 
-// hookMode is how Apache runs a phase's hooks.
-type hookMode int
-
-const (
-	// runFirst: hooks run until one returns other than DECLINED; an OK
-	// from Python means the phase is done and the server's own work is
-	// skipped (translate_name, map_to_storage, type_checker, handler...).
-	runFirst hookMode = iota
-	// runAll: every hook runs; OK and DECLINED go on, anything else stops
-	// the request (post_read_request, header_parser, access_checker, fixups).
-	runAll
-)
-
 // phase is one step of Apache's request processing: the phase's Python
 // handlers (mod_python hooks in the middle, before the server's own), then
 // the server's own work for it: the hooks the modules registered at its
 // hook point (modules.go).
 type phase struct {
-	python request.Phase // the Python*Handler directive that hooks it, or ""
-	mode   hookMode
-	at     hookPoint
+	python request.Phase // the Python*Handler directive that hooks it, or PhaseNone
+	// mode is how its hooks run: python's (request's phase table).
+	mode request.HookMode
+	at   hookPoint
 	// hooks are the modules' functions for at, in the order they run
 	// (hooksAt, computed once).
 	hooks []hookFunc
@@ -30,7 +18,7 @@ type phase struct {
 	only func(rs *rstate) bool
 	// check, if set, sees the phase's result and may change it.
 	check  func(rs *rstate, st int) int
-	hooked bool // pythonPhases[python]: its Python handlers run
+	hooked bool // python is set: its Python handlers run
 }
 
 // requestPhases are Apache's phases, in order. A hook returns OK (done, go
@@ -41,37 +29,23 @@ var requestPhases []phase
 
 func init() {
 	requestPhases = []phase{
-		{python: request.PhasePostReadRequest, mode: runAll, at: hookPostReadRequest},
-		{python: request.PhaseTrans, mode: runFirst, at: hookTranslateName},
-		{python: "", mode: runFirst, at: hookMapToStorage},
-		{python: request.PhaseHeaderParser, mode: runAll, at: hookHeaderParser},
-		{python: request.PhaseAccess, mode: runAll, at: hookAccessChecker},
-		{python: request.PhaseAuthen, mode: runFirst, at: hookCheckUserID,
+		{python: request.PhasePostReadRequest, at: hookPostReadRequest},
+		{python: request.PhaseTrans, at: hookTranslateName},
+		{python: request.PhaseNone, at: hookMapToStorage},
+		{python: request.PhaseHeaderParser, at: hookHeaderParser},
+		{python: request.PhaseAccess, at: hookAccessChecker},
+		{python: request.PhaseAuthen, at: hookCheckUserID,
 			only: needsUser, check: (*rstate).authenticated},
-		{python: request.PhaseAuthz, mode: runFirst, at: hookAuthChecker, only: needsUser},
-		{python: request.PhaseType, mode: runFirst, at: hookTypeChecker},
-		{python: request.PhaseFixup, mode: runAll, at: hookFixups},
-		{python: request.PhaseHandler, mode: runFirst, at: hookHandler},
+		{python: request.PhaseAuthz, at: hookAuthChecker, only: needsUser},
+		{python: request.PhaseType, at: hookTypeChecker},
+		{python: request.PhaseFixup, at: hookFixups},
+		{python: request.PhaseHandler, at: hookHandler},
 	}
 	for i := range requestPhases {
-		requestPhases[i].hooked = pythonPhases[requestPhases[i].python]
-		requestPhases[i].hooks = hookFuncs(hooksAt(modules, requestPhases[i].at))
+		ph := &requestPhases[i]
+		ph.mode, ph.hooked = ph.python.Mode(), ph.python != request.PhaseNone
+		ph.hooks = hookFuncs(hooksAt(modules, ph.at))
 	}
-}
-
-// pythonPhases are the phases whose Python*Handler directives run in the
-// request's phases (PythonLogHandler and PythonCleanupHandler run after the
-// response: afterResponse).
-var pythonPhases = map[request.Phase]bool{
-	request.PhasePostReadRequest: true,
-	request.PhaseTrans:           true,
-	request.PhaseHeaderParser:    true,
-	request.PhaseAccess:          true,
-	request.PhaseAuthen:          true,
-	request.PhaseAuthz:           true,
-	request.PhaseType:            true,
-	request.PhaseFixup:           true,
-	request.PhaseHandler:         true,
 }
 
 // needsUser: the access rules left the decision to an authenticated user

@@ -51,7 +51,7 @@ func (rs *rstate) runPhase(phase request.Phase) int {
 	if phase == request.PhaseHandler && !isPythonHandler(rs.req.Handler) {
 		return resDeclined
 	}
-	hs := dc.Handlers[string(phase)]
+	hs := dc.Handlers[phase.Name()]
 	if phase == request.PhaseHandler && len(hs) == 0 && len(rs.req.DynHandlers[phase]) == 0 {
 		rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", rs.req.URI)
 		return 500
@@ -60,7 +60,7 @@ func (rs *rstate) runPhase(phase request.Phase) int {
 }
 
 // phaseInit is PythonInitHandler's phase name as req.phase shows it.
-const phaseInit request.Phase = config.PhaseInit
+const phaseInit = request.PhaseInit
 
 // runPython runs handlers (those configured for phase, then those
 // req.add_handler registered for it) in the interpreter mod_python's naming
@@ -147,8 +147,8 @@ func (rs *rstate) afterResponse() {
 		if dc == nil {
 			continue
 		}
-		if len(dc.Handlers[string(phase)]) > 0 || len(rs.req.DynHandlers[phase]) > 0 {
-			rs.runPython(phase, dc, dc.Handlers[string(phase)])
+		if len(dc.Handlers[phase.Name()]) > 0 || len(rs.req.DynHandlers[phase]) > 0 {
+			rs.runPython(phase, dc, dc.Handlers[phase.Name()])
 		}
 	}
 	rs.s.rt.Finish(rs.req)

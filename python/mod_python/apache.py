@@ -1,28 +1,50 @@
 """mod_python.apache as modpy provides it.
 
-The request, server, connection and table objects, the handler dispatcher,
-import_module and the constants of mod_python 3.5. The request lives in the
-Go server; the objects here read and write it through the _apache module.
+The request, server, connection and table objects, import_module and the
+constants of mod_python 3.5. The request lives in the Go server; the objects
+here read and write it through the _apache module, by the numbers of
+_protocol (generated from the Go side's table). The dispatcher the server
+calls into (running a phase's handlers, filters, cleanups) is _entry.py.
 """
 
-import builtins
-import html
-import marshal
+# builtins, html, marshal and traceback serve the dispatcher, now in
+# _entry.py; they stay imported here for code that reached them as
+# apache.<module>.
+import builtins  # noqa: F401
+import html  # noqa: F401
 import importlib
+import marshal  # noqa: F401
 import os
 import sys
 import time
-import traceback
+import traceback  # noqa: F401
 
 import _apache
 
-from mod_python import _cgienv, _mutex, _siteimport
+from mod_python import _cgienv, _mutex, _protocol, _siteimport
+from mod_python._protocol import (
+    INPUT_FILTER_BASE as _INPUT_FILTER_BASE, OP_ADD_HANDLER as _OP_ADD_HANDLER,
+    OP_ADD_INPUT_FILTER as _OP_ADD_INPUT_FILTER, OP_ADD_OUTPUT_FILTER as _OP_ADD_OUTPUT_FILTER,
+    OP_ATTRS as _OP_ATTRS, OP_BASIC_AUTH as _OP_BASIC_AUTH, OP_CONN_READ as _OP_CONN_READ,
+    OP_FILTER_CTL as _OP_FILTER_CTL, OP_FILTER_INFO as _OP_FILTER_INFO,
+    OP_FILTER_READ as _OP_FILTER_READ, OP_FILTER_WRITE as _OP_FILTER_WRITE,
+    OP_INTERNAL_REDIRECT as _OP_INTERNAL_REDIRECT, OP_REGISTER_FILTER as _OP_REGISTER_FILTER,
+    OP_REGISTER_IN_FILTER as _OP_REGISTER_IN_FILTER, OP_RELATED as _OP_RELATED,
+    OP_SET_ATTRS as _OP_SET_ATTRS, OP_WANT_END as _OP_WANT_END,
+    PHASE_CLEANUP as _PHASE_CLEANUP, REQ_FIELDS as _REQ_FIELDS, REQ_WRITABLE as _REQ_WRITABLE,
+    REQUEST_PHASES as _REQUEST_PHASES, SRV_FIELDS as _SRV_FIELDS,
+    T_CONFIG as _T_CONFIG, T_ERR_HEADERS_OUT as _T_ERR_HEADERS_OUT,
+    T_HEADERS_IN as _T_HEADERS_IN, T_HEADERS_OUT as _T_HEADERS_OUT, T_NOTES as _T_NOTES,
+    T_OPTIONS as _T_OPTIONS, T_SERVER_CONFIG as _T_SERVER_CONFIG,
+    T_SERVER_OPTIONS as _T_SERVER_OPTIONS, T_SUBPROCESS_ENV as _T_SUBPROCESS_ENV,
+    TBL_ADD as _TBL_ADD, TBL_CLEAR as _TBL_CLEAR, TBL_DEL as _TBL_DEL, TBL_GET as _TBL_GET,
+    TBL_HAS as _TBL_HAS, TBL_ITEMS as _TBL_ITEMS, TBL_LEN as _TBL_LEN, TBL_SET as _TBL_SET)
 
 # ---- constants ----
 
-OK = REQ_PROCEED = 0
-DECLINED = REQ_NOACTION = -1
-DONE = -2
+OK = REQ_PROCEED = _protocol.OK
+DECLINED = REQ_NOACTION = _protocol.DECLINED
+DONE = _protocol.DONE
 SUSPENDED = -3
 PROG_TRACEBACK = "PROG_TRACEBACK"
 
@@ -320,10 +342,6 @@ class table(_TableBase):
 
 make_table = table
 
-_TBL_GET, _TBL_SET, _TBL_ADD, _TBL_DEL, _TBL_ITEMS, _TBL_CLEAR, _TBL_LEN, _TBL_HAS = range(8)
-(_T_HEADERS_IN, _T_HEADERS_OUT, _T_ERR_HEADERS_OUT, _T_SUBPROCESS_ENV, _T_NOTES,
- _T_OPTIONS, _T_CONFIG, _T_SERVER_OPTIONS, _T_SERVER_CONFIG) = range(9)
-
 _tbl = _apache.tbl
 
 
@@ -363,30 +381,11 @@ class _RequestTable(_TableBase):
 
 # ---- request, connection, server ----
 
-# Field numbers: internal/python/fields.go has the same list.
-_REQ_FIELDS = [
-    "uri", "unparsed_uri", "args", "path_info", "filename", "canonical_filename",
-    "method", "method_number", "protocol", "proto_num", "hostname", "the_request",
-    "status", "status_line", "content_type", "_content_type_set", "user",
-    "ap_auth_type", "handler", "phase", "extension", "_document_root",
-    "_request_time", "header_only", "_auth_name", "bytes_sent", "_remote_ip",
-    "_remote_port", "_local_ip", "_local_port", "_conn_id", "_keepalives",
-    "_headers_sent", "_interpreter", "_auth_type",
-]
-_REQ_WRITABLE = {
-    "uri", "args", "path_info", "filename", "canonical_filename", "status",
-    "status_line", "content_type", "user", "ap_auth_type", "handler",
-}
+# Field numbers: _REQ_FIELDS (_protocol.py) names them.
 _F = dict((n, i) for i, n in enumerate(_REQ_FIELDS))
 
 _req_get = _apache.req_get
 _req_op = _apache.req_op
-# _apache.req_op operations (internal/python/reqops.go).
-(_OP_ADD_HANDLER, _OP_ATTRS, _OP_SET_ATTRS, _OP_WANT_END, _OP_BASIC_AUTH,
- _OP_INTERNAL_REDIRECT, _OP_RELATED, _OP_FILTER_INFO, _OP_FILTER_READ,
- _OP_FILTER_WRITE, _OP_FILTER_CTL, _OP_ADD_OUTPUT_FILTER, _OP_REGISTER_FILTER,
- _OP_CONN_READ, _OP_REGISTER_IN_FILTER, _OP_ADD_INPUT_FILTER) = range(16)
-_INPUT_FILTER_BASE = 1000  # input filters' numbers (request.InputFilterBase)
 _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
@@ -535,7 +534,7 @@ class request(object):
         it is that one, else after the configured ones of that phase."""
         if not isinstance(phase, str) or not isinstance(handler, str):
             raise TypeError("add_handler(phase, handler[, dir]): strings expected")
-        if phase == "PythonCleanupHandler" or phase not in _DEFAULT_FUNC:
+        if phase == _PHASE_CLEANUP or phase not in _REQUEST_PHASES:
             raise ValueError("add_handler: %r is not a request phase" % (phase,))
         if dir is not None:
             dir = os.path.normpath(str(dir)) + "/"
@@ -809,13 +808,6 @@ class connection(object):
         _write(self._h, data, 1)
 
 
-_SRV_FIELDS = ["server_hostname", "port", "server_admin", "is_virtual",
-               "defn_name", "defn_line_number", "timeout", "error_fname",
-               "loglevel", "names", "keep_alive", "keep_alive_timeout",
-               "keep_alive_max", "limit_req_line", "limit_req_fieldsize",
-               "limit_req_fields", "restart_time", "_daemons", "_threads", "_root"]
-
-
 class server(object):
     """A (virtual) server (mod_python's mp_server). h = 0 is the main server."""
 
@@ -930,38 +922,6 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     return module
 
 
-# (handler module, directory) -> the site module it found last time. Used
-# while that module is still the one in sys.modules (a reload or purge
-# drops it from there, and the next request imports afresh). Modules found
-# on sys.path are not kept: a file of that name put in the handler's
-# directory later must win, as an import would find it.
-_handler_modules = {}
-
-
-def _load_handler_module(spec_module, directory, autoreload, debug):
-    if autoreload:
-        changed = _siteimport.check_reload()
-        if changed and debug:
-            log_error("mod_python: (Re)importing modules %s" % ", ".join(changed), APLOG_NOTICE)
-    key = (spec_module, directory)
-    module = _handler_modules.get(key)
-    if module is not None and sys.modules.get(module.__name__) is module:
-        return module
-    site = None
-    if spec_module.startswith("/"):
-        module = site = _siteimport.import_path(spec_module)
-    else:
-        if directory:
-            site = _siteimport.import_site(directory, spec_module)
-        module = site if site is not None else importlib.import_module(spec_module)
-    _siteimport.after_import()
-    if site is not None:
-        _handler_modules[key] = site
-    else:
-        _handler_modules.pop(key, None)
-    return module
-
-
 def resolve_object(module, obj_str, arg=None, silent=0):
     """Find obj_str ("func" or "obj.attr...") in module; a class met on the
     way is instantiated with `arg`."""
@@ -978,61 +938,6 @@ def resolve_object(module, obj_str, arg=None, silent=0):
                 getattr(module, "__file__", module.__name__), "function" if "." not in obj_str else "object", obj_str))
         obj = getattr(parent, part)
     return obj
-
-
-# ---- dispatch ----
-
-_DEFAULT_FUNC = {
-    "PythonPostReadRequestHandler": "postreadrequesthandler",
-    "PythonTransHandler": "transhandler",
-    "PythonHeaderParserHandler": "headerparserhandler",
-    "PythonInitHandler": "inithandler",
-    "PythonAccessHandler": "accesshandler",
-    "PythonAuthenHandler": "authenhandler",
-    "PythonAuthzHandler": "authzhandler",
-    "PythonTypeHandler": "typehandler",
-    "PythonFixupHandler": "fixuphandler",
-    "PythonHandler": "handler",
-    "PythonLogHandler": "loghandler",
-    "PythonCleanupHandler": "cleanuphandler",
-}
-
-# A stack of handlers goes on while each returns one of these (mod_python 3.5).
-_CONTINUE = {
-    "PythonPostReadRequestHandler": (DECLINED, OK),
-    "PythonTransHandler": (DECLINED,),
-    "PythonHeaderParserHandler": (DECLINED, OK),
-    "PythonInitHandler": (DECLINED, OK),
-    "PythonAccessHandler": (DECLINED, OK),
-    "PythonAuthenHandler": (DECLINED,),
-    "PythonAuthzHandler": (DECLINED,),
-    "PythonTypeHandler": (DECLINED,),
-    "PythonFixupHandler": (DECLINED, OK),
-    "PythonHandler": (OK,),
-    "PythonLogHandler": (DECLINED, OK),
-    "PythonCleanupHandler": (OK,),
-}
-
-_path_cache = set()
-
-
-def _set_path(pythonpath, directory):
-    if pythonpath is not None:
-        if pythonpath not in _path_cache:
-            newpath = eval(pythonpath, {"sys": sys, "__builtins__": builtins})
-            sys.path[:] = newpath
-            _path_cache.add(pythonpath)
-    elif directory and directory.startswith("/"):
-        d = directory.rstrip("/") or "/"
-        if d not in sys.path:
-            sys.path.insert(0, d)
-
-
-_BODY_LIMIT = "exceeds LimitRequestBody"
-
-# Returned to the Go runtime instead of a handler result: end this
-# interpreter and run the request in a fresh one (PythonInterpReload).
-_INTERP_RELOAD = -1001
 
 
 def _httpdate(t):
@@ -1164,66 +1069,15 @@ def _cgi_vars(req):
     return env
 
 
-class _HandlerError(Exception):
-    """A handler could not be found or returned nonsense: one clear line."""
-
-
 # The request objects that outlive a phase in this interpreter, by handle:
-# those that carry attributes or cleanups. The server ends them (kind
-# _CALL_END) when the request is over.
+# those that carry attributes or cleanups. The server ends them (CALL_END:
+# _entry._end_request) when the request is over.
 _live = {}
 
 
-def _request_for(h, attrs_ver):
-    """The request object for this phase: the one an earlier phase in this
-    interpreter left, else a new one; with the plain-value attributes that
-    phases in other interpreters set since."""
-    req = _live.get(h)
-    if req is None:
-        req = request(h)
-    if attrs_ver != req._attrs_ver:
-        ver, blob = _req_op(h, _OP_ATTRS)
-        if blob is not None:
-            for k, v in marshal.loads(blob).items():
-                setattr(req, k, v)
-        req._attrs_ver, req._attrs_blob = ver, blob
-    return req
-
-
-def _is_plain(v, depth=0):
-    """str, bytes, numbers, bools, None, and lists/tuples/dicts of them."""
-    if v is None or type(v) in (str, bytes, int, float, bool, complex):
-        return True
-    if depth > 20:
-        return False
-    if type(v) in (list, tuple):
-        return all(_is_plain(x, depth + 1) for x in v)
-    if type(v) is dict:
-        return all(_is_plain(k, depth + 1) and _is_plain(x, depth + 1) for k, x in v.items())
-    return False
-
-
-def _save_request(req):
-    """After a phase: publish the plain-value attributes handlers set, for
-    phases in other interpreters, and keep the object for later phases in
-    this one if it carries anything."""
-    attrs = None
-    for k in req.__dict__:
-        if k[:1] != "_":  # a handler set one: gather them
-            attrs = dict((k, v) for k, v in req.__dict__.items() if not k.startswith("_"))
-            break
-    if attrs or req._attrs_blob is not None:
-        blob = marshal.dumps(dict((k, v) for k, v in (attrs or {}).items() if _is_plain(v)))
-        if blob != req._attrs_blob:
-            req._attrs_ver = _req_op(req._h, _OP_SET_ATTRS, blob)
-            req._attrs_blob = blob
-    if (attrs or req._cleanups) and req._h not in _live:
-        _live[req._h] = req
-        _req_op(req._h, _OP_WANT_END, interpreter or "")
-
-
 # apache.register_cleanup / server.register_cleanup: run when the worker
-# process stops (kind _CALL_SERVER_CLEANUP), in this interpreter.
+# process stops (CALL_SERVER_CLEANUP: _entry._run_server_cleanups), in this
+# interpreter.
 _server_cleanups = []
 
 
@@ -1232,16 +1086,6 @@ def register_cleanup(callable, data=None):
     if not hasattr(callable, "__call__"):
         raise TypeError("register_cleanup: the first argument must be callable")
     _server_cleanups.append((callable, data))
-
-
-def _run_server_cleanups():
-    while _server_cleanups:
-        func, data = _server_cleanups.pop(0)
-        try:
-            func(data)
-        except Exception:
-            _log_traceback(log_error, "register_cleanup %r" % (func,))
-    return 0
 
 
 class _FilterObject(object):
@@ -1296,279 +1140,6 @@ class _FilterObject(object):
 
     def log_error(self, message, level=APLOG_ERR):
         self.req.log_error(message, level)
-
-
-def _filter_dispatch(h, fid):
-    """Run output filter fid once (mod_python's FilterDispatch): import its
-    module, call its function with the filter object, then flush unless it
-    closed. On an exception the filter is disabled (its data passes on
-    unchanged) and the traceback logged; the result is non-zero then."""
-    req = _request_for(h, -1)
-    f = _FilterObject(req, fid)
-    spec = f.handler
-    try:
-        _, debug, autoreload, pythonpath = _apache.phase(h)[1:5]
-        _set_path(pythonpath, f.dir)
-        module_name, _, obj_str = spec.partition("::")
-        module = _load_handler_module(module_name, f.dir or "", autoreload, debug)
-        obj = resolve_object(module, obj_str or ("inputfilter" if f.is_input else "outputfilter"), arg=f, silent=0)
-        obj(f)
-        if not f.closed and not f.is_input:
-            f.flush()
-        return 0
-    except Exception:
-        _log_traceback(req.log_error, "%s %s" % ("PythonInputFilter" if f.is_input else "PythonOutputFilter", spec))
-        return 1
-    finally:
-        _save_request(req)
-
-
-def _conn_dispatch(h, info):
-    """PythonConnectionHandler: call the handler with the connection. info
-    is the phase data the call came with (_apache.phase(h))."""
-    handlers, debug, autoreload, pythonpath = info[1:5]
-    spec = handlers[0][0]
-    conn = connection(h)
-    try:
-        _set_path(pythonpath, None)
-        module_name, _, obj_str = spec.partition("::")
-        module = _load_handler_module(module_name, "", autoreload, debug)
-        obj = resolve_object(module, obj_str or "connectionhandler", arg=conn, silent=0)
-        result = obj(conn)
-        if not isinstance(result, int) or isinstance(result, bool):
-            raise _HandlerError("connection handler returned %r, not an int" % (result,))
-        return result
-    except Exception:
-        _log_traceback(conn.log_error, "PythonConnectionHandler %s" % (spec,))
-        return HTTP_INTERNAL_SERVER_ERROR
-
-
-def _end_request(h):
-    """The request is over: run its cleanups and forget it."""
-    req = _live.pop(h, None)
-    if req is None:
-        return 0
-    for func, data in req._cleanups:
-        try:
-            func(data)
-        except Exception:
-            _log_traceback(req.log_error, "register_cleanup %r" % (func,))
-    req._cleanups = ()
-    return 0
-
-
-def _dispatch(h, info):
-    """Run a phase's handlers for request h. info is the phase data the
-    call came with: what _apache.phase(h) answers."""
-    phase, handlers, debug, autoreload, pythonpath, interp_reload, attrs_ver = info
-    if interp_reload:
-        changed = _siteimport.poll_changes()
-        if changed:
-            log_error("PythonInterpReload: %s changed; this interpreter ends and a fresh one serves"
-                      % ", ".join(_siteimport.files_of(changed)), APLOG_NOTICE)
-            return _INTERP_RELOAD
-    _siteimport.refresh_builtins()
-    req = _request_for(h, attrs_ver)
-    try:
-        return _run_handlers(req, phase, list(handlers), debug, autoreload, pythonpath)
-    finally:
-        if "_at_call_end" in req.__dict__:
-            _call_over(req)
-        _save_request(req)
-
-
-def _call_over(req):
-    """This call into Python for req is over: run what asked to hear of it
-    (req._at_call_end: Session releases its lock here, see Session.py)."""
-    hooks = req.__dict__.pop("_at_call_end", None)
-    for func in hooks or ():
-        try:
-            func()
-        except Exception:
-            _log_traceback(req.log_error, "end of call %r" % (func,))
-
-
-def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
-    default_func = _DEFAULT_FUNC.get(phase, "handler")
-    go_on = _CONTINUE.get(phase, (OK,))
-    result = DECLINED
-    req._phase_handlers = handlers  # req.add_handler appends to it
-    for spec, directory, silent in handlers:
-        req._hlist = (spec, directory, silent)  # req.hlist makes the object
-        try:
-            _set_path(pythonpath, directory)
-            module_name, _, obj_str = spec.partition("::")
-            if not module_name:
-                raise _HandlerError("empty handler name")
-            try:
-                module = _load_handler_module(module_name, directory, autoreload, debug)
-            except ModuleNotFoundError as e:
-                if e.name and (e.name == module_name or module_name.startswith(e.name + ".")):
-                    raise _HandlerError("cannot import %r: no module named %r %s" % (
-                        module_name, e.name,
-                        "in %s or on sys.path" % directory if directory else "on sys.path"))
-                raise
-            obj_str = obj_str or default_func
-            if "." in obj_str:
-                obj = resolve_object(module, obj_str, arg=req, silent=silent)
-            else:  # a plain name: what resolve_object would find, without its loop
-                obj = getattr(module, obj_str, None)
-                if obj is None:
-                    obj = resolve_object(module, obj_str, arg=req, silent=silent)
-            if obj is None:
-                continue
-            if not callable(obj):
-                raise _HandlerError("%s in %s is not callable" % (obj_str or default_func, module.__name__))
-            result = obj(req)
-            if not isinstance(result, int) or isinstance(result, bool):
-                raise _HandlerError(
-                    "handler returned %r, not an int (apache.OK, apache.DECLINED, apache.DONE or an HTTP status)"
-                    % (result,))
-        except SERVER_RETURN as e:
-            result, status = (tuple(e.args) + (None, None))[:2]
-            if status:
-                req.status = status
-            if result is None:
-                result = OK
-            if not isinstance(result, int):
-                result = _report(req, phase, spec, debug, "SERVER_RETURN with a non-int code %r" % (result,))
-        except _HandlerError as e:
-            result = _report(req, phase, spec, debug, str(e))
-        except RequestTimeout:
-            req.log_error("%s %s: interrupted: it ran past PythonRequestTimeout (%s)" % (
-                phase, spec, _traceback_tail()), APLOG_ERR)
-            result = HTTP_GATEWAY_TIME_OUT
-        except Exception:
-            result = _report(req, phase, spec, debug, None)
-        if result not in go_on:
-            break
-    req._phase_handlers = None
-    return result
-
-
-def _log_traceback(log, prefix):
-    """Log the exception being handled, a line at a time, each as
-    "prefix: line" at APLOG_ERR, with log (log_error, req.log_error...)."""
-    etype, evalue, etb = sys.exc_info()
-    for chunk in traceback.format_exception(etype, evalue, etb):
-        for line in chunk.rstrip("\n").split("\n"):
-            log("%s: %s" % (prefix, line), APLOG_ERR)
-
-
-def _traceback_tail():
-    """Where the interrupted handler was: 'file:line in function'."""
-    tb = sys.exc_info()[2]
-    frames = traceback.extract_tb(tb)
-    if not frames:
-        return "unknown place"
-    f = frames[-1]
-    return "at %s:%d in %s" % (f.filename, f.lineno, f.name)
-
-
-def _report(req, phase, spec, debug, message):
-    """Log a handler failure; with PythonDebug also show it to the client."""
-    if message is not None:
-        lines = [message]
-    elif isinstance(sys.exc_info()[1], OSError) and _BODY_LIMIT in str(sys.exc_info()[1]):
-        # An oversized body is the client's doing: the server answers 413.
-        req.log_error("%s %s: %s" % (phase, spec, sys.exc_info()[1]), APLOG_INFO)
-        return HTTP_REQUEST_ENTITY_TOO_LARGE
-    else:
-        etype, evalue, etb = sys.exc_info()
-        lines = []
-        for chunk in traceback.format_exception(etype, evalue, etb):
-            lines.extend(chunk.rstrip("\n").split("\n"))
-    for line in lines:
-        req.log_error("%s %s: %s" % (phase, spec, line), APLOG_ERR)
-    if not debug or _req_get(req._h, _F["_headers_sent"]):
-        return HTTP_INTERNAL_SERVER_ERROR
-    try:
-        req.status = HTTP_INTERNAL_SERVER_ERROR
-        req.content_type = "text/html"
-        body = '\n<pre>\nMod_python error: "%s %s"\n\n%s\n</pre>\n' % (
-            phase, html.escape(spec), html.escape("\n".join(lines)))
-        req.write(body, 0)
-    except Exception:
-        return HTTP_INTERNAL_SERVER_ERROR
-    return DONE
-
-
-def _import_dispatch(module_name, func):
-    try:
-        # As in mod_python, PythonPath comes from the main server's config.
-        _set_path(main_server.get_config().get("PythonPath"), None)
-        module = import_module(module_name, log=0)
-        if func:
-            getattr(module, func)()
-        return 0
-    except Exception:
-        _log_traceback(log_error, "PythonImport %s%s" % (module_name, "::" + func if func else ""))
-        return 1
-
-
-def _modpy_entry(kind, h, phase, a, b):
-    """The one entry point the Go runtime calls."""
-    if kind == 1:
-        return _dispatch(h, a)
-    if kind == 4:
-        return 0
-    if kind == 5:
-        return _end_request(h)
-    if kind == 6:
-        return _run_server_cleanups()
-    if kind == 7:
-        return _filter_dispatch(h, phase)
-    if kind == 8:
-        return _conn_dispatch(h, a)
-    if kind == 2:
-        return _import_dispatch(a, b)
-    if kind == 3:
-        return int(eval(a, {"sys": sys, "__builtins__": builtins}))
-    raise ValueError("unknown call kind %r" % kind)
-
-
-def _end_blockers():
-    """Why this interpreter cannot be ended now ("" if it can)."""
-    import threading
-    others = [t for t in threading.enumerate() if t is not threading.main_thread()
-              and not isinstance(t, threading._DummyThread)]
-    if others:
-        return "live threads: " + ", ".join(
-            "%s%s" % (t.name, " (daemon)" if t.daemon else "") for t in others)
-    one = _one_interpreter_extensions()
-    if one:
-        return ("extension modules that work in one interpreter per process "
-                "(a new interpreter could not import them again): " + ", ".join(one))
-    return ""
-
-
-# Extension modules known to refuse (or crash in) a second interpreter of
-# the process: Rust (PyO3) modules and numpy. Cython modules are recognised
-# by what Cython puts in their namespace.
-_ONE_INTERPRETER_EXTENSIONS = frozenset([
-    "numpy.core._multiarray_umath", "numpy._core._multiarray_umath",
-    "cryptography.hazmat.bindings._rust", "pydantic_core._pydantic_core",
-    "orjson", "rpds.rpds", "jiter", "bcrypt._bcrypt", "nh3", "tokenizers",
-    "polars", "tiktoken._tiktoken",
-])
-
-
-def _one_interpreter_extensions():
-    """The loaded extension modules that allow one interpreter per process."""
-    import importlib.machinery
-    found = []
-    for name, mod in list(sys.modules.items()):
-        if name in _ONE_INTERPRETER_EXTENSIONS:
-            found.append(name)
-            continue
-        if not isinstance(getattr(mod, "__loader__", None), importlib.machinery.ExtensionFileLoader):
-            continue
-        ns = getattr(mod, "__dict__", None) or {}
-        if (isinstance(ns.get("__test__"), dict) or any(k.startswith("__pyx_") for k in ns)
-                or any(type(v).__name__ in ("cython_function_or_method", "fused_cython_function")
-                       for v in list(ns.values()))):
-            found.append(name + " (Cython)")
-    return sorted(found)
 
 
 # ---- global locks (mod_python's _apache._global_lock) ----
@@ -1664,45 +1235,26 @@ def mpm_query(code):
     return 0
 
 
-class _MultiprocessingDefaults(object):
-    """Makes "spawn" multiprocessing's default start method when a handler
-    first imports it: fork() in a multithreaded server can deadlock the
-    child. Nothing is imported until a handler asks for multiprocessing."""
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name != "multiprocessing":
-            return None
-        sys.meta_path.remove(cls)
-        import importlib.util
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            return spec
-        loader_exec = spec.loader.exec_module
-
-        def exec_module(module):
-            loader_exec(module)
-            module.set_start_method("spawn")
-        spec.loader.exec_module = exec_module
-        return spec
-
-
-def _init(name):
-    """Called once per interpreter by modpy's bootstrap."""
-    global interpreter, main_server
-    interpreter = name
-    main_server = server(0)
-    # The global locks read PythonOption mod_python.mutex_* of the main
-    # server, at their first use.
-    _mutex.use_options(main_server.get_options)
-    sys.argv = ["mod_python"]
-    sys.stdout = _LogWriter(APLOG_NOTICE, "<stdout>")
-    sys.stderr = _LogWriter(APLOG_ERR, "<stderr>")
-    _siteimport.install()
-    if "multiprocessing" not in sys.modules:
-        sys.meta_path.insert(0, _MultiprocessingDefaults)
-
-
 def init(name=None, server=None):
     """mod_python's init(): returns the dispatcher (this module)."""
     return sys.modules[__name__]
+
+
+# The dispatcher moved to _entry.py; what it defines stays reachable here
+# under its old names, for code that reached into this module for them.
+_MOVED_TO_ENTRY = frozenset([
+    "_handler_modules", "_load_handler_module", "_path_cache", "_set_path",
+    "_BODY_LIMIT", "_HandlerError", "_request_for", "_is_plain", "_save_request",
+    "_run_server_cleanups", "_filter_dispatch", "_conn_dispatch", "_end_request",
+    "_dispatch", "_call_over", "_run_handlers", "_log_traceback", "_traceback_tail",
+    "_report", "_import_dispatch", "_modpy_entry", "_end_blockers",
+    "_ONE_INTERPRETER_EXTENSIONS", "_one_interpreter_extensions",
+    "_MultiprocessingDefaults", "_init",
+])
+
+
+def __getattr__(name):
+    if name in _MOVED_TO_ENTRY:
+        from mod_python import _entry
+        return getattr(_entry, name)
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
