@@ -129,9 +129,14 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	// x.ts and x.entry are this thread's, filled in by modpy_direct_call
 	// before Python runs: a nested call, made from a call back into Go on
 	// this same thread, needs them.
-	x := &execCtx{in: in}
-	if req != nil {
-		req.Exec = x
+	var x *execCtx
+	e := stateOf(req)
+	if e != nil {
+		e.direct = execCtx{in: in}
+		x = &e.direct
+		e.exec = x
+	} else {
+		x = &execCtx{in: in}
 	}
 	pack, packLen := cBytes(packed)
 	in.direct.busy.Add(1)
@@ -152,8 +157,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	}
 	if crv == C.MODPY_NOT_DIRECT {
 		in.direct.busy.Add(-1)
-		if req != nil {
-			req.Exec = nil
+		if e != nil {
+			e.exec = nil
 		}
 		if cerr != nil {
 			return 500, errors.New("python: direct call: " + takeCString(cerr)), true
@@ -165,8 +170,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		qw(waited)
 	}
 	in.direct.busy.Add(-1)
-	if req != nil {
-		req.Exec = nil
+	if e != nil {
+		e.exec = nil
 	}
 	avg := in.direct.avg.Load()
 	in.direct.avg.Store(avg + (d-avg)/8)

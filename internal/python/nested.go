@@ -58,8 +58,8 @@ func withoutGIL(req *request.Request, f func()) {
 // request it was redirected from, if any.
 func executing(req *request.Request) *execCtx {
 	for r := req; r != nil; r = r.Prev {
-		if x, ok := r.Exec.(*execCtx); ok && x != nil {
-			return x
+		if e := stateOf(r); e != nil && e.exec != nil {
+			return e.exec
 		}
 	}
 	return nil
@@ -85,8 +85,9 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 	}
 	pack, packLen := cBytes(packed)
 	if x.in.Name == name && x.in.isRunning() {
-		prev := req.Exec
-		req.Exec = x
+		e := stateOf(req)
+		prev := e.exec
+		e.exec = x
 		var rv C.long
 		if x.released {
 			// Take the GIL back on this thread for the call, and let
@@ -98,7 +99,7 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 		} else {
 			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen)
 		}
-		req.Exec = prev
+		e.exec = prev
 		if kind == callDispatch {
 			x.in.requests.Add(1)
 		}

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"modpy/internal/request"
 )
 
 // pool is an interpreter's threads and the jobs waiting for them.
@@ -59,7 +57,7 @@ type worker struct {
 	// interrupted: a RequestTimeout was raised in this thread; the next
 	// job clears any that arrived too late for the old one.
 	interrupted atomic.Bool
-	// exec is what a request running on this thread points to (Exec).
+	// exec is what a request running on this thread points to (entry.exec).
 	exec execCtx
 }
 
@@ -531,18 +529,17 @@ func (p *pool) removeIdle(w *worker) bool {
 	return true
 }
 
-func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job) {
-	var req *request.Request
+func (in *Interp) runJob(ts *C.PyThreadState, pyEntry *C.PyObject, w *worker, j *job) {
+	var e *entry
 	if j.h != 0 {
-		if e := lookup(C.uint64_t(j.h)); e != nil {
-			req = e.req
-			w.exec = execCtx{in: in, ts: ts, entry: entry}
-			req.Exec = &w.exec
+		if e = lookup(C.uint64_t(j.h)); e != nil {
+			w.exec = execCtx{in: in, ts: ts, entry: pyEntry}
+			e.exec = &w.exec
 		}
 	}
-	j.rv = in.run(ts, entry, w, j, w.interrupted.Swap(false))
-	if req != nil {
-		req.Exec = nil
+	j.rv = in.run(ts, pyEntry, w, j, w.interrupted.Swap(false))
+	if e != nil {
+		e.exec = nil
 	}
 	if w.nmods >= 0 {
 		in.modules.Store(int64(w.nmods))
