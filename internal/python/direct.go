@@ -32,7 +32,7 @@ import (
 //
 // The thread states live on the server's own threads, which outlive any
 // interpreter's end, so an interpreter that has them is never ended in the
-// process: ending it recycles the worker instead (endInterp). Calls whose
+// process: ending it recycles the worker instead (EndInterp). Calls whose
 // configuration can end the interpreter (PythonInterpMaxRequests,
 // PythonInterpIdleTimeout, PythonInterpReload) or interrupt it
 // (PythonRequestTimeout) are handed off as before.

@@ -123,17 +123,46 @@ func (in *Interp) state() interpState {
 // when PythonInterpReload is on and the site's files changed.
 const callReload = -1001
 
+// Served is what a call into an interpreter tells the server besides its
+// result, for the server's interpreter policy (PythonInterpMaxRequests):
+// the interpreter that ran it and how many requests it has served.
+type Served struct {
+	// Interp is the interpreter that ran the call: this very one, which
+	// EndInterp ends even if the name has a new one meanwhile. It is nil
+	// when no interpreter could be had.
+	Interp *Interp
+	// Requests is how many requests Interp has served, this one included.
+	Requests uint64
+	// Nested: the call was made from inside another call (an internal
+	// redirect's phase), which still runs.
+	Nested bool
+}
+
 // Run runs the handlers of req's phase (req.Phase, req.Handlers, req.Py) in
 // the interpreter called name, creating it if needed. It returns the phase
-// result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status.
-func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
+// result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status; and
+// where it ran.
+func (rt *Runtime) Run(name string, req *request.Request) (int, Served, error) {
+	return rt.dispatch(callDispatch, name, req)
+}
+
+// RunConnection runs req's PythonConnectionHandler (req.Handlers[0]) in
+// the interpreter called name, creating it if needed, with the connection
+// object (apache.py's _conn_dispatch). It returns the handler's result
+// (apache.OK, or DECLINED to leave the connection to HTTP) and where it ran.
+func (rt *Runtime) RunConnection(name string, req *request.Request) (int, Served, error) {
+	return rt.dispatch(callConnection, name, req)
+}
+
+// dispatch is Run (kind callDispatch) and RunConnection (callConnection).
+func (rt *Runtime) dispatch(kind int, name string, req *request.Request) (int, Served, error) {
 	if x := executing(req); x != nil {
-		return rt.runNested(x, name, req, callDispatch, 0)
+		return rt.runNested(x, name, req, kind, 0)
 	}
 	for attempt := 0; ; attempt++ {
 		in, err := rt.Interp(name)
 		if err != nil {
-			return 500, err
+			return 500, Served{}, err
 		}
 		h := register(req)
 		req.Interpreter = name
@@ -141,10 +170,6 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 		lim := limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
 		if lim.run > 0 && len(req.Handlers) > 0 {
 			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
-		}
-		kind := callDispatch
-		if req.Phase == phaseConnection {
-			kind = callConnection
 		}
 		p := getPacker()
 		packPhase(p, req)
@@ -162,14 +187,10 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
 			continue
 		}
 		if rv == callReload && err == nil && attempt < 3 {
-			rt.endInterp(in, EndReload, "PythonInterpReload: the site's files changed")
+			rt.EndInterp(in, EndReload, "PythonInterpReload: the site's files changed")
 			continue
 		}
-		n := in.requests.Add(1)
-		if max := req.Py.MaxRequests; max > 0 && n >= uint64(max) {
-			go rt.endInterp(in, EndMaxRequests, fmt.Sprintf("PythonInterpMaxRequests %d reached", max))
-		}
-		return rv, err
+		return rv, Served{Interp: in, Requests: in.requests.Add(1)}, err
 	}
 }
 

@@ -65,14 +65,15 @@ func executing(req *request.Request) *execCtx {
 	return nil
 }
 
-// runNested is Run (kind callDispatch), Finish (callEnd) or RunFilter
-// (callFilter, with arg the filter's number) for a call made from inside
-// the call x.
-func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind, arg int) (int, error) {
+// runNested is Run (kind callDispatch), RunConnection (callConnection),
+// Finish (callEnd) or RunFilter (callFilter, with arg the filter's number)
+// for a call made from inside the call x.
+func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind, arg int) (int, Served, error) {
 	h := register(req)
 	phase := arg
 	var packed []byte
-	if kind == callDispatch {
+	dispatch := kind == callDispatch || kind == callConnection
+	if dispatch {
 		req.Interpreter = name
 		// An interpreter cannot end while a call runs in it: the
 		// clean-slate reload waits for the next outermost request.
@@ -100,13 +101,14 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen)
 		}
 		e.exec = prev
-		if kind == callDispatch {
-			x.in.requests.Add(1)
+		var sv Served
+		if dispatch {
+			sv = Served{Interp: x.in, Requests: x.in.requests.Add(1), Nested: true}
 		}
 		if rv == C.MODPY_CALL_FAILED {
-			return 500, fmt.Errorf("python: nested call into %q failed (see the error log)", name)
+			return 500, sv, fmt.Errorf("python: nested call into %q failed (see the error log)", name)
 		}
-		return int(rv), nil
+		return int(rv), sv, nil
 	}
 	if !x.released {
 		ts := C.modpy_detach()
@@ -118,13 +120,14 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 	}
 	in, err := rt.Interp(name)
 	if err != nil {
-		return 500, err
+		return 500, Served{}, err
 	}
 	rv, err := in.call(kind, h, phase, "", "", packed, limits{nested: true})
-	if kind == callDispatch {
-		in.requests.Add(1)
+	var sv Served
+	if dispatch {
+		sv = Served{Interp: in, Requests: in.requests.Add(1), Nested: true}
 	}
-	return rv, err
+	return rv, sv, err
 }
 
 // isRunning reports whether the interpreter takes calls (not ending).

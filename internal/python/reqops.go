@@ -267,17 +267,14 @@ func (rt *Runtime) RunServerCleanups() {
 	}
 }
 
-// phaseConnection is PythonConnectionHandler's phase: Run calls it with
-// the connection object (apache.py's _conn_dispatch).
-const phaseConnection request.Phase = "PythonConnectionHandler"
-
 // RunFilter runs the Python output filter number id of req
 // (req.FilterInfo[id]) in the interpreter called name: once, on what the
 // filter holds. It returns 0, or non-zero when the filter failed (Python
 // logged why) and is to be disabled.
 func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, error) {
 	if x := executing(req); x != nil {
-		return rt.runNested(x, name, req, callFilter, id)
+		rv, _, err := rt.runNested(x, name, req, callFilter, id)
+		return rv, err
 	}
 	in, err := rt.Interp(name)
 	if err != nil {

@@ -33,14 +33,14 @@ func benchRequest(b *testing.B, py request.PyConfig) func() *request.Request {
 func runBench(b *testing.B, name string, py request.PyConfig) {
 	rt := runtimeForTest(b)
 	mk := benchRequest(b, py)
-	if st, err := rt.Run(name, mk()); err != nil || st != 0 {
+	if st, _, err := rt.Run(name, mk()); err != nil || st != 0 {
 		b.Fatalf("Run = %d, %v\n%s", st, err, rtLog.text())
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		req := mk()
-		if _, err := rt.Run(name, req); err != nil {
+		if _, _, err := rt.Run(name, req); err != nil {
 			b.Fatal(err)
 		}
 		rt.Finish(req)

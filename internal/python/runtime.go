@@ -310,13 +310,18 @@ func (rt *Runtime) End(name, reason string) error {
 	if in == nil {
 		return fmt.Errorf("python: no interpreter %q", name)
 	}
-	return rt.endInterp(in, EndExplicit, reason)
+	return rt.EndInterp(in, EndExplicit, reason)
 }
 
 var errAlreadyEnding = errors.New("python: interpreter is already ending")
 
-// endInterp ends this very interpreter (not whichever has its name now).
-func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
+// EndInterp ends the interpreter in, this very one (not whichever has its
+// name now), as End does, for kind of reason; the server calls it when its
+// policy wants an interpreter ended (PythonInterpMaxRequests). Where in
+// cannot be ended (main_interpreter, an interpreter with direct calls'
+// thread states, or one CPython would abort ending), it returns
+// ErrCannotEnd and reports it once (Options.OnCannotEnd, or the log).
+func (rt *Runtime) EndInterp(in *Interp, kind EndKind, reason string) error {
 	name := in.Name
 	if name == MainInterpreter {
 		why := MainInterpreter + " is ended only with its process"
@@ -403,7 +408,7 @@ func (rt *Runtime) reap() {
 		}
 		rt.mu.Unlock()
 		for _, in := range idle {
-			go rt.endInterp(in, EndIdle, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
+			go rt.EndInterp(in, EndIdle, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
 		}
 	}
 }
