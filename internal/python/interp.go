@@ -14,14 +14,6 @@ import (
 	"modpy/internal/request"
 )
 
-type interpState int
-
-const (
-	stateRunning interpState = iota
-	stateEnding
-	stateEnded
-)
-
 // Interp is one named interpreter and its pool of OS threads. Each thread
 // is locked to its goroutine for its whole life and holds one thread state
 // of this interpreter only, so PyGILState_Ensure on it finds this
@@ -36,10 +28,13 @@ type Interp struct {
 	istate  *C.PyInterpreterState
 	created time.Time
 
-	stop     chan struct{}
-	threads  sync.WaitGroup
-	requests atomic.Uint64
-	inflight sync.WaitGroup
+	stop    chan struct{}
+	threads sync.WaitGroup
+	// idleThreads is how long an extra thread of the pool waits for work
+	// before it exits: Options.IdleThreadTimeout.
+	idleThreads time.Duration
+	requests    atomic.Uint64
+	inflight    sync.WaitGroup
 	// modules is len(sys.modules) after the last call into the
 	// interpreter, -1 before the first: read by the status page without
 	// a hand-off.
@@ -60,7 +55,7 @@ type Interp struct {
 	interrupts      chan interruptReq
 
 	mu      sync.Mutex
-	st      interpState
+	st      interpState   // (state.go) changed by setState only
 	endDone chan struct{} // closed when an End in progress is over
 
 	pool pool
@@ -95,10 +90,11 @@ var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 
 
 func newInterp(rt *Runtime, name string, ts *C.PyThreadState) *Interp {
 	in := &Interp{
-		Name:  name,
-		rt:    rt,
-		ready: make(chan struct{}),
-		stop:  make(chan struct{}),
+		Name:        name,
+		rt:          rt,
+		ready:       make(chan struct{}),
+		stop:        make(chan struct{}),
+		idleThreads: rt.opts.IdleThreadTimeout,
 	}
 	in.modules.Store(-1)
 	if ts != nil {

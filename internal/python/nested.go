@@ -28,9 +28,10 @@ type execCtx struct {
 	in    *Interp
 	ts    *C.PyThreadState // the thread's state of in
 	entry *C.PyObject
-	// released: the thread let go of the GIL while Go works for it
-	// (withoutGIL); a nested call takes it back.
-	released bool
+	// gil (state.go): whether the thread holds the GIL or let go of it
+	// while Go works for the call (withoutGIL); a nested call takes it
+	// back. Only the thread running the call changes it (setGIL).
+	gil gilState
 }
 
 // withoutGIL runs f with the calling thread's GIL released, for a request
@@ -39,15 +40,23 @@ type execCtx struct {
 // that f makes for the request run nested (runNested), taking the GIL back
 // as they need. f must not touch Python objects: read the arguments
 // before.
+//
+// Only the thread running the call for req records that it let go of the
+// GIL: a Python thread the handler started may make request operations
+// too, and the call's thread, which may be without the GIL meanwhile,
+// must not see its state changed by it.
 func withoutGIL(req *request.Request, f func()) {
 	ts := C.modpy_detach()
 	x := executing(req)
+	if x != nil && x.ts != ts {
+		x = nil // another thread's call: not ours to mark
+	}
 	if x != nil {
-		x.released = true
+		x.setGIL(gilReleased)
 	}
 	defer func() {
 		if x != nil {
-			x.released = false
+			x.setGIL(gilHeld)
 		}
 		C.modpy_attach(ts)
 	}()
@@ -90,13 +99,13 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 		prev := e.exec
 		e.exec = x
 		var rv C.long
-		if x.released {
+		if x.gil == gilReleased {
 			// Take the GIL back on this thread for the call, and let
 			// it go again after.
-			x.released = false
+			x.setGIL(gilHeld)
 			var nmods C.Py_ssize_t
 			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
-			x.released = true
+			x.setGIL(gilReleased)
 		} else {
 			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen)
 		}
@@ -110,11 +119,11 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 		}
 		return int(rv), sv, nil
 	}
-	if !x.released {
+	if x.gil == gilHeld {
 		ts := C.modpy_detach()
-		x.released = true
+		x.setGIL(gilReleased)
 		defer func() {
-			x.released = false
+			x.setGIL(gilHeld)
 			C.modpy_attach(ts)
 		}()
 	}
@@ -134,5 +143,5 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 func (in *Interp) isRunning() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.st == stateRunning
+	return in.st == interpReady
 }
