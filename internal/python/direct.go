@@ -184,6 +184,22 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	return int(crv), nil, true
 }
 
+// directRoute runs a request's phase on the caller's own thread
+// (callDirect), or hands it off when it cannot.
+type directRoute struct{}
+
+func (directRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
+	in, err := c.interp(rt)
+	if err != nil {
+		return 500, nil, err
+	}
+	if rv, err, ok := in.callDirect(c.kind, c.req, c.h, c.phase, c.pack, c.lim); ok {
+		return rv, in, err
+	}
+	c.in = in
+	return handoffRoute{}.run(rt, c)
+}
+
 // errCallFailed is the error of a call into Python that raised out of
 // apache.py's entry point (the traceback went to the error log).
 func errCallFailed(name string) error {

@@ -152,31 +152,27 @@ func (rt *Runtime) RunConnection(name string, req *request.Request) (int, Served
 
 // dispatch is Run (kind callDispatch) and RunConnection (callConnection).
 func (rt *Runtime) dispatch(kind int, name string, req *request.Request) (int, Served, error) {
-	if x := executing(req); x != nil {
-		return rt.runNested(x, name, req, kind, 0)
+	r := routeFor(req, kind)
+	if _, nested := r.(*nestedRoute); nested {
+		return rt.dispatchNested(r, kind, name, req)
 	}
 	for attempt := 0; ; attempt++ {
 		in, err := rt.Interp(name)
 		if err != nil {
 			return 500, Served{}, err
 		}
-		h := register(req)
+		c := pyCall{name: name, in: in, req: req, kind: kind, h: register(req)}
 		req.Interpreter = name
 		in.idleTimeout.Store(int64(req.Py.IdleTimeout))
-		lim := limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
-		if lim.run > 0 && len(req.Handlers) > 0 {
-			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
+		c.lim = limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
+		if c.lim.run > 0 && len(req.Handlers) > 0 {
+			c.lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
 		}
+		c.phase = phaseIndex(req.Phase)
 		p := getPacker()
 		packPhase(p, req)
-		var rv int
-		direct := false
-		if directOK(req) {
-			rv, err, direct = in.callDirect(kind, req, h, phaseIndex(req.Phase), p.b, lim)
-		}
-		if !direct {
-			rv, err = in.call(kind, h, phaseIndex(req.Phase), "", "", p.b, lim)
-		}
+		c.pack = p.b
+		rv, _, err := r.run(rt, c)
 		putPacker(p)
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
@@ -190,6 +186,28 @@ func (rt *Runtime) dispatch(kind int, name string, req *request.Request) (int, S
 	}
 }
 
+// dispatchNested is dispatch for a call made from inside another (route
+// r is nested): no limits of its own (the outer call's hold), no retry,
+// no reload.
+func (rt *Runtime) dispatchNested(r route, kind int, name string, req *request.Request) (int, Served, error) {
+	c := pyCall{name: name, req: req, kind: kind, h: register(req)}
+	req.Interpreter = name
+	// An interpreter cannot end while a call runs in it: the clean-slate
+	// reload waits for the next outermost request.
+	req.Py.Reload = false
+	c.phase = phaseIndex(req.Phase)
+	p := getPacker()
+	defer putPacker(p)
+	packPhase(p, req)
+	c.pack = p.b
+	rv, in, err := r.run(rt, c)
+	var sv Served
+	if in != nil {
+		sv = Served{Interp: in, Requests: in.requests.Add(1), Nested: true}
+	}
+	return rv, sv, err
+}
+
 // Release forgets req: a Python object that kept it raises from now on.
 // The server calls it when the request is over.
 func (rt *Runtime) Release(req *request.Request) { unregister(req) }
@@ -197,11 +215,7 @@ func (rt *Runtime) Release(req *request.Request) { unregister(req) }
 // Import runs PythonImport module[::fn] in the interpreter called name,
 // creating it. Errors are logged by Python and returned.
 func (rt *Runtime) Import(name, module, fn string) error {
-	in, err := rt.Interp(name)
-	if err != nil {
-		return err
-	}
-	rv, err := in.call(callImport, 0, 0, module, fn, nil, limits{})
+	rv, _, err := routeFor(nil, callImport).run(rt, pyCall{name: name, kind: callImport, a: module, b: fn})
 	if err != nil {
 		return err
 	}
@@ -218,5 +232,6 @@ func (rt *Runtime) Eval(name, expr string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return in.call(callEval, 0, 0, expr, "", nil, limits{})
+	rv, _, err := routeFor(nil, callEval).run(rt, pyCall{name: name, in: in, kind: callEval, a: expr})
+	return rv, err
 }

@@ -37,7 +37,7 @@ type execCtx struct {
 // withoutGIL runs f with the calling thread's GIL released, for a request
 // operation, called from Python, that may block or run Python again
 // (req.write, req.internal_redirect, filter writes). Calls into Python
-// that f makes for the request run nested (runNested), taking the GIL back
+// that f makes for the request run nested (nestedRoute), taking the GIL back
 // as they need. f must not touch Python objects: read the arguments
 // before.
 //
@@ -74,28 +74,15 @@ func executing(req *request.Request) *execCtx {
 	return nil
 }
 
-// runNested is Run (kind callDispatch), RunConnection (callConnection),
-// Finish (callEnd) or RunFilter (callFilter, with arg the filter's number)
-// for a call made from inside the call x.
-func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind, arg int) (int, Served, error) {
-	h := register(req)
-	phase := arg
-	var packed []byte
-	dispatch := kind == callDispatch || kind == callConnection
-	if dispatch {
-		req.Interpreter = name
-		// An interpreter cannot end while a call runs in it: the
-		// clean-slate reload waits for the next outermost request.
-		req.Py.Reload = false
-		phase = phaseIndex(req.Phase)
-		p := getPacker()
-		defer putPacker(p)
-		packPhase(p, req)
-		packed = p.b
-	}
-	pack, packLen := cBytes(packed)
-	if x.in.Name == name && x.in.isRunning() {
-		e := stateOf(req)
+// nestedRoute is the route of a call made from inside the call running
+// on this thread (the execCtx it points to).
+type nestedRoute execCtx
+
+func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
+	x := (*execCtx)(r)
+	pack, packLen := cBytes(c.pack)
+	if x.in.Name == c.name && x.in.isRunning() {
+		e := stateOf(c.req)
 		prev := e.exec
 		e.exec = x
 		var rv C.long
@@ -104,20 +91,16 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 			// it go again after.
 			x.setGIL(gilHeld)
 			var nmods C.Py_ssize_t
-			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
+			rv = C.modpy_call(x.ts, x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
 			x.setGIL(gilReleased)
 		} else {
-			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen)
+			rv = C.modpy_call_held(x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), pack, packLen)
 		}
 		e.exec = prev
-		var sv Served
-		if dispatch {
-			sv = Served{Interp: x.in, Requests: x.in.requests.Add(1), Nested: true}
-		}
 		if rv == C.MODPY_CALL_FAILED {
-			return 500, sv, fmt.Errorf("python: nested call into %q failed (see the error log)", name)
+			return 500, x.in, fmt.Errorf("python: nested call into %q failed (see the error log)", c.name)
 		}
-		return int(rv), sv, nil
+		return int(rv), x.in, nil
 	}
 	if x.gil == gilHeld {
 		ts := C.modpy_detach()
@@ -127,16 +110,12 @@ func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind
 			C.modpy_attach(ts)
 		}()
 	}
-	in, err := rt.Interp(name)
+	in, err := c.interp(rt)
 	if err != nil {
-		return 500, Served{}, err
+		return 500, nil, err
 	}
-	rv, err := in.call(kind, h, phase, "", "", packed, limits{nested: true})
-	var sv Served
-	if dispatch {
-		sv = Served{Interp: in, Requests: in.requests.Add(1), Nested: true}
-	}
-	return rv, sv, err
+	rv, err := in.call(c.kind, c.h, c.phase, "", "", c.pack, limits{nested: true})
+	return rv, in, err
 }
 
 // isRunning reports whether the interpreter takes calls (not ending).

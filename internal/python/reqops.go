@@ -235,11 +235,7 @@ func (rt *Runtime) Finish(req *request.Request) {
 			if in == nil || stateOf(req) == nil {
 				continue // ended meanwhile: its objects went with it
 			}
-			if x := executing(req); x != nil {
-				rt.runNested(x, name, req, callEnd, 0)
-				continue
-			}
-			in.call(callEnd, e.h, 0, "", "", nil, limits{})
+			routeFor(req, callEnd).run(rt, pyCall{name: name, in: in, req: req, kind: callEnd, h: e.h})
 		}
 		e.endIn = nil
 	}
@@ -260,7 +256,7 @@ func (rt *Runtime) RunServerCleanups() {
 		select {
 		case <-in.ready:
 			if in.err == nil {
-				in.call(callServerCleanup, 0, 0, "", "", nil, limits{})
+				routeFor(nil, callServerCleanup).run(rt, pyCall{name: in.Name, in: in, kind: callServerCleanup})
 			}
 		default:
 		}
@@ -272,15 +268,8 @@ func (rt *Runtime) RunServerCleanups() {
 // filter holds. It returns 0, or non-zero when the filter failed (Python
 // logged why) and is to be disabled.
 func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, error) {
-	if x := executing(req); x != nil {
-		rv, _, err := rt.runNested(x, name, req, callFilter, id)
-		return rv, err
-	}
-	in, err := rt.Interp(name)
-	if err != nil {
-		return 1, err
-	}
-	return in.call(callFilter, register(req), id, "", "", nil, limits{})
+	rv, _, err := routeFor(req, callFilter).run(rt, pyCall{name: name, req: req, kind: callFilter, h: register(req), phase: id})
+	return rv, err
 }
 
 // connRead is conn.read and conn.readline: up to n bytes (n < 0: until the
