@@ -27,31 +27,77 @@ var (
 	nextID atomic.Uint64
 )
 
+// entry is a registered request's state in the runtime: what
+// request.Request.PyState holds (opaque to the request package). It is
+// made once per request, at its first call into Python, and dropped at
+// Release.
 type entry struct {
 	req  *request.Request
+	h    uint64        // the request's id for Python
 	body *bufio.Reader // made on first readline
+	// attrs are the attributes handlers set on req that are plain values,
+	// as a marshal'd dict, for phases that run in other interpreters;
+	// attrsVer counts its changes (0: none yet).
+	attrs    []byte
+	attrsVer int
+	// endIn are the interpreters to call once the request is over: their
+	// req object outlives a phase (attributes, register_cleanup).
+	endIn []string
+	// exec is the call running Python for this request right now (nil
+	// when none): a call made meanwhile for it, or for a request it led
+	// to, runs nested on that thread.
+	exec *execCtx
+	// direct is the execCtx of the request's direct calls (direct.go),
+	// kept here so that a direct call allocates none.
+	direct execCtx
+}
+
+// stateOf returns req's entry, nil when req is not registered.
+func stateOf(req *request.Request) *entry {
+	e, _ := req.PyState.(*entry)
+	return e
+}
+
+// handleOf is req's id for Python, 0 when it is not registered.
+func handleOf(req *request.Request) uint64 {
+	if e := stateOf(req); e != nil {
+		return e.h
+	}
+	return 0
+}
+
+// wantEnd adds interp to endIn once.
+func (e *entry) wantEnd(interp string) {
+	for _, n := range e.endIn {
+		if n == interp {
+			return
+		}
+	}
+	e.endIn = append(e.endIn, interp)
 }
 
 func register(req *request.Request) uint64 {
-	if req.Handle != 0 {
-		return req.Handle
+	if e := stateOf(req); e != nil {
+		return e.h
 	}
 	h := nextID.Add(1)
-	req.Handle = h
+	e := &entry{req: req, h: h}
+	req.PyState = e
 	regMu.Lock()
-	reg[h] = &entry{req: req}
+	reg[h] = e
 	regMu.Unlock()
 	return h
 }
 
 func unregister(req *request.Request) {
-	if req.Handle == 0 {
+	e := stateOf(req)
+	if e == nil {
 		return
 	}
 	regMu.Lock()
-	delete(reg, req.Handle)
+	delete(reg, e.h)
 	regMu.Unlock()
-	req.Handle = 0
+	req.PyState = nil
 }
 
 func lookup(h C.uint64_t) *entry {
@@ -478,5 +524,9 @@ func packPhase(p *packer, r *request.Request) {
 	p.bool(r.Py.AutoReload)
 	p.strOrNone(r.Py.Path, r.Py.HasPath)
 	p.bool(r.Py.Reload)
-	p.int(int64(r.AttrsVer))
+	var attrsVer int
+	if e := stateOf(r); e != nil {
+		attrsVer = e.attrsVer
+	}
+	p.int(int64(attrsVer))
 }

@@ -32,7 +32,7 @@ import (
 //
 // The thread states live on the server's own threads, which outlive any
 // interpreter's end, so an interpreter that has them is never ended in the
-// process: ending it recycles the worker instead (endInterp). Calls whose
+// process: ending it recycles the worker instead (EndInterp). Calls whose
 // configuration can end the interpreter (PythonInterpMaxRequests,
 // PythonInterpIdleTimeout, PythonInterpReload) or interrupt it
 // (PythonRequestTimeout) are handed off as before.
@@ -129,9 +129,14 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	// x.ts and x.entry are this thread's, filled in by modpy_direct_call
 	// before Python runs: a nested call, made from a call back into Go on
 	// this same thread, needs them.
-	x := &execCtx{in: in}
-	if req != nil {
-		req.Exec = x
+	var x *execCtx
+	e := stateOf(req)
+	if e != nil {
+		e.direct = execCtx{in: in}
+		x = &e.direct
+		e.exec = x
+	} else {
+		x = &execCtx{in: in}
 	}
 	pack, packLen := cBytes(packed)
 	in.direct.busy.Add(1)
@@ -152,8 +157,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	}
 	if crv == C.MODPY_NOT_DIRECT {
 		in.direct.busy.Add(-1)
-		if req != nil {
-			req.Exec = nil
+		if e != nil {
+			e.exec = nil
 		}
 		if cerr != nil {
 			return 500, errors.New("python: direct call: " + takeCString(cerr)), true
@@ -165,8 +170,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		qw(waited)
 	}
 	in.direct.busy.Add(-1)
-	if req != nil {
-		req.Exec = nil
+	if e != nil {
+		e.exec = nil
 	}
 	avg := in.direct.avg.Load()
 	in.direct.avg.Store(avg + (d-avg)/8)
@@ -177,6 +182,22 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		return 500, errCallFailed(in.Name), true
 	}
 	return int(crv), nil, true
+}
+
+// directRoute runs a request's phase on the caller's own thread
+// (callDirect), or hands it off when it cannot.
+type directRoute struct{}
+
+func (directRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
+	in, err := c.interp(rt)
+	if err != nil {
+		return 500, nil, err
+	}
+	if rv, err, ok := in.callDirect(c.kind, c.req, c.h, c.phase, c.pack, c.lim); ok {
+		return rv, in, err
+	}
+	c.in = in
+	return handoffRoute{}.run(rt, c)
 }
 
 // errCallFailed is the error of a call into Python that raised out of

@@ -19,7 +19,33 @@
 // they differ. Phases are request.Phase: their number is what a call
 // carries.
 //
+// The thread model has named states (state.go): an interpreter is
+// starting, ready, ending, ended or failed; a pool thread is starting,
+// looking (between jobs), idle, busy or stopped; a thread running a call
+// holds the GIL or has released it. Each changes only through its
+// transition method (setState, setThread, setGIL), which checks the move
+// against its table. A call gets into Python by one of three routes
+// (route.go): the hand-off to a pool thread, a direct call on the
+// request's own thread, or a nested call from inside Python; routeFor is
+// the one place that picks it.
+//
+// The runtime's own state of a request (its id for Python, the attributes
+// carried between interpreters, the interpreters to tell when it ends, the
+// call running for it) lives here; request.Request holds it only as the
+// opaque PyState.
+//
 // It must not decide policy: which interpreter a request runs in, which
-// handlers run, how the response is framed or logged are the server's. It
-// must not parse the configuration or speak HTTP.
+// handlers run, how the response is framed or logged, when an interpreter
+// has served enough requests (PythonInterpMaxRequests: the server reads
+// Run's Served and calls EndInterp) are the server's. It must not parse
+// the configuration or speak HTTP. What it does with the Python* values a
+// call carries (request.PyConfig) is mechanism: a call's queue and run
+// limits (PythonInterpQueueTimeout, PythonRequestTimeout: raising
+// RequestTimeout needs the thread running the call), the reload before any
+// handler runs (PythonInterpReload: apache.py finds the changed files, the
+// call is redone in a fresh interpreter), the route a call may take (a
+// direct call's thread state would keep its interpreter from ever being
+// ended, or interrupted). One policy remains here: PythonInterpIdleTimeout's
+// reaper, because "unused" is the pool's state under its lock and the
+// timeout is the one the interpreter's last call carried.
 package python

@@ -14,14 +14,6 @@ import (
 	"modpy/internal/request"
 )
 
-type interpState int
-
-const (
-	stateRunning interpState = iota
-	stateEnding
-	stateEnded
-)
-
 // Interp is one named interpreter and its pool of OS threads. Each thread
 // is locked to its goroutine for its whole life and holds one thread state
 // of this interpreter only, so PyGILState_Ensure on it finds this
@@ -36,10 +28,13 @@ type Interp struct {
 	istate  *C.PyInterpreterState
 	created time.Time
 
-	stop     chan struct{}
-	threads  sync.WaitGroup
-	requests atomic.Uint64
-	inflight sync.WaitGroup
+	stop    chan struct{}
+	threads sync.WaitGroup
+	// idleThreads is how long an extra thread of the pool waits for work
+	// before it exits: Options.IdleThreadTimeout.
+	idleThreads time.Duration
+	requests    atomic.Uint64
+	inflight    sync.WaitGroup
 	// modules is len(sys.modules) after the last call into the
 	// interpreter, -1 before the first: read by the status page without
 	// a hand-off.
@@ -60,7 +55,7 @@ type Interp struct {
 	interrupts      chan interruptReq
 
 	mu      sync.Mutex
-	st      interpState
+	st      interpState   // (state.go) changed by setState only
 	endDone chan struct{} // closed when an End in progress is over
 
 	pool pool
@@ -87,10 +82,11 @@ var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 
 
 func newInterp(rt *Runtime, name string, ts *C.PyThreadState) *Interp {
 	in := &Interp{
-		Name:  name,
-		rt:    rt,
-		ready: make(chan struct{}),
-		stop:  make(chan struct{}),
+		Name:        name,
+		rt:          rt,
+		ready:       make(chan struct{}),
+		stop:        make(chan struct{}),
+		idleThreads: rt.opts.IdleThreadTimeout,
 	}
 	in.modules.Store(-1)
 	if ts != nil {
@@ -111,54 +107,93 @@ func (in *Interp) state() interpState {
 	return in.st
 }
 
+// Served is what a call into an interpreter tells the server besides its
+// result, for the server's interpreter policy (PythonInterpMaxRequests):
+// the interpreter that ran it and how many requests it has served.
+type Served struct {
+	// Interp is the interpreter that ran the call: this very one, which
+	// EndInterp ends even if the name has a new one meanwhile. It is nil
+	// when no interpreter could be had.
+	Interp *Interp
+	// Requests is how many requests Interp has served, this one included.
+	Requests uint64
+	// Nested: the call was made from inside another call (an internal
+	// redirect's phase), which still runs.
+	Nested bool
+}
+
 // Run runs the handlers of req's phase (req.Phase, req.Handlers, req.Py) in
 // the interpreter called name, creating it if needed. It returns the phase
-// result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status.
-func (rt *Runtime) Run(name string, req *request.Request) (int, error) {
-	if x := executing(req); x != nil {
-		return rt.runNested(x, name, req, callDispatch, 0)
+// result: apache.OK (0), DECLINED (-1), DONE (-2) or an HTTP status; and
+// where it ran.
+func (rt *Runtime) Run(name string, req *request.Request) (int, Served, error) {
+	return rt.dispatch(callDispatch, name, req)
+}
+
+// RunConnection runs req's PythonConnectionHandler (req.Handlers[0]) in
+// the interpreter called name, creating it if needed, with the connection
+// object (apache.py's _conn_dispatch). It returns the handler's result
+// (apache.OK, or DECLINED to leave the connection to HTTP) and where it ran.
+func (rt *Runtime) RunConnection(name string, req *request.Request) (int, Served, error) {
+	return rt.dispatch(callConnection, name, req)
+}
+
+// dispatch is Run (kind callDispatch) and RunConnection (callConnection).
+func (rt *Runtime) dispatch(kind int, name string, req *request.Request) (int, Served, error) {
+	r := routeFor(req, kind)
+	if _, nested := r.(*nestedRoute); nested {
+		return rt.dispatchNested(r, kind, name, req)
 	}
 	for attempt := 0; ; attempt++ {
 		in, err := rt.Interp(name)
 		if err != nil {
-			return 500, err
+			return 500, Served{}, err
 		}
-		h := register(req)
+		c := pyCall{name: name, in: in, req: req, kind: kind, h: register(req)}
 		req.Interpreter = name
 		in.idleTimeout.Store(int64(req.Py.IdleTimeout))
-		lim := limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
-		if lim.run > 0 && len(req.Handlers) > 0 {
-			lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
+		c.lim = limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
+		if c.lim.run > 0 && len(req.Handlers) > 0 {
+			c.lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
 		}
-		kind := callDispatch
-		if req.Phase == request.PhaseConnection {
-			kind = callConnection
-		}
+		c.phase = req.Phase.Index()
 		p := getPacker()
 		packPhase(p, req)
-		var rv int
-		direct := false
-		if directOK(req) {
-			rv, err, direct = in.callDirect(kind, req, h, req.Phase.Index(), p.b, lim)
-		}
-		if !direct {
-			rv, err = in.call(kind, h, req.Phase.Index(), "", "", p.b, lim)
-		}
+		c.pack = p.b
+		rv, _, err := r.run(rt, c)
 		putPacker(p)
 		in.lastUsed.Store(int64(rt.clock()))
 		if err == errEnding && attempt < 3 {
 			continue
 		}
 		if rv == callReload && err == nil && attempt < 3 {
-			rt.endInterp(in, EndReload, "PythonInterpReload: the site's files changed")
+			rt.EndInterp(in, EndReload, "PythonInterpReload: the site's files changed")
 			continue
 		}
-		n := in.requests.Add(1)
-		if max := req.Py.MaxRequests; max > 0 && n >= uint64(max) {
-			go rt.endInterp(in, EndMaxRequests, fmt.Sprintf("PythonInterpMaxRequests %d reached", max))
-		}
-		return rv, err
+		return rv, Served{Interp: in, Requests: in.requests.Add(1)}, err
 	}
+}
+
+// dispatchNested is dispatch for a call made from inside another (route
+// r is nested): no limits of its own (the outer call's hold), no retry,
+// no reload.
+func (rt *Runtime) dispatchNested(r route, kind int, name string, req *request.Request) (int, Served, error) {
+	c := pyCall{name: name, req: req, kind: kind, h: register(req)}
+	req.Interpreter = name
+	// An interpreter cannot end while a call runs in it: the clean-slate
+	// reload waits for the next outermost request.
+	req.Py.Reload = false
+	c.phase = req.Phase.Index()
+	p := getPacker()
+	defer putPacker(p)
+	packPhase(p, req)
+	c.pack = p.b
+	rv, in, err := r.run(rt, c)
+	var sv Served
+	if in != nil {
+		sv = Served{Interp: in, Requests: in.requests.Add(1), Nested: true}
+	}
+	return rv, sv, err
 }
 
 // Release forgets req: a Python object that kept it raises from now on.
@@ -168,11 +203,7 @@ func (rt *Runtime) Release(req *request.Request) { unregister(req) }
 // Import runs PythonImport module[::fn] in the interpreter called name,
 // creating it. Errors are logged by Python and returned.
 func (rt *Runtime) Import(name, module, fn string) error {
-	in, err := rt.Interp(name)
-	if err != nil {
-		return err
-	}
-	rv, err := in.call(callImport, 0, 0, module, fn, nil, limits{})
+	rv, _, err := routeFor(nil, callImport).run(rt, pyCall{name: name, kind: callImport, a: module, b: fn})
 	if err != nil {
 		return err
 	}
@@ -189,5 +220,6 @@ func (rt *Runtime) Eval(name, expr string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return in.call(callEval, 0, 0, expr, "", nil, limits{})
+	rv, _, err := routeFor(nil, callEval).run(rt, pyCall{name: name, in: in, kind: callEval, a: expr})
+	return rv, err
 }

@@ -28,26 +28,35 @@ type execCtx struct {
 	in    *Interp
 	ts    *C.PyThreadState // the thread's state of in
 	entry *C.PyObject
-	// released: the thread let go of the GIL while Go works for it
-	// (withoutGIL); a nested call takes it back.
-	released bool
+	// gil (state.go): whether the thread holds the GIL or let go of it
+	// while Go works for the call (withoutGIL); a nested call takes it
+	// back. Only the thread running the call changes it (setGIL).
+	gil gilState
 }
 
 // withoutGIL runs f with the calling thread's GIL released, for a request
 // operation, called from Python, that may block or run Python again
 // (req.write, req.internal_redirect, filter writes). Calls into Python
-// that f makes for the request run nested (runNested), taking the GIL back
+// that f makes for the request run nested (nestedRoute), taking the GIL back
 // as they need. f must not touch Python objects: read the arguments
 // before.
+//
+// Only the thread running the call for req records that it let go of the
+// GIL: a Python thread the handler started may make request operations
+// too, and the call's thread, which may be without the GIL meanwhile,
+// must not see its state changed by it.
 func withoutGIL(req *request.Request, f func()) {
 	ts := C.modpy_detach()
 	x := executing(req)
+	if x != nil && x.ts != ts {
+		x = nil // another thread's call: not ours to mark
+	}
 	if x != nil {
-		x.released = true
+		x.setGIL(gilReleased)
 	}
 	defer func() {
 		if x != nil {
-			x.released = false
+			x.setGIL(gilHeld)
 		}
 		C.modpy_attach(ts)
 	}()
@@ -58,77 +67,60 @@ func withoutGIL(req *request.Request, f func()) {
 // request it was redirected from, if any.
 func executing(req *request.Request) *execCtx {
 	for r := req; r != nil; r = r.Prev {
-		if x, ok := r.Exec.(*execCtx); ok && x != nil {
-			return x
+		if e := stateOf(r); e != nil && e.exec != nil {
+			return e.exec
 		}
 	}
 	return nil
 }
 
-// runNested is Run (kind callDispatch), Finish (callEnd) or RunFilter
-// (callFilter, with arg the filter's number) for a call made from inside
-// the call x.
-func (rt *Runtime) runNested(x *execCtx, name string, req *request.Request, kind, arg int) (int, error) {
-	h := register(req)
-	phase := arg
-	var packed []byte
-	if kind == callDispatch {
-		req.Interpreter = name
-		// An interpreter cannot end while a call runs in it: the
-		// clean-slate reload waits for the next outermost request.
-		req.Py.Reload = false
-		phase = req.Phase.Index()
-		p := getPacker()
-		defer putPacker(p)
-		packPhase(p, req)
-		packed = p.b
-	}
-	pack, packLen := cBytes(packed)
-	if x.in.Name == name && x.in.isRunning() {
-		prev := req.Exec
-		req.Exec = x
+// nestedRoute is the route of a call made from inside the call running
+// on this thread (the execCtx it points to).
+type nestedRoute execCtx
+
+func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
+	x := (*execCtx)(r)
+	pack, packLen := cBytes(c.pack)
+	if x.in.Name == c.name && x.in.isRunning() {
+		e := stateOf(c.req)
+		prev := e.exec
+		e.exec = x
 		var rv C.long
-		if x.released {
+		if x.gil == gilReleased {
 			// Take the GIL back on this thread for the call, and let
 			// it go again after.
-			x.released = false
+			x.setGIL(gilHeld)
 			var nmods C.Py_ssize_t
-			rv = C.modpy_call(x.ts, x.entry, C.int(kind), C.uint64_t(h), C.int(phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
-			x.released = true
+			rv = C.modpy_call(x.ts, x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
+			x.setGIL(gilReleased)
 		} else {
-			rv = C.modpy_call_held(x.entry, C.int(kind), C.uint64_t(h), C.int(phase), pack, packLen)
+			rv = C.modpy_call_held(x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), pack, packLen)
 		}
-		req.Exec = prev
-		if kind == callDispatch {
-			x.in.requests.Add(1)
-		}
+		e.exec = prev
 		if rv == C.MODPY_CALL_FAILED {
-			return 500, fmt.Errorf("python: nested call into %q failed (see the error log)", name)
+			return 500, x.in, fmt.Errorf("python: nested call into %q failed (see the error log)", c.name)
 		}
-		return int(rv), nil
+		return int(rv), x.in, nil
 	}
-	if !x.released {
+	if x.gil == gilHeld {
 		ts := C.modpy_detach()
-		x.released = true
+		x.setGIL(gilReleased)
 		defer func() {
-			x.released = false
+			x.setGIL(gilHeld)
 			C.modpy_attach(ts)
 		}()
 	}
-	in, err := rt.Interp(name)
+	in, err := c.interp(rt)
 	if err != nil {
-		return 500, err
+		return 500, nil, err
 	}
-	rv, err := in.call(kind, h, phase, "", "", packed, limits{nested: true})
-	if kind == callDispatch {
-		in.requests.Add(1)
-	}
-	return rv, err
+	rv, err := in.call(c.kind, c.h, c.phase, "", "", c.pack, limits{nested: true})
+	return rv, in, err
 }
 
 // isRunning reports whether the interpreter takes calls (not ending).
 func (in *Interp) isRunning() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return in.st == stateRunning
+	return in.st == interpReady
 }

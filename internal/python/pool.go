@@ -13,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"modpy/internal/request"
 )
 
 // pool is an interpreter's threads and the jobs waiting for them.
@@ -44,22 +42,27 @@ type pool struct {
 	busy      int       // threads running a job
 	completed uint64    // jobs finished
 	avgJob    time.Duration
-	stopping  bool
+	// stopping: the pool's threads are to stop (the interpreter is
+	// ending, past its drain); each goes to threadStopped at its next
+	// look.
+	stopping bool
 }
 
 // worker is one pool thread.
 type worker struct {
-	ch        chan *job // capacity 1: a job handed to this idle thread
-	ts        *C.PyThreadState
-	job       *job // the job it runs (guarded by the pool's lock)
+	ch chan *job // capacity 1: a job handed to this idle thread
+	ts *C.PyThreadState
+	// state (state.go), job (the job it runs while threadBusy) and
+	// busySince are guarded by the pool's lock.
+	state     threadState
+	job       *job
 	busySince time.Duration
-	busyNow   bool
 	// nmods is len(sys.modules) after this thread's last call (C writes it).
 	nmods C.Py_ssize_t
 	// interrupted: a RequestTimeout was raised in this thread; the next
 	// job clears any that arrived too late for the old one.
 	interrupted atomic.Bool
-	// exec is what a request running on this thread points to (Exec).
+	// exec is what a request running on this thread points to (entry.exec).
 	exec execCtx
 }
 
@@ -103,18 +106,19 @@ func (p *pool) oneAtATime(now time.Duration) bool {
 // it is making progress, and will take the next queued job itself.
 func (p *pool) freshBusy(now time.Duration) bool {
 	for _, w := range p.all {
-		if w.busyNow && now-w.busySince < growDelay {
+		if w.state == threadBusy && now-w.busySince < growDelay {
 			return true
 		}
 	}
 	return false
 }
 
-// assign marks w busy with j. p.mu must be held.
+// assign makes w busy with j: from threadLooking (it took j off the
+// queue) or threadIdle (a caller handed j to it). p.mu must be held.
 func (p *pool) assign(w *worker, j *job, now time.Duration) {
-	w.busyNow, w.busySince, w.job = true, now, j
+	p.setThread(w, threadBusy)
+	w.busySince, w.job = now, j
 	j.taken, j.takenAt = true, now
-	p.busy++
 }
 
 // engage puts one more thread to work on the queue when no busy thread is
@@ -219,7 +223,7 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, pack []byte, 
 func (in *Interp) enter() bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.st != stateRunning {
+	if in.st != interpReady {
 		return false
 	}
 	in.inflight.Add(1)
@@ -393,7 +397,7 @@ func (in *Interp) raiseTimeout(ts *C.PyThreadState, r interruptReq) {
 	p.mu.Lock()
 	var target *worker
 	for _, w := range p.all {
-		if w.busyNow && w.job == r.j && r.j.seq == r.seq {
+		if w.state == threadBusy && w.job == r.j && r.j.seq == r.seq {
 			target = w
 			w.interrupted.Store(true)
 		}
@@ -410,7 +414,7 @@ func (in *Interp) running(j *job, seq uint64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, w := range p.all {
-		if w.busyNow && w.job == j && j.seq == seq {
+		if w.state == threadBusy && w.job == j && j.seq == seq {
 			return true
 		}
 	}
@@ -439,22 +443,24 @@ func (in *Interp) thread() {
 	}
 	defer in.threads.Done()
 	p := &in.pool
+	w := &worker{ch: make(chan *job, 1)} // threadStarting
 	var entry *C.PyObject
 	var cerr *C.char
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
 	if ts == nil {
 		err := fmt.Errorf("python: thread for %q: %s", in.Name, takeCString(cerr))
 		in.rt.logf(3, in.Name, "%v", err)
-		in.failQueued(err)
+		in.failQueued(w, err)
 		return
 	}
 	defer C.modpy_thread_delete(ts, entry)
 
-	w := &worker{ch: make(chan *job, 1), ts: ts}
+	w.ts = ts
 	p.mu.Lock()
 	p.all = append(p.all, w)
+	p.setThread(w, threadLooking)
 	p.mu.Unlock()
-	idle := time.NewTimer(in.rt.opts.IdleThreadTimeout)
+	idle := time.NewTimer(in.idleThreads)
 	defer idle.Stop()
 	for {
 		p.mu.Lock()
@@ -475,19 +481,29 @@ func (in *Interp) thread() {
 			continue
 		}
 		p.idle = append(p.idle, w)
+		p.setThread(w, threadIdle)
 		p.mu.Unlock()
-		idle.Reset(in.rt.opts.IdleThreadTimeout)
+		idle.Reset(in.idleThreads)
 		select {
 		case j := <-w.ch:
 			in.runJob(ts, entry, w, j)
 		case <-idle.C:
 			p.mu.Lock()
-			if p.threads > 1 && p.removeIdle(w) {
-				p.leave(w)
+			if p.removeIdle(w) {
+				if p.threads > 1 {
+					p.leave(w)
+					p.mu.Unlock()
+					return
+				}
+				// The pool's last thread stays: it looks again, and
+				// goes back on the idle stack (once).
+				p.setThread(w, threadLooking)
 				p.mu.Unlock()
-				return
+				continue
 			}
 			p.mu.Unlock()
+			// A job was handed to us just now: run it first.
+			in.runJob(ts, entry, w, <-w.ch)
 		case <-in.stop:
 			p.mu.Lock()
 			if p.removeIdle(w) {
@@ -512,9 +528,9 @@ func lockFreshThread() bool {
 	return C.modpy_thread_is_direct() == 0
 }
 
-// leave removes an exiting thread. p.mu must be held.
+// leave removes an exiting thread (threadStopped). p.mu must be held.
 func (p *pool) leave(w *worker) {
-	p.threads--
+	p.setThread(w, threadStopped)
 	if i := slices.Index(p.all, w); i >= 0 {
 		p.all = slices.Delete(p.all, i, i+1)
 	}
@@ -531,40 +547,39 @@ func (p *pool) removeIdle(w *worker) bool {
 	return true
 }
 
-func (in *Interp) runJob(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job) {
-	var req *request.Request
+func (in *Interp) runJob(ts *C.PyThreadState, pyEntry *C.PyObject, w *worker, j *job) {
+	var e *entry
 	if j.h != 0 {
-		if e := lookup(C.uint64_t(j.h)); e != nil {
-			req = e.req
-			w.exec = execCtx{in: in, ts: ts, entry: entry}
-			req.Exec = &w.exec
+		if e = lookup(C.uint64_t(j.h)); e != nil {
+			w.exec = execCtx{in: in, ts: ts, entry: pyEntry}
+			e.exec = &w.exec
 		}
 	}
-	j.rv = in.run(ts, entry, w, j, w.interrupted.Swap(false))
-	if req != nil {
-		req.Exec = nil
+	j.rv = in.run(ts, pyEntry, w, j, w.interrupted.Swap(false))
+	if e != nil {
+		e.exec = nil
 	}
 	if w.nmods >= 0 {
 		in.modules.Store(int64(w.nmods))
 	}
 	p := &in.pool
 	p.mu.Lock()
-	p.busy--
 	p.completed++
 	// The average job time (an EWMA over about 8 jobs) tells short,
 	// CPU-bound jobs from ones that wait (see pool).
 	p.avgJob += (p.now() - w.busySince - p.avgJob) / 8
-	w.busyNow, w.job = false, nil
+	p.setThread(w, threadLooking)
+	w.job = nil
 	p.mu.Unlock()
 	j.done <- struct{}{}
 }
 
 // failQueued fails every queued job when a thread could not be made, and
-// gives up that thread's place.
-func (in *Interp) failQueued(err error) {
+// gives up that thread's place (w, still threadStarting, stops).
+func (in *Interp) failQueued(w *worker, err error) {
 	p := &in.pool
 	p.mu.Lock()
-	p.threads--
+	p.setThread(w, threadStopped)
 	var failed []*job
 	if p.threads == 0 {
 		failed, p.queue = p.queue, nil
@@ -601,7 +616,7 @@ func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job,
 	return int(rv)
 }
 
-// drain waits for the requests in flight. The caller has set stateEnding so
+// drain waits for the requests in flight. The caller has set interpEnding so
 // no new ones start.
 func (in *Interp) drain() { in.inflight.Wait() }
 

@@ -7,7 +7,8 @@ import (
 	"modpy/internal/request"
 )
 
-func newTestWorker() *worker { return &worker{ch: make(chan *job, 1)} }
+// newTestWorker is a thread on (or just off) the idle stack.
+func newTestWorker() *worker { return &worker{ch: make(chan *job, 1), state: threadIdle} }
 
 func TestEngageEmptyQueue(t *testing.T) {
 	p := &pool{threads: 1, idle: []*worker{newTestWorker()}}
@@ -29,7 +30,7 @@ func TestEngageOneAtATime(t *testing.T) {
 	}
 	// Once the busy thread is stale, the idle one takes the job.
 	now = 10*time.Millisecond + growDelay
-	if p.oneAtATime(now) || p.engage(now, 4) || len(p.queue) != 0 || !idle.busyNow {
+	if p.oneAtATime(now) || p.engage(now, 4) || len(p.queue) != 0 || idle.state != threadBusy {
 		t.Fatal("a stale busy thread did not let the idle one in")
 	}
 	// Long jobs: a fresh busy thread does not hold the next one back.
@@ -51,10 +52,10 @@ func TestEngageLIFO(t *testing.T) {
 	if got := <-b.ch; got != j {
 		t.Fatal("the job did not go to the last idled thread")
 	}
-	if !b.busyNow || b.job != j || b.busySince != now || !j.taken || j.takenAt != now || p.busy != 1 {
+	if b.state != threadBusy || b.job != j || b.busySince != now || !j.taken || j.takenAt != now || p.busy != 1 {
 		t.Fatalf("assign state: %+v %+v busy=%d", b, j, p.busy)
 	}
-	if len(p.idle) != 1 || p.idle[0] != a || a.busyNow {
+	if len(p.idle) != 1 || p.idle[0] != a || a.state != threadIdle {
 		t.Fatal("the other idle thread was touched")
 	}
 }
@@ -88,7 +89,7 @@ func TestPoolRemove(t *testing.T) {
 		t.Fatal("removeIdle: a thread off the stack (taken for a job) must not exit")
 	}
 	p.leave(a)
-	if p.threads != 1 || len(p.all) != 1 || p.all[0] != b {
+	if p.threads != 1 || len(p.all) != 1 || p.all[0] != b || a.state != threadStopped {
 		t.Fatal("leave")
 	}
 }

@@ -38,26 +38,26 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		return C.modpy_none()
 	case opAttrs:
 		var blob *C.PyObject
-		if r.Attrs != nil {
-			blob = pyBytes(r.Attrs)
+		if e.attrs != nil {
+			blob = pyBytes(e.attrs)
 		} else {
 			blob = C.modpy_none()
 		}
-		return C.modpy_pair(pyInt(int64(r.AttrsVer)), blob)
+		return C.modpy_pair(pyInt(int64(e.attrsVer)), blob)
 	case opSetAttrs:
 		v, ok := argText(a)
 		if !ok {
 			return pyError(C.MODPY_ERR_TYPE, "attributes: bytes expected")
 		}
-		r.Attrs = []byte(v)
-		r.AttrsVer++
-		return pyInt(int64(r.AttrsVer))
+		e.attrs = []byte(v)
+		e.attrsVer++
+		return pyInt(int64(e.attrsVer))
 	case opWantEnd:
 		name, ok := argText(a)
 		if !ok {
 			return pyError(C.MODPY_ERR_TYPE, "interpreter name expected")
 		}
-		r.WantEnd(name)
+		e.wantEnd(name)
 		return C.modpy_none()
 	case opBasicAuth:
 		user, pw, st := r.BasicAuth()
@@ -90,10 +90,14 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		case "main":
 			o = r.Main
 		}
-		if o == nil || o.Handle == 0 {
+		var oh uint64
+		if o != nil {
+			oh = handleOf(o)
+		}
+		if oh == 0 {
 			return C.modpy_none() // none, or over and forgotten
 		}
-		return pyInt(int64(o.Handle))
+		return pyInt(int64(oh))
 	case opFilterInfo:
 		id := argInt(a)
 		list := r.FilterInfo
@@ -195,20 +199,18 @@ func argText(o *C.PyObject) (string, bool) {
 // objects that outlived a phase, register_cleanup): the cleanups run there
 // and the interpreter forgets the request. Then the request is released.
 func (rt *Runtime) Finish(req *request.Request) {
-	for _, name := range req.EndIn {
-		rt.mu.Lock()
-		in := rt.interps[name]
-		rt.mu.Unlock()
-		if in == nil || req.Handle == 0 {
-			continue // ended meanwhile: its objects went with it
+	if e := stateOf(req); e != nil {
+		for _, name := range e.endIn {
+			rt.mu.Lock()
+			in := rt.interps[name]
+			rt.mu.Unlock()
+			if in == nil || stateOf(req) == nil {
+				continue // ended meanwhile: its objects went with it
+			}
+			routeFor(req, callEnd).run(rt, pyCall{name: name, in: in, req: req, kind: callEnd, h: e.h})
 		}
-		if x := executing(req); x != nil {
-			rt.runNested(x, name, req, callEnd, 0)
-			continue
-		}
-		in.call(callEnd, req.Handle, 0, "", "", nil, limits{})
+		e.endIn = nil
 	}
-	req.EndIn = nil
 	rt.Release(req)
 }
 
@@ -226,7 +228,7 @@ func (rt *Runtime) RunServerCleanups() {
 		select {
 		case <-in.ready:
 			if in.err == nil {
-				in.call(callServerCleanup, 0, 0, "", "", nil, limits{})
+				routeFor(nil, callServerCleanup).run(rt, pyCall{name: in.Name, in: in, kind: callServerCleanup})
 			}
 		default:
 		}
@@ -238,14 +240,8 @@ func (rt *Runtime) RunServerCleanups() {
 // filter holds. It returns 0, or non-zero when the filter failed (Python
 // logged why) and is to be disabled.
 func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, error) {
-	if x := executing(req); x != nil {
-		return rt.runNested(x, name, req, callFilter, id)
-	}
-	in, err := rt.Interp(name)
-	if err != nil {
-		return 1, err
-	}
-	return in.call(callFilter, register(req), id, "", "", nil, limits{})
+	rv, _, err := routeFor(req, callFilter).run(rt, pyCall{name: name, req: req, kind: callFilter, h: register(req), phase: id})
+	return rv, err
 }
 
 // connRead is conn.read and conn.readline: up to n bytes (n < 0: until the

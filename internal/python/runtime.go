@@ -135,6 +135,9 @@ func Start(opts Options) (*Runtime, error) {
 	main := newInterp(rt, MainInterpreter, rt.mainTS)
 	rt.interps[MainInterpreter] = main
 	rt.creations.Add(1)
+	main.mu.Lock()
+	main.setState(interpReady)
+	main.mu.Unlock()
 	close(main.ready)
 	rt.logf(5, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
 	go rt.reap()
@@ -255,9 +258,9 @@ func (rt *Runtime) Interp(name string) (*Interp, error) {
 		st, done := in.st, in.endDone
 		in.mu.Unlock()
 		switch st {
-		case stateRunning:
+		case interpReady:
 			return in, nil
-		case stateEnding:
+		case interpEnding:
 			<-done // then look again: it is gone, or serving again
 		default:
 			rt.mu.Lock()
@@ -286,12 +289,18 @@ func (rt *Runtime) create(in *Interp) {
 		delete(rt.interps, in.Name)
 		rt.mu.Unlock()
 		rt.logf(3, in.Name, "%v", in.err)
+		in.mu.Lock()
+		in.setState(interpFailed)
+		in.mu.Unlock()
 		close(in.ready)
 		return
 	}
 	in.setTS(ts)
 	rt.creations.Add(1)
 	rt.logf(5, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
+	in.mu.Lock()
+	in.setState(interpReady)
+	in.mu.Unlock()
 	close(in.ready)
 }
 
@@ -310,13 +319,18 @@ func (rt *Runtime) End(name, reason string) error {
 	if in == nil {
 		return fmt.Errorf("python: no interpreter %q", name)
 	}
-	return rt.endInterp(in, EndExplicit, reason)
+	return rt.EndInterp(in, EndExplicit, reason)
 }
 
 var errAlreadyEnding = errors.New("python: interpreter is already ending")
 
-// endInterp ends this very interpreter (not whichever has its name now).
-func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
+// EndInterp ends the interpreter in, this very one (not whichever has its
+// name now), as End does, for kind of reason; the server calls it when its
+// policy wants an interpreter ended (PythonInterpMaxRequests). Where in
+// cannot be ended (main_interpreter, an interpreter with direct calls'
+// thread states, or one CPython would abort ending), it returns
+// ErrCannotEnd and reports it once (Options.OnCannotEnd, or the log).
+func (rt *Runtime) EndInterp(in *Interp, kind EndKind, reason string) error {
 	name := in.Name
 	if name == MainInterpreter {
 		why := MainInterpreter + " is ended only with its process"
@@ -333,12 +347,11 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 		return in.err
 	}
 	in.mu.Lock()
-	if in.st != stateRunning {
+	if in.st != interpReady {
 		in.mu.Unlock()
 		return errAlreadyEnding
 	}
-	in.st = stateEnding
-	in.endDone = make(chan struct{})
+	in.setState(interpEnding)
 	in.mu.Unlock()
 
 	in.drain()
@@ -348,8 +361,7 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 	if rc != 0 {
 		msg := takeCString(why)
 		in.mu.Lock()
-		in.st = stateRunning
-		close(in.endDone)
+		in.setState(interpReady)
 		in.mu.Unlock()
 		rt.cannotEnd(in, kind, reason, msg)
 		return fmt.Errorf("%w: %s", ErrCannotEnd, msg)
@@ -362,8 +374,7 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 	}
 	rt.mu.Unlock()
 	in.mu.Lock()
-	in.st = stateEnded
-	close(in.endDone)
+	in.setState(interpEnded)
 	in.mu.Unlock()
 	served := in.requests.Load()
 	rt.recordEnd(EndInfo{Name: name, Time: time.Now(), Kind: kind, Reason: reason,
@@ -403,7 +414,7 @@ func (rt *Runtime) reap() {
 		}
 		rt.mu.Unlock()
 		for _, in := range idle {
-			go rt.endInterp(in, EndIdle, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
+			go rt.EndInterp(in, EndIdle, fmt.Sprintf("idle for PythonInterpIdleTimeout %s", time.Duration(in.idleTimeout.Load())))
 		}
 	}
 }
@@ -462,7 +473,7 @@ func (rt *Runtime) Interps() []InterpInfo {
 			Busy:     busy,
 			Queued:   queued,
 			Modules:  int(in.modules.Load()),
-			Ending:   in.state() != stateRunning,
+			Ending:   in.state() != interpReady,
 		}
 		if lu := in.lastUsed.Load(); lu > 0 {
 			info.LastUsed = rt.started.Add(time.Duration(lu))

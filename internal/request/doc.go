@@ -1,7 +1,9 @@
 // Package request holds the state of one HTTP request as every phase sees it:
 // Apache's request_rec, owned by Go. The server fills it and runs the phases;
 // the Python runtime reads and writes it through mod_python's request object,
-// from whichever interpreter a phase runs in.
+// from whichever interpreter a phase runs in. The runtime's own bookkeeping
+// of a request (its id for Python, attributes, the call running for it) is
+// one opaque value, Request.PyState, that nothing else reads.
 //
 // It owns only data and the small interfaces the server implements for I/O
 // and logging, and the phase vocabulary (phase.go): the one table of the

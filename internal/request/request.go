@@ -157,21 +157,9 @@ type Request struct {
 	IO     IO
 	Log    Logger
 
-	// Handle is the request's id for Python, set by the Python runtime
-	// while the request is registered with it; 0 otherwise.
-	Handle uint64
-
 	// DynHandlers are the handlers req.add_handler registered for later
 	// phases: they run after the configured ones.
 	DynHandlers map[Phase][]Handler
-	// Attrs are the attributes handlers set on req that are plain values,
-	// as a marshal'd dict, for phases that run in other interpreters;
-	// AttrsVer counts its changes (0: none yet).
-	Attrs    []byte
-	AttrsVer int
-	// EndIn are the interpreters to call once the request is over: their
-	// req object outlives a phase (attributes, register_cleanup).
-	EndIn []string
 
 	// Prev is the request an internal redirect came from (req.prev); Next
 	// the one it went to (req.next). Main is the main request of a
@@ -189,10 +177,15 @@ type Request struct {
 	// (numbered from InputFilterBase).
 	InputFilters []FilterInfo
 	InFilterInfo []FilterInfo
-	// Exec is the Python runtime's note of the thread running Python for
-	// this request right now (nil when none): a call made meanwhile for
-	// it, or for a request it led to, runs nested on that thread.
-	Exec any
+	// PyState is the Python runtime's own state of the request, opaque
+	// here: set while the request is registered with the runtime (from
+	// its first call into Python until Release), nil otherwise. It holds
+	// the request's id for Python, the plain-value attributes handlers
+	// set on req (carried to phases in other interpreters), the
+	// interpreters to tell when the request is over, and the call
+	// running Python for it right now. Only the runtime reads or writes
+	// it.
+	PyState any
 
 	// tables hold New's tables, in the one allocation of the request.
 	tables [5]table.Table
@@ -222,16 +215,6 @@ type Hooks interface {
 	FilterRead(id, n int, line bool) (p []byte, eos bool)
 	FilterWrite(id int, p []byte) error
 	FilterCtl(id int, op string) error
-}
-
-// WantEnd adds interp to EndIn once.
-func (r *Request) WantEnd(interp string) {
-	for _, n := range r.EndIn {
-		if n == interp {
-			return
-		}
-	}
-	r.EndIn = append(r.EndIn, interp)
 }
 
 // New returns a request with empty tables and Status 200. The tables are

@@ -35,7 +35,8 @@ func (s *Server) connHandler(nc net.Conn, local, remote netip.AddrPort, id uint6
 	req.Py = *s.pyConfig(srv.Dir)
 	req.IO = &connIO{nc: nc, br: bufio.NewReader(nc), timeout: s.cfg.Process.Timeout}
 	name := interpreterName(srv.Dir, vh.name, *h, nil)
-	st, err := s.rt.Run(name, req)
+	st, served, err := s.rt.RunConnection(name, req)
+	s.interpPolicy(served, req.Py.MaxRequests)
 	s.rt.Finish(req)
 	if err != nil {
 		vh.errlog.Log(levelError, "python", name, nil, "PythonConnectionHandler "+h.Spec+": "+err.Error())

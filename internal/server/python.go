@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 
 	"modpy/internal/config"
 	"modpy/internal/python"
@@ -115,7 +116,8 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 	req.Py = *rs.s.pyConfig(dc)
 	name := interpreterName(dc, rs.vh.name, *first, rs.fileDir)
 	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
-	st, err := rs.s.rt.Run(name, req)
+	st, served, err := rs.s.rt.Run(name, req)
+	rs.s.interpPolicy(served, req.Py.MaxRequests)
 	rs.s.endCall(call)
 	if errors.Is(err, python.ErrQueueTimeout) {
 		rs.logError(levelError, "no thread of interpreter %q was free within PythonInterpQueueTimeout %s", name, req.Py.QueueTimeout)
@@ -132,6 +134,24 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 		return 413
 	}
 	return st
+}
+
+// interpPolicy is the server's decision, after each call into Python,
+// whether to end the interpreter that ran it (maxRequestsReached). The end
+// runs in the background, as the interpreter drains.
+func (s *Server) interpPolicy(served python.Served, maxRequests int) {
+	if maxRequestsReached(served, maxRequests) {
+		go s.rt.EndInterp(served.Interp, python.EndMaxRequests, fmt.Sprintf("PythonInterpMaxRequests %d reached", maxRequests))
+	}
+}
+
+// maxRequestsReached is PythonInterpMaxRequests (max; 0 is off): the
+// interpreter that ran a call is ended once it has served max requests.
+// A call made from inside another (an internal redirect's phase) never
+// ends it: the outer call still runs there, and the check comes with the
+// outermost request.
+func maxRequestsReached(served python.Served, max int) bool {
+	return max > 0 && !served.Nested && served.Interp != nil && served.Requests >= uint64(max)
 }
 
 // afterResponse runs the log phase's Python handlers, then
