@@ -35,40 +35,6 @@ type LoadOptions struct {
 	Defines []string
 }
 
-// nativeModules are the modules modpy provides itself: <IfModule> is true
-// for them without any LoadModule. Each is known by its "name_module" and
-// "mod_name.c" forms.
-var nativeModules = []string{
-	"core", "http", "so", "python", "mime", "dir", "alias", "log_config",
-	"authz_core", "authz_host", "authn_core", "authn_file", "auth_basic",
-	"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
-	"mpm_prefork", "version", "status", "userdir",
-}
-
-// nativeModuleAliases are the other names Apache knows some of them by.
-var nativeModuleAliases = []string{"core.c", "http_core.c", "event.c", "worker.c", "prefork.c"}
-
-func newModules() map[string]bool {
-	m := make(map[string]bool, 2*len(nativeModules)+len(nativeModuleAliases))
-	for _, n := range nativeModules {
-		m[n+"_module"] = true
-		m["mod_"+n+".c"] = true
-	}
-	for _, n := range nativeModuleAliases {
-		m[n] = true
-	}
-	return m
-}
-
-// Predefined LogFormat nicknames.
-var predefinedLogFormats = map[string]string{
-	"common":         `%h %l %u %t "%r" %>s %b`,
-	"combined":       `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"`,
-	"vhost_combined": `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`,
-	"referer":        `%{Referer}i -> %U`,
-	"agent":          `%{User-agent}i`,
-}
-
 // Load reads, checks and resolves a configuration. The first mistake found
 // is returned as an *Error naming its file, line and directive.
 //
