@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"modpy/internal/loglevel"
 )
 
 // ZeroConfig is the configuration used when no file is given: serve the
@@ -118,7 +120,7 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		cfg.File = name
 		p.incl = []string{name}
 	}
-	cfg.Main = &Server{Pos: Pos{File: name, Line: 1}, Dir: &DirConfig{}, LogLevel: "warn"}
+	cfg.Main = &Server{Pos: Pos{File: name, Line: 1}, Dir: &DirConfig{}, LogLevel: "warn", Level: loglevel.Warn}
 
 	if err := p.parseText(name, text); err != nil {
 		return nil, err
@@ -212,7 +214,7 @@ func inheritMain(v, main *Server) {
 		v.ErrorLog = main.ErrorLog
 	}
 	if v.LogLevel == "" {
-		v.LogLevel = main.LogLevel
+		v.LogLevel, v.Level = main.LogLevel, main.Level
 	}
 	if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
 		v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"modpy/internal/loglevel"
 )
 
 // coreModule is Apache's core (core.c and http_core.c): the server's
@@ -331,28 +333,26 @@ func dServerInt(p *parser, c *call) error {
 	return nil
 }
 
-var logLevels = map[string]bool{
-	"emerg": true, "alert": true, "crit": true, "error": true, "warn": true,
-	"notice": true, "info": true, "debug": true,
-	"trace1": true, "trace2": true, "trace3": true, "trace4": true,
-	"trace5": true, "trace6": true, "trace7": true, "trace8": true,
-}
-
+// dLogLevel is LogLevel: the server's level, parsed here once (Server.Level,
+// with the word as written in Server.LogLevel); module-specific levels
+// and per-directory LogLevel are noted and ignored.
 func dLogLevel(p *parser, c *call) error {
 	level := ""
+	var lev loglevel.Level
 	for _, a := range c.args {
 		l := strings.ToLower(a)
 		if mod, lv, ok := strings.Cut(l, ":"); ok {
-			if mod == "" || !logLevels[lv] {
+			if _, valid := loglevel.Parse(lv); mod == "" || !valid {
 				return c.errf("bad module log level %q", a)
 			}
 			p.notice("loglevel-module", c.pos, "LogLevel: module-specific levels (%s) are not supported by modpy; ignored", a)
 			continue
 		}
-		if !logLevels[l] {
+		v, ok := loglevel.Parse(l)
+		if !ok {
 			return c.errf("unknown log level %q (emerg, alert, crit, error, warn, notice, info, debug, trace1-8)", a)
 		}
-		level = l
+		level, lev = l, v
 	}
 	if level == "" {
 		return nil
@@ -361,7 +361,7 @@ func dLogLevel(p *parser, c *call) error {
 		p.notice("loglevel-dir", c.pos, "LogLevel inside %s is not supported by modpy; ignored", "a per-directory section")
 		return nil
 	}
-	c.srv.LogLevel = level
+	c.srv.LogLevel, c.srv.Level = level, lev
 	return nil
 }
 

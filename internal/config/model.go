@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"regexp"
 	"time"
+
+	"modpy/internal/loglevel"
 )
 
 // Pos is where a directive or section was written.
@@ -202,7 +204,11 @@ type Server struct {
 	// without one gets the main server's; "" on the main server means the
 	// server's default (standard error).
 	ErrorLog string
-	LogLevel string // "warn" by default; a vhost without one gets the main server's
+	// LogLevel is the LogLevel word as written, lower-case: "warn" by
+	// default; a vhost without one gets the main server's. Level is its
+	// level (trace1 to trace8 are loglevel.Debug), inherited with it.
+	LogLevel string
+	Level    loglevel.Level
 	// CustomLogs of this server; a vhost with none gets the main server's.
 	CustomLogs []CustomLog
 

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 )
 
@@ -372,7 +373,7 @@ func (in *Interp) interrupter() {
 	var cerr *C.char
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
 	if ts == nil {
-		in.rt.logf(3, in.Name, "python: interrupter thread for %q: %s", in.Name, takeCString(cerr))
+		in.rt.logf(loglevel.Error, in.Name, "python: interrupter thread for %q: %s", in.Name, takeCString(cerr))
 		return
 	}
 	defer C.modpy_thread_delete(ts, entry)
@@ -444,7 +445,7 @@ func (in *Interp) thread() {
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
 	if ts == nil {
 		err := fmt.Errorf("python: thread for %q: %s", in.Name, takeCString(cerr))
-		in.rt.logf(3, in.Name, "%v", err)
+		in.rt.logf(loglevel.Error, in.Name, "%v", err)
 		in.failQueued(err)
 		return
 	}

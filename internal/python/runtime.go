@@ -21,6 +21,7 @@ import (
 	"time"
 	"unsafe"
 
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 )
 
@@ -136,7 +137,7 @@ func Start(opts Options) (*Runtime, error) {
 	rt.interps[MainInterpreter] = main
 	rt.creations.Add(1)
 	close(main.ready)
-	rt.logf(5, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
+	rt.logf(loglevel.Notice, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
 	go rt.reap()
 	return rt, nil
 }
@@ -285,13 +286,13 @@ func (rt *Runtime) create(in *Interp) {
 		rt.mu.Lock()
 		delete(rt.interps, in.Name)
 		rt.mu.Unlock()
-		rt.logf(3, in.Name, "%v", in.err)
+		rt.logf(loglevel.Error, in.Name, "%v", in.err)
 		close(in.ready)
 		return
 	}
 	in.setTS(ts)
 	rt.creations.Add(1)
-	rt.logf(5, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
+	rt.logf(loglevel.Notice, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
 	close(in.ready)
 }
 
@@ -368,7 +369,7 @@ func (rt *Runtime) endInterp(in *Interp, kind EndKind, reason string) error {
 	served := in.requests.Load()
 	rt.recordEnd(EndInfo{Name: name, Time: time.Now(), Kind: kind, Reason: reason,
 		Created: in.created, Requests: served})
-	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, served)
+	rt.logf(loglevel.Notice, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, served)
 	return nil
 }
 
@@ -382,7 +383,7 @@ func (rt *Runtime) cannotEnd(in *Interp, kind EndKind, reason, why string) {
 		f(in.Name, reason, why)
 		return
 	}
-	rt.logf(4, in.Name, "interpreter %q not ended (%s): %s; it goes on serving (only recycling the worker would end it)", in.Name, reason, why)
+	rt.logf(loglevel.Warn, in.Name, "interpreter %q not ended (%s): %s; it goes on serving (only recycling the worker would end it)", in.Name, reason, why)
 }
 
 // reap ends interpreters unused for longer than their
@@ -478,7 +479,7 @@ func (rt *Runtime) Interps() []InterpInfo {
 	return out
 }
 
-func (rt *Runtime) logf(level int, interp, format string, args ...any) {
+func (rt *Runtime) logf(level loglevel.Level, interp, format string, args ...any) {
 	if rt.opts.Log != nil {
 		rt.opts.Log.Log(level, "python", interp, nil, fmt.Sprintf(format, args...))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/httpd"
+	"modpy/internal/loglevel"
 	"modpy/internal/python"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
@@ -116,11 +117,11 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: ErrorLog: %w", c.Pos, err)
 		}
-		v.errlog = &errorLog{out: out, level: parseLevel(c.LogLevel), pid: s.pid}
+		v.errlog = &errorLog{out: out, level: c.Level, pid: s.pid}
 	} else {
 		v.errlog = main.errlog
 		if c.LogLevel != "" {
-			v.errlog = &errorLog{out: main.errlog.out, level: parseLevel(c.LogLevel), pid: s.pid}
+			v.errlog = &errorLog{out: main.errlog.out, level: c.Level, pid: s.pid}
 		}
 	}
 	// Access logs: a vhost with none of its own uses the main server's.
@@ -215,7 +216,11 @@ func (s *Server) Start(listeners []net.Listener) error {
 		HeaderReadTimeout: readTimeout(p.RequestReadTimeout, false),
 		BodyReadTimeout:   readTimeout(p.RequestReadTimeout, true),
 		ErrorLog: func(level, msg string) {
-			s.errlog.Log(parseLevel(level), "core", "", nil, msg)
+			lv, ok := loglevel.Parse(level)
+			if !ok {
+				lv = levelWarn
+			}
+			s.errlog.Log(lv, "core", "", nil, msg)
 		},
 	}
 	for _, l := range listeners {
