@@ -42,8 +42,9 @@ type LoadOptions struct {
 //
 // Process settings a file does not give get their defaults here (Timeout
 // 60s, KeepAlive On, KeepAliveTimeout 5s, MaxKeepAliveRequests 100,
-// LimitRequestLine and LimitRequestFieldSize 8190, LimitRequestFields 100);
-// the worker counts stay 0 ("server's choice"). The main server's LogLevel
+// LimitRequestLine and LimitRequestFieldSize 8190, LimitRequestFields 100,
+// ThreadsPerChild DefaultThreadsPerChild); the other worker counts stay 0
+// ("server's choice"). The main server's LogLevel
 // defaults to "warn", its ServerName to the host name (with a notice, as
 // Apache warns), its DocumentRoot to ServerRoot/htdocs; ErrorLog "" means
 // the server's default (standard error). A virtual host gets the main
@@ -148,6 +149,9 @@ func (p *parser) finish() {
 	main.Dir = Merge(nil, main.Dir)
 	if main.TraceEnable == TraceUnset {
 		main.TraceEnable = TraceOn
+	}
+	if cfg.Process.ThreadsPerChild <= 0 {
+		cfg.Process.ThreadsPerChild = DefaultThreadsPerChild
 	}
 
 	// CustomLog formats: nicknames resolve against every LogFormat read.

@@ -56,6 +56,11 @@ var mpmModule = &module{
 	},
 }
 
+// DefaultThreadsPerChild is ThreadsPerChild when the configuration does
+// not set it (or sets 0): Load fills it in, so Process.ThreadsPerChild is
+// never 0 in a Config from Load. It is mpm_event's default too.
+const DefaultThreadsPerChild = 25
+
 func dListen(p *parser, c *call) error {
 	addr, err := parseListen(c.args[0])
 	if err != nil {

@@ -147,8 +147,10 @@ type Listen struct {
 // Process holds the MPM and connection directives that apply to the whole
 // server. A zero value means "not set": the server picks the default.
 type Process struct {
-	StartServers           int
-	ServerLimit            int
+	StartServers int
+	ServerLimit  int
+	// ThreadsPerChild bounds the threads running Python at once in a
+	// worker; never 0 after Load (DefaultThreadsPerChild).
 	ThreadsPerChild        int
 	MaxRequestWorkers      int
 	MaxConnectionsPerChild int

@@ -35,7 +35,8 @@ type Options struct {
 	// Optimize is PythonOptimize: 0, or 2 for -OO as mod_python does.
 	Optimize int
 	// ThreadsPerChild bounds the threads running Python at once across
-	// every interpreter of this process (default 25).
+	// every interpreter of this process; at least 1 (the server passes
+	// the configuration's, config.DefaultThreadsPerChild by default).
 	ThreadsPerChild int
 	// IdleThreadTimeout is how long an interpreter's extra thread waits
 	// for work before it exits (default 30s). The first thread stays.
@@ -100,7 +101,7 @@ func Start(opts Options) (*Runtime, error) {
 		return nil, errors.New("python: runtime already started")
 	}
 	if opts.ThreadsPerChild <= 0 {
-		opts.ThreadsPerChild = 25
+		return nil, errors.New("python: Options.ThreadsPerChild must be at least 1")
 	}
 	if opts.IdleThreadTimeout <= 0 {
 		opts.IdleThreadTimeout = 30 * time.Second

@@ -163,9 +163,6 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		Threads:           s.cfg.Process.ThreadsPerChild,
 		Root:              s.cfg.ServerRoot,
 	}
-	if v.info.Threads <= 0 {
-		v.info.Threads = 25
-	}
 	s.vhosts[c] = v
 	return v, nil
 }
@@ -173,17 +170,13 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 // Start initialises Python (main_interpreter), runs the PythonImports and
 // serves on the listeners until Shutdown.
 func (s *Server) Start(listeners []net.Listener) error {
-	threads := s.cfg.Process.ThreadsPerChild
-	if threads <= 0 {
-		threads = 25
-	}
 	optimize := 0
 	if s.cfg.PythonOptimize {
 		optimize = 2
 	}
 	rt, err := python.Start(python.Options{
 		Optimize:        optimize,
-		ThreadsPerChild: threads,
+		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Log:             s.errlog,
 		MainServer:      s.main.info,
 		Sources:         pysrc.FS,

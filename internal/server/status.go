@@ -128,9 +128,6 @@ func (s *Server) workerStatus() workerStatus {
 		Interpreters:    []interpStatus{},
 		Ends:            []endStatus{},
 	}
-	if w.ThreadsPerChild <= 0 {
-		w.ThreadsPerChild = 25
-	}
 	if s.stopping.Load() {
 		w.State = "stopping"
 	}
