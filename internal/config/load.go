@@ -171,6 +171,10 @@ func (p *parser) finish() {
 	for _, v := range cfg.VHosts {
 		inheritMain(v, main)
 	}
+	cfg.finishDir(main.Dir)
+	for _, v := range cfg.VHosts {
+		cfg.finishDir(v.Dir)
+	}
 
 	cfg.Mime = maps.Clone(builtinMime)
 	if p.typesSet {

@@ -63,7 +63,7 @@ func noOptions(*DirConfig) any { return (*Options)(nil) }
 // checks Merge keeps it: so a field added to DirConfig and forgotten in
 // Merge (which would silently not be inherited) fails here, by name.
 func TestMergeEveryField(t *testing.T) {
-	checkEveryField(t, "Merge", Merge, mergeFieldRules, nil)
+	checkEveryField(t, "Merge", Merge, mergeFieldRules, map[string]string{"fin": "worked out from the merged fields when a lookup finishes the result (resolved.go)"})
 }
 
 // inheritFieldRules are the Server fields a virtual host does not simply

@@ -1,5 +1,7 @@
 package config
 
+import "strings"
+
 // Authentication: mod_authn_core (AuthType, AuthName), mod_authn_file
 // and mod_auth_basic. modpy checks no passwords itself (a
 // PythonAuthenHandler does): the providers' directives are accepted with
@@ -23,6 +25,9 @@ var authnCoreModule = &module{
 		r.AuthType = pick(base.AuthType, over.AuthType)
 		r.AuthName = pick(base.AuthName, over.AuthName)
 	},
+	resolve: func(c *Config, d *DirConfig, r *resolved) {
+		r.authType = effectiveAuthType(d)
+	},
 }
 
 // authnFileModule is mod_authn_file.
@@ -43,4 +48,20 @@ var authBasicModule = &module{
 		{name: "AuthBasicProvider", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, note: noteAuthnFiles},
 		{name: "AuthBasicAuthoritative", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteIgnored},
 	},
+}
+
+// EffectiveAuthType is the AuthType in effect as written ("Basic"), ""
+// when AuthType is unset or None (Apache's ap_auth_type).
+func (d *DirConfig) EffectiveAuthType() string {
+	if d.fin != nil {
+		return d.fin.authType
+	}
+	return effectiveAuthType(d)
+}
+
+func effectiveAuthType(d *DirConfig) string {
+	if d.AuthType == nil || strings.EqualFold(*d.AuthType, "None") {
+		return ""
+	}
+	return *d.AuthType
 }

@@ -159,9 +159,10 @@ func dRequire(p *parser, c *call) error {
 		}
 	}
 	r.Provider = strings.ToLower(a[0])
+	r.kind = authzProviders[r.Provider]
 	args := a[1:]
-	switch r.Provider {
-	case "all":
+	switch r.kind {
+	case AuthzAll:
 		switch {
 		case len(args) == 1 && strings.EqualFold(args[0], "granted"):
 			r.Granted = true
@@ -169,11 +170,11 @@ func dRequire(p *parser, c *call) error {
 		default:
 			return c.errf("\"Require all\" takes granted or denied")
 		}
-	case "local":
+	case AuthzLocal:
 		if len(args) > 0 {
 			return c.errf("\"Require local\" takes no arguments")
 		}
-	case "ip":
+	case AuthzIP:
 		if len(args) == 0 {
 			return c.errf("\"Require ip\" takes at least one address or network")
 		}
@@ -185,17 +186,17 @@ func dRequire(p *parser, c *call) error {
 			}
 			r.Nets = append(r.Nets, n)
 		}
-	case "host", "env", "user", "group":
+	case AuthzHost, AuthzEnv, AuthzUser, AuthzGroup:
 		if len(args) == 0 {
 			return c.errf("\"Require %s\" takes at least one argument", r.Provider)
 		}
 		for _, w := range args {
-			if r.Provider == "host" {
+			if r.kind == AuthzHost {
 				w = strings.ToLower(w)
 			}
 			r.Args = append(r.Args, w)
 		}
-	case "valid-user":
+	case AuthzValidUser:
 		// Apache ignores arguments here.
 	default:
 		if unsupportedProviders[r.Provider] {
@@ -319,14 +320,14 @@ func (r *Require) String() string {
 		b.WriteString("not ")
 	}
 	b.WriteString(r.Provider)
-	switch r.Provider {
-	case "all":
+	switch r.Kind() {
+	case AuthzAll:
 		if r.Granted {
 			b.WriteString(" granted")
 		} else {
 			b.WriteString(" denied")
 		}
-	case "ip":
+	case AuthzIP:
 		for _, n := range r.Nets {
 			b.WriteString(" " + n.String())
 		}

@@ -126,13 +126,95 @@ var coreModule = &module{
 		{name: "SeeRequestTail", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 		{name: "ExtendedStatus", ctx: cMain, min: 1, max: 1, note: noteIgnored},
 	},
-	merge: mergeCore,
+	merge:   mergeCore,
+	resolve: resolveCore,
+}
+
+// ErrorDocKind is what an ErrorDocument answers with.
+type ErrorDocKind uint8
+
+// ErrorDocument's kinds, decided when the directive is read (a message
+// is stored with a leading quote mark) and typed when its DirConfig is
+// finished.
+const (
+	// ErrorDocText: the message itself, as the page's body.
+	ErrorDocText ErrorDocKind = iota + 1
+	// ErrorDocRemote: a 302 to a URL ("://" in it).
+	ErrorDocRemote
+	// ErrorDocLocal: an internal redirect to a local URL ("/..."),
+	// keeping the status.
+	ErrorDocLocal
+)
+
+// ErrorDocument is one ErrorDocument modpy serves.
+type ErrorDocument struct {
+	Kind ErrorDocKind
+	// Value is the message (without its quote mark) or the URL.
+	Value string
+}
+
+// errorDocumentOf types an ErrorDocuments value; ok is false for a value
+// modpy does not serve (a URL with a scheme but no "//", such as
+// "mailto:..."): the built-in page answers instead.
+func errorDocumentOf(s string) (ErrorDocument, bool) {
+	switch {
+	case strings.HasPrefix(s, "\""):
+		return ErrorDocument{Kind: ErrorDocText, Value: s[1:]}, true
+	case strings.Contains(s, "://"):
+		return ErrorDocument{Kind: ErrorDocRemote, Value: s}, true
+	case strings.HasPrefix(s, "/"):
+		return ErrorDocument{Kind: ErrorDocLocal, Value: s}, true
+	}
+	return ErrorDocument{}, false
+}
+
+// ErrorDocument returns the ErrorDocument in effect for status, if there
+// is one modpy serves.
+func (d *DirConfig) ErrorDocument(status int) (ErrorDocument, bool) {
+	if d.fin != nil {
+		e, ok := d.fin.errorDocs[status]
+		return e, ok
+	}
+	return errorDocumentOf(d.ErrorDocuments[status])
+}
+
+// ForcedHandler is SetHandler's handler (Apache's forced handler): set
+// reports whether SetHandler is in effect, and name is "" for
+// "SetHandler None".
+func (d *DirConfig) ForcedHandler() (name string, set bool) {
+	if d.fin != nil {
+		return d.fin.handler, d.fin.hasHandler
+	}
+	return forcedHandler(d)
+}
+
+func forcedHandler(d *DirConfig) (string, bool) {
+	switch {
+	case d.SetHandler == nil:
+		return "", false
+	case strings.EqualFold(*d.SetHandler, "none"):
+		return "", true
+	}
+	return *d.SetHandler, true
 }
 
 // mergeCore is the core's part of Merge: a field over sets wins, others
 // come from base; ErrorDocuments merge by status ("default" drops base's);
 // a relative Options is applied to base's (or the default's) so the
 // result is absolute.
+// resolveCore types the ErrorDocuments and resolves SetHandler None.
+func resolveCore(c *Config, d *DirConfig, r *resolved) {
+	for st, v := range d.ErrorDocuments {
+		if e, ok := errorDocumentOf(v); ok {
+			if r.errorDocs == nil {
+				r.errorDocs = make(map[int]ErrorDocument, len(d.ErrorDocuments))
+			}
+			r.errorDocs[st] = e
+		}
+	}
+	r.handler, r.hasHandler = forcedHandler(d)
+}
+
 func mergeCore(r, base, over *DirConfig) {
 	r.SetHandler = pick(base.SetHandler, over.SetHandler)
 	r.AddDefaultCharset = pick(base.AddDefaultCharset, over.AddDefaultCharset)

@@ -37,3 +37,17 @@ func dDirectoryIndex(p *parser, c *call) error {
 	c.conf.DirectoryIndex = append(slices.Clip(c.conf.DirectoryIndex), c.args...)
 	return nil
 }
+
+// defaultDirectoryIndex is mod_dir's DirectoryIndex when none is set.
+var defaultDirectoryIndex = []string{"index.html"}
+
+// DirectoryIndexes are the DirectoryIndex names in effect: DirectoryIndex,
+// or mod_dir's default (index.html) when it is not set; none for
+// "DirectoryIndex disabled" (the keyword never reaches the list). The
+// result is shared and must not be modified.
+func (d *DirConfig) DirectoryIndexes() []string {
+	if d.DirectoryIndex == nil {
+		return defaultDirectoryIndex
+	}
+	return d.DirectoryIndex
+}

@@ -3,6 +3,10 @@ package config
 import (
 	"slices"
 	"strings"
+	"time"
+
+	"modpy/internal/request"
+	"modpy/internal/table"
 )
 
 // pythonModule is mod_python: the Python*Handler directives, filters,
@@ -46,6 +50,9 @@ var pythonModule = &module{
 		{name: "PythonOptimize", ctx: cMain, min: 1, max: 1, usage: "On|Off", fn: dPyFlag},
 	},
 	merge: mergePython,
+	resolve: func(c *Config, d *DirConfig, r *resolved) {
+		r.python = pyConfig(d, c.Process.Timeout)
+	},
 }
 
 // mergePython is mod_python's merge: handlers are replaced per phase (an
@@ -236,4 +243,83 @@ func dPyFlag(p *parser, c *call) error {
 		c.conf.PythonInterpReload = &on
 	}
 	return nil
+}
+
+// PyConfig returns the Python settings a phase sees under d (its
+// PythonQueueTimeout defaulting to the Timeout). For a DirConfig from
+// c's lookups they were worked out once, with the merge; the result is
+// shared and must not be modified.
+func (c *Config) PyConfig(d *DirConfig) *request.PyConfig {
+	if d.fin != nil && d.fin.python != nil {
+		return d.fin.python
+	}
+	return pyConfig(d, c.Process.Timeout)
+}
+
+// pyConfig works out the Python settings of dc: mod_python's defaults
+// (PythonAutoReload On, the others off) for what it does not set, and
+// timeout (the Timeout) for PythonInterpQueueTimeout.
+func pyConfig(dc *DirConfig, timeout time.Duration) *request.PyConfig {
+	pc := &request.PyConfig{
+		Debug:      dc.PythonDebug != nil && *dc.PythonDebug,
+		AutoReload: dc.PythonAutoReload == nil || *dc.PythonAutoReload,
+		Options:    pythonOptions(dc),
+		Config:     pythonConfigTable(dc),
+	}
+	if dc.PythonPath != nil {
+		pc.Path, pc.HasPath = *dc.PythonPath, true
+	}
+	if dc.PythonInterpMaxRequests != nil {
+		pc.MaxRequests = *dc.PythonInterpMaxRequests
+	}
+	if dc.PythonInterpIdleTimeout != nil {
+		pc.IdleTimeout = *dc.PythonInterpIdleTimeout
+	}
+	pc.Reload = dc.PythonInterpReload != nil && *dc.PythonInterpReload
+	if dc.PythonRequestTimeout != nil {
+		pc.RequestTimeout = *dc.PythonRequestTimeout
+	}
+	pc.QueueTimeout = timeout
+	if dc.PythonInterpQueueTimeout != nil {
+		pc.QueueTimeout = *dc.PythonInterpQueueTimeout
+	}
+	return pc
+}
+
+// pythonOptions is get_options(): PythonOption pairs, empty values dropped.
+func pythonOptions(dc *DirConfig) *table.Table {
+	t := table.New(len(dc.PythonOptions))
+	for _, kv := range dc.PythonOptions {
+		if kv.Value != "" {
+			t.Set(kv.Key, kv.Value)
+		}
+	}
+	return t
+}
+
+// pythonConfigTable is get_config(): the Python* directives in effect, flags
+// as "1"/"0" as mod_python stores them.
+func pythonConfigTable(dc *DirConfig) *table.Table {
+	t := table.New(8)
+	flag := func(name string, b *bool) {
+		if b != nil {
+			if *b {
+				t.Set(name, "1")
+			} else {
+				t.Set(name, "0")
+			}
+		}
+	}
+	flag("PythonDebug", dc.PythonDebug)
+	flag("PythonAutoReload", dc.PythonAutoReload)
+	flag("PythonInterpPerDirectory", dc.PythonInterpPerDirectory)
+	flag("PythonInterpPerDirective", dc.PythonInterpPerDirective)
+	flag("PythonEnablePdb", dc.PythonEnablePdb)
+	if dc.PythonInterpreter != nil {
+		t.Set("PythonInterpreter", *dc.PythonInterpreter)
+	}
+	if dc.PythonPath != nil {
+		t.Set("PythonPath", *dc.PythonPath)
+	}
+	return t
 }

@@ -30,6 +30,10 @@ type module struct {
 	// configuration of over merged on top of base (see Merge); nil for a
 	// module with no per-directory configuration.
 	merge func(r, base, over *DirConfig)
+	// resolve works out, once per merged DirConfig d of c, what requests
+	// read of the module's fields (resolved.go); nil when requests read
+	// the fields themselves.
+	resolve func(c *Config, d *DirConfig, r *resolved)
 	// loaded runs for "LoadModule name ..." of this module.
 	loaded func(p *parser)
 }

@@ -259,10 +259,7 @@ func (rs *rstate) mapStorage() int {
 		limit = *rs.dc.LimitRequestBody
 	}
 	rs.hr.Body.SetLimit(limit)
-	req.AuthTypeConf, req.AuthName = "", ""
-	if t := rs.dc.AuthType; t != nil && !strings.EqualFold(*t, "None") {
-		req.AuthTypeConf = *t
-	}
+	req.AuthTypeConf, req.AuthName = rs.dc.EffectiveAuthType(), ""
 	if n := rs.dc.AuthName; n != nil {
 		req.AuthName = *n
 	}
@@ -475,12 +472,8 @@ func (rs *rstate) typeCheck() int {
 	if charset != "" && req.ContentType != "" {
 		req.ContentType = withCharset(req.ContentType, charset)
 	}
-	if dc.SetHandler != nil {
-		if strings.EqualFold(*dc.SetHandler, "none") {
-			req.Handler = ""
-		} else {
-			req.Handler = *dc.SetHandler
-		}
+	if h, set := dc.ForcedHandler(); set {
+		req.Handler = h
 	}
 	return resOK
 }
@@ -524,15 +517,9 @@ func (rs *rstate) directory() int {
 		req.HeadersOut.Set("Location", rs.absoluteURL(loc))
 		return 301
 	}
-	index := rs.dc.DirectoryIndex
-	if index == nil {
-		index = []string{"index.html"}
-	}
+	index := rs.dc.DirectoryIndexes()
 	refused := 0
 	for _, name := range index {
-		if strings.EqualFold(name, "disabled") {
-			break
-		}
 		if strings.HasPrefix(name, "/") {
 			return rs.internalRedirect(name, false)
 		}
@@ -603,9 +590,6 @@ func (rs *rstate) redirect(rules []config.Redirect) int {
 			}
 		}
 		status := r.Status
-		if status == 0 {
-			status = 302
-		}
 		if target != "" && status >= 300 && status < 400 {
 			if rs.req.HasArgs && !strings.Contains(target, "?") {
 				target += "?" + rs.req.Args

@@ -19,7 +19,6 @@ import (
 	"modpy/internal/python"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
-	"modpy/internal/table"
 	pysrc "modpy/python"
 )
 
@@ -42,9 +41,7 @@ type Server struct {
 	board     *scoreboard.Board
 	slot      *scoreboard.Slot    // this worker's (nil with -X)
 	unpublish chan struct{}       // closed at Shutdown: publish stops
-	pyconfs   sync.Map            // *config.DirConfig → *request.PyConfig
 	access    *config.AccessFiles // .htaccess reader; nil when no AllowOverride allows one
-	npyconfs  atomic.Int64
 
 	// For the status page and metrics (status.go, metrics.go).
 	started  time.Time
@@ -150,8 +147,8 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		ErrorFname: c.ErrorLog,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
-		Options:    pythonOptions(s.cfg.Main.Dir),
-		Config:     pythonConfigTable(s.cfg.Main.Dir),
+		Options:    s.pyConfig(s.cfg.Main.Dir).Options,
+		Config:     s.pyConfig(s.cfg.Main.Dir).Config,
 
 		KeepAlive:         s.cfg.Process.KeepAlive,
 		KeepAliveTimeout:  s.cfg.Process.KeepAliveTimeout,
@@ -336,83 +333,10 @@ func readTimeout(rt *config.ReadTimeouts, body bool) httpd.ReadTimeout {
 // requests, or still sending theirs, take none.
 func (s *Server) PythonSaturated() bool { return s.rt != nil && s.rt.Saturated() }
 
-// pythonOptions is get_options(): PythonOption pairs, empty values dropped.
-func pythonOptions(dc *config.DirConfig) *table.Table {
-	t := table.New(len(dc.PythonOptions))
-	for _, kv := range dc.PythonOptions {
-		if kv.Value != "" {
-			t.Set(kv.Key, kv.Value)
-		}
-	}
-	return t
-}
-
-// pythonConfigTable is get_config(): the Python* directives in effect, flags
-// as "1"/"0" as mod_python stores them.
-func pythonConfigTable(dc *config.DirConfig) *table.Table {
-	t := table.New(8)
-	flag := func(name string, b *bool) {
-		if b != nil {
-			if *b {
-				t.Set(name, "1")
-			} else {
-				t.Set(name, "0")
-			}
-		}
-	}
-	flag("PythonDebug", dc.PythonDebug)
-	flag("PythonAutoReload", dc.PythonAutoReload)
-	flag("PythonInterpPerDirectory", dc.PythonInterpPerDirectory)
-	flag("PythonInterpPerDirective", dc.PythonInterpPerDirective)
-	flag("PythonEnablePdb", dc.PythonEnablePdb)
-	if dc.PythonInterpreter != nil {
-		t.Set("PythonInterpreter", *dc.PythonInterpreter)
-	}
-	if dc.PythonPath != nil {
-		t.Set("PythonPath", *dc.PythonPath)
-	}
-	return t
-}
-
-const maxPyConfs = 8192
-
-// pyConfig returns the Python configuration of dc, computed once per merged
-// config (the config package memoises merges, so pointers repeat).
+// pyConfig returns the Python configuration of dc, which the config
+// package works out once per merged DirConfig.
 func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
-	if v, ok := s.pyconfs.Load(dc); ok {
-		return v.(*request.PyConfig)
-	}
-	pc := &request.PyConfig{
-		Debug:      dc.PythonDebug != nil && *dc.PythonDebug,
-		AutoReload: dc.PythonAutoReload == nil || *dc.PythonAutoReload,
-		Options:    pythonOptions(dc),
-		Config:     pythonConfigTable(dc),
-	}
-	if dc.PythonPath != nil {
-		pc.Path, pc.HasPath = *dc.PythonPath, true
-	}
-	if dc.PythonInterpMaxRequests != nil {
-		pc.MaxRequests = *dc.PythonInterpMaxRequests
-	}
-	if dc.PythonInterpIdleTimeout != nil {
-		pc.IdleTimeout = *dc.PythonInterpIdleTimeout
-	}
-	pc.Reload = dc.PythonInterpReload != nil && *dc.PythonInterpReload
-	if dc.PythonRequestTimeout != nil {
-		pc.RequestTimeout = *dc.PythonRequestTimeout
-	}
-	pc.QueueTimeout = s.cfg.Process.Timeout
-	if dc.PythonInterpQueueTimeout != nil {
-		pc.QueueTimeout = *dc.PythonInterpQueueTimeout
-	}
-	// Merged configs are cached (and so repeat) only while the config
-	// package's cache keeps them; bound this one the same way.
-	if s.npyconfs.Add(1) > maxPyConfs {
-		s.pyconfs.Clear()
-		s.npyconfs.Store(0)
-	}
-	v, _ := s.pyconfs.LoadOrStore(dc, pc)
-	return v.(*request.PyConfig)
+	return s.cfg.PyConfig(dc)
 }
 
 // isPythonHandler reports whether a handler name means mod_python.
