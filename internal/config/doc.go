@@ -16,7 +16,10 @@
 //     connection and Host header; Config.LocationConfig and
 //     Config.DirConfigFor return the merged DirConfig for a URI and a
 //     file, in Apache's section order. These run per request: they do no
-//     string re-parsing and cache merged results. Config.DirConfigAccess
+//     string re-parsing and cache merged results, finished once
+//     (resolved.go): what a request reads of them (typed ErrorDocuments,
+//     SetHandler and AuthType None resolved, the phase's request.PyConfig)
+//     is worked out with the merge, not per request. Config.DirConfigAccess
 //     adds the .htaccess files that AllowOverride lets count, parsed at
 //     request time (into scratch copies, never into the Config) and kept
 //     until they change: the one place this package reads files after
@@ -32,12 +35,14 @@
 //
 // It must not touch Python, the network or request state: it never loads a
 // module, never opens a socket, never resolves a host name. It imports
-// internal/request for one thing, the phase table: its Python*Handler
-// directives (PhaseHandler, RequestPhases...) are that table's names, so
-// that phases are described in one place the server and the Python runtime
-// share (internal/request is a leaf that may not import config). The model it
-// returns is immutable and safe for concurrent reads; DirConfigs returned by
-// the lookups are shared between requests and must not be modified.
+// internal/request for the phase table (its Python*Handler directives,
+// PhaseHandler, RequestPhases..., are that table's names, so that phases
+// are described in one place the server and the Python runtime share;
+// internal/request is a leaf that may not import config) and for the type
+// of a phase's Python settings (request.PyConfig), and internal/loglevel
+// for LogLevel's. The model it returns is immutable and safe for
+// concurrent reads; DirConfigs returned by the lookups are shared between
+// requests and must not be modified.
 //
 // Directory paths in handlers: a Handler found in <Directory /x/y> has Dir
 // "/x/y/"; in <Location /loc> it has Dir "/loc" and InLocation set; at server
@@ -47,10 +52,23 @@
 // matched file (mod_python uses the matched directory). A wildcard
 // <Directory /srv/*/app> likewise keeps its pattern ("/srv/*/app/").
 //
-// Adding a directive: add a row to the table in directives.go (name,
-// allowed contexts, argument counts, and either a handler function or a
-// notice text for directives accepted but not acted on). A directive may
-// be accepted and not acted on only where ignoring it cannot change what
-// is served, to whom, or what it reveals; otherwise it is implemented, or
+// Modules: the directives are grouped as Apache's modules are, one file
+// per module (mod_core.go, mod_alias.go, mod_mime.go, mod_python.go, ...;
+// lifecycle.go for modpy's own interpreter lifecycle directives,
+// unsupported.go for those of modules modpy lacks), each holding its
+// directive rows, their functions, its part of Merge and what it resolves
+// for requests. modules.go registers them in one table under Apache's
+// module names, which <IfModule>, LoadModule and the server's request-time
+// modules share (ModuleNames).
+//
+// Adding a directive: add a row to its module's directives (name, allowed
+// contexts, argument counts, AllowOverride class, and either a handler
+// function or a notice text for directives accepted but not acted on); a
+// new DirConfig field gets its merge in the same module (the tests fail,
+// naming the field, until exactly one module merges it), and whatever a
+// request must not work out again goes in the module's resolve. A new
+// module is a new file and one entry in modules. A directive may be
+// accepted and not acted on only where ignoring it cannot change what is
+// served, to whom, or what it reveals; otherwise it is implemented, or
 // refused (unsupported.go), and docs/compatibility.md lists it.
 package config

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"modpy/internal/loglevel"
 )
 
 // ZeroConfig is the configuration used when no file is given: serve the
@@ -35,47 +37,14 @@ type LoadOptions struct {
 	Defines []string
 }
 
-// nativeModules are the modules modpy provides itself: <IfModule> is true
-// for them without any LoadModule. Each is known by its "name_module" and
-// "mod_name.c" forms.
-var nativeModules = []string{
-	"core", "http", "so", "python", "mime", "dir", "alias", "log_config",
-	"authz_core", "authz_host", "authn_core", "authn_file", "auth_basic",
-	"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
-	"mpm_prefork", "version", "status", "userdir",
-}
-
-// nativeModuleAliases are the other names Apache knows some of them by.
-var nativeModuleAliases = []string{"core.c", "http_core.c", "event.c", "worker.c", "prefork.c"}
-
-func newModules() map[string]bool {
-	m := make(map[string]bool, 2*len(nativeModules)+len(nativeModuleAliases))
-	for _, n := range nativeModules {
-		m[n+"_module"] = true
-		m["mod_"+n+".c"] = true
-	}
-	for _, n := range nativeModuleAliases {
-		m[n] = true
-	}
-	return m
-}
-
-// Predefined LogFormat nicknames.
-var predefinedLogFormats = map[string]string{
-	"common":         `%h %l %u %t "%r" %>s %b`,
-	"combined":       `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"`,
-	"vhost_combined": `%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"`,
-	"referer":        `%{Referer}i -> %U`,
-	"agent":          `%{User-agent}i`,
-}
-
 // Load reads, checks and resolves a configuration. The first mistake found
 // is returned as an *Error naming its file, line and directive.
 //
 // Process settings a file does not give get their defaults here (Timeout
 // 60s, KeepAlive On, KeepAliveTimeout 5s, MaxKeepAliveRequests 100,
-// LimitRequestLine and LimitRequestFieldSize 8190, LimitRequestFields 100);
-// the worker counts stay 0 ("server's choice"). The main server's LogLevel
+// LimitRequestLine and LimitRequestFieldSize 8190, LimitRequestFields 100,
+// ThreadsPerChild DefaultThreadsPerChild); the other worker counts stay 0
+// ("server's choice"). The main server's LogLevel
 // defaults to "warn", its ServerName to the host name (with a notice, as
 // Apache warns), its DocumentRoot to ServerRoot/htdocs; ErrorLog "" means
 // the server's default (standard error). A virtual host gets the main
@@ -152,7 +121,7 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		cfg.File = name
 		p.incl = []string{name}
 	}
-	cfg.Main = &Server{Pos: Pos{File: name, Line: 1}, Dir: &DirConfig{}, LogLevel: "warn"}
+	cfg.Main = &Server{Pos: Pos{File: name, Line: 1}, Dir: &DirConfig{}, LogLevel: "warn", Level: loglevel.Warn}
 
 	if err := p.parseText(name, text); err != nil {
 		return nil, err
@@ -181,6 +150,9 @@ func (p *parser) finish() {
 	if main.TraceEnable == TraceUnset {
 		main.TraceEnable = TraceOn
 	}
+	if cfg.Process.ThreadsPerChild <= 0 {
+		cfg.Process.ThreadsPerChild = DefaultThreadsPerChild
+	}
 
 	// CustomLog formats: nicknames resolve against every LogFormat read.
 	for _, ref := range p.logRefs {
@@ -198,6 +170,10 @@ func (p *parser) finish() {
 	main.AdminLink = adminLink(main.ServerAdmin)
 	for _, v := range cfg.VHosts {
 		inheritMain(v, main)
+	}
+	cfg.finishDir(main.Dir)
+	for _, v := range cfg.VHosts {
+		cfg.finishDir(v.Dir)
 	}
 
 	cfg.Mime = maps.Clone(builtinMime)
@@ -246,7 +222,7 @@ func inheritMain(v, main *Server) {
 		v.ErrorLog = main.ErrorLog
 	}
 	if v.LogLevel == "" {
-		v.LogLevel = main.LogLevel
+		v.LogLevel, v.Level = main.LogLevel, main.Level
 	}
 	if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
 		v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)

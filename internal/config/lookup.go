@@ -396,13 +396,16 @@ func (c *Config) DirConfigFor(s *Server, uri, filename string) *DirConfig {
 }
 
 // mergeCached merges the sections m over s.Dir, memoised per combination
-// of sections.
+// of sections, and finishes the result (resolved.go) before any request
+// sees it: the memo holds the finished values too.
 func (c *Config) mergeCached(ix *serverIndex, s *Server, m []*Section) *DirConfig {
 	if len(m) == 0 {
 		return s.Dir
 	}
 	if ix.st == nil {
-		return mergeSections(s.Dir, m)
+		conf := mergeSections(s.Dir, m)
+		c.finishDir(conf)
+		return conf
 	}
 	key := signature(ix.id, m)
 	if cm := ix.st.cache.Load(); cm != nil {
@@ -411,6 +414,7 @@ func (c *Config) mergeCached(ix *serverIndex, s *Server, m []*Section) *DirConfi
 		}
 	}
 	conf := mergeSections(s.Dir, m)
+	c.finishDir(conf)
 	ids := make([]uint32, len(m))
 	for i, sec := range m {
 		ids[i] = sec.id

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+
+	"modpy/internal/loglevel"
 )
 
 // fieldRule says how a merge treats one field of T when the generic
@@ -61,7 +63,7 @@ func noOptions(*DirConfig) any { return (*Options)(nil) }
 // checks Merge keeps it: so a field added to DirConfig and forgotten in
 // Merge (which would silently not be inherited) fails here, by name.
 func TestMergeEveryField(t *testing.T) {
-	checkEveryField(t, "Merge", Merge, mergeFieldRules, nil)
+	checkEveryField(t, "Merge", Merge, mergeFieldRules, map[string]string{"fin": "worked out from the merged fields when a lookup finishes the result (resolved.go)"})
 }
 
 // inheritFieldRules are the Server fields a virtual host does not simply
@@ -74,6 +76,11 @@ var inheritFieldRules = map[string]fieldRule[Server]{
 	"Sections": {
 		reason:   "a vhost's lookups see the main server's sections themselves, after its own (lookup.go)",
 		baseOnly: func(*Server) any { return []*Section(nil) },
+	},
+	"Level": {
+		reason:   "goes with LogLevel: a vhost that has no LogLevel of its own has the main server's level",
+		overOnly: func(*Server) any { return loglevel.Level(0) },
+		both:     func(b, o *Server) any { return b.Level },
 	},
 	"AdminLink": {
 		reason:   "made from the (inherited) ServerAdmin",

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"regexp"
 	"time"
+
+	"modpy/internal/loglevel"
 )
 
 // Pos is where a directive or section was written.
@@ -145,8 +147,10 @@ type Listen struct {
 // Process holds the MPM and connection directives that apply to the whole
 // server. A zero value means "not set": the server picks the default.
 type Process struct {
-	StartServers           int
-	ServerLimit            int
+	StartServers int
+	ServerLimit  int
+	// ThreadsPerChild bounds the threads running Python at once in a
+	// worker; never 0 after Load (DefaultThreadsPerChild).
 	ThreadsPerChild        int
 	MaxRequestWorkers      int
 	MaxConnectionsPerChild int
@@ -202,7 +206,11 @@ type Server struct {
 	// without one gets the main server's; "" on the main server means the
 	// server's default (standard error).
 	ErrorLog string
-	LogLevel string // "warn" by default; a vhost without one gets the main server's
+	// LogLevel is the LogLevel word as written, lower-case: "warn" by
+	// default; a vhost without one gets the main server's. Level is its
+	// level (trace1 to trace8 are loglevel.Debug), inherited with it.
+	LogLevel string
+	Level    loglevel.Level
 	// CustomLogs of this server; a vhost with none gets the main server's.
 	CustomLogs []CustomLog
 
@@ -260,7 +268,7 @@ type Alias struct {
 
 // Redirect is one Redirect or RedirectMatch directive.
 type Redirect struct {
-	Status int            // 301, 302 (default), 303, 410
+	Status int            // 301, 302 (the default, set when the directive gives none), 303, 410, ...
 	Prefix string         // Redirect: URL-path prefix; "" inside a <Location> given only a URL: the section's own path
 	Regex  *regexp.Regexp // RedirectMatch: pattern
 	URL    string         // target; empty for 410 (gone); may contain $1..$9
@@ -337,13 +345,50 @@ type Require struct {
 	Merged bool // made by AuthMerging, not written in the config
 
 	// Require line fields. Provider is "all", "local", "ip", "host",
-	// "env", "valid-user", "user" or "group".
+	// "env", "valid-user", "user" or "group": the name as written,
+	// lower-case; Kind says which, resolved when the line is read.
 	Provider string
 	Not      bool           // "Require not ..."
 	Granted  bool           // "Require all granted" (false: "all denied")
 	Args     []string       // host names (lower-case), variables, users, groups
 	Nets     []netip.Prefix // "Require ip", masked
 	Pos      Pos
+
+	kind AuthzProvider // Provider, resolved by the parser; see Kind
+}
+
+// AuthzProvider is a Require line's provider.
+type AuthzProvider uint8
+
+// The providers modpy has, by the module that has them in Apache.
+const (
+	// AuthzNone: not a Require line (a container), or a provider name
+	// modpy does not have.
+	AuthzNone      AuthzProvider = iota
+	AuthzAll                     // mod_authz_core: "all granted", "all denied"
+	AuthzLocal                   // mod_authz_host
+	AuthzIP                      // mod_authz_host
+	AuthzHost                    // mod_authz_host
+	AuthzEnv                     // mod_authz_host
+	AuthzValidUser               // mod_authz_user
+	AuthzUser                    // mod_authz_user
+	AuthzGroup                   // mod_authz_groupfile (modpy reads no group file)
+)
+
+// authzProviders maps provider names to providers.
+var authzProviders = map[string]AuthzProvider{
+	"all": AuthzAll, "local": AuthzLocal, "ip": AuthzIP, "host": AuthzHost, "env": AuthzEnv,
+	"valid-user": AuthzValidUser, "user": AuthzUser, "group": AuthzGroup,
+}
+
+// Kind is the line's provider, which the parser resolved from Provider
+// when it read the line; for a Require assembled by hand rather than by
+// Load, Provider's name is looked up here. A container's is AuthzNone.
+func (r *Require) Kind() AuthzProvider {
+	if r.kind != AuthzNone {
+		return r.kind
+	}
+	return authzProviders[r.Provider]
 }
 
 // AuthMerge is the AuthMerging directive's value.
@@ -490,6 +535,10 @@ type DirConfig struct {
 	SetOutputFilter          []string
 	AddInputFilters          map[string][]string
 	SetInputFilter           []string
+
+	// fin is what requests read of a merged DirConfig, worked out when
+	// Load or a lookup made it (resolved.go); nil otherwise.
+	fin *resolved
 }
 
 // ServerTokens is the ServerTokens setting: how much the Server header

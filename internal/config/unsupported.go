@@ -12,6 +12,62 @@ import "strings"
 // vanishes. A directive whose value can be the one modpy behaves as
 // anyway ("UseCanonicalName Off") is accepted with that value only.
 
+// unsupportedModule holds the directives of Apache modules modpy does not
+// have that it accepts: only where ignoring them cannot change what is
+// served, to whom, or what it reveals (the rule above). It is no module
+// of modpy's: <IfModule> is false for these modules.
+var unsupportedModule = &module{
+	directives: []*directive{
+		// mod_logio.
+		{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
+		// mod_authz_groupfile.
+		{name: "AuthGroupFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
+		// mod_negotiation.
+		{name: "LanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
+		{name: "ForceLanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
+		{name: "CacheNegotiatedDocs", ctx: cServer, min: 0, max: 1, note: noteNegotiate},
+		// mod_mime_magic.
+		{name: "MimeMagicFile", ctx: cServer, min: 1, max: 1, note: noteIgnored},
+		// mod_autoindex.
+		{name: "IndexOptions", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, note: noteAutoindex},
+		{name: "IndexIgnore", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, note: noteAutoindex},
+		{name: "IndexIgnoreReset", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+		{name: "IndexOrderDefault", ctx: cAll, override: OverrideIndexes, min: 2, max: 2, note: noteAutoindex},
+		{name: "IndexStyleSheet", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+		{name: "IndexHeadInsert", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+		{name: "HeaderName", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+		{name: "ReadmeName", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+		{name: "AddIcon", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "AddIconByType", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "AddIconByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "AddAlt", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "AddAltByType", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "AddAltByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "AddDescription", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
+		{name: "DefaultIcon", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
+		// mod_setenvif, mod_filter, mod_deflate: accepted only where
+		// ignoring them changes nothing served; mod_expires refused.
+		{name: "BrowserMatch", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
+		{name: "BrowserMatchNoCase", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
+		{name: "SetEnvIf", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, fn: dSetEnvIf},
+		{name: "SetEnvIfNoCase", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, fn: dSetEnvIf},
+		{name: "SetEnvIfExpr", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
+		{name: "AddOutputFilterByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dFilterByType},
+		{name: "FilterDeclare", ctx: cAll, min: 1, max: 2, note: noteIgnored},
+		{name: "FilterProvider", ctx: cAll, min: 3, max: 3, fn: dFilterProvider},
+		{name: "FilterChain", ctx: cAll, min: 1, max: -1, note: noteIgnored},
+		{name: "FilterProtocol", ctx: cAll, min: 2, max: 3, note: noteIgnored},
+		{name: "FilterTrace", ctx: cAll, min: 2, max: 2, note: noteIgnored},
+		{name: "DeflateCompressionLevel", ctx: cServer, min: 1, max: 1, note: noteCompress},
+		{name: "DeflateBufferSize", ctx: cServer, min: 1, max: 1, note: noteCompress},
+		{name: "DeflateMemLevel", ctx: cServer, min: 1, max: 1, note: noteCompress},
+		{name: "DeflateWindowSize", ctx: cServer, min: 1, max: 1, note: noteCompress},
+		{name: "DeflateFilterNote", ctx: cServer, min: 1, max: 2, note: noteCompress},
+		{name: "DeflateInflateLimitRequestBody", ctx: cAll, min: 1, max: 1, note: noteCompress},
+		{name: "ExpiresActive", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only(refuseExpires, "Off")},
+	},
+}
+
 // refused are directives of modules modpy does not implement (yet) that
 // may not be ignored. They are not in the directive table: <IfDirective>
 // is false for them, and anywhere else they are an error with this

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 	"modpy/internal/table"
 )
@@ -198,7 +199,7 @@ func goLogError(msg *C.char, mlen C.Py_ssize_t, level C.int, h C.uint64_t, inter
 			}
 		}
 	}
-	log.Log(int(level), "python", goStringN(interp, ilen), req, goStringN(msg, mlen))
+	log.Log(loglevel.Level(level), "python", goStringN(interp, ilen), req, goStringN(msg, mlen))
 }
 
 //export goReqGet

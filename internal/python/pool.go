@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"modpy/internal/loglevel"
 )
 
 // pool is an interpreter's threads and the jobs waiting for them.
@@ -376,7 +378,7 @@ func (in *Interp) interrupter() {
 	var cerr *C.char
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
 	if ts == nil {
-		in.rt.logf(3, in.Name, "python: interrupter thread for %q: %s", in.Name, takeCString(cerr))
+		in.rt.logf(loglevel.Error, in.Name, "python: interrupter thread for %q: %s", in.Name, takeCString(cerr))
 		return
 	}
 	defer C.modpy_thread_delete(ts, entry)
@@ -449,7 +451,7 @@ func (in *Interp) thread() {
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
 	if ts == nil {
 		err := fmt.Errorf("python: thread for %q: %s", in.Name, takeCString(cerr))
-		in.rt.logf(3, in.Name, "%v", err)
+		in.rt.logf(loglevel.Error, in.Name, "%v", err)
 		in.failQueued(w, err)
 		return
 	}

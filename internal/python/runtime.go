@@ -21,6 +21,7 @@ import (
 	"time"
 	"unsafe"
 
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 )
 
@@ -34,7 +35,8 @@ type Options struct {
 	// Optimize is PythonOptimize: 0, or 2 for -OO as mod_python does.
 	Optimize int
 	// ThreadsPerChild bounds the threads running Python at once across
-	// every interpreter of this process (default 25).
+	// every interpreter of this process; at least 1 (the server passes
+	// the configuration's, config.DefaultThreadsPerChild by default).
 	ThreadsPerChild int
 	// IdleThreadTimeout is how long an interpreter's extra thread waits
 	// for work before it exits (default 30s). The first thread stays.
@@ -99,7 +101,7 @@ func Start(opts Options) (*Runtime, error) {
 		return nil, errors.New("python: runtime already started")
 	}
 	if opts.ThreadsPerChild <= 0 {
-		opts.ThreadsPerChild = 25
+		return nil, errors.New("python: Options.ThreadsPerChild must be at least 1")
 	}
 	if opts.IdleThreadTimeout <= 0 {
 		opts.IdleThreadTimeout = 30 * time.Second
@@ -139,7 +141,7 @@ func Start(opts Options) (*Runtime, error) {
 	main.setState(interpReady)
 	main.mu.Unlock()
 	close(main.ready)
-	rt.logf(5, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
+	rt.logf(loglevel.Notice, MainInterpreter, "interpreter %q created (pid %d, Python %s)", MainInterpreter, rt.pid, Version())
 	go rt.reap()
 	return rt, nil
 }
@@ -288,7 +290,7 @@ func (rt *Runtime) create(in *Interp) {
 		rt.mu.Lock()
 		delete(rt.interps, in.Name)
 		rt.mu.Unlock()
-		rt.logf(3, in.Name, "%v", in.err)
+		rt.logf(loglevel.Error, in.Name, "%v", in.err)
 		in.mu.Lock()
 		in.setState(interpFailed)
 		in.mu.Unlock()
@@ -297,7 +299,7 @@ func (rt *Runtime) create(in *Interp) {
 	}
 	in.setTS(ts)
 	rt.creations.Add(1)
-	rt.logf(5, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
+	rt.logf(loglevel.Notice, in.Name, "interpreter %q created (pid %d, %s)", in.Name, rt.pid, time.Since(start).Round(time.Microsecond))
 	in.mu.Lock()
 	in.setState(interpReady)
 	in.mu.Unlock()
@@ -379,7 +381,7 @@ func (rt *Runtime) EndInterp(in *Interp, kind EndKind, reason string) error {
 	served := in.requests.Load()
 	rt.recordEnd(EndInfo{Name: name, Time: time.Now(), Kind: kind, Reason: reason,
 		Created: in.created, Requests: served})
-	rt.logf(5, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, served)
+	rt.logf(loglevel.Notice, name, "interpreter %q ended (%s) (pid %d, served %d requests)", name, reason, rt.pid, served)
 	return nil
 }
 
@@ -393,7 +395,7 @@ func (rt *Runtime) cannotEnd(in *Interp, kind EndKind, reason, why string) {
 		f(in.Name, reason, why)
 		return
 	}
-	rt.logf(4, in.Name, "interpreter %q not ended (%s): %s; it goes on serving (only recycling the worker would end it)", in.Name, reason, why)
+	rt.logf(loglevel.Warn, in.Name, "interpreter %q not ended (%s): %s; it goes on serving (only recycling the worker would end it)", in.Name, reason, why)
 }
 
 // reap ends interpreters unused for longer than their
@@ -489,7 +491,7 @@ func (rt *Runtime) Interps() []InterpInfo {
 	return out
 }
 
-func (rt *Runtime) logf(level int, interp, format string, args ...any) {
+func (rt *Runtime) logf(level loglevel.Level, interp, format string, args ...any) {
 	if rt.opts.Log != nil {
 		rt.opts.Log.Log(level, "python", interp, nil, fmt.Sprintf(format, args...))
 	}

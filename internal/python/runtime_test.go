@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 	pysrc "modpy/python"
 )
@@ -15,7 +16,7 @@ type testLog struct {
 	lines []string
 }
 
-func (l *testLog) Log(level int, module, interp string, req *request.Request, msg string) {
+func (l *testLog) Log(level loglevel.Level, module, interp string, req *request.Request, msg string) {
 	l.mu.Lock()
 	l.lines = append(l.lines, fmt.Sprintf("[%s:%d] [%s] %s", module, level, interp, msg))
 	l.mu.Unlock()

@@ -3,6 +3,7 @@ package request
 import (
 	"time"
 
+	"modpy/internal/loglevel"
 	"modpy/internal/table"
 )
 
@@ -47,7 +48,7 @@ type Server struct {
 	DefnLine   int
 	Timeout    time.Duration
 	ErrorFname string
-	LogLevel   int
+	LogLevel   loglevel.Level
 	Names      []string
 	// Options and Config are server.get_options() / server.get_config():
 	// the main server's global-scope values.
@@ -100,11 +101,11 @@ type IO interface {
 
 // Logger writes to the error log.
 type Logger interface {
-	// Log writes msg at level (APLOG_* numbers: 3 = error, 4 = warning,
-	// 5 = notice, 6 = info, 7 = debug) tagged with the module ("python",
-	// "core"), the interpreter name ("" when none) and the request's client
-	// (when req is not nil).
-	Log(level int, module, interp string, req *Request, msg string)
+	// Log writes msg at level (Apache's, and mod_python's APLOG_*
+	// numbers: a number that is no level is logged as loglevel.Error)
+	// tagged with the module ("python", "core"), the interpreter name (""
+	// when none) and the request's client (when req is not nil).
+	Log(level loglevel.Level, module, interp string, req *Request, msg string)
 }
 
 // Request is one request's state. It is used by one goroutine at a time:

@@ -84,12 +84,12 @@ func (rs *rstate) authz(r *config.Require) authzResult {
 // authzRule is one Require line's provider, before "not".
 func (rs *rstate) authzRule(r *config.Require) authzResult {
 	ok := false
-	switch r.Provider {
-	case "all":
+	switch r.Kind() {
+	case config.AuthzAll:
 		ok = r.Granted
-	case "local":
+	case config.AuthzLocal:
 		ok = rs.clientIsLocal()
-	case "ip":
+	case config.AuthzIP:
 		ip := rs.clientAddr()
 		for _, n := range r.Nets {
 			if n.Contains(ip) {
@@ -97,7 +97,7 @@ func (rs *rstate) authzRule(r *config.Require) authzResult {
 				break
 			}
 		}
-	case "host":
+	case config.AuthzHost:
 		name := remoteHost(rs.clientAddr())
 		if name == "" {
 			rs.logError(levelError, "AH01753: access check of '%s' to %s failed, reason: unable to get the remote host name",
@@ -110,29 +110,29 @@ func (rs *rstate) authzRule(r *config.Require) authzResult {
 				break
 			}
 		}
-	case "env":
+	case config.AuthzEnv:
 		for _, v := range r.Args {
 			if rs.req.SubprocessEnv.Has(v) {
 				ok = true
 				break
 			}
 		}
-	case "valid-user", "user", "group":
+	case config.AuthzValidUser, config.AuthzUser, config.AuthzGroup:
 		user := rs.req.User
 		if user == "" {
 			return authzDeniedNoUser
 		}
-		switch r.Provider {
-		case "valid-user":
+		switch r.Kind() {
+		case config.AuthzValidUser:
 			ok = true
-		case "user":
+		case config.AuthzUser:
 			for _, u := range r.Args {
 				if u == user {
 					ok = true
 					break
 				}
 			}
-		case "group":
+		case config.AuthzGroup:
 			rs.logError(levelError, "AH01664: Require group needs a group file (AuthGroupFile), which modpy does not read: "+
 				"decide groups in a PythonAuthzHandler")
 		}

@@ -11,6 +11,7 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/httpd"
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 )
 
@@ -264,7 +265,7 @@ func (rs *rstate) bodyTooLarge() bool {
 	return rs.io.bodyErr != nil && errors.Is(rs.io.bodyErr, httpd.ErrBodyTooLarge)
 }
 
-func (rs *rstate) logError(level int, format string, args ...any) {
+func (rs *rstate) logError(level loglevel.Level, format string, args ...any) {
 	rs.vh.errlog.Log(level, "core", "", rs.req, fmt.Sprintf(format, args...))
 }
 

@@ -5,47 +5,25 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"modpy/internal/logfile"
+	"modpy/internal/loglevel"
 	"modpy/internal/request"
 )
 
-// Log levels, Apache's numbering.
+// Log levels, as the server's files name them.
 const (
-	levelEmerg = iota
-	levelAlert
-	levelCrit
-	levelError
-	levelWarn
-	levelNotice
-	levelInfo
-	levelDebug
+	levelEmerg  = loglevel.Emerg
+	levelAlert  = loglevel.Alert
+	levelCrit   = loglevel.Crit
+	levelError  = loglevel.Error
+	levelWarn   = loglevel.Warn
+	levelNotice = loglevel.Notice
+	levelInfo   = loglevel.Info
+	levelDebug  = loglevel.Debug
 )
-
-var levelNames = []string{"emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
-
-// parseLevel turns a LogLevel argument ("warn", "info", "python:debug warn")
-// into a number; unknown words are ignored.
-func parseLevel(s string) int {
-	level := levelWarn
-	for _, w := range strings.Fields(strings.ToLower(s)) {
-		if strings.Contains(w, ":") {
-			continue
-		}
-		if strings.HasPrefix(w, "trace") {
-			w = "debug"
-		}
-		for i, n := range levelNames {
-			if n == w {
-				level = i
-			}
-		}
-	}
-	return level
-}
 
 // logFile is an open log destination shared by every server using it.
 type logFile struct {
@@ -104,21 +82,21 @@ func (lf *logFiles) closeAll() {
 // [Tue Nov 24 04:23:02.123456 2026] [python:error] [pid 42] [interpreter localhost] [client 127.0.0.1:5000] message
 type errorLog struct {
 	out   *logFile
-	level int
+	level loglevel.Level
 	pid   int
 }
 
-func (e *errorLog) enabled(level int) bool {
+func (e *errorLog) enabled(level loglevel.Level) bool {
 	// notice is always logged, as in Apache.
 	return level <= e.level || level == levelNotice
 }
 
 // Log implements request.Logger.
-func (e *errorLog) Log(level int, module, interp string, req *request.Request, msg string) {
+func (e *errorLog) Log(level loglevel.Level, module, interp string, req *request.Request, msg string) {
 	if e == nil || !e.enabled(level) {
 		return
 	}
-	if level < 0 || level >= len(levelNames) {
+	if !level.Valid() {
 		level = levelError
 	}
 	b := make([]byte, 0, 128+len(msg))
@@ -127,7 +105,7 @@ func (e *errorLog) Log(level int, module, interp string, req *request.Request, m
 	b = append(b, "] ["...)
 	b = append(b, module...)
 	b = append(b, ':')
-	b = append(b, levelNames[level]...)
+	b = append(b, level.String()...)
 	b = append(b, "] [pid "...)
 	b = strconv.AppendInt(b, int64(e.pid), 10)
 	b = append(b, ']')
@@ -149,7 +127,7 @@ func (e *errorLog) Log(level int, module, interp string, req *request.Request, m
 	e.out.write(b)
 }
 
-func (e *errorLog) logf(level int, format string, args ...any) {
+func (e *errorLog) logf(level loglevel.Level, format string, args ...any) {
 	e.Log(level, "core", "", nil, fmt.Sprintf(format, args...))
 }
 

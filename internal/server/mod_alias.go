@@ -50,9 +50,6 @@ func (rs *rstate) redirect(rules []config.Redirect) int {
 		return 0
 	}
 	status := r.Status
-	if status == 0 {
-		status = 302
-	}
 	if target != "" && status >= 300 && status < 400 {
 		if rs.req.HasArgs && !strings.Contains(target, "?") {
 			target += "?" + rs.req.Args

@@ -114,10 +114,7 @@ func (rs *rstate) mapStorage() int {
 		limit = *rs.dc.LimitRequestBody
 	}
 	rs.hr.Body.SetLimit(limit)
-	req.AuthTypeConf, req.AuthName = "", ""
-	if t := rs.dc.AuthType; t != nil && !strings.EqualFold(*t, "None") {
-		req.AuthTypeConf = *t
-	}
+	req.AuthTypeConf, req.AuthName = rs.dc.EffectiveAuthType(), ""
 	if n := rs.dc.AuthName; n != nil {
 		req.AuthName = *n
 	}

@@ -36,15 +36,9 @@ func (rs *rstate) directory() int {
 		req.HeadersOut.Set("Location", rs.absoluteURL(loc))
 		return 301
 	}
-	index := rs.dc.DirectoryIndex
-	if index == nil {
-		index = []string{"index.html"}
-	}
+	index := rs.dc.DirectoryIndexes()
 	refused := 0
 	for _, name := range index {
-		if strings.EqualFold(name, "disabled") {
-			break
-		}
 		if strings.HasPrefix(name, "/") {
 			return rs.internalRedirect(name, false)
 		}

@@ -8,12 +8,12 @@ import (
 	"os"
 	"path"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"modpy/internal/config"
 	"modpy/internal/httpd"
 	"modpy/internal/python"
 )
@@ -236,44 +236,43 @@ func (rs *rstate) errorPage(st int, loc string) []byte {
 	})
 }
 
-func (rs *rstate) errorDocument(st int) (string, bool) {
+func (rs *rstate) errorDocument(st int) (config.ErrorDocument, bool) {
 	if rs.dc == nil {
-		return "", false
+		return config.ErrorDocument{}, false
 	}
-	doc, ok := rs.dc.ErrorDocuments[st]
-	return doc, ok
+	return rs.dc.ErrorDocument(st)
 }
 
 // serveErrorDocument answers with an ErrorDocument: quoted text, a remote
 // URL (302 to it) or a local URL (an internal redirect keeping the status).
-func (rs *rstate) serveErrorDocument(st int, doc string) bool {
+func (rs *rstate) serveErrorDocument(st int, doc config.ErrorDocument) bool {
 	req, w := rs.req, rs.w
 	switch {
-	case strings.HasPrefix(doc, "\""):
+	case doc.Kind == config.ErrorDocText:
 		w.SetStatus(st)
 		w.Header().Clear()
 		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
 		req.Status = st
 		if !req.HeaderOnly {
-			w.Write([]byte(strings.TrimPrefix(doc, "\"")))
+			w.Write([]byte(doc.Value))
 		}
 		return true
-	case strings.Contains(doc, "://"):
+	case doc.Kind == config.ErrorDocRemote:
 		req.Status = 302
 		w.SetStatus(302)
 		w.Header().Clear()
-		w.Header().Set("Location", doc)
+		w.Header().Set("Location", doc.Value)
 		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
 		if !req.HeaderOnly {
-			w.Write(rs.errorPage(302, doc))
+			w.Write(rs.errorPage(302, doc.Value))
 		}
 		return true
-	case strings.HasPrefix(doc, "/") && rs.redirects < maxRedirects:
+	case doc.Kind == config.ErrorDocLocal && rs.redirects < maxRedirects:
 		req.SubprocessEnv.Set("REDIRECT_STATUS", strconv.Itoa(st))
 		req.SubprocessEnv.Set("REDIRECT_URL", req.URI)
 		req.HeadersOut.Clear()
 		req.Status = st
-		res := rs.internalRedirect(doc, true)
+		res := rs.internalRedirect(doc.Value, true)
 		if res == resOK || res == resDone {
 			if !w.HeadersSent() {
 				req.Status = st

@@ -14,11 +14,11 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/httpd"
+	"modpy/internal/loglevel"
 	"modpy/internal/python"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
 	"modpy/internal/status"
-	"modpy/internal/table"
 	pysrc "modpy/python"
 )
 
@@ -40,9 +40,7 @@ type Server struct {
 	rss       func() int64        // see SetRSS
 	slot      *scoreboard.Slot    // this worker's (nil with -X)
 	unpublish chan struct{}       // closed at Shutdown: publish stops
-	pyconfs   sync.Map            // *config.DirConfig → *request.PyConfig
 	access    *config.AccessFiles // .htaccess reader; nil when no AllowOverride allows one
-	npyconfs  atomic.Int64
 
 	// For the status page and metrics (internal/status; status.go).
 	started  time.Time
@@ -116,11 +114,11 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: ErrorLog: %w", c.Pos, err)
 		}
-		v.errlog = &errorLog{out: out, level: parseLevel(c.LogLevel), pid: s.pid}
+		v.errlog = &errorLog{out: out, level: c.Level, pid: s.pid}
 	} else {
 		v.errlog = main.errlog
 		if c.LogLevel != "" {
-			v.errlog = &errorLog{out: main.errlog.out, level: parseLevel(c.LogLevel), pid: s.pid}
+			v.errlog = &errorLog{out: main.errlog.out, level: c.Level, pid: s.pid}
 		}
 	}
 	// Access logs: a vhost with none of its own uses the main server's.
@@ -149,8 +147,8 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		ErrorFname: c.ErrorLog,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
-		Options:    pythonOptions(s.cfg.Main.Dir),
-		Config:     pythonConfigTable(s.cfg.Main.Dir),
+		Options:    s.pyConfig(s.cfg.Main.Dir).Options,
+		Config:     s.pyConfig(s.cfg.Main.Dir).Config,
 
 		KeepAlive:         s.cfg.Process.KeepAlive,
 		KeepAliveTimeout:  s.cfg.Process.KeepAliveTimeout,
@@ -162,9 +160,6 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		Threads:           s.cfg.Process.ThreadsPerChild,
 		Root:              s.cfg.ServerRoot,
 	}
-	if v.info.Threads <= 0 {
-		v.info.Threads = 25
-	}
 	s.vhosts[c] = v
 	return v, nil
 }
@@ -172,17 +167,13 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 // Start initialises Python (main_interpreter), runs the PythonImports and
 // serves on the listeners until Shutdown.
 func (s *Server) Start(listeners []net.Listener) error {
-	threads := s.cfg.Process.ThreadsPerChild
-	if threads <= 0 {
-		threads = 25
-	}
 	optimize := 0
 	if s.cfg.PythonOptimize {
 		optimize = 2
 	}
 	rt, err := python.Start(python.Options{
 		Optimize:        optimize,
-		ThreadsPerChild: threads,
+		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Log:             s.errlog,
 		MainServer:      s.main.info,
 		Sources:         pysrc.FS,
@@ -215,7 +206,11 @@ func (s *Server) Start(listeners []net.Listener) error {
 		HeaderReadTimeout: readTimeout(p.RequestReadTimeout, false),
 		BodyReadTimeout:   readTimeout(p.RequestReadTimeout, true),
 		ErrorLog: func(level, msg string) {
-			s.errlog.Log(parseLevel(level), "core", "", nil, msg)
+			lv, ok := loglevel.Parse(level)
+			if !ok {
+				lv = levelWarn
+			}
+			s.errlog.Log(lv, "core", "", nil, msg)
 		},
 	}
 	for _, l := range listeners {
@@ -338,83 +333,10 @@ func readTimeout(rt *config.ReadTimeouts, body bool) httpd.ReadTimeout {
 // requests, or still sending theirs, take none.
 func (s *Server) PythonSaturated() bool { return s.rt != nil && s.rt.Saturated() }
 
-// pythonOptions is get_options(): PythonOption pairs, empty values dropped.
-func pythonOptions(dc *config.DirConfig) *table.Table {
-	t := table.New(len(dc.PythonOptions))
-	for _, kv := range dc.PythonOptions {
-		if kv.Value != "" {
-			t.Set(kv.Key, kv.Value)
-		}
-	}
-	return t
-}
-
-// pythonConfigTable is get_config(): the Python* directives in effect, flags
-// as "1"/"0" as mod_python stores them.
-func pythonConfigTable(dc *config.DirConfig) *table.Table {
-	t := table.New(8)
-	flag := func(name string, b *bool) {
-		if b != nil {
-			if *b {
-				t.Set(name, "1")
-			} else {
-				t.Set(name, "0")
-			}
-		}
-	}
-	flag("PythonDebug", dc.PythonDebug)
-	flag("PythonAutoReload", dc.PythonAutoReload)
-	flag("PythonInterpPerDirectory", dc.PythonInterpPerDirectory)
-	flag("PythonInterpPerDirective", dc.PythonInterpPerDirective)
-	flag("PythonEnablePdb", dc.PythonEnablePdb)
-	if dc.PythonInterpreter != nil {
-		t.Set("PythonInterpreter", *dc.PythonInterpreter)
-	}
-	if dc.PythonPath != nil {
-		t.Set("PythonPath", *dc.PythonPath)
-	}
-	return t
-}
-
-const maxPyConfs = 8192
-
-// pyConfig returns the Python configuration of dc, computed once per merged
-// config (the config package memoises merges, so pointers repeat).
+// pyConfig returns the Python configuration of dc, which the config
+// package works out once per merged DirConfig.
 func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
-	if v, ok := s.pyconfs.Load(dc); ok {
-		return v.(*request.PyConfig)
-	}
-	pc := &request.PyConfig{
-		Debug:      dc.PythonDebug != nil && *dc.PythonDebug,
-		AutoReload: dc.PythonAutoReload == nil || *dc.PythonAutoReload,
-		Options:    pythonOptions(dc),
-		Config:     pythonConfigTable(dc),
-	}
-	if dc.PythonPath != nil {
-		pc.Path, pc.HasPath = *dc.PythonPath, true
-	}
-	if dc.PythonInterpMaxRequests != nil {
-		pc.MaxRequests = *dc.PythonInterpMaxRequests
-	}
-	if dc.PythonInterpIdleTimeout != nil {
-		pc.IdleTimeout = *dc.PythonInterpIdleTimeout
-	}
-	pc.Reload = dc.PythonInterpReload != nil && *dc.PythonInterpReload
-	if dc.PythonRequestTimeout != nil {
-		pc.RequestTimeout = *dc.PythonRequestTimeout
-	}
-	pc.QueueTimeout = s.cfg.Process.Timeout
-	if dc.PythonInterpQueueTimeout != nil {
-		pc.QueueTimeout = *dc.PythonInterpQueueTimeout
-	}
-	// Merged configs are cached (and so repeat) only while the config
-	// package's cache keeps them; bound this one the same way.
-	if s.npyconfs.Add(1) > maxPyConfs {
-		s.pyconfs.Clear()
-		s.npyconfs.Store(0)
-	}
-	v, _ := s.pyconfs.LoadOrStore(dc, pc)
-	return v.(*request.PyConfig)
+	return s.cfg.PyConfig(dc)
 }
 
 // LogNotice writes msg to the main error log at notice level.

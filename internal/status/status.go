@@ -191,9 +191,6 @@ func (s *Reporter) workerStatus() workerStatus {
 		Interpreters:    []interpStatus{},
 		Ends:            []endStatus{},
 	}
-	if w.ThreadsPerChild <= 0 {
-		w.ThreadsPerChild = 25
-	}
 	if s.src.Stopping() {
 		w.State = "stopping"
 	}

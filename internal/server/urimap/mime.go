@@ -32,12 +32,8 @@ func Type(dc *config.DirConfig, types map[string]string, filename, ctype, handle
 	if charset != "" && ctype != "" {
 		ctype = withCharset(ctype, charset)
 	}
-	if dc.SetHandler != nil {
-		if strings.EqualFold(*dc.SetHandler, "none") {
-			handler = ""
-		} else {
-			handler = *dc.SetHandler
-		}
+	if h, set := dc.ForcedHandler(); set {
+		handler = h
 	}
 	return ctype, handler
 }

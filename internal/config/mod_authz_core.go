@@ -8,8 +8,42 @@ import (
 )
 
 // Access control: mod_authz_core's Require, <RequireAll>, <RequireAny>,
-// <RequireNone> and AuthMerging (with mod_authz_host's and mod_authz_user's
-// providers), and mod_access_compat's Order, Allow, Deny and Satisfy.
+// <RequireNone> and AuthMerging, with mod_authz_host's and mod_authz_user's
+// providers (mod_access_compat's Order, Allow, Deny and Satisfy are
+// mod_access_compat.go's).
+
+// authzCoreModule is mod_authz_core.
+var authzCoreModule = &module{
+	name:    "authz_core_module",
+	builtin: true,
+	directives: []*directive{
+		{name: "Require", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, usage: "[not] all granted|all denied|local|ip ...|host ...|env ...|valid-user|user ...|group ...", fn: dRequire},
+		{name: "AuthMerging", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "Off|And|Or", fn: dAuthMerging},
+		{name: "AuthzSendForbiddenOnFailure", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteIgnored},
+	},
+	merge: func(r, base, over *DirConfig) {
+		r.Require = mergeRequire(base.Require, over.Require, over.AuthMerging)
+		r.AuthMerging = over.AuthMerging // not inherited
+	},
+}
+
+// mergeRequire is mod_authz_core's merge of an inner section's Require
+// (over, with its AuthMerging m) onto the outer one (base).
+func mergeRequire(base, over *Require, m *AuthMerge) *Require {
+	switch {
+	case m == nil && over == nil:
+		return base
+	case m == nil || *m == AuthMergeOff || base == nil:
+		return over
+	case over == nil:
+		return base
+	}
+	op := RequireAll
+	if *m == AuthMergeOr {
+		op = RequireAny
+	}
+	return &Require{Op: op, Rules: []*Require{base, over}, Merged: true, Pos: over.Pos}
+}
 
 func isCondSection(key string) bool {
 	switch key {
@@ -125,9 +159,10 @@ func dRequire(p *parser, c *call) error {
 		}
 	}
 	r.Provider = strings.ToLower(a[0])
+	r.kind = authzProviders[r.Provider]
 	args := a[1:]
-	switch r.Provider {
-	case "all":
+	switch r.kind {
+	case AuthzAll:
 		switch {
 		case len(args) == 1 && strings.EqualFold(args[0], "granted"):
 			r.Granted = true
@@ -135,11 +170,11 @@ func dRequire(p *parser, c *call) error {
 		default:
 			return c.errf("\"Require all\" takes granted or denied")
 		}
-	case "local":
+	case AuthzLocal:
 		if len(args) > 0 {
 			return c.errf("\"Require local\" takes no arguments")
 		}
-	case "ip":
+	case AuthzIP:
 		if len(args) == 0 {
 			return c.errf("\"Require ip\" takes at least one address or network")
 		}
@@ -151,17 +186,17 @@ func dRequire(p *parser, c *call) error {
 			}
 			r.Nets = append(r.Nets, n)
 		}
-	case "host", "env", "user", "group":
+	case AuthzHost, AuthzEnv, AuthzUser, AuthzGroup:
 		if len(args) == 0 {
 			return c.errf("\"Require %s\" takes at least one argument", r.Provider)
 		}
 		for _, w := range args {
-			if r.Provider == "host" {
+			if r.kind == AuthzHost {
 				w = strings.ToLower(w)
 			}
 			r.Args = append(r.Args, w)
 		}
-	case "valid-user":
+	case AuthzValidUser:
 		// Apache ignores arguments here.
 	default:
 		if unsupportedProviders[r.Provider] {
@@ -190,89 +225,6 @@ func dAuthMerging(p *parser, c *call) error {
 		return c.errf("must be one of: Off | And | Or")
 	}
 	c.conf.AuthMerging = &m
-	return nil
-}
-
-// access is the section's mod_access_compat configuration, created on
-// first use.
-func (c *call) access() *Access {
-	if c.conf.Access == nil {
-		c.conf.Access = &Access{Pos: c.pos}
-	}
-	return c.conf.Access
-}
-
-func dOrder(p *parser, c *call) error {
-	var o AccessOrder
-	switch strings.ToLower(c.args[0]) {
-	case "deny,allow":
-		o = OrderDenyAllow
-	case "allow,deny":
-		o = OrderAllowDeny
-	case "mutual-failure":
-		o = OrderMutualFailure
-	default:
-		return c.errf("unknown order %q (allow,deny, deny,allow or mutual-failure, without spaces)", c.args[0])
-	}
-	c.access().Order = o
-	return nil
-}
-
-func dSatisfy(p *parser, c *call) error {
-	var s Satisfy
-	switch strings.ToLower(c.args[0]) {
-	case "all":
-		s = SatisfyAll
-	case "any":
-		s = SatisfyAny
-	default:
-		return c.errf("Satisfy either 'any' or 'all'.")
-	}
-	c.access().Satisfy = s
-	return nil
-}
-
-// dAllowDeny is "Allow from ..." and "Deny from ...".
-func dAllowDeny(p *parser, c *call) error {
-	if !strings.EqualFold(c.args[0], "from") {
-		return c.errf("allow and deny must be followed by 'from'")
-	}
-	var rules []AccessRule
-	for _, w := range c.args[1:] {
-		var r AccessRule
-		switch {
-		case len(w) >= 4 && strings.EqualFold(w[:4], "env="):
-			r.Env = w[4:]
-			if strings.HasPrefix(r.Env, "!") {
-				r.Env, r.NotEnv = r.Env[1:], true
-			}
-			if r.Env == "" {
-				return c.errf("%q names no variable", w)
-			}
-		case strings.EqualFold(w, "all"):
-			r.All = true
-		default:
-			addr, mask, hasMask := strings.Cut(w, "/")
-			n, looksIP, err := parseIPSubnet(addr, mask, hasMask)
-			switch {
-			case err != nil:
-				return c.errf("%q: %v", w, err)
-			case looksIP:
-				r.Net = n
-			case hasMask:
-				return c.errf("%q: An IP address was expected", w)
-			default:
-				r.Host = strings.ToLower(w)
-			}
-		}
-		rules = append(rules, r)
-	}
-	a := c.access()
-	if c.d.name == "Allow" {
-		a.Allow = append(a.Allow, rules...)
-	} else {
-		a.Deny = append(a.Deny, rules...)
-	}
 	return nil
 }
 
@@ -368,14 +320,14 @@ func (r *Require) String() string {
 		b.WriteString("not ")
 	}
 	b.WriteString(r.Provider)
-	switch r.Provider {
-	case "all":
+	switch r.Kind() {
+	case AuthzAll:
 		if r.Granted {
 			b.WriteString(" granted")
 		} else {
 			b.WriteString(" denied")
 		}
-	case "ip":
+	case AuthzIP:
 		for _, n := range r.Nets {
 			b.WriteString(" " + n.String())
 		}

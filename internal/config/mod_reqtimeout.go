@@ -31,8 +31,21 @@ var DefaultReadTimeouts = ReadTimeouts{
 	Body:   ReadTimeout{Timeout: 20 * time.Second, MinRate: 500},
 }
 
-// reqtimeoutModule is the LoadModule name that turns mod_reqtimeout on.
-const reqtimeoutModule = "reqtimeout_module"
+// reqtimeoutModule is mod_reqtimeout. It is not builtin: loading it
+// (LoadModule reqtimeout_module) gives the stages mod_reqtimeout's
+// defaults, as RequestReadTimeout does for the stages it does not name.
+var reqtimeoutModule = &module{
+	name: "reqtimeout_module",
+	directives: []*directive{
+		{name: "RequestReadTimeout", ctx: cServer, min: 1, max: -1, usage: "handshake|header|body=timeout[-maxtimeout][,MinRate=rate] ...", fn: dRequestReadTimeout},
+	},
+	loaded: func(p *parser) {
+		if p.cfg.Process.RequestReadTimeout == nil {
+			rt := DefaultReadTimeouts // mod_reqtimeout's, until RequestReadTimeout
+			p.cfg.Process.RequestReadTimeout = &rt
+		}
+	},
+}
 
 // dRequestReadTimeout is RequestReadTimeout stage=timeout[-max][,MinRate=rate]...
 // with mod_reqtimeout's syntax and messages; each stage it names replaces
