@@ -58,6 +58,8 @@ func startStaticSite(t *testing.T) *site {
 		"htdocs/idx/index.html":      "plain index\n",
 		"htdocs/idx2/index.html":     "only index\n",
 		"htdocs/noindex/other.txt":   "other\n",
+		"htdocs/idxoff/index.html":   "index despite disabled\n",
+		"htdocs/idxoff/disabled":     "the keyword taken as a name\n",
 		"htdocs/private/secret.txt":  "PRIVATE-CONTENT\n",
 		"htdocs/private/pub/ok.txt":  "public again\n",
 		"outside/file.txt":           "from outside\n",
@@ -89,6 +91,9 @@ Redirect /old http://example.com/new
 Redirect permanent /perm http://example.com/p
 RedirectMatch ^/rm/(.*)\.gif$ http://example.com/img/$1.png
 Redirect gone /g
+<Directory {{DIR}}/htdocs/idxoff>
+    DirectoryIndex disabled
+</Directory>
 <Directory {{DIR}}/htdocs/ed1>
     ErrorDocument 404 "custom text"
 </Directory>
@@ -265,6 +270,11 @@ func TestStaticFiles(t *testing.T) {
 		}
 		if st, body := s.get("/noindex/"); st != 403 || !strings.Contains(body, "<title>403 Forbidden</title>") {
 			t.Errorf("/noindex/: %d %q, want Apache's 403", st, body)
+		}
+		// "DirectoryIndex disabled": no name is tried, neither the
+		// inherited list's index.html nor a file called "disabled".
+		if st, body := s.get("/idxoff/"); st != 403 || !strings.Contains(body, "<title>403 Forbidden</title>") {
+			t.Errorf("/idxoff/ (DirectoryIndex disabled): %d %q, want 403", st, body)
 		}
 	})
 

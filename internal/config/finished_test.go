@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -172,4 +174,75 @@ PythonOption a 1
 	if idx := mustLoad(t, "").Main.Dir.DirectoryIndexes(); len(idx) != 1 || idx[0] != "index.html" {
 		t.Errorf("default DirectoryIndexes = %q", idx)
 	}
+}
+
+// TestEveryLookupFinished: every DirConfig a request can be handed is
+// finished, not only the main server's lookups: a virtual host's own
+// DirConfig (which a request matching no section gets), its section
+// merges, and the merges DirConfigAccess makes with .htaccess files. A
+// lookup that left one unfinished would have the server work the values
+// out again on each request.
+func TestEveryLookupFinished(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	if err := os.MkdirAll(filepath.Join(site, "u"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "site.conf")
+	text := "Listen 127.0.0.1:1\nServerName x\nDocumentRoot " + site + "\n" +
+		"<Directory " + site + "/u>\nAllowOverride FileInfo Indexes\n</Directory>\n" +
+		"<VirtualHost *:1>\nServerName v\nPythonDebug On\nErrorDocument 404 \"vhost page\"\n" +
+		"<Location /loc>\nSetHandler None\n</Location>\n</VirtualHost>\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ht := filepath.Join(site, "u", ".htaccess")
+	if err := os.WriteFile(ht, []byte("ErrorDocument 404 \"from htaccess\"\nDirectoryIndex disabled\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(LoadOptions{File: conf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.VHosts[0]
+	dc, _, err := c.DirConfigAccess(c.Main, "/u/f.txt", filepath.Join(site, "u", "f.txt"), false, c.AccessFiles(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, d := range map[string]*DirConfig{
+		"main server":            c.Main.Dir,
+		"vhost":                  v.Dir,
+		"vhost, no section":      c.DirConfigFor(v, "/f", "/elsewhere/f"),
+		"vhost <Location>":       c.LocationConfig(v, "/loc/f"),
+		"with .htaccess":         dc,
+		"with .htaccess, cached": c.mustAccess(t, site),
+	} {
+		if d.fin == nil {
+			t.Errorf("%s: DirConfig not finished", what)
+		}
+	}
+	if py := c.PyConfig(v.Dir); !py.Debug || v.Dir.fin == nil || py != v.Dir.fin.python {
+		t.Errorf("vhost: PyConfig %+v is not the finished one", py)
+	}
+	if e, ok := c.LocationConfig(v, "/loc/f").ErrorDocument(404); !ok || e != (ErrorDocument{Kind: ErrorDocText, Value: "vhost page"}) {
+		t.Errorf("vhost <Location>: ErrorDocument(404) = %+v, %v", e, ok)
+	}
+	if e, ok := dc.ErrorDocument(404); !ok || e != (ErrorDocument{Kind: ErrorDocText, Value: "from htaccess"}) {
+		t.Errorf("with .htaccess: ErrorDocument(404) = %+v, %v", e, ok)
+	}
+	// "DirectoryIndex disabled" leaves no name (not mod_dir's default, not
+	// the keyword).
+	if idx := dc.DirectoryIndexes(); idx == nil || len(idx) != 0 {
+		t.Errorf("DirectoryIndex disabled: DirectoryIndexes() = %#v, want empty", idx)
+	}
+}
+
+// mustAccess is DirConfigAccess for site/u/g.txt under c's main server.
+func (c *Config) mustAccess(t *testing.T, site string) *DirConfig {
+	t.Helper()
+	d, _, err := c.DirConfigAccess(c.Main, "/u/g.txt", filepath.Join(site, "u", "g.txt"), false, c.AccessFiles(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

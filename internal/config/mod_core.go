@@ -198,10 +198,6 @@ func forcedHandler(d *DirConfig) (string, bool) {
 	return *d.SetHandler, true
 }
 
-// mergeCore is the core's part of Merge: a field over sets wins, others
-// come from base; ErrorDocuments merge by status ("default" drops base's);
-// a relative Options is applied to base's (or the default's) so the
-// result is absolute.
 // resolveCore types the ErrorDocuments and resolves SetHandler None.
 func resolveCore(c *Config, d *DirConfig, r *resolved) {
 	for st, v := range d.ErrorDocuments {
@@ -215,6 +211,10 @@ func resolveCore(c *Config, d *DirConfig, r *resolved) {
 	r.handler, r.hasHandler = forcedHandler(d)
 }
 
+// mergeCore is the core's part of Merge: a field over sets wins, others
+// come from base; ErrorDocuments merge by status ("default" drops base's);
+// a relative Options is applied to base's (or the default's) so the
+// result is absolute.
 func mergeCore(r, base, over *DirConfig) {
 	r.SetHandler = pick(base.SetHandler, over.SetHandler)
 	r.AddDefaultCharset = pick(base.AddDefaultCharset, over.AddDefaultCharset)

@@ -246,7 +246,7 @@ func dPyFlag(p *parser, c *call) error {
 }
 
 // PyConfig returns the Python settings a phase sees under d (its
-// PythonQueueTimeout defaulting to the Timeout). For a DirConfig from
+// PythonInterpQueueTimeout defaulting to the Timeout). For a DirConfig from
 // c's lookups they were worked out once, with the merge; the result is
 // shared and must not be modified.
 func (c *Config) PyConfig(d *DirConfig) *request.PyConfig {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,6 +42,50 @@ func TestModuleNamesAreApaches(t *testing.T) {
 			t.Errorf("module %q is in the table twice", m.name)
 		}
 		seen[m.name] = true
+	}
+}
+
+// configOnly are the modules of config's table (config.ModuleNames) with
+// no row in the server's, and where their directives take effect instead.
+var configOnly = map[string]string{
+	"so_module":            "LoadModule and LoadFile only say which modules a configuration expects",
+	"unixd_module":         "User and Group: the master drops privileges when it starts a worker (internal/master)",
+	"mpm_event_module":     "the process model: internal/master and internal/worker",
+	"log_config_module":    "CustomLog and LogFormat: the access log, written after the response (accesslog.go)",
+	"authn_core_module":    "AuthType and AuthName: core's map_to_storage puts them on the request for auth_basic_module",
+	"authn_file_module":    "AuthUserFile is noted, not read: a PythonAuthenHandler checks passwords",
+	"authz_host_module":    "Require ip, host, local and env: providers authz_core_module's hooks evaluate (access.go)",
+	"access_compat_module": "Order, Allow, Deny and Satisfy: combined with Require by authz_core_module's access_checker (access.go)",
+	"reqtimeout_module":    "RequestReadTimeout: internal/httpd's read timeouts (server.go)",
+	"version_module":       "<IfVersion>: the parser's",
+}
+
+// The server's module table and config's name the same modules: each of
+// the server's has its directives and merge rules in config under the
+// same name, and each of config's either has hooks here or is in
+// configOnly, which says where its work is done.
+func TestModuleTablesAgree(t *testing.T) {
+	names := config.ModuleNames()
+	here := map[string]bool{}
+	for _, m := range modules {
+		here[m.name] = true
+		if !slices.Contains(names, m.name) {
+			t.Errorf("server module %s is not in config's module table (config.ModuleNames() = %v)", m.name, names)
+		}
+	}
+	for _, n := range names {
+		_, only := configOnly[n]
+		switch {
+		case here[n] && only:
+			t.Errorf("%s is in the server's module table and in configOnly", n)
+		case !here[n] && !only:
+			t.Errorf("config's module %s has no row in the server's table: add one (modules.go), or say in configOnly where its directives act", n)
+		}
+	}
+	for n := range configOnly {
+		if !slices.Contains(names, n) {
+			t.Errorf("configOnly names %s, which config's module table does not have", n)
+		}
 	}
 }
 

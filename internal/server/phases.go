@@ -9,6 +9,8 @@ import "modpy/internal/request"
 type phase struct {
 	python request.Phase // the Python*Handler directive that hooks it, or PhaseNone
 	// mode is how its hooks run: python's (request's phase table).
+	// map_to_storage has no Python hook (HookNone): its hooks run as
+	// RunFirst, as Apache runs that hook.
 	mode request.HookMode
 	at   hookPoint
 	// hooks are the modules' functions for at, in the order they run

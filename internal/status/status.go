@@ -48,7 +48,7 @@ type Facts struct {
 	Version         string    // modpy's
 	Pid             int       // the worker's
 	Started         time.Time // when the worker started
-	ThreadsPerChild int       // as configured (0: the default)
+	ThreadsPerChild int       // as configured (config.Load fills in the default)
 }
 
 // Reporter is one worker's status page (Page), metrics (Observe, Metrics)
