@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mod_python.util: FieldStorage, parse_qs/parse_qsl, parse_header,
@@ -335,7 +337,10 @@ func TestFieldStorageMultipart(t *testing.T) {
 // A malformed multipart body answers 400 and leaves nothing behind.
 func TestFieldStorageMalformedMultipart(t *testing.T) {
 	s := formSite(t)
-	part := "Content-Disposition: form-data; name=\"f\"; filename=\"../../x\"\r\n\r\ndata"
+	// A file name no other process on the machine has made: the test
+	// looks for it outside the site's directory afterwards.
+	leak := fmt.Sprintf("modpy-leak-%d-%d", os.Getpid(), time.Now().UnixNano())
+	part := "Content-Disposition: form-data; name=\"f\"; filename=\"../../" + leak + "\"\r\n\r\ndata"
 	cases := []struct{ name, ctype, body string }{
 		{"no closing delimiter", "multipart/form-data; boundary=B", "--B\r\n" + part},
 		{"no boundary parameter", "multipart/form-data", "--B\r\n" + part + "\r\n--B--\r\n"},
@@ -357,7 +362,7 @@ func TestFieldStorageMalformedMultipart(t *testing.T) {
 	if strings.Contains(log, "Traceback") {
 		t.Errorf("a malformed body made a traceback:\n%s", log)
 	}
-	for _, p := range []string{filepath.Join(s.Dir, "../../x"), filepath.Join(s.Dir, "../x"), filepath.Join(s.Dir, "x")} {
+	for _, p := range []string{filepath.Join(s.Dir, "../..", leak), filepath.Join(s.Dir, "..", leak), filepath.Join(s.Dir, leak)} {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s exists", p)
 		}
