@@ -81,7 +81,11 @@ type nestedRoute execCtx
 func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 	x := (*execCtx)(r)
 	pack, packLen := cBytes(c.pack)
-	if x.in.Name == c.name && x.in.isRunning() {
+	// Into the interpreter the outer call runs in, the call runs inline,
+	// even when that interpreter is ending: it cannot end before the
+	// outer call is over (its drain waits for it), so waiting for the
+	// end, as a hand-off to the name would, would wait forever.
+	if x.in.Name == c.name {
 		e := stateOf(c.req)
 		prev := e.exec
 		e.exec = x
@@ -116,11 +120,4 @@ func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 	}
 	rv, err := in.call(c.kind, c.h, c.phase, "", "", c.pack, limits{nested: true})
 	return rv, in, err
-}
-
-// isRunning reports whether the interpreter takes calls (not ending).
-func (in *Interp) isRunning() bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.st == interpReady
 }
