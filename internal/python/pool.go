@@ -551,15 +551,19 @@ func (p *pool) removeIdle(w *worker) bool {
 
 func (in *Interp) runJob(ts *C.PyThreadState, pyEntry *C.PyObject, w *worker, j *job) {
 	var e *entry
+	var prev *execCtx
 	if j.h != 0 {
 		if e = lookup(C.uint64_t(j.h)); e != nil {
 			w.exec = execCtx{in: in, ts: ts, entry: pyEntry}
-			e.exec = &w.exec
+			// A nested call handed off here (a filter of the request
+			// in another interpreter) comes back to the call that made
+			// it: that call is the request's again after this one.
+			prev, e.exec = e.exec, &w.exec
 		}
 	}
 	j.rv = in.run(ts, pyEntry, w, j, w.interrupted.Swap(false))
 	if e != nil {
-		e.exec = nil
+		e.exec = prev
 	}
 	if w.nmods >= 0 {
 		in.modules.Store(int64(w.nmods))
