@@ -73,7 +73,7 @@ type worker struct {
 type limits struct {
 	queue, run time.Duration
 	what       string // the call, for a stuck thread's log line
-	nested     bool   // made from inside another call (runNested)
+	nested     bool   // made from inside another call (nestedRoute)
 }
 
 // ErrQueueTimeout is returned when a request waited longer than
@@ -160,7 +160,7 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, pack []byte, 
 	if lim.queue > 0 {
 		deadline = time.Now().Add(lim.queue)
 	}
-	// A nested call (see runNested) runs under its caller's token: taking
+	// A nested call (see nestedRoute) runs under its caller's token: taking
 	// a second one could wait forever for itself.
 	if !lim.nested {
 		if !in.rt.takeToken(deadline) {
