@@ -562,7 +562,10 @@ func (in *Interp) runJob(ts *C.PyThreadState, pyEntry *C.PyObject, w *worker, j 
 		}
 	}
 	j.rv = in.run(ts, pyEntry, w, j, w.interrupted.Swap(false))
-	if e != nil {
+	// Only while the request's call is still this job's: the call found
+	// may have ended meanwhile (this job came from a Python thread the
+	// handler started), and must not come back.
+	if e != nil && e.exec == &w.exec {
 		e.exec = prev
 	}
 	if w.nmods >= 0 {
