@@ -199,3 +199,32 @@ PythonInputFilter inflt::numbered NUMBERED
 		}
 	}
 }
+
+// An output filter that runs in another interpreter than the handler's is
+// handed off there, nested, under the handler's ThreadsPerChild token;
+// after each run the handler's next write runs it nested again (with
+// ThreadsPerChild 1 a second token would never come).
+func TestOutputFilterInOtherInterpreter(t *testing.T) {
+	s := startSite(t, `ThreadsPerChild 1
+PythonPath "sys.path + ['{{DIR}}/lib']"
+PythonInterpPerDirective On
+PythonOutputFilter tagflt TAG
+<Directory {{DIR}}/htdocs>
+    SetHandler mod_python
+    PythonHandler flt
+    SetOutputFilter TAG
+</Directory>
+`, map[string]string{"lib/flt.py": filterMod, "lib/tagflt.py": `from mod_python import apache
+def outputfilter(filter):
+    s = filter.read()
+    while s:
+        filter.write(b"(" + s.strip() + b" in " + apache.interpreter.encode() + b")")
+        s = filter.read()
+    if s is None:
+        filter.close()
+`})
+	if got := s.mustGet("/x"); got != "(chunk 0 in main_interpreter)(chunk 1 in main_interpreter)(chunk 2 in main_interpreter)" {
+		t.Fatalf("got %q", got)
+	}
+	contains(t, "error log", s.errorLog(), `interpreter "`+s.Dir+`/htdocs/" created`)
+}

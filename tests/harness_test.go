@@ -177,6 +177,11 @@ func (s *site) stop() {
 	if strings.Contains(s.out.String(), "WARNING: DATA RACE") {
 		s.t.Errorf("the race detector found a data race in modpy")
 	}
+	// An illegal state transition is logged by the server, not a panic
+	// (internal/python/state.go): still a bug.
+	if strings.Contains(s.errorLog(), "(a bug in modpy") {
+		s.t.Errorf("modpy logged a bug of its own (an illegal state transition)")
+	}
 	if s.t.Failed() {
 		s.t.Logf("modpy output:\n%s\nerror log:\n%s", s.out, s.errorLog())
 	}

@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +195,72 @@ func TestDirectCallsKeepInterpreter(t *testing.T) {
 	}
 	contains(t, "error log", s.waitLog("not ended"),
 		`interpreter "shared" not ended (PythonInterpMaxRequests 1 reached): the server's own threads hold thread states of it (direct calls)`)
+}
+
+// endingRedirMod: /slow waits until the test says the interpreter is
+// ending (another request reached PythonInterpMaxRequests meanwhile), then
+// redirects internally to /target, which runs in the same interpreter.
+const endingRedirMod = `from mod_python import apache
+import os, time
+def handler(req):
+    req.content_type = "text/plain"
+    if req.uri == "/slow":
+        flag = req.document_root() + "/../go"
+        for _ in range(1000):
+            if os.path.exists(flag):
+                break
+            time.sleep(0.01)
+        time.sleep(0.3)
+        req.internal_redirect("/target")
+        return apache.OK
+    if req.uri == "/target":
+        req.write("target in %s, prev %s" % (req.interpreter, req.prev.uri))
+        return apache.OK
+    req.write("fast")
+    return apache.OK
+`
+
+// A request still running in an interpreter that is ending (another
+// request reached PythonInterpMaxRequests) makes a nested call into the
+// same interpreter (req.internal_redirect): it runs there, on the
+// request's thread, and the interpreter ends after it. It must not wait
+// for the end, which waits for it.
+func TestInternalRedirectWhileEnding(t *testing.T) {
+	s := startSite(t, pyDir("h", "PythonInterpMaxRequests 1"), map[string]string{"htdocs/h.py": endingRedirMod})
+	type answer struct {
+		st   int
+		body string
+		err  error
+	}
+	slow := make(chan answer, 1)
+	go func() {
+		c := &http.Client{Timeout: 15 * time.Second}
+		resp, err := c.Get(s.URL + "/slow")
+		if err != nil {
+			slow <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		slow <- answer{resp.StatusCode, string(b), err}
+	}()
+	// /slow is running (the interpreter's request count is still 0): /fast
+	// is its first request served, which ends it while /slow runs.
+	time.Sleep(300 * time.Millisecond)
+	if got := s.mustGet("/fast"); got != "fast" {
+		t.Fatalf("/fast: %q", got)
+	}
+	s.writeFiles(map[string]string{"go": ""})
+	a := <-slow
+	if a.err != nil {
+		t.Fatalf("/slow: %v (the nested call waited for the interpreter's end)\n%s", a.err, s.errorLog())
+	}
+	if a.st != 200 || a.body != "target in localhost, prev /slow" {
+		t.Fatalf("/slow: %d %q\n%s", a.st, a.body, s.errorLog())
+	}
+	contains(t, "error log", s.waitLog(`interpreter "localhost" ended`),
+		`interpreter "localhost" ended (PythonInterpMaxRequests 1 reached)`)
+	if got := s.mustGet("/fast"); got != "fast" {
+		t.Fatalf("after the end: %q", got)
+	}
 }

@@ -56,3 +56,41 @@ PythonTransHandler threaded::slow_trans
 		t.Fatalf("got %q\n%s", got, s.errorLog())
 	}
 }
+
+// threadRedirectMod: the handler starts a Python thread that calls
+// req.internal_redirect while the handler's own thread waits for it in
+// Python (join).
+const threadRedirectMod = `import threading
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    if req.uri == "/target":
+        req.write("target in %s;" % apache.interpreter)
+        return apache.OK
+    out = []
+    def redirect():
+        try:
+            req.internal_redirect("/target")
+            out.append("redirected")
+        except Exception as e:
+            out.append(repr(e))
+    t = threading.Thread(target=redirect)
+    t.start()
+    t.join()
+    req.write(" handler: " + ",".join(out))
+    return apache.OK
+`
+
+// A nested call made from a Python thread the handler started runs on a
+// thread of the interpreter's pool, not with the handler's thread state
+// (on a thread that does not hold the GIL): the worker survives.
+func TestThreadInternalRedirect(t *testing.T) {
+	s := startSite(t, pyDir("h"), map[string]string{"htdocs/h.py": threadRedirectMod})
+	if got := s.mustGet("/start"); got != "target in localhost; handler: redirected" {
+		t.Fatalf("got %q\n%s", got, s.errorLog())
+	}
+	if got := s.mustGet("/target"); got != "target in localhost;" {
+		t.Fatalf("after: %q", got)
+	}
+}

@@ -494,7 +494,7 @@ func (c *chunks) bytes() *C.PyObject {
 
 // goPhase is _apache.phase(h): the phase data of request h, for the calls
 // that do not bring it (output and input filters); dispatch and connection
-// calls carry it (packPhase in Run and runNested).
+// calls carry it (packPhase in dispatch and dispatchNested).
 //
 //export goPhase
 func goPhase(h C.uint64_t) *C.PyObject {

@@ -42,7 +42,7 @@
 // call carries (request.PyConfig) is mechanism: a call's queue and run
 // limits (PythonInterpQueueTimeout, PythonRequestTimeout: raising
 // RequestTimeout needs the thread running the call), the reload before any
-// handler runs (PythonInterpReload: apache.py finds the changed files, the
+// handler runs (PythonInterpReload: _entry.py finds the changed files, the
 // call is redone in a fresh interpreter), the route a call may take (a
 // direct call's thread state would keep its interpreter from ever being
 // ended, or interrupted). One policy remains here: PythonInterpIdleTimeout's

@@ -132,7 +132,7 @@ func (rt *Runtime) Run(name string, req *request.Request) (int, Served, error) {
 
 // RunConnection runs req's PythonConnectionHandler (req.Handlers[0]) in
 // the interpreter called name, creating it if needed, with the connection
-// object (apache.py's _conn_dispatch). It returns the handler's result
+// object (_entry.py's _conn_dispatch). It returns the handler's result
 // (apache.OK, or DECLINED to leave the connection to HTTP) and where it ran.
 func (rt *Runtime) RunConnection(name string, req *request.Request) (int, Served, error) {
 	return rt.dispatch(callConnection, name, req)

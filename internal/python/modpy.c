@@ -166,6 +166,12 @@ PyInterpreterState *modpy_interp_of(PyThreadState *ts)
     return PyThreadState_GetInterpreter(ts);
 }
 
+int modpy_on_thread(PyThreadState *ts)
+{
+    /* thread_id is the ident of the OS thread that made ts; no GIL needed. */
+    return ts != NULL && ts->thread_id == PyThread_get_thread_ident();
+}
+
 PyThreadState *modpy_thread_new(PyInterpreterState *interp, PyObject **entry,
                                 char **err)
 {

@@ -80,6 +80,9 @@ void modpy_raise_timeout(PyThreadState *target);
 
 PyInterpreterState *modpy_interp_of(PyThreadState *ts);
 
+/* Whether ts is a thread state of the calling OS thread (attached or not). */
+int modpy_on_thread(PyThreadState *ts);
+
 /* Helpers for Go: build and read Python objects. */
 PyObject *modpy_str(const char *s, Py_ssize_t n);
 PyObject *modpy_bytes(const char *s, Py_ssize_t n);

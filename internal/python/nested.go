@@ -21,6 +21,10 @@ import (
 //   - a call into another interpreter lets go of the GIL and hands off to
 //     that interpreter's pool as usual, without taking a second
 //     ThreadsPerChild token (its caller holds one).
+//
+// A Python thread the handler started may make the same request
+// operations: its nested calls are handed off, into the same interpreter
+// too, since the first call's thread state is not its own.
 
 // execCtx is a Python call in progress on a thread: a pool thread's, or a
 // direct call's (direct.go).
@@ -74,14 +78,28 @@ func executing(req *request.Request) *execCtx {
 	return nil
 }
 
+// onThisThread reports whether the call x runs on the calling OS thread.
+// A request operation of a Python thread the handler started reaches Go
+// on that thread, not on x's.
+func (x *execCtx) onThisThread() bool { return C.modpy_on_thread(x.ts) != 0 }
+
 // nestedRoute is the route of a call made from inside the call running
-// on this thread (the execCtx it points to).
+// for the request (the execCtx it points to): on that call's thread, or
+// on a Python thread the handler started.
 type nestedRoute execCtx
 
 func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 	x := (*execCtx)(r)
 	pack, packLen := cBytes(c.pack)
-	if x.in.Name == c.name && x.in.isRunning() {
+	// Only the call's own thread may run Python with x's thread state
+	// (another thread has let go of its own GIL: see withoutGIL). Its
+	// calls are handed off, as into another interpreter.
+	own := x.onThisThread()
+	// Into the interpreter the outer call runs in, the call runs inline,
+	// even when that interpreter is ending: it cannot end before the
+	// outer call is over (its drain waits for it), so waiting for the
+	// end, as a hand-off to the name would, would wait forever.
+	if x.in.Name == c.name && own {
 		e := stateOf(c.req)
 		prev := e.exec
 		e.exec = x
@@ -102,7 +120,7 @@ func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 		}
 		return int(rv), x.in, nil
 	}
-	if x.gil == gilHeld {
+	if own && x.gil == gilHeld {
 		ts := C.modpy_detach()
 		x.setGIL(gilReleased)
 		defer func() {
@@ -110,17 +128,17 @@ func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 			C.modpy_attach(ts)
 		}()
 	}
-	in, err := c.interp(rt)
-	if err != nil {
-		return 500, nil, err
+	// Another thread's call into the outer call's interpreter goes to
+	// that very interpreter: if it is ending, in.call fails at once
+	// (errEnding) rather than wait for an end that waits for the outer
+	// call.
+	in := x.in
+	if in.Name != c.name {
+		var err error
+		if in, err = c.interp(rt); err != nil {
+			return 500, nil, err
+		}
 	}
 	rv, err := in.call(c.kind, c.h, c.phase, "", "", c.pack, limits{nested: true})
 	return rv, in, err
-}
-
-// isRunning reports whether the interpreter takes calls (not ending).
-func (in *Interp) isRunning() bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.st == interpReady
 }

@@ -73,7 +73,7 @@ type worker struct {
 type limits struct {
 	queue, run time.Duration
 	what       string // the call, for a stuck thread's log line
-	nested     bool   // made from inside another call (runNested)
+	nested     bool   // made from inside another call (nestedRoute)
 }
 
 // ErrQueueTimeout is returned when a request waited longer than
@@ -160,7 +160,7 @@ func (in *Interp) call(kind int, h uint64, phase int, a, b string, pack []byte, 
 	if lim.queue > 0 {
 		deadline = time.Now().Add(lim.queue)
 	}
-	// A nested call (see runNested) runs under its caller's token: taking
+	// A nested call (see nestedRoute) runs under its caller's token: taking
 	// a second one could wait forever for itself.
 	if !lim.nested {
 		if !in.rt.takeToken(deadline) {
@@ -551,15 +551,22 @@ func (p *pool) removeIdle(w *worker) bool {
 
 func (in *Interp) runJob(ts *C.PyThreadState, pyEntry *C.PyObject, w *worker, j *job) {
 	var e *entry
+	var prev *execCtx
 	if j.h != 0 {
 		if e = lookup(C.uint64_t(j.h)); e != nil {
 			w.exec = execCtx{in: in, ts: ts, entry: pyEntry}
-			e.exec = &w.exec
+			// A nested call handed off here (a filter of the request
+			// in another interpreter) comes back to the call that made
+			// it: that call is the request's again after this one.
+			prev, e.exec = e.exec, &w.exec
 		}
 	}
 	j.rv = in.run(ts, pyEntry, w, j, w.interrupted.Swap(false))
-	if e != nil {
-		e.exec = nil
+	// Only while the request's call is still this job's: the call found
+	// may have ended meanwhile (this job came from a Python thread the
+	// handler started), and must not come back.
+	if e != nil && e.exec == &w.exec {
+		e.exec = prev
 	}
 	if w.nmods >= 0 {
 		in.modules.Store(int64(w.nmods))

@@ -6,11 +6,12 @@ import "modpy/internal/request"
 // three ways, and routeFor is the one place that picks the way:
 //
 //   - nested (nested.go): a call made while a call for the same request,
-//     or the request it was redirected from, runs Python on this thread
-//     (Python calling the server calling Python). Into the same
-//     interpreter it runs inline on that thread; into another it lets go
-//     of the GIL and is handed off to that interpreter's pool, under the
-//     outer call's ThreadsPerChild token.
+//     or the request it was redirected from, runs Python (Python calling
+//     the server calling Python). Into the same interpreter it runs
+//     inline on that call's thread; into another, or from a Python thread
+//     the handler started, it is handed off to the interpreter's pool
+//     (the calling thread without the GIL), under the outer call's
+//     ThreadsPerChild token.
 //   - direct (direct.go): a request's phase run on the caller's own
 //     thread, inside one call into C. It falls back to the hand-off when
 //     this thread belongs to another interpreter or the interpreter is
@@ -50,7 +51,7 @@ func (c *pyCall) interp(rt *Runtime) (*Interp, error) {
 
 // routeFor decides how a call of kind for req (nil: a call for no
 // request) gets into Python: nested when a call for req, or for the
-// request it came from, is running Python on this thread; direct for a
+// request it came from, is running Python; direct for a
 // request's phase (dispatch or connection) whose configuration allows it
 // (directOK); the hand-off otherwise.
 func routeFor(req *request.Request, kind int) route {

@@ -1,15 +1,22 @@
 package python
 
-import "fmt"
+import (
+	"fmt"
+
+	"modpy/internal/loglevel"
+)
 
 // The thread model's states, by name, and every transition between them.
 // Three things have a state: an interpreter (interpState), a thread of its
 // pool (threadState) and a thread running a call, a pool thread's job or
 // a direct call (gilState). Each changes state only through its own
-// transition method below, which checks the change against its table and
-// panics on one the table does not allow: that is a bug in this package
-// (the pool's bookkeeping would be wrong from then on), never a condition
-// of the request or the site.
+// transition method below, which checks the change against its table.
+// A change the table does not allow is a bug in this package, never a
+// condition of the request or the site: under the package's tests it
+// panics (strictStates); in the server it is logged and made, since a
+// panic would take the worker down with every request it is serving, and
+// the code that asked for the move goes on as if it were made (the pool's
+// counts follow what its threads do).
 //
 // The tables are bit sets: moves[from] has bit 1<<to set when from → to
 // is allowed.
@@ -60,7 +67,7 @@ func (s interpState) canMove(to interpState) bool { return canMove(interpMoves[:
 func (in *Interp) setState(to interpState) {
 	from := in.st
 	if !from.canMove(to) {
-		panic(fmt.Sprintf("python: interpreter %q: no transition %s → %s", in.Name, from, to))
+		badTransition(fmt.Sprintf("python: interpreter %q: no transition %s → %s", in.Name, from, to))
 	}
 	if from == interpEnding {
 		close(in.endDone)
@@ -120,7 +127,7 @@ func (s threadState) canMove(to threadState) bool { return canMove(threadMoves[:
 func (p *pool) setThread(w *worker, to threadState) {
 	from := w.state
 	if !from.canMove(to) {
-		panic(fmt.Sprintf("python: pool thread: no transition %s → %s", from, to))
+		badTransition(fmt.Sprintf("python: pool thread: no transition %s → %s", from, to))
 	}
 	if from == threadBusy {
 		p.busy--
@@ -168,9 +175,24 @@ func (s gilState) canMove(to gilState) bool { return canMove(gilMoves[:], s, to)
 // setGIL moves the call to state to. Only the thread running it calls it.
 func (x *execCtx) setGIL(to gilState) {
 	if !x.gil.canMove(to) {
-		panic(fmt.Sprintf("python: call on a thread: no transition %s → %s", x.gil, to))
+		badTransition(fmt.Sprintf("python: call on a thread: no transition %s → %s", x.gil, to))
 	}
 	x.gil = to
+}
+
+// strictStates makes an illegal transition panic, before it changes
+// anything: the package's tests set it.
+var strictStates bool
+
+// badTransition reports an illegal transition (msg): a panic under
+// strictStates, else a line in the error log.
+func badTransition(msg string) {
+	if strictStates {
+		panic(msg)
+	}
+	if rt := current; rt != nil {
+		rt.logf(loglevel.Error, "", "%s (a bug in modpy: the move is made)", msg)
+	}
 }
 
 // canMove reports whether the transition table moves has from → to.

@@ -2,9 +2,13 @@ package python
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
+
+// The package's tests panic on an illegal transition (the server logs it).
+func init() { strictStates = true }
 
 // mustPanic reports whether f panicked.
 func mustPanic(f func()) (panicked bool) {
@@ -200,5 +204,38 @@ func TestLastThreadIdlesOnce(t *testing.T) {
 	}
 	if !grew {
 		t.Fatal("two calls at once did not run on two threads")
+	}
+}
+
+// In the server (strictStates off) an illegal transition does not panic:
+// it is logged, and made, the counts following it.
+func TestIllegalTransitionLogged(t *testing.T) {
+	runtimeForTest(t) // the log badTransition writes to
+	strictStates = false
+	defer func() { strictStates = true }()
+	p := &pool{threads: 1, busy: 1}
+	w := &worker{state: threadBusy}
+	if mustPanic(func() { p.setThread(w, threadStopped) }) {
+		t.Fatal("busy → stopped panicked with strictStates off")
+	}
+	if w.state != threadStopped || p.busy != 0 || p.threads != 0 {
+		t.Errorf("after busy → stopped: state %s, busy %d, threads %d; want stopped, 0, 0", w.state, p.busy, p.threads)
+	}
+	in := &Interp{Name: "t", st: interpEnded}
+	if mustPanic(func() { in.setState(interpReady) }) || in.st != interpReady {
+		t.Errorf("ended → ready: state %s", in.st)
+	}
+	x := &execCtx{}
+	if mustPanic(func() { x.setGIL(gilHeld) }) || x.gil != gilHeld {
+		t.Errorf("held → held: %s", x.gil)
+	}
+	for _, want := range []string{
+		"python: pool thread: no transition busy → stopped (a bug in modpy: the move is made)",
+		`python: interpreter "t": no transition ended → ready`,
+		"python: call on a thread: no transition GIL held → GIL held",
+	} {
+		if !strings.Contains(rtLog.text(), want) {
+			t.Errorf("log lacks %q:\n%s", want, rtLog.text())
+		}
 	}
 }

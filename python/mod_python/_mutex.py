@@ -55,7 +55,7 @@ _options = None  # a callable returning them, from use_options
 def use_options(options):
     """Take the PythonOption values (mod_python.mutex_directory,
     mod_python.mutex_locks) from options(), a callable returning a mapping;
-    it is called once, when a lock is first needed. apache._init passes the
+    it is called once, when a lock is first needed. _entry._init passes the
     main server's get_options, so this module need not import apache."""
     global _options
     _options = options

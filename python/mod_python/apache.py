@@ -1236,7 +1236,8 @@ def mpm_query(code):
 
 
 def init(name=None, server=None):
-    """mod_python's init(): returns the dispatcher (this module)."""
+    """mod_python's init(), which returns its dispatcher: here this module
+    (modpy's dispatcher, _entry, is private)."""
     return sys.modules[__name__]
 
 
