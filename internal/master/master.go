@@ -81,7 +81,7 @@ func Workers(cfg *config.Config) int {
 // one. With one worker per core each worker's Go code runs on one
 // processor: Python calls leave it while they run, and fewer processors
 // than threads wanting one means fewer wake-ups and hand-overs between
-// threads (docs/internals.md measures it).
+// threads (docs/benchmarks.md measures it).
 func WorkerProcs(cfg *config.Config, procs int) int {
 	n := Workers(cfg)
 	return max(1, (procs+n-1)/n)
