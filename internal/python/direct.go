@@ -16,7 +16,7 @@ import (
 
 // Direct calls: the caller's own thread runs the call, instead of handing
 // it to a thread of the interpreter's pool. The hand-off costs two thread
-// wake-ups per call (docs/internals.md measures 11-33 µs of it, against
+// wake-ups per call (docs/benchmarks.md measures 11-33 µs of it, against
 // under 1 µs for a direct call). The call runs on the calling goroutine's
 // OS thread, inside one call into C (modpy_direct_call), so the goroutine
 // need not be locked to the thread; the thread keeps one thread state, of
