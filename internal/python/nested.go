@@ -67,12 +67,18 @@ func withoutGIL(req *request.Request, f func()) {
 	f()
 }
 
-// executing returns the Python call in progress for req, or for the
-// request it was redirected from, if any.
+// executing returns the Python call in progress for req, for the request
+// it was redirected from, or for its main request (a subrequest runs from
+// inside its main request's call), if any.
 func executing(req *request.Request) *execCtx {
-	for r := req; r != nil; r = r.Prev {
+	for r := req; r != nil; {
 		if e := stateOf(r); e != nil && e.exec != nil {
 			return e.exec
+		}
+		if r.Prev != nil {
+			r = r.Prev
+		} else {
+			r = r.Main // a subrequest runs inside its main request
 		}
 	}
 	return nil
