@@ -62,8 +62,10 @@ def handler(req):
     req.add_output_filter("INCLUDES")
     req.write("py<!--#echo var=\"DOCUMENT_URI\" -->")
     req.write("<!--#include virtual=\"/part.html\" -->")
+    req.write("<!--#python eval=\"6*7\" -->")
     return apache.OK
 `,
+		"htdocs/pyinc.shtml": `<!--#include virtual="/py/x" -->`,
 		"htdocs/pyssi/fix.py": `from mod_python import apache
 def fixuphandler(req):
     req.ssi_globals = {"data": "test"}
@@ -84,7 +86,10 @@ def fixuphandler(req):
 		{"/plain/page.shtml", `a<!--#echo var="DOCUMENT_URI" -->b`},
 		{"/unterminated.shtml", "before[an error occurred while processing this directive]"},
 		{"/partial.shtml", "text <!--"},
-		{"/py/x", "py/py/xPART"},
+		{"/py/x", "py/py/xPART42"},
+		// A Python handler's page included by a parsed page: its own
+		// INCLUDES filter shares the outer page's variables.
+		{"/pyinc.shtml", "py/pyinc.shtmlPART42"},
 		{"/pyssi/ssi.shtml", "test ok /pyssi/ssi.shtml[an error occurred while processing this directive]"},
 	} {
 		st, body := s.get(tt.path, "X-T", "<x>")
