@@ -25,6 +25,7 @@ var modules = []*module{
 	userdirModule,
 	dirModule,
 	mimeModule,
+	includeModule,
 	authzCoreModule,
 	authBasicModule,
 	statusModule,

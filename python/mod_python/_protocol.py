@@ -14,6 +14,7 @@ CALL_END = 5  # the request is over in this interpreter: run its cleanups
 CALL_SERVER_CLEANUP = 6  # run what apache.register_cleanup and server.register_cleanup registered
 CALL_FILTER = 7  # run a filter once (phase: its number)
 CALL_CONNECTION = 8  # run a PythonConnectionHandler (a: the phase data)
+CALL_INCLUDE = 9  # run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
 
 # Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status).
 CALL_FAILED = -1000  # the call raised (the traceback went to the error log)
@@ -140,6 +141,7 @@ SRV_FIELDS = (
     "_daemons",
     "_threads",
     "_root",
+    "_path",
 )
 # Input filters are numbered from here, after the output filters
 # (request.InputFilterBase).
