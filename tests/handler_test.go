@@ -109,6 +109,7 @@ func TestExceptionsAndDebug(t *testing.T) {
 		"htdocs/quiet/bad.py": bad,
 		"htdocs/loud/bad.py":  bad,
 		"htdocs/nofunc/h.py":  "X = 1\n",
+		"htdocs/addbad/h.py":  "from mod_python import apache\ndef handler(req):\n    req.add_handler('PythonHandler', 'h::bad_handler')\n    req.write('ok')\n    return apache.OK\n",
 		"htdocs/printer/p.py": "from mod_python import apache\nimport sys\ndef handler(req):\n    print('hello from print')\n    sys.stderr.write('to stderr\\n')\n    req.write('ok')\n    return apache.OK\n",
 	}
 	s := startSite(t, `
@@ -122,6 +123,10 @@ func TestExceptionsAndDebug(t *testing.T) {
     PythonDebug On
 </Directory>
 <Directory {{DIR}}/htdocs/nofunc>
+    SetHandler mod_python
+    PythonHandler h
+</Directory>
+<Directory {{DIR}}/htdocs/addbad>
     SetHandler mod_python
     PythonHandler h
 </Directory>
@@ -154,7 +159,14 @@ func TestExceptionsAndDebug(t *testing.T) {
 	if st, _ := s.get("/nofunc/h.py"); st != 500 {
 		t.Fatalf("missing function: status %d", st)
 	}
-	contains(t, "error log", s.waitLog("has no function"), "has no function 'handler'")
+	// mod_python 3.5's message, on one line
+	contains(t, "error log", s.waitLog("contains no"), "PythonHandler h: module '"+s.Dir+"/htdocs/nofunc/h.py' contains no 'handler'\n")
+	s.get("/addbad/h.py")
+	log = s.waitLog("contains no 'bad_handler'")
+	contains(t, "error log", log, "PythonHandler h::bad_handler: module '"+s.Dir+"/htdocs/addbad/h.py' contains no 'bad_handler'\n")
+	if strings.Contains(log, "PythonHandler h::bad_handler: Traceback") || strings.Contains(log, "PythonHandler h: Traceback") {
+		t.Errorf("a missing function is logged with a traceback:\n%s", log)
+	}
 	if st, _ := s.get("/missing/"); st != 500 {
 		t.Fatalf("missing module: status %d", st)
 	}
@@ -474,7 +486,7 @@ func TestPythonHandlerModule(t *testing.T) {
 	if got := s.mustGet("/without/f.txt"); got != "static file" {
 		t.Errorf("/without/f.txt: %q", got)
 	}
-	if strings.Contains(s.errorLog(), "has no function") {
+	if strings.Contains(s.errorLog(), "contains no") {
 		t.Errorf("a silent handler logged an error:\n%s", s.errorLog())
 	}
 }

@@ -922,20 +922,25 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     return module
 
 
+class _NoObject(AttributeError):
+    """resolve_object found no such object: 3.5's message, logged as one line."""
+
+
 def resolve_object(module, obj_str, arg=None, silent=0):
     """Find obj_str ("func" or "obj.attr...") in module; a class met on the
     way is instantiated with `arg`."""
     obj = module
     parent = None
-    for part in obj_str.split("."):
+    parts = obj_str.split(".")
+    for i, part in enumerate(parts):
         parent = obj
         if isinstance(parent, type) and arg is not None:
             parent = parent(arg)
         if not hasattr(parent, part):
             if silent:
                 return None
-            raise AttributeError("module %s has no %s %r" % (
-                getattr(module, "__file__", module.__name__), "function" if "." not in obj_str else "object", obj_str))
+            raise _NoObject("module '%s' contains no '%s'" % (
+                getattr(module, "__file__", module.__name__), ".".join(parts[:i + 1])))
         obj = getattr(parent, part)
     return obj
 
