@@ -153,15 +153,15 @@ func reqSet(r *request.Request, f int, v *C.PyObject) *C.PyObject {
 }
 
 //export goSrvGet
-func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
+func goSrvGet(h C.uint64_t, f C.int, base C.int) *C.PyObject {
 	s := current.opts.MainServer
 	if h != 0 {
 		e := lookup(h)
 		if e == nil {
 			return errGone()
 		}
-		if e.req.Server != nil {
-			s = e.req.Server
+		if rs := reqServer(e.req, base != 0); rs != nil {
+			s = rs
 		}
 	}
 	switch int(f) {

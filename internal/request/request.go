@@ -51,7 +51,10 @@ type Server struct {
 	LogLevel   loglevel.Level
 	Names      []string
 	// Options and Config are server.get_options() / server.get_config():
-	// the main server's global-scope values.
+	// the PythonOption values and Python* directives at this server's
+	// scope (outside any section; a vhost's merged over the main
+	// server's), as mod_python's per-server configuration has them. They
+	// are this server's own tables, which Python may write to.
 	Options *table.Table
 	Config  *table.Table
 	// The process-wide settings the server object shows.
@@ -76,6 +79,10 @@ type Conn struct {
 	LocalPort  int
 	ID         uint64
 	Keepalives int
+	// Base is the server the local address alone picks (Apache's
+	// c->base_server: connection.base_server): the first virtual host for
+	// the address, or the main server.
+	Base *Server
 }
 
 // IO is what the server provides to read the request body and write the

@@ -95,11 +95,9 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 		ID:         hr.ConnID,
 		Keepalives: hr.KeepAlives,
 	}
-	rs.vh = s.vhosts[s.cfg.SelectServer(hr.LocalAddr, hr.Host)]
-	if rs.vh == nil {
-		rs.vh = s.main
-	}
+	rs.vh = s.vhost(s.cfg.SelectServer(hr.LocalAddr, hr.Host))
 	req.Server = rs.vh.info
+	req.Conn.Base = s.vhost(s.cfg.SelectServer(hr.LocalAddr, "")).info
 	req.DocumentRoot = rs.vh.conf.DocumentRoot
 	req.Log = rs.vh.errlog
 	rs.io = &responseIO{rs: rs}

@@ -147,8 +147,9 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		ErrorFname: c.ErrorLog,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
-		Options:    s.pyConfig(s.cfg.Main.Dir).Options,
-		Config:     s.pyConfig(s.cfg.Main.Dir).Config,
+		// The server's own copies (Python may write to them).
+		Options: s.pyConfig(c.Dir).Options.Clone(),
+		Config:  s.pyConfig(c.Dir).Config.Clone(),
 
 		KeepAlive:         s.cfg.Process.KeepAlive,
 		KeepAliveTimeout:  s.cfg.Process.KeepAliveTimeout,
@@ -160,8 +161,20 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		Threads:           s.cfg.Process.ThreadsPerChild,
 		Root:              s.cfg.ServerRoot,
 	}
+	// mod_python's server configuration has every Python* directive of
+	// the server's scope but PythonInterpPerDirectory.
+	v.info.Config.Del("PythonInterpPerDirectory")
 	s.vhosts[c] = v
 	return v, nil
+}
+
+// vhost is the virtual host of config server c (the main server's for
+// one it does not know).
+func (s *Server) vhost(c *config.Server) *vhost {
+	if v := s.vhosts[c]; v != nil {
+		return v
+	}
+	return s.main
 }
 
 // Start initialises Python (main_interpreter), runs the PythonImports and

@@ -36,7 +36,8 @@ from mod_python._protocol import (
     T_CONFIG as _T_CONFIG, T_ERR_HEADERS_OUT as _T_ERR_HEADERS_OUT,
     T_HEADERS_IN as _T_HEADERS_IN, T_HEADERS_OUT as _T_HEADERS_OUT, T_NOTES as _T_NOTES,
     T_OPTIONS as _T_OPTIONS, T_SERVER_CONFIG as _T_SERVER_CONFIG,
-    T_SERVER_OPTIONS as _T_SERVER_OPTIONS, T_SUBPROCESS_ENV as _T_SUBPROCESS_ENV,
+    T_SERVER_OPTIONS as _T_SERVER_OPTIONS, T_BASE_SERVER_CONFIG as _T_BASE_SERVER_CONFIG,
+    T_BASE_SERVER_OPTIONS as _T_BASE_SERVER_OPTIONS, T_SUBPROCESS_ENV as _T_SUBPROCESS_ENV,
     TBL_ADD as _TBL_ADD, TBL_CLEAR as _TBL_CLEAR, TBL_DEL as _TBL_DEL, TBL_GET as _TBL_GET,
     TBL_HAS as _TBL_HAS, TBL_ITEMS as _TBL_ITEMS, TBL_LEN as _TBL_LEN, TBL_SET as _TBL_SET)
 
@@ -779,7 +780,7 @@ class connection(object):
 
     @property
     def base_server(self):
-        return server(self._h)
+        return server(self._h, base=True)
 
     @property
     def local_host(self):
@@ -809,13 +810,16 @@ class connection(object):
 
 
 class server(object):
-    """A (virtual) server (mod_python's mp_server). h = 0 is the main server."""
+    """A (virtual) server (mod_python's mp_server). h = 0 is the main server;
+    otherwise the server of request h, or with base its connection's base
+    server."""
 
-    def __init__(self, h):
+    def __init__(self, h, base=False):
         self._h = h
+        self._base = base
 
     for _i, _n in enumerate(_SRV_FIELDS):
-        locals()[_n] = (lambda i: property(lambda self: _apache.srv_get(self._h, i)))(_i)
+        locals()[_n] = (lambda i: property(lambda self: _apache.srv_get(self._h, i, self._base)))(_i)
     del _i, _n
 
     wild_names = property(lambda self: [])
@@ -832,10 +836,13 @@ class server(object):
         register_cleanup(callable, data)
 
     def get_options(self):
-        return _RequestTable(0, _T_SERVER_OPTIONS)
+        """The PythonOption values of this server's scope (outside any
+        section), a table Python may change (this worker's copy)."""
+        return _RequestTable(self._h, _T_BASE_SERVER_OPTIONS if self._base else _T_SERVER_OPTIONS)
 
     def get_config(self):
-        return _RequestTable(0, _T_SERVER_CONFIG)
+        """The Python* directives of this server's scope, as get_options."""
+        return _RequestTable(self._h, _T_BASE_SERVER_CONFIG if self._base else _T_SERVER_CONFIG)
 
     def log_error(self, message, level=APLOG_ERR):
         _apache.log_error(str(message), level, 0, interpreter or "")
