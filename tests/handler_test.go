@@ -109,6 +109,7 @@ func TestExceptionsAndDebug(t *testing.T) {
 		"htdocs/quiet/bad.py": bad,
 		"htdocs/loud/bad.py":  bad,
 		"htdocs/nofunc/h.py":  "X = 1\n",
+		"htdocs/none/h.py":    "handler = None\n",
 		"htdocs/addbad/h.py":  "from mod_python import apache\ndef handler(req):\n    req.add_handler('PythonHandler', 'h::bad_handler')\n    req.write('ok')\n    return apache.OK\n",
 		"htdocs/printer/p.py": "from mod_python import apache\nimport sys\ndef handler(req):\n    print('hello from print')\n    sys.stderr.write('to stderr\\n')\n    req.write('ok')\n    return apache.OK\n",
 	}
@@ -123,6 +124,10 @@ func TestExceptionsAndDebug(t *testing.T) {
     PythonDebug On
 </Directory>
 <Directory {{DIR}}/htdocs/nofunc>
+    SetHandler mod_python
+    PythonHandler h
+</Directory>
+<Directory {{DIR}}/htdocs/none>
     SetHandler mod_python
     PythonHandler h
 </Directory>
@@ -161,6 +166,11 @@ func TestExceptionsAndDebug(t *testing.T) {
 	}
 	// mod_python 3.5's message, on one line
 	contains(t, "error log", s.waitLog("contains no"), "PythonHandler h: module '"+s.Dir+"/htdocs/nofunc/h.py' contains no 'handler'\n")
+	// a handler that is None (mod_python's test_none_handler): 500
+	if st, _ := s.get("/none/h.py"); st != 500 {
+		t.Fatalf("a None handler: status %d", st)
+	}
+	contains(t, "error log", s.waitLog("not callable"), "PythonHandler h: handler in "+s.Dir+"/htdocs/none/h is not callable\n")
 	s.get("/addbad/h.py")
 	log = s.waitLog("contains no 'bad_handler'")
 	contains(t, "error log", log, "PythonHandler h::bad_handler: module '"+s.Dir+"/htdocs/addbad/h.py' contains no 'bad_handler'\n")

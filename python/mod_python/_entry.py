@@ -267,7 +267,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
                 obj = getattr(module, obj_str, None)
                 if obj is None:
                     obj = resolve_object(module, obj_str, arg=req, silent=silent)
-            if obj is None:
+            if obj is None and silent:
                 continue
             if not callable(obj):
                 raise _HandlerError("%s in %s is not callable" % (obj_str or default_func, module.__name__))
