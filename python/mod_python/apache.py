@@ -254,9 +254,19 @@ class _TableBase(object):
         return v
 
     def update(self, other=(), **kw):
-        pairs = other.items() if hasattr(other, "items") else other
-        for k, v in pairs:
-            self[k] = v
+        """Sets each key of other (a mapping: anything with keys() and
+        [key], whose keys and values are made strings, as 3.5's table
+        does; or an iterable of pairs) and of kw. None is an
+        AttributeError, as in 3.5."""
+        if other is None:
+            raise AttributeError("'NoneType' object has no attribute 'keys'")
+        keys = getattr(other, "keys", None)
+        if keys is not None:
+            for k in keys():
+                self[_tstr_any(k)] = _tstr_any(other[k])
+        else:
+            for k, v in other:
+                self[k] = v
         for k, v in kw.items():
             self[k] = v
 
@@ -296,6 +306,11 @@ def _tstr(v):
     if not isinstance(v, str):
         raise TypeError("table keys and values must be str, not %s" % type(v).__name__)
     return v
+
+
+def _tstr_any(v):
+    # update()'s conversion: any key or value becomes its str().
+    return v if isinstance(v, (str, bytes)) else str(v)
 
 
 class table(_TableBase):
@@ -346,8 +361,9 @@ make_table = table
 _tbl = _apache.tbl
 
 
-class _RequestTable(_TableBase):
-    """A live view of one of the request's tables, kept by the server."""
+class _RequestTable(table):
+    """A live view of one of the request's tables, kept by the server (an
+    apache.table, as every table is in 3.5)."""
 
     __slots__ = ("_h", "_t")
 
@@ -1159,6 +1175,17 @@ class _FilterObject(object):
 # PythonOption mod_python.mutex_directory (see _mutex.py).
 
 _server_class = server
+
+# The objects show the names of mod_python's C types, which code and
+# mod_python's own tests look at (str(type(req.connection)) is
+# "<class 'mp_conn'>"); apache.request, apache.connection, ... stay their
+# names here.
+for _cls, _name in ((request, "mp_request"), (connection, "mp_conn"), (server, "mp_server"),
+                    (table, "mp_table"), (_RequestTable, "mp_table"), (hlist, "mp_hlist"),
+                    (_FilterObject, "mp_filter")):
+    _cls.__name__ = _cls.__qualname__ = _name
+    _cls.__module__ = "builtins"
+del _cls, _name
 
 
 def _global_lock_path(server, key, index):
