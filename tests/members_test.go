@@ -1,12 +1,45 @@
 package tests
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // The request, connection, server and table objects' members as mod_python
 // 3.5 has them (its test_internal's checks; issue 12).
+
+// TestServerErrorFnameAsConfigured: server.error_fname is ErrorLog's
+// argument as written (relative to ServerRoot), inherited by a vhost
+// without an ErrorLog.
+func TestServerErrorFnameAsConfigured(t *testing.T) {
+	s := startSite(t, `<VirtualHost *:{{PORT}}>
+    ServerName own.example
+    ServerAlias a.example *.wild.example
+    ErrorLog logs/own_error.log
+    `+pyDir("srv")+`
+</VirtualHost>
+<VirtualHost *:{{PORT}}>
+    ServerName inherits.example
+    `+pyDir("srv")+`
+</VirtualHost>
+`, map[string]string{"logs/.keep": "", "htdocs/srv.py": `from mod_python import apache
+def handler(req):
+    s = req.server
+    req.write("%s" % s.error_fname)
+    return apache.OK
+`})
+	if got := s.mustGet("/", "Host", "own.example"); got != "logs/own_error.log" {
+		t.Errorf("own ErrorLog: %q", got)
+	}
+	if got := s.mustGet("/", "Host", "inherits.example"); got != s.Dir+"/error.log" {
+		t.Errorf("inherited ErrorLog: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir, "logs/own_error.log")); err != nil {
+		t.Errorf("the vhost's log is not under ServerRoot: %v", err)
+	}
+}
 
 // TestTypeNamesAndTableUpdate: the objects are named as mod_python's C
 // types (mp_request, mp_conn, mp_server, mp_table, mp_hlist); every table

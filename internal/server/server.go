@@ -144,7 +144,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		DefnName:   c.Pos.File,
 		DefnLine:   c.Pos.Line,
 		Timeout:    s.cfg.Process.Timeout,
-		ErrorFname: c.ErrorLog,
+		ErrorFname: c.ErrorLogArg,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
 		// The server's own copies (Python may write to them).
