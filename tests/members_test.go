@@ -1,14 +1,61 @@
 package tests
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The request, connection, server and table objects' members as mod_python
 // 3.5 has them (its test_internal's checks; issue 12).
+
+// TestConnectionKeepAliveValues: connection.keepalive is Apache's
+// AP_CONN_KEEPALIVE (2) for a connection that stays open and
+// AP_CONN_CLOSE (1) for one that closes; connection.keepalives counts the
+// responses that kept it open, this one included.
+func TestConnectionKeepAliveValues(t *testing.T) {
+	s := startSite(t, pyDir("ka"), map[string]string{"htdocs/ka.py": `from mod_python import apache
+def handler(req):
+    c = req.connection
+    before = (c.keepalive, c.keepalives)
+    req.write("x")
+    req.write(" %s %s %s %s|" % (before + (c.keepalive, c.keepalives)))
+    return apache.OK
+`})
+	c := s.dial()
+	defer c.Close()
+	br := bufio.NewReader(c)
+	get := func(hdr string) string {
+		t.Helper()
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		fmt.Fprintf(c, "GET /ka HTTP/1.1\r\nHost: localhost\r\n%s\r\n", hdr)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("reading the response: %v\n%s", err, s.errorLog())
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(b)
+	}
+	for i, c := range []struct{ hdr, want string }{
+		{"", "x 2 1 2 1|"},
+		{"", "x 2 2 2 2|"},
+		{"Connection: close\r\n", "x 1 2 1 2|"},
+	} {
+		if got := get(c.hdr); got != c.want {
+			t.Errorf("request %d: %q, want %q", i+1, got, c.want)
+		}
+	}
+	// HTTP/1.0 without keep-alive: the connection closes.
+	out := s.raw("GET /ka HTTP/1.0\r\nHost: localhost\r\n\r\n", 20*time.Second)
+	contains(t, "HTTP/1.0", out, "x 1 0 1 0|")
+}
 
 // TestServerErrorFnameAsConfigured: server.error_fname is ErrorLog's
 // argument as written (relative to ServerRoot), inherited by a vhost

@@ -71,7 +71,16 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyInt(r.IO.BodyBytes())
 	case fAuthTypeConf:
 		return pyStrOrNone(r.AuthTypeConf, r.AuthTypeConf != "")
-	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID, fKeepalives:
+	case fKeepalive, fKeepalives:
+		if r.IO == nil {
+			return connGet(r.Conn, f)
+		}
+		st, n := r.IO.KeepAlive()
+		if f == fKeepalive {
+			return pyInt(int64(st))
+		}
+		return pyInt(int64(n))
+	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID:
 		return connGet(r.Conn, f)
 	case fHeadersSent:
 		return pyBool(r.IO != nil && r.IO.HeadersSent())
@@ -96,6 +105,8 @@ func connGet(c *request.Conn, f int) *C.PyObject {
 		return pyInt(int64(c.LocalPort))
 	case fConnID:
 		return pyInt(int64(c.ID))
+	case fKeepalive:
+		return pyInt(0)
 	default:
 		return pyInt(int64(c.Keepalives))
 	}

@@ -115,6 +115,7 @@ const (
 	fHeadersSent       = 32 // _headers_sent
 	fInterpreter       = 33 // _interpreter
 	fAuthTypeConf      = 34 // _auth_type
+	fKeepalive         = 35 // _keepalive
 )
 
 // Server fields by number (SRV_FIELDS in _protocol.py): _apache.srv_get.

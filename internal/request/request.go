@@ -104,6 +104,11 @@ type IO interface {
 	// lock. It reports whether it did; if not, the caller releases what it
 	// holds (the GIL) and calls Write and Flush.
 	TryWrite(p []byte, flush bool) bool
+	// KeepAlive is Apache's c->keepalive and c->keepalives: whether the
+	// connection stays open after this response (0 unknown, 1 it
+	// closes, 2 it stays open) and how many of its responses, this one
+	// included if it does, kept it open.
+	KeepAlive() (state, keepalives int)
 }
 
 // Logger writes to the error log.

@@ -77,3 +77,6 @@ func (c *connIO) Flush() error                       { return nil }
 func (c *connIO) HeadersSent() bool                  { return false }
 func (c *connIO) BodyBytes() int64                   { return c.written }
 func (c *connIO) TryWrite(p []byte, flush bool) bool { return false }
+
+// KeepAlive is Apache's for a connection handler's connection: unknown.
+func (c *connIO) KeepAlive() (state, keepalives int) { return 0, 0 }

@@ -41,6 +41,10 @@ type responseIO struct {
 	timer   *time.Timer
 	closed  bool // the handler is done: the timer must not write
 	sent    atomic.Bool
+	// ka is the response's KeepAlive as of the last write that went out
+	// (state<<32 | keepalives; 0 before any), for KeepAlive to read while
+	// a timer flush holds mu.
+	ka atomic.Int64
 }
 
 // flushDelay bounds how long a flush may be postponed.
@@ -136,8 +140,26 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 }
 
 // noteSent records whether the headers went out, for HeadersSent to read
-// without the lock. o.mu must be held.
-func (o *responseIO) noteSent() { o.sent.Store(o.rs.w.HeadersSent()) }
+// without the lock, and the keep-alive state. o.mu must be held.
+func (o *responseIO) noteSent() {
+	o.sent.Store(o.rs.w.HeadersSent())
+	st, n := o.rs.w.KeepAlive()
+	o.ka.Store(int64(st)<<32 | int64(n))
+}
+
+// KeepAlive implements request.IO. While a timer flush holds the lock (it
+// may be waiting for a slow client, and the caller holds the GIL), it is
+// the state that flush records, once a write has gone out.
+func (o *responseIO) KeepAlive() (state, keepalives int) {
+	if !o.mu.TryLock() {
+		if ka := o.ka.Load(); ka != 0 {
+			return int(ka >> 32), int(uint32(ka))
+		}
+		o.mu.Lock()
+	}
+	defer o.mu.Unlock()
+	return o.rs.w.KeepAlive()
+}
 
 func (o *responseIO) timedFlush() {
 	o.mu.Lock()

@@ -104,6 +104,7 @@ REQ_FIELDS = (
     "_headers_sent",
     "_interpreter",
     "_auth_type",
+    "_keepalive",
 )
 # Those the request object lets a handler set.
 REQ_WRITABLE = frozenset((

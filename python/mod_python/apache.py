@@ -777,6 +777,9 @@ class connection(object):
     local_ip = property(lambda self: _req_get(self._h, _F["_local_ip"]))
     id = property(lambda self: _req_get(self._h, _F["_conn_id"]))
     keepalives = property(lambda self: _req_get(self._h, _F["_keepalives"]))
+    # Apache's AP_CONN_* numbers: 0 unknown, 1 closes after this response,
+    # 2 kept open for another request.
+    keepalive = property(lambda self: _req_get(self._h, _F["_keepalive"]))
 
     @property
     def remote_addr(self):
@@ -792,7 +795,6 @@ class connection(object):
     remote_logname = None
     aborted = 0
     double_reverse = 0
-    keepalive = 1
 
     @property
     def base_server(self):

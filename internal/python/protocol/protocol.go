@@ -192,6 +192,7 @@ var ReqFields = []Field{
 	{"fHeadersSent", "_headers_sent", false},
 	{"fInterpreter", "_interpreter", false},
 	{"fAuthTypeConf", "_auth_type", false},
+	{"fKeepalive", "_keepalive", false},
 }
 
 // SrvFields are the server's fields, by number: _apache.srv_get(h, n, base).
