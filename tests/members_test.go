@@ -57,6 +57,30 @@ def handler(req):
 	contains(t, "HTTP/1.0", out, "x 1 0 1 0|")
 }
 
+// TestHeadersFrozenAtFlush: after a flushing req.write the response's
+// status and headers are those it went out with in mod_python, even when
+// modpy held the flush back: a Content-Length set later does not cut the
+// body short, a header added later is not sent.
+func TestHeadersFrozenAtFlush(t *testing.T) {
+	s := startSite(t, pyDir("late"), map[string]string{"htdocs/late.py": `from mod_python import apache
+def handler(req):
+    req.content_type = "text/plain"
+    req.headers_out["X-Early"] = "1"
+    req.write("1234")
+    req.set_content_length(15)
+    req.headers_out["X-Late"] = "1"
+    req.write("test ok")
+    return apache.OK
+`})
+	st, hdr, body := s.do("GET", "/late", "")
+	if st != 200 || body != "1234test ok" {
+		t.Fatalf("status %d body %q", st, body)
+	}
+	if hdr.Get("X-Early") != "1" || hdr.Get("X-Late") != "" || hdr.Get("Content-Length") == "15" {
+		t.Errorf("headers: %v", hdr)
+	}
+}
+
 // TestServerErrorFnameAsConfigured: server.error_fname is ErrorLog's
 // argument as written (relative to ServerRoot), inherited by a vhost
 // without an ErrorLog.

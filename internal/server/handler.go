@@ -206,6 +206,7 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		uri, req.Args, req.HasArgs = uri[:i], uri[i+1:], true
 	}
+	rs.io.unfreeze() // the new request's headers are the response's
 	req.URI = uri
 	req.Filename, req.PathInfo, req.CanonicalFilename = "", "", ""
 	req.Handler, req.Extension = "", ""

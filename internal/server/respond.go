@@ -35,6 +35,11 @@ type responseIO struct {
 	rs      *rstate
 	synced  bool
 	bodyErr error
+	// frozen: a flush was asked for, so the status and headers are the
+	// ones the response has from then on, as if it had gone out (in
+	// mod_python it has): later changes to headers_out do not reach the
+	// client, whether or not the flush was postponed.
+	frozen bool
 
 	mu      sync.Mutex
 	pending bool // a postponed flush: timer is armed
@@ -55,7 +60,7 @@ const flushDelay = 2 * time.Millisecond
 // changes a handler makes before its first flush are kept.
 func (o *responseIO) sync() {
 	w, req := o.rs.w, o.rs.req
-	if w.HeadersSent() {
+	if w.HeadersSent() || o.frozen {
 		return
 	}
 	w.SetStatus(req.Status)
@@ -104,6 +109,7 @@ func (o *responseIO) Flush() error {
 	defer o.noteSent()
 	o.pending = false
 	o.sync()
+	o.frozen = true
 	return o.rs.out.Flush()
 }
 
@@ -126,6 +132,9 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 			return false
 		}
 	}
+	if flush {
+		o.frozen = true
+	}
 	if flush && !o.pending {
 		// The first flush since the last one that went out arms the
 		// timer; later ones ride on it.
@@ -137,6 +146,14 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 		}
 	}
 	return true
+}
+
+// unfreeze lets headers_out reach the response again while the headers
+// have not gone out (an internal redirect starts the response afresh).
+func (o *responseIO) unfreeze() {
+	o.mu.Lock()
+	o.frozen = false
+	o.mu.Unlock()
 }
 
 // noteSent records whether the headers went out, for HeadersSent to read
