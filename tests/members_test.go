@@ -83,7 +83,8 @@ def handler(req):
 
 // TestServerErrorFnameAsConfigured: server.error_fname is ErrorLog's
 // argument as written (relative to ServerRoot), inherited by a vhost
-// without an ErrorLog.
+// without an ErrorLog; names and wild_names are tuples of the ServerAlias
+// names, plain and with wildcards.
 func TestServerErrorFnameAsConfigured(t *testing.T) {
 	s := startSite(t, `<VirtualHost *:{{PORT}}>
     ServerName own.example
@@ -98,18 +99,81 @@ func TestServerErrorFnameAsConfigured(t *testing.T) {
 `, map[string]string{"logs/.keep": "", "htdocs/srv.py": `from mod_python import apache
 def handler(req):
     s = req.server
-    req.write("%s" % s.error_fname)
+    req.write("%s %r %r" % (s.error_fname, s.names, s.wild_names))
     return apache.OK
 `})
-	if got := s.mustGet("/", "Host", "own.example"); got != "logs/own_error.log" {
+	if got := s.mustGet("/", "Host", "own.example"); got != "logs/own_error.log ('a.example',) ('*.wild.example',)" {
 		t.Errorf("own ErrorLog: %q", got)
 	}
-	if got := s.mustGet("/", "Host", "inherits.example"); got != s.Dir+"/error.log" {
+	if got := s.mustGet("/", "Host", "inherits.example"); got != s.Dir+"/error.log () ()" {
 		t.Errorf("inherited ErrorLog: %q", got)
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir, "logs/own_error.log")); err != nil {
 		t.Errorf("the vhost's log is not under ServerRoot: %v", err)
 	}
+}
+
+const membersMod = `import os
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    out = []
+    def show(name, v):
+        out.append("%s=%r" % (name, v))
+    for name in ("assbackwards proxyreq allowed allowed_xmethods chunked range clength "
+                 "remaining read_length read_body read_chunked expecting_100 content_encoding "
+                 "content_languages vlist_validator no_local_copy used_path_info eos_sent").split():
+        show(name, getattr(req, name))
+    show("parsed_uri", req.parsed_uri)
+    part = req.read(3)
+    show("after read", (part, req.read_length, req.remaining, req.read_body))
+    f = req.finfo
+    show("finfo", (f.fname == req.filename, f.filetype == apache.APR_REG, f.size, f[apache.FINFO_SIZE],
+                   f[apache.FINFO_FNAME] == req.filename, f.mtime == int(os.stat(req.filename).st_mtime),
+                   hex(f.protection)))
+    missing = apache.stat(req.filename + ".nothing", apache.APR_FINFO_MIN)
+    show("missing", (missing.filetype == apache.APR_NOFILE, missing.fname, missing.size))
+    req.finfo = missing
+    show("assigned", req.finfo is missing)
+    req.add_common_vars()
+    show("software", "Python/" in req.subprocess_env["SERVER_SOFTWARE"])
+    show("local_host", req.connection.local_host)
+    req.write("x")
+    show("chunked after a write", req.chunked)
+    req.set_content_length(20)
+    show("clength", req.clength)
+    req.write("\n" + "\n".join(out) + "\n")
+    return apache.OK
+`
+
+// TestRequestMembers: the request_rec members mod_python 3.5 has
+// (assbackwards ... eos_sent), req.finfo and apache.stat (mp_finfo),
+// req.parsed_uri, SERVER_SOFTWARE from ServerTokens, connection.local_host.
+func TestRequestMembers(t *testing.T) {
+	s := startSite(t, pyDir("members"), map[string]string{"htdocs/members.py": membersMod, "htdocs/f.txt": "0123456789"})
+	os.Chmod(filepath.Join(s.Dir, "htdocs/f.txt"), 0o640)
+	st, _, body := s.do("POST", "/f.txt?q=1", "abcdef", "Expect", "100-continue")
+	if st != 200 {
+		t.Fatalf("status %d: %s\n%s", st, body, s.errorLog())
+	}
+	for _, want := range []string{
+		"assbackwards=0", "proxyreq=0", "allowed=0", "allowed_xmethods=()", "chunked=0", "range=None",
+		"clength=0", "remaining=0", "read_length=0", "read_body=0", "read_chunked=0", "expecting_100=1",
+		"content_encoding=None", "content_languages=()", "vlist_validator=None", "no_local_copy=0",
+		"used_path_info=2", "eos_sent=0",
+		"parsed_uri=(None, None, None, None, None, None, '/f.txt', 'q=1', None)",
+		"after read=(b'abc', 3, 3, 2)",
+		"finfo=(True, True, 10, 10, True, True, '0x640')",
+		"missing=(True, None, None)", "assigned=True", "software=True", "local_host=None",
+		"chunked after a write=1", "clength=20",
+	} {
+		contains(t, "members", body, "\n"+want+"\n")
+	}
+	// an absolute URI in the request line, in pieces
+	port := fmt.Sprint(s.Port)
+	out := s.raw("GET http://localhost:"+port+"/f.txt?a=b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 20*time.Second)
+	contains(t, "absolute URI", out, "parsed_uri=('http', 'localhost:"+port+"', None, None, 'localhost', "+port+", '/f.txt', 'a=b', None)")
 }
 
 // TestTypeNamesAndTableUpdate: the objects are named as mod_python's C

@@ -36,6 +36,8 @@ type entry struct {
 	req  *request.Request
 	h    uint64        // the request's id for Python
 	body *bufio.Reader // made on first readline
+	// bodyRead is how many body bytes req.read* returned (r->read_length).
+	bodyRead int64
 	// attrs are the attributes handlers set on req that are plain values,
 	// as a marshal'd dict, for phases that run in other interpreters;
 	// attrsVer counts its changes (0: none yet).
@@ -406,6 +408,7 @@ func goRead(h C.uint64_t, want C.longlong, line C.int) *C.PyObject {
 	if err != nil && err != io.EOF {
 		return pyError(C.MODPY_ERR_OS, "reading the request body: "+err.Error())
 	}
+	e.bodyRead += int64(got.n)
 	return got.bytes()
 }
 

@@ -84,6 +84,11 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return connGet(r.Conn, f)
 	case fHeadersSent:
 		return pyBool(r.IO != nil && r.IO.HeadersSent())
+	case fBodyRead:
+		if e.body == nil {
+			return pyInt(-1) // no read yet
+		}
+		return pyInt(e.bodyRead)
 	case fInterpreter:
 		return pyStr(r.Interpreter)
 	}
@@ -216,6 +221,8 @@ func goSrvGet(h C.uint64_t, f C.int, base C.int) *C.PyObject {
 		return pyInt(int64(s.Threads))
 	case sRoot:
 		return pyStr(s.Root)
+	case sSoftware:
+		return pyStr(s.Software)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

@@ -116,6 +116,7 @@ const (
 	fInterpreter       = 33 // _interpreter
 	fAuthTypeConf      = 34 // _auth_type
 	fKeepalive         = 35 // _keepalive
+	fBodyRead          = 36 // _body_read
 )
 
 // Server fields by number (SRV_FIELDS in _protocol.py): _apache.srv_get.
@@ -140,4 +141,5 @@ const (
 	sDaemons           = 17 // _daemons
 	sThreads           = 18 // _threads
 	sRoot              = 19 // _root
+	sSoftware          = 20 // _software
 )

@@ -69,6 +69,9 @@ type Server struct {
 	Daemons int
 	Root    string // ServerRoot
 	Threads int    // ThreadsPerChild
+	// Software is the Server header's value (ServerTokens), the
+	// SERVER_SOFTWARE of CGI variables.
+	Software string
 }
 
 // Conn describes the client connection.

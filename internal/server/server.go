@@ -160,6 +160,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		RestartTime:       s.started,
 		Threads:           s.cfg.Process.ThreadsPerChild,
 		Root:              s.cfg.ServerRoot,
+		Software:          s.banner,
 	}
 	// mod_python's server configuration has every Python* directive of
 	// the server's scope but PythonInterpPerDirectory.

@@ -105,6 +105,7 @@ REQ_FIELDS = (
     "_interpreter",
     "_auth_type",
     "_keepalive",
+    "_body_read",
 )
 # Those the request object lets a handler set.
 REQ_WRITABLE = frozenset((
@@ -143,6 +144,7 @@ SRV_FIELDS = (
     "_daemons",
     "_threads",
     "_root",
+    "_software",
 )
 # Input filters are numbered from here, after the output filters
 # (request.InputFilterBase).

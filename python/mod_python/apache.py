@@ -177,6 +177,66 @@ PROXYREQ_RESPONSE = 3
 MODULE_MAGIC_NUMBER_MAJOR = 20120211
 MODULE_MAGIC_NUMBER_MINOR = 0
 
+# req.finfo and apache.stat(): indexes of the finfo tuple, APR's file types
+# and the bits of stat's `wanted`.
+FINFO_MODE = 0
+FINFO_INO = 1
+FINFO_DEV = 2
+FINFO_NLINK = 3
+FINFO_UID = 4
+FINFO_GID = 5
+FINFO_SIZE = 6
+FINFO_ATIME = 7
+FINFO_MTIME = 8
+FINFO_CTIME = 9
+FINFO_FNAME = 10
+FINFO_NAME = 11
+FINFO_FILETYPE = 12
+
+APR_NOFILE = 0
+APR_REG = 1
+APR_DIR = 2
+APR_CHR = 3
+APR_BLK = 4
+APR_PIPE = 5
+APR_LNK = 6
+APR_SOCK = 7
+APR_UNKFILE = 127
+
+APR_FINFO_LINK = 0x00000001
+APR_FINFO_MTIME = 0x00000010
+APR_FINFO_CTIME = 0x00000020
+APR_FINFO_ATIME = 0x00000040
+APR_FINFO_SIZE = 0x00000100
+APR_FINFO_CSIZE = 0x00000200
+APR_FINFO_DEV = 0x00001000
+APR_FINFO_INODE = 0x00002000
+APR_FINFO_NLINK = 0x00004000
+APR_FINFO_TYPE = 0x00008000
+APR_FINFO_USER = 0x00010000
+APR_FINFO_GROUP = 0x00020000
+APR_FINFO_UPROT = 0x00100000
+APR_FINFO_GPROT = 0x00200000
+APR_FINFO_WPROT = 0x00400000
+APR_FINFO_ICASE = 0x01000000
+APR_FINFO_NAME = 0x02000000
+APR_FINFO_MIN = 0x00008170
+APR_FINFO_IDENT = 0x00003000
+APR_FINFO_OWNER = 0x00030000
+APR_FINFO_PROT = 0x00700000
+APR_FINFO_NORM = 0x0073b170
+APR_FINFO_DIRENT = 0x02000000
+
+# r->read_body's policies: req.read* reads chunked bodies too.
+REQUEST_NO_BODY = 0
+REQUEST_CHUNKED_ERROR = 1
+REQUEST_CHUNKED_DECHUNK = 2
+
+# r->used_path_info.
+AP_REQ_ACCEPT_PATH_INFO = 0
+AP_REQ_REJECT_PATH_INFO = 1
+AP_REQ_DEFAULT_PATH_INFO = 2
+
 # The name of this interpreter and the main server: set by _init.
 interpreter = None
 main_server = None
@@ -692,6 +752,93 @@ class request(object):
     def useragent_addr(self):
         return self.connection.remote_addr
 
+    # -- request_rec members a handler reads (3.5's getset table) --
+    assbackwards = property(lambda self: 1 if self.proto_num == 9 else 0)
+    proxyreq = PROXYREQ_NONE
+    allowed = 0
+    allowed_xmethods = ()
+    range = None
+    content_encoding = None
+    content_languages = ()
+    vlist_validator = None
+    no_local_copy = 0
+    eos_sent = 0
+    used_path_info = AP_REQ_DEFAULT_PATH_INFO
+
+    @property
+    def chunked(self):
+        """1 once the response has begun (see sent_bodyct) if it goes, or
+        would go if flushed now, chunked: HTTP/1.1 with no Content-Length,
+        and a body."""
+        if not self.sent_bodyct or self.proto_num < 1001 or self.header_only:
+            return 0
+        if self.status < 200 or self.status in (204, 304):
+            return 0
+        return 0 if "Content-Length" in self.headers_out else 1
+
+    @property
+    def clength(self):
+        """The Content-Length set for the response (set_content_length), 0 if none."""
+        try:
+            return int(self.headers_out.get("Content-Length") or 0)
+        except ValueError:
+            return 0
+
+    @property
+    def read_length(self):
+        """How many body bytes req.read* returned."""
+        return max(_req_get(self._h, _F["_body_read"]), 0)
+
+    @property
+    def read_body(self):
+        """REQUEST_NO_BODY until the body is first read, then
+        REQUEST_CHUNKED_DECHUNK (chunked bodies are read)."""
+        return REQUEST_NO_BODY if _req_get(self._h, _F["_body_read"]) < 0 else REQUEST_CHUNKED_DECHUNK
+
+    @property
+    def read_chunked(self):
+        """1 once a chunked body is being read."""
+        te = self.headers_in.get("Transfer-Encoding") or ""
+        return 1 if self.read_body and "chunked" in str(te).lower() else 0
+
+    @property
+    def remaining(self):
+        """The Content-Length body bytes not yet read (0 before the first
+        read, as Apache's r->remaining)."""
+        done = _req_get(self._h, _F["_body_read"])
+        if done < 0 or self.read_chunked:
+            return 0
+        try:
+            return max(int(self.headers_in.get("Content-Length") or 0) - done, 0)
+        except ValueError:
+            return 0
+
+    @property
+    def expecting_100(self):
+        expect = self.headers_in.get("Expect") or ""
+        return 1 if self.proto_num >= 1001 and str(expect).lower() == "100-continue" else 0
+
+    def _get_finfo(self):
+        f = self.__dict__.get("_finfo")
+        if f is not None:
+            return f
+        return stat(self.filename, APR_FINFO_MIN) if self.filename else _finfo_none()
+
+    def _set_finfo(self, f):
+        if not isinstance(f, _Finfo):
+            raise TypeError("req.finfo must be an mp_finfo, from apache.stat()")
+        self.__dict__["_finfo"] = f
+
+    finfo = property(_get_finfo, _set_finfo, doc="""The file req.filename names,
+        as apache.stat gives it (an assigned one is kept: modpy itself
+        looks at the file again when it serves it).""")
+
+    @property
+    def parsed_uri(self):
+        """The request line's URI in pieces: (scheme, hostinfo, user,
+        password, hostname, port, path, query, fragment), apache.URI_*."""
+        return _parse_uri(self.unparsed_uri or "")
+
     def is_https(self):
         return 0
 
@@ -800,9 +947,9 @@ class connection(object):
     def base_server(self):
         return server(self._h, base=True)
 
-    @property
-    def local_host(self):
-        return _req_get(self._h, _F["_local_ip"])
+    # The server's name from a reverse lookup of the local address: none
+    # (HostnameLookups is off), as in Apache then.
+    local_host = None
 
     @property
     def notes(self):
@@ -827,6 +974,106 @@ class connection(object):
         _write(self._h, data, 1)
 
 
+class _Finfo(object):
+    """A file's facts (mod_python's mp_finfo): attributes, or a tuple by
+    apache.FINFO_*. Every field is None for a file that does not exist."""
+
+    __slots__ = ("fname", "filetype", "valid", "protection", "user", "group", "inode",
+                 "device", "nlink", "size", "atime", "mtime", "ctime", "name")
+    _ORDER = ("protection", "inode", "device", "nlink", "user", "group", "size",
+              "atime", "mtime", "ctime", "fname", "name", "filetype")
+
+    def __init__(self, **kw):
+        for k in self.__slots__:
+            setattr(self, k, kw.get(k))
+        if self.filetype is None:
+            self.filetype = APR_NOFILE
+
+    def __getitem__(self, i):
+        return getattr(self, self._ORDER[i])
+
+    def __len__(self):
+        return len(self._ORDER)
+
+    def __repr__(self):
+        return "<mp_finfo %r %s>" % (self.fname, self.filetype)
+
+
+def _finfo_none():
+    return _Finfo()
+
+
+def _apr_type(mode):
+    import stat as st
+    for test, t in ((st.S_ISREG, APR_REG), (st.S_ISDIR, APR_DIR), (st.S_ISCHR, APR_CHR),
+                    (st.S_ISBLK, APR_BLK), (st.S_ISFIFO, APR_PIPE), (st.S_ISLNK, APR_LNK),
+                    (st.S_ISSOCK, APR_SOCK)):
+        if test(mode):
+            return t
+    return APR_UNKFILE
+
+
+def _apr_prot(mode):
+    # APR's permission bits: a nibble per class (user 0x0F00, group 0x00F0,
+    # world 0x000F), set-id and sticky bits on top.
+    p = ((mode & 0o700) << 2) | ((mode & 0o070) << 1) | (mode & 0o007)
+    if mode & 0o4000:
+        p |= 0x8000
+    if mode & 0o2000:
+        p |= 0x4000
+    if mode & 0o1000:
+        p |= 0x2000
+    return p
+
+
+def stat(fname, wanted):
+    """An mp_finfo for the file fname (not following a final symbolic link
+    if wanted has APR_FINFO_LINK). A file that does not exist gives one
+    whose filetype is APR_NOFILE; other failures raise OSError."""
+    try:
+        s = os.lstat(fname) if wanted & APR_FINFO_LINK else os.stat(fname)
+    except (FileNotFoundError, NotADirectoryError):
+        return _Finfo()
+    return _Finfo(fname=fname, filetype=_apr_type(s.st_mode), valid=APR_FINFO_NORM | (wanted & APR_FINFO_LINK),
+                  protection=_apr_prot(s.st_mode), user=s.st_uid, group=s.st_gid, inode=s.st_ino,
+                  device=s.st_dev, nlink=s.st_nlink, size=s.st_size, atime=int(s.st_atime),
+                  mtime=int(s.st_mtime), ctime=int(s.st_ctime),
+                  name=os.path.basename(fname) if wanted & APR_FINFO_NAME else None)
+
+
+def _parse_uri(u):
+    # apr_uri_parse's pieces of a request line's URI (path and query kept
+    # as sent).
+    scheme = hostinfo = user = password = hostname = port = query = fragment = None
+    rest = u
+    if not u.startswith("/") and "://" in u:
+        scheme, rest = u.split("://", 1)
+        slash = rest.find("/")
+        hostinfo, rest = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+        host = hostinfo
+        if "@" in host:
+            cred, host = host.rsplit("@", 1)
+            user, _, pw = cred.partition(":")
+            password = pw if ":" in cred else None
+        if host.startswith("["):
+            end = host.find("]")
+            hostname, tail = host[1:end], host[end + 1:]
+        else:
+            hostname, _, tail = host.partition(":")
+            tail = ":" + tail if tail else ""
+        if tail.startswith(":") and tail[1:].isdigit():
+            port = int(tail[1:])
+    if "#" in rest:
+        rest, fragment = rest.split("#", 1)
+    if "?" in rest:
+        rest, query = rest.split("?", 1)
+    return (scheme, hostinfo, user, password, hostname, port, rest or None, query, fragment)
+
+
+def _wild(name):
+    return "*" in name or "?" in name
+
+
 class server(object):
     """A (virtual) server (mod_python's mp_server). h = 0 is the main server;
     otherwise the server of request h, or with base its connection's base
@@ -840,7 +1087,13 @@ class server(object):
         locals()[_n] = (lambda i: property(lambda self: _apache.srv_get(self._h, i, self._base)))(_i)
     del _i, _n
 
-    wild_names = property(lambda self: [])
+    # ServerAlias names, as Apache splits them: plain ones, and those with
+    # a wildcard; tuples, as in 3.5.
+    names = property(lambda self: tuple(n for n in self._aliases() if not _wild(n)))
+    wild_names = property(lambda self: tuple(n for n in self._aliases() if _wild(n)))
+
+    def _aliases(self):
+        return _apache.srv_get(self._h, _SRV_FIELDS.index("names"), self._base)
     path = None
     pathlen = 0
     next = None
@@ -1059,7 +1312,7 @@ def _common_vars(req):
     env.update({
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "SERVER_SIGNATURE": "",
-        "SERVER_SOFTWARE": "modpy",
+        "SERVER_SOFTWARE": srv._software,
         "SERVER_NAME": req.hostname or srv.server_hostname,
         "SERVER_ADDR": local_ip or "",
         "SERVER_PORT": str(local_port or srv.port or 80),

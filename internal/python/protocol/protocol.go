@@ -193,6 +193,7 @@ var ReqFields = []Field{
 	{"fInterpreter", "_interpreter", false},
 	{"fAuthTypeConf", "_auth_type", false},
 	{"fKeepalive", "_keepalive", false},
+	{"fBodyRead", "_body_read", false},
 }
 
 // SrvFields are the server's fields, by number: _apache.srv_get(h, n, base).
@@ -217,4 +218,5 @@ var SrvFields = []Field{
 	{"sDaemons", "_daemons", false},
 	{"sThreads", "_threads", false},
 	{"sRoot", "_root", false},
+	{"sSoftware", "_software", false},
 }
