@@ -223,6 +223,8 @@ func goSrvGet(h C.uint64_t, f C.int, base C.int) *C.PyObject {
 		return pyStr(s.Root)
 	case sSoftware:
 		return pyStr(s.Software)
+	case sDefines:
+		return pyStrList(s.Defines)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

@@ -142,4 +142,5 @@ const (
 	sThreads           = 18 // _threads
 	sRoot              = 19 // _root
 	sSoftware          = 20 // _software
+	sDefines           = 21 // _defines
 )

@@ -72,6 +72,8 @@ type Server struct {
 	// Software is the Server header's value (ServerTokens), the
 	// SERVER_SOFTWARE of CGI variables.
 	Software string
+	// Defines are the names -D and Define defined (apache.exists_config_define).
+	Defines []string
 }
 
 // Conn describes the client connection.

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,6 +137,11 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		}
 		v.access = append(v.access, &accessLog{out: out, format: f})
 	}
+	defines := make([]string, 0, len(s.cfg.Defines))
+	for name := range s.cfg.Defines {
+		defines = append(defines, name)
+	}
+	slices.Sort(defines)
 	v.info = &request.Server{
 		Hostname:   v.name,
 		Port:       c.Port,
@@ -161,6 +167,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		Threads:           s.cfg.Process.ThreadsPerChild,
 		Root:              s.cfg.ServerRoot,
 		Software:          s.banner,
+		Defines:           defines,
 	}
 	// mod_python's server configuration has every Python* directive of
 	// the server's scope but PythonInterpPerDirectory.

@@ -145,6 +145,7 @@ SRV_FIELDS = (
     "_threads",
     "_root",
     "_software",
+    "_defines",
 )
 # Input filters are numbered from here, after the output filters
 # (request.InputFilterBase).

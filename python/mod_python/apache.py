@@ -1503,7 +1503,9 @@ def restore_nocgi(sav_env, si, so):
 
 
 def exists_config_define(name):
-    return False
+    """Whether name was defined at start-up: -D name on the command line
+    (also with -k start) or a Define directive."""
+    return name in _apache.srv_get(0, _SRV_FIELDS.index("_defines"))
 
 
 def server_root():

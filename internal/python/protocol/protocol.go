@@ -219,4 +219,5 @@ var SrvFields = []Field{
 	{"sThreads", "_threads", false},
 	{"sRoot", "_root", false},
 	{"sSoftware", "_software", false},
+	{"sDefines", "_defines", false},
 }
