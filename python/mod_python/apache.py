@@ -1470,6 +1470,16 @@ def _global_unlock(server, key, index=-1):
     m.release(path)
 
 
+# 3.5's _apache module had these; code that imports _apache calls them
+# there (mod_python's own test_global_lock does). modpy's _apache functions
+# of the same name (log_error) are its own and stay.
+for _n, _f in (("_global_lock", _global_lock), ("_global_trylock", _global_trylock),
+               ("_global_unlock", _global_unlock)):
+    if not hasattr(_apache, _n):
+        setattr(_apache, _n, _f)
+del _n, _f
+
+
 def build_cgi_env(req):
     """The CGI variables of req (mod_python 3.5's apache.build_cgi_env)."""
     return _cgienv.build_cgi_env(req)
