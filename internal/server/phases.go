@@ -95,4 +95,7 @@ type response interface {
 	Fits(n int) bool
 	// DiscardBody drops what was buffered, if nothing was sent yet.
 	DiscardBody() bool
+	// KeepAlive is the connection's keep-alive state (Apache's
+	// AP_CONN_* value) and the requests it has served before this one.
+	KeepAlive() (state, keepalives int)
 }
