@@ -47,7 +47,10 @@ type rstate struct {
 	// isDir is true when Filename names an existing directory; exists when
 	// it names anything that exists.
 	exists, isDir bool
-	redirects     int
+	// mtime is Filename's modification time from the walk (Unix
+	// nanoseconds), when it exists.
+	mtime     int64
+	redirects int
 	// irregular: Filename exists and is neither a directory nor a
 	// regular file (a FIFO, a device, a socket).
 	irregular bool

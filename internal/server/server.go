@@ -173,6 +173,8 @@ func (s *Server) Start(listeners []net.Listener) error {
 	}
 	rt, err := python.Start(python.Options{
 		Optimize:        optimize,
+		Home:            s.cfg.WSGIPythonHome,
+		SitePath:        s.cfg.WSGIPythonPath,
 		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Log:             s.errlog,
 		MainServer:      s.main.info,

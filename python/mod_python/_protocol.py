@@ -239,3 +239,34 @@ GO_ON = {
     PHASE_LOG: (DECLINED, OK),
     PHASE_CLEANUP: (OK,),
 }
+
+# The WSGI environ's names whose values a WSGI call carries joined by NUL
+# (request.WSGIConstKeys): the first WSGI_CGI_CONST are CGI variables.
+WSGI_CONST_KEYS = (
+    "SERVER_SIGNATURE",
+    "SERVER_SOFTWARE",
+    "SERVER_NAME",
+    "SERVER_ADDR",
+    "SERVER_PORT",
+    "DOCUMENT_ROOT",
+    "REQUEST_SCHEME",
+    "CONTEXT_PREFIX",
+    "CONTEXT_DOCUMENT_ROOT",
+    "SERVER_ADMIN",
+    "SCRIPT_FILENAME",
+    "GATEWAY_INTERFACE",
+    "SERVER_PROTOCOL",
+    "SCRIPT_NAME",
+    "wsgi.url_scheme",
+    "mod_wsgi.process_group",
+    "mod_wsgi.application_group",
+    "mod_wsgi.callable_object",
+    "mod_wsgi.request_handler",
+    "mod_wsgi.handler_script",
+    "mod_wsgi.script_reloading",
+    "mod_wsgi.enable_sendfile",
+    "mod_wsgi.ignore_activity",
+    "mod_wsgi.listener_port",
+    "mod_wsgi.script_name",
+)
+WSGI_CGI_CONST = 15
