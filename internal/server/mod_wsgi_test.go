@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"modpy/internal/config"
 	"modpy/internal/httpd"
 	"modpy/internal/request"
 )
@@ -19,20 +18,7 @@ func BenchmarkWSGIRequest(b *testing.B) {
 	if err := os.WriteFile(script, []byte("application = None\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	file := filepath.Join(root, "site.conf")
-	conf := "Listen 127.0.0.1:8080\nServerName localhost\nDocumentRoot " + root + "\nErrorLog /dev/null\n" +
-		"WSGIScriptAlias /wsgi " + script + "\n"
-	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Load(config.LoadOptions{File: file, ServerRoot: root})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := benchServer(b, root, "WSGIScriptAlias /wsgi "+script+"\n")
 	hr := &httpd.Request{Body: &httpd.Body{}, Port: 8080}
 	headers := []string{"Content-Type", "text/plain", "Content-Length", "14"}
 	b.ReportAllocs()
