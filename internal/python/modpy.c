@@ -256,9 +256,10 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * (it holds the GIL, inside a call back into Go): a nested call into the
  * same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
-                     const char *pack, Py_ssize_t packlen)
+                     const char *a, Py_ssize_t alen, const char *b,
+                     Py_ssize_t blen, const char *pack, Py_ssize_t packlen)
 {
-    return call_entry(entry, kind, h, phase, NULL, 0, NULL, 0, pack, packlen);
+    return call_entry(entry, kind, h, phase, a, alen, b, blen, pack, packlen);
 }
 
 /* Direct calls (direct.go): the calling thread's own thread state, of one

@@ -56,7 +56,8 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
 /* modpy_call for a thread that already holds the GIL, in a call back into
  * Go: a nested call into the same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
-                     const char *pack, Py_ssize_t packlen);
+                     const char *a, Py_ssize_t alen, const char *b,
+                     Py_ssize_t blen, const char *pack, Py_ssize_t packlen);
 /* modpy_direct_call finds or makes the calling thread's own state of interp
  * (made on the thread's first direct call, kept for its life; *made says
  * which) and runs modpy_call with it, in one call from

@@ -112,6 +112,15 @@ func cBytes(b []byte) (*C.char, C.Py_ssize_t) {
 	return (*C.char)(unsafe.Pointer(&b[0])), C.Py_ssize_t(len(b))
 }
 
+// cString is s as a pointer and length for C (nil for ""); s must stay
+// alive for the call.
+func cString(s string) (*C.char, C.Py_ssize_t) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	return (*C.char)(unsafeStringData(s)), C.Py_ssize_t(len(s))
+}
+
 // object makes the packed value: a new reference, or NULL with a Python
 // exception set.
 func (p *packer) object() *C.PyObject {

@@ -50,6 +50,7 @@ type Server struct {
 	ErrorFname string
 	LogLevel   loglevel.Level
 	Names      []string
+	Path       string // ServerPath (server.path)
 	// Options and Config are server.get_options() / server.get_config():
 	// the main server's global-scope values.
 	Options *table.Table
@@ -197,6 +198,10 @@ type Request struct {
 
 // InputFilterBase numbers input filters, after the output filters'.
 const InputFilterBase = 1000
+
+// IncludeFilter is the number of the response's INCLUDES filter (mod_include)
+// for the filter object of a #python element.
+const IncludeFilter = -1
 
 // FilterInfo is one Python filter: its name, handler and directory.
 type FilterInfo struct {

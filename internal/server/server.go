@@ -147,6 +147,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		ErrorFname: c.ErrorLog,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
+		Path:       c.ServerPath,
 		Options:    s.pyConfig(s.cfg.Main.Dir).Options,
 		Config:     s.pyConfig(s.cfg.Main.Dir).Config,
 

@@ -14,6 +14,7 @@ CALL_END = 5  # the request is over in this interpreter: run its cleanups
 CALL_SERVER_CLEANUP = 6  # run what apache.register_cleanup and server.register_cleanup registered
 CALL_FILTER = 7  # run a filter once (phase: its number)
 CALL_CONNECTION = 8  # run a PythonConnectionHandler (a: the phase data)
+CALL_INCLUDE = 9  # run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
 CALL_WSGI = 20  # run a WSGI application (a: the WSGI call data, packWSGI)
 CALL_WSGI_IMPORT = 21  # load a WSGI script (a: its file): WSGIImportScript
 
@@ -147,6 +148,7 @@ SRV_FIELDS = (
     "_daemons",
     "_threads",
     "_root",
+    "_path",
 )
 # Input filters are numbered from here, after the output filters
 # (request.InputFilterBase).
