@@ -47,6 +47,7 @@ def application(environ, start_response):
         body += chunk
     out["body"] = body.decode("latin-1")
     out["path_info_utf8"] = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "replace")
+    environ["wsgi.errors"].write("env.wsgi logs " + environ["PATH_INFO"] + " to wsgi.errors\n")
     data = json.dumps(out).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
@@ -195,6 +196,9 @@ SetEnv FROM_SETENV yes
 	if l := s.errorLog(); strings.Contains(l, "Traceback") || strings.Contains(l, "AssertionError") {
 		t.Errorf("wsgiref.validate or the server complained:\n%s", l)
 	}
+	// wsgi.errors: the error log, with the interpreter's name.
+	contains(t, "wsgi.errors", s.errorLog(), "[interpreter localhost:"+port+"|/env] [client 127.0.0.1:")
+	contains(t, "wsgi.errors", s.errorLog(), "env.wsgi logs /a/b to wsgi.errors")
 }
 
 // groupWSGI says which application group and interpreter it runs in and
@@ -1027,4 +1031,43 @@ WSGIScriptAlias /override {{DIR}}/app/override.wsgi
 	if st, body := s.get("/override"); st != 404 || body != "the server's page" {
 		t.Errorf("/override: %d %q", st, body)
 	}
+}
+
+const countWSGI = `import time
+count = 0
+
+def application(environ, start_response):
+    global count
+    count += 1
+    if environ["PATH_INFO"] == "/slow":
+        while True:
+            time.sleep(0.01)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(count).encode()]
+`
+
+// An application group is one of modpy's interpreters: the lifecycle
+// directives apply to it (PythonInterpMaxRequests ends it, and the next
+// request loads the script in a fresh one; PythonRequestTimeout
+// interrupts the application).
+func TestWSGIInterpreterLifecycle(t *testing.T) {
+	s := startSite(t, `
+WSGIScriptAlias /count {{DIR}}/app/count.wsgi
+<Location /count>
+    PythonInterpMaxRequests 2
+    PythonRequestTimeout 1
+</Location>
+`, map[string]string{"app/count.wsgi": countWSGI})
+	name := fmt.Sprintf("localhost:%d|/count", s.Port)
+	if a, b := s.mustGet("/count"), s.mustGet("/count"); a != "1" || b != "2" {
+		t.Fatalf("counts %q %q", a, b)
+	}
+	contains(t, "log", s.waitLog("PythonInterpMaxRequests 2 reached"), fmt.Sprintf("interpreter %q ended (PythonInterpMaxRequests 2 reached)", name))
+	if c := s.mustGet("/count"); c != "1" {
+		t.Errorf("after the end: %q, want the script loaded in a fresh interpreter", c)
+	}
+	if st, _ := s.get("/count/slow"); st != 504 {
+		t.Errorf("/count/slow: %d, want 504 (PythonRequestTimeout)", st)
+	}
+	contains(t, "log", s.errorLog(), "interrupted: it ran past PythonRequestTimeout")
 }
