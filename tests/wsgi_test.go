@@ -1071,3 +1071,22 @@ WSGIScriptAlias /count {{DIR}}/app/count.wsgi
 	}
 	contains(t, "log", s.errorLog(), "interrupted: it ran past PythonRequestTimeout")
 }
+
+// WSGIScriptAlias / in a virtual host: SCRIPT_NAME is empty, the whole
+// path is PATH_INFO, and the group is the vhost's name and port with an
+// empty script.
+func TestWSGIRootAlias(t *testing.T) {
+	s := startSite(t, `
+<VirtualHost *:{{PORT}}>
+    ServerName vhost.test
+    WSGIScriptAlias / {{DIR}}/app/env.wsgi
+</VirtualHost>
+`, map[string]string{"app/env.wsgi": envWSGI})
+	port := fmt.Sprint(s.Port)
+	for path, info := range map[string]string{"/": "/", "/a/b": "/a/b"} {
+		e := wsgiJSON(t, s, path, "Host", "vhost.test:"+port)
+		if e["SCRIPT_NAME"] != "" || e["PATH_INFO"] != info || e["mod_wsgi.application_group"] != "vhost.test:"+port+"|" {
+			t.Errorf("%s: SCRIPT_NAME %q PATH_INFO %q group %q", path, e["SCRIPT_NAME"], e["PATH_INFO"], e["mod_wsgi.application_group"])
+		}
+	}
+}
