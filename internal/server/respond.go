@@ -76,7 +76,19 @@ func (o *responseIO) sync() {
 	o.synced = true
 }
 
+// Read reads the request body. A postponed flush goes out first, on this
+// goroutine: reading the body flushes the connection's held-back output
+// too, which the timer's flush must not be writing meanwhile.
 func (o *responseIO) Read(p []byte) (int, error) {
+	o.mu.Lock()
+	if o.pending && !o.closed {
+		o.pending = false
+		o.timer.Stop()
+		o.sync()
+		o.rs.out.Flush()
+		o.noteSent()
+	}
+	o.mu.Unlock()
 	n, err := o.rs.body().Read(p)
 	if err != nil && err != io.EOF {
 		o.bodyErr = err
