@@ -68,7 +68,7 @@ int modpy_bootstrap(const char *bootstrap, const char *name, char **err)
     return 0;
 }
 
-PyThreadState *modpy_initialize(const char *executable, int optimize,
+PyThreadState *modpy_initialize(const char *executable, const char *home, int optimize,
                                 const char *bootstrap, char **err)
 {
     if (PyImport_AppendInittab("_apache", PyInit__apache) < 0) {
@@ -86,6 +86,8 @@ PyThreadState *modpy_initialize(const char *executable, int optimize,
     PyStatus status = PyConfig_SetBytesString(&config, &config.executable, executable);
     if (!PyStatus_Exception(status))
         status = PyConfig_SetBytesString(&config, &config.program_name, executable);
+    if (!PyStatus_Exception(status) && home && *home)
+        status = PyConfig_SetBytesString(&config, &config.home, home);
     if (!PyStatus_Exception(status))
         status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
@@ -347,6 +349,64 @@ PyObject *modpy_str(const char *s, Py_ssize_t n)
 
 PyObject *modpy_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
 
+const char *modpy_latin1(PyObject *o, Py_ssize_t *n)
+{
+    if (!PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "expected unicode object, value of type %.200s found",
+                     Py_TYPE(o)->tp_name);
+        return NULL;
+    }
+    if (PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND) {
+        PyErr_SetString(PyExc_ValueError, "unicode object contains non latin-1 characters");
+        return NULL;
+    }
+    *n = PyUnicode_GET_LENGTH(o);
+    return (const char *)PyUnicode_DATA(o);
+}
+
+/* One Latin-1 str into fields: its bytes at buf + *used (when they fit in
+ * cap), its length in lens[*n] (when n < nlens). */
+static int field_latin1(PyObject *o, char *buf, Py_ssize_t cap, Py_ssize_t *used,
+                        Py_ssize_t *lens, Py_ssize_t nlens, Py_ssize_t *n)
+{
+    Py_ssize_t len;
+    const char *p = modpy_latin1(o, &len);
+    if (!p)
+        return -1;
+    if (*used + len <= cap)
+        memcpy(buf + *used, p, len);
+    if (*n < nlens)
+        lens[*n] = len;
+    *used += len;
+    (*n)++;
+    return 0;
+}
+
+Py_ssize_t modpy_wsgi_fields(PyObject *status, PyObject *headers, char *buf, Py_ssize_t cap,
+                             Py_ssize_t *lens, Py_ssize_t nlens, Py_ssize_t *need)
+{
+    Py_ssize_t used = 0, n = 0, i;
+    if (field_latin1(status, buf, cap, &used, lens, nlens, &n) < 0)
+        return -1;
+    if (!PyList_Check(headers)) {
+        PyErr_Format(PyExc_TypeError, "response headers must be a list, not %.200s", Py_TYPE(headers)->tp_name);
+        return -1;
+    }
+    for (i = 0; i < PyList_GET_SIZE(headers); i++) {
+        PyObject *t = PyList_GET_ITEM(headers, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
+            PyErr_Format(PyExc_TypeError, "each response header must be a (name, value) tuple, not %.200s",
+                         Py_TYPE(t)->tp_name);
+            return -1;
+        }
+        if (field_latin1(PyTuple_GET_ITEM(t, 0), buf, cap, &used, lens, nlens, &n) < 0 ||
+            field_latin1(PyTuple_GET_ITEM(t, 1), buf, cap, &used, lens, nlens, &n) < 0)
+            return -1;
+    }
+    *need = used;
+    return n;
+}
+
 /* A new bytes object of n bytes for the caller to fill (*buf); NULL, with
    MemoryError set, if there is no room. */
 PyObject *modpy_bytes_new(Py_ssize_t n, char **buf)
@@ -380,13 +440,17 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
         goto short_buf;
     switch (*(*p)++) {
     case 's':
+    case 'l':
         if (end - *p < 4)
             goto short_buf;
         n = le32(*p);
         *p += 4;
         if ((size_t)(end - *p) < n)
             goto short_buf;
-        item = modpy_str((const char *)*p, n);
+        if ((*p)[-5] == 'l')
+            item = PyUnicode_DecodeLatin1((const char *)*p, n, NULL);
+        else
+            item = modpy_str((const char *)*p, n);
         *p += n;
         return item;
     case 'i':
@@ -401,6 +465,27 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
         Py_RETURN_FALSE;
     case 'n':
         Py_RETURN_NONE;
+    case 'D':
+        if (end - *p < 4)
+            goto short_buf;
+        n = le32(*p);
+        *p += 4;
+        t = _PyDict_NewPresized(n);
+        if (!t)
+            return NULL;
+        for (i = 0; i < (Py_ssize_t)n; i++) {
+            PyObject *k = unpack_one(p, end);
+            item = k ? unpack_one(p, end) : NULL;
+            if (!item || PyDict_SetItem(t, k, item) < 0) {
+                Py_XDECREF(k);
+                Py_XDECREF(item);
+                Py_DECREF(t);
+                return NULL;
+            }
+            Py_DECREF(k);
+            Py_DECREF(item);
+        }
+        return t;
     case 'T':
         if (end - *p < 4)
             goto short_buf;

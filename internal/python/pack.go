@@ -18,8 +18,10 @@ import (
 //
 // The format, one tag byte per value: 's' then a uint32 length and the
 // bytes (UTF-8, Latin-1 if not), 'i' then an int64, 't' True, 'f' False,
-// 'n' None, 'T' then a uint32 count and that many values. Numbers are
-// little-endian.
+// 'n' None, 'T' then a uint32 count and that many values, 'D' then a
+// uint32 count and that many key and value pairs (a dict, a later key
+// winning), 'l' as 's' but the bytes are always Latin-1 (a WSGI environ's
+// strings). Numbers are little-endian.
 type packer struct {
 	b []byte
 }
@@ -41,6 +43,30 @@ func (p *packer) str(s string) {
 	p.b = append(p.b, 's')
 	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(len(s)))
 	p.b = append(p.b, s...)
+}
+
+// latin1 packs s as a str of its bytes, each a Latin-1 character: what
+// PEP 3333 makes of the bytes of a request.
+func (p *packer) latin1(s string) {
+	p.b = append(p.b, 'l')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(len(s)))
+	p.b = append(p.b, s...)
+}
+
+// latin1Join packs parts joined by sep as one latin1 str.
+func (p *packer) latin1Join(parts []string, sep byte) {
+	n := max(len(parts)-1, 0)
+	for _, s := range parts {
+		n += len(s)
+	}
+	p.b = append(p.b, 'l')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
+	for i, s := range parts {
+		if i > 0 {
+			p.b = append(p.b, sep)
+		}
+		p.b = append(p.b, s...)
+	}
 }
 
 func (p *packer) strOrNone(s string, ok bool) {
@@ -67,6 +93,13 @@ func (p *packer) bool(v bool) {
 // tuple starts a tuple of n values: the next n values packed are its items.
 func (p *packer) tuple(n int) {
 	p.b = append(p.b, 'T')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
+}
+
+// dict starts a dict of n items: the next 2n values packed are its keys
+// and values, in turn.
+func (p *packer) dict(n int) {
+	p.b = append(p.b, 'D')
 	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
 }
 

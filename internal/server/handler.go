@@ -47,7 +47,10 @@ type rstate struct {
 	// isDir is true when Filename names an existing directory; exists when
 	// it names anything that exists.
 	exists, isDir bool
-	redirects     int
+	// mtime is Filename's modification time from the walk (Unix
+	// nanoseconds), when it exists.
+	mtime     int64
+	redirects int
 	// irregular: Filename exists and is neither a directory nor a
 	// regular file (a FIFO, a device, a socket).
 	irregular bool
@@ -81,6 +84,14 @@ type rstate struct {
 	filters    []*pyFilter
 	filtersSet bool
 	inFilters  []*pyInFilter
+	// wsgiAlias is the WSGIScriptAlias that mapped the URI (nil: none);
+	// wsgiStarted: a WSGI application called start_response, when
+	// headers_out and err_headers_out had wsgiOut and wsgiErrOut entries
+	// and the content type was wsgiType (mod_wsgi.go).
+	wsgiAlias           *config.WSGIAlias
+	wsgiStarted         bool
+	wsgiOut, wsgiErrOut int
+	wsgiType            string
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -231,7 +242,7 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 		req.ContentType = ""
 	}
 	rs.exists, rs.isDir, rs.irregular, rs.needUser = false, false, false, false
-	rs.lc, rs.dc, rs.path = nil, nil, ""
+	rs.lc, rs.dc, rs.path, rs.wsgiAlias = nil, nil, "", nil
 	if errorDoc && req.Method != "HEAD" {
 		req.Method, req.MethodNum = "GET", 0
 	}

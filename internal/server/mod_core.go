@@ -109,11 +109,7 @@ func (rs *rstate) mapStorage() int {
 			return 403
 		}
 	}
-	limit := int64(defaultLimitRequestBody)
-	if rs.dc.LimitRequestBody != nil {
-		limit = *rs.dc.LimitRequestBody
-	}
-	rs.hr.Body.SetLimit(limit)
+	rs.hr.Body.SetLimit(rs.bodyLimit())
 	req.AuthTypeConf, req.AuthName = rs.dc.EffectiveAuthType(), ""
 	if n := rs.dc.AuthName; n != nil {
 		req.AuthName = *n
@@ -139,7 +135,7 @@ func (rs *rstate) mapToStorage(path string) {
 	st := urimap.Walk(path)
 	req := rs.req
 	req.Filename, req.PathInfo, req.CanonicalFilename = st.Filename, st.PathInfo, st.Filename
-	rs.exists, rs.isDir, rs.irregular = st.Exists, st.IsDir, st.Irregular
+	rs.exists, rs.isDir, rs.irregular, rs.mtime = st.Exists, st.IsDir, st.Irregular, st.MTime
 }
 
 // The directory walk's checks of the file system: the configuration walk

@@ -87,6 +87,8 @@ type response interface {
 	outputFilter
 	Header() *table.Table
 	SetStatus(code int)
+	// SetStatusLine sets the status line's text ("299 Custom Reason").
+	SetStatusLine(line string)
 	Status() int
 	HeadersSent() bool
 	BodyBytes() int64
@@ -98,4 +100,7 @@ type response interface {
 	// KeepAlive is the connection's keep-alive state (Apache's
 	// AP_CONN_* value) and the requests it has served before this one.
 	KeepAlive() (state, keepalives int)
+	// Abort ends a response whose headers went out as incomplete
+	// (httpd.Response.Abort).
+	Abort()
 }

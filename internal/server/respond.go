@@ -64,6 +64,7 @@ func (o *responseIO) sync() {
 		return
 	}
 	w.SetStatus(req.Status)
+	w.SetStatusLine(req.StatusLine)
 	h := w.Header()
 	h.Clear()
 	for _, e := range req.HeadersOut.Entries() {
@@ -84,7 +85,19 @@ func (o *responseIO) sync() {
 	o.synced = true
 }
 
+// Read reads the request body. A postponed flush goes out first, on this
+// goroutine: reading the body flushes the connection's held-back output
+// too, which the timer's flush must not be writing meanwhile.
 func (o *responseIO) Read(p []byte) (int, error) {
+	o.mu.Lock()
+	if o.pending && !o.closed {
+		o.pending = false
+		o.timer.Stop()
+		o.sync()
+		o.rs.out.Flush()
+		o.noteSent()
+	}
+	o.mu.Unlock()
 	n, err := o.rs.body().Read(p)
 	if err != nil && err != io.EOF {
 		o.bodyErr = err
@@ -203,6 +216,25 @@ func (o *responseIO) close() {
 		o.timer.Stop()
 	}
 	o.mu.Unlock()
+}
+
+// abort ends the handler's use of the response after it failed: a
+// response whose headers went out is cut short (httpd.Response.Abort) and
+// abort reports true; otherwise nothing went out, a postponed flush is
+// dropped, and the server can still answer with an error page.
+func (o *responseIO) abort() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	o.pending = false
+	if o.timer != nil {
+		o.timer.Stop()
+	}
+	if !o.rs.w.HeadersSent() {
+		return false
+	}
+	o.rs.w.Abort()
+	return true
 }
 
 // HeadersSent implements request.IO. It takes no lock: a handler asks while

@@ -195,6 +195,8 @@ func (s *Server) Start(listeners []net.Listener) error {
 	}
 	rt, err := python.Start(python.Options{
 		Optimize:        optimize,
+		Home:            s.cfg.WSGIPythonHome,
+		SitePath:        s.cfg.WSGIPythonPath,
 		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Log:             s.errlog,
 		MainServer:      s.main.info,
@@ -209,6 +211,11 @@ func (s *Server) Start(listeners []net.Listener) error {
 	s.rt = rt
 	for _, imp := range s.cfg.PythonImports {
 		if err := rt.Import(imp.Interpreter, imp.Module, imp.Func); err != nil {
+			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
+		}
+	}
+	for _, imp := range s.cfg.WSGIImports {
+		if err := rt.ImportScript(wsgiInterpreterName(imp.Group), imp.Script); err != nil {
 			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
 		}
 	}

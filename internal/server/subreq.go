@@ -36,7 +36,14 @@ func (w *subResponse) SetStatus(code int) {
 		w.status = code
 	}
 }
-func (w *subResponse) Status() int       { return w.status }
+func (w *subResponse) Status() int { return w.status }
+
+// SetStatusLine: a subrequest's status goes nowhere.
+func (w *subResponse) SetStatusLine(string) {}
+
+// Abort: the including page goes on; what the subrequest sent stays.
+func (w *subResponse) Abort() {}
+
 func (w *subResponse) HeadersSent() bool { return w.sent }
 func (w *subResponse) BodyBytes() int64  { return w.bytes }
 

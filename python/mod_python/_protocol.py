@@ -15,6 +15,8 @@ CALL_SERVER_CLEANUP = 6  # run what apache.register_cleanup and server.register_
 CALL_FILTER = 7  # run a filter once (phase: its number)
 CALL_CONNECTION = 8  # run a PythonConnectionHandler (a: the phase data)
 CALL_INCLUDE = 9  # run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
+CALL_WSGI = 20  # run a WSGI application (a: the WSGI call data, packWSGI)
+CALL_WSGI_IMPORT = 21  # load a WSGI script (a: its file): WSGIImportScript
 
 # Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status).
 CALL_FAILED = -1000  # the call raised (the traceback went to the error log)
@@ -43,6 +45,11 @@ OP_REGISTER_FILTER = 12  # (name, handler, dir or None)
 OP_CONN_READ = 13  # (n, line) -> bytes (b"" at the end)
 OP_REGISTER_IN_FILTER = 14  # (name, handler, dir or None)
 OP_ADD_INPUT_FILTER = 15  # (name) -> bool
+OP_WSGI_ENVIRON = 40  # (pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)
+OP_WSGI_START = 41  # (status, headers) -> the Content-Length set, or -1
+OP_SEND_FILE = 42  # (fd, offset, limit) -> bytes sent, or None: not a regular file
+OP_WSGI_ABORT = 43  # () -> bool: the response was cut short (its headers went out)
+OP_HANDLER_LOCATION = 44  # (handler) -> the <Location> path its PythonHandler sits in, or None
 
 # Operations of _apache.tbl(h, table, op, ...).
 TBL_GET = 0  # (key) -> None, its value, or a list of its values
@@ -240,3 +247,34 @@ GO_ON = {
     PHASE_LOG: (DECLINED, OK),
     PHASE_CLEANUP: (OK,),
 }
+
+# The WSGI environ's names whose values a WSGI call carries joined by NUL
+# (request.WSGIConstKeys): the first WSGI_CGI_CONST are CGI variables.
+WSGI_CONST_KEYS = (
+    "SERVER_SIGNATURE",
+    "SERVER_SOFTWARE",
+    "SERVER_NAME",
+    "SERVER_ADDR",
+    "SERVER_PORT",
+    "DOCUMENT_ROOT",
+    "REQUEST_SCHEME",
+    "CONTEXT_PREFIX",
+    "CONTEXT_DOCUMENT_ROOT",
+    "SERVER_ADMIN",
+    "SCRIPT_FILENAME",
+    "GATEWAY_INTERFACE",
+    "SERVER_PROTOCOL",
+    "SCRIPT_NAME",
+    "wsgi.url_scheme",
+    "mod_wsgi.process_group",
+    "mod_wsgi.application_group",
+    "mod_wsgi.callable_object",
+    "mod_wsgi.request_handler",
+    "mod_wsgi.handler_script",
+    "mod_wsgi.script_reloading",
+    "mod_wsgi.enable_sendfile",
+    "mod_wsgi.ignore_activity",
+    "mod_wsgi.listener_port",
+    "mod_wsgi.script_name",
+)
+WSGI_CGI_CONST = 15
