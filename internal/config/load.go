@@ -239,5 +239,8 @@ func inheritMain(v, main *Server) {
 	if len(main.Redirects) > 0 {
 		v.Redirects = append(v.Redirects[:len(v.Redirects):len(v.Redirects)], main.Redirects...)
 	}
+	if len(main.WSGIAliases) > 0 {
+		v.WSGIAliases = append(v.WSGIAliases[:len(v.WSGIAliases):len(v.WSGIAliases)], main.WSGIAliases...)
+	}
 	v.Dir = Merge(main.Dir, v.Dir)
 }

@@ -96,6 +96,10 @@ var inheritFieldRules = map[string]fieldRule[Server]{
 		reason: "mod_alias: the vhost's own, then the main server's",
 		both:   func(b, o *Server) any { return slices.Concat(o.Redirects, b.Redirects) },
 	},
+	"WSGIAliases": {
+		reason: "mod_wsgi: the vhost's own, then the main server's",
+		both:   func(b, o *Server) any { return slices.Concat(o.WSGIAliases, b.WSGIAliases) },
+	},
 	"Dir": {
 		reason:   "merged by Merge, the vhost's over the main server's",
 		baseOnly: func(b *Server) any { return Merge(b.Dir, nil) },

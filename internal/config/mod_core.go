@@ -532,8 +532,11 @@ func dOptions(p *parser, c *call) error {
 		case "symlinksifownermatch":
 			bit = optSymLinksIfOwnerMatch
 		case "execcgi":
+			// Every way to run a CGI script (ScriptAlias, cgi-script, a
+			// x-httpd-cgi type) is refused, so ExecCGI opens none: it
+			// only lets wsgi-script handlers run, as mod_wsgi asks.
 			if action != '-' {
-				return c.errf("ExecCGI: %s", refuseCGI)
+				p.notice("option ExecCGI", c.pos, "Options ExecCGI: modpy has no CGI; it lets wsgi-script handlers (mod_wsgi) run here")
 			}
 			bit = optExecCGI
 		case "multiviews":

@@ -72,6 +72,17 @@ type Config struct {
 	PythonImports  []PythonImport
 	PythonOptimize bool
 
+	// WSGIImports are WSGIImportScript directives (and the scripts of
+	// WSGIScriptAliases that name both process-group= and a fixed
+	// application-group=), in config order: loaded when a worker starts.
+	WSGIImports []WSGIImport
+	// WSGIPythonPath are WSGIPythonPath's directories, absolute, in
+	// order: added to every interpreter's sys.path with site.addsitedir.
+	WSGIPythonPath []string
+	// WSGIPythonHome is WSGIPythonHome's directory ("" when unset): a
+	// virtual environment, or a Python prefix.
+	WSGIPythonHome string
+
 	// Mime maps a lower-case extension without its dot to a media type,
 	// from TypesConfig (default /etc/mime.types when it exists).
 	Mime map[string]string
@@ -220,6 +231,9 @@ type Server struct {
 	// Redirects at server or vhost level, in config order; on a vhost its
 	// own followed by the main server's.
 	Redirects []Redirect
+	// WSGIAliases are WSGIScriptAlias and WSGIScriptAliasMatch in config
+	// order; on a vhost its own followed by the main server's (mod_wsgi).
+	WSGIAliases []WSGIAlias
 
 	// AccessFileNames are AccessFileName's names (default .htaccess); a
 	// vhost without the directive has the main server's.
@@ -536,6 +550,17 @@ type DirConfig struct {
 	AddInputFilters          map[string][]string
 	SetInputFilter           []string
 
+	// mod_wsgi's per-directory settings (nil = unset).
+	// WSGIApplicationGroup is the group template: "" for %{GLOBAL}, else
+	// as written (%{SERVER}, %{RESOURCE}, %{HOST}, %{ENV:NAME} are
+	// expanded per request); unset is %{RESOURCE}.
+	WSGIApplicationGroup  *string
+	WSGICallableObject    *string // default "application"
+	WSGIPassAuthorization *bool   // default Off
+	WSGIScriptReloading   *bool   // default On
+	WSGIChunkedRequest    *bool   // default Off
+	WSGIErrorOverride     *bool   // default Off
+
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.
 	fin *resolved
@@ -624,4 +649,28 @@ type PythonImport struct {
 	Interpreter string
 	InVHost     bool
 	Pos         Pos
+}
+
+// WSGIAlias is one WSGIScriptAlias or WSGIScriptAliasMatch.
+type WSGIAlias struct {
+	URL   string         // WSGIScriptAlias: the URL prefix
+	Regex *regexp.Regexp // WSGIScriptAliasMatch: the pattern, nil for WSGIScriptAlias
+	// Path is the script (or a directory holding scripts, with a trailing
+	// "/"), absolute; for WSGIScriptAliasMatch it may hold $1..$9.
+	Path string
+	// The options: ApplicationGroup is nil when not given ("" for
+	// %{GLOBAL}); CallableObject "" when not given; PassAuthorization nil
+	// when not given. Given, they beat the directory's WSGI* directives.
+	ApplicationGroup  *string
+	CallableObject    string
+	PassAuthorization *bool
+	Pos               Pos
+}
+
+// WSGIImport is one WSGIImportScript: a script loaded into an
+// application group's interpreter when a worker starts.
+type WSGIImport struct {
+	Script string
+	Group  string // "" for %{GLOBAL}: the main interpreter
+	Pos    Pos
 }

@@ -46,7 +46,7 @@ var modules = []*module{
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, accessCompatModule,
 	envModule, reqtimeoutModule, statusModule, versionModule,
-	pythonModule, lifecycleModule, unsupportedModule,
+	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
 }
 
 // Modules with no directive of their own: their work is the server's

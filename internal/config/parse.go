@@ -712,7 +712,10 @@ func unknownDirective(name, key string, pos Pos) error {
 	case strings.HasPrefix(key, "proxy"):
 		e.Msg = "unknown directive: mod_proxy is not supported by modpy"
 	case strings.HasPrefix(key, "wsgi"):
-		e.Msg = "unknown directive: mod_wsgi directives are not supported by modpy; use mod_python.wsgi"
+		e.Msg = "unknown directive: this mod_wsgi directive is not supported by modpy (docs/wsgi.md lists those that are)"
+		if s := suggest(key); s != "" {
+			e.Msg = "unknown directive (did you mean " + s + "?)"
+		}
 	default:
 		e.Msg = "unknown directive"
 		if s := suggest(key); s != "" {

@@ -133,7 +133,7 @@ func hasFold(list []string, s string) bool {
 // as they are, so naming it is an error.
 var servedHandlers = map[string]string{
 	"mod_python": "", "python-program": "", "none": "", "default-handler": "",
-	"server-status": "", "modpy-status": "", "modpy-metrics": "",
+	"server-status": "", "modpy-status": "", "modpy-metrics": "", "wsgi-script": "",
 	"type-map": "negotiation is not done by modpy: type-map files are sent as they are",
 }
 

@@ -317,6 +317,29 @@ func (w *Response) finish() {
 // outFlushSize is the most output held back for pipelined responses.
 const outFlushSize = 16 << 10
 
+// Abort ends a response whose headers went out as incomplete, as Apache
+// does for a handler that fails midway through its body: what was written
+// is sent, but not the end of a chunked body, and the connection closes,
+// so the client can tell the response was cut short. It does nothing
+// before the headers are sent (an error page can still answer) or once the
+// response is finished.
+func (w *Response) Abort() {
+	if !w.headersSent || w.finished {
+		return
+	}
+	if len(w.buf) > 0 && !w.discard && w.err == nil {
+		w.sendBody(w.buf, nil)
+	}
+	w.buf = w.buf[:0]
+	w.finished = true
+	w.c.closeAfter = true
+	if w.err == nil {
+		if err := w.c.flush(); err != nil {
+			w.err = err
+		}
+	}
+}
+
 // abort ends a response that cannot be completed (the handler panicked
 // after the headers went out): what is sent stays, nothing more goes out
 // and the connection closes.

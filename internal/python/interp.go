@@ -138,7 +138,8 @@ func (rt *Runtime) RunConnection(name string, req *request.Request) (int, Served
 	return rt.dispatch(callConnection, name, req)
 }
 
-// dispatch is Run (kind callDispatch) and RunConnection (callConnection).
+// dispatch is Run (kind callDispatch), RunConnection (callConnection)
+// and RunWSGI (callWSGI).
 func (rt *Runtime) dispatch(kind int, name string, req *request.Request) (int, Served, error) {
 	r := routeFor(req, kind)
 	if _, nested := r.(*nestedRoute); nested {
@@ -153,12 +154,16 @@ func (rt *Runtime) dispatch(kind int, name string, req *request.Request) (int, S
 		req.Interpreter = name
 		in.idleTimeout.Store(int64(req.Py.IdleTimeout))
 		c.lim = limits{queue: req.Py.QueueTimeout, run: req.Py.RequestTimeout}
-		if c.lim.run > 0 && len(req.Handlers) > 0 {
+		switch {
+		case c.lim.run <= 0:
+		case kind == callWSGI:
+			c.lim.what = fmt.Sprintf("WSGI script %s for %s %s", req.WSGI.Script, req.Method, req.URI)
+		case len(req.Handlers) > 0:
 			c.lim.what = fmt.Sprintf("%s %s for %s %s", req.Phase, req.Handlers[0].Spec, req.Method, req.URI)
 		}
 		c.phase = req.Phase.Index()
 		p := getPacker()
-		packPhase(p, req)
+		packCall(p, kind, req)
 		c.pack = p.b
 		rv, _, err := r.run(rt, c)
 		putPacker(p)
@@ -186,7 +191,7 @@ func (rt *Runtime) dispatchNested(r route, kind int, name string, req *request.R
 	c.phase = req.Phase.Index()
 	p := getPacker()
 	defer putPacker(p)
-	packPhase(p, req)
+	packCall(p, kind, req)
 	c.pack = p.b
 	rv, in, err := r.run(rt, c)
 	var sv Served

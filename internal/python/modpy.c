@@ -346,6 +346,47 @@ PyObject *modpy_str(const char *s, Py_ssize_t n)
 
 PyObject *modpy_bytes(const char *s, Py_ssize_t n) { return PyBytes_FromStringAndSize(s, n); }
 
+const char *modpy_latin1(PyObject *o, Py_ssize_t *n)
+{
+    if (!PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "expected unicode object, value of type %.200s found",
+                     Py_TYPE(o)->tp_name);
+        return NULL;
+    }
+    if (PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND) {
+        PyErr_SetString(PyExc_ValueError, "unicode object contains non latin-1 characters");
+        return NULL;
+    }
+    *n = PyUnicode_GET_LENGTH(o);
+    return (const char *)PyUnicode_DATA(o);
+}
+
+Py_ssize_t modpy_list_len(PyObject *o)
+{
+    if (!PyList_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "response headers must be a list, not %.200s", Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    return PyList_GET_SIZE(o);
+}
+
+int modpy_list_pair(PyObject *list, Py_ssize_t i, PyObject **a, PyObject **b)
+{
+    if (i >= PyList_GET_SIZE(list)) {
+        PyErr_SetString(PyExc_RuntimeError, "response headers changed while read");
+        return -1;
+    }
+    PyObject *t = PyList_GET_ITEM(list, i);
+    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
+        PyErr_Format(PyExc_TypeError, "each response header must be a (name, value) tuple, not %.200s",
+                     Py_TYPE(t)->tp_name);
+        return -1;
+    }
+    *a = PyTuple_GET_ITEM(t, 0);
+    *b = PyTuple_GET_ITEM(t, 1);
+    return 0;
+}
+
 /* A new bytes object of n bytes for the caller to fill (*buf); NULL, with
    MemoryError set, if there is no room. */
 PyObject *modpy_bytes_new(Py_ssize_t n, char **buf)
@@ -379,13 +420,17 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
         goto short_buf;
     switch (*(*p)++) {
     case 's':
+    case 'l':
         if (end - *p < 4)
             goto short_buf;
         n = le32(*p);
         *p += 4;
         if ((size_t)(end - *p) < n)
             goto short_buf;
-        item = modpy_str((const char *)*p, n);
+        if ((*p)[-5] == 'l')
+            item = PyUnicode_DecodeLatin1((const char *)*p, n, NULL);
+        else
+            item = modpy_str((const char *)*p, n);
         *p += n;
         return item;
     case 'i':

@@ -98,6 +98,14 @@ PyObject *modpy_unpack(const char *buf, Py_ssize_t n);
 void modpy_tuple_set(PyObject *t, Py_ssize_t i, PyObject *item);
 PyObject *modpy_pair(PyObject *a, PyObject *b);
 void modpy_decref(PyObject *o);
+/* A str whose characters are all Latin-1 as its bytes (borrowed, *n of
+ * them); NULL with TypeError (not a str) or ValueError (other characters). */
+const char *modpy_latin1(PyObject *o, Py_ssize_t *n);
+/* The length of a list; -1 with a TypeError if o is not a list. */
+Py_ssize_t modpy_list_len(PyObject *o);
+/* The two items (borrowed) of list[i], a 2-tuple; -1 with a TypeError if
+ * it is not one. */
+int modpy_list_pair(PyObject *list, Py_ssize_t i, PyObject **a, PyObject **b);
 /* Read a str (as UTF-8) or bytes object; NULL with a TypeError if neither. */
 const char *modpy_text(PyObject *o, Py_ssize_t *n);
 int modpy_is_none(PyObject *o);

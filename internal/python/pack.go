@@ -18,7 +18,8 @@ import (
 //
 // The format, one tag byte per value: 's' then a uint32 length and the
 // bytes (UTF-8, Latin-1 if not), 'i' then an int64, 't' True, 'f' False,
-// 'n' None, 'T' then a uint32 count and that many values. Numbers are
+// 'n' None, 'T' then a uint32 count and that many values, 'l' as 's' but
+// the bytes are always Latin-1 (a WSGI environ's strings). Numbers are
 // little-endian.
 type packer struct {
 	b []byte
@@ -39,6 +40,14 @@ func putPacker(p *packer) {
 
 func (p *packer) str(s string) {
 	p.b = append(p.b, 's')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(len(s)))
+	p.b = append(p.b, s...)
+}
+
+// latin1 packs s as a str of its bytes, each a Latin-1 character: what
+// PEP 3333 makes of the bytes of a request.
+func (p *packer) latin1(s string) {
+	p.b = append(p.b, 'l')
 	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(len(s)))
 	p.b = append(p.b, s...)
 }

@@ -5,14 +5,16 @@ package python
 
 // Kinds of call into mod_python._entry._modpy_entry(kind, h, phase, a, b).
 const (
-	callDispatch      = 1 // run the handlers of the request's phase (a: the phase data)
-	callImport        = 2 // PythonImport module[::func] (a: module, b: func)
-	callEval          = 3 // evaluate an expression (a), for tests and diagnostics
-	callNoop          = 4 // return at once (measuring the hand-off)
-	callEnd           = 5 // the request is over in this interpreter: run its cleanups
-	callServerCleanup = 6 // run what apache.register_cleanup and server.register_cleanup registered
-	callFilter        = 7 // run a filter once (phase: its number)
-	callConnection    = 8 // run a PythonConnectionHandler (a: the phase data)
+	callDispatch      = 1  // run the handlers of the request's phase (a: the phase data)
+	callImport        = 2  // PythonImport module[::func] (a: module, b: func)
+	callEval          = 3  // evaluate an expression (a), for tests and diagnostics
+	callNoop          = 4  // return at once (measuring the hand-off)
+	callEnd           = 5  // the request is over in this interpreter: run its cleanups
+	callServerCleanup = 6  // run what apache.register_cleanup and server.register_cleanup registered
+	callFilter        = 7  // run a filter once (phase: its number)
+	callConnection    = 8  // run a PythonConnectionHandler (a: the phase data)
+	callWSGI          = 20 // run a WSGI application (a: the WSGI call data, packWSGI)
+	callWSGIImport    = 21 // load a WSGI script (a: its file): WSGIImportScript
 )
 
 // Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status).
@@ -40,6 +42,11 @@ const (
 	opConnRead         = 13 // (n, line) -> bytes (b"" at the end)
 	opRegisterInFilter = 14 // (name, handler, dir or None)
 	opAddInputFilter   = 15 // (name) -> bool
+	opWSGIEnviron      = 40 // (pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)
+	opWSGIStart        = 41 // (status, headers) -> the Content-Length set, or -1
+	opSendFile         = 42 // (fd, offset, limit) -> bytes sent, or None: not a regular file
+	opWSGIAbort        = 43 // () -> bool: the response was cut short (its headers went out)
+	opHandlerLocation  = 44 // (handler) -> the <Location> path its PythonHandler sits in, or None
 )
 
 // Operations of _apache.tbl(h, table, op, ...).

@@ -161,6 +161,8 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 			return pyError(C.MODPY_ERR_OS, "connection read: "+err.Error())
 		}
 		return pyBytes(p)
+	case opWSGIEnviron, opWSGIStart, opSendFile, opWSGIAbort, opHandlerLocation:
+		return wsgiOp(r, int(op), a, b, c)
 	case opRegisterFilter, opRegisterInFilter:
 		name, ok1 := argText(a)
 		spec, ok2 := argText(b)

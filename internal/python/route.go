@@ -52,13 +52,13 @@ func (c *pyCall) interp(rt *Runtime) (*Interp, error) {
 // routeFor decides how a call of kind for req (nil: a call for no
 // request) gets into Python: nested when a call for req, or for the
 // request it came from, is running Python; direct for a
-// request's phase (dispatch or connection) whose configuration allows it
+// request's phase (dispatch, connection or WSGI) whose configuration allows it
 // (directOK); the hand-off otherwise.
 func routeFor(req *request.Request, kind int) route {
 	if x := executing(req); x != nil {
 		return (*nestedRoute)(x)
 	}
-	if req != nil && (kind == callDispatch || kind == callConnection) && directOK(req) {
+	if req != nil && (kind == callDispatch || kind == callConnection || kind == callWSGI) && directOK(req) {
 		return directRoute{}
 	}
 	return handoffRoute{}

@@ -178,6 +178,9 @@ type Request struct {
 	// (numbered from InputFilterBase).
 	InputFilters []FilterInfo
 	InFilterInfo []FilterInfo
+	// WSGI is set for a call that runs a WSGI application (the server's
+	// wsgi-script handler): what it carries. Nil otherwise.
+	WSGI *WSGI
 	// PyState is the Python runtime's own state of the request, opaque
 	// here: set while the request is registered with the runtime (from
 	// its first call into Python until Release), nil otherwise. It holds
@@ -225,4 +228,61 @@ func New() *Request {
 	r.HeadersIn, r.HeadersOut, r.ErrHeadersOut = &r.tables[0], &r.tables[1], &r.tables[2]
 	r.SubprocessEnv, r.Notes = &r.tables[3], &r.tables[4]
 	return r
+}
+
+// WSGI is what a call that runs a WSGI application carries
+// (python/mod_python/_wsgi.py): the server's wsgi-script handler fills it.
+type WSGI struct {
+	Script   string // the script file
+	Callable string // the application's name in it
+	// Group is the application group, as mod_wsgi.application_group
+	// shows it ("" for %{GLOBAL}, the main interpreter).
+	Group string
+	// Reloading is WSGIScriptReloading: a loaded script whose
+	// modification time is not MTime (Unix nanoseconds) is loaded again.
+	Reloading bool
+	MTime     int64
+	// ErrorOverride is WSGIErrorOverride: a 4xx or 5xx status of the
+	// application's is answered by the server's error response instead
+	// of its body.
+	ErrorOverride bool
+	// MultiThread and MultiProcess are wsgi.multithread and
+	// wsgi.multiprocess.
+	MultiThread, MultiProcess bool
+	// Env are the environ's strings: name, value, name, value, ... (a
+	// later name wins over an earlier one).
+	Env []string
+}
+
+// WSGIHooks are the server's side of a WSGI application's request
+// operations (_wsgi.py). The server's Hooks implement them too.
+type WSGIHooks interface {
+	// WSGIEnviron returns the request's CGI environment as WSGI.Env
+	// holds it: subprocess_env, then the CGI variables
+	// (Apache's ap_add_common_vars and ap_add_cgi_vars, SCRIPT_NAME and
+	// PATH_INFO from the URI and PathInfo), HTTP_AUTHORIZATION with
+	// passAuth; and wsgi.multithread and wsgi.multiprocess.
+	WSGIEnviron(passAuth bool) (env []string, multithread, multiprocess bool)
+	// HandlerLocation is the <Location> path (as written) of the section
+	// whose PythonHandler directive names spec, for a handler phase
+	// configured in one (mod_python.wsgi's default base URI).
+	HandlerLocation(spec string) (string, bool)
+	// WSGIStart takes the status line and the header fields (name, value,
+	// name, value, ...; Latin-1) an application gave start_response, to
+	// go out with the first body bytes, replacing those of an earlier
+	// WSGIStart. It returns the Content-Length the application set (-1:
+	// none), or an error saying what is wrong with them (nothing is set
+	// then).
+	WSGIStart(status string, headers []string) (contentLength int64, err error)
+	// SendFile sends the regular file open as fd from offset to its end,
+	// at most limit bytes (limit < 0: no limit), as the response body,
+	// setting Content-Length to what it sends unless the application set
+	// one. ok is false, and nothing is sent, when fd is not a regular
+	// file.
+	SendFile(fd int, offset, limit int64) (sent int64, ok bool, err error)
+	// AbortResponse ends a response whose headers went out as
+	// incomplete (the client sees it cut short), for an application that
+	// failed after starting it. It returns false when no byte went out:
+	// the server can still answer with an error page.
+	AbortResponse() bool
 }

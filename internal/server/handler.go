@@ -67,6 +67,14 @@ type rstate struct {
 	filters    []*pyFilter
 	filtersSet bool
 	inFilters  []*pyInFilter
+	// wsgiAlias is the WSGIScriptAlias that mapped the URI (nil: none);
+	// wsgiStarted: a WSGI application called start_response, when
+	// headers_out and err_headers_out had wsgiOut and wsgiErrOut entries
+	// and the content type was wsgiType (mod_wsgi.go).
+	wsgiAlias           *config.WSGIAlias
+	wsgiStarted         bool
+	wsgiOut, wsgiErrOut int
+	wsgiType            string
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -215,7 +223,7 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 		req.ContentType = ""
 	}
 	rs.exists, rs.isDir, rs.irregular, rs.needUser = false, false, false, false
-	rs.lc, rs.dc, rs.path = nil, nil, ""
+	rs.lc, rs.dc, rs.path, rs.wsgiAlias = nil, nil, "", nil
 	if errorDoc && req.Method != "HEAD" {
 		req.Method, req.MethodNum = "GET", 0
 	}

@@ -109,11 +109,7 @@ func (rs *rstate) mapStorage() int {
 			return 403
 		}
 	}
-	limit := int64(defaultLimitRequestBody)
-	if rs.dc.LimitRequestBody != nil {
-		limit = *rs.dc.LimitRequestBody
-	}
-	rs.hr.Body.SetLimit(limit)
+	rs.hr.Body.SetLimit(rs.bodyLimit())
 	req.AuthTypeConf, req.AuthName = rs.dc.EffectiveAuthType(), ""
 	if n := rs.dc.AuthName; n != nil {
 		req.AuthName = *n

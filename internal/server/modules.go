@@ -15,13 +15,15 @@ import (
 
 // modules are the server's modules. Their hooks for one hook point run by
 // hook order (Apache's APR_HOOK_*), and by their place in this table among
-// those of the same order: so alias_module before userdir_module
-// (translate_name), env_module before alias_module (fixups).
+// those of the same order: so alias_module before wsgi_module before
+// userdir_module (translate_name), env_module before alias_module
+// (fixups).
 var modules = []*module{
 	coreModule,
 	pythonModule,
 	envModule,
 	aliasModule,
+	wsgiModule,
 	userdirModule,
 	dirModule,
 	mimeModule,

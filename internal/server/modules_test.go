@@ -112,19 +112,19 @@ func TestContentHandlerNamesAccepted(t *testing.T) {
 
 // The order of the modules' hooks at each hook point is the order of the
 // server's work in that phase: core's <Location> merge, Redirect and
-// Alias, UserDir, then the DocumentRoot; SetEnv before a section's
+// Alias, WSGIScriptAlias, UserDir, then the DocumentRoot; SetEnv before a section's
 // Redirect; in the content phase the handlers served by name, mod_dir,
 // then the default handler.
 func TestHookOrder(t *testing.T) {
 	want := map[hookPoint][]string{
-		hookTranslateName: {"core_module", "alias_module", "userdir_module", "core_module"},
+		hookTranslateName: {"core_module", "alias_module", "wsgi_module", "userdir_module", "core_module"},
 		hookMapToStorage:  {"core_module"},
 		hookAccessChecker: {"authz_core_module"},
 		hookCheckUserID:   {"auth_basic_module"},
 		hookAuthChecker:   {"authz_core_module"},
 		hookTypeChecker:   {"mime_module"},
 		hookFixups:        {"env_module", "alias_module"},
-		hookHandler: {"core_module default-handler", "dir_module",
+		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},
 	}

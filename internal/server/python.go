@@ -114,9 +114,18 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 		return resDeclined
 	}
 	req.Py = *rs.s.pyConfig(dc)
-	name := interpreterName(dc, rs.vh.name, *first, rs.fileDir)
+	return rs.call(interpreterName(dc, rs.vh.name, *first, rs.fileDir), rs.s.rt.Run)
+}
+
+// call makes one call into Python for the request (run: the runtime's Run
+// or RunWSGI) in the interpreter called name: with its scoreboard entry,
+// PythonInterpMaxRequests after it, and the answers to a call that failed
+// (503 when no thread was free in time, 500, 413 for a body past
+// LimitRequestBody).
+func (rs *rstate) call(name string, run func(string, *request.Request) (int, python.Served, error)) int {
+	req := rs.req
 	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
-	st, served, err := rs.s.rt.Run(name, req)
+	st, served, err := run(name, req)
 	rs.s.interpPolicy(served, req.Py.MaxRequests)
 	rs.s.endCall(call)
 	if errors.Is(err, python.ErrQueueTimeout) {

@@ -55,6 +55,7 @@ func (o *responseIO) sync() {
 		return
 	}
 	w.SetStatus(req.Status)
+	w.SetStatusLine(req.StatusLine)
 	h := w.Header()
 	h.Clear()
 	for _, e := range req.HeadersOut.Entries() {
@@ -160,6 +161,25 @@ func (o *responseIO) close() {
 		o.timer.Stop()
 	}
 	o.mu.Unlock()
+}
+
+// abort ends the handler's use of the response after it failed: a
+// response whose headers went out is cut short (httpd.Response.Abort) and
+// abort reports true; otherwise nothing went out, a postponed flush is
+// dropped, and the server can still answer with an error page.
+func (o *responseIO) abort() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closed = true
+	o.pending = false
+	if o.timer != nil {
+		o.timer.Stop()
+	}
+	if !o.rs.w.HeadersSent() {
+		return false
+	}
+	o.rs.w.Abort()
+	return true
 }
 
 // HeadersSent implements request.IO. It takes no lock: a handler asks while

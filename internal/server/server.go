@@ -190,6 +190,11 @@ func (s *Server) Start(listeners []net.Listener) error {
 			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
 		}
 	}
+	for _, imp := range s.cfg.WSGIImports {
+		if err := rt.ImportScript(wsgiInterpreterName(imp.Group), imp.Script); err != nil {
+			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
+		}
+	}
 	p := s.cfg.Process
 	hcfg := httpd.Config{
 		Timeout:               p.Timeout,

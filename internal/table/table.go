@@ -90,6 +90,15 @@ func (t *Table) deleteFrom(start int, key string) {
 	t.entries = t.entries[:j]
 }
 
+// Truncate drops every entry after the first n (Len() - n of them, the
+// last added); it does nothing when there are n or fewer.
+func (t *Table) Truncate(n int) {
+	if n >= 0 && n < len(t.entries) {
+		clear(t.entries[n:])
+		t.entries = t.entries[:n]
+	}
+}
+
 // Clear removes every entry.
 func (t *Table) Clear() {
 	clear(t.entries)

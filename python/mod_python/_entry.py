@@ -22,7 +22,7 @@ import _apache
 from mod_python import apache, _mutex, _siteimport
 from mod_python._protocol import (
     CALL_CONNECTION, CALL_DISPATCH, CALL_END, CALL_EVAL, CALL_FILTER, CALL_IMPORT,
-    CALL_NOOP, CALL_RELOAD, CALL_SERVER_CLEANUP, DEFAULT_FUNC, GO_ON, OP_ATTRS,
+    CALL_NOOP, CALL_RELOAD, CALL_SERVER_CLEANUP, CALL_WSGI, CALL_WSGI_IMPORT, DEFAULT_FUNC, GO_ON, OP_ATTRS,
     OP_SET_ATTRS, OP_WANT_END, PHASE_CONNECTION, PHASE_INPUT_FILTER, PHASE_OUTPUT_FILTER)
 # RequestTimeout is also what the C side raises in a handler that runs past
 # PythonRequestTimeout (MODPY_ENTRY_TIMEOUT): it finds it here.
@@ -362,6 +362,8 @@ def _modpy_entry(kind, h, phase, a, b):
     """The one entry point the Go runtime calls."""
     if kind == CALL_DISPATCH:
         return _dispatch(h, a)
+    if kind == CALL_WSGI:
+        return _wsgi_run(h, a)
     if kind == CALL_NOOP:
         return 0
     if kind == CALL_END:
@@ -376,7 +378,19 @@ def _modpy_entry(kind, h, phase, a, b):
         return _import_dispatch(a, b)
     if kind == CALL_EVAL:
         return int(eval(a, {"sys": sys, "__builtins__": builtins}))
+    if kind == CALL_WSGI_IMPORT:
+        from mod_python import _wsgi
+        return _wsgi.import_script(a)
     raise ValueError("unknown call kind %r" % kind)
+
+
+def _wsgi_run(h, info):
+    """A WSGI application's call (mod_python/_wsgi.py, imported on the
+    first one: sites without WSGI never load it)."""
+    global _wsgi_run
+    from mod_python._wsgi import run
+    _wsgi_run = run
+    return run(h, info)
 
 
 def _end_blockers():

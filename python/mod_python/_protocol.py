@@ -14,6 +14,8 @@ CALL_END = 5  # the request is over in this interpreter: run its cleanups
 CALL_SERVER_CLEANUP = 6  # run what apache.register_cleanup and server.register_cleanup registered
 CALL_FILTER = 7  # run a filter once (phase: its number)
 CALL_CONNECTION = 8  # run a PythonConnectionHandler (a: the phase data)
+CALL_WSGI = 20  # run a WSGI application (a: the WSGI call data, packWSGI)
+CALL_WSGI_IMPORT = 21  # load a WSGI script (a: its file): WSGIImportScript
 
 # Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status).
 CALL_FAILED = -1000  # the call raised (the traceback went to the error log)
@@ -42,6 +44,11 @@ OP_REGISTER_FILTER = 12  # (name, handler, dir or None)
 OP_CONN_READ = 13  # (n, line) -> bytes (b"" at the end)
 OP_REGISTER_IN_FILTER = 14  # (name, handler, dir or None)
 OP_ADD_INPUT_FILTER = 15  # (name) -> bool
+OP_WSGI_ENVIRON = 40  # (pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)
+OP_WSGI_START = 41  # (status, headers) -> the Content-Length set, or -1
+OP_SEND_FILE = 42  # (fd, offset, limit) -> bytes sent, or None: not a regular file
+OP_WSGI_ABORT = 43  # () -> bool: the response was cut short (its headers went out)
+OP_HANDLER_LOCATION = 44  # (handler) -> the <Location> path its PythonHandler sits in, or None
 
 # Operations of _apache.tbl(h, table, op, ...).
 TBL_GET = 0  # (key) -> None, its value, or a list of its values

@@ -70,6 +70,8 @@ var Groups = []Group{
 			{"ServerCleanup", 6, "run what apache.register_cleanup and server.register_cleanup registered"},
 			{"Filter", 7, "run a filter once (phase: its number)"},
 			{"Connection", 8, "run a PythonConnectionHandler (a: the phase data)"},
+			{"WSGI", 20, "run a WSGI application (a: the WSGI call data, packWSGI)"},
+			{"WSGIImport", 21, "load a WSGI script (a: its file): WSGIImportScript"},
 		},
 	},
 	{
@@ -110,6 +112,11 @@ var Groups = []Group{
 			{"ConnRead", 13, `(n, line) -> bytes (b"" at the end)`},
 			{"RegisterInFilter", 14, "(name, handler, dir or None)"},
 			{"AddInputFilter", 15, "(name) -> bool"},
+			{"WSGIEnviron", 40, "(pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)"},
+			{"WSGIStart", 41, "(status, headers) -> the Content-Length set, or -1"},
+			{"SendFile", 42, "(fd, offset, limit) -> bytes sent, or None: not a regular file"},
+			{"WSGIAbort", 43, "() -> bool: the response was cut short (its headers went out)"},
+			{"HandlerLocation", 44, "(handler) -> the <Location> path its PythonHandler sits in, or None"},
 		},
 	},
 	{

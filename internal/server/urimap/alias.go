@@ -64,3 +64,29 @@ func PrefixMatch(uri, prefix string) (string, bool) {
 	}
 	return "", false
 }
+
+// WSGIAlias maps uri by the first WSGIScriptAlias or WSGIScriptAliasMatch
+// that matches it, as mod_wsgi's translate_name: the alias, and the path
+// it gives (its target followed by the rest of the URI; for an alias of
+// "/", the whole URI); nil when none matches. An alias matches on path
+// segment boundaries, as mod_alias's do; a pattern where its match ends
+// (an empty match is none).
+func WSGIAlias(aliases []config.WSGIAlias, uri string) (*config.WSGIAlias, string) {
+	for i := range aliases {
+		a := &aliases[i]
+		if a.Regex != nil {
+			m := a.Regex.FindStringSubmatchIndex(uri)
+			if m == nil || m[1] == 0 {
+				continue
+			}
+			return a, string(a.Regex.ExpandString(nil, a.Path, uri, m)) + uri[m[1]:]
+		}
+		if rest, ok := PrefixMatch(uri, a.URL); ok {
+			if a.URL == "/" {
+				return a, a.Path + uri
+			}
+			return a, a.Path + rest
+		}
+	}
+	return nil, ""
+}
