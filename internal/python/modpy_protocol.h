@@ -14,6 +14,7 @@
 #define MODPY_CALL_CONNECTION 8 /* run a PythonConnectionHandler (a: the phase data) */
 #define MODPY_CALL_WSGI 20 /* run a WSGI application (a: the WSGI call data, packWSGI) */
 #define MODPY_CALL_WSGI_IMPORT 21 /* load a WSGI script (a: its file): WSGIImportScript */
+#define MODPY_CALL_WSGI_AUTH 22 /* run a mod_wsgi auth script (a: the call data, packWSGIAuth) */
 
 /* Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status). */
 #define MODPY_CALL_FAILED (-1000) /* the call raised (the traceback went to the error log) */
