@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test test-race deps test-deps build bench vet generate compat clean
+.PHONY: run test test-race deps test-deps build bench bench-wsgi vet generate compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
@@ -42,6 +42,11 @@ test-deps:
 
 bench: build
 	MODPY_BIN=$(CURDIR)/modpy bash bench/hello.sh
+
+# WSGI: a hello and a Django page against gunicorn, uWSGI and Apache +
+# mod_wsgi (bench/README.md).
+bench-wsgi: build
+	MODPY_BIN=$(CURDIR)/modpy bash bench/wsgi.sh
 
 # go vet, and the files generated from the protocol table are up to date
 # (make test runs the same check with the rest of the tests).
