@@ -26,11 +26,13 @@
 #                 with StartServers N, Apache with N children, processes=N
 #   GUNICORN_WORKERS=2   gunicorn's -w (sync and gthread), and uWSGI's --processes
 #   GTHREAD_THREADS=4    gunicorn gthread's --threads per worker
-#   UWSGI_THREADS=1      uWSGI's --threads per process (1: no threads)
-#   UWSGI_SOCKET=http-socket   or http11-socket (keep-alive: then a process or
-#                 thread stays with one connection, and with fewer of them than
-#                 CONNS the other connections get nothing: wrk counts only the
-#                 requests that completed, so it looks very fast)
+#   UWSGI_SOCKET=http11-socket   uWSGI's HTTP (keep-alive); http-socket:
+#                 a connection per request (Connection: close), as gunicorn sync
+#   UWSGI_THREADS   uWSGI's --threads per process; default enough for every
+#                 connection (CONNS / GUNICORN_WORKERS): with keep-alive a
+#                 thread stays with one connection, and connections without one
+#                 get nothing (wrk counts only completed requests, so too few
+#                 threads look fast)
 #   DAEMON_THREADS=15    mod_wsgi daemon threads per process (mod_wsgi's default)
 #   APACHE_THREADS / MODPY_THREADS   ThreadsPerChild, as in hello.sh
 #   PIN=0         1: wrk on the last $WRK_CPUS CPU(s), every server on the others
@@ -41,8 +43,8 @@ HELLO_SERVERS=${HELLO_SERVERS:-modpy gunicorn-sync gunicorn-gthread uwsgi mod_ws
 DJANGO_SERVERS=${DJANGO_SERVERS:-modpy gunicorn-sync gunicorn-gthread mod_wsgi-embedded mod_wsgi-daemon}
 GUNICORN_WORKERS=${GUNICORN_WORKERS:-2}
 GTHREAD_THREADS=${GTHREAD_THREADS:-4}
-UWSGI_THREADS=${UWSGI_THREADS:-1}
-UWSGI_SOCKET=${UWSGI_SOCKET:-http-socket}
+UWSGI_THREADS=${UWSGI_THREADS:-}
+UWSGI_SOCKET=${UWSGI_SOCKET:-http11-socket}
 DAEMON_THREADS=${DAEMON_THREADS:-15}
 
 REPO=$(pwd)
@@ -50,6 +52,7 @@ BENCH_NAME=wsgi.sh
 # shellcheck source=bench/lib.sh
 . "$REPO/bench/lib.sh" 2>/dev/null || { echo "wsgi.sh: run me from the repo root (bash bench/wsgi.sh)" >&2; exit 2; }
 bench_setup
+[ -n "$UWSGI_THREADS" ] || UWSGI_THREADS=$(( (CONNS + GUNICORN_WORKERS - 1) / GUNICORN_WORKERS ))
 for p in $PAGES; do
     case "$p" in hello|django) ;; *) echo "wsgi.sh: PAGES: unknown page $p (hello, django)" >&2; exit 2 ;; esac
 done
@@ -308,7 +311,7 @@ done
 
 # ---------------------------------------------------------------- 3. versions
 {
-    echo "command: PIN=$PIN WORKERS=$WORKERS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP GUNICORN_WORKERS=$GUNICORN_WORKERS GTHREAD_THREADS=$GTHREAD_THREADS UWSGI_THREADS=$UWSGI_THREADS DAEMON_THREADS=$DAEMON_THREADS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS: wrk -t$THREADS -c$CONNS -d$DURATION --latency"
+    echo "command: PIN=$PIN WORKERS=$WORKERS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP GUNICORN_WORKERS=$GUNICORN_WORKERS GTHREAD_THREADS=$GTHREAD_THREADS UWSGI_SOCKET=$UWSGI_SOCKET UWSGI_THREADS=$UWSGI_THREADS DAEMON_THREADS=$DAEMON_THREADS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS: wrk -t$THREADS -c$CONNS -d$DURATION --latency"
     machine_lines
     echo "python: $(/usr/bin/python3 --version 2>&1) (/usr/bin/python3); Django $(/usr/bin/python3 -c 'import django; print(django.get_version())' 2>/dev/null || echo '?')"
     if wanted gunicorn-sync || wanted gunicorn-gthread; then
