@@ -211,6 +211,14 @@ func (vm *vhostMatch) nameMatches(host string) bool {
 // if none does, the first candidate. With no candidate, the main server.
 // An invalid localAddr matches every vhost. The result is never nil.
 func (c *Config) SelectServer(localAddr netip.AddrPort, host string) *Server {
+	return c.SelectServerFor(localAddr, host, "")
+}
+
+// SelectServerFor is SelectServer for a request for uri: when there is no
+// Host (an HTTP/1.0 client), the first candidate whose ServerPath is a
+// prefix of uri, ending at a "/" or at the end of uri, wins (Apache's
+// check_serverpath).
+func (c *Config) SelectServerFor(localAddr netip.AddrPort, host, uri string) *Server {
 	if len(c.VHosts) == 0 {
 		return c.Main
 	}
@@ -244,11 +252,22 @@ func (c *Config) SelectServer(localAddr netip.AddrPort, host string) *Server {
 		if name != "" && vm.nameMatches(name) {
 			return vm.srv
 		}
+		if name == "" && underServerPath(uri, vm.srv.ServerPath) {
+			return vm.srv
+		}
 	}
 	if first != nil {
 		return first
 	}
 	return c.Main
+}
+
+// underServerPath: uri is at or under the ServerPath p.
+func underServerPath(uri, p string) bool {
+	if p == "" || !strings.HasPrefix(uri, p) {
+		return false
+	}
+	return p[len(p)-1] == '/' || len(uri) == len(p) || uri[len(p)] == '/'
 }
 
 // hostOnly returns the host part of a Host header, without port, brackets

@@ -73,6 +73,9 @@ var inheritFieldRules = map[string]fieldRule[Server]{
 	"IsVirtual":     {reason: "the vhost's own identity", baseOnly: func(*Server) any { return false }},
 	"Addrs":         {reason: "the <VirtualHost> addresses", baseOnly: func(*Server) any { return []string(nil) }},
 	"ServerAliases": {reason: "ServerAlias names only the vhost it is in", baseOnly: func(*Server) any { return []string(nil) }},
+	"ServerPath":    {reason: "ServerPath names only the vhost it is in", baseOnly: func(*Server) any { return "" }},
+	"SSIStartTag":   {reason: "Apache merges no server config of mod_include", baseOnly: func(*Server) any { return "" }},
+	"SSIEndTag":     {reason: "Apache merges no server config of mod_include", baseOnly: func(*Server) any { return "" }},
 	"Sections": {
 		reason:   "a vhost's lookups see the main server's sections themselves, after its own (lookup.go)",
 		baseOnly: func(*Server) any { return []*Section(nil) },

@@ -28,6 +28,10 @@ var coreModule = &module{
 	directives: []*directive{
 		{name: "ServerName", ctx: cServer, min: 1, max: 1, usage: "[scheme://]host[:port]", fn: dServerName},
 		{name: "ServerAlias", ctx: cVHost, min: 1, max: -1, usage: "name ...", fn: dServerAlias},
+		{name: "ServerPath", ctx: cServer, min: 1, max: 1, usage: "URL-path", fn: func(p *parser, c *call) error {
+			c.srv.ServerPath = c.args[0]
+			return nil
+		}},
 		{name: "ServerRoot", ctx: cMain, min: 1, max: 1, usage: "directory", fn: dServerRoot},
 		{name: "DocumentRoot", ctx: cServer, min: 1, max: 1, usage: "directory", fn: dDocumentRoot},
 		{name: "ServerAdmin", ctx: cServer, min: 1, max: 1, usage: "email-or-URL", fn: func(p *parser, c *call) error {
@@ -230,7 +234,7 @@ func mergeCore(r, base, over *DirConfig) {
 	case over.Options != nil:
 		r.Options = optionsFrom(over.Options.bits())
 	case over.OptionsAdd != nil || over.OptionsRemove != nil:
-		r.Options = optionsFrom(effectiveOptions(base)&^over.OptionsRemove.bits() | over.OptionsAdd.bits())
+		r.Options = optionsFrom(addOptions(effectiveOptions(base), over.OptionsAdd.bits(), over.OptionsRemove.bits()))
 	case base.Options != nil:
 		r.Options = optionsFrom(base.Options.bits())
 	case base.OptionsAdd != nil || base.OptionsRemove != nil:
@@ -455,10 +459,13 @@ const (
 	optIncludes
 	optMultiViews
 	optSymLinksIfOwnerMatch
+	// optIncludesExec is Apache's OPT_INC_WITH_EXEC: "Includes" sets it
+	// with optIncludes, "IncludesNOEXEC" sets optIncludes alone.
+	optIncludesExec
 
 	// optAll is Apache's OPT_ALL: everything but SymLinksIfOwnerMatch
 	// and MultiViews.
-	optAll = optIndexes | optFollowSymLinks | optExecCGI | optIncludes
+	optAll = optIndexes | optFollowSymLinks | optExecCGI | optIncludes | optIncludesExec
 )
 
 func (o *Options) bits() uint8 {
@@ -470,7 +477,8 @@ func (o *Options) bits() uint8 {
 		on  bool
 		bit uint8
 	}{{o.Indexes, optIndexes}, {o.FollowSymLinks, optFollowSymLinks}, {o.ExecCGI, optExecCGI},
-		{o.Includes, optIncludes}, {o.MultiViews, optMultiViews}, {o.SymLinksIfOwnerMatch, optSymLinksIfOwnerMatch}} {
+		{o.Includes, optIncludes}, {o.MultiViews, optMultiViews}, {o.SymLinksIfOwnerMatch, optSymLinksIfOwnerMatch},
+		{o.IncludesExec, optIncludesExec}} {
 		if f.on {
 			b |= f.bit
 		}
@@ -486,6 +494,7 @@ func optionsFrom(b uint8) *Options {
 		Includes:             b&optIncludes != 0,
 		MultiViews:           b&optMultiViews != 0,
 		SymLinksIfOwnerMatch: b&optSymLinksIfOwnerMatch != 0,
+		IncludesExec:         b&optIncludesExec != 0,
 	}
 }
 
@@ -499,6 +508,17 @@ func effectiveOptions(d *DirConfig) uint8 {
 		return d.Options.bits()
 	}
 	return defaultOptions&^d.OptionsRemove.bits() | d.OptionsAdd.bits()
+}
+
+// addOptions applies a relative Options (add, rem) to the options b. As
+// in Apache, "+IncludesNOEXEC" over options with exec'ing includes turns
+// the exec off.
+func addOptions(b, add, rem uint8) uint8 {
+	b = b&^rem | add
+	if add&(optIncludes|optIncludesExec) == optIncludes {
+		b &^= optIncludesExec
+	}
+	return b
 }
 
 func dOptions(p *parser, c *call) error {
@@ -525,7 +545,9 @@ func dOptions(p *parser, c *call) error {
 			bit = optAll
 		case "indexes":
 			bit = optIndexes
-		case "includes", "includesnoexec":
+		case "includes":
+			bit = optIncludes | optIncludesExec
+		case "includesnoexec":
 			bit = optIncludes
 		case "followsymlinks":
 			bit = optFollowSymLinks
@@ -561,7 +583,7 @@ func dOptions(p *parser, c *call) error {
 	case hasAbs:
 		conf.Options, conf.OptionsAdd, conf.OptionsRemove = optionsFrom(abs), nil, nil
 	case conf.Options != nil:
-		conf.Options = optionsFrom(conf.Options.bits()&^rem | add)
+		conf.Options = optionsFrom(addOptions(conf.Options.bits(), add, rem))
 	default:
 		a, r := conf.OptionsAdd.bits(), conf.OptionsRemove.bits()
 		a, r = a&^rem|add, r&^add|rem

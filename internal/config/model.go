@@ -207,7 +207,14 @@ type Server struct {
 	ServerAliases []string
 	Port          int // the port from ServerName, if given; a vhost without ServerName has the main server's
 	ServerAdmin   string
-	DocumentRoot  string // absolute
+	// ServerPath is the URL-path prefix that sends a request without a
+	// Host header to this name-based virtual host (not inherited).
+	ServerPath string
+	// SSIStartTag and SSIEndTag are mod_include's; "" is its default
+	// ("<!--#", "-->"). Not inherited: Apache merges no server config
+	// of mod_include.
+	SSIStartTag, SSIEndTag string
+	DocumentRoot           string // absolute
 	// AdminLink is the href of ServerSignature EMail's link to
 	// ServerAdmin: ServerAdmin itself when it is a URL (as Apache's
 	// ap_is_url decides), else "mailto:" and it. Load sets it.
@@ -550,6 +557,14 @@ type DirConfig struct {
 	SetOutputFilter          []string
 	AddInputFilters          map[string][]string
 	SetInputFilter           []string
+	// mod_include (nil or "": unset).
+	XBitHack            string  // "off", "on" or "full"
+	SSIErrorMsg         *string // the text an element that fails puts in the page
+	SSITimeFormat       *string // strftime format of the dates
+	SSIUndefinedEcho    *string // what echo shows for an unset variable
+	SSILegacyExprParser *bool
+	SSILastModified     *bool
+	SSIETag             *bool
 
 	// mod_wsgi's per-directory settings (nil = unset).
 	// WSGIApplicationGroup is the group template: "" for %{GLOBAL}, else
@@ -621,6 +636,10 @@ type Options struct {
 	// only when the link and its target have the same owner (even with
 	// FollowSymLinks, as in Apache). See Config.DirConfigAccess.
 	SymLinksIfOwnerMatch bool
+	// IncludesExec: "Includes" (not "IncludesNOEXEC") set Includes, so
+	// server-side includes may run code (mod_python's #python element;
+	// #exec is refused all the same, modpy has no CGI).
+	IncludesExec bool
 }
 
 // Handler is one handler named by a Python*Handler directive. A directive

@@ -189,7 +189,7 @@ ServerTokens Prod
 	if !slices.Equal(gotR, wantR) {
 		t.Errorf("Redirects = %v\nwant %v", gotR, wantR)
 	}
-	if *d.Options != (Options{Includes: true}) || d.OptionsAdd != nil {
+	if *d.Options != (Options{Includes: true, IncludesExec: true}) || d.OptionsAdd != nil {
 		t.Errorf("Options = %+v add %+v", d.Options, d.OptionsAdd)
 	}
 	if !slices.Equal(d.AddOutputFilters[".shtml"], []string{"MYFILTER", "DEFLATE"}) || !slices.Equal(d.SetOutputFilter, []string{"FOO"}) ||
@@ -601,7 +601,7 @@ func TestOptionsAndRequire(t *testing.T) {
 `)
 	s := c.Main.Sections
 	// All is Apache's OPT_ALL: without SymLinksIfOwnerMatch (and MultiViews).
-	if o := s[0].Conf.Options; *o != (Options{Indexes: true, FollowSymLinks: true, ExecCGI: true, Includes: true}) {
+	if o := s[0].Conf.Options; *o != (Options{Indexes: true, FollowSymLinks: true, ExecCGI: true, Includes: true, IncludesExec: true}) {
 		t.Errorf("Options All = %+v", o)
 	}
 	if r := s[0].Conf.Require; r.String() != "any(all denied; local)" {
@@ -614,7 +614,7 @@ func TestOptionsAndRequire(t *testing.T) {
 		t.Errorf("None then +Indexes = %+v", o)
 	}
 	d := c.DirConfigFor(nil, "/x", "/a/b/file")
-	if *d.Options != (Options{FollowSymLinks: true, ExecCGI: true, Includes: true, MultiViews: true}) {
+	if *d.Options != (Options{FollowSymLinks: true, ExecCGI: true, Includes: true, IncludesExec: true, MultiViews: true}) {
 		t.Errorf("merged options = %+v", d.Options)
 	}
 	if d.Require.String() != "any(all granted)" {

@@ -81,8 +81,6 @@ var refused = map[string]string{
 		"change them in a Python handler (req.headers_in)",
 	"expiresbytype":  refuseExpires,
 	"expiresdefault": refuseExpires,
-	"serverpath": "is not supported by modpy: requests under this path would not go to this <VirtualHost>; " +
-		"use ServerName or ServerAlias",
 }
 
 const (
@@ -133,7 +131,7 @@ func hasFold(list []string, s string) bool {
 // as they are, so naming it is an error.
 var servedHandlers = map[string]string{
 	"mod_python": "", "python-program": "", "none": "", "default-handler": "",
-	"server-status": "", "modpy-status": "", "modpy-metrics": "", "wsgi-script": "",
+	"server-status": "", "modpy-status": "", "modpy-metrics": "", "server-parsed": "", "wsgi-script": "",
 	"type-map": "negotiation is not done by modpy: type-map files are sent as they are",
 }
 
@@ -174,10 +172,10 @@ var (
 	compressionFilters = []string{"DEFLATE", "BROTLI_COMPRESS"}
 	// pacingFilters only buffer or pace the response.
 	pacingFilters = []string{"BUFFER", "RATE_LIMIT"}
-	// contentFilters change the response's content: SSI, text
-	// substitution, decompression, character set conversion, HTML
-	// rewriting.
-	contentFilters = []string{"INCLUDES", "SUBSTITUTE", "SED", "INFLATE", "XML2ENC", "PROXY-HTML", "XLATEOUT", "DATA"}
+	// contentFilters change the response's content: text substitution,
+	// decompression, character set conversion, HTML rewriting (INCLUDES,
+	// server-side includes, is mod_include's: mod_include.go).
+	contentFilters = []string{"SUBSTITUTE", "SED", "INFLATE", "XML2ENC", "PROXY-HTML", "XLATEOUT", "DATA"}
 	// inputFilters change the request body a handler reads.
 	inputFilters = []string{"DEFLATE", "SED", "XLATEIN"}
 )

@@ -78,6 +78,10 @@ func (b *Body) reset(c *conn, clen int64, chunked, expect100 bool) {
 	}
 }
 
+// NoBody returns an empty body, for a request made inside the server (a
+// subrequest) that has none of its own.
+func NoBody() *Body { return &Body{eof: true} }
+
 // SetLimit sets LimitRequestBody: reading more than n bytes fails with
 // ErrBodyTooLarge, and a declared Content-Length over n fails on the first
 // Read. Zero or less means no limit.

@@ -1,5 +1,10 @@
 package python
 
+import (
+	"strconv"
+	"strings"
+)
+
 // bootstrap runs first in every interpreter, main_interpreter included. It
 // makes the embedded mod_python package importable (ahead of any other
 // mod_python on sys.path, such as Debian's) and initialises mod_python
@@ -43,3 +48,27 @@ sys.meta_path.insert(0, _ModpyEmbedded)
 import ` + entryModule + `
 ` + entryModule + `.` + entryInit + `(__interpreter__)
 `
+
+// bootstrapFor is the bootstrap with Options.SitePath: each directory is
+// given to site.addsitedir, and what that adds to sys.path is moved to its
+// front, as mod_wsgi does with WSGIPythonPath.
+func bootstrapFor(sitePath []string) string {
+	if len(sitePath) == 0 {
+		return bootstrap
+	}
+	var b strings.Builder
+	b.WriteString(bootstrap)
+	b.WriteString("def _modpy_site_path(dirs):\n" +
+		"    import site\n" +
+		"    before = list(sys.path)\n" +
+		"    for d in dirs:\n" +
+		"        site.addsitedir(d)\n" +
+		"    sys.path[:] = [p for p in sys.path if p not in before] + [p for p in sys.path if p in before]\n" +
+		"_modpy_site_path([")
+	for _, d := range sitePath {
+		b.WriteString(strconv.Quote(d))
+		b.WriteString(", ")
+	}
+	b.WriteString("])\ndel _modpy_site_path\n")
+	return b.String()
+}

@@ -205,6 +205,8 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyInt(int64(s.Threads))
 	case sRoot:
 		return pyStr(s.Root)
+	case sPath:
+		return pyStr(s.Path)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

@@ -68,7 +68,7 @@ int modpy_bootstrap(const char *bootstrap, const char *name, char **err)
     return 0;
 }
 
-PyThreadState *modpy_initialize(const char *executable, int optimize,
+PyThreadState *modpy_initialize(const char *executable, const char *home, int optimize,
                                 const char *bootstrap, char **err)
 {
     if (PyImport_AppendInittab("_apache", PyInit__apache) < 0) {
@@ -86,6 +86,8 @@ PyThreadState *modpy_initialize(const char *executable, int optimize,
     PyStatus status = PyConfig_SetBytesString(&config, &config.executable, executable);
     if (!PyStatus_Exception(status))
         status = PyConfig_SetBytesString(&config, &config.program_name, executable);
+    if (!PyStatus_Exception(status) && home && *home)
+        status = PyConfig_SetBytesString(&config, &config.home, home);
     if (!PyStatus_Exception(status))
         status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
@@ -254,9 +256,10 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
  * (it holds the GIL, inside a call back into Go): a nested call into the
  * same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
-                     const char *pack, Py_ssize_t packlen)
+                     const char *a, Py_ssize_t alen, const char *b,
+                     Py_ssize_t blen, const char *pack, Py_ssize_t packlen)
 {
-    return call_entry(entry, kind, h, phase, NULL, 0, NULL, 0, pack, packlen);
+    return call_entry(entry, kind, h, phase, a, alen, b, blen, pack, packlen);
 }
 
 /* Direct calls (direct.go): the calling thread's own thread state, of one
@@ -361,30 +364,47 @@ const char *modpy_latin1(PyObject *o, Py_ssize_t *n)
     return (const char *)PyUnicode_DATA(o);
 }
 
-Py_ssize_t modpy_list_len(PyObject *o)
+/* One Latin-1 str into fields: its bytes at buf + *used (when they fit in
+ * cap), its length in lens[*n] (when n < nlens). */
+static int field_latin1(PyObject *o, char *buf, Py_ssize_t cap, Py_ssize_t *used,
+                        Py_ssize_t *lens, Py_ssize_t nlens, Py_ssize_t *n)
 {
-    if (!PyList_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "response headers must be a list, not %.200s", Py_TYPE(o)->tp_name);
+    Py_ssize_t len;
+    const char *p = modpy_latin1(o, &len);
+    if (!p)
         return -1;
-    }
-    return PyList_GET_SIZE(o);
+    if (*used + len <= cap)
+        memcpy(buf + *used, p, len);
+    if (*n < nlens)
+        lens[*n] = len;
+    *used += len;
+    (*n)++;
+    return 0;
 }
 
-int modpy_list_pair(PyObject *list, Py_ssize_t i, PyObject **a, PyObject **b)
+Py_ssize_t modpy_wsgi_fields(PyObject *status, PyObject *headers, char *buf, Py_ssize_t cap,
+                             Py_ssize_t *lens, Py_ssize_t nlens, Py_ssize_t *need)
 {
-    if (i >= PyList_GET_SIZE(list)) {
-        PyErr_SetString(PyExc_RuntimeError, "response headers changed while read");
+    Py_ssize_t used = 0, n = 0, i;
+    if (field_latin1(status, buf, cap, &used, lens, nlens, &n) < 0)
+        return -1;
+    if (!PyList_Check(headers)) {
+        PyErr_Format(PyExc_TypeError, "response headers must be a list, not %.200s", Py_TYPE(headers)->tp_name);
         return -1;
     }
-    PyObject *t = PyList_GET_ITEM(list, i);
-    if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
-        PyErr_Format(PyExc_TypeError, "each response header must be a (name, value) tuple, not %.200s",
-                     Py_TYPE(t)->tp_name);
-        return -1;
+    for (i = 0; i < PyList_GET_SIZE(headers); i++) {
+        PyObject *t = PyList_GET_ITEM(headers, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 2) {
+            PyErr_Format(PyExc_TypeError, "each response header must be a (name, value) tuple, not %.200s",
+                         Py_TYPE(t)->tp_name);
+            return -1;
+        }
+        if (field_latin1(PyTuple_GET_ITEM(t, 0), buf, cap, &used, lens, nlens, &n) < 0 ||
+            field_latin1(PyTuple_GET_ITEM(t, 1), buf, cap, &used, lens, nlens, &n) < 0)
+            return -1;
     }
-    *a = PyTuple_GET_ITEM(t, 0);
-    *b = PyTuple_GET_ITEM(t, 1);
-    return 0;
+    *need = used;
+    return n;
 }
 
 /* A new bytes object of n bytes for the caller to fill (*buf); NULL, with
@@ -445,6 +465,27 @@ static PyObject *unpack_one(const unsigned char **p, const unsigned char *end)
         Py_RETURN_FALSE;
     case 'n':
         Py_RETURN_NONE;
+    case 'D':
+        if (end - *p < 4)
+            goto short_buf;
+        n = le32(*p);
+        *p += 4;
+        t = _PyDict_NewPresized(n);
+        if (!t)
+            return NULL;
+        for (i = 0; i < (Py_ssize_t)n; i++) {
+            PyObject *k = unpack_one(p, end);
+            item = k ? unpack_one(p, end) : NULL;
+            if (!item || PyDict_SetItem(t, k, item) < 0) {
+                Py_XDECREF(k);
+                Py_XDECREF(item);
+                Py_DECREF(t);
+                return NULL;
+            }
+            Py_DECREF(k);
+            Py_DECREF(item);
+        }
+        return t;
     case 'T':
         if (end - *p < 4)
             goto short_buf;

@@ -11,10 +11,10 @@
  * entry module): generated from internal/python/protocol. */
 #include "modpy_protocol.h"
 
-/* Initialise CPython on the calling thread. On success the main thread state
- * is returned detached (GIL released). On failure NULL and *err is set
- * (malloc'd). */
-PyThreadState *modpy_initialize(const char *executable, int optimize,
+/* Initialise CPython on the calling thread, with home (when not empty) as
+ * Python's home. On success the main thread state is returned detached (GIL
+ * released). On failure NULL and *err is set (malloc'd). */
+PyThreadState *modpy_initialize(const char *executable, const char *home, int optimize,
                                 const char *bootstrap, char **err);
 
 /* Create a sub-interpreter from the control thread, which holds no GIL.
@@ -56,7 +56,8 @@ long modpy_call(PyThreadState *ts, PyObject *entry, int kind, uint64_t h,
 /* modpy_call for a thread that already holds the GIL, in a call back into
  * Go: a nested call into the same interpreter, made inline. */
 long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
-                     const char *pack, Py_ssize_t packlen);
+                     const char *a, Py_ssize_t alen, const char *b,
+                     Py_ssize_t blen, const char *pack, Py_ssize_t packlen);
 /* modpy_direct_call finds or makes the calling thread's own state of interp
  * (made on the thread's first direct call, kept for its life; *made says
  * which) and runs modpy_call with it, in one call from
@@ -101,11 +102,13 @@ void modpy_decref(PyObject *o);
 /* A str whose characters are all Latin-1 as its bytes (borrowed, *n of
  * them); NULL with TypeError (not a str) or ValueError (other characters). */
 const char *modpy_latin1(PyObject *o, Py_ssize_t *n);
-/* The length of a list; -1 with a TypeError if o is not a list. */
-Py_ssize_t modpy_list_len(PyObject *o);
-/* The two items (borrowed) of list[i], a 2-tuple; -1 with a TypeError if
- * it is not one. */
-int modpy_list_pair(PyObject *list, Py_ssize_t i, PyObject **a, PyObject **b);
+/* A WSGI status line and header list (of (name, value) tuples), all
+ * Latin-1 str, in one call: their bytes one after another in buf (when
+ * they fit in cap; *need gets how many there are), their lengths in lens
+ * (the first nlens of them). Returns how many strings there are (1 + 2 per
+ * header), or -1 with TypeError or ValueError set. */
+Py_ssize_t modpy_wsgi_fields(PyObject *status, PyObject *headers, char *buf, Py_ssize_t cap,
+                             Py_ssize_t *lens, Py_ssize_t nlens, Py_ssize_t *need);
 /* Read a str (as UTF-8) or bytes object; NULL with a TypeError if neither. */
 const char *modpy_text(PyObject *o, Py_ssize_t *n);
 int modpy_is_none(PyObject *o);

@@ -12,6 +12,7 @@
 #define MODPY_CALL_SERVER_CLEANUP 6 /* run what apache.register_cleanup and server.register_cleanup registered */
 #define MODPY_CALL_FILTER 7 /* run a filter once (phase: its number) */
 #define MODPY_CALL_CONNECTION 8 /* run a PythonConnectionHandler (a: the phase data) */
+#define MODPY_CALL_INCLUDE 9 /* run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code) */
 #define MODPY_CALL_WSGI 20 /* run a WSGI application (a: the WSGI call data, packWSGI) */
 #define MODPY_CALL_WSGI_IMPORT 21 /* load a WSGI script (a: its file): WSGIImportScript */
 #define MODPY_CALL_WSGI_AUTH 22 /* run a mod_wsgi auth script (a: the call data, packWSGIAuth) */

@@ -67,12 +67,18 @@ func withoutGIL(req *request.Request, f func()) {
 	f()
 }
 
-// executing returns the Python call in progress for req, or for the
-// request it was redirected from, if any.
+// executing returns the Python call in progress for req, for the request
+// it was redirected from, or for its main request (a subrequest runs from
+// inside its main request's call), if any.
 func executing(req *request.Request) *execCtx {
-	for r := req; r != nil; r = r.Prev {
+	for r := req; r != nil; {
 		if e := stateOf(r); e != nil && e.exec != nil {
 			return e.exec
+		}
+		if r.Prev != nil {
+			r = r.Prev
+		} else {
+			r = r.Main // a subrequest runs inside its main request
 		}
 	}
 	return nil
@@ -91,6 +97,8 @@ type nestedRoute execCtx
 func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 	x := (*execCtx)(r)
 	pack, packLen := cBytes(c.pack)
+	pa, alen := cString(c.a)
+	pb, blen := cString(c.b)
 	// Only the call's own thread may run Python with x's thread state
 	// (another thread has let go of its own GIL: see withoutGIL). Its
 	// calls are handed off, as into another interpreter.
@@ -109,10 +117,10 @@ func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 			// it go again after.
 			x.setGIL(gilHeld)
 			var nmods C.Py_ssize_t
-			rv = C.modpy_call(x.ts, x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), nil, 0, nil, 0, pack, packLen, 0, &nmods)
+			rv = C.modpy_call(x.ts, x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), pa, alen, pb, blen, pack, packLen, 0, &nmods)
 			x.setGIL(gilReleased)
 		} else {
-			rv = C.modpy_call_held(x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), pack, packLen)
+			rv = C.modpy_call_held(x.entry, C.int(c.kind), C.uint64_t(c.h), C.int(c.phase), pa, alen, pb, blen, pack, packLen)
 		}
 		e.exec = prev
 		if rv == C.MODPY_CALL_FAILED {
@@ -139,6 +147,6 @@ func (r *nestedRoute) run(rt *Runtime, c pyCall) (int, *Interp, error) {
 			return 500, nil, err
 		}
 	}
-	rv, err := in.call(c.kind, c.h, c.phase, "", "", c.pack, limits{nested: true})
+	rv, err := in.call(c.kind, c.h, c.phase, c.a, c.b, c.pack, limits{nested: true})
 	return rv, in, err
 }

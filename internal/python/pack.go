@@ -18,9 +18,10 @@ import (
 //
 // The format, one tag byte per value: 's' then a uint32 length and the
 // bytes (UTF-8, Latin-1 if not), 'i' then an int64, 't' True, 'f' False,
-// 'n' None, 'T' then a uint32 count and that many values, 'l' as 's' but
-// the bytes are always Latin-1 (a WSGI environ's strings). Numbers are
-// little-endian.
+// 'n' None, 'T' then a uint32 count and that many values, 'D' then a
+// uint32 count and that many key and value pairs (a dict, a later key
+// winning), 'l' as 's' but the bytes are always Latin-1 (a WSGI environ's
+// strings). Numbers are little-endian.
 type packer struct {
 	b []byte
 }
@@ -52,6 +53,22 @@ func (p *packer) latin1(s string) {
 	p.b = append(p.b, s...)
 }
 
+// latin1Join packs parts joined by sep as one latin1 str.
+func (p *packer) latin1Join(parts []string, sep byte) {
+	n := max(len(parts)-1, 0)
+	for _, s := range parts {
+		n += len(s)
+	}
+	p.b = append(p.b, 'l')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
+	for i, s := range parts {
+		if i > 0 {
+			p.b = append(p.b, sep)
+		}
+		p.b = append(p.b, s...)
+	}
+}
+
 func (p *packer) strOrNone(s string, ok bool) {
 	if !ok {
 		p.b = append(p.b, 'n')
@@ -79,6 +96,13 @@ func (p *packer) tuple(n int) {
 	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
 }
 
+// dict starts a dict of n items: the next 2n values packed are its keys
+// and values, in turn.
+func (p *packer) dict(n int) {
+	p.b = append(p.b, 'D')
+	p.b = binary.LittleEndian.AppendUint32(p.b, uint32(n))
+}
+
 // cBytes is b for C: a pointer to its first byte (nil when empty) and its
 // length. b must stay alive and unchanged until C is done with it.
 func cBytes(b []byte) (*C.char, C.Py_ssize_t) {
@@ -86,6 +110,15 @@ func cBytes(b []byte) (*C.char, C.Py_ssize_t) {
 		return nil, 0
 	}
 	return (*C.char)(unsafe.Pointer(&b[0])), C.Py_ssize_t(len(b))
+}
+
+// cString is s as a pointer and length for C (nil for ""); s must stay
+// alive for the call.
+func cString(s string) (*C.char, C.Py_ssize_t) {
+	if len(s) == 0 {
+		return nil, 0
+	}
+	return (*C.char)(unsafeStringData(s)), C.Py_ssize_t(len(s))
 }
 
 // object makes the packed value: a new reference, or NULL with a Python

@@ -608,16 +608,11 @@ func cBool(b bool) C.int {
 }
 
 func (in *Interp) run(ts *C.PyThreadState, entry *C.PyObject, w *worker, j *job, clearAsync bool) int {
-	var pa, pb *C.char
-	if len(j.a) > 0 {
-		pa = (*C.char)(unsafeStringData(j.a))
-	}
-	if len(j.b) > 0 {
-		pb = (*C.char)(unsafeStringData(j.b))
-	}
+	pa, alen := cString(j.a)
+	pb, blen := cString(j.b)
 	pack, packLen := cBytes(j.pack)
 	rv := C.modpy_call(ts, entry, C.int(j.kind), C.uint64_t(j.h), C.int(j.phase),
-		pa, C.Py_ssize_t(len(j.a)), pb, C.Py_ssize_t(len(j.b)), pack, packLen, cBool(clearAsync), &w.nmods)
+		pa, alen, pb, blen, pack, packLen, cBool(clearAsync), &w.nmods)
 	if rv == C.MODPY_CALL_FAILED {
 		j.err = errCallFailed(in.Name)
 		return 500

@@ -13,6 +13,7 @@ const (
 	callServerCleanup = 6  // run what apache.register_cleanup and server.register_cleanup registered
 	callFilter        = 7  // run a filter once (phase: its number)
 	callConnection    = 8  // run a PythonConnectionHandler (a: the phase data)
+	callInclude       = 9  // run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
 	callWSGI          = 20 // run a WSGI application (a: the WSGI call data, packWSGI)
 	callWSGIImport    = 21 // load a WSGI script (a: its file): WSGIImportScript
 	callWSGIAuth      = 22 // run a mod_wsgi auth script (a: the call data, packWSGIAuth)
@@ -161,4 +162,5 @@ const (
 	sDaemons           = 17 // _daemons
 	sThreads           = 18 // _threads
 	sRoot              = 19 // _root
+	sPath              = 20 // _path
 )

@@ -101,6 +101,9 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 	case opFilterInfo:
 		id := argInt(a)
 		list := r.FilterInfo
+		if id == request.IncludeFilter {
+			list, id = []request.FilterInfo{{Name: "INCLUDES"}}, 0
+		}
 		if id >= request.InputFilterBase {
 			list, id = r.InFilterInfo, id-request.InputFilterBase
 		}
@@ -243,6 +246,16 @@ func (rt *Runtime) RunServerCleanups() {
 // logged why) and is to be disabled.
 func (rt *Runtime) RunFilter(name string, req *request.Request, id int) (int, error) {
 	rv, _, err := routeFor(req, callFilter).run(rt, pyCall{name: name, req: req, kind: callFilter, h: register(req), phase: id})
+	return rv, err
+}
+
+// RunInclude runs a server-side include's #python element of req in the
+// interpreter called name: tag is "exec" or "eval", code the Python, id
+// the number of the INCLUDES filter whose write() puts text into the page
+// (request.IncludeFilter). It returns 0, or non-zero when the code raised
+// (Python logged why).
+func (rt *Runtime) RunInclude(name string, req *request.Request, id int, tag, code string) (int, error) {
+	rv, _, err := routeFor(req, callInclude).run(rt, pyCall{name: name, req: req, kind: callInclude, h: register(req), phase: id, a: tag, b: code})
 	return rv, err
 }
 

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -34,6 +35,15 @@ type Options struct {
 	Executable string
 	// Optimize is PythonOptimize: 0, or 2 for -OO as mod_python does.
 	Optimize int
+	// Home is WSGIPythonHome ("" for none): a virtual environment (a
+	// directory with a pyvenv.cfg), whose bin/python becomes the
+	// executable (its site-packages are on sys.path), or another
+	// directory, which becomes Python's home (its prefix).
+	Home string
+	// SitePath are directories given, in every interpreter, to
+	// site.addsitedir (their .pth files are read), what that adds going
+	// in front of sys.path (WSGIPythonPath).
+	SitePath []string
 	// ThreadsPerChild bounds the threads running Python at once across
 	// every interpreter of this process; at least 1 (the server passes
 	// the configuration's, config.DefaultThreadsPerChild by default).
@@ -77,6 +87,8 @@ type Runtime struct {
 
 	started time.Time
 
+	boot string // the bootstrap every interpreter runs (bootstrapFor)
+
 	mu      sync.Mutex
 	interps map[string]*Interp
 
@@ -109,7 +121,14 @@ func Start(opts Options) (*Runtime, error) {
 	if opts.MainServer == nil {
 		opts.MainServer = &request.Server{}
 	}
-	exe := opts.Executable
+	exe, home := opts.Executable, ""
+	if opts.Home != "" {
+		if _, err := os.Stat(filepath.Join(opts.Home, "pyvenv.cfg")); err == nil {
+			exe = filepath.Join(opts.Home, "bin", "python")
+		} else {
+			home = opts.Home
+		}
+	}
 	if exe == "" {
 		var err error
 		if exe, err = findExecutable(); err != nil {
@@ -123,13 +142,14 @@ func Start(opts Options) (*Runtime, error) {
 		interps: map[string]*Interp{},
 		pid:     os.Getpid(),
 		started: time.Now(),
+		boot:    bootstrapFor(opts.SitePath),
 	}
 	if err := rt.loadSources(); err != nil {
 		return nil, err
 	}
 	current = rt
 	errc := make(chan error)
-	go rt.control(exe, errc)
+	go rt.control(exe, home, errc)
 	if err := <-errc; err != nil {
 		current = nil
 		return nil, err
@@ -203,13 +223,14 @@ func (rt *Runtime) loadSources() error {
 
 // control is the thread that initialised Python and holds the main thread
 // state. It creates and ends interpreters; it never runs user code.
-func (rt *Runtime) control(exe string, errc chan<- error) {
+func (rt *Runtime) control(exe, home string, errc chan<- error) {
 	runtime.LockOSThread()
-	cexe := C.CString(exe)
-	boot := C.CString(bootstrap)
+	cexe, chome := C.CString(exe), C.CString(home)
+	boot := C.CString(rt.boot)
 	var cerr *C.char
-	ts := C.modpy_initialize(cexe, C.int(rt.opts.Optimize), boot, &cerr)
+	ts := C.modpy_initialize(cexe, chome, C.int(rt.opts.Optimize), boot, &cerr)
 	C.free(unsafe.Pointer(cexe))
+	C.free(unsafe.Pointer(chome))
 	C.free(unsafe.Pointer(boot))
 	if ts == nil {
 		errc <- fmt.Errorf("python: %s", takeCString(cerr))
@@ -279,7 +300,7 @@ func (rt *Runtime) create(in *Interp) {
 	var ts *C.PyThreadState
 	var cerr *C.char
 	rt.onControl(func() {
-		boot := C.CString(bootstrap)
+		boot := C.CString(rt.boot)
 		cname := C.CString(in.Name)
 		ts = C.modpy_new_interpreter(rt.mainTS, boot, cname, &cerr)
 		C.free(unsafe.Pointer(boot))

@@ -1,12 +1,15 @@
 package python
 
 /*
+#cgo noescape modpy_wsgi_fields
+#cgo nocallback modpy_wsgi_fields
 #include "modpy.h"
 */
 import "C"
 
 import (
 	"fmt"
+	"unsafe"
 
 	"modpy/internal/request"
 )
@@ -56,7 +59,7 @@ func packCall(p *packer, kind int, r *request.Request) {
 // packWSGI packs what _wsgi.py's run gets as its info argument.
 func packWSGI(p *packer, r *request.Request) {
 	w := r.WSGI
-	p.tuple(10)
+	p.tuple(11)
 	p.str(w.Script)
 	p.str(w.Callable)
 	p.str(w.Group)
@@ -66,13 +69,15 @@ func packWSGI(p *packer, r *request.Request) {
 	p.bool(w.MultiThread)
 	p.bool(w.MultiProcess)
 	p.bool(r.Py.Reload)
+	p.latin1Join(w.Const, 0)
 	packEnv(p, w.Env)
 }
 
-// packEnv packs an environ's strings as a flat tuple of Latin-1 str.
+// packEnv packs an environ's strings (name, value, ...) as a dict of
+// Latin-1 str.
 func packEnv(p *packer, env []string) {
-	p.tuple(len(env))
-	for _, s := range env {
+	p.dict(len(env) / 2)
+	for _, s := range env[:len(env)&^1] {
 		p.latin1(s)
 	}
 }
@@ -98,31 +103,11 @@ func wsgiOp(r *request.Request, op int, a, b, c *C.PyObject) *C.PyObject {
 		loc, ok := hk.HandlerLocation(spec)
 		return pyStrOrNone(loc, ok)
 	case opWSGIStart:
-		status, ok := latin1Arg(a)
+		fields, ok := wsgiFields(a, b)
 		if !ok {
 			return nil
 		}
-		n := C.modpy_list_len(b)
-		if n < 0 {
-			return nil
-		}
-		headers := make([]string, 0, 2*n)
-		for i := C.Py_ssize_t(0); i < n; i++ {
-			var k, v *C.PyObject
-			if C.modpy_list_pair(b, i, &k, &v) < 0 {
-				return nil
-			}
-			ks, ok := latin1Arg(k)
-			if !ok {
-				return nil
-			}
-			vs, ok := latin1Arg(v)
-			if !ok {
-				return nil
-			}
-			headers = append(headers, ks, vs)
-		}
-		cl, err := hk.WSGIStart(status, headers)
+		cl, err := hk.WSGIStart(fields[0], fields[1:])
 		if err != nil {
 			return pyError(C.MODPY_ERR_VALUE, err.Error())
 		}
@@ -146,13 +131,31 @@ func wsgiOp(r *request.Request, op int, a, b, c *C.PyObject) *C.PyObject {
 	return pyError(C.MODPY_ERR_VALUE, "unknown request operation")
 }
 
-// latin1Arg reads a str of Latin-1 characters as their bytes (a copy);
-// false, with a Python exception set, for anything else.
-func latin1Arg(o *C.PyObject) (string, bool) {
-	var n C.Py_ssize_t
-	p := C.modpy_latin1(o, &n)
-	if p == nil {
-		return "", false
+// wsgiFields reads start_response's status line and header list (name,
+// value, ...), Latin-1 str all, as their bytes: one call into C and one
+// copy; false, with a Python exception set, for anything else.
+func wsgiFields(status, headers *C.PyObject) ([]string, bool) {
+	var small [1024]byte
+	var lens [33]C.Py_ssize_t
+	buf, lp := small[:], lens[:]
+	for {
+		var need C.Py_ssize_t
+		n := C.modpy_wsgi_fields(status, headers, (*C.char)(unsafe.Pointer(&buf[0])), C.Py_ssize_t(len(buf)),
+			&lp[0], C.Py_ssize_t(len(lp)), &need)
+		if n < 0 {
+			return nil, false
+		}
+		if int(need) > len(buf) || int(n) > len(lp) {
+			buf, lp = make([]byte, max(int(need), 1)), make([]C.Py_ssize_t, n)
+			continue // (the list cannot change meanwhile: the GIL is held)
+		}
+		all := string(buf[:need])
+		out := make([]string, n)
+		off := 0
+		for i := range out {
+			out[i] = all[off : off+int(lp[i])]
+			off += int(lp[i])
+		}
+		return out, true
 	}
-	return goStringN(p, n), true
 }

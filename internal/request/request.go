@@ -50,6 +50,7 @@ type Server struct {
 	ErrorFname string
 	LogLevel   loglevel.Level
 	Names      []string
+	Path       string // ServerPath (server.path)
 	// Options and Config are server.get_options() / server.get_config():
 	// the main server's global-scope values.
 	Options *table.Table
@@ -201,6 +202,10 @@ type Request struct {
 // InputFilterBase numbers input filters, after the output filters'.
 const InputFilterBase = 1000
 
+// IncludeFilter is the number of the response's INCLUDES filter (mod_include)
+// for the filter object of a #python element.
+const IncludeFilter = -1
+
 // FilterInfo is one Python filter: its name, handler and directory.
 type FilterInfo struct {
 	Name, Spec, Dir string
@@ -252,10 +257,30 @@ type WSGI struct {
 	// MultiThread and MultiProcess are wsgi.multithread and
 	// wsgi.multiprocess.
 	MultiThread, MultiProcess bool
-	// Env are the environ's strings: name, value, name, value, ... (a
-	// later name wins over an earlier one).
-	Env []string
+	// Env are the environ's strings that change from request to request:
+	// name, value, name, value, ... (a later name wins over an earlier
+	// one). Const are the values of WSGIConstKeys, in order, which most
+	// requests for one script share (they win over Env's): _wsgi.py keeps
+	// the environ part they make, rather than build it for each request.
+	Env   []string
+	Const []string
 }
+
+// WSGIConstKeys are the names of the environ's values that WSGI.Const
+// holds: the first WSGICGIConst of them are CGI variables (and
+// wsgi.url_scheme), the rest mod_wsgi's.
+var WSGIConstKeys = []string{
+	"SERVER_SIGNATURE", "SERVER_SOFTWARE", "SERVER_NAME", "SERVER_ADDR", "SERVER_PORT",
+	"DOCUMENT_ROOT", "REQUEST_SCHEME", "CONTEXT_PREFIX", "CONTEXT_DOCUMENT_ROOT", "SERVER_ADMIN",
+	"SCRIPT_FILENAME", "GATEWAY_INTERFACE", "SERVER_PROTOCOL", "SCRIPT_NAME", "wsgi.url_scheme",
+	"mod_wsgi.process_group", "mod_wsgi.application_group", "mod_wsgi.callable_object",
+	"mod_wsgi.request_handler", "mod_wsgi.handler_script", "mod_wsgi.script_reloading",
+	"mod_wsgi.enable_sendfile", "mod_wsgi.ignore_activity", "mod_wsgi.listener_port",
+	"mod_wsgi.script_name",
+}
+
+// WSGICGIConst is how many of WSGIConstKeys are CGI variables.
+const WSGICGIConst = 15
 
 // WSGIHooks are the server's side of a WSGI application's request
 // operations (_wsgi.py). The server's Hooks implement them too.

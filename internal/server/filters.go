@@ -112,7 +112,10 @@ func (rs *rstate) filterConfig() *config.DirConfig {
 // file's extension).
 func (rs *rstate) setupFilters() {
 	dc := rs.filterConfig()
-	if len(dc.PythonOutputFilters) > 0 || len(rs.req.OutputFilters) > 0 {
+	if rs.wantIncl {
+		rs.addIncludes() // mod_include's fixup asked for it
+	}
+	if len(dc.PythonOutputFilters) > 0 || len(rs.req.OutputFilters) > 0 || len(dc.SetOutputFilter) > 0 || len(dc.AddOutputFilters) > 0 {
 		for _, n := range rs.filterNames(dc.SetOutputFilter, dc.AddOutputFilters) {
 			rs.addOutputFilter(n)
 		}
@@ -148,6 +151,10 @@ func findFilter(name string, registered []request.FilterInfo, configured []confi
 // addOutputFilter adds the Python filter called name, as configured or
 // registered with req.register_output_filter; false if there is none.
 func (rs *rstate) addOutputFilter(name string) bool {
+	if strings.EqualFold(name, "INCLUDES") {
+		rs.addIncludes()
+		return rs.incl != nil
+	}
 	conf, ok := findFilter(name, rs.req.OutputFilters, rs.filterConfig().PythonOutputFilters)
 	if !ok {
 		rs.logError(levelDebug, "output filter %q is not a Python filter: ignored", name)
@@ -155,31 +162,35 @@ func (rs *rstate) addOutputFilter(name string) bool {
 	}
 	f := &pyFilter{rs: rs, conf: conf, id: len(rs.filters)}
 	rs.filters = append(rs.filters, f)
-	// The chain runs in the order filters were added: append at the
-	// tail, just before the response.
-	if len(rs.filters) == 1 {
-		f.next = rs.out
-		rs.out = f
-	} else {
-		last := rs.filters[len(rs.filters)-2]
-		f.next = last.next
-		last.next = f
-	}
+	rs.appendFilter(f, &f.next, f.end)
 	rs.req.FilterInfo = append(rs.req.FilterInfo, request.FilterInfo{Name: conf.Name, Spec: conf.Spec, Dir: conf.Dir})
 	return true
+}
+
+// appendFilter puts f at the end of the output filter chain, just before
+// the response: the chain runs in the order filters were added. next is
+// f's link to what follows it, end what gives it the end of the stream.
+func (rs *rstate) appendFilter(f outputFilter, next *outputFilter, end func()) {
+	if rs.chainEnd == nil {
+		*next, rs.out = rs.out, f
+	} else {
+		*next, *rs.chainEnd = *rs.chainEnd, f
+	}
+	rs.chainEnd = next
+	rs.ends = append(rs.ends, end)
 }
 
 // endFilters gives every filter the end of the stream, first to last,
 // after the handler is done.
 func (rs *rstate) endFilters() {
-	if len(rs.filters) == 0 {
+	if len(rs.ends) == 0 {
 		return
 	}
 	rs.io.mu.Lock()
 	rs.io.sync()
 	rs.io.mu.Unlock()
-	for _, f := range rs.filters {
-		f.end()
+	for _, end := range rs.ends {
+		end()
 	}
 }
 
@@ -227,6 +238,10 @@ func (rs *rstate) FilterWrite(id int, p []byte) error {
 		}
 		return nil
 	}
+	if id == request.IncludeFilter && rs.incl != nil {
+		rs.incl.write(p) // a #python element's output, into the page
+		return rs.incl.err
+	}
 	f := rs.filter(id)
 	if f == nil || f.closed {
 		return nil
@@ -250,6 +265,12 @@ func (rs *rstate) FilterCtl(id int, op string) error {
 			}
 		}
 		return nil
+	}
+	if id == request.IncludeFilter && rs.incl != nil {
+		if op == "flush" {
+			return rs.incl.next.Flush()
+		}
+		return nil // (close, pass_on and disable do nothing to the page)
 	}
 	f := rs.filter(id)
 	if f == nil {

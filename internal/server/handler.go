@@ -32,7 +32,7 @@ const defaultLimitRequestBody = 1 << 30
 // rstate is one request in flight: the request_rec and what the phases found.
 type rstate struct {
 	s     *Server
-	w     *httpd.Response
+	w     response // the connection's httpd.Response, or a subrequest's (subreq.go)
 	hr    *httpd.Request
 	req   *request.Request
 	vh    *vhost
@@ -47,7 +47,10 @@ type rstate struct {
 	// isDir is true when Filename names an existing directory; exists when
 	// it names anything that exists.
 	exists, isDir bool
-	redirects     int
+	// mtime is Filename's modification time from the walk (Unix
+	// nanoseconds), when it exists.
+	mtime     int64
+	redirects int
 	// irregular: Filename exists and is neither a directory nor a
 	// regular file (a FIFO, a device, a socket).
 	irregular bool
@@ -62,6 +65,20 @@ type rstate struct {
 	needUser bool
 	// redirected: req.internal_redirect answered for this request.
 	redirected bool
+	// depth counts the subrequests this one is nested in (subreq.go);
+	// incl is the response's INCLUDES filter, wantIncl: a fixup asked
+	// for one (mod_include.go).
+	depth    int
+	incl     *includeFilter
+	wantIncl bool
+	// nestedIncl: this subrequest is an #include's, so its own INCLUDES
+	// filter shares the including page's environment.
+	nestedIncl bool
+	// chainEnd is the next field of the last filter appendFilter put in
+	// the chain (nil: none yet); ends are the filters' end functions, in
+	// chain order.
+	chainEnd *outputFilter
+	ends     []func()
 	// filters are the response's Python output filters, in chain order
 	// (filters.go); filtersSet: the content phase set them up.
 	filters    []*pyFilter
@@ -103,7 +120,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 		ID:         hr.ConnID,
 		Keepalives: hr.KeepAlives,
 	}
-	rs.vh = s.vhosts[s.cfg.SelectServer(hr.LocalAddr, hr.Host)]
+	rs.vh = s.vhosts[s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, req.URI)]
 	if rs.vh == nil {
 		rs.vh = s.main
 	}
@@ -155,9 +172,12 @@ func addrIP(a netip.AddrPort) string {
 
 // process runs the request phases and returns the final result: OK/DONE
 // when the response has been produced, or an HTTP status to answer with.
-func (rs *rstate) process() int {
-	for i := range requestPhases {
-		ph := &requestPhases[i]
+func (rs *rstate) process() int { return rs.runPhases(requestPhases) }
+
+// runPhases runs phases (a part of requestPhases) as process does.
+func (rs *rstate) runPhases(phases []phase) int {
+	for i := range phases {
+		ph := &phases[i]
 		if ph.python == request.PhasePostReadRequest && rs.redirects > 0 {
 			continue // an internal redirect starts at translate_name
 		}

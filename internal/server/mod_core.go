@@ -135,7 +135,7 @@ func (rs *rstate) mapToStorage(path string) {
 	st := urimap.Walk(path)
 	req := rs.req
 	req.Filename, req.PathInfo, req.CanonicalFilename = st.Filename, st.PathInfo, st.Filename
-	rs.exists, rs.isDir, rs.irregular = st.Exists, st.IsDir, st.Irregular
+	rs.exists, rs.isDir, rs.irregular, rs.mtime = st.Exists, st.IsDir, st.Irregular, st.MTime
 }
 
 // The directory walk's checks of the file system: the configuration walk

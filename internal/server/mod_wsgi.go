@@ -82,37 +82,24 @@ func (rs *rstate) wsgiHandler() int {
 		Script:        file,
 		Callable:      callable,
 		Reloading:     flagOr(dc.WSGIScriptReloading, true),
+		MTime:         rs.mtime,
 		ErrorOverride: flagOr(dc.WSGIErrorOverride, false),
-	}
-	if w.Reloading {
-		var st syscall.Stat_t
-		if syscall.Stat(file, &st) != nil {
-			return rs.wsgiRefuse(404, "Target WSGI script not found or unable to stat")
-		}
-		w.MTime = st.Mtim.Sec*1e9 + st.Mtim.Nsec
 	}
 	scriptName := wsgiScriptName(req.URI, req.PathInfo)
 	w.Group = rs.wsgiApplicationGroup(group, scriptName)
-	var env []string
-	env, w.MultiThread, w.MultiProcess = rs.wsgiEnviron(passAuth, scriptName, 24)
+	env, consts := rs.wsgiCGI(passAuth, scriptName, 4)
 	reloading := "0"
 	if w.Reloading {
 		reloading = "1"
 	}
+	// (In request.WSGIConstKeys' order.)
+	w.Const = append(consts, "", w.Group, callable, req.Handler, "", reloading, "0", "0",
+		strconv.Itoa(req.Conn.LocalPort), scriptName)
 	w.Env = append(env,
-		"mod_wsgi.process_group", "",
-		"mod_wsgi.application_group", w.Group,
-		"mod_wsgi.callable_object", callable,
-		"mod_wsgi.request_handler", req.Handler,
-		"mod_wsgi.handler_script", "",
-		"mod_wsgi.script_reloading", reloading,
-		"mod_wsgi.enable_sendfile", "0",
-		"mod_wsgi.ignore_activity", "0",
-		"mod_wsgi.listener_port", strconv.Itoa(req.Conn.LocalPort),
 		"mod_wsgi.request_start", strconv.FormatInt(req.RequestTime.UnixMicro(), 10),
-		"mod_wsgi.script_name", scriptName,
 		"mod_wsgi.path_info", req.PathInfo,
 	)
+	w.MultiThread, w.MultiProcess = rs.wsgiThreading()
 	req.WSGI = w
 	req.Phase = request.PhaseHandler
 	req.Handlers = req.Handlers[:0]
@@ -124,7 +111,7 @@ func (rs *rstate) wsgiHandler() int {
 
 // wsgiRefuse logs mod_wsgi's "<why>: <file>" and answers status.
 func (rs *rstate) wsgiRefuse(status int, why string) int {
-	rs.logError(levelError, "%s: %s", why, rs.req.Filename)
+	rs.vh.errlog.Log(levelError, "wsgi", "", rs.req, why+": "+rs.req.Filename)
 	return status
 }
 
@@ -168,23 +155,45 @@ func wsgiScriptName(uri, pathInfo string) string {
 	return uri
 }
 
-// WSGIEnviron implements request.WSGIHooks (mod_python.wsgi's environ).
+// WSGIEnviron implements request.WSGIHooks (mod_python.wsgi's environ:
+// the CGI variables, without mod_wsgi's).
 func (rs *rstate) WSGIEnviron(passAuth bool) ([]string, bool, bool) {
-	return rs.wsgiEnviron(passAuth, wsgiScriptName(rs.req.URI, rs.req.PathInfo), 0)
+	env, consts := rs.wsgiCGI(passAuth, wsgiScriptName(rs.req.URI, rs.req.PathInfo), 2*request.WSGICGIConst)
+	for i, v := range consts {
+		env = append(env, request.WSGIConstKeys[i], v)
+	}
+	mt, mp := rs.wsgiThreading()
+	return env, mt, mp
 }
 
-// wsgiEnviron is the request's CGI environment as an environ's strings
-// (name, value, ...; a later name wins), with room for extra more: the
-// subprocess_env, then what Apache's ap_add_common_vars and
-// ap_add_cgi_vars add as mod_wsgi uses them (HTTP_* for each request
-// header whose name has only letters, digits and "-", repeated ones joined
-// with ", "; no PATH; PATH_INFO always). It also says wsgi.multithread and
-// wsgi.multiprocess.
-func (rs *rstate) wsgiEnviron(passAuth bool, scriptName string, more int) ([]string, bool, bool) {
+// wsgiThreading is wsgi.multithread (ThreadsPerChild is more than 1) and
+// wsgi.multiprocess (more than one worker process).
+func (rs *rstate) wsgiThreading() (bool, bool) {
+	return rs.s.cfg.Process.ThreadsPerChild > 1, rs.req.Server != nil && rs.req.Server.Daemons > 1
+}
+
+// wsgiCGI is the request's CGI environment as the environ's strings, as
+// mod_wsgi has Apache's ap_add_common_vars and ap_add_cgi_vars make it:
+// env, the variables that change from request to request (name, value,
+// ...; with room for more), and consts, the values of the first
+// request.WSGICGIConst of request.WSGIConstKeys. env holds the
+// subprocess_env (but HTTPS: it decides wsgi.url_scheme), then HTTP_* for
+// each request header whose name has only letters, digits and "-" (a
+// header given twice has its values joined with ", "), then the
+// request's own CGI variables: PATH_INFO always, never PATH.
+func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, consts []string) {
 	req := rs.req
 	sub, hdrs := req.SubprocessEnv.Entries(), req.HeadersIn.Entries()
-	env := make([]string, 0, 2*(len(sub)+len(hdrs))+48+more)
+	env = make([]string, 0, 2*(len(sub)+len(hdrs))+20+more)
+	scheme := "http"
 	for _, e := range sub {
+		if len(e.Key) == 5 && strings.EqualFold(e.Key, "HTTPS") {
+			// mod_wsgi: it decides wsgi.url_scheme, and goes.
+			if strings.EqualFold(e.Value, "on") || e.Value == "1" {
+				scheme = "https"
+			}
+			continue
+		}
 		env = append(env, e.Key, e.Value)
 	}
 	for i, e := range hdrs {
@@ -194,57 +203,39 @@ func (rs *rstate) wsgiEnviron(passAuth bool, scriptName string, more int) ([]str
 		}
 		dup := false
 		for _, p := range hdrs[:i] {
-			dup = dup || strings.EqualFold(p.Key, k)
+			dup = dup || len(p.Key) == len(k) && strings.EqualFold(p.Key, k)
 		}
 		if dup {
 			continue // joined to the first of its name below
 		}
 		v := e.Value
 		for _, n := range hdrs[i+1:] {
-			if strings.EqualFold(n.Key, k) {
+			if len(n.Key) == len(k) && strings.EqualFold(n.Key, k) {
 				v += ", " + n.Value
 			}
 		}
-		var name string
-		switch {
-		case strings.EqualFold(k, "Content-Type"):
+		name := cgiVarName(k)
+		switch name {
+		case "HTTP_CONTENT_TYPE":
 			name = "CONTENT_TYPE"
-		case strings.EqualFold(k, "Content-Length"):
+		case "HTTP_CONTENT_LENGTH":
 			name = "CONTENT_LENGTH"
-		case strings.EqualFold(k, "Authorization"):
+		case "HTTP_AUTHORIZATION":
 			if !passAuth {
 				continue
 			}
-			name = "HTTP_AUTHORIZATION"
-		case strings.EqualFold(k, "Proxy-Authorization"):
+		case "HTTP_PROXY_AUTHORIZATION":
 			continue
-		default:
-			name = cgiVarName(k)
 		}
 		env = append(env, name, v)
 	}
-	host, port := rs.serverName()
 	c := req.Conn
 	env = append(env,
-		"SERVER_SIGNATURE", strings.TrimPrefix(rs.signature(), "<hr>\n"),
-		"SERVER_SOFTWARE", rs.s.banner,
-		"SERVER_NAME", host,
-		"SERVER_ADDR", c.LocalIP,
-		"SERVER_PORT", strconv.Itoa(port),
 		"REMOTE_ADDR", c.RemoteIP,
-		"DOCUMENT_ROOT", req.DocumentRoot,
-		"REQUEST_SCHEME", "http",
-		"CONTEXT_PREFIX", "",
-		"CONTEXT_DOCUMENT_ROOT", req.DocumentRoot,
-		"SERVER_ADMIN", rs.vh.conf.ServerAdmin,
-		"SCRIPT_FILENAME", req.Filename,
 		"REMOTE_PORT", strconv.Itoa(c.RemotePort),
-		"GATEWAY_INTERFACE", "CGI/1.1",
-		"SERVER_PROTOCOL", req.Protocol,
 		"REQUEST_METHOD", req.Method,
 		"QUERY_STRING", req.Args,
 		"REQUEST_URI", req.UnparsedURI,
-		"SCRIPT_NAME", scriptName,
 		"PATH_INFO", req.PathInfo,
 	)
 	if req.PathInfo != "" {
@@ -256,7 +247,14 @@ func (rs *rstate) wsgiEnviron(passAuth bool, scriptName string, more int) ([]str
 	if req.AuthType != "" {
 		env = append(env, "AUTH_TYPE", req.AuthType)
 	}
-	return env, rs.s.cfg.Process.ThreadsPerChild > 1, req.Server != nil && req.Server.Daemons > 1
+	host, port := rs.serverName()
+	consts = make([]string, 0, len(request.WSGIConstKeys))
+	// (In request.WSGIConstKeys' order.)
+	consts = append(consts,
+		strings.TrimPrefix(rs.signature(), "<hr>\n"), rs.s.banner, host, c.LocalIP, strconv.Itoa(port),
+		req.DocumentRoot, "http", "", req.DocumentRoot, rs.vh.conf.ServerAdmin,
+		req.Filename, "CGI/1.1", req.Protocol, scriptName, scheme)
+	return env, consts
 }
 
 // cgiHeaderName: a request header name mod_wsgi passes on (letters,
@@ -279,7 +277,8 @@ func init() {
 	for _, h := range []string{"Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
 		"Connection", "Cookie", "Referer", "Cache-Control", "Origin", "Pragma", "Upgrade-Insecure-Requests",
 		"If-Modified-Since", "If-None-Match", "X-Forwarded-For", "X-Forwarded-Proto", "X-Requested-With",
-		"Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Dnt", "Te", "Expect", "Range"} {
+		"Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Dnt", "Te", "Expect", "Range",
+		"Content-Type", "Content-Length", "Authorization", "Proxy-Authorization"} {
 		cgiVarNames[h] = "HTTP_" + strings.ReplaceAll(strings.ToUpper(h), "-", "_")
 		cgiVarNames[strings.ToLower(h)] = cgiVarNames[h]
 	}
@@ -326,7 +325,7 @@ func (rs *rstate) WSGIStart(status string, headers []string) (int64, error) {
 		if err := wsgiHeader(k, v); err != nil {
 			return 0, err
 		}
-		if strings.EqualFold(k, "Content-Length") {
+		if len(k) == 14 && strings.EqualFold(k, "Content-Length") {
 			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil || n < 0 {
 				return 0, fmt.Errorf("invalid content length %q", v)
@@ -347,9 +346,9 @@ func (rs *rstate) WSGIStart(status string, headers []string) (int64, error) {
 	for i := 0; i < len(headers); i += 2 {
 		k, v := headers[i], headers[i+1]
 		switch {
-		case strings.EqualFold(k, "Content-Type"):
+		case len(k) == 12 && strings.EqualFold(k, "Content-Type"):
 			req.ContentType = v
-		case strings.EqualFold(k, "WWW-Authenticate"):
+		case len(k) == 16 && strings.EqualFold(k, "WWW-Authenticate"):
 			req.ErrHeadersOut.Add(k, v)
 		default:
 			req.HeadersOut.Add(k, v)
@@ -399,9 +398,12 @@ func wsgiHeader(k, v string) error {
 			return fmt.Errorf("header %s: control character present in its value %q (carriage return, line feed...)", k, v)
 		}
 	}
-	for _, h := range hopByHop {
-		if strings.EqualFold(k, h) {
-			return fmt.Errorf("header %s: a hop-by-hop header, which PEP 3333 does not allow an application", k)
+	switch len(k) {
+	case 2, 7, 8, 10, 17, 18, 19:
+		for _, h := range hopByHop {
+			if strings.EqualFold(k, h) {
+				return fmt.Errorf("header %s: a hop-by-hop header, which PEP 3333 does not allow an application", k)
+			}
 		}
 	}
 	return nil

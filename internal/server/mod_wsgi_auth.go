@@ -125,8 +125,8 @@ func (rs *rstate) wsgiAuthGroup(g string) string {
 	return g
 }
 
-// wsgiAuthEnv are the names mod_wsgi's auth environ has, besides HTTP_*
-// (wsgiEnviron's, without the subprocess_env and the CGI/1.1 extras).
+// wsgiAuthEnv are the names mod_wsgi's auth environ has besides HTTP_*:
+// of WSGIEnviron's, not the subprocess_env nor the CGI/1.1 extras.
 var wsgiAuthEnv = map[string]bool{
 	"CONTENT_TYPE": true, "CONTENT_LENGTH": true, "SERVER_SIGNATURE": true, "SERVER_SOFTWARE": true,
 	"SERVER_NAME": true, "SERVER_ADDR": true, "SERVER_PORT": true, "REMOTE_ADDR": true, "DOCUMENT_ROOT": true,
@@ -139,12 +139,20 @@ var wsgiAuthEnv = map[string]bool{
 // server's and the client's addresses, the request line's parts, and
 // SCRIPT_NAME/PATH_INFO split at the path info.
 func (rs *rstate) wsgiAuthEnviron() []string {
-	all, _, _ := rs.wsgiEnviron(false, wsgiScriptName(rs.req.URI, rs.req.PathInfo), 0)
-	all = all[2*rs.req.SubprocessEnv.Len():] // the subprocess_env comes first
+	all, _, _ := rs.WSGIEnviron(false)
+	// The subprocess_env comes first, in order (WSGIEnviron may leave
+	// out some of it): skip what is there of it.
+	k := 0
+	for _, e := range rs.req.SubprocessEnv.Entries() {
+		if 2*k+1 < len(all) && all[2*k] == e.Key && all[2*k+1] == e.Value {
+			k++
+		}
+	}
+	all = all[2*k:]
 	env := make([]string, 0, len(all))
 	for i := 0; i+1 < len(all); i += 2 {
-		if k := all[i]; wsgiAuthEnv[k] || strings.HasPrefix(k, "HTTP_") {
-			env = append(env, k, all[i+1])
+		if n := all[i]; wsgiAuthEnv[n] || strings.HasPrefix(n, "HTTP_") {
+			env = append(env, n, all[i+1])
 		}
 	}
 	return env

@@ -27,6 +27,7 @@ var modules = []*module{
 	userdirModule,
 	dirModule,
 	mimeModule,
+	includeModule,
 	authzCoreModule,
 	authBasicModule,
 	statusModule,

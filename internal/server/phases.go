@@ -1,6 +1,9 @@
 package server
 
-import "modpy/internal/request"
+import (
+	"modpy/internal/request"
+	"modpy/internal/table"
+)
 
 // phase is one step of Apache's request processing: the phase's Python
 // handlers (mod_python hooks in the middle, before the server's own), then
@@ -75,4 +78,26 @@ func (rs *rstate) authenticated(st int) int {
 type outputFilter interface {
 	Write(p []byte) (int, error)
 	Flush() error
+}
+
+// response is where a request's response goes, at the end of its output
+// filter chain: the connection's *httpd.Response, or a subrequest's
+// (subreq.go), which passes the body on into the page that included it.
+type response interface {
+	outputFilter
+	Header() *table.Table
+	SetStatus(code int)
+	// SetStatusLine sets the status line's text ("299 Custom Reason").
+	SetStatusLine(line string)
+	Status() int
+	HeadersSent() bool
+	BodyBytes() int64
+	// Fits reports whether n more bytes fit in the response's buffer
+	// before anything is sent.
+	Fits(n int) bool
+	// DiscardBody drops what was buffered, if nothing was sent yet.
+	DiscardBody() bool
+	// Abort ends a response whose headers went out as incomplete
+	// (httpd.Response.Abort).
+	Abort()
 }

@@ -20,20 +20,7 @@ func BenchmarkNativePhases(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(root, "a.txt"), []byte("hi\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	file := filepath.Join(root, "site.conf")
-	conf := "Listen 127.0.0.1:8080\nServerName localhost\nDocumentRoot " + root + "\nErrorLog /dev/null\n" +
-		"Alias /icons/ /usr/share/icons/\nUserDir disabled\nRedirect /old /new\nSetEnv A b\n"
-	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := config.Load(config.LoadOptions{File: file, ServerRoot: root})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := benchServer(b, root, "Alias /icons/ /usr/share/icons/\nUserDir disabled\nRedirect /old /new\nSetEnv A b\n")
 	// The handler phase of a.txt would write the response: stop before it.
 	last := len(requestPhases) - 1
 	for _, c := range []struct {
@@ -60,4 +47,23 @@ func BenchmarkNativePhases(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchServer is a Server (not started) for the configuration conf after
+// Listen, ServerName, DocumentRoot root and ErrorLog /dev/null.
+func benchServer(b *testing.B, root, conf string) *Server {
+	file := filepath.Join(root, "site.conf")
+	conf = "Listen 127.0.0.1:8080\nServerName localhost\nDocumentRoot " + root + "\nErrorLog /dev/null\n" + conf
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(config.LoadOptions{File: file, ServerRoot: root})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }

@@ -14,6 +14,23 @@ import (
 // REDIRECT_STATUS. Its response is the one the client gets: the original
 // request sends nothing more.
 
+// derivedRequest is a new request for uri ("path?query") on old's
+// connection and server: an internal redirect's or a subrequest's, before
+// each sets its own method, headers and environment.
+func derivedRequest(old *request.Request, uri string) *request.Request {
+	nr := request.New()
+	nr.Protocol, nr.ProtoNum, nr.TheRequest = old.Protocol, old.ProtoNum, old.TheRequest
+	nr.Hostname, nr.RequestTime = old.Hostname, old.RequestTime
+	nr.Conn, nr.Server, nr.DocumentRoot, nr.Log = old.Conn, old.Server, old.DocumentRoot, old.Log
+	nr.UnparsedURI = uri
+	path := uri
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		path, nr.Args, nr.HasArgs = uri[:i], uri[i+1:], true
+	}
+	nr.URI = cleanURI(path)
+	return nr
+}
+
 var errTooManyRedirects = errors.New("the limit of internal redirects was exceeded")
 
 // InternalRedirect implements request.Hooks.
@@ -23,18 +40,9 @@ func (rs *rstate) InternalRedirect(uri string) error {
 		return errTooManyRedirects
 	}
 	old := rs.req
-	nr := request.New()
-	nr.Method, nr.MethodNum = old.Method, old.MethodNum
-	nr.Protocol, nr.ProtoNum, nr.TheRequest = old.Protocol, old.ProtoNum, old.TheRequest
-	nr.Hostname, nr.RequestTime, nr.HeaderOnly = old.Hostname, old.RequestTime, old.HeaderOnly
+	nr := derivedRequest(old, uri)
+	nr.Method, nr.MethodNum, nr.HeaderOnly = old.Method, old.MethodNum, old.HeaderOnly
 	nr.HeadersIn = old.HeadersIn
-	nr.Conn, nr.Server, nr.DocumentRoot, nr.Log = old.Conn, old.Server, old.DocumentRoot, old.Log
-	nr.UnparsedURI = uri
-	path := uri
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		path, nr.Args, nr.HasArgs = uri[:i], uri[i+1:], true
-	}
-	nr.URI = cleanURI(path)
 	for _, e := range old.SubprocessEnv.Entries() {
 		nr.SubprocessEnv.Add("REDIRECT_"+e.Key, e.Value)
 	}

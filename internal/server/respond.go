@@ -70,6 +70,9 @@ func (o *responseIO) sync() {
 	if len(o.rs.filters) > 0 {
 		h.Del("Content-Length") // a filter may change the length
 	}
+	if o.rs.incl != nil {
+		o.rs.incl.fixHeaders(h)
+	}
 	o.synced = true
 }
 
@@ -112,9 +115,10 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 		return false
 	}
 	defer o.mu.Unlock()
-	if o.closed || !o.rs.w.Fits(len(p)) || (flush && len(o.rs.filters) > 0) {
+	if o.closed || !o.rs.w.Fits(len(p)) || (flush && len(o.rs.filters) > 0) || o.rs.incl != nil {
 		// (Python filters run on the handler's thread, never from
-		// the timer: see filters.go.)
+		// the timer: see filters.go; the INCLUDES filter runs
+		// subrequests and Python, without the GIL held.)
 		return false
 	}
 	o.sync()
@@ -342,8 +346,10 @@ func (rs *rstate) static() int {
 		return 403
 	}
 	hr := &http.Request{Method: req.Method, Header: http.Header{}}
+	// A page the INCLUDES filter parses, and a subrequest's file, are
+	// sent whole: ranges and validators apply to no part of them.
 	for _, k := range []string{"Range", "If-Range", "If-Modified-Since", "If-Unmodified-Since", "If-None-Match", "If-Match"} {
-		if v, ok := req.HeadersIn.Get(k); ok {
+		if v, ok := req.HeadersIn.Get(k); ok && rs.incl == nil && req.Main == nil {
 			hr.Header.Set(k, v)
 		}
 	}

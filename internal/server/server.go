@@ -147,6 +147,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		ErrorFname: c.ErrorLog,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
+		Path:       c.ServerPath,
 		Options:    s.pyConfig(s.cfg.Main.Dir).Options,
 		Config:     s.pyConfig(s.cfg.Main.Dir).Config,
 
@@ -173,6 +174,8 @@ func (s *Server) Start(listeners []net.Listener) error {
 	}
 	rt, err := python.Start(python.Options{
 		Optimize:        optimize,
+		Home:            s.cfg.WSGIPythonHome,
+		SitePath:        s.cfg.WSGIPythonPath,
 		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Log:             s.errlog,
 		MainServer:      s.main.info,

@@ -21,9 +21,10 @@ import _apache
 
 from mod_python import apache, _mutex, _siteimport
 from mod_python._protocol import (
-    CALL_CONNECTION, CALL_DISPATCH, CALL_END, CALL_EVAL, CALL_FILTER, CALL_IMPORT,
+    CALL_CONNECTION, CALL_DISPATCH, CALL_END, CALL_EVAL, CALL_FILTER, CALL_IMPORT, CALL_INCLUDE,
     CALL_NOOP, CALL_RELOAD, CALL_SERVER_CLEANUP, CALL_WSGI, CALL_WSGI_AUTH, CALL_WSGI_IMPORT,
-    DEFAULT_FUNC, GO_ON, OP_ATTRS, OP_SET_ATTRS, OP_WANT_END, PHASE_CONNECTION, PHASE_INPUT_FILTER, PHASE_OUTPUT_FILTER)
+    DEFAULT_FUNC, GO_ON, OP_ATTRS, OP_SET_ATTRS, OP_WANT_END, PHASE_CONNECTION, PHASE_INPUT_FILTER,
+    PHASE_OUTPUT_FILTER)
 # RequestTimeout is also what the C side raises in a handler that runs past
 # PythonRequestTimeout (MODPY_ENTRY_TIMEOUT): it finds it here.
 from mod_python.apache import (
@@ -170,6 +171,46 @@ def _filter_dispatch(h, fid):
         return 0
     except Exception:
         _log_traceback(req.log_error, "%s %s" % (directive, spec))
+        return 1
+    finally:
+        _save_request(req)
+
+
+def _include_dispatch(h, fid, tag, code):
+    """A server-side include's <!--#python exec="..." --> or eval= (mod_python's
+    IncludeDispatch): the code runs with req.ssi_globals as its globals,
+    where "filter" is the INCLUDES filter, whose write() puts text into the
+    page; eval's value, unless None, goes into the page as str. On an
+    exception the traceback is logged (with PythonDebug also put into the
+    page) and the result is non-zero: mod_include puts its error message
+    there."""
+    req = _request_for(h, -1)
+    f = _FilterObject(req, fid)
+    debug = False
+    try:
+        debug = _apache.phase(h)[2]
+        g = getattr(req, "ssi_globals", None)
+        if g is None:
+            g = req.ssi_globals = {}
+        g["filter"] = f
+        g["__file__"] = req.filename
+        code = code.replace("\r\n", "\n").rstrip()
+        if tag == "eval":
+            result = eval(code, g)
+            if result is not None:
+                f.write(str(result))
+        else:
+            exec(code, g)
+        f.flush()
+        g["filter"] = None
+        return 0
+    except Exception:
+        _log_traceback(req.log_error, "SSI #python %s in %s" % (tag, req.filename))
+        if debug:
+            try:
+                f.write("<pre>%s</pre>" % html.escape(traceback.format_exc()))
+            except Exception:
+                pass
         return 1
     finally:
         _save_request(req)
@@ -374,6 +415,8 @@ def _modpy_entry(kind, h, phase, a, b):
         return _filter_dispatch(h, phase)
     if kind == CALL_CONNECTION:
         return _conn_dispatch(h, a)
+    if kind == CALL_INCLUDE:
+        return _include_dispatch(h, phase, a, b)
     if kind == CALL_IMPORT:
         return _import_dispatch(a, b)
     if kind == CALL_EVAL:

@@ -14,6 +14,7 @@ CALL_END = 5  # the request is over in this interpreter: run its cleanups
 CALL_SERVER_CLEANUP = 6  # run what apache.register_cleanup and server.register_cleanup registered
 CALL_FILTER = 7  # run a filter once (phase: its number)
 CALL_CONNECTION = 8  # run a PythonConnectionHandler (a: the phase data)
+CALL_INCLUDE = 9  # run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
 CALL_WSGI = 20  # run a WSGI application (a: the WSGI call data, packWSGI)
 CALL_WSGI_IMPORT = 21  # load a WSGI script (a: its file): WSGIImportScript
 CALL_WSGI_AUTH = 22  # run a mod_wsgi auth script (a: the call data, packWSGIAuth)
@@ -160,6 +161,7 @@ SRV_FIELDS = (
     "_daemons",
     "_threads",
     "_root",
+    "_path",
 )
 # Input filters are numbered from here, after the output filters
 # (request.InputFilterBase).
@@ -252,3 +254,34 @@ GO_ON = {
     PHASE_LOG: (DECLINED, OK),
     PHASE_CLEANUP: (OK,),
 }
+
+# The WSGI environ's names whose values a WSGI call carries joined by NUL
+# (request.WSGIConstKeys): the first WSGI_CGI_CONST are CGI variables.
+WSGI_CONST_KEYS = (
+    "SERVER_SIGNATURE",
+    "SERVER_SOFTWARE",
+    "SERVER_NAME",
+    "SERVER_ADDR",
+    "SERVER_PORT",
+    "DOCUMENT_ROOT",
+    "REQUEST_SCHEME",
+    "CONTEXT_PREFIX",
+    "CONTEXT_DOCUMENT_ROOT",
+    "SERVER_ADMIN",
+    "SCRIPT_FILENAME",
+    "GATEWAY_INTERFACE",
+    "SERVER_PROTOCOL",
+    "SCRIPT_NAME",
+    "wsgi.url_scheme",
+    "mod_wsgi.process_group",
+    "mod_wsgi.application_group",
+    "mod_wsgi.callable_object",
+    "mod_wsgi.request_handler",
+    "mod_wsgi.handler_script",
+    "mod_wsgi.script_reloading",
+    "mod_wsgi.enable_sendfile",
+    "mod_wsgi.ignore_activity",
+    "mod_wsgi.listener_port",
+    "mod_wsgi.script_name",
+)
+WSGI_CGI_CONST = 15

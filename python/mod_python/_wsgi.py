@@ -19,7 +19,8 @@ import _apache
 
 from mod_python import apache, _siteimport
 from mod_python._protocol import (
-    CALL_RELOAD, OP_HANDLER_LOCATION, OP_SEND_FILE, OP_WSGI_ABORT, OP_WSGI_ENVIRON, OP_WSGI_START)
+    CALL_RELOAD, OP_HANDLER_LOCATION, OP_SEND_FILE, OP_WSGI_ABORT, OP_WSGI_ENVIRON, OP_WSGI_START,
+    WSGI_CONST_KEYS)
 
 _write = _apache.write
 _read = _apache.read
@@ -140,7 +141,7 @@ def _interp_reload(h):
 def run(h, info):
     """The wsgi-script handler's call (internal/python/wsgi.go, packWSGI)."""
     (script, callable_name, group, reloading, mtime, error_override,
-     multithread, multiprocess, interp_reload, env) = info
+     multithread, multiprocess, interp_reload, const, environ) = info
     if interp_reload and _interp_reload(h):
         return CALL_RELOAD
     module = _scripts.get(script)
@@ -153,11 +154,29 @@ def run(h, info):
     if app is None:
         _log(h, "Target WSGI script '%s' does not contain WSGI application '%s'." % (script, callable_name))
         return 404
-    it = iter(env)
-    environ = dict(zip(it, it))
-    environ.update(_MOD_WSGI)
-    return serve(h, app, environ, "'%s' of WSGI script '%s'" % (callable_name, script), script,
-                 error_override, multithread, multiprocess)
+    part = _const_parts.get(const)
+    if part is None:
+        part = _const_part(const, multithread, multiprocess)
+    environ.update(part)
+    return serve(h, app, environ, callable_name, script, error_override)
+
+
+# The environ's part that most requests for a script share, by the values
+# that make it (WSGI_CONST_KEYS' joined by NUL): with wsgi.* and
+# mod_wsgi.version, made once rather than for every request.
+_const_parts = {}
+
+
+def _const_part(const, multithread, multiprocess):
+    part = dict(zip(WSGI_CONST_KEYS, const.split("\0")))
+    part.update(_BASE)
+    part.update(_MOD_WSGI)
+    part["wsgi.multithread"] = multithread
+    part["wsgi.multiprocess"] = multiprocess
+    if len(_const_parts) >= 256:
+        _const_parts.clear()  # (many Host names: keep it bounded)
+    _const_parts[const] = part
+    return part
 
 
 # ---- serving a request ----
@@ -276,13 +295,15 @@ class _AppError(Exception):
 
 
 class _Response(object):
-    """One request's start_response, write() and body."""
+    """One request's start_response, write() and body. name is the
+    application's callable (None: mod_python.wsgi's, script its
+    PythonOption), script the file it came from."""
 
-    __slots__ = ("h", "what", "script", "override", "started", "sent", "status", "clen", "written", "drop")
+    __slots__ = ("h", "name", "script", "override", "started", "sent", "status", "clen", "written", "drop")
 
-    def __init__(self, h, what, script, override):
+    def __init__(self, h, name, script, override):
         self.h = h
-        self.what = what
+        self.name = name
         self.script = script
         self.override = override
         self.started = self.sent = self.drop = False
@@ -382,14 +403,14 @@ class _Response(object):
                 return int(self.status[:3])
             return OK
         except _AppError as e:
-            _log(h, "WSGI application %s: %s" % (self.what, e))
+            _log(h, "WSGI application %s: %s" % (self._what(), e))
             return self._failed(500)
         except RequestTimeout:
-            _log(h, "WSGI application %s: interrupted: it ran past PythonRequestTimeout" % self.what)
+            _log(h, "WSGI application %s: interrupted: it ran past PythonRequestTimeout" % self._what())
             return self._failed(504)
         except OSError as e:
             if "exceeds LimitRequestBody" in str(e):
-                _log(h, "WSGI application %s: %s" % (self.what, e), APLOG_INFO)
+                _log(h, "WSGI application %s: %s" % (self._what(), e), APLOG_INFO)
                 return self._failed(413)
             _log_exception(h, "Exception occurred processing WSGI script '%s'." % self.script)
             return self._failed(500)
@@ -407,6 +428,12 @@ class _Response(object):
                 except Exception:
                     _log_exception(h, "Exception occurred processing WSGI script '%s'." % self.script)
 
+    def _what(self):
+        """The application, as the error log names it."""
+        if self.name is None:
+            return "mod_python.wsgi.application %s" % self.script
+        return "'%s' of WSGI script '%s'" % (self.name, self.script)
+
     def _failed(self, status):
         """The answer after a failure: a response whose headers went out is
         cut short (DONE), else the server answers with status."""
@@ -415,20 +442,16 @@ class _Response(object):
         return status
 
 
-def serve(h, app, environ, what, script, error_override, multithread, multiprocess):
-    """Run app for request h with environ (its CGI variables); what names
-    the application in the error log, script the file it came from."""
-    https = environ.pop("HTTPS", None)
-    environ.update(_BASE)
-    environ["wsgi.url_scheme"] = "https" if https is not None and https.lower() in ("on", "1") else "http"
-    environ["wsgi.multithread"] = multithread
-    environ["wsgi.multiprocess"] = multiprocess
+def serve(h, app, environ, name, script, error_override):
+    """Run app for request h with environ (all but wsgi.input and
+    wsgi.errors); name and script say what it is (_Response)."""
     environ["wsgi.input"] = _Input(h)
     errors = environ["wsgi.errors"] = _Errors(h)
     try:
-        return _Response(h, what, script, error_override).run(app, environ)
+        return _Response(h, name, script, error_override).run(app, environ)
     finally:
-        errors.flush()
+        if errors._buf:
+            errors.flush()
 
 
 # ---- mod_python.wsgi ----
@@ -438,11 +461,11 @@ def serve_request(req, app, app_str):
     set req.path_info: run it as mod_wsgi would, the environ built as
     mod_python 3.5 builds it (HTTP_AUTHORIZATION passed)."""
     h = req._h
-    env, multithread, multiprocess = _req_op(h, OP_WSGI_ENVIRON, True)
-    it = iter(env)
-    environ = dict(zip(it, it))
-    return serve(h, app, environ, "mod_python.wsgi.application %s" % app_str, app_str,
-                 False, multithread, multiprocess)
+    environ, multithread, multiprocess = _req_op(h, OP_WSGI_ENVIRON, True)
+    environ.update(_BASE)
+    environ["wsgi.multithread"] = multithread
+    environ["wsgi.multiprocess"] = multiprocess
+    return serve(h, app, environ, None, app_str, False)
 
 
 def handler_location(req):

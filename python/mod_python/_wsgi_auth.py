@@ -35,9 +35,9 @@ def _ssl_var_lookup(name):
 
 
 def run(h, info):
-    """One call: info is (kind, script, mtime, reloading, group, env,
-    user or host, password, groups)."""
-    kind, script, mtime, reloading, group, env, who, password, wanted = info
+    """One call: info is (kind, script, mtime, reloading, group, environ
+    (a dict of the CGI variables), user or host, password, groups)."""
+    kind, script, mtime, reloading, group, environ, who, password, wanted = info
     module = _wsgi.load_script(script, mtime, reloading, h)
     if module is None:
         return ERROR if kind != ACCESS else DENIED
@@ -50,8 +50,6 @@ def run(h, info):
     if fn is None:
         _wsgi._log(h, "Target WSGI %s." % (what % script))
         return ERROR if kind != ACCESS else DENIED
-    it = iter(env)
-    environ = dict(zip(it, it))
     environ["mod_wsgi.version"] = _wsgi.VERSION
     environ["mod_wsgi.process_group"] = ""
     environ["mod_wsgi.application_group"] = group

@@ -819,8 +819,9 @@ class server(object):
     del _i, _n
 
     wild_names = property(lambda self: [])
-    path = None
-    pathlen = 0
+    # ServerPath: None when unset, as mod_python's T_STRING member.
+    path = property(lambda self: self._path or None)
+    pathlen = property(lambda self: len(self._path))
     next = None
     my_generation = 0
 

@@ -210,6 +210,12 @@ these say how to reach it."""
 		}
 	}
 	b.WriteString("}\n")
+	b.WriteString("\n# The WSGI environ's names whose values a WSGI call carries joined by NUL\n" +
+		"# (request.WSGIConstKeys): the first WSGI_CGI_CONST are CGI variables.\nWSGI_CONST_KEYS = (\n")
+	for _, k := range request.WSGIConstKeys {
+		fmt.Fprintf(&b, "    %q,\n", k)
+	}
+	fmt.Fprintf(&b, ")\nWSGI_CGI_CONST = %d\n", request.WSGICGIConst)
 	return b.Bytes()
 }
 

@@ -70,6 +70,7 @@ var Groups = []Group{
 			{"ServerCleanup", 6, "run what apache.register_cleanup and server.register_cleanup registered"},
 			{"Filter", 7, "run a filter once (phase: its number)"},
 			{"Connection", 8, "run a PythonConnectionHandler (a: the phase data)"},
+			{"Include", 9, "run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)"},
 			{"WSGI", 20, "run a WSGI application (a: the WSGI call data, packWSGI)"},
 			{"WSGIImport", 21, "load a WSGI script (a: its file): WSGIImportScript"},
 			{"WSGIAuth", 22, "run a mod_wsgi auth script (a: the call data, packWSGIAuth)"},
@@ -242,4 +243,5 @@ var SrvFields = []Field{
 	{"sDaemons", "_daemons", false},
 	{"sThreads", "_threads", false},
 	{"sRoot", "_root", false},
+	{"sPath", "_path", false},
 }

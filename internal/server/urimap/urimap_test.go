@@ -36,6 +36,10 @@ func TestWalk(t *testing.T) {
 	} {
 		got := Walk(root + c.path)
 		got.Filename = strings.TrimPrefix(got.Filename, root)
+		if (got.MTime != 0) != got.Exists {
+			t.Errorf("Walk(%q): MTime %d with Exists %v", c.path, got.MTime, got.Exists)
+		}
+		got.MTime = 0
 		if got != c.want {
 			t.Errorf("Walk(%q) = %+v, want %+v", c.path, got, c.want)
 		}
