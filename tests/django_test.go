@@ -7,8 +7,8 @@ import (
 )
 
 // Django (Debian's python3-django, DEBUG off, sqlite) through
-// WSGIScriptAlias, with Flask loaded in another interpreter of the same
-// worker: a template over an sqlite query, the
+// WSGIScriptAlias and through mod_python.wsgi, with Flask loaded in other
+// interpreters of the same worker: a template over an sqlite query, the
 // CSRF-protected form that writes to it, redirects, 404, 500, a multipart
 // post.
 func TestDjango(t *testing.T) {

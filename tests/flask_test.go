@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// Flask (Debian's python3-flask) through WSGIScriptAlias, with Django
-// loaded in another interpreter of the same worker: routes, a redirect,
-// 404, 500 from an exception, form and multipart posts, cookies, a signed
-// session, a streamed response.
+// Flask (Debian's python3-flask) through WSGIScriptAlias and through
+// mod_python.wsgi, with Django loaded in other interpreters of the same
+// worker: routes, a redirect, 404, 500 from an exception, form and
+// multipart posts, cookies, a signed session, a streamed response.
 func TestFlask(t *testing.T) {
 	testMounts(t, flaskMounts, djangoMounts, func(t *testing.T, s *site, m wsgiMount) {
 		p := m.prefix

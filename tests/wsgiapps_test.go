@@ -20,9 +20,9 @@ import (
 )
 
 // Helpers of the Flask and Django tests (flask_test.go, django_test.go):
-// their apps live in tests/testdata, and every test runs each app in its
-// own application group, with the other framework loaded at the same time
-// in another.
+// their apps live in tests/testdata, and every test runs each app through
+// WSGIScriptAlias and through mod_python.wsgi, each mount in its own
+// application group, with the other framework loaded at the same time.
 
 // needPyPackage skips the test when Debian's python3-<pkg> is missing
 // (make test-deps installs it), or fails it under MODPY_REQUIRE_TEST_DEPS.
@@ -54,16 +54,31 @@ func testdataFiles(t *testing.T, files map[string]string, src, dst string) {
 	}
 }
 
-// wsgiAppsConf mounts both test apps: Flask at /flask (WSGIScriptAlias,
-// application group "flask"), Django at /dj (WSGIScriptAlias, group
-// "django"). Each mount has its own copy of its app (a Django mount has
-// its own database).
+// wsgiAppsConf mounts both test apps twice: Flask at /flask
+// (WSGIScriptAlias, application group "flask") and /mpflask
+// (mod_python.wsgi, interpreter "mpflask"); Django at /dj (WSGIScriptAlias,
+// group "django") and /mpdj (mod_python.wsgi, interpreter "mpdj"). Each
+// mount has its own copy of its app (a Django mount has its own database).
 const wsgiAppsConf = `
 WSGIScriptAlias /flask {{DIR}}/flask-alias/flask.wsgi application-group=flask
 WSGIScriptAlias /dj {{DIR}}/dj-alias/django.wsgi application-group=django
 <Directory {{DIR}}>
     Require all granted
 </Directory>
+<Location /mpflask>
+    SetHandler mod_python
+    PythonHandler mod_python.wsgi
+    PythonPath "sys.path + ['{{DIR}}/flask-mp']"
+    PythonOption mod_python.wsgi.application flaskdemo::app
+    PythonInterpreter mpflask
+</Location>
+<Location /mpdj>
+    SetHandler mod_python
+    PythonHandler mod_python.wsgi
+    PythonPath "sys.path + ['{{DIR}}/dj-mp']"
+    PythonOption mod_python.wsgi.application djsite.wsgi::application
+    PythonInterpreter mpdj
+</Location>
 `
 
 // wsgiMount is one way a test app is mounted.
@@ -77,13 +92,15 @@ type wsgiMount struct {
 var (
 	flaskMounts = []wsgiMount{
 		{"/flask", "flask", "flask", "flask-alias"},
+		{"/mpflask", "mpflask", "-", "flask-mp"},
 	}
 	djangoMounts = []wsgiMount{
 		{"/dj", "django", "django", "dj-alias"},
+		{"/mpdj", "mpdj", "-", "dj-mp"},
 	}
 )
 
-// testMounts starts a site with both apps mounted, loads the
+// testMounts starts a site with both apps mounted both ways, loads the
 // other app (GET of each of its mounts), then runs check on each of
 // mounts as a subtest.
 func testMounts(t *testing.T, mounts, others []wsgiMount, check func(t *testing.T, s *site, m wsgiMount)) {
@@ -97,7 +114,7 @@ func testMounts(t *testing.T, mounts, others []wsgiMount, check func(t *testing.
 	}
 }
 
-// startWSGIApps starts a site with both apps mounted.
+// startWSGIApps starts a site with both apps mounted both ways.
 func startWSGIApps(t *testing.T) *site {
 	t.Helper()
 	needPyPackage(t, "flask", "flask")
