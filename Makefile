@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test test-race deps test-deps build bench vet generate compat clean
+.PHONY: run test test-race deps test-deps build bench bench-wsgi vet generate compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
@@ -30,17 +30,23 @@ deps:
 	fi
 
 # What only the tests need (Debian 12, as root): chromium, for
-# tests/status_test.go, and python3-yaml (a Cython extension module, for
-# tests/scoreboard_test.go). Tests skip without them unless
-# MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
+# tests/status_test.go, python3-yaml (a Cython extension module, for
+# tests/scoreboard_test.go), and python3-flask and python3-django (the WSGI
+# apps of tests/flask_test.go and tests/django_test.go). Tests skip without
+# them unless MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! /usr/bin/python3 -c "import yaml._yaml" 2>/dev/null; then \
-		echo "installing chromium (headless, for the status page test) and python3-yaml"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml; \
+	@if [ ! -x /usr/bin/chromium ] || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
+		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask and python3-django"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django; \
 	fi
 
 bench: build
 	MODPY_BIN=$(CURDIR)/modpy bash bench/hello.sh
+
+# WSGI: a hello and a Django page against gunicorn, uWSGI and Apache +
+# mod_wsgi (bench/README.md).
+bench-wsgi: build
+	MODPY_BIN=$(CURDIR)/modpy bash bench/wsgi.sh
 
 # go vet, and the files generated from the protocol table are up to date
 # (make test runs the same check with the rest of the tests).

@@ -40,13 +40,20 @@ var authnFileModule = &module{
 }
 
 // authBasicModule is mod_auth_basic (the server answers 401 with its
-// WWW-Authenticate header).
+// WWW-Authenticate header; AuthBasicProvider wsgi checks passwords with
+// a WSGIAuthUserScript, mod_wsgi_auth.go).
 var authBasicModule = &module{
 	name:    "auth_basic_module",
 	builtin: true,
 	directives: []*directive{
-		{name: "AuthBasicProvider", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, note: noteAuthnFiles},
+		{name: "AuthBasicProvider", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, usage: "provider ...", fn: dAuthBasicProvider},
 		{name: "AuthBasicAuthoritative", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteIgnored},
+	},
+	merge: func(r, base, over *DirConfig) {
+		r.AuthBasicProvider = base.AuthBasicProvider
+		if over.AuthBasicProvider != nil {
+			r.AuthBasicProvider = over.AuthBasicProvider
+		}
 	},
 }
 

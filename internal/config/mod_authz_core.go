@@ -186,7 +186,7 @@ func dRequire(p *parser, c *call) error {
 			}
 			r.Nets = append(r.Nets, n)
 		}
-	case AuthzHost, AuthzEnv, AuthzUser, AuthzGroup:
+	case AuthzHost, AuthzEnv, AuthzUser, AuthzGroup, AuthzWSGIGroup:
 		if len(args) == 0 {
 			return c.errf("\"Require %s\" takes at least one argument", r.Provider)
 		}
@@ -200,7 +200,7 @@ func dRequire(p *parser, c *call) error {
 		// Apache ignores arguments here.
 	default:
 		if unsupportedProviders[r.Provider] {
-			return c.errf("\"Require %s\" is not supported by modpy (supported: all, local, ip, host, env, valid-user, user, group)", a[0])
+			return c.errf("\"Require %s\" is not supported by modpy (supported: all, local, ip, host, env, valid-user, user, group, wsgi-group)", a[0])
 		}
 		return c.errf("Unknown Authz provider: %s", a[0])
 	}

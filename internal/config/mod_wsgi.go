@@ -18,7 +18,7 @@ import (
 var wsgiModule = &module{
 	name:    "wsgi_module",
 	builtin: true,
-	directives: []*directive{
+	directives: append([]*directive{
 		{name: "WSGIScriptAlias", ctx: cServer, min: 2, max: -1, usage: "URL-path file-path [option=value ...]", fn: dWSGIScriptAlias},
 		{name: "WSGIScriptAliasMatch", ctx: cServer, min: 2, max: -1, usage: "regex file-path [option=value ...]", fn: dWSGIScriptAlias},
 		{name: "WSGIApplicationGroup", ctx: cAll, min: 1, max: 1, usage: "%{GLOBAL}|%{SERVER}|%{RESOURCE}|%{HOST}|%{ENV:variable}|name", fn: dWSGIApplicationGroup},
@@ -36,7 +36,7 @@ var wsgiModule = &module{
 		{name: "WSGISocketPrefix", ctx: cMain, min: 1, max: 1, note: "daemon mode's sockets: modpy has no daemon mode yet; ignored"},
 		{name: "WSGIDaemonProcess", ctx: cServer, min: 1, max: -1, fn: func(p *parser, c *call) error { return c.errf("%s", refuseWSGIDaemon) }},
 		{name: "WSGIProcessGroup", ctx: cAll, min: 1, max: 1, usage: "%{GLOBAL}", fn: only(refuseWSGIDaemon, "%{GLOBAL}")},
-	},
+	}, wsgiAuthDirectives...), // the auth scripts: mod_wsgi_auth.go
 	merge: mergeWSGI,
 }
 
@@ -52,6 +52,7 @@ func mergeWSGI(r, base, over *DirConfig) {
 	r.WSGIScriptReloading = pick(base.WSGIScriptReloading, over.WSGIScriptReloading)
 	r.WSGIChunkedRequest = pick(base.WSGIChunkedRequest, over.WSGIChunkedRequest)
 	r.WSGIErrorOverride = pick(base.WSGIErrorOverride, over.WSGIErrorOverride)
+	mergeWSGIAuth(r, base, over)
 }
 
 // WSGIGlobal is mod_wsgi's name for the main interpreter's application

@@ -369,7 +369,7 @@ type Require struct {
 	Merged bool // made by AuthMerging, not written in the config
 
 	// Require line fields. Provider is "all", "local", "ip", "host",
-	// "env", "valid-user", "user" or "group": the name as written,
+	// "env", "valid-user", "user", "group" or "wsgi-group": the name as written,
 	// lower-case; Kind says which, resolved when the line is read.
 	Provider string
 	Not      bool           // "Require not ..."
@@ -397,12 +397,13 @@ const (
 	AuthzValidUser               // mod_authz_user
 	AuthzUser                    // mod_authz_user
 	AuthzGroup                   // mod_authz_groupfile (modpy reads no group file)
+	AuthzWSGIGroup               // mod_wsgi: "wsgi-group", a WSGIAuthGroupScript's groups_for_user
 )
 
 // authzProviders maps provider names to providers.
 var authzProviders = map[string]AuthzProvider{
 	"all": AuthzAll, "local": AuthzLocal, "ip": AuthzIP, "host": AuthzHost, "env": AuthzEnv,
-	"valid-user": AuthzValidUser, "user": AuthzUser, "group": AuthzGroup,
+	"valid-user": AuthzValidUser, "user": AuthzUser, "group": AuthzGroup, "wsgi-group": AuthzWSGIGroup,
 }
 
 // Kind is the line's provider, which the parser resolved from Provider
@@ -578,6 +579,13 @@ type DirConfig struct {
 	WSGIScriptReloading   *bool   // default On
 	WSGIChunkedRequest    *bool   // default Off
 	WSGIErrorOverride     *bool   // default Off
+	// mod_wsgi's auth scripts (mod_wsgi_auth.go; nil = unset).
+	WSGIAccessScript    *WSGIAuthScript
+	WSGIAuthUserScript  *WSGIAuthScript
+	WSGIAuthGroupScript *WSGIAuthScript
+	// AuthBasicProvider are AuthBasicProvider's providers, lower-case, in
+	// order (nil = unset: Apache's "file").
+	AuthBasicProvider []string
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

@@ -15,6 +15,7 @@
 #define MODPY_CALL_INCLUDE 9 /* run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code) */
 #define MODPY_CALL_WSGI 20 /* run a WSGI application (a: the WSGI call data, packWSGI) */
 #define MODPY_CALL_WSGI_IMPORT 21 /* load a WSGI script (a: its file): WSGIImportScript */
+#define MODPY_CALL_WSGI_AUTH 22 /* run a mod_wsgi auth script (a: the call data, packWSGIAuth) */
 
 /* Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status). */
 #define MODPY_CALL_FAILED (-1000) /* the call raised (the traceback went to the error log) */

@@ -16,6 +16,7 @@ const (
 	callInclude       = 9  // run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
 	callWSGI          = 20 // run a WSGI application (a: the WSGI call data, packWSGI)
 	callWSGIImport    = 21 // load a WSGI script (a: its file): WSGIImportScript
+	callWSGIAuth      = 22 // run a mod_wsgi auth script (a: the call data, packWSGIAuth)
 )
 
 // Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status).
@@ -23,6 +24,22 @@ const (
 	callFailed = -1000 // the call raised (the traceback went to the error log)
 	callReload = -1001 // PythonInterpReload: the site's files changed; end the interpreter, run the request in a fresh one
 	notDirect  = -1002 // modpy_direct_call could not run the call on this thread
+)
+
+// What a mod_wsgi auth script call runs (request.WSGIAuth.Kind).
+const (
+	WSGIAuthAccess = 0 // WSGIAccessScript's allow_access(environ, host)
+	WSGIAuthUser   = 1 // WSGIAuthUserScript's check_password(environ, user, password)
+	WSGIAuthGroup  = 2 // WSGIAuthGroupScript's groups_for_user(environ, user)
+)
+
+// What a mod_wsgi auth script call answers.
+const (
+	WSGIAuthGranted  = 1  // True; check_password's user name (req.user is set to it); a group wanted
+	WSGIAuthDenied   = 0  // False; no group of those wanted
+	WSGIAuthNotFound = -1 // None: declined (allow_access), no such user (check_password)
+	WSGIAuthError    = -2 // the script raised, is missing the function, or answered what it may not (logged)
+	WSGIAuthNoGroups = -3 // groups_for_user gave no group at all
 )
 
 // Operations of _apache.req_op(h, op, ...): the arguments, then what it returns.

@@ -58,7 +58,7 @@ func routeFor(req *request.Request, kind int) route {
 	if x := executing(req); x != nil {
 		return (*nestedRoute)(x)
 	}
-	if req != nil && (kind == callDispatch || kind == callConnection || kind == callWSGI) && directOK(req) {
+	if req != nil && (kind == callDispatch || kind == callConnection || kind == callWSGI || kind == callWSGIAuth) && directOK(req) {
 		return directRoute{}
 	}
 	return handoffRoute{}

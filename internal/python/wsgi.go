@@ -49,6 +49,10 @@ func packCall(p *packer, kind int, r *request.Request) {
 		packWSGI(p, r)
 		return
 	}
+	if kind == callWSGIAuth {
+		packWSGIAuth(p, r)
+		return
+	}
 	packPhase(p, r)
 }
 

@@ -199,6 +199,9 @@ type Request struct {
 	// WSGI is set for a call that runs a WSGI application (the server's
 	// wsgi-script handler): what it carries. Nil otherwise.
 	WSGI *WSGI
+	// WSGIAuth is set for a call that runs a mod_wsgi auth script
+	// (wsgi_auth.go). Nil otherwise.
+	WSGIAuth *WSGIAuth
 	// PyState is the Python runtime's own state of the request, opaque
 	// here: set while the request is registered with the runtime (from
 	// its first call into Python until Release), nil otherwise. It holds

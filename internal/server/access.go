@@ -117,6 +117,8 @@ func (rs *rstate) authzRule(r *config.Require) authzResult {
 				break
 			}
 		}
+	case config.AuthzWSGIGroup:
+		return rs.wsgiGroupAuthz(r.Args) // mod_wsgi_auth.go
 	case config.AuthzValidUser, config.AuthzUser, config.AuthzGroup:
 		user := rs.req.User
 		if user == "" {

@@ -13,7 +13,7 @@ var authBasicModule = &module{
 // declined: mod_auth_basic without a password file (modpy reads none).
 func (rs *rstate) authenticate() int {
 	req := rs.req
-	_, _, st := req.BasicAuth()
+	_, pw, st := req.BasicAuth()
 	switch st {
 	case -1:
 		if req.AuthTypeConf == "" {
@@ -31,6 +31,9 @@ func (rs *rstate) authenticate() int {
 		rs.logError(levelInfo, "AH01614: client used wrong authentication scheme or sent no credentials: %s", req.URI)
 		rs.noteAuthFailure()
 		return 401
+	}
+	if st, ok := rs.basicProviders(req.User, pw); ok {
+		return st
 	}
 	rs.logError(levelError, "AH01618: user %s: no PythonAuthenHandler checked the password for %s "+
 		"(modpy reads no AuthUserFile): access refused", req.User, req.URI)

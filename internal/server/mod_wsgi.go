@@ -21,8 +21,11 @@ import (
 // of a WSGI application (request.WSGIHooks: the environ, start_response's
 // checks, sending a file) are here too.
 var wsgiModule = &module{
-	name:     "wsgi_module",
-	hooks:    []hook{{at: hookTranslateName, fn: (*rstate).wsgiTranslate}},
+	name: "wsgi_module",
+	hooks: []hook{
+		{at: hookTranslateName, fn: (*rstate).wsgiTranslate},
+		{at: hookAccessChecker, order: orderFirst, fn: (*rstate).wsgiAccess}, // mod_wsgi_auth.go
+	},
 	handlers: []contentHandler{{name: "wsgi-script", serve: (*rstate).wsgiHandler}},
 }
 

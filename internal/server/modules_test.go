@@ -119,7 +119,7 @@ func TestHookOrder(t *testing.T) {
 	want := map[hookPoint][]string{
 		hookTranslateName: {"core_module", "alias_module", "wsgi_module", "userdir_module", "core_module"},
 		hookMapToStorage:  {"core_module"},
-		hookAccessChecker: {"authz_core_module"},
+		hookAccessChecker: {"wsgi_module", "authz_core_module"},
 		hookCheckUserID:   {"auth_basic_module"},
 		hookAuthChecker:   {"authz_core_module"},
 		hookTypeChecker:   {"mime_module"},

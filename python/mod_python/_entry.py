@@ -22,8 +22,9 @@ import _apache
 from mod_python import apache, _mutex, _siteimport
 from mod_python._protocol import (
     CALL_CONNECTION, CALL_DISPATCH, CALL_END, CALL_EVAL, CALL_FILTER, CALL_IMPORT, CALL_INCLUDE,
-    CALL_NOOP, CALL_RELOAD, CALL_SERVER_CLEANUP, CALL_WSGI, CALL_WSGI_IMPORT, DEFAULT_FUNC, GO_ON, OP_ATTRS,
-    OP_SET_ATTRS, OP_WANT_END, PHASE_CONNECTION, PHASE_INPUT_FILTER, PHASE_OUTPUT_FILTER)
+    CALL_NOOP, CALL_RELOAD, CALL_SERVER_CLEANUP, CALL_WSGI, CALL_WSGI_AUTH, CALL_WSGI_IMPORT,
+    DEFAULT_FUNC, GO_ON, OP_ATTRS, OP_SET_ATTRS, OP_WANT_END, PHASE_CONNECTION, PHASE_INPUT_FILTER,
+    PHASE_OUTPUT_FILTER)
 # RequestTimeout is also what the C side raises in a handler that runs past
 # PythonRequestTimeout (MODPY_ENTRY_TIMEOUT): it finds it here.
 from mod_python.apache import (
@@ -423,6 +424,9 @@ def _modpy_entry(kind, h, phase, a, b):
     if kind == CALL_WSGI_IMPORT:
         from mod_python import _wsgi
         return _wsgi.import_script(a)
+    if kind == CALL_WSGI_AUTH:
+        from mod_python import _wsgi_auth
+        return _wsgi_auth.run(h, a)
     raise ValueError("unknown call kind %r" % kind)
 
 

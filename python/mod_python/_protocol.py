@@ -17,11 +17,24 @@ CALL_CONNECTION = 8  # run a PythonConnectionHandler (a: the phase data)
 CALL_INCLUDE = 9  # run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)
 CALL_WSGI = 20  # run a WSGI application (a: the WSGI call data, packWSGI)
 CALL_WSGI_IMPORT = 21  # load a WSGI script (a: its file): WSGIImportScript
+CALL_WSGI_AUTH = 22  # run a mod_wsgi auth script (a: the call data, packWSGIAuth)
 
 # Results of a call into Python besides a handler's (apache.OK, DECLINED, DONE or an HTTP status).
 CALL_FAILED = -1000  # the call raised (the traceback went to the error log)
 CALL_RELOAD = -1001  # PythonInterpReload: the site's files changed; end the interpreter, run the request in a fresh one
 NOT_DIRECT = -1002  # modpy_direct_call could not run the call on this thread
+
+# What a mod_wsgi auth script call runs (request.WSGIAuth.Kind).
+AUTH_ACCESS = 0  # WSGIAccessScript's allow_access(environ, host)
+AUTH_USER = 1  # WSGIAuthUserScript's check_password(environ, user, password)
+AUTH_GROUP = 2  # WSGIAuthGroupScript's groups_for_user(environ, user)
+
+# What a mod_wsgi auth script call answers.
+AUTH_GRANTED = 1  # True; check_password's user name (req.user is set to it); a group wanted
+AUTH_DENIED = 0  # False; no group of those wanted
+AUTH_NOT_FOUND = -1  # None: declined (allow_access), no such user (check_password)
+AUTH_ERROR = -2  # the script raised, is missing the function, or answered what it may not (logged)
+AUTH_NO_GROUPS = -3  # groups_for_user gave no group at all
 
 # A handler's results (mod_python's apache.OK, DECLINED, DONE).
 OK = 0  # done, go on

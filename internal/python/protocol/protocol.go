@@ -73,6 +73,7 @@ var Groups = []Group{
 			{"Include", 9, "run a server-side include's #python element (phase: the filter's number, a: exec or eval, b: the code)"},
 			{"WSGI", 20, "run a WSGI application (a: the WSGI call data, packWSGI)"},
 			{"WSGIImport", 21, "load a WSGI script (a: its file): WSGIImportScript"},
+			{"WSGIAuth", 22, "run a mod_wsgi auth script (a: the call data, packWSGIAuth)"},
 		},
 	},
 	{
@@ -82,6 +83,26 @@ var Groups = []Group{
 			{"CallFailed", -1000, "the call raised (the traceback went to the error log)"},
 			{"CallReload", -1001, "PythonInterpReload: the site's files changed; end the interpreter, run the request in a fresh one"},
 			{"NotDirect", -1002, "modpy_direct_call could not run the call on this thread"},
+		},
+	},
+	{
+		Doc:   "What a mod_wsgi auth script call runs (request.WSGIAuth.Kind).",
+		Langs: Go | Py, GoPrefix: "WSGIAuth", PyPrefix: "AUTH_",
+		Consts: []Const{
+			{"Access", 0, "WSGIAccessScript's allow_access(environ, host)"},
+			{"User", 1, "WSGIAuthUserScript's check_password(environ, user, password)"},
+			{"Group", 2, "WSGIAuthGroupScript's groups_for_user(environ, user)"},
+		},
+	},
+	{
+		Doc:   "What a mod_wsgi auth script call answers.",
+		Langs: Go | Py, GoPrefix: "WSGIAuth", PyPrefix: "AUTH_",
+		Consts: []Const{
+			{"Granted", 1, "True; check_password's user name (req.user is set to it); a group wanted"},
+			{"Denied", 0, "False; no group of those wanted"},
+			{"NotFound", -1, "None: declined (allow_access), no such user (check_password)"},
+			{"Error", -2, "the script raised, is missing the function, or answered what it may not (logged)"},
+			{"NoGroups", -3, "groups_for_user gave no group at all"},
 		},
 	},
 	{
