@@ -963,6 +963,16 @@ def application(environ, start_response):
 def other(environ, start_response):
     start_response("201 Created", [("Content-Type", "text/plain")])
     return [b"other"]
+
+def compat(environ, start_response):
+    # What mod_python 3.5's mod_python.wsgi gave an application (its own
+    # test suite checks these): the request as wsgi.input, sys.stderr as
+    # wsgi.errors, and str items sent as text.
+    import sys
+    ok = type(environ["wsgi.input"]).__name__ == "mp_request" and environ["wsgi.errors"] is sys.stderr
+    environ["wsgi.errors"].write("compat wrote to wsgi.errors\n")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return ["compat ok\n" if ok else "compat fail\n"]
 `
 
 // mod_python.wsgi as mod_python 3.5 documents it, sending the status and
@@ -980,6 +990,12 @@ func TestModPythonWSGI(t *testing.T) {
     PythonHandler mod_python.wsgi
     PythonOption mod_python.wsgi.application mpapp::other
     PythonOption mod_python.wsgi.base_uri /based/app
+    PythonPath "sys.path+['{{DIR}}/lib']"
+</Location>
+<Location /compat>
+    SetHandler mod_python
+    PythonHandler mod_python.wsgi
+    PythonOption mod_python.wsgi.application mpapp::compat
     PythonPath "sys.path+['{{DIR}}/lib']"
 </Location>
 <Location /nothing>
@@ -1002,6 +1018,10 @@ func TestModPythonWSGI(t *testing.T) {
 	if st, body := s.get("/based/app/x"); st != 201 || body != "other" {
 		t.Errorf("base_uri and ::other: %d %q", st, body)
 	}
+	if st, body := s.get("/compat/x"); st != 200 || body != "compat ok\n" {
+		t.Errorf("::compat (3.5's wsgi.input, wsgi.errors, str items): %d %q", st, body)
+	}
+	contains(t, "log", s.waitLog("compat wrote"), "compat wrote to wsgi.errors")
 	s.get("/nothing")
 	contains(t, "log", s.waitLog("not found, declining"), "WSGI handler: mod_python.wsgi.application ('mpapp::nothing') not found, declining.")
 	if l := s.errorLog(); strings.Contains(l, "Traceback") || strings.Contains(l, "AssertionError") {

@@ -299,10 +299,14 @@ class _Response(object):
     application's callable (None: mod_python.wsgi's, script its
     PythonOption), script the file it came from."""
 
-    __slots__ = ("h", "name", "script", "override", "started", "sent", "status", "clen", "written", "drop")
+    __slots__ = ("h", "name", "script", "override", "started", "sent", "status", "clen", "written", "drop",
+                 "text")
 
-    def __init__(self, h, name, script, override):
+    def __init__(self, h, name, script, override, text=False):
         self.h = h
+        # text: str items are sent UTF-8 encoded, as mod_python 3.5's
+        # mod_python.wsgi sent them through req.write (not PEP 3333).
+        self.text = text
         self.name = name
         self.script = script
         self.override = override
@@ -385,8 +389,11 @@ class _Response(object):
             if not (type(result) is FileWrapper and self.started and not self.sent and self._send_file(result)):
                 for data in result:
                     if not isinstance(data, bytes):
-                        raise _AppError("sequence of byte string values expected, value of type %s found"
-                                        % type(data).__name__)
+                        if self.text and isinstance(data, str):
+                            data = data.encode("utf-8")
+                        else:
+                            raise _AppError("sequence of byte string values expected, value of type %s found"
+                                            % type(data).__name__)
                     if not data:
                         continue
                     if not self.started:
@@ -442,16 +449,22 @@ class _Response(object):
         return status
 
 
-def serve(h, app, environ, name, script, error_override):
+def serve(h, app, environ, name, script, error_override, req=None):
     """Run app for request h with environ (all but wsgi.input and
-    wsgi.errors); name and script say what it is (_Response)."""
-    environ["wsgi.input"] = _Input(h)
-    errors = environ["wsgi.errors"] = _Errors(h)
+    wsgi.errors); name and script say what it is (_Response). req is set
+    for mod_python.wsgi: as in mod_python 3.5, wsgi.input is the request
+    object itself, wsgi.errors is sys.stderr (the error log) and str items
+    of the body are accepted."""
+    if req is not None:
+        environ["wsgi.input"] = req
+        errors = environ["wsgi.errors"] = sys.stderr
+    else:
+        environ["wsgi.input"] = _Input(h)
+        errors = environ["wsgi.errors"] = _Errors(h)
     try:
-        return _Response(h, name, script, error_override).run(app, environ)
+        return _Response(h, name, script, error_override, req is not None).run(app, environ)
     finally:
-        if errors._buf:
-            errors.flush()
+        errors.flush()
 
 
 # ---- mod_python.wsgi ----
@@ -465,7 +478,7 @@ def serve_request(req, app, app_str):
     environ.update(_BASE)
     environ["wsgi.multithread"] = multithread
     environ["wsgi.multiprocess"] = multiprocess
-    return serve(h, app, environ, None, app_str, False)
+    return serve(h, app, environ, None, app_str, False, req)
 
 
 def handler_location(req):

@@ -598,6 +598,15 @@ class request(object):
                 break
         return lines
 
+    def __iter__(self):
+        # The body's lines, so that the request is a file-like wsgi.input
+        # for mod_python.wsgi (PEP 3333 asks for __iter__; 3.5 had none).
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
     # -- phases --
     @property
     def hlist(self):
