@@ -763,3 +763,34 @@ func TestMasterWorkerChildKeepsNoPipe(t *testing.T) {
 		})
 	}
 }
+
+// apache.exists_config_define sees the -D names given to -k start (the
+// detached master and its workers get them) and the names Define sets;
+// UnDefine takes one away.
+func TestExistsConfigDefineWithKStart(t *testing.T) {
+	s := newSite(t, map[string]string{"htdocs/index.html": "hi\n", "lib/defines.py": `from mod_python import apache
+def handler(req):
+    req.write(" ".join(n for n in ("FOOBAR", "VIA_DEFINE", "GONE", "OTHER") if apache.exists_config_define(n)))
+    return apache.OK
+`})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nDefine VIA_DEFINE\nDefine GONE\nUnDefine GONE\n" +
+		"<Location /defines>\n SetHandler mod_python\n PythonHandler defines\n</Location>\n")})
+	conf := filepath.Join(s.Dir, "site.conf")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "VIA_DEFINE"},
+		{[]string{"-DFOOBAR"}, "FOOBAR VIA_DEFINE"},
+	} {
+		out, err := exec.Command(modpyBin, append(c.args, "-k", "start", "-f", conf)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("modpy %v -k start: %v\n%s", c.args, err, out)
+		}
+		st, body, err := s.doFresh("/defines")
+		exec.Command(modpyBin, "-k", "stop", "-f", conf).Run()
+		if err != nil || st != 200 || body != c.want {
+			t.Errorf("%v: %d %q %v, want %q\n%s", c.args, st, body, err, c.want, s.errorLog())
+		}
+	}
+}

@@ -142,6 +142,26 @@ def typehandler(req):
 	}
 }
 
+// Under SetHandler mod_python with no PythonHandler the content phase
+// declines, as in mod_python, and the default handler serves the file a
+// trans handler picked (mod_python's test_trans).
+func TestTransWithoutPythonHandler(t *testing.T) {
+	s := startSite(t, `PythonPath "sys.path + ['{{DIR}}/lib']"
+SetHandler mod_python
+PythonTransHandler tr
+`, map[string]string{
+		"lib/tr.py": `from mod_python import apache
+def transhandler(req):
+    req.filename = req.document_root() + "/source.py"
+    return apache.OK
+`,
+		"htdocs/source.py": " # the file itself\n",
+	})
+	if got := s.mustGet("/anything"); got != " # the file itself\n" {
+		t.Fatalf("SetHandler mod_python without a PythonHandler: %q", got)
+	}
+}
+
 // Each phase picks its interpreter by the naming rules against its own
 // configuration: with PythonInterpPerDirectory, post-read-request has no
 // file yet and runs in main_interpreter; later phases run in the

@@ -257,7 +257,7 @@ func TestPublisherArguments(t *testing.T) {
 	cases := []struct{ method, path, body, ctype, want string }{
 		{"GET", "/pub/mod.py/kw?x=1&x=2&y=3", "", "", "[('req', 'req'), ('x', ['1', '2']), ('y', '3')]"},
 		{"GET", "/pub/mod.py/noreq?a=2&unknown=3", "", "", "noreq 2"},
-		{"GET", "/pub/mod.py/req_field?req=evil", "", "", "request"},
+		{"GET", "/pub/mod.py/req_field?req=evil", "", "", "mp_request"},
 		// POST arguments: 3.5 fails these on Python 3 (bytes names).
 		{"POST", "/pub/mod.py/args", "a=p1&b=p2&c=extra", "application/x-www-form-urlencoded", "a=p1 b=p2"},
 		{"POST", "/pub/mod.py/args?b=q", "a=p", "application/x-www-form-urlencoded", "a=p b=q"},

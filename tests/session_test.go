@@ -123,6 +123,11 @@ def do_lockapi(req):
         out.append("accepted")
     except ValueError:
         out.append("ValueError")
+    # 3.5's spelling, on the _apache module (mod_python's test_global_lock)
+    import _apache
+    _apache._global_lock(req.server, 1)
+    out.append(_apache._global_trylock(req.server, 1))
+    _apache._global_unlock(req.server, 1)
     return " ".join(map(str, out))
 `
 
@@ -333,6 +338,9 @@ func TestSessionBadSids(t *testing.T) {
 				case strings.HasPrefix(f, "htdocs/app/__pycache__/"):
 				case strings.HasPrefix(f, "data/mutex/mp_mutex."):
 				case strings.HasPrefix(f, "data/mp_sess/") && sidRE.MatchString(filepath.Base(f)):
+				case f == "data/mp_sess/.mp_sess.lck" || f == "data/mp_sess/fs_status.txt":
+					// FileSession's cleanup, which a new session orders
+					// once in CLEANUP_CHANCE (at random), keeps these.
 				case strings.HasPrefix(f, "data/mp_sess.dbm."):
 				default:
 					t.Errorf("unexpected file %s", f)
@@ -534,7 +542,7 @@ func TestSessionCleanup(t *testing.T) {
 
 func TestGlobalLockAPI(t *testing.T) {
 	s := sessionSite(t)
-	if body := s.mustGet("/app/lockapi"); body != "False True ValueError ValueError TypeError ValueError" {
+	if body := s.mustGet("/app/lockapi"); body != "False True ValueError ValueError TypeError ValueError False" {
 		t.Errorf("got %q", body)
 	}
 }

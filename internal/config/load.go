@@ -221,6 +221,9 @@ func inheritMain(v, main *Server) {
 	if v.ErrorLog == "" {
 		v.ErrorLog = main.ErrorLog
 	}
+	if v.ErrorLogArg == "" {
+		v.ErrorLogArg = main.ErrorLogArg
+	}
 	if v.LogLevel == "" {
 		v.LogLevel, v.Level = main.LogLevel, main.Level
 	}

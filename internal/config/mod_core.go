@@ -61,7 +61,7 @@ var coreModule = &module{
 
 		// The error log.
 		{name: "ErrorLog", ctx: cServer, min: 1, max: 1, usage: "file|\"|command\"|syslog[:facility]", fn: func(p *parser, c *call) error {
-			c.srv.ErrorLog = p.logTarget(c.args[0])
+			c.srv.ErrorLog, c.srv.ErrorLogArg = p.logTarget(c.args[0]), c.args[0]
 			return nil
 		}},
 		{name: "LogLevel", ctx: cAll, min: 1, max: -1, usage: "level [module:level ...]", fn: dLogLevel},

@@ -224,6 +224,9 @@ type Server struct {
 	// without one gets the main server's; "" on the main server means the
 	// server's default (standard error).
 	ErrorLog string
+	// ErrorLogArg is ErrorLog's argument as written, before ServerRoot is
+	// prefixed (mod_python's server.error_fname); inherited with ErrorLog.
+	ErrorLogArg string
 	// LogLevel is the LogLevel word as written, lower-case: "warn" by
 	// default; a vhost without one gets the main server's. Level is its
 	// level (trace1 to trace8 are loglevel.Debug), inherited with it.

@@ -383,6 +383,53 @@ func (w *Response) sendError(status int, d ErrorDetails) {
 	w.finish()
 }
 
+// keepAliveAllowed reports whether a response with status may keep the
+// connection open, as far as the configuration, the client and the
+// response's own Connection header go (ap_set_keepalive's tests after the
+// body's framing).
+func (w *Response) keepAliveAllowed(status int) bool {
+	c, r := w.c, w.req
+	reqConn := c.hp.connHdr
+	respConn, hasRespConn := w.header.Get("Connection")
+	cfg := c.cfg
+	return cfg.KeepAlive &&
+		(cfg.MaxKeepAliveRequests == 0 || cfg.MaxKeepAliveRequests-c.keepalives > 0) &&
+		!dropsConnection(status) && !(hasRespConn && hasToken(respConn, "close")) &&
+		!hasToken(reqConn, "close") &&
+		(hasToken(reqConn, "keep-alive") || r.ProtoNum >= 1001) &&
+		!c.srv.shuttingDown()
+}
+
+// Apache's keep-alive states of a connection (ap_conn_keepalive_e), the
+// numbers mod_python's connection.keepalive shows.
+const (
+	ConnClose     = 1 // AP_CONN_CLOSE: the connection closes after this response
+	ConnKeepAlive = 2 // AP_CONN_KEEPALIVE: it stays open for another request
+)
+
+// KeepAlive is Apache's c->keepalive and c->keepalives for this response:
+// whether the connection stays open after it (ConnKeepAlive or ConnClose)
+// and how many of the connection's responses, this one included if so,
+// kept it open. Once the headers are out it is the decision they carry;
+// before, the decision they would get now, assuming the body's length can
+// be told (Apache says AP_CONN_UNKNOWN, 0, until then; modpy may hold a
+// flushed response back, so its answer before the headers is the
+// prediction).
+func (w *Response) KeepAlive() (state, keepalives int) {
+	c, body := w.c, &w.c.body
+	keep := !c.closeAfter
+	if !w.headersSent {
+		keep = keep && w.req.ProtoNum != 9 &&
+			!(body.expect100 && !body.sent100 && body.pending()) &&
+			!(body.kind == bodyLength && body.remaining > drainLimit) &&
+			w.keepAliveAllowed(w.status)
+	}
+	if keep {
+		return ConnKeepAlive, c.keepalives + 1
+	}
+	return ConnClose, c.keepalives
+}
+
 // sendHeaders writes the status line and headers to the connection's
 // output. final means the handler has returned and w.buf is the whole body,
 // which is then sent with the headers.
@@ -436,8 +483,7 @@ func (w *Response) sendHeaders(final bool) error {
 	if body.kind == bodyLength && body.remaining > drainLimit {
 		c.closeAfter = true // too much unread body to drain
 	}
-	reqConn := c.hp.connHdr
-	kaSent := hasToken(reqConn, "keep-alive")
+	kaSent := hasToken(c.hp.connHdr, "keep-alive")
 	respConn, hasRespConn := w.header.Get("Connection")
 	wimpy := hasRespConn && hasToken(respConn, "close")
 	cfg := c.cfg
@@ -445,12 +491,7 @@ func (w *Response) sendHeaders(final bool) error {
 	w.chunked = false
 	keep := !c.closeAfter && r.ProtoNum != 9 &&
 		(noBody || head || clen >= 0 || (r.ProtoNum >= 1001 && w.setChunked())) &&
-		cfg.KeepAlive &&
-		(cfg.MaxKeepAliveRequests == 0 || left > 0) &&
-		!dropsConnection(status) && !wimpy &&
-		!hasToken(reqConn, "close") &&
-		(kaSent || r.ProtoNum >= 1001) &&
-		!c.srv.shuttingDown()
+		w.keepAliveAllowed(status)
 	if !keep {
 		c.closeAfter = true
 	}

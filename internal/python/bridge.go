@@ -36,6 +36,8 @@ type entry struct {
 	req  *request.Request
 	h    uint64        // the request's id for Python
 	body *bufio.Reader // made on first readline
+	// bodyRead is how many body bytes req.read* returned (r->read_length).
+	bodyRead int64
 	// attrs are the attributes handlers set on req that are plain values,
 	// as a marshal'd dict, for phases that run in other interpreters;
 	// attrsVer counts its changes (0: none yet).
@@ -236,17 +238,39 @@ func reqTable(r *request.Request, t int) (tab *table.Table, writable bool) {
 		return r.Py.Options, false
 	case tConfig:
 		return r.Py.Config, false
-	case tServerOptions:
-		if r.Server != nil {
-			return r.Server.Options, false
-		}
-	case tServerConfig:
-		if r.Server != nil {
-			return r.Server.Config, false
-		}
+	case tServerOptions, tServerConfig, tBaseServerOptions, tBaseServerConfig:
+		return serverTable(reqServer(r, t == tBaseServerOptions || t == tBaseServerConfig), t), true
 	}
 	return nil, false
 }
+
+// reqServer is the request's server (req.server), or with base its
+// connection's (req.connection.base_server: the server the local address
+// alone picks).
+func reqServer(r *request.Request, base bool) *request.Server {
+	if base && r.Conn != nil && r.Conn.Base != nil {
+		return r.Conn.Base
+	}
+	return r.Server
+}
+
+// serverTable is server s's get_options() or get_config() table (nil
+// without a server). They are the worker's own copies, which Python may
+// change (as 3.5's: a PythonImport that records what it did in
+// main_server.get_options()), under serverTablesMu.
+func serverTable(s *request.Server, t int) *table.Table {
+	if s == nil {
+		return nil
+	}
+	if t == tServerOptions || t == tBaseServerOptions {
+		return s.Options
+	}
+	return s.Config
+}
+
+// serverTablesMu guards the servers' tables: every request and interpreter
+// of the worker shares them.
+var serverTablesMu sync.RWMutex
 
 //export goTable
 func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.Py_ssize_t, hasK C.int, v *C.char, vl C.Py_ssize_t, hasV C.int) *C.PyObject {
@@ -254,12 +278,8 @@ func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.Py_ssize_t, hasK C.int, 
 	writable := false
 	if h == 0 {
 		// The main server's tables.
-		ms := current.opts.MainServer
-		switch int(t) {
-		case tServerOptions:
-			tab = ms.Options
-		case tServerConfig:
-			tab = ms.Config
+		if t == tServerOptions || t == tServerConfig {
+			tab, writable = serverTable(current.opts.MainServer, int(t)), true
 		}
 	} else {
 		e := lookup(h)
@@ -269,7 +289,16 @@ func goTable(h C.uint64_t, t, op C.int, k *C.char, kl C.Py_ssize_t, hasK C.int, 
 		tab, writable = reqTable(e.req, int(t))
 	}
 	if tab == nil {
-		tab = &table.Table{}
+		tab, writable = &table.Table{}, false
+	}
+	if t >= tServerOptions && t <= tBaseServerConfig {
+		if op == tblGet || op == tblHas || op == tblLen || op == tblItems {
+			serverTablesMu.RLock()
+			defer serverTablesMu.RUnlock()
+		} else {
+			serverTablesMu.Lock()
+			defer serverTablesMu.Unlock()
+		}
 	}
 	key := ""
 	if hasK != 0 {
@@ -379,6 +408,7 @@ func goRead(h C.uint64_t, want C.longlong, line C.int) *C.PyObject {
 	if err != nil && err != io.EOF {
 		return pyError(C.MODPY_ERR_OS, "reading the request body: "+err.Error())
 	}
+	e.bodyRead += int64(got.n)
 	return got.bytes()
 }
 

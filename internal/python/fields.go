@@ -71,10 +71,24 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyInt(r.IO.BodyBytes())
 	case fAuthTypeConf:
 		return pyStrOrNone(r.AuthTypeConf, r.AuthTypeConf != "")
-	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID, fKeepalives:
+	case fKeepalive, fKeepalives:
+		if r.IO == nil {
+			return connGet(r.Conn, f)
+		}
+		st, n := r.IO.KeepAlive()
+		if f == fKeepalive {
+			return pyInt(int64(st))
+		}
+		return pyInt(int64(n))
+	case fRemoteIP, fRemotePort, fLocalIP, fLocalPort, fConnID:
 		return connGet(r.Conn, f)
 	case fHeadersSent:
 		return pyBool(r.IO != nil && r.IO.HeadersSent())
+	case fBodyRead:
+		if e.body == nil {
+			return pyInt(-1) // no read yet
+		}
+		return pyInt(e.bodyRead)
 	case fInterpreter:
 		return pyStr(r.Interpreter)
 	}
@@ -96,6 +110,8 @@ func connGet(c *request.Conn, f int) *C.PyObject {
 		return pyInt(int64(c.LocalPort))
 	case fConnID:
 		return pyInt(int64(c.ID))
+	case fKeepalive:
+		return pyInt(0)
 	default:
 		return pyInt(int64(c.Keepalives))
 	}
@@ -153,15 +169,15 @@ func reqSet(r *request.Request, f int, v *C.PyObject) *C.PyObject {
 }
 
 //export goSrvGet
-func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
+func goSrvGet(h C.uint64_t, f C.int, base C.int) *C.PyObject {
 	s := current.opts.MainServer
 	if h != 0 {
 		e := lookup(h)
 		if e == nil {
 			return errGone()
 		}
-		if e.req.Server != nil {
-			s = e.req.Server
+		if rs := reqServer(e.req, base != 0); rs != nil {
+			s = rs
 		}
 	}
 	switch int(f) {
@@ -207,6 +223,10 @@ func goSrvGet(h C.uint64_t, f C.int) *C.PyObject {
 		return pyStr(s.Root)
 	case sPath:
 		return pyStr(s.Path)
+	case sSoftware:
+		return pyStr(s.Software)
+	case sDefines:
+		return pyStrList(s.Defines)
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown server field")
 }

@@ -717,14 +717,17 @@ static PyObject *m_read(PyObject *self, PyObject *const *args, Py_ssize_t n)
     return goRead(h, want, line);
 }
 
-/* srv_get(h, field): h = 0 is the main server */
+/* srv_get(h, field[, base]): h = 0 is the main server; otherwise the
+ * request's server, or with base true its connection's base server */
 static PyObject *m_srv_get(PyObject *self, PyObject *const *args, Py_ssize_t n)
 {
     uint64_t h;
-    int f;
-    if (handle_field("srv_get", args, n, 2, &h, &f) < 0)
+    int f, base = 0;
+    if (nargs("srv_get", n, 2, 3) < 0 || handle_field("srv_get", args, 2, 2, &h, &f) < 0)
         return NULL;
-    return goSrvGet(h, f);
+    if (n == 3 && (base = PyObject_IsTrue(args[2])) < 0)
+        return NULL;
+    return goSrvGet(h, f, base);
 }
 
 /* phase(h) -> (phase, handlers, debug, autoreload, pythonpath, interp_reload,

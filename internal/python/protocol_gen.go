@@ -81,15 +81,17 @@ const (
 
 // The tables _apache.tbl reaches, by number.
 const (
-	tHeadersIn     = 0 // req.headers_in
-	tHeadersOut    = 1 // req.headers_out
-	tErrHeadersOut = 2 // req.err_headers_out
-	tSubprocessEnv = 3 // req.subprocess_env
-	tNotes         = 4 // req.notes
-	tOptions       = 5 // req.get_options() (read-only)
-	tConfig        = 6 // req.get_config() (read-only)
-	tServerOptions = 7 // server.get_options() (read-only)
-	tServerConfig  = 8 // server.get_config() (read-only)
+	tHeadersIn         = 0  // req.headers_in
+	tHeadersOut        = 1  // req.headers_out
+	tErrHeadersOut     = 2  // req.err_headers_out
+	tSubprocessEnv     = 3  // req.subprocess_env
+	tNotes             = 4  // req.notes
+	tOptions           = 5  // req.get_options() (read-only)
+	tConfig            = 6  // req.get_config() (read-only)
+	tServerOptions     = 7  // req.server.get_options(), main_server's with h = 0 (the worker's own copy, writable)
+	tServerConfig      = 8  // req.server.get_config(), main_server's with h = 0 (the worker's own copy, writable)
+	tBaseServerOptions = 9  // req.connection.base_server.get_options() (the worker's own copy, writable)
+	tBaseServerConfig  = 10 // req.connection.base_server.get_config() (the worker's own copy, writable)
 )
 
 // The names C and Go reach mod_python by.
@@ -138,6 +140,8 @@ const (
 	fHeadersSent       = 32 // _headers_sent
 	fInterpreter       = 33 // _interpreter
 	fAuthTypeConf      = 34 // _auth_type
+	fKeepalive         = 35 // _keepalive
+	fBodyRead          = 36 // _body_read
 )
 
 // Server fields by number (SRV_FIELDS in _protocol.py): _apache.srv_get.
@@ -163,4 +167,6 @@ const (
 	sThreads           = 18 // _threads
 	sRoot              = 19 // _root
 	sPath              = 20 // _path
+	sSoftware          = 21 // _software
+	sDefines           = 22 // _defines
 )

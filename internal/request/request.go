@@ -52,7 +52,10 @@ type Server struct {
 	Names      []string
 	Path       string // ServerPath (server.path)
 	// Options and Config are server.get_options() / server.get_config():
-	// the main server's global-scope values.
+	// the PythonOption values and Python* directives at this server's
+	// scope (outside any section; a vhost's merged over the main
+	// server's), as mod_python's per-server configuration has them. They
+	// are this server's own tables, which Python may write to.
 	Options *table.Table
 	Config  *table.Table
 	// The process-wide settings the server object shows.
@@ -67,6 +70,11 @@ type Server struct {
 	Daemons int
 	Root    string // ServerRoot
 	Threads int    // ThreadsPerChild
+	// Software is the Server header's value (ServerTokens), the
+	// SERVER_SOFTWARE of CGI variables.
+	Software string
+	// Defines are the names -D and Define defined (apache.exists_config_define).
+	Defines []string
 }
 
 // Conn describes the client connection.
@@ -77,6 +85,10 @@ type Conn struct {
 	LocalPort  int
 	ID         uint64
 	Keepalives int
+	// Base is the server the local address alone picks (Apache's
+	// c->base_server: connection.base_server): the first virtual host for
+	// the address, or the main server.
+	Base *Server
 }
 
 // IO is what the server provides to read the request body and write the
@@ -98,6 +110,11 @@ type IO interface {
 	// lock. It reports whether it did; if not, the caller releases what it
 	// holds (the GIL) and calls Write and Flush.
 	TryWrite(p []byte, flush bool) bool
+	// KeepAlive is Apache's c->keepalive and c->keepalives: whether the
+	// connection stays open after this response (0 unknown, 1 it
+	// closes, 2 it stays open) and how many of its responses, this one
+	// included if it does, kept it open.
+	KeepAlive() (state, keepalives int)
 }
 
 // Logger writes to the error log.

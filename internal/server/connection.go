@@ -22,13 +22,10 @@ func (s *Server) connHandler(nc net.Conn, local, remote netip.AddrPort, id uint6
 	if h == nil || s.rt == nil {
 		return false
 	}
-	vh := s.vhosts[srv]
-	if vh == nil {
-		vh = s.main
-	}
+	vh := s.vhost(srv)
 	req := request.New()
 	req.Conn = &request.Conn{RemoteIP: addrIP(remote), RemotePort: int(remote.Port()),
-		LocalIP: addrIP(local), LocalPort: int(local.Port()), ID: id}
+		LocalIP: addrIP(local), LocalPort: int(local.Port()), ID: id, Base: vh.info}
 	req.Server, req.Log, req.DocumentRoot = vh.info, vh.errlog, vh.conf.DocumentRoot
 	req.Phase = phaseConnection
 	req.Handlers = []request.Handler{{Spec: h.Spec}}
@@ -80,3 +77,6 @@ func (c *connIO) Flush() error                       { return nil }
 func (c *connIO) HeadersSent() bool                  { return false }
 func (c *connIO) BodyBytes() int64                   { return c.written }
 func (c *connIO) TryWrite(p []byte, flush bool) bool { return false }
+
+// KeepAlive is Apache's for a connection handler's connection: unknown.
+func (c *connIO) KeepAlive() (state, keepalives int) { return 0, 0 }

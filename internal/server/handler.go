@@ -120,11 +120,9 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 		ID:         hr.ConnID,
 		Keepalives: hr.KeepAlives,
 	}
-	rs.vh = s.vhosts[s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, req.URI)]
-	if rs.vh == nil {
-		rs.vh = s.main
-	}
+	rs.vh = s.vhost(s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, req.URI))
 	req.Server = rs.vh.info
+	req.Conn.Base = s.vhost(s.cfg.SelectServer(hr.LocalAddr, "")).info
 	req.DocumentRoot = rs.vh.conf.DocumentRoot
 	req.Log = rs.vh.errlog
 	rs.io = &responseIO{rs: rs}
@@ -236,6 +234,7 @@ func (rs *rstate) internalRedirect(uri string, errorDoc bool) int {
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
 		uri, req.Args, req.HasArgs = uri[:i], uri[i+1:], true
 	}
+	rs.io.unfreeze() // the new request's headers are the response's
 	req.URI = uri
 	req.Filename, req.PathInfo, req.CanonicalFilename = "", "", ""
 	req.Handler, req.Extension = "", ""

@@ -97,6 +97,9 @@ type response interface {
 	Fits(n int) bool
 	// DiscardBody drops what was buffered, if nothing was sent yet.
 	DiscardBody() bool
+	// KeepAlive is the connection's keep-alive state (Apache's
+	// AP_CONN_* value) and the requests it has served before this one.
+	KeepAlive() (state, keepalives int)
 	// Abort ends a response whose headers went out as incomplete
 	// (httpd.Response.Abort).
 	Abort()

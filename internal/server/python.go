@@ -54,8 +54,10 @@ func (rs *rstate) runPhase(phase request.Phase) int {
 	}
 	hs := dc.Handlers[phase.Name()]
 	if phase == request.PhaseHandler && len(hs) == 0 && len(rs.req.DynHandlers[phase]) == 0 {
-		rs.logError(levelError, "SetHandler/AddHandler mod_python without a PythonHandler for %s", rs.req.URI)
-		return 500
+		// As mod_python: no handler declines, and the default handler
+		// serves the file (a PythonTransHandler may have picked it).
+		rs.logError(levelInfo, "SetHandler/AddHandler mod_python without a PythonHandler for %s: declined", rs.req.URI)
+		return resDeclined
 	}
 	return rs.runPython(phase, dc, hs)
 }

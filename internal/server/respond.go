@@ -35,12 +35,21 @@ type responseIO struct {
 	rs      *rstate
 	synced  bool
 	bodyErr error
+	// frozen: a flush was asked for, so the status and headers are the
+	// ones the response has from then on, as if it had gone out (in
+	// mod_python it has): later changes to headers_out do not reach the
+	// client, whether or not the flush was postponed.
+	frozen bool
 
 	mu      sync.Mutex
 	pending bool // a postponed flush: timer is armed
 	timer   *time.Timer
 	closed  bool // the handler is done: the timer must not write
 	sent    atomic.Bool
+	// ka is the response's KeepAlive as of the last write that went out
+	// (state<<32 | keepalives; 0 before any), for KeepAlive to read while
+	// a timer flush holds mu.
+	ka atomic.Int64
 }
 
 // flushDelay bounds how long a flush may be postponed.
@@ -51,7 +60,7 @@ const flushDelay = 2 * time.Millisecond
 // changes a handler makes before its first flush are kept.
 func (o *responseIO) sync() {
 	w, req := o.rs.w, o.rs.req
-	if w.HeadersSent() {
+	if w.HeadersSent() || o.frozen {
 		return
 	}
 	w.SetStatus(req.Status)
@@ -76,7 +85,19 @@ func (o *responseIO) sync() {
 	o.synced = true
 }
 
+// Read reads the request body. A postponed flush goes out first, on this
+// goroutine: reading the body flushes the connection's held-back output
+// too, which the timer's flush must not be writing meanwhile.
 func (o *responseIO) Read(p []byte) (int, error) {
+	o.mu.Lock()
+	if o.pending && !o.closed {
+		o.pending = false
+		o.timer.Stop()
+		o.sync()
+		o.rs.out.Flush()
+		o.noteSent()
+	}
+	o.mu.Unlock()
 	n, err := o.rs.body().Read(p)
 	if err != nil && err != io.EOF {
 		o.bodyErr = err
@@ -104,6 +125,7 @@ func (o *responseIO) Flush() error {
 	defer o.noteSent()
 	o.pending = false
 	o.sync()
+	o.frozen = true
 	return o.rs.out.Flush()
 }
 
@@ -127,6 +149,9 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 			return false
 		}
 	}
+	if flush {
+		o.frozen = true
+	}
 	if flush && !o.pending {
 		// The first flush since the last one that went out arms the
 		// timer; later ones ride on it.
@@ -140,9 +165,35 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 	return true
 }
 
+// unfreeze lets headers_out reach the response again while the headers
+// have not gone out (an internal redirect starts the response afresh).
+func (o *responseIO) unfreeze() {
+	o.mu.Lock()
+	o.frozen = false
+	o.mu.Unlock()
+}
+
 // noteSent records whether the headers went out, for HeadersSent to read
-// without the lock. o.mu must be held.
-func (o *responseIO) noteSent() { o.sent.Store(o.rs.w.HeadersSent()) }
+// without the lock, and the keep-alive state. o.mu must be held.
+func (o *responseIO) noteSent() {
+	o.sent.Store(o.rs.w.HeadersSent())
+	st, n := o.rs.w.KeepAlive()
+	o.ka.Store(int64(st)<<32 | int64(n))
+}
+
+// KeepAlive implements request.IO. While a timer flush holds the lock (it
+// may be waiting for a slow client, and the caller holds the GIL), it is
+// the state that flush records, once a write has gone out.
+func (o *responseIO) KeepAlive() (state, keepalives int) {
+	if !o.mu.TryLock() {
+		if ka := o.ka.Load(); ka != 0 {
+			return int(ka >> 32), int(uint32(ka))
+		}
+		o.mu.Lock()
+	}
+	defer o.mu.Unlock()
+	return o.rs.w.KeepAlive()
+}
 
 func (o *responseIO) timedFlush() {
 	o.mu.Lock()

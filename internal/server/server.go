@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,6 +137,11 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		}
 		v.access = append(v.access, &accessLog{out: out, format: f})
 	}
+	defines := make([]string, 0, len(s.cfg.Defines))
+	for name := range s.cfg.Defines {
+		defines = append(defines, name)
+	}
+	slices.Sort(defines)
 	v.info = &request.Server{
 		Hostname:   v.name,
 		Port:       c.Port,
@@ -144,12 +150,13 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		DefnName:   c.Pos.File,
 		DefnLine:   c.Pos.Line,
 		Timeout:    s.cfg.Process.Timeout,
-		ErrorFname: c.ErrorLog,
+		ErrorFname: c.ErrorLogArg,
 		LogLevel:   v.errlog.level,
 		Names:      c.ServerAliases,
 		Path:       c.ServerPath,
-		Options:    s.pyConfig(s.cfg.Main.Dir).Options,
-		Config:     s.pyConfig(s.cfg.Main.Dir).Config,
+		// The server's own copies (Python may write to them).
+		Options: s.pyConfig(c.Dir).Options.Clone(),
+		Config:  s.pyConfig(c.Dir).Config.Clone(),
 
 		KeepAlive:         s.cfg.Process.KeepAlive,
 		KeepAliveTimeout:  s.cfg.Process.KeepAliveTimeout,
@@ -160,9 +167,23 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 		RestartTime:       s.started,
 		Threads:           s.cfg.Process.ThreadsPerChild,
 		Root:              s.cfg.ServerRoot,
+		Software:          s.banner,
+		Defines:           defines,
 	}
+	// mod_python's server configuration has every Python* directive of
+	// the server's scope but PythonInterpPerDirectory.
+	v.info.Config.Del("PythonInterpPerDirectory")
 	s.vhosts[c] = v
 	return v, nil
+}
+
+// vhost is the virtual host of config server c (the main server's for
+// one it does not know).
+func (s *Server) vhost(c *config.Server) *vhost {
+	if v := s.vhosts[c]; v != nil {
+		return v
+	}
+	return s.main
 }
 
 // Start initialises Python (main_interpreter), runs the PythonImports and

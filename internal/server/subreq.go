@@ -23,6 +23,7 @@ const maxSubrequestDepth = 10
 // including page's chain, after its INCLUDES filter.
 type subResponse struct {
 	next   outputFilter
+	parent response // the including page's: its connection's keep-alive
 	header table.Table
 	status int
 	sent   bool
@@ -45,6 +46,9 @@ func (w *subResponse) Abort() {}
 
 func (w *subResponse) HeadersSent() bool { return w.sent }
 func (w *subResponse) BodyBytes() int64  { return w.bytes }
+
+// KeepAlive is the including page's connection's.
+func (w *subResponse) KeepAlive() (state, keepalives int) { return w.parent.KeepAlive() }
 
 // Fits is false: the subrequest's writes go straight down the chain.
 func (w *subResponse) Fits(int) bool { return false }
@@ -81,7 +85,7 @@ func (rs *rstate) subRequest(uri, file string, next outputFilter) (*rstate, int)
 	nr.Main = old
 	hr := *rs.hr
 	hr.Body = httpd.NoBody()
-	nrs := &rstate{s: rs.s, w: &subResponse{next: next, status: 200}, hr: &hr, req: nr, vh: rs.vh,
+	nrs := &rstate{s: rs.s, w: &subResponse{next: next, parent: rs.w, status: 200}, hr: &hr, req: nr, vh: rs.vh,
 		start: rs.start, depth: rs.depth + 1}
 	nrs.io = &responseIO{rs: nrs}
 	nrs.out = nrs.w

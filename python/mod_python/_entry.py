@@ -30,7 +30,7 @@ from mod_python._protocol import (
 from mod_python.apache import (
     APLOG_ERR, APLOG_INFO, APLOG_NOTICE, DECLINED, DONE, HTTP_GATEWAY_TIME_OUT,
     HTTP_INTERNAL_SERVER_ERROR, HTTP_REQUEST_ENTITY_TOO_LARGE, OK, RequestTimeout,
-    SERVER_RETURN, _F, _FilterObject, _LogWriter, _live, _req_get, _req_op,
+    SERVER_RETURN, _F, _FilterObject, _LogWriter, _NoObject, _live, _req_get, _req_op,
     _server_cleanups, connection, import_module, log_error, request, resolve_object,
     server)
 
@@ -308,7 +308,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
                 obj = getattr(module, obj_str, None)
                 if obj is None:
                     obj = resolve_object(module, obj_str, arg=req, silent=silent)
-            if obj is None:
+            if obj is None and silent:
                 continue
             if not callable(obj):
                 raise _HandlerError("%s in %s is not callable" % (obj_str or default_func, module.__name__))
@@ -325,7 +325,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, pythonpath):
                 result = OK
             if not isinstance(result, int):
                 result = _report(req, phase, spec, debug, "SERVER_RETURN with a non-int code %r" % (result,))
-        except _HandlerError as e:
+        except (_HandlerError, _NoObject) as e:
             result = _report(req, phase, spec, debug, str(e))
         except RequestTimeout:
             req.log_error("%s %s: interrupted: it ran past PythonRequestTimeout (%s)" % (

@@ -82,8 +82,10 @@ T_SUBPROCESS_ENV = 3  # req.subprocess_env
 T_NOTES = 4  # req.notes
 T_OPTIONS = 5  # req.get_options() (read-only)
 T_CONFIG = 6  # req.get_config() (read-only)
-T_SERVER_OPTIONS = 7  # server.get_options() (read-only)
-T_SERVER_CONFIG = 8  # server.get_config() (read-only)
+T_SERVER_OPTIONS = 7  # req.server.get_options(), main_server's with h = 0 (the worker's own copy, writable)
+T_SERVER_CONFIG = 8  # req.server.get_config(), main_server's with h = 0 (the worker's own copy, writable)
+T_BASE_SERVER_OPTIONS = 9  # req.connection.base_server.get_options() (the worker's own copy, writable)
+T_BASE_SERVER_CONFIG = 10  # req.connection.base_server.get_config() (the worker's own copy, writable)
 
 # Request fields by number (_apache.req_get and req_set): the attribute
 # each is on the request object ("_name": private, not on the object).
@@ -123,6 +125,8 @@ REQ_FIELDS = (
     "_headers_sent",
     "_interpreter",
     "_auth_type",
+    "_keepalive",
+    "_body_read",
 )
 # Those the request object lets a handler set.
 REQ_WRITABLE = frozenset((
@@ -162,6 +166,8 @@ SRV_FIELDS = (
     "_threads",
     "_root",
     "_path",
+    "_software",
+    "_defines",
 )
 # Input filters are numbered from here, after the output filters
 # (request.InputFilterBase).

@@ -36,7 +36,8 @@ from mod_python._protocol import (
     T_CONFIG as _T_CONFIG, T_ERR_HEADERS_OUT as _T_ERR_HEADERS_OUT,
     T_HEADERS_IN as _T_HEADERS_IN, T_HEADERS_OUT as _T_HEADERS_OUT, T_NOTES as _T_NOTES,
     T_OPTIONS as _T_OPTIONS, T_SERVER_CONFIG as _T_SERVER_CONFIG,
-    T_SERVER_OPTIONS as _T_SERVER_OPTIONS, T_SUBPROCESS_ENV as _T_SUBPROCESS_ENV,
+    T_SERVER_OPTIONS as _T_SERVER_OPTIONS, T_BASE_SERVER_CONFIG as _T_BASE_SERVER_CONFIG,
+    T_BASE_SERVER_OPTIONS as _T_BASE_SERVER_OPTIONS, T_SUBPROCESS_ENV as _T_SUBPROCESS_ENV,
     TBL_ADD as _TBL_ADD, TBL_CLEAR as _TBL_CLEAR, TBL_DEL as _TBL_DEL, TBL_GET as _TBL_GET,
     TBL_HAS as _TBL_HAS, TBL_ITEMS as _TBL_ITEMS, TBL_LEN as _TBL_LEN, TBL_SET as _TBL_SET)
 
@@ -176,6 +177,66 @@ PROXYREQ_RESPONSE = 3
 MODULE_MAGIC_NUMBER_MAJOR = 20120211
 MODULE_MAGIC_NUMBER_MINOR = 0
 
+# req.finfo and apache.stat(): indexes of the finfo tuple, APR's file types
+# and the bits of stat's `wanted`.
+FINFO_MODE = 0
+FINFO_INO = 1
+FINFO_DEV = 2
+FINFO_NLINK = 3
+FINFO_UID = 4
+FINFO_GID = 5
+FINFO_SIZE = 6
+FINFO_ATIME = 7
+FINFO_MTIME = 8
+FINFO_CTIME = 9
+FINFO_FNAME = 10
+FINFO_NAME = 11
+FINFO_FILETYPE = 12
+
+APR_NOFILE = 0
+APR_REG = 1
+APR_DIR = 2
+APR_CHR = 3
+APR_BLK = 4
+APR_PIPE = 5
+APR_LNK = 6
+APR_SOCK = 7
+APR_UNKFILE = 127
+
+APR_FINFO_LINK = 0x00000001
+APR_FINFO_MTIME = 0x00000010
+APR_FINFO_CTIME = 0x00000020
+APR_FINFO_ATIME = 0x00000040
+APR_FINFO_SIZE = 0x00000100
+APR_FINFO_CSIZE = 0x00000200
+APR_FINFO_DEV = 0x00001000
+APR_FINFO_INODE = 0x00002000
+APR_FINFO_NLINK = 0x00004000
+APR_FINFO_TYPE = 0x00008000
+APR_FINFO_USER = 0x00010000
+APR_FINFO_GROUP = 0x00020000
+APR_FINFO_UPROT = 0x00100000
+APR_FINFO_GPROT = 0x00200000
+APR_FINFO_WPROT = 0x00400000
+APR_FINFO_ICASE = 0x01000000
+APR_FINFO_NAME = 0x02000000
+APR_FINFO_MIN = 0x00008170
+APR_FINFO_IDENT = 0x00003000
+APR_FINFO_OWNER = 0x00030000
+APR_FINFO_PROT = 0x00700000
+APR_FINFO_NORM = 0x0073b170
+APR_FINFO_DIRENT = 0x02000000
+
+# r->read_body's policies: req.read* reads chunked bodies too.
+REQUEST_NO_BODY = 0
+REQUEST_CHUNKED_ERROR = 1
+REQUEST_CHUNKED_DECHUNK = 2
+
+# r->used_path_info.
+AP_REQ_ACCEPT_PATH_INFO = 0
+AP_REQ_REJECT_PATH_INFO = 1
+AP_REQ_DEFAULT_PATH_INFO = 2
+
 # The name of this interpreter and the main server: set by _init.
 interpreter = None
 main_server = None
@@ -253,9 +314,19 @@ class _TableBase(object):
         return v
 
     def update(self, other=(), **kw):
-        pairs = other.items() if hasattr(other, "items") else other
-        for k, v in pairs:
-            self[k] = v
+        """Sets each key of other (a mapping: anything with keys() and
+        [key], whose keys and values are made strings, as 3.5's table
+        does; or an iterable of pairs) and of kw. None is an
+        AttributeError, as in 3.5."""
+        if other is None:
+            raise AttributeError("'NoneType' object has no attribute 'keys'")
+        keys = getattr(other, "keys", None)
+        if keys is not None:
+            for k in keys():
+                self[_tstr_any(k)] = _tstr_any(other[k])
+        else:
+            for k, v in other:
+                self[k] = v
         for k, v in kw.items():
             self[k] = v
 
@@ -295,6 +366,11 @@ def _tstr(v):
     if not isinstance(v, str):
         raise TypeError("table keys and values must be str, not %s" % type(v).__name__)
     return v
+
+
+def _tstr_any(v):
+    # update()'s conversion: any key or value becomes its str().
+    return v if isinstance(v, (str, bytes)) else str(v)
 
 
 class table(_TableBase):
@@ -345,8 +421,9 @@ make_table = table
 _tbl = _apache.tbl
 
 
-class _RequestTable(_TableBase):
-    """A live view of one of the request's tables, kept by the server."""
+class _RequestTable(table):
+    """A live view of one of the request's tables, kept by the server (an
+    apache.table, as every table is in 3.5)."""
 
     __slots__ = ("_h", "_t")
 
@@ -675,6 +752,93 @@ class request(object):
     def useragent_addr(self):
         return self.connection.remote_addr
 
+    # -- request_rec members a handler reads (3.5's getset table) --
+    assbackwards = property(lambda self: 1 if self.proto_num == 9 else 0)
+    proxyreq = PROXYREQ_NONE
+    allowed = 0
+    allowed_xmethods = ()
+    range = None
+    content_encoding = None
+    content_languages = ()
+    vlist_validator = None
+    no_local_copy = 0
+    eos_sent = 0
+    used_path_info = AP_REQ_DEFAULT_PATH_INFO
+
+    @property
+    def chunked(self):
+        """1 once the response has begun (see sent_bodyct) if it goes, or
+        would go if flushed now, chunked: HTTP/1.1 with no Content-Length,
+        and a body."""
+        if not self.sent_bodyct or self.proto_num < 1001 or self.header_only:
+            return 0
+        if self.status < 200 or self.status in (204, 304):
+            return 0
+        return 0 if "Content-Length" in self.headers_out else 1
+
+    @property
+    def clength(self):
+        """The Content-Length set for the response (set_content_length), 0 if none."""
+        try:
+            return int(self.headers_out.get("Content-Length") or 0)
+        except ValueError:
+            return 0
+
+    @property
+    def read_length(self):
+        """How many body bytes req.read* returned."""
+        return max(_req_get(self._h, _F["_body_read"]), 0)
+
+    @property
+    def read_body(self):
+        """REQUEST_NO_BODY until the body is first read, then
+        REQUEST_CHUNKED_DECHUNK (chunked bodies are read)."""
+        return REQUEST_NO_BODY if _req_get(self._h, _F["_body_read"]) < 0 else REQUEST_CHUNKED_DECHUNK
+
+    @property
+    def read_chunked(self):
+        """1 once a chunked body is being read."""
+        te = self.headers_in.get("Transfer-Encoding") or ""
+        return 1 if self.read_body and "chunked" in str(te).lower() else 0
+
+    @property
+    def remaining(self):
+        """The Content-Length body bytes not yet read (0 before the first
+        read, as Apache's r->remaining)."""
+        done = _req_get(self._h, _F["_body_read"])
+        if done < 0 or self.read_chunked:
+            return 0
+        try:
+            return max(int(self.headers_in.get("Content-Length") or 0) - done, 0)
+        except ValueError:
+            return 0
+
+    @property
+    def expecting_100(self):
+        expect = self.headers_in.get("Expect") or ""
+        return 1 if self.proto_num >= 1001 and str(expect).lower() == "100-continue" else 0
+
+    def _get_finfo(self):
+        f = self.__dict__.get("_finfo")
+        if f is not None:
+            return f
+        return stat(self.filename, APR_FINFO_MIN) if self.filename else _finfo_none()
+
+    def _set_finfo(self, f):
+        if not isinstance(f, _Finfo):
+            raise TypeError("req.finfo must be an mp_finfo, from apache.stat()")
+        self.__dict__["_finfo"] = f
+
+    finfo = property(_get_finfo, _set_finfo, doc="""The file req.filename names,
+        as apache.stat gives it (an assigned one is kept: modpy itself
+        looks at the file again when it serves it).""")
+
+    @property
+    def parsed_uri(self):
+        """The request line's URI in pieces: (scheme, hostinfo, user,
+        password, hostname, port, path, query, fragment), apache.URI_*."""
+        return _parse_uri(self.unparsed_uri or "")
+
     def is_https(self):
         return 0
 
@@ -760,6 +924,9 @@ class connection(object):
     local_ip = property(lambda self: _req_get(self._h, _F["_local_ip"]))
     id = property(lambda self: _req_get(self._h, _F["_conn_id"]))
     keepalives = property(lambda self: _req_get(self._h, _F["_keepalives"]))
+    # Apache's AP_CONN_* numbers: 0 unknown, 1 closes after this response,
+    # 2 kept open for another request.
+    keepalive = property(lambda self: _req_get(self._h, _F["_keepalive"]))
 
     @property
     def remote_addr(self):
@@ -775,15 +942,14 @@ class connection(object):
     remote_logname = None
     aborted = 0
     double_reverse = 0
-    keepalive = 1
 
     @property
     def base_server(self):
-        return server(self._h)
+        return server(self._h, base=True)
 
-    @property
-    def local_host(self):
-        return _req_get(self._h, _F["_local_ip"])
+    # The server's name from a reverse lookup of the local address: none
+    # (HostnameLookups is off), as in Apache then.
+    local_host = None
 
     @property
     def notes(self):
@@ -808,17 +974,126 @@ class connection(object):
         _write(self._h, data, 1)
 
 
-class server(object):
-    """A (virtual) server (mod_python's mp_server). h = 0 is the main server."""
+class _Finfo(object):
+    """A file's facts (mod_python's mp_finfo): attributes, or a tuple by
+    apache.FINFO_*. Every field is None for a file that does not exist."""
 
-    def __init__(self, h):
+    __slots__ = ("fname", "filetype", "valid", "protection", "user", "group", "inode",
+                 "device", "nlink", "size", "atime", "mtime", "ctime", "name")
+    _ORDER = ("protection", "inode", "device", "nlink", "user", "group", "size",
+              "atime", "mtime", "ctime", "fname", "name", "filetype")
+
+    def __init__(self, **kw):
+        for k in self.__slots__:
+            setattr(self, k, kw.get(k))
+        if self.filetype is None:
+            self.filetype = APR_NOFILE
+
+    def __getitem__(self, i):
+        return getattr(self, self._ORDER[i])
+
+    def __len__(self):
+        return len(self._ORDER)
+
+    def __repr__(self):
+        return "<mp_finfo %r %s>" % (self.fname, self.filetype)
+
+
+def _finfo_none():
+    return _Finfo()
+
+
+def _apr_type(mode):
+    import stat as st
+    for test, t in ((st.S_ISREG, APR_REG), (st.S_ISDIR, APR_DIR), (st.S_ISCHR, APR_CHR),
+                    (st.S_ISBLK, APR_BLK), (st.S_ISFIFO, APR_PIPE), (st.S_ISLNK, APR_LNK),
+                    (st.S_ISSOCK, APR_SOCK)):
+        if test(mode):
+            return t
+    return APR_UNKFILE
+
+
+def _apr_prot(mode):
+    # APR's permission bits: a nibble per class (user 0x0F00, group 0x00F0,
+    # world 0x000F), set-id and sticky bits on top.
+    p = ((mode & 0o700) << 2) | ((mode & 0o070) << 1) | (mode & 0o007)
+    if mode & 0o4000:
+        p |= 0x8000
+    if mode & 0o2000:
+        p |= 0x4000
+    if mode & 0o1000:
+        p |= 0x2000
+    return p
+
+
+def stat(fname, wanted):
+    """An mp_finfo for the file fname (not following a final symbolic link
+    if wanted has APR_FINFO_LINK). A file that does not exist gives one
+    whose filetype is APR_NOFILE; other failures raise OSError."""
+    try:
+        s = os.lstat(fname) if wanted & APR_FINFO_LINK else os.stat(fname)
+    except (FileNotFoundError, NotADirectoryError):
+        return _Finfo()
+    return _Finfo(fname=fname, filetype=_apr_type(s.st_mode), valid=APR_FINFO_NORM | (wanted & APR_FINFO_LINK),
+                  protection=_apr_prot(s.st_mode), user=s.st_uid, group=s.st_gid, inode=s.st_ino,
+                  device=s.st_dev, nlink=s.st_nlink, size=s.st_size, atime=int(s.st_atime),
+                  mtime=int(s.st_mtime), ctime=int(s.st_ctime),
+                  name=os.path.basename(fname) if wanted & APR_FINFO_NAME else None)
+
+
+def _parse_uri(u):
+    # apr_uri_parse's pieces of a request line's URI (path and query kept
+    # as sent).
+    scheme = hostinfo = user = password = hostname = port = query = fragment = None
+    rest = u
+    if not u.startswith("/") and "://" in u:
+        scheme, rest = u.split("://", 1)
+        slash = rest.find("/")
+        hostinfo, rest = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+        host = hostinfo
+        if "@" in host:
+            cred, host = host.rsplit("@", 1)
+            user, _, pw = cred.partition(":")
+            password = pw if ":" in cred else None
+        if host.startswith("["):
+            end = host.find("]")
+            hostname, tail = host[1:end], host[end + 1:]
+        else:
+            hostname, _, tail = host.partition(":")
+            tail = ":" + tail if tail else ""
+        if tail.startswith(":") and tail[1:].isdigit():
+            port = int(tail[1:])
+    if "#" in rest:
+        rest, fragment = rest.split("#", 1)
+    if "?" in rest:
+        rest, query = rest.split("?", 1)
+    return (scheme, hostinfo, user, password, hostname, port, rest or None, query, fragment)
+
+
+def _wild(name):
+    return "*" in name or "?" in name
+
+
+class server(object):
+    """A (virtual) server (mod_python's mp_server). h = 0 is the main server;
+    otherwise the server of request h, or with base its connection's base
+    server."""
+
+    def __init__(self, h, base=False):
         self._h = h
+        self._base = base
 
     for _i, _n in enumerate(_SRV_FIELDS):
-        locals()[_n] = (lambda i: property(lambda self: _apache.srv_get(self._h, i)))(_i)
+        locals()[_n] = (lambda i: property(lambda self: _apache.srv_get(self._h, i, self._base)))(_i)
     del _i, _n
 
-    wild_names = property(lambda self: [])
+    # ServerAlias names, as Apache splits them: plain ones, and those with
+    # a wildcard; tuples, as in 3.5.
+    names = property(lambda self: tuple(n for n in self._aliases() if not _wild(n)))
+    wild_names = property(lambda self: tuple(n for n in self._aliases() if _wild(n)))
+
+    def _aliases(self):
+        return _apache.srv_get(self._h, _SRV_FIELDS.index("names"), self._base)
     # ServerPath: None when unset, as mod_python's T_STRING member.
     path = property(lambda self: self._path or None)
     pathlen = property(lambda self: len(self._path))
@@ -833,10 +1108,13 @@ class server(object):
         register_cleanup(callable, data)
 
     def get_options(self):
-        return _RequestTable(0, _T_SERVER_OPTIONS)
+        """The PythonOption values of this server's scope (outside any
+        section), a table Python may change (this worker's copy)."""
+        return _RequestTable(self._h, _T_BASE_SERVER_OPTIONS if self._base else _T_SERVER_OPTIONS)
 
     def get_config(self):
-        return _RequestTable(0, _T_SERVER_CONFIG)
+        """The Python* directives of this server's scope, as get_options."""
+        return _RequestTable(self._h, _T_BASE_SERVER_CONFIG if self._base else _T_SERVER_CONFIG)
 
     def log_error(self, message, level=APLOG_ERR):
         _apache.log_error(str(message), level, 0, interpreter or "")
@@ -923,20 +1201,25 @@ def import_module(module_name, autoreload=1, log=0, path=None):
     return module
 
 
+class _NoObject(AttributeError):
+    """resolve_object found no such object: 3.5's message, logged as one line."""
+
+
 def resolve_object(module, obj_str, arg=None, silent=0):
     """Find obj_str ("func" or "obj.attr...") in module; a class met on the
     way is instantiated with `arg`."""
     obj = module
     parent = None
-    for part in obj_str.split("."):
+    parts = obj_str.split(".")
+    for i, part in enumerate(parts):
         parent = obj
         if isinstance(parent, type) and arg is not None:
             parent = parent(arg)
         if not hasattr(parent, part):
             if silent:
                 return None
-            raise AttributeError("module %s has no %s %r" % (
-                getattr(module, "__file__", module.__name__), "function" if "." not in obj_str else "object", obj_str))
+            raise _NoObject("module '%s' contains no '%s'" % (
+                getattr(module, "__file__", module.__name__), ".".join(parts[:i + 1])))
         obj = getattr(parent, part)
     return obj
 
@@ -1030,7 +1313,7 @@ def _common_vars(req):
     env.update({
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "SERVER_SIGNATURE": "",
-        "SERVER_SOFTWARE": "modpy",
+        "SERVER_SOFTWARE": srv._software,
         "SERVER_NAME": req.hostname or srv.server_hostname,
         "SERVER_ADDR": local_ip or "",
         "SERVER_PORT": str(local_port or srv.port or 80),
@@ -1149,6 +1432,17 @@ class _FilterObject(object):
 
 _server_class = server
 
+# The objects show the names of mod_python's C types, which code and
+# mod_python's own tests look at (str(type(req.connection)) is
+# "<class 'mp_conn'>"); apache.request, apache.connection, ... stay their
+# names here.
+for _cls, _name in ((request, "mp_request"), (connection, "mp_conn"), (server, "mp_server"),
+                    (table, "mp_table"), (_RequestTable, "mp_table"), (hlist, "mp_hlist"),
+                    (_FilterObject, "mp_filter")):
+    _cls.__name__ = _cls.__qualname__ = _name
+    _cls.__module__ = "builtins"
+del _cls, _name
+
 
 def _global_lock_path(server, key, index):
     if not isinstance(server, _server_class):
@@ -1175,6 +1469,16 @@ def _global_unlock(server, key, index=-1):
     """Release the global lock (from any thread, as APR allows)."""
     m, path = _global_lock_path(server, key, index)
     m.release(path)
+
+
+# 3.5's _apache module had these; code that imports _apache calls them
+# there (mod_python's own test_global_lock does). modpy's _apache functions
+# of the same name (log_error) are its own and stay.
+for _n, _f in (("_global_lock", _global_lock), ("_global_trylock", _global_trylock),
+               ("_global_unlock", _global_unlock)):
+    if not hasattr(_apache, _n):
+        setattr(_apache, _n, _f)
+del _n, _f
 
 
 def build_cgi_env(req):
@@ -1210,7 +1514,9 @@ def restore_nocgi(sav_env, si, so):
 
 
 def exists_config_define(name):
-    return False
+    """Whether name was defined at start-up: -D name on the command line
+    (also with -k start) or a Define directive."""
+    return name in _apache.srv_get(0, _SRV_FIELDS.index("_defines"))
 
 
 def server_root():

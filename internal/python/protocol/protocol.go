@@ -166,8 +166,10 @@ var Groups = []Group{
 			{"Notes", 4, "req.notes"},
 			{"Options", 5, "req.get_options() (read-only)"},
 			{"Config", 6, "req.get_config() (read-only)"},
-			{"ServerOptions", 7, "server.get_options() (read-only)"},
-			{"ServerConfig", 8, "server.get_config() (read-only)"},
+			{"ServerOptions", 7, "req.server.get_options(), main_server's with h = 0 (the worker's own copy, writable)"},
+			{"ServerConfig", 8, "req.server.get_config(), main_server's with h = 0 (the worker's own copy, writable)"},
+			{"BaseServerOptions", 9, "req.connection.base_server.get_options() (the worker's own copy, writable)"},
+			{"BaseServerConfig", 10, "req.connection.base_server.get_config() (the worker's own copy, writable)"},
 		},
 	},
 }
@@ -219,9 +221,11 @@ var ReqFields = []Field{
 	{"fHeadersSent", "_headers_sent", false},
 	{"fInterpreter", "_interpreter", false},
 	{"fAuthTypeConf", "_auth_type", false},
+	{"fKeepalive", "_keepalive", false},
+	{"fBodyRead", "_body_read", false},
 }
 
-// SrvFields are the server's fields, by number: _apache.srv_get(h, n).
+// SrvFields are the server's fields, by number: _apache.srv_get(h, n, base).
 var SrvFields = []Field{
 	{"sHostname", "server_hostname", false},
 	{"sPort", "port", false},
@@ -244,4 +248,6 @@ var SrvFields = []Field{
 	{"sThreads", "_threads", false},
 	{"sRoot", "_root", false},
 	{"sPath", "_path", false},
+	{"sSoftware", "_software", false},
+	{"sDefines", "_defines", false},
 }
