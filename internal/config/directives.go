@@ -89,8 +89,7 @@ const (
 	noteIgnored    = "accepted but not acted on by modpy"
 	noteAutoindex  = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
 	noteNegotiate  = "content negotiation is not done by modpy; directive ignored"
-	noteSetEnvIf   = "mod_setenvif is not supported by modpy; it sets only protocol variables modpy does not act on; ignored"
-	noteCompress   = "response compression is not done by modpy; directive ignored"
+	noteCompress   = "this compression is not done by modpy (only DEFLATE is); directive ignored"
 	noteMPM        = "not used by modpy's process model; ignored"
 	noteAuthnFiles = "modpy does not check passwords itself; use a PythonAuthenHandler"
 )

@@ -45,7 +45,8 @@ var modules = []*module{
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, accessCompatModule,
-	envModule, includeModule, reqtimeoutModule, statusModule, versionModule,
+	envModule, setenvifModule, headersModule, expiresModule, remoteipModule, filterModule, deflateModule,
+	includeModule, reqtimeoutModule, statusModule, versionModule,
 	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
 }
 
