@@ -43,7 +43,11 @@ const (
 // deflateSmall is mod_deflate's threshold: a response known whole (its
 // end came with its first bytes) of at most this many bytes is not
 // compressed (a gzip header, the trailer and 50 bytes of headers).
-const deflateSmall = 10 + 8 + 50
+const deflateSmall = gzipFraming + 50
+
+// gzipFraming is the gzip header (10 bytes, no name or comment) and
+// trailer (8) around the deflate stream.
+const gzipFraming = 10 + 8
 
 // deflateFilter is one response's DEFLATE filter.
 type deflateFilter struct {
@@ -169,13 +173,14 @@ func (f *deflateFilter) end() {
 	if c.NoteInput != "" {
 		notes.Set(c.NoteInput, countOrDash(f.in))
 	}
+	out := max(f.out-gzipFraming, 0) // zlib's total_out: the deflate stream alone
 	if c.NoteOutput != "" {
-		notes.Set(c.NoteOutput, countOrDash(f.out))
+		notes.Set(c.NoteOutput, countOrDash(out))
 	}
 	if c.NoteRatio != "" {
 		r := "-"
 		if f.in > 0 {
-			r = strconv.FormatInt(f.out*100/f.in, 10)
+			r = strconv.FormatInt(out*100/f.in, 10)
 		}
 		notes.Set(c.NoteRatio, r)
 	}

@@ -93,6 +93,7 @@ func (o *responseIO) syncHeaders() {
 	if ct != "" && !h.Has("Content-Type") {
 		h.Set("Content-Type", rs.contentType(ct))
 	}
+	rs.noKeepAlive(h)
 	if len(o.rs.filters) > 0 {
 		h.Del("Content-Length") // a filter may change the length
 	}
@@ -138,6 +139,7 @@ func (rs *rstate) outputHeaders() (ho, eo *table.Table, ct string) {
 // whose fields go out first; for 204 and 304, which Apache sends without
 // the swap, on err_headers_out itself.
 func (rs *rstate) errorHeaders(h *table.Table, st int, ct string) {
+	rs.noKeepAlive(h)
 	dc := rs.filterConfig()
 	if rs.expiresOn() {
 		rs.expiresHeaders(h, &table.Table{}, ct, st)
@@ -159,6 +161,15 @@ func (rs *rstate) errorHeaders(h *table.Table, st int, ct string) {
 				h.Add(x.Key, x.Value)
 			}
 		}
+	}
+}
+
+// noKeepAlive closes the connection after a response to a request with
+// nokeepalive in its environment (BrowserMatch ... nokeepalive), as
+// Apache's ap_set_keepalive does.
+func (rs *rstate) noKeepAlive(h *table.Table) {
+	if env := rs.req.SubprocessEnv; env.Len() > 0 && env.Has("nokeepalive") {
+		h.Set("Connection", "close")
 	}
 }
 

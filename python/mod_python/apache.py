@@ -266,8 +266,12 @@ class _TableBase(object):
         return v
 
     def get(self, key, default=None):
+        """The first value of key, as 3.5's table.get (apr_table_get);
+        t[key] gives them all."""
         v = self._get(key)
-        return default if v is None else v
+        if v is None:
+            return default
+        return v[0] if isinstance(v, list) else v
 
     def __contains__(self, key):
         return self._has(key)
