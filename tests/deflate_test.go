@@ -49,14 +49,6 @@ def stream(req):
         time.sleep(0.01)
     req.write("part two" if os.path.exists(signal) else "timed out: the first part never arrived")
     return apache.OK
-
-def upper(filter):
-    s = filter.read()
-    while s:
-        filter.write(s.upper())
-        s = filter.read()
-    if s is None:
-        filter.close()
 `
 
 const deflateWSGI = `import os, time
@@ -137,7 +129,7 @@ func gunzip(t *testing.T, what string, b []byte) string {
 
 func TestDeflate(t *testing.T) {
 	s := startSite(t, `PythonPath "sys.path + ['{{DIR}}/lib']"
-PythonOutputFilter dfl::upper UPPER
+PythonOutputFilter flt::upper UPPER
 LogFormat "%U in=%{instream}n out=%{outstream}n ratio=%{ratio}n" notes
 CustomLog {{DIR}}/notes.log notes
 DeflateFilterNote Input instream
@@ -179,7 +171,7 @@ WSGIScriptAlias /wsgi {{DIR}}/stream.wsgi
 	DeflateCompressionLevel 1
 </VirtualHost>
 `, map[string]string{
-		"lib/dfl.py": deflateMod, "stream.wsgi": deflateWSGI,
+		"lib/dfl.py": deflateMod, "lib/flt.py": filterMod, "stream.wsgi": deflateWSGI,
 		"htdocs/page.html": deflatePage(), "htdocs/txt/a.txt": deflatePage(), "htdocs/plainetag/page.html": deflatePage(),
 	})
 	page := deflatePage()
