@@ -287,3 +287,45 @@ WSGIScriptAlias /wsgi {{DIR}}/stream.wsgi
 		}
 	}
 }
+
+// Debian's stock deflate.conf and setenvif.conf, as a2enmod leaves them
+// (their LoadModule lines, their <IfModule> sections), do what they say.
+func TestDebianDeflateAndSetEnvIfConf(t *testing.T) {
+	s := startSite(t, `LoadModule deflate_module /usr/lib/apache2/modules/mod_deflate.so
+LoadModule filter_module /usr/lib/apache2/modules/mod_filter.so
+LoadModule setenvif_module /usr/lib/apache2/modules/mod_setenvif.so
+<IfModule mod_deflate.c>
+	<IfModule mod_filter.c>
+		AddOutputFilterByType DEFLATE text/html text/plain text/xml text/css text/javascript
+		AddOutputFilterByType DEFLATE application/x-javascript application/javascript application/ecmascript
+		AddOutputFilterByType DEFLATE application/rss+xml
+		AddOutputFilterByType DEFLATE application/wasm
+		AddOutputFilterByType DEFLATE application/xml
+	</IfModule>
+</IfModule>
+<IfModule mod_setenvif.c>
+	BrowserMatch "Mozilla/2" nokeepalive
+	BrowserMatch "MSIE 4\.0b2;" nokeepalive downgrade-1.0 force-response-1.0
+	BrowserMatch "RealPlayer 4\.0" force-response-1.0
+	BrowserMatch "Java/1\.0" force-response-1.0
+	BrowserMatch "JDK/1\.0" force-response-1.0
+	BrowserMatch "Microsoft Data Access Internet Publishing Provider" redirect-carefully
+	BrowserMatch "MS FrontPage" redirect-carefully
+	BrowserMatch "^WebDrive" redirect-carefully
+	BrowserMatch "^WebDAVFS/1.[012]" redirect-carefully
+	BrowserMatch "^gnome-vfs/1.0" redirect-carefully
+	BrowserMatch "^gvfs/1" redirect-carefully
+	BrowserMatch "^XML Spy" redirect-carefully
+	BrowserMatch "^Dreamweaver-WebDAV-SCM1" redirect-carefully
+	BrowserMatch " Konqueror/4" redirect-carefully
+</IfModule>
+`, map[string]string{"htdocs/site.css": deflatePage(), "htdocs/pic.png": deflatePage()})
+	if resp, body := s.fetch("GET", "/site.css", "Accept-Encoding", "gzip"); resp.Header.Get("Content-Encoding") != "gzip" || gunzip(t, "site.css", body) != deflatePage() {
+		t.Errorf("text/css: %v", resp.Header)
+	}
+	if resp, _ := s.fetch("GET", "/pic.png", "Accept-Encoding", "gzip"); resp.Header.Get("Content-Encoding") != "" || resp.Header.Get("Vary") != "" {
+		t.Errorf("image/png: %v", resp.Header)
+	}
+	raw := s.raw("GET /site.css HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Mozilla/2.02 (Win95)\r\n\r\n", 10*time.Second)
+	contains(t, "Mozilla/2 (nokeepalive)", raw, "\r\nConnection: close\r\n")
+}
