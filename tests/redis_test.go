@@ -445,3 +445,32 @@ func TestRedisSessionRequestTimeout(t *testing.T) {
 	}
 	contains(t, "error log", a.waitLog("held by another"), "RedisSession")
 }
+
+func TestRedisSessionTLS(t *testing.T) {
+	certs := t.TempDir()
+	testCA(t, certs)
+	port := freePort(t)
+	// Redis asks for a client certificate (tls-auth-clients, its default).
+	startRedis(t, "--tls-port", fmt.Sprint(port), "--tls-cert-file", certs+"/server.pem",
+		"--tls-key-file", certs+"/server.key", "--tls-ca-cert-file", certs+"/ca.pem")
+	url := fmt.Sprintf("rediss://127.0.0.1:%d/0?ca_file=%s/ca.pem&cert_file=%s/client.pem&key_file=%s/client.key",
+		port, certs, certs, certs)
+	conf := redisSiteConf(url) +
+		"<Directory {{DIR}}/htdocs/short>\n    PythonOption mod_python.session.redis_url " +
+		fmt.Sprintf("rediss://127.0.0.1:%d/0?cert_file=%s/client.pem&key_file=%s/client.key", port, certs, certs) +
+		"\n</Directory>\n"
+	a := startSite(t, conf, redisFiles)
+	st, h, body := a.do("GET", "/set?tls", "")
+	if st != 200 {
+		t.Fatalf("over TLS: %d %q", st, body)
+	}
+	cookie, sid := pysid(t, h)
+	if got := a.mustGet("/get", "Cookie", cookie); got != sid+" new=0 v=tls" {
+		t.Fatalf("over TLS: %q", got)
+	}
+	// Without the CA, Redis's certificate is not trusted.
+	if st, body := a.get("/short/get"); st != 503 {
+		t.Fatalf("a certificate no CA vouches for: %d %q", st, body)
+	}
+	contains(t, "error log", a.errorLog(), "certificate signed by unknown authority")
+}

@@ -3,11 +3,14 @@ package redispool
 import (
 	"context"
 	crand "crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -90,10 +93,12 @@ type quiet struct{}
 func (quiet) Printf(context.Context, string, ...any) {}
 
 // Get returns the pool of rawURL, making it on first use:
-// redis://[[user]:password@]host[:port][/db], rediss:// (TLS), or
-// unix:///path/to.sock[?db=N]; go-redis's query parameters (dial_timeout,
-// pool_size, skip_verify, ...) are accepted. A URL that is none of these
-// is an error that shows it without its password.
+// redis://[[user]:password@]host[:port][/db], rediss:// (TLS: the system's
+// CAs, or ca_file; cert_file and key_file for a client certificate), or
+// unix://[[user]:password@]/path/to.sock[?db=N]; go-redis's query
+// parameters (dial_timeout, pool_size, skip_verify, ...) are accepted. A
+// URL that is none of these is an error that shows it without its
+// password.
 func Get(rawURL string) (*Pool, error) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -104,11 +109,21 @@ func Get(rawURL string) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a URL: %s", Shown(rawURL))
 	}
-	opt, err := redis.ParseURL(rawURL)
+	// ca_file, cert_file and key_file are modpy's (go-redis has none):
+	// taken out before go-redis reads the rest.
+	q := u.Query()
+	files := tlsFiles{q.Get("ca_file"), q.Get("cert_file"), q.Get("key_file")}
+	for _, name := range []string{"ca_file", "cert_file", "key_file"} {
+		q.Del(name)
+	}
+	u.RawQuery = q.Encode()
+	opt, err := redis.ParseURL(u.String())
+	if err == nil {
+		err = files.apply(opt)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", Shown(rawURL), err)
 	}
-	q := u.Query()
 	set := func(name string, d *time.Duration, v time.Duration) {
 		if !q.Has(name) {
 			*d = v
@@ -128,6 +143,42 @@ func Get(rawURL string) (*Pool, error) {
 	p := &Pool{shown: Shown(rawURL), c: redis.NewClient(opt), held: map[heldKey]int{}}
 	pools[rawURL] = p
 	return p, nil
+}
+
+// tlsFiles are a rediss:// URL's ca_file (the CA certificates, PEM, that
+// Redis's certificate must chain to instead of the system's), and cert_file
+// and key_file (a client certificate, for a Redis with tls-auth-clients).
+type tlsFiles struct{ ca, cert, key string }
+
+func (f tlsFiles) apply(opt *redis.Options) error {
+	if f == (tlsFiles{}) {
+		return nil
+	}
+	if opt.TLSConfig == nil {
+		return errors.New("ca_file, cert_file and key_file need a rediss:// URL")
+	}
+	if f.ca != "" {
+		pem, err := os.ReadFile(f.ca)
+		if err != nil {
+			return fmt.Errorf("ca_file: %v", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("ca_file %s: no PEM certificate in it", f.ca)
+		}
+		opt.TLSConfig.RootCAs = roots
+	}
+	if (f.cert == "") != (f.key == "") {
+		return errors.New("cert_file and key_file go together")
+	}
+	if f.cert != "" {
+		pair, err := tls.LoadX509KeyPair(f.cert, f.key)
+		if err != nil {
+			return fmt.Errorf("cert_file, key_file: %v", err)
+		}
+		opt.TLSConfig.Certificates = []tls.Certificate{pair}
+	}
+	return nil
 }
 
 // CloseAll closes every pool (a worker that stops). A later Get makes a
