@@ -32,12 +32,13 @@ deps:
 # What only the tests need (Debian 12, as root): chromium, for
 # tests/status_test.go, python3-yaml (a Cython extension module, for
 # tests/scoreboard_test.go), and python3-flask and python3-django (the WSGI
-# apps of tests/flask_test.go and tests/django_test.go). Tests skip without
-# them unless MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
+# apps of tests/flask_test.go and tests/django_test.go), redis-server (and
+# its redis-cli: tests/redis_test.go). Tests skip without them unless
+# MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
-		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask and python3-django"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
+		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django and redis-server"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django redis-server; \
 	fi
 
 bench: build

@@ -17,6 +17,7 @@ import (
 	"modpy/internal/httpd"
 	"modpy/internal/loglevel"
 	"modpy/internal/python"
+	"modpy/internal/redispool"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
 	"modpy/internal/status"
@@ -319,6 +320,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// handler may still hold a thread, and the cleanups would wait).
 		s.rt.RunServerCleanups()
 	}
+	redispool.CloseAll() // RedisSession's connections
 	s.errlog.logf(levelNotice, "shutting down (pid %d)", s.pid)
 	s.logs.closeAll()
 	return first
