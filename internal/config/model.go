@@ -586,6 +586,14 @@ type DirConfig struct {
 	// AuthBasicProvider are AuthBasicProvider's providers, lower-case, in
 	// order (nil = unset: Apache's "file").
 	AuthBasicProvider []string
+	// AuthBasicAuthoritative (nil = unset: On): Off lets a user no
+	// provider knows (or a provider's failure) go on to the next
+	// authentication module, of which modpy has none.
+	AuthBasicAuthoritative *bool
+	// AuthUserFile (mod_authn_file) and AuthGroupFile
+	// (mod_authz_groupfile) are absolute paths; nil = unset.
+	AuthUserFile  *string
+	AuthGroupFile *string
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

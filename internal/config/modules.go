@@ -44,7 +44,7 @@ var modules = []*module{
 	coreModule, soModule, unixdModule, mpmModule, logConfigModule,
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
-	authzCoreModule, authzHostModule, accessCompatModule,
+	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
 	envModule, includeModule, reqtimeoutModule, statusModule, versionModule,
 	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
 }

@@ -20,8 +20,6 @@ var unsupportedModule = &module{
 	directives: []*directive{
 		// mod_logio.
 		{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-		// mod_authz_groupfile.
-		{name: "AuthGroupFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
 		// mod_negotiation.
 		{name: "LanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
 		{name: "ForceLanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},

@@ -296,6 +296,12 @@ func (rs *rstate) logError(level loglevel.Level, format string, args ...any) {
 	rs.vh.errlog.Log(level, "core", "", rs.req, fmt.Sprintf(format, args...))
 }
 
+// logModule is logError for one of Apache's modules (module as its log
+// lines name it: "auth_basic", "cgi").
+func (rs *rstate) logModule(module string, level loglevel.Level, format string, args ...any) {
+	rs.vh.errlog.Log(level, module, "", rs.req, fmt.Sprintf(format, args...))
+}
+
 // methodNumber is Apache's M_* number of a method.
 func methodNumber(m string) int {
 	switch m {

@@ -30,6 +30,8 @@ var modules = []*module{
 	includeModule,
 	authzCoreModule,
 	authBasicModule,
+	authnFileModule,
+	authzGroupfileModule,
 	statusModule,
 }
 

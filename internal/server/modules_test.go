@@ -53,7 +53,6 @@ var configOnly = map[string]string{
 	"mpm_event_module":     "the process model: internal/master and internal/worker",
 	"log_config_module":    "CustomLog and LogFormat: the access log, written after the response (accesslog.go)",
 	"authn_core_module":    "AuthType and AuthName: core's map_to_storage puts them on the request for auth_basic_module",
-	"authn_file_module":    "AuthUserFile is noted, not read: a PythonAuthenHandler checks passwords",
 	"authz_host_module":    "Require ip, host, local and env: providers authz_core_module's hooks evaluate (access.go)",
 	"access_compat_module": "Order, Allow, Deny and Satisfy: combined with Require by authz_core_module's access_checker (access.go)",
 	"reqtimeout_module":    "RequestReadTimeout: internal/httpd's read timeouts (server.go)",
