@@ -88,7 +88,13 @@ type rstate struct {
 	// wsgiStarted: a WSGI application called start_response, when
 	// headers_out and err_headers_out had wsgiOut and wsgiErrOut entries
 	// and the content type was wsgiType (mod_wsgi.go).
-	wsgiAlias           *config.WSGIAlias
+	wsgiAlias *config.WSGIAlias
+	// scriptAliased: a ScriptAlias mapped the URI, so mod_cgi runs its
+	// file without ExecCGI; ctxPrefix and ctxRoot are CONTEXT_PREFIX and
+	// CONTEXT_DOCUMENT_ROOT, from a prefix Alias or ScriptAlias
+	// (mod_alias.go).
+	scriptAliased       bool
+	ctxPrefix, ctxRoot  string
 	wsgiStarted         bool
 	wsgiOut, wsgiErrOut int
 	wsgiType            string

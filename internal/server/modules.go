@@ -28,6 +28,7 @@ var modules = []*module{
 	dirModule,
 	mimeModule,
 	includeModule,
+	cgiModule,
 	authzCoreModule,
 	authBasicModule,
 	authnFileModule,
