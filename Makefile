@@ -22,23 +22,25 @@ test-race: deps test-deps
 build: deps
 	$(GO) build -o modpy ./cmd/modpy
 
-# Debian packages the build needs: python3-dev (libpython3 + python3-embed.pc).
+# Debian packages the build needs: python3-dev (libpython3 + python3-embed.pc),
+# libcrypt-dev (crypt(3) for htpasswd hashes, internal/passwd).
 deps:
-	@if ! pkg-config --exists python3-embed 2>/dev/null || ! command -v gcc >/dev/null; then \
-		echo "installing python3-dev, pkg-config, gcc"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dev pkg-config gcc; \
+	@if ! pkg-config --exists python3-embed 2>/dev/null || ! command -v gcc >/dev/null || [ ! -e /usr/include/crypt.h ]; then \
+		echo "installing python3-dev, pkg-config, gcc, libcrypt-dev"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dev pkg-config gcc libcrypt-dev; \
 	fi
 
 # What only the tests need (Debian 12, as root): chromium, for
 # tests/status_test.go, python3-yaml (a Cython extension module, for
 # tests/scoreboard_test.go), and python3-flask and python3-django (the WSGI
 # apps of tests/flask_test.go and tests/django_test.go), redis-server (and
-# its redis-cli: tests/redis_test.go). Tests skip without them unless
+# its redis-cli: tests/redis_test.go), apache2-utils (htpasswd, for
+# tests/authfile_test.go). Tests skip without them unless
 # MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
-		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django and redis-server"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django redis-server; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || ! command -v htpasswd >/dev/null || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
+		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django, redis-server and apache2-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django redis-server apache2-utils; \
 	fi
 
 bench: build

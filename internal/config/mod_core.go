@@ -96,6 +96,11 @@ var coreModule = &module{
 			"the signature) always name the host the client asked for", "Off")},
 		{name: "UseCanonicalPhysicalPort", ctx: cAll, min: 1, max: 1, fn: only("modpy's self-referential URLs name the port "+
 			"the client asked for, else ServerName's", "Off")},
+		{name: "CGIPassAuth", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "On|Off", fn: func(p *parser, c *call) error {
+			on, err := c.onOff(c.args[0])
+			c.conf.CGIPassAuth = &on
+			return err
+		}},
 		{name: "AcceptPathInfo", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only("modpy answers 404 for a file's URL with "+
 			"path info after it (handlers do get path info)", "Default", "Off")},
 		{name: "ContentDigest", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: onlyOrNote("Content-MD5 "+
@@ -220,6 +225,7 @@ func resolveCore(c *Config, d *DirConfig, r *resolved) {
 // a relative Options is applied to base's (or the default's) so the
 // result is absolute.
 func mergeCore(r, base, over *DirConfig) {
+	r.CGIPassAuth = pick(base.CGIPassAuth, over.CGIPassAuth)
 	r.SetHandler = pick(base.SetHandler, over.SetHandler)
 	r.AddDefaultCharset = pick(base.AddDefaultCharset, over.AddDefaultCharset)
 	r.ServerSignature = pick(base.ServerSignature, over.ServerSignature)
@@ -554,12 +560,8 @@ func dOptions(p *parser, c *call) error {
 		case "symlinksifownermatch":
 			bit = optSymLinksIfOwnerMatch
 		case "execcgi":
-			// Every way to run a CGI script (ScriptAlias, cgi-script, a
-			// x-httpd-cgi type) is refused, so ExecCGI opens none: it
-			// only lets wsgi-script handlers run, as mod_wsgi asks.
-			if action != '-' {
-				p.notice("option ExecCGI", c.pos, "Options ExecCGI: modpy has no CGI; it lets wsgi-script handlers (mod_wsgi) run here")
-			}
+			// cgi-script handlers (mod_cgi.go) and wsgi-script ones
+			// (mod_wsgi) run only where it is on.
 			bit = optExecCGI
 		case "multiviews":
 			bit = optMultiViews

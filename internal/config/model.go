@@ -287,7 +287,10 @@ type Alias struct {
 	URL   string         // URL prefix (Alias)
 	Regex *regexp.Regexp // AliasMatch pattern, nil for Alias
 	Path  string         // target path; for AliasMatch may contain $1..$9
-	Pos   Pos
+	// Script: a ScriptAlias or ScriptAliasMatch, whose files are CGI
+	// scripts (the cgi-script handler, ExecCGI or not).
+	Script bool
+	Pos    Pos
 }
 
 // Redirect is one Redirect or RedirectMatch directive.
@@ -586,6 +589,20 @@ type DirConfig struct {
 	// AuthBasicProvider are AuthBasicProvider's providers, lower-case, in
 	// order (nil = unset: Apache's "file").
 	AuthBasicProvider []string
+	// AuthBasicAuthoritative (nil = unset: On): Off lets a user no
+	// provider knows (or a provider's failure) go on to the next
+	// authentication module, of which modpy has none.
+	AuthBasicAuthoritative *bool
+	// AuthUserFile (mod_authn_file) and AuthGroupFile
+	// (mod_authz_groupfile) are absolute paths; nil = unset.
+	AuthUserFile  *string
+	AuthGroupFile *string
+	// CGIScriptTimeout (mod_cgi; CGIDScriptTimeout, mod_cgid's) is how
+	// long a CGI script may go without output; nil = unset (Timeout).
+	// CGIPassAuth (core) passes Authorization to CGI scripts as
+	// HTTP_AUTHORIZATION; nil = unset (Off).
+	CGIScriptTimeout *time.Duration
+	CGIPassAuth      *bool
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.
@@ -641,7 +658,7 @@ type Options struct {
 	SymLinksIfOwnerMatch bool
 	// IncludesExec: "Includes" (not "IncludesNOEXEC") set Includes, so
 	// server-side includes may run code (mod_python's #python element;
-	// #exec is refused all the same, modpy has no CGI).
+	// #exec is refused all the same: modpy's mod_include has no exec).
 	IncludesExec bool
 }
 

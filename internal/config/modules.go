@@ -44,8 +44,8 @@ var modules = []*module{
 	coreModule, soModule, unixdModule, mpmModule, logConfigModule,
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
-	authzCoreModule, authzHostModule, accessCompatModule,
-	envModule, includeModule, reqtimeoutModule, statusModule, versionModule,
+	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
+	envModule, includeModule, cgiModule, reqtimeoutModule, statusModule, versionModule,
 	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
 }
 

@@ -20,8 +20,6 @@ var unsupportedModule = &module{
 	directives: []*directive{
 		// mod_logio.
 		{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-		// mod_authz_groupfile.
-		{name: "AuthGroupFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
 		// mod_negotiation.
 		{name: "LanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
 		{name: "ForceLanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
@@ -73,8 +71,6 @@ var unsupportedModule = &module{
 // is false for them, and anywhere else they are an error with this
 // message.
 var refused = map[string]string{
-	"scriptalias":      refuseCGI,
-	"scriptaliasmatch": refuseCGI,
 	"header": "mod_headers is not supported by modpy yet: the response headers it sets would silently be missing; " +
 		"set them from a Python handler (req.headers_out, req.err_headers_out)",
 	"requestheader": "mod_headers is not supported by modpy yet: the request headers it changes would reach handlers unchanged; " +
@@ -84,8 +80,6 @@ var refused = map[string]string{
 }
 
 const (
-	refuseCGI = "CGI is not supported by modpy yet: the scripts would be sent as they are, source and all; " +
-		"run Python scripts with a PythonHandler (mod_python.cgihandler) instead"
 	refuseExpires = "mod_expires is not supported by modpy yet: responses would lack the Expires and Cache-Control headers it sets; " +
 		"set them from a Python handler"
 )
@@ -126,8 +120,8 @@ func hasFold(list []string, s string) bool {
 // the status pages, Apache's default handler) or that leave a file sent as
 // it is, which is what Apache does with them too when their module is
 // absent: SetHandler and AddHandler take these. Any other handler belongs
-// to a module modpy lacks (cgi-script, a PHP or FastCGI proxy handler,
-// server-parsed includes...), whose files the default handler would send
+// to a module modpy lacks (a PHP or FastCGI proxy handler...), or one not
+// loaded (cgi-script without mod_cgi), whose files the default handler would send
 // as they are, so naming it is an error.
 var servedHandlers = map[string]string{
 	"mod_python": "", "python-program": "", "none": "", "default-handler": "",
@@ -140,7 +134,9 @@ func checkHandler(p *parser, c *call, name string) error {
 	note, ok := servedHandlers[name]
 	switch {
 	case name == "cgi-script":
-		return c.errf("%s", refuseCGI)
+		if !cgiLoaded(p) {
+			return c.errf("%s", refuseCGI)
+		}
 	case !ok:
 		return c.errf("handler %q is not provided by modpy: the files it should run would be sent as they are, source and all", name)
 	case note != "":

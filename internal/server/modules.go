@@ -28,8 +28,11 @@ var modules = []*module{
 	dirModule,
 	mimeModule,
 	includeModule,
+	cgiModule,
 	authzCoreModule,
 	authBasicModule,
+	authnFileModule,
+	authzGroupfileModule,
 	statusModule,
 }
 
