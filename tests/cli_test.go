@@ -532,3 +532,27 @@ func processGone(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
+
+// A server -k start started keeps no descriptor of -k start's pipe once
+// -k start has exited: a process a handler starts can write to its
+// standard error (/dev/null, as a daemon's).
+func TestCLIStartDetachedStderr(t *testing.T) {
+	s := newSite(t, map[string]string{"htdocs/sub.py": `import subprocess
+from mod_python import apache
+def handler(req):
+    req.content_type = "text/plain"
+    r = subprocess.run(["/bin/sh", "-c", "echo to-stderr >&2"])
+    req.write("status %d" % r.returncode)
+    return apache.OK
+`})
+	s.writeFiles(map[string]string{"site.conf": startConf("127.0.0.1:{{PORT}}", pyDir("sub"))})
+	conf := filepath.Join(s.Dir, "site.conf")
+	t.Cleanup(func() { exec.Command(modpyBin, "-k", "stop", "-f", conf).Run() })
+	out, errs, code := modpyRun(t, s.Dir, "-k", "start", "-f", conf)
+	wantCode(t, "-k start", code, 0, out, errs)
+	for range 4 { // both workers, most likely
+		if st, body, err := s.doFresh("/sub.py"); err != nil || st != 200 || body != "status 0" {
+			t.Fatalf("GET /sub.py: %d %q %v\n%s", st, body, err, s.errorLog())
+		}
+	}
+}

@@ -429,6 +429,9 @@ func (m *master) spawn() error {
 	files = append(files, m.ctlR.Fd(), readyW.Fd())
 	argv := append([]string{m.exe}, m.opts.Args...)
 	env := append(os.Environ(), WorkerEnv+"="+strconv.Itoa(len(m.sockets)))
+	if m.status != nil {
+		env = append(env, StderrEnv+"=1") // startup.go
+	}
 	var slot *scoreboard.Slot
 	if m.board != nil {
 		if slot = m.board.Claim(m.gen); slot != nil {

@@ -30,6 +30,30 @@ import (
 // of its status pipe.
 const StartEnv = "MODPY_START_FD"
 
+// StderrEnv is set for the workers a master started by -k start starts
+// before it serves: their standard error is -k start's pipe, which goes
+// away when -k start exits, so they send it to /dev/null before they say
+// they are ready (StderrToNull); the processes their handlers start then
+// get /dev/null, as a daemon's do.
+const StderrEnv = "MODPY_STDERR_PIPE"
+
+// StderrToNull points standard error at /dev/null when StderrEnv is set
+// (and unsets it).
+func StderrToNull() {
+	if _, ok := os.LookupEnv(StderrEnv); !ok {
+		return
+	}
+	os.Unsetenv(StderrEnv)
+	nullStderr()
+}
+
+func nullStderr() {
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		unix.Dup2(int(null.Fd()), 2)
+		null.Close()
+	}
+}
+
 // StartedByte is what the master writes on its status pipe once it serves.
 const StartedByte = 'S'
 
@@ -144,7 +168,7 @@ func (m *master) started() {
 	m.status.Write([]byte{StartedByte})
 	m.status.Close()
 	m.status = nil
-	unix.Dup2(int(m.null.Fd()), 2)
+	nullStderr()
 }
 
 // listenError is a Listen address that could not be bound.
