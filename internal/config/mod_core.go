@@ -40,8 +40,7 @@ var coreModule = &module{
 		}},
 		{name: "Define", ctx: cAll, min: 1, max: 2, usage: "NAME [value]", fn: dDefine},
 		{name: "UnDefine", ctx: cAll, min: 1, max: 1, usage: "NAME", fn: func(p *parser, c *call) error {
-			delete(p.cfg.Defines, c.args[0])
-			delete(p.vars, c.args[0])
+			p.undefine(c.args[0])
 			return nil
 		}},
 		{name: "Include", ctx: cAll, min: 1, max: 1, usage: "file-path|directory-path|wildcard", fn: func(p *parser, c *call) error {
@@ -61,7 +60,7 @@ var coreModule = &module{
 
 		// The error log.
 		{name: "ErrorLog", ctx: cServer, min: 1, max: 1, usage: "file|\"|command\"|syslog[:facility]", fn: func(p *parser, c *call) error {
-			c.srv.ErrorLog, c.srv.ErrorLogArg = p.logTarget(c.args[0]), c.args[0]
+			c.srv.ErrorLog, c.srv.ErrorLogArg, c.srv.ErrorLogPos = p.logTarget(c.args[0]), c.args[0], c.pos
 			return nil
 		}},
 		{name: "LogLevel", ctx: cAll, min: 1, max: -1, usage: "level [module:level ...]", fn: dLogLevel},
@@ -313,11 +312,17 @@ func dServerRoot(p *parser, c *call) error {
 	return nil
 }
 
+// dDocumentRoot is DocumentRoot. As in httpd, the main server's must be a
+// directory (unless -T: LoadOptions.NoDocumentRootCheck), with httpd's
+// message, AH00526; a virtual host's that is not gets a notice.
 func dDocumentRoot(p *parser, c *call) error {
 	dir := p.abs(c.args[0])
-	if p.fs {
+	if p.fs && !p.noDocRoot {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			p.notice("", c.pos, "DocumentRoot %s does not exist or is not a directory", dir)
+			if !c.srv.IsVirtual {
+				return &Error{Pos: c.pos, Directive: c.d.name, Msg: fmt.Sprintf("DocumentRoot '%s' is not a directory, or is not readable", dir), Syntax: true}
+			}
+			p.notice("", c.pos, "AH00112: Warning: DocumentRoot [%s] does not exist", dir)
 		}
 	}
 	c.srv.DocumentRoot = dir
@@ -332,11 +337,35 @@ func dDefine(p *parser, c *call) error {
 	if name == "" {
 		return c.errf("empty name")
 	}
-	p.cfg.Defines[name] = true
 	if len(c.args) == 2 {
-		p.vars[name] = c.args[1]
+		p.define(name, c.args[1], true)
+	} else {
+		p.define(name, "", false)
 	}
 	return nil
+}
+
+// define defines name (-D, Define), with a value when hasVal.
+func (p *parser) define(name, val string, hasVal bool) {
+	if !p.cfg.Defines[name] {
+		p.cfg.DefineList = append(p.cfg.DefineList, KV{Key: name})
+	}
+	p.cfg.Defines[name] = true
+	if hasVal {
+		p.vars[name] = val
+		for i := range p.cfg.DefineList {
+			if p.cfg.DefineList[i].Key == name {
+				p.cfg.DefineList[i].Value = val
+			}
+		}
+	}
+}
+
+// undefine is UnDefine.
+func (p *parser) undefine(name string) {
+	delete(p.cfg.Defines, name)
+	delete(p.vars, name)
+	p.cfg.DefineList = slices.DeleteFunc(p.cfg.DefineList, func(kv KV) bool { return kv.Key == name })
 }
 
 // parseDuration parses Apache's timeout syntax: a number with an optional

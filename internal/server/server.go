@@ -114,7 +114,11 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 	if c.ErrorLog != "" || main == nil {
 		out, err := s.logs.open(c.ErrorLog)
 		if err != nil {
-			return nil, fmt.Errorf("%s: ErrorLog: %w", c.Pos, err)
+			pos := c.ErrorLogPos // the directive's line
+			if pos == (config.Pos{}) {
+				pos = c.Pos
+			}
+			return nil, fmt.Errorf("%s: ErrorLog: %w", pos, err)
 		}
 		v.errlog = &errorLog{out: out, level: c.Level, pid: s.pid}
 	} else {
