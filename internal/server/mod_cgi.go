@@ -626,7 +626,7 @@ func (rs *rstate) cgiEnv() []string {
 	passAuth := rs.dc.CGIPassAuth != nil && *rs.dc.CGIPassAuth
 	// Proxy never: it would pose as the proxy setting (Apache's
 	// SECURITY_HOLE_PASS_PROXY is off).
-	vars = appendHeaderVars(vars, req.HeadersIn.Entries(), passAuth, passAuth, false)
+	vars = appendHeaderVars(vars, req.HeadersIn.Entries(), passAuth, passAuth)
 	path := os.Getenv("PATH")
 	if path == "" {
 		path = cgiDefaultPath

@@ -197,7 +197,7 @@ func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, cons
 		}
 		env = append(env, e.Key, e.Value)
 	}
-	env = appendHeaderVars(env, hdrs, passAuth, false, true)
+	env = appendHeaderVars(env, hdrs, passAuth, false)
 	c := req.Conn
 	env = append(env,
 		"REMOTE_ADDR", c.RemoteIP,
@@ -244,8 +244,10 @@ func cgiHeaderName(k string) bool {
 // whose name has only letters, digits and "-" (a header given twice has
 // its values joined with ", "), CONTENT_TYPE and CONTENT_LENGTH;
 // Authorization only with auth, Proxy-Authorization only with proxyAuth,
-// Proxy only with proxy.
-func appendHeaderVars(env []string, hdrs []table.Entry, auth, proxyAuth, proxy bool) []string {
+// and never Proxy: HTTP_PROXY would pose as the proxy setting of the
+// code that reads the environment (httpoxy, CVE-2016-5387; Apache 2.4.25
+// and later drop it).
+func appendHeaderVars(env []string, hdrs []table.Entry, auth, proxyAuth bool) []string {
 	for i, e := range hdrs {
 		k := e.Key
 		if !cgiHeaderName(k) {
@@ -279,9 +281,7 @@ func appendHeaderVars(env []string, hdrs []table.Entry, auth, proxyAuth, proxy b
 				continue
 			}
 		case "HTTP_PROXY":
-			if !proxy {
-				continue
-			}
+			continue
 		}
 		env = append(env, name, v)
 	}

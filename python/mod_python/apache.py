@@ -1325,7 +1325,9 @@ def _common_vars(req):
         k = k.upper().replace("-", "_")
         if k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             env[k] = v
-        elif k not in ("AUTHORIZATION", "PROXY_AUTHORIZATION"):
+        elif k not in ("AUTHORIZATION", "PROXY_AUTHORIZATION", "PROXY"):
+            # PROXY: HTTP_PROXY would pose as an outgoing proxy setting
+            # (httpoxy); Apache 2.4.25 and later drop it.
             env["HTTP_" + k] = v
     srv = req.server
     local_ip, local_port = req.connection.local_addr
