@@ -101,13 +101,13 @@ func TestRequireAuthentication(t *testing.T) {
 		{"userandip", "<RequireAll>\nRequire ip 10.0.0.0/8\nRequire valid-user\n</RequireAll>", 403},
 		{"notuser", "<RequireAll>\nRequire local\nRequire not user mallory\n</RequireAll>", 200},
 	})
-	// Credentials, but nothing checks the password (no PythonAuthenHandler;
-	// modpy reads no AuthUserFile): refused, never let in.
+	// Credentials, but nothing checks the password (no PythonAuthenHandler,
+	// no AuthUserFile for the default provider): refused, never let in.
 	if st, _, _ := s.do("GET", "/validuser/f.txt", "", "Authorization", "Basic YWxpY2U6c2VjcmV0"); st != 500 {
 		t.Errorf("credentials nothing checks: %d, want 500", st)
 	}
 	contains(t, "error log", s.errorLog(), "AH00025: configuration error: couldn't check user: /user/f.txt")
-	contains(t, "error log", s.errorLog(), "AH01618: user alice: no PythonAuthenHandler checked the password for /validuser/f.txt")
+	contains(t, "error log", s.errorLog(), "AH01619: AuthUserFile not specified in the configuration")
 	st, hdr, _ := s.do("GET", "/validuser/f.txt", "")
 	if got := hdr.Get("WWW-Authenticate"); st != 401 || got != `Basic realm="x"` {
 		t.Errorf("no credentials: %d, WWW-Authenticate %q; want 401 and a Basic challenge", st, got)

@@ -20,10 +20,12 @@ import (
 
 func TestUnsupportedDirectivesAreErrors(t *testing.T) {
 	for _, c := range []struct{ conf, want string }{
-		{"ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n", "site.conf:2: ScriptAlias: CGI is not supported"},
-		{"ScriptAliasMatch ^/cgi-bin/(.*) /usr/lib/cgi-bin/$1\n", "site.conf:2: ScriptAliasMatch: CGI is not supported"},
-		{"AddHandler cgi-script .cgi\n", "site.conf:2: AddHandler: CGI is not supported"},
-		{"<Directory /srv>\nSetHandler cgi-script\n</Directory>\n", "site.conf:3: SetHandler: CGI is not supported"},
+		// CGI without mod_cgi loaded: the scripts would be sent as files.
+		{"ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n", "site.conf:2: ScriptAlias: CGI needs mod_cgi"},
+		{"ScriptAliasMatch ^/cgi-bin/(.*) /usr/lib/cgi-bin/$1\n", "site.conf:2: ScriptAliasMatch: CGI needs mod_cgi"},
+		{"AddHandler cgi-script .cgi\n", "site.conf:2: AddHandler: CGI needs mod_cgi"},
+		{"<Directory /srv>\nSetHandler cgi-script\n</Directory>\n", "site.conf:3: SetHandler: CGI needs mod_cgi"},
+		{"LoadModule cgi_module modules/mod_cgi.so\nScriptLog logs/cgi.log\n", "site.conf:3: ScriptLog: ScriptLog is not supported"},
 		{"<FilesMatch \\.php$>\nSetHandler \"proxy:unix:/run/php/php-fpm.sock|fcgi://localhost\"\n</FilesMatch>\n",
 			`site.conf:3: SetHandler: handler "proxy:unix:/run/php/php-fpm.sock|fcgi://localhost" is not provided by modpy`},
 		{"AddHandler application/x-httpd-php .php\n", "site.conf:2: AddHandler: handler \"application/x-httpd-php\" is not provided"},
@@ -118,7 +120,7 @@ func TestCoreDefaults(t *testing.T) {
 		if st != 500 || strings.Contains(body, "hunter2") {
 			t.Errorf("GET /cgi/t.cgi: %d %q, want 500 without the source", st, body)
 		}
-		contains(t, "error log", s.waitLog("AddHandler: CGI is not supported"), ".htaccess:1: AddHandler: CGI is not supported")
+		contains(t, "error log", s.waitLog("AddHandler: CGI needs mod_cgi"), ".htaccess:1: AddHandler: CGI needs mod_cgi")
 		// A ScriptAlias in a false <IfModule mod_cgi.c> maps nothing.
 		if st, _, body := s.do("GET", "/cgi-bin/t.cgi", ""); st != 404 || strings.Contains(body, "hunter2") {
 			t.Errorf("GET /cgi-bin/t.cgi: %d %q, want 404", st, body)

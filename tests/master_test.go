@@ -508,10 +508,10 @@ func TestMasterControlStart(t *testing.T) {
 		t.Fatalf("still answering after -k stop")
 	}
 
-	// A start that fails says why.
+	// A start that fails says why (cli_test.go has more).
 	s.writeFiles(map[string]string{"lib/mp.py": masterHandlers, "site.conf": masterConf("StartServers 1\nErrorLog /nonexistent/dir/error.log\n")})
 	out, err = exec.Command(modpyBin, "-k", "start", "-f", conf).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "could not start") {
+	if err == nil || !strings.Contains(string(out), "site.conf:38: ErrorLog: (2)No such file or directory: AH02291: Cannot access directory '/nonexistent/dir/' for main error log") {
 		t.Fatalf("-k start with an unwritable ErrorLog: %v\n%s", err, out)
 	}
 }

@@ -138,6 +138,7 @@ def handler(req):
     show("assigned", req.finfo is missing)
     req.add_common_vars()
     show("software", "Python/" in req.subprocess_env["SERVER_SOFTWARE"])
+    show("httpoxy", (req.subprocess_env.get("HTTP_PROXY"), req.subprocess_env.get("HTTP_X_KEPT")))
     show("local_host", req.connection.local_host)
     req.write("x")
     show("chunked after a write", req.chunked)
@@ -153,7 +154,8 @@ def handler(req):
 func TestRequestMembers(t *testing.T) {
 	s := startSite(t, pyDir("members"), map[string]string{"htdocs/members.py": membersMod, "htdocs/f.txt": "0123456789"})
 	os.Chmod(filepath.Join(s.Dir, "htdocs/f.txt"), 0o640)
-	st, _, body := s.do("POST", "/f.txt?q=1", "abcdef", "Expect", "100-continue")
+	st, _, body := s.do("POST", "/f.txt?q=1", "abcdef", "Expect", "100-continue",
+		"Proxy", "http://evil.example/", "X-Kept", "1")
 	if st != 200 {
 		t.Fatalf("status %d: %s\n%s", st, body, s.errorLog())
 	}
@@ -165,7 +167,7 @@ func TestRequestMembers(t *testing.T) {
 		"parsed_uri=(None, None, None, None, None, None, '/f.txt', 'q=1', None)",
 		"after read=(b'abc', 3, 3, 2)",
 		"finfo=(True, True, 10, 10, True, True, '0x640')",
-		"missing=(True, None, None)", "assigned=True", "software=True", "local_host=None",
+		"missing=(True, None, None)", "assigned=True", "software=True", "httpoxy=(None, '1')", "local_host=None",
 		"chunked after a write=1", "clength=20",
 	} {
 		contains(t, "members", body, "\n"+want+"\n")

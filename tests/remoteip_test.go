@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,6 +43,8 @@ RemoteIPTrustedProxy 203.0.113.0/24
 RemoteIPProxiesHeader X-Forwarded-By
 SetEnvIf Remote_Addr ^198\.51\.100\. ADMIN=yes
 WSGIScriptAlias /wsgi {{DIR}}/ip.wsgi
+LoadModule cgi_module modules/mod_cgi.so
+ScriptAlias /cgi/ {{DIR}}/cgi/
 <Location /r>
 	SetHandler mod_python
 	PythonHandler rip
@@ -55,7 +59,9 @@ WSGIScriptAlias /wsgi {{DIR}}/ip.wsgi
 	ServerName untrusted.example
 	RemoteIPTrustedProxy 192.0.2.1
 </VirtualHost>
-`, map[string]string{"lib/rip.py": remoteipMod, "ip.wsgi": remoteipWSGI, "htdocs/admin/x.txt": "admin\n"})
+`, map[string]string{"lib/rip.py": remoteipMod, "ip.wsgi": remoteipWSGI, "htdocs/admin/x.txt": "admin\n",
+		"cgi/addr.cgi": "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\ncgi REMOTE_ADDR=%s\\n' \"$REMOTE_ADDR\"\n"})
+	os.Chmod(filepath.Join(s.Dir, "cgi/addr.cgi"), 0o755)
 
 	for _, c := range []struct {
 		xff, host, want string
@@ -97,6 +103,7 @@ WSGIScriptAlias /wsgi {{DIR}}/ip.wsgi
 		t.Errorf("/admin for 198.51.100.20: %d, want 200", st)
 	}
 	contains(t, "WSGI", s.mustGet("/wsgi", "X-Forwarded-For", "198.51.100.7"), "wsgi REMOTE_ADDR=198.51.100.7\n")
+	contains(t, "CGI", s.mustGet("/cgi/addr.cgi", "X-Forwarded-For", "198.51.100.7"), "cgi REMOTE_ADDR=198.51.100.7\n")
 
 	// The logs: %a and %h are the client, %{c}a the peer; the error
 	// log's [client] is the client, with port 0.

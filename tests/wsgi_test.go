@@ -185,13 +185,13 @@ SetEnv FROM_SETENV yes
 	})
 
 	// Header fields: a repeated one joined, one with "_" dropped (it
-	// could pose as another), Authorization kept out.
+	// could pose as another), Authorization and Proxy (httpoxy) kept out.
 	raw := s.raw("GET /env HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Dup: a\r\nX-Dup: b\r\nX_Under: 1\r\nX-Dash: 2\r\n"+
-		"Authorization: Basic dTpw\r\nConnection: close\r\n\r\n", 15*time.Second)
+		"Authorization: Basic dTpw\r\nProxy: http://evil.example/\r\nConnection: close\r\n\r\n", 15*time.Second)
 	_, rawBody, _ := strings.Cut(raw, "\r\n\r\n")
 	wantKeys(t, "raw GET /env", decodeJSON(t, "raw", rawBody), map[string]string{
 		"HTTP_X_DUP": "a, b", "HTTP_X_DASH": "2", "HTTP_X_UNDER": "<absent>", "HTTP_AUTHORIZATION": "<absent>",
-		"SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "mod_wsgi.application_group": "localhost|/env",
+		"HTTP_PROXY": "<absent>", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "mod_wsgi.application_group": "localhost|/env",
 	})
 	if l := s.errorLog(); strings.Contains(l, "Traceback") || strings.Contains(l, "AssertionError") {
 		t.Errorf("wsgiref.validate or the server complained:\n%s", l)

@@ -374,21 +374,33 @@ func TestDebianConfigLoads(t *testing.T) {
 	t.Logf("%d notices:\n%s", len(notices), all)
 }
 
-// TestDebianConfigRefusesCGIAndHeaders: once a2enmod enables mod_cgid (so
-// serve-cgi-bin.conf defines its ScriptAlias), the stock tree is refused,
-// naming the line. (A site's Header lines, with mod_headers loaded, are
-// acted on: TestDebianConfigHeaders.)
-func TestDebianConfigRefusesCGIAndHeaders(t *testing.T) {
-	for _, c := range []struct{ file, text, want string }{
-		{"mods-enabled/cgid.load", "LoadModule cgid_module /usr/lib/apache2/modules/mod_cgid.so\n",
-			"conf-enabled/serve-cgi-bin.conf:9: ScriptAlias: CGI is not supported"},
-	} {
+// TestDebianConfigWithCGI: once a2enmod enables mod_cgid (or mod_cgi),
+// serve-cgi-bin.conf's ScriptAlias maps /cgi-bin/ to /usr/lib/cgi-bin,
+// whose scripts may run; cgid.conf's ScriptSock is noted.
+func TestDebianConfigWithCGI(t *testing.T) {
+	for _, load := range []string{"cgid", "cgi"} {
 		dir := t.TempDir()
 		writeFiles(t, dir, debianTree)
-		writeFiles(t, dir, map[string]string{c.file: c.text})
-		_, err := Load(LoadOptions{File: filepath.Join(dir, "apache2.conf"), ServerRoot: dir})
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("with %s: %v, want an error containing %q", c.file, err, c.want)
+		writeFiles(t, dir, map[string]string{
+			"mods-enabled/" + load + ".load": "LoadModule " + load + "_module /usr/lib/apache2/modules/mod_" + load + ".so\n",
+			"mods-enabled/cgid.conf":         "<IfModule mod_cgid.c>\nScriptSock ${APACHE_RUN_DIR}/socks/cgisock\n</IfModule>\n",
+		})
+		c, err := Load(LoadOptions{File: filepath.Join(dir, "apache2.conf"), ServerRoot: dir})
+		if err != nil {
+			t.Fatalf("with %s: %v", load, err)
+		}
+		var script *Alias
+		for i, a := range c.Main.Aliases {
+			if a.Script {
+				script = &c.Main.Aliases[i]
+			}
+		}
+		if script == nil || script.URL != "/cgi-bin/" || script.Path != "/usr/lib/cgi-bin/" {
+			t.Fatalf("with %s: ScriptAlias = %+v in %+v", load, script, c.Main.Aliases)
+		}
+		d := c.DirConfigFor(c.VHosts[0], "/cgi-bin/x", "/usr/lib/cgi-bin/x")
+		if !d.Options.ExecCGI || d.Require.String() != "any(all granted)" {
+			t.Errorf("with %s: /usr/lib/cgi-bin: Options %+v Require %v", load, d.Options, d.Require)
 		}
 	}
 }

@@ -86,12 +86,13 @@ func phaseNames(ps []request.Phase) []string {
 
 // Notice texts shared by several rows.
 const (
-	noteIgnored    = "accepted but not acted on by modpy"
-	noteAutoindex  = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
-	noteNegotiate  = "content negotiation is not done by modpy; directive ignored"
-	noteCompress   = "this compression is not done by modpy (only DEFLATE is); directive ignored"
-	noteMPM        = "not used by modpy's process model; ignored"
-	noteAuthnFiles = "modpy does not check passwords itself; use a PythonAuthenHandler"
+	noteIgnored       = "accepted but not acted on by modpy"
+	noteAutoindex     = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
+	noteNegotiate     = "content negotiation is not done by modpy; directive ignored"
+	noteCompress      = "this compression is not done by modpy (only DEFLATE is); directive ignored"
+	noteMPM           = "not used by modpy's process model; ignored"
+	noteAuthnProvider = "not a provider modpy has (it has file and wsgi): skipped, so the users only it knows are not found; " +
+		"a PythonAuthenHandler may check them"
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -61,6 +61,13 @@
 // module names, which <IfModule>, LoadModule and the server's request-time
 // modules share (ModuleNames).
 //
+// Reports and checks: dump.go writes what httpd's command line prints
+// from the module table and a loaded Config (-l, -L, -M, -S, -t -D
+// DUMP_*), so a module added to the table shows in them; check.go holds
+// Check, httpd's post-read checks that look at the file system (an
+// ErrorLog's directory), which the command line and a restart run after
+// Load.
+//
 // Adding a directive: add a row to its module's directives (name, allowed
 // contexts, argument counts, AllowOverride class, and either a handler
 // function or a notice text for directives accepted but not acted on); a

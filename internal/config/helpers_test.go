@@ -22,12 +22,14 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 
 // loadText writes text to httpd.conf in a fresh directory and loads it
 // with that directory as ServerRoot. It returns the file's path too.
+// DocumentRoots need not exist (as with -T): the tests using it are about
+// parsing; check_test.go tests the check.
 func loadText(t testing.TB, text string, defines ...string) (*Config, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "httpd.conf")
 	writeFiles(t, dir, map[string]string{"httpd.conf": text})
-	c, err := Load(LoadOptions{File: file, ServerRoot: dir, Defines: defines})
+	c, err := Load(LoadOptions{File: file, ServerRoot: dir, Defines: defines, NoDocumentRootCheck: true})
 	return c, file, err
 }
 

@@ -35,7 +35,21 @@ type LoadOptions struct {
 	ServerRoot string
 	// Defines are the -D names. "NAME=value" also sets ${NAME}.
 	Defines []string
+	// Before are directives read before the main file (httpd's -C), one
+	// a line, in the main server's context: a ServerRoot among them
+	// changes what a relative File is relative to. After are read after
+	// it (-c). Positions name them BeforeName and AfterName.
+	Before, After []string
+	// NoDocumentRootCheck is httpd's -T: a main server's DocumentRoot that
+	// is not a directory is no error (see dDocumentRoot).
+	NoDocumentRootCheck bool
 }
+
+// How positions name LoadOptions.Before and After (-C and -c).
+const (
+	BeforeName = "(command line -C)"
+	AfterName  = "(command line -c)"
+)
 
 // Load reads, checks and resolves a configuration. The first mistake found
 // is returned as an *Error naming its file, line and directive.
@@ -83,18 +97,22 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		},
 	}
 	p := &parser{
-		cfg:     cfg,
-		root:    root,
-		vars:    make(map[string]string),
-		fs:      fsOK,
-		noticed: make(map[string]bool),
-		vhAddrs: make(map[*Server][]vhAddr),
+		cfg:       cfg,
+		root:      root,
+		vars:      make(map[string]string),
+		fs:        fsOK,
+		noticed:   make(map[string]bool),
+		vhAddrs:   make(map[*Server][]vhAddr),
+		noDocRoot: opts.NoDocumentRootCheck,
 	}
 	for _, d := range opts.Defines {
 		name, val, hasVal := strings.Cut(d, "=")
-		cfg.Defines[name] = true
-		if hasVal {
-			p.vars[name] = val
+		p.define(name, val, hasVal)
+	}
+	cfg.Main = &Server{Dir: &DirConfig{}, LogLevel: "warn", Level: loglevel.Warn}
+	if len(opts.Before) > 0 {
+		if err := p.parseText(BeforeName, strings.Join(opts.Before, "\n")); err != nil {
+			return nil, err
 		}
 	}
 
@@ -105,9 +123,11 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 	case opts.File == "":
 		text = ZeroConfig
 	default:
-		name, err = filepath.Abs(opts.File)
-		if err != nil {
-			return nil, &Error{Pos: Pos{File: opts.File}, Msg: err.Error()}
+		// As httpd's, a relative file is relative to the ServerRoot
+		// (-d, or a -C ServerRoot).
+		name = opts.File
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(p.root, name)
 		}
 		data, err := readConfigFile(name, MaxConfigFileSize)
 		if err != nil {
@@ -120,11 +140,17 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		text = string(data)
 		cfg.File = name
 		p.incl = []string{name}
+		cfg.Includes = append(cfg.Includes, Included{File: name})
 	}
-	cfg.Main = &Server{Pos: Pos{File: name, Line: 1}, Dir: &DirConfig{}, LogLevel: "warn", Level: loglevel.Warn}
+	cfg.Main.Pos = Pos{File: name, Line: 1}
 
 	if err := p.parseText(name, text); err != nil {
 		return nil, err
+	}
+	if len(opts.After) > 0 {
+		if err := p.parseText(AfterName, strings.Join(opts.After, "\n")); err != nil {
+			return nil, err
+		}
 	}
 	p.finish()
 	return cfg, nil
@@ -223,6 +249,9 @@ func inheritMain(v, main *Server) {
 	}
 	if v.ErrorLogArg == "" {
 		v.ErrorLogArg = main.ErrorLogArg
+	}
+	if v.ErrorLogPos == (Pos{}) {
+		v.ErrorLogPos = main.ErrorLogPos
 	}
 	if v.LogLevel == "" {
 		v.LogLevel, v.Level = main.LogLevel, main.Level

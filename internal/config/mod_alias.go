@@ -7,14 +7,17 @@ import (
 	"strings"
 )
 
-// aliasModule is mod_alias: Alias and AliasMatch (server and vhost
-// level), Redirect and RedirectMatch (anywhere).
+// aliasModule is mod_alias: Alias, AliasMatch, ScriptAlias and
+// ScriptAliasMatch (server and vhost level, one list in order), Redirect
+// and RedirectMatch (anywhere).
 var aliasModule = &module{
 	name:    "alias_module",
 	builtin: true,
 	directives: []*directive{
 		{name: "Alias", ctx: cServer, min: 2, max: 2, usage: "URL-path file-or-directory", fn: dAlias},
 		{name: "AliasMatch", ctx: cServer, min: 2, max: 2, usage: "regex file-or-directory", fn: dAliasMatch},
+		{name: "ScriptAlias", ctx: cServer, min: 2, max: 2, usage: "URL-path file-or-directory", fn: dAlias},
+		{name: "ScriptAliasMatch", ctx: cServer, min: 2, max: 2, usage: "regex file-or-directory", fn: dAliasMatch},
 		{name: "Redirect", ctx: cAll, override: OverrideFileInfo, min: 1, max: 3, usage: "[status] URL-path [URL]", fn: dRedirect},
 		{name: "RedirectMatch", ctx: cAll, override: OverrideFileInfo, min: 1, max: 3, usage: "[status] regex [URL]", fn: dRedirect},
 		{name: "RedirectPermanent", ctx: cAll, override: OverrideFileInfo, min: 1, max: 2, usage: "URL-path URL", fn: dRedirect},
@@ -33,6 +36,10 @@ func mergeAlias(r, base, over *DirConfig) {
 }
 
 func dAlias(p *parser, c *call) error {
+	script, err := scriptAlias(p, c)
+	if err != nil {
+		return err
+	}
 	target := c.args[1]
 	if !filepath.IsAbs(target) {
 		slash := strings.HasSuffix(target, "/")
@@ -41,16 +48,33 @@ func dAlias(p *parser, c *call) error {
 			target += "/"
 		}
 	}
-	c.srv.Aliases = append(c.srv.Aliases, Alias{URL: c.args[0], Path: target, Pos: c.pos})
+	c.srv.Aliases = append(c.srv.Aliases, Alias{URL: c.args[0], Path: target, Script: script, Pos: c.pos})
 	return nil
 }
 
+// scriptAlias says whether c is a ScriptAlias or ScriptAliasMatch, which
+// needs mod_cgi (or mod_cgid) loaded: without it Apache would send the
+// scripts as files, source and all.
+func scriptAlias(p *parser, c *call) (bool, error) {
+	if !strings.HasPrefix(c.d.name, "Script") {
+		return false, nil
+	}
+	if !cgiLoaded(p) {
+		return true, c.errf("%s", refuseCGI)
+	}
+	return true, nil
+}
+
 func dAliasMatch(p *parser, c *call) error {
+	script, err := scriptAlias(p, c)
+	if err != nil {
+		return err
+	}
 	re, err := regexp.Compile(c.args[0])
 	if err != nil {
 		return c.errf("bad regular expression %q: %v", c.args[0], err)
 	}
-	c.srv.Aliases = append(c.srv.Aliases, Alias{Regex: re, Path: c.args[1], Pos: c.pos})
+	c.srv.Aliases = append(c.srv.Aliases, Alias{Regex: re, Path: c.args[1], Script: script, Pos: c.pos})
 	return nil
 }
 

@@ -2,10 +2,10 @@ package config
 
 import "strings"
 
-// Authentication: mod_authn_core (AuthType, AuthName), mod_authn_file
-// and mod_auth_basic. modpy checks no passwords itself (a
-// PythonAuthenHandler does): the providers' directives are accepted with
-// a notice.
+// Authentication: mod_authn_core (AuthType, AuthName) and mod_auth_basic
+// (AuthBasicProvider, AuthBasicAuthoritative). The providers are
+// mod_authn_file's "file" (mod_authn_file.go) and mod_wsgi's "wsgi"
+// (mod_wsgi_auth.go).
 
 // authnCoreModule is mod_authn_core.
 var authnCoreModule = &module{
@@ -30,31 +30,51 @@ var authnCoreModule = &module{
 	},
 }
 
-// authnFileModule is mod_authn_file.
-var authnFileModule = &module{
-	name:    "authn_file_module",
-	builtin: true,
-	directives: []*directive{
-		{name: "AuthUserFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
-	},
-}
-
-// authBasicModule is mod_auth_basic (the server answers 401 with its
-// WWW-Authenticate header; AuthBasicProvider wsgi checks passwords with
-// a WSGIAuthUserScript, mod_wsgi_auth.go).
+// authBasicModule is mod_auth_basic: the server asks for Basic
+// credentials (401 with WWW-Authenticate) and has the providers check
+// them in order.
 var authBasicModule = &module{
 	name:    "auth_basic_module",
 	builtin: true,
 	directives: []*directive{
 		{name: "AuthBasicProvider", ctx: cSections, override: OverrideAuthConfig, min: 1, max: -1, usage: "provider ...", fn: dAuthBasicProvider},
-		{name: "AuthBasicAuthoritative", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteIgnored},
+		{name: "AuthBasicAuthoritative", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "On|Off",
+			fn: func(p *parser, c *call) error {
+				on, err := c.onOff(c.args[0])
+				c.conf.AuthBasicAuthoritative = &on
+				return err
+			}},
 	},
 	merge: func(r, base, over *DirConfig) {
 		r.AuthBasicProvider = base.AuthBasicProvider
 		if over.AuthBasicProvider != nil {
 			r.AuthBasicProvider = over.AuthBasicProvider
 		}
+		r.AuthBasicAuthoritative = pick(base.AuthBasicAuthoritative, over.AuthBasicAuthoritative)
 	},
+}
+
+// basicProviders are the AuthBasicProvider names modpy checks passwords
+// with.
+var basicProviders = []string{"file", "wsgi"}
+
+// dAuthBasicProvider is mod_auth_basic's AuthBasicProvider: the providers
+// that check a Basic password, in order. modpy has "file" (AuthUserFile)
+// and "wsgi" (a WSGIAuthUserScript); the others (dbm, ldap, ...) are
+// accepted with a notice and skipped: the users only they know are not
+// found (401), unless a PythonAuthenHandler, which runs first, checks
+// them.
+func dAuthBasicProvider(p *parser, c *call) error {
+	var ps []string
+	for _, a := range c.args {
+		a = strings.ToLower(a)
+		if !hasFold(basicProviders, a) {
+			p.notice("dir AuthBasicProvider "+a, c.pos, "AuthBasicProvider %s: %s", a, noteAuthnProvider)
+		}
+		ps = append(ps, a)
+	}
+	c.conf.AuthBasicProvider = ps
+	return nil
 }
 
 // EffectiveAuthType is the AuthType in effect as written ("Basic"), ""

@@ -190,6 +190,11 @@ func dRequire(p *parser, c *call) error {
 		if len(args) == 0 {
 			return c.errf("\"Require %s\" takes at least one argument", r.Provider)
 		}
+		if r.kind == AuthzGroup {
+			if err := checkGroupArgs(c, args); err != nil {
+				return err
+			}
+		}
 		for _, w := range args {
 			if r.kind == AuthzHost {
 				w = strings.ToLower(w)

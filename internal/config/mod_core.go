@@ -40,8 +40,7 @@ var coreModule = &module{
 		}},
 		{name: "Define", ctx: cAll, min: 1, max: 2, usage: "NAME [value]", fn: dDefine},
 		{name: "UnDefine", ctx: cAll, min: 1, max: 1, usage: "NAME", fn: func(p *parser, c *call) error {
-			delete(p.cfg.Defines, c.args[0])
-			delete(p.vars, c.args[0])
+			p.undefine(c.args[0])
 			return nil
 		}},
 		{name: "Include", ctx: cAll, min: 1, max: 1, usage: "file-path|directory-path|wildcard", fn: func(p *parser, c *call) error {
@@ -61,7 +60,7 @@ var coreModule = &module{
 
 		// The error log.
 		{name: "ErrorLog", ctx: cServer, min: 1, max: 1, usage: "file|\"|command\"|syslog[:facility]", fn: func(p *parser, c *call) error {
-			c.srv.ErrorLog, c.srv.ErrorLogArg = p.logTarget(c.args[0]), c.args[0]
+			c.srv.ErrorLog, c.srv.ErrorLogArg, c.srv.ErrorLogPos = p.logTarget(c.args[0]), c.args[0], c.pos
 			return nil
 		}},
 		{name: "LogLevel", ctx: cAll, min: 1, max: -1, usage: "level [module:level ...]", fn: dLogLevel},
@@ -96,6 +95,11 @@ var coreModule = &module{
 			"the signature) always name the host the client asked for", "Off")},
 		{name: "UseCanonicalPhysicalPort", ctx: cAll, min: 1, max: 1, fn: only("modpy's self-referential URLs name the port "+
 			"the client asked for, else ServerName's", "Off")},
+		{name: "CGIPassAuth", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, usage: "On|Off", fn: func(p *parser, c *call) error {
+			on, err := c.onOff(c.args[0])
+			c.conf.CGIPassAuth = &on
+			return err
+		}},
 		{name: "AcceptPathInfo", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only("modpy answers 404 for a file's URL with "+
 			"path info after it (handlers do get path info)", "Default", "Off")},
 		{name: "ContentDigest", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: onlyOrNote("Content-MD5 "+
@@ -220,6 +224,7 @@ func resolveCore(c *Config, d *DirConfig, r *resolved) {
 // a relative Options is applied to base's (or the default's) so the
 // result is absolute.
 func mergeCore(r, base, over *DirConfig) {
+	r.CGIPassAuth = pick(base.CGIPassAuth, over.CGIPassAuth)
 	r.SetHandler = pick(base.SetHandler, over.SetHandler)
 	r.AddDefaultCharset = pick(base.AddDefaultCharset, over.AddDefaultCharset)
 	r.ServerSignature = pick(base.ServerSignature, over.ServerSignature)
@@ -307,11 +312,17 @@ func dServerRoot(p *parser, c *call) error {
 	return nil
 }
 
+// dDocumentRoot is DocumentRoot. As in httpd, the main server's must be a
+// directory (unless -T: LoadOptions.NoDocumentRootCheck), with httpd's
+// message, AH00526; a virtual host's that is not gets a notice.
 func dDocumentRoot(p *parser, c *call) error {
 	dir := p.abs(c.args[0])
-	if p.fs {
+	if p.fs && !p.noDocRoot {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			p.notice("", c.pos, "DocumentRoot %s does not exist or is not a directory", dir)
+			if !c.srv.IsVirtual {
+				return &Error{Pos: c.pos, Directive: c.d.name, Msg: fmt.Sprintf("DocumentRoot '%s' is not a directory, or is not readable", dir), Syntax: true}
+			}
+			p.notice("", c.pos, "AH00112: Warning: DocumentRoot [%s] does not exist", dir)
 		}
 	}
 	c.srv.DocumentRoot = dir
@@ -326,11 +337,35 @@ func dDefine(p *parser, c *call) error {
 	if name == "" {
 		return c.errf("empty name")
 	}
-	p.cfg.Defines[name] = true
 	if len(c.args) == 2 {
-		p.vars[name] = c.args[1]
+		p.define(name, c.args[1], true)
+	} else {
+		p.define(name, "", false)
 	}
 	return nil
+}
+
+// define defines name (-D, Define), with a value when hasVal.
+func (p *parser) define(name, val string, hasVal bool) {
+	if !p.cfg.Defines[name] {
+		p.cfg.DefineList = append(p.cfg.DefineList, KV{Key: name})
+	}
+	p.cfg.Defines[name] = true
+	if hasVal {
+		p.vars[name] = val
+		for i := range p.cfg.DefineList {
+			if p.cfg.DefineList[i].Key == name {
+				p.cfg.DefineList[i].Value = val
+			}
+		}
+	}
+}
+
+// undefine is UnDefine.
+func (p *parser) undefine(name string) {
+	delete(p.cfg.Defines, name)
+	delete(p.vars, name)
+	p.cfg.DefineList = slices.DeleteFunc(p.cfg.DefineList, func(kv KV) bool { return kv.Key == name })
 }
 
 // parseDuration parses Apache's timeout syntax: a number with an optional
@@ -554,12 +589,8 @@ func dOptions(p *parser, c *call) error {
 		case "symlinksifownermatch":
 			bit = optSymLinksIfOwnerMatch
 		case "execcgi":
-			// Every way to run a CGI script (ScriptAlias, cgi-script, a
-			// x-httpd-cgi type) is refused, so ExecCGI opens none: it
-			// only lets wsgi-script handlers run, as mod_wsgi asks.
-			if action != '-' {
-				p.notice("option ExecCGI", c.pos, "Options ExecCGI: modpy has no CGI; it lets wsgi-script handlers (mod_wsgi) run here")
-			}
+			// cgi-script handlers (mod_cgi.go) and wsgi-script ones
+			// (mod_wsgi) run only where it is on.
 			bit = optExecCGI
 		case "multiviews":
 			bit = optMultiViews

@@ -1,7 +1,5 @@
 package config
 
-import "strings"
-
 // mod_wsgi's access, authentication and authorization scripts (part of
 // wsgi_module, mod_wsgi.go): WSGIAccessScript (allow_access, in
 // access_checker), WSGIAuthUserScript (check_password, the "wsgi"
@@ -61,21 +59,4 @@ func mergeWSGIAuth(r, base, over *DirConfig) {
 	r.WSGIAccessScript = pick(base.WSGIAccessScript, over.WSGIAccessScript)
 	r.WSGIAuthUserScript = pick(base.WSGIAuthUserScript, over.WSGIAuthUserScript)
 	r.WSGIAuthGroupScript = pick(base.WSGIAuthGroupScript, over.WSGIAuthGroupScript)
-}
-
-// dAuthBasicProvider is mod_auth_basic's AuthBasicProvider: the providers
-// that check a Basic password, in order. modpy has "wsgi" (a
-// WSGIAuthUserScript); the others (file, dbm, ldap, ...) are accepted with
-// a notice and skipped: a PythonAuthenHandler checks their users.
-func dAuthBasicProvider(p *parser, c *call) error {
-	var ps []string
-	for _, a := range c.args {
-		a = strings.ToLower(a)
-		if a != "wsgi" {
-			p.notice("dir AuthBasicProvider "+a, c.pos, "AuthBasicProvider %s: %s", a, noteAuthnFiles)
-		}
-		ps = append(ps, a)
-	}
-	c.conf.AuthBasicProvider = ps
-	return nil
 }

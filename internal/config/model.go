@@ -27,10 +27,18 @@ type Error struct {
 	// Forbidden: an access file could not be read (Apache answers 403,
 	// not 500).
 	Forbidden bool
+	// Syntax: Msg is httpd's whole text for the error, and Error prints
+	// it in httpd's layout, "AH00526: Syntax error on line N of FILE:
+	// Msg" (the DocumentRoot check's).
+	Syntax bool
 }
 
-// Error formats the error as file:line: directive: message.
+// Error formats the error as file:line: directive: message (or httpd's
+// layout, for a Syntax error).
 func (e *Error) Error() string {
+	if e.Syntax {
+		return fmt.Sprintf("AH00526: Syntax error on line %d of %s: %s", e.Pos.Line, e.Pos.File, e.Msg)
+	}
 	if e.Directive == "" {
 		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
 	}
@@ -58,6 +66,15 @@ type Config struct {
 	File string
 	// Defines holds the -D names and Define'd names.
 	Defines map[string]bool
+	// DefineList is Defines in the order they were defined (-D first,
+	// then Define; UnDefine removes), with the value of those given one:
+	// what -t -D DUMP_RUN_CFG prints.
+	DefineList []KV
+	// Includes are the configuration files read, in order: the main file
+	// (Depth 0), then each file Include or IncludeOptional read, with
+	// the line of its Include (in the including file) and its depth:
+	// what -t -D DUMP_INCLUDES prints.
+	Includes []Included
 	// Modules holds the module names <IfModule> tests against: the ones modpy
 	// provides natively plus every LoadModule'd one ("python_module" and
 	// "mod_python.c" forms are both present).
@@ -227,6 +244,9 @@ type Server struct {
 	// ErrorLogArg is ErrorLog's argument as written, before ServerRoot is
 	// prefixed (mod_python's server.error_fname); inherited with ErrorLog.
 	ErrorLogArg string
+	// ErrorLogPos is where the ErrorLog directive is (zero without one),
+	// for the errors about its file; inherited with ErrorLog.
+	ErrorLogPos Pos
 	// LogLevel is the LogLevel word as written, lower-case: "warn" by
 	// default; a vhost without one gets the main server's. Level is its
 	// level (trace1 to trace8 are loglevel.Debug), inherited with it.
@@ -304,7 +324,10 @@ type Alias struct {
 	URL   string         // URL prefix (Alias)
 	Regex *regexp.Regexp // AliasMatch pattern, nil for Alias
 	Path  string         // target path; for AliasMatch may contain $1..$9
-	Pos   Pos
+	// Script: a ScriptAlias or ScriptAliasMatch, whose files are CGI
+	// scripts (the cgi-script handler, ExecCGI or not).
+	Script bool
+	Pos    Pos
 }
 
 // Redirect is one Redirect or RedirectMatch directive.
@@ -490,6 +513,13 @@ type KV struct {
 	Key, Value string
 }
 
+// Included is one configuration file Load read.
+type Included struct {
+	File  string
+	Line  int // the line of the Include that read it; 0 for the main file
+	Depth int // 0 for the main file, 1 for a file it includes, ...
+}
+
 // DirConfig is the per-directory configuration: what a section, .htaccess or
 // server scope sets. Pointer and nil-slice fields mean "not set here", so
 // Merge can tell an inner "Off" from "unset".
@@ -603,6 +633,20 @@ type DirConfig struct {
 	// AuthBasicProvider are AuthBasicProvider's providers, lower-case, in
 	// order (nil = unset: Apache's "file").
 	AuthBasicProvider []string
+	// AuthBasicAuthoritative (nil = unset: On): Off lets a user no
+	// provider knows (or a provider's failure) go on to the next
+	// authentication module, of which modpy has none.
+	AuthBasicAuthoritative *bool
+	// AuthUserFile (mod_authn_file) and AuthGroupFile
+	// (mod_authz_groupfile) are absolute paths; nil = unset.
+	AuthUserFile  *string
+	AuthGroupFile *string
+	// CGIScriptTimeout (mod_cgi; CGIDScriptTimeout, mod_cgid's) is how
+	// long a CGI script may go without output; nil = unset (Timeout).
+	// CGIPassAuth (core) passes Authorization to CGI scripts as
+	// HTTP_AUTHORIZATION; nil = unset (Off).
+	CGIScriptTimeout *time.Duration
+	CGIPassAuth      *bool
 
 	// SetEnvIf are mod_setenvif's rules in sections and .htaccess (run at
 	// header_parser): the outer sections', then the inner's.
@@ -680,7 +724,7 @@ type Options struct {
 	SymLinksIfOwnerMatch bool
 	// IncludesExec: "Includes" (not "IncludesNOEXEC") set Includes, so
 	// server-side includes may run code (mod_python's #python element;
-	// #exec is refused all the same, modpy has no CGI).
+	// #exec is refused all the same: modpy's mod_include has no exec).
 	IncludesExec bool
 }
 

@@ -44,9 +44,9 @@ var modules = []*module{
 	coreModule, soModule, unixdModule, mpmModule, logConfigModule,
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
-	authzCoreModule, authzHostModule, accessCompatModule,
+	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
 	envModule, setenvifModule, headersModule, expiresModule, remoteipModule, filterModule, deflateModule,
-	includeModule, reqtimeoutModule, statusModule, versionModule,
+	includeModule, cgiModule, reqtimeoutModule, statusModule, versionModule,
 	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
 }
 

@@ -70,7 +70,7 @@ func TestBuiltinModuleNames(t *testing.T) {
 	var want []string
 	for _, n := range []string{
 		"core", "http", "so", "python", "mime", "dir", "alias", "log_config",
-		"authz_core", "authz_host", "authn_core", "authn_file", "auth_basic",
+		"authz_core", "authz_host", "authz_groupfile", "authn_core", "authn_file", "auth_basic",
 		"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
 		"mpm_prefork", "version", "status", "userdir", "include", "wsgi",
 		"setenvif", "headers", "expires", "remoteip", "filter", "deflate",

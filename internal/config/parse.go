@@ -69,6 +69,8 @@ type parser struct {
 	// override is set while parsing an access file (.htaccess): what its
 	// directory's AllowOverride lets it hold.
 	override *Override
+	// noDocRoot: LoadOptions.NoDocumentRootCheck (-T).
+	noDocRoot bool
 }
 
 // logRef points at a CustomLog whose format is resolved after parsing.
@@ -208,6 +210,7 @@ func (p *parser) parseFile(file string, from Pos, dname string) error {
 	if err != nil {
 		return &Error{Pos: from, Directive: dname, Msg: readErrText(file, err)}
 	}
+	p.cfg.Includes = append(p.cfg.Includes, Included{File: file, Line: from.Line, Depth: len(p.incl)})
 	p.incl = append(p.incl, file)
 	defer func() { p.incl = p.incl[:len(p.incl)-1] }()
 	return p.parseText(file, string(data))

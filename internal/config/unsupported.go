@@ -20,8 +20,6 @@ var unsupportedModule = &module{
 	directives: []*directive{
 		// mod_logio.
 		{name: "LogIOTrackTTFB", ctx: cAll, min: 1, max: 1, note: noteIgnored},
-		// mod_authz_groupfile.
-		{name: "AuthGroupFile", ctx: cSections, override: OverrideAuthConfig, min: 1, max: 1, note: noteAuthnFiles},
 		// mod_negotiation.
 		{name: "LanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
 		{name: "ForceLanguagePriority", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteNegotiate},
@@ -53,17 +51,10 @@ var unsupportedModule = &module{
 // is false for them, and anywhere else they are an error with this
 // message.
 var refused = map[string]string{
-	"scriptalias":      refuseCGI,
-	"scriptaliasmatch": refuseCGI,
 	"remoteipproxyprotocol": "the PROXY protocol is not supported by modpy: connections that start with its header would be refused as bad requests; " +
 		"have the proxy send X-Forwarded-For and use RemoteIPHeader",
 	"remoteipproxyprotocolexceptions": "the PROXY protocol (RemoteIPProxyProtocol) is not supported by modpy",
 }
-
-const (
-	refuseCGI = "CGI is not supported by modpy yet: the scripts would be sent as they are, source and all; " +
-		"run Python scripts with a PythonHandler (mod_python.cgihandler) instead"
-)
 
 // only returns a directive function that accepts the directive when its
 // argument is one of same (the behaviour modpy has anyway, compared
@@ -101,8 +92,8 @@ func hasFold(list []string, s string) bool {
 // the status pages, Apache's default handler) or that leave a file sent as
 // it is, which is what Apache does with them too when their module is
 // absent: SetHandler and AddHandler take these. Any other handler belongs
-// to a module modpy lacks (cgi-script, a PHP or FastCGI proxy handler,
-// server-parsed includes...), whose files the default handler would send
+// to a module modpy lacks (a PHP or FastCGI proxy handler...), or one not
+// loaded (cgi-script without mod_cgi), whose files the default handler would send
 // as they are, so naming it is an error.
 var servedHandlers = map[string]string{
 	"mod_python": "", "python-program": "", "none": "", "default-handler": "",
@@ -115,7 +106,9 @@ func checkHandler(p *parser, c *call, name string) error {
 	note, ok := servedHandlers[name]
 	switch {
 	case name == "cgi-script":
-		return c.errf("%s", refuseCGI)
+		if !cgiLoaded(p) {
+			return c.errf("%s", refuseCGI)
+		}
 	case !ok:
 		return c.errf("handler %q is not provided by modpy: the files it should run would be sent as they are, source and all", name)
 	case note != "":

@@ -145,6 +145,38 @@ func (w *Response) Write(p []byte) (int, error) {
 	return w.writeBody(p)
 }
 
+// WriteRaw puts p on the wire as it is, with no head and no framing: the
+// whole response is the caller's (a CGI nph- script's). The first call
+// counts as sending the headers, so nothing of the server's goes out, and
+// the connection closes after the response (its end is the connection's).
+// It fails once Write buffered body bytes or sent the headers.
+func (w *Response) WriteRaw(p []byte) (int, error) {
+	switch {
+	case w.err != nil:
+		return 0, w.err
+	case w.finished:
+		return 0, ErrResponseFinished
+	case !w.headersSent && len(w.buf) > 0:
+		return 0, errors.New("httpd: raw write after buffered body")
+	case !w.headersSent:
+		w.headersSent, w.chunked, w.declared = true, false, -1
+		w.c.closeAfter = true
+	case w.chunked || w.declared >= 0:
+		return 0, errors.New("httpd: raw write after the headers went out")
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	err := w.c.writev(p)
+	w.bodyBytes += int64(len(p))
+	w.bytesSent += int64(len(p))
+	if err != nil {
+		w.err = err
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // WriteString is Write for a string.
 func (w *Response) WriteString(s string) (int, error) {
 	if !w.headersSent && w.err == nil && !w.finished && w.buf != nil && len(w.buf)+len(s) <= cap(w.buf) {

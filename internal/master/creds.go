@@ -3,7 +3,7 @@ package master
 import (
 	"fmt"
 	"os"
-	"os/user"
+	osuser "os/user"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,39 +24,71 @@ func credentials(cfg *config.Config) (creds, error) {
 	if os.Geteuid() != 0 || (cfg.User == "" && cfg.Group == "") {
 		return creds{}, nil
 	}
-	c := creds{uid: os.Getuid(), gid: os.Getgid(), set: true}
+	u, g, err := RunAs(cfg)
+	return creds{uid: u.ID, gid: g.ID, set: true}, err
+}
+
+// Account is a user or a group: its name as configured ("www-data",
+// "#33") and its number.
+type Account struct {
+	Name string
+	ID   int
+}
+
+// RunAs is whom the workers run as: cfg's User and Group when modpy starts
+// as root (Group defaulting to the User's primary group), else, and for
+// what is not set, the user and group modpy itself runs as (it then does
+// not switch).
+func RunAs(cfg *config.Config) (user, group Account, err error) {
+	user.ID, group.ID = os.Getuid(), os.Getgid()
+	user.Name, group.Name = "#"+strconv.Itoa(user.ID), "#"+strconv.Itoa(group.ID)
+	if u, err := osuser.LookupId(strconv.Itoa(user.ID)); err == nil {
+		user.Name = u.Username
+	}
+	if g, err := osuser.LookupGroupId(strconv.Itoa(group.ID)); err == nil {
+		group.Name = g.Name
+	}
+	if os.Geteuid() != 0 {
+		return user, group, nil
+	}
 	if cfg.User != "" {
+		user.Name = cfg.User
 		if n, ok := strings.CutPrefix(cfg.User, "#"); ok {
 			uid, err := strconv.Atoi(n)
 			if err != nil {
-				return c, fmt.Errorf("User %s: not a number", cfg.User)
+				return user, group, fmt.Errorf("User %s: not a number", cfg.User)
 			}
-			c.uid = uid
+			user.ID = uid
 		} else {
-			u, err := user.Lookup(cfg.User)
+			u, err := osuser.Lookup(cfg.User)
 			if err != nil {
-				return c, fmt.Errorf("User %s: %v", cfg.User, err)
+				return user, group, fmt.Errorf("User %s: %v", cfg.User, err)
 			}
-			c.uid, _ = strconv.Atoi(u.Uid)
-			c.gid, _ = strconv.Atoi(u.Gid)
+			user.ID, _ = strconv.Atoi(u.Uid)
+			group.ID, _ = strconv.Atoi(u.Gid)
+			group.Name = "#" + u.Gid
+			if g, err := osuser.LookupGroupId(u.Gid); err == nil {
+				group.Name = g.Name
+			}
 		}
 	}
 	if cfg.Group != "" {
+		group.Name = cfg.Group
 		if n, ok := strings.CutPrefix(cfg.Group, "#"); ok {
 			gid, err := strconv.Atoi(n)
 			if err != nil {
-				return c, fmt.Errorf("Group %s: not a number", cfg.Group)
+				return user, group, fmt.Errorf("Group %s: not a number", cfg.Group)
 			}
-			c.gid = gid
+			group.ID = gid
 		} else {
-			g, err := user.LookupGroup(cfg.Group)
+			g, err := osuser.LookupGroup(cfg.Group)
 			if err != nil {
-				return c, fmt.Errorf("Group %s: %v", cfg.Group, err)
+				return user, group, fmt.Errorf("Group %s: %v", cfg.Group, err)
 			}
-			c.gid, _ = strconv.Atoi(g.Gid)
+			group.ID, _ = strconv.Atoi(g.Gid)
 		}
 	}
-	return c, nil
+	return user, group, nil
 }
 
 // DropPrivileges switches a worker started as root to cfg's User and

@@ -4,7 +4,10 @@
 // inherited file descriptors), replaces a worker that dies (with backoff)
 // or recycles (MaxConnectionsPerChild), and handles httpd's signals and
 // control verbs (-k start|stop|restart|graceful|graceful-stop), the PidFile
-// and the switch to User/Group. It creates the scoreboard
+// and the switch to User/Group. -k start runs the master in the
+// background and exits with how its start went (startup.go: a status
+// pipe, the master's standard error copied until it serves); a start that
+// fails says why in httpd's words. It creates the scoreboard
 // (internal/scoreboard) and gives each worker a slot; from it, it learns
 // what a dead worker was running and why a worker recycled itself.
 //

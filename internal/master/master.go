@@ -146,6 +146,12 @@ type master struct {
 	pidfile string
 	board   *scoreboard.Board // nil if it could not be created
 	exiting bool              // shutting down: stopped workers are not replaced
+
+	// up: every worker of the first generation has served. Until then a
+	// worker of it that exits ends the start (failed).
+	up     bool
+	failed bool
+	status *os.File // -k start's status pipe (startup.go), until up
 }
 
 // boardSlots is how many workers the scoreboard can show: enough for two
@@ -155,8 +161,16 @@ func boardSlots(cfg *config.Config) int {
 	return max(16, 4*Workers(cfg), 2*cfg.Process.ServerLimit)
 }
 
-// Run is the master process: it returns the exit code.
+// Run is the master process: it returns the exit code. It fails, with
+// httpd's messages on standard error, when it cannot bind a Listen
+// address, open the main ErrorLog, write a PidFile the configuration
+// names (or, started by -k start, any PidFile: -k stop could not find it
+// without), or when a worker of its first generation exits before it
+// serves. Started by -k start, it says on its status pipe once it serves
+// (startup.go).
 func Run(cfg *config.Config, opts Options) int {
+	// (Closed by the process's exit when it fails: -k start sees EOF.)
+	status := startStatus()
 	if len(cfg.Listen) == 0 {
 		fmt.Fprintln(os.Stderr, "modpy: no Listen directive: nothing to serve")
 		return 1
@@ -172,14 +186,15 @@ func Run(cfg *config.Config, opts Options) int {
 	}
 	lg, err := openLogger(cfg.Main.ErrorLog)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "modpy: ErrorLog: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s: AH00091: modpy: could not open error log file %s (%s: ErrorLog)\nAH00015: Unable to open logs\n",
+			config.SysError(err), cfg.Main.ErrorLog, cfg.Main.ErrorLogPos)
 		return 1
 	}
-	m := &master{opts: opts, cfg: cfg, log: lg, exe: exe, workers: map[int]*worker{}, events: make(chan event, 16)}
+	m := &master{opts: opts, cfg: cfg, log: lg, exe: exe, workers: map[int]*worker{}, events: make(chan event, 16), status: status}
 	defer m.log.close()
 	m.sockets, err = bind(cfg, nil)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		startFailure(err)
 		m.log.printf("emerg", "%v", err)
 		return 1
 	}
@@ -191,7 +206,14 @@ func Run(cfg *config.Config, opts Options) int {
 		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
 		return 1
 	}
-	m.writePid()
+	if err := m.writePid(); err != nil {
+		fmt.Fprintln(os.Stderr, PidFailure(PidPath(cfg), err))
+		m.log.printf("emerg", "PidFile %s: %v", PidPath(cfg), err)
+		for _, s := range m.sockets {
+			s.close()
+		}
+		return 1
+	}
 	if m.board, err = scoreboard.Create(boardSlots(cfg)); err != nil {
 		m.log.printf("warn", "%v: each worker's status page shows only itself", err)
 	} else {
@@ -214,10 +236,10 @@ func Run(cfg *config.Config, opts Options) int {
 			switch sig {
 			case syscall.SIGTERM, syscall.SIGINT:
 				m.log.printf("notice", "caught %s, shutting down", sigName(sig))
-				return m.shutdown(syscall.SIGTERM, sigs)
+				return m.shutdown(syscall.SIGTERM, sigs, 0)
 			case syscall.SIGWINCH:
 				m.log.printf("notice", "caught SIGWINCH, shutting down gracefully")
-				return m.shutdown(syscall.SIGWINCH, sigs)
+				return m.shutdown(syscall.SIGWINCH, sigs, 0)
 			case syscall.SIGUSR1:
 				m.log.printf("notice", "caught SIGUSR1: graceful restart requested")
 				m.reload(syscall.SIGWINCH)
@@ -227,6 +249,9 @@ func Run(cfg *config.Config, opts Options) int {
 			}
 		case ev := <-m.events:
 			m.handle(ev)
+			if m.failed {
+				return m.shutdown(syscall.SIGTERM, sigs, 1)
+			}
 		case <-m.backoffC:
 			m.backoffC = nil
 			m.fill()
@@ -289,7 +314,7 @@ func bind(cfg *config.Config, old []*socket) ([]*socket, error) {
 		if s == nil {
 			ln, err := net.Listen("tcp", l.Addr)
 			if err != nil {
-				return fail(fmt.Errorf("%s: Listen %s: %v", l.Pos, l.Addr, err))
+				return fail(&listenError{l, err})
 			}
 			s = &socket{addr: l.Addr, ln: ln}
 			rc, err := ln.(*net.TCPListener).SyscallConn()
@@ -319,13 +344,20 @@ func (s *socket) close() {
 	s.ln.Close()
 }
 
-func (m *master) writePid() {
+// writePid writes the PidFile. Failing is an error when the
+// configuration names the file, or when -k start started the master;
+// else (the default file, in a ServerRoot without logs/) a warning.
+func (m *master) writePid() error {
 	path := PidPath(m.cfg)
 	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		if m.cfg.PidFile != "" || m.status != nil {
+			return err
+		}
 		m.log.printf("warn", "PidFile %s: %v (modpy -k cannot find this master)", path, err)
-		return
+		return nil
 	}
 	m.pidfile = path
+	return nil
 }
 
 // live counts the current generation's workers that are not stopping.
@@ -397,6 +429,9 @@ func (m *master) spawn() error {
 	files = append(files, m.ctlR.Fd(), readyW.Fd())
 	argv := append([]string{m.exe}, m.opts.Args...)
 	env := append(os.Environ(), WorkerEnv+"="+strconv.Itoa(len(m.sockets)))
+	if m.status != nil {
+		env = append(env, StderrEnv+"=1") // startup.go
+	}
 	var slot *scoreboard.Slot
 	if m.board != nil {
 		if slot = m.board.Claim(m.gen); slot != nil {
@@ -517,9 +552,22 @@ func (m *master) handle(ev event) {
 	if !ev.gone {
 		w.ready = true
 		m.maybeRetire()
+		m.maybeUp()
 		return
 	}
 	delete(m.workers, ev.pid)
+	if !m.up && !w.ready && !w.stopping && !m.exiting {
+		// The first generation does not come up: the start fails,
+		// as httpd's does when a child cannot initialise.
+		why := fmt.Sprintf("worker pid %d exited before it served (%s): the server could not start", w.pid, describe(ev.state))
+		fmt.Fprintln(os.Stderr, "modpy: "+why)
+		m.log.printf("emerg", "%s", why)
+		if w.slot != nil {
+			w.slot.Release()
+		}
+		m.failed = true
+		return
+	}
 	lived := time.Since(w.started).Round(time.Millisecond)
 	var why scoreboard.Reason
 	var said string
@@ -653,6 +701,25 @@ func (m *master) reload(sig syscall.Signal) {
 	m.maybeRetire()
 }
 
+// maybeUp notes, the first time every worker of the first generation
+// (or of a restart's before that) serves, that the master is up, and says
+// so to -k start.
+func (m *master) maybeUp() {
+	if m.up {
+		return
+	}
+	ready := 0
+	for _, w := range m.workers {
+		if w.gen == m.gen && w.ready && !w.stopping {
+			ready++
+		}
+	}
+	if ready >= m.target {
+		m.up = true
+		m.started()
+	}
+}
+
 // maybeRetire signals the old generation once every new worker serves, or
 // after retireWait if at least one does.
 func (m *master) maybeRetire() {
@@ -689,8 +756,8 @@ func (m *master) retireNow() {
 }
 
 // shutdown stops every worker with sig (SIGTERM: with a deadline,
-// SIGWINCH: gracefully), waits for them and exits.
-func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal) int {
+// SIGWINCH: gracefully), waits for them and returns code, the exit status.
+func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal, code int) int {
 	if m.backoffC != nil {
 		m.backoff.Stop()
 	}
@@ -739,5 +806,5 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal) int {
 		os.Remove(m.pidfile)
 	}
 	m.log.printf("notice", "master (pid %d) exiting", os.Getpid())
-	return 0
+	return code
 }

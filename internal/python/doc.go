@@ -29,6 +29,10 @@
 // request's own thread, or a nested call from inside Python; routeFor is
 // the one place that picks it.
 //
+// RedisSession's Redis commands (redis.go) are request operations too:
+// run by internal/redispool's pools with the GIL released, within the
+// request's PythonRequestTimeout.
+//
 // The runtime's own state of a request (its id for Python, the attributes
 // carried between interpreters, the interpreters to tell when it ends, the
 // call running for it) lives here; request.Request holds it only as the

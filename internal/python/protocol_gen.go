@@ -65,6 +65,11 @@ const (
 	opSendFile         = 42 // (fd, offset, limit) -> bytes sent, or None: not a regular file
 	opWSGIAbort        = 43 // () -> bool: the response was cut short (its headers went out)
 	opHandlerLocation  = 44 // (handler) -> the <Location> path its PythonHandler sits in, or None
+	opRedisGet         = 60 // (url, key) -> bytes, or None: no such key (Session.RedisSession; redis.go)
+	opRedisSet         = 61 // (url, key, (value, ttl_ms)): the key expires ttl_ms from now
+	opRedisDel         = 62 // (url, key)
+	opRedisLock        = 63 // (url, key, (owner, ttl_ms, wait_ms)): taken (OSError: Redis failed, or still another's after wait_ms)
+	opRedisUnlock      = 64 // (url, key, owner) -> bool: released, or it was no longer owner's
 )
 
 // Operations of _apache.tbl(h, table, op, ...).

@@ -166,6 +166,8 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		return pyBytes(p)
 	case opWSGIEnviron, opWSGIStart, opSendFile, opWSGIAbort, opHandlerLocation:
 		return wsgiOp(r, int(op), a, b, c)
+	case opRedisGet, opRedisSet, opRedisDel, opRedisLock, opRedisUnlock:
+		return redisOp(r, int(op), a, b, c)
 	case opRegisterFilter, opRegisterInFilter:
 		name, ok1 := argText(a)
 		spec, ok2 := argText(b)

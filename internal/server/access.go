@@ -18,7 +18,7 @@ import (
 // auth_basic_module's (mod_auth_basic.go); here is what they evaluate:
 // the Require tree with its providers (all and env: mod_authz_core's;
 // ip, host and local: mod_authz_host's; valid-user and user:
-// mod_authz_user's), Order/Allow/Deny, and the client's host name.
+// mod_authz_user's; group: mod_authz_groupfile's), Order/Allow/Deny, and the client's host name.
 
 // authzResult is mod_authz_core's authz_status.
 type authzResult int
@@ -119,7 +119,9 @@ func (rs *rstate) authzRule(r *config.Require) authzResult {
 		}
 	case config.AuthzWSGIGroup:
 		return rs.wsgiGroupAuthz(r.Args) // mod_wsgi_auth.go
-	case config.AuthzValidUser, config.AuthzUser, config.AuthzGroup:
+	case config.AuthzGroup:
+		return rs.groupAuthz(r.Args) // mod_authz_groupfile.go
+	case config.AuthzValidUser, config.AuthzUser:
 		user := rs.req.User
 		if user == "" {
 			return authzDeniedNoUser
@@ -134,9 +136,6 @@ func (rs *rstate) authzRule(r *config.Require) authzResult {
 					break
 				}
 			}
-		case config.AuthzGroup:
-			rs.logError(levelError, "AH01664: Require group needs a group file (AuthGroupFile), which modpy does not read: "+
-				"decide groups in a PythonAuthzHandler")
 		}
 	}
 	if ok {

@@ -90,7 +90,13 @@ type rstate struct {
 	// wsgiStarted: a WSGI application called start_response, when
 	// headers_out and err_headers_out had wsgiOut and wsgiErrOut entries
 	// and the content type was wsgiType (mod_wsgi.go).
-	wsgiAlias           *config.WSGIAlias
+	wsgiAlias *config.WSGIAlias
+	// scriptAliased: a ScriptAlias mapped the URI, so mod_cgi runs its
+	// file without ExecCGI; ctxPrefix and ctxRoot are CONTEXT_PREFIX and
+	// CONTEXT_DOCUMENT_ROOT, from a prefix Alias or ScriptAlias
+	// (mod_alias.go).
+	scriptAliased       bool
+	ctxPrefix, ctxRoot  string
 	wsgiStarted         bool
 	wsgiOut, wsgiErrOut int
 	wsgiType            string
@@ -304,6 +310,12 @@ func (rs *rstate) bodyTooLarge() bool {
 
 func (rs *rstate) logError(level loglevel.Level, format string, args ...any) {
 	rs.vh.errlog.Log(level, "core", "", rs.req, fmt.Sprintf(format, args...))
+}
+
+// logModule is logError for one of Apache's modules (module as its log
+// lines name it: "auth_basic", "cgi").
+func (rs *rstate) logModule(module string, level loglevel.Level, format string, args ...any) {
+	rs.vh.errlog.Log(level, module, "", rs.req, fmt.Sprintf(format, args...))
 }
 
 // methodNumber is Apache's M_* number of a method.

@@ -19,7 +19,9 @@ var aliasModule = &module{
 }
 
 // aliasTranslate is mod_alias's translate_name: the server's and the
-// <Location> sections' Redirects, then Alias/AliasMatch.
+// <Location> sections' Redirects, then Alias/AliasMatch and
+// ScriptAlias/ScriptAliasMatch (whose handler is cgi-script). A prefix
+// alias sets CONTEXT_PREFIX and CONTEXT_DOCUMENT_ROOT.
 func (rs *rstate) aliasTranslate() int {
 	if st := rs.redirect(rs.vh.conf.Redirects); st != 0 {
 		return st
@@ -27,8 +29,14 @@ func (rs *rstate) aliasTranslate() int {
 	if st := rs.redirect(rs.lc.Redirects); st != 0 {
 		return st
 	}
-	if p, ok := urimap.Alias(rs.vh.conf.Aliases, rs.req.URI); ok {
+	if a, p := urimap.Alias(rs.vh.conf.Aliases, rs.req.URI); a != nil {
 		rs.path = p
+		if a.Regex == nil {
+			rs.ctxPrefix, rs.ctxRoot = a.URL, a.Path
+		}
+		if a.Script {
+			rs.req.Handler, rs.scriptAliased = "cgi-script", true
+		}
 		return resOK
 	}
 	return resDeclined

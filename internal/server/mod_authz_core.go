@@ -55,7 +55,7 @@ func (rs *rstate) authorize() int {
 	if rs.dc.Require == nil || rs.authz(rs.dc.Require) == authzGranted {
 		return resOK
 	}
-	rs.logError(levelError, "AH01631: user %s: authorization failure for \"%s\": ", rs.req.User, rs.req.URI)
+	rs.logModule("authz_core", levelError, "AH01631: user %s: authorization failure for \"%s\": ", rs.req.User, rs.req.URI)
 	rs.noteAuthFailure()
 	return 401
 }

@@ -171,7 +171,7 @@ func (rs *rstate) addCGIVars(env *table.Table) {
 		switch k {
 		case "CONTENT_TYPE", "CONTENT_LENGTH":
 			env.Set(k, e.Value)
-		case "AUTHORIZATION", "PROXY_AUTHORIZATION":
+		case "AUTHORIZATION", "PROXY_AUTHORIZATION", "PROXY": // PROXY: httpoxy, as appendHeaderVars
 		default:
 			env.Set("HTTP_"+k, e.Value)
 		}

@@ -10,6 +10,7 @@ import (
 	"modpy/internal/config"
 	"modpy/internal/request"
 	"modpy/internal/server/urimap"
+	"modpy/internal/table"
 )
 
 // wsgi_module: mod_wsgi's embedded mode. WSGIScriptAlias and
@@ -196,39 +197,7 @@ func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, cons
 		}
 		env = append(env, e.Key, e.Value)
 	}
-	for i, e := range hdrs {
-		k := e.Key
-		if !cgiHeaderName(k) {
-			continue
-		}
-		dup := false
-		for _, p := range hdrs[:i] {
-			dup = dup || len(p.Key) == len(k) && strings.EqualFold(p.Key, k)
-		}
-		if dup {
-			continue // joined to the first of its name below
-		}
-		v := e.Value
-		for _, n := range hdrs[i+1:] {
-			if len(n.Key) == len(k) && strings.EqualFold(n.Key, k) {
-				v += ", " + n.Value
-			}
-		}
-		name := cgiVarName(k)
-		switch name {
-		case "HTTP_CONTENT_TYPE":
-			name = "CONTENT_TYPE"
-		case "HTTP_CONTENT_LENGTH":
-			name = "CONTENT_LENGTH"
-		case "HTTP_AUTHORIZATION":
-			if !passAuth {
-				continue
-			}
-		case "HTTP_PROXY_AUTHORIZATION":
-			continue
-		}
-		env = append(env, name, v)
-	}
+	env = appendHeaderVars(env, hdrs, passAuth, false)
 	c := req.Conn
 	env = append(env,
 		"REMOTE_ADDR", req.ClientIP(),
@@ -268,6 +237,55 @@ func cgiHeaderName(k string) bool {
 		}
 	}
 	return k != ""
+}
+
+// appendHeaderVars appends the CGI variables of request headers hdrs to
+// env (name, value, ...), as ap_add_common_vars: HTTP_* for each header
+// whose name has only letters, digits and "-" (a header given twice has
+// its values joined with ", "), CONTENT_TYPE and CONTENT_LENGTH;
+// Authorization only with auth, Proxy-Authorization only with proxyAuth,
+// and never Proxy: HTTP_PROXY would pose as the proxy setting of the
+// code that reads the environment (httpoxy, CVE-2016-5387; Apache 2.4.25
+// and later drop it).
+func appendHeaderVars(env []string, hdrs []table.Entry, auth, proxyAuth bool) []string {
+	for i, e := range hdrs {
+		k := e.Key
+		if !cgiHeaderName(k) {
+			continue
+		}
+		dup := false
+		for _, p := range hdrs[:i] {
+			dup = dup || len(p.Key) == len(k) && strings.EqualFold(p.Key, k)
+		}
+		if dup {
+			continue // joined to the first of its name below
+		}
+		v := e.Value
+		for _, n := range hdrs[i+1:] {
+			if len(n.Key) == len(k) && strings.EqualFold(n.Key, k) {
+				v += ", " + n.Value
+			}
+		}
+		name := cgiVarName(k)
+		switch name {
+		case "HTTP_CONTENT_TYPE":
+			name = "CONTENT_TYPE"
+		case "HTTP_CONTENT_LENGTH":
+			name = "CONTENT_LENGTH"
+		case "HTTP_AUTHORIZATION":
+			if !auth {
+				continue
+			}
+		case "HTTP_PROXY_AUTHORIZATION":
+			if !proxyAuth {
+				continue
+			}
+		case "HTTP_PROXY":
+			continue
+		}
+		env = append(env, name, v)
+	}
+	return env
 }
 
 // cgiVarNames are the CGI names of common request headers, made once.

@@ -14,7 +14,7 @@ import (
 // WSGIAccessScript's allow_access in access_checker (wsgiAccess, a hook of
 // wsgiModule that runs before authz_core's), WSGIAuthUserScript's
 // check_password as the "wsgi" provider of AuthBasicProvider
-// (wsgiCheckPassword, called by mod_auth_basic.go), WSGIAuthGroupScript's
+// (wsgiCheckPassword, called by mod_auth_basic.go's basicProviders), WSGIAuthGroupScript's
 // groups_for_user as the "wsgi-group" Require provider (wsgiGroupAuthz,
 // called by access.go). Each is one call into the script's application
 // group's interpreter (python/mod_python/_wsgi_auth.py), with the reduced
@@ -39,24 +39,24 @@ func (rs *rstate) wsgiAccess() int {
 }
 
 // wsgiCheckPassword is the "wsgi" Basic provider: check_password(environ,
-// user, password), as mod_auth_basic reads its answer: found says the
-// user exists (False: the password is wrong), st is OK or 500. A name
-// returned has become req.User.
-func (rs *rstate) wsgiCheckPassword(user, pw string) (found bool, st int) {
+// user, password), as mod_auth_basic reads its answer (None: the user is
+// not found; False: the password is wrong). A name returned has become
+// req.User.
+func (rs *rstate) wsgiCheckPassword(user, pw string) authnResult {
 	s := rs.dc.WSGIAuthUserScript
 	if s == nil {
 		rs.logError(levelError, "mod_wsgi (pid=%d): Location of WSGI user authentication script not provided.", os.Getpid())
-		return true, 500
+		return authnGeneralError
 	}
 	switch rs.wsgiAuthCall(s, python.WSGIAuthUser, user, pw, nil) {
 	case python.WSGIAuthGranted:
-		return true, resOK
+		return authnGranted
 	case python.WSGIAuthDenied:
-		return true, 401
+		return authnDenied
 	case python.WSGIAuthNotFound:
-		return false, 401
+		return authnUserNotFound
 	}
-	return true, 500
+	return authnGeneralError
 }
 
 // wsgiGroupAuthz is "Require wsgi-group g1 g2 ...": granted when
@@ -156,32 +156,4 @@ func (rs *rstate) wsgiAuthEnviron() []string {
 		}
 	}
 	return env
-}
-
-// basicProviders is mod_auth_basic's walk over AuthBasicProvider for
-// Basic credentials user:pw: the first provider that knows the user
-// decides. "wsgi" (wsgiCheckPassword) is the one modpy has; ok is false
-// when it is not listed.
-func (rs *rstate) basicProviders(user, pw string) (st int, ok bool) {
-	for _, p := range rs.dc.AuthBasicProvider {
-		if p != "wsgi" {
-			continue
-		}
-		ok = true
-		found, st := rs.wsgiCheckPassword(user, pw)
-		if !found {
-			continue
-		}
-		if st == 401 {
-			rs.logError(levelError, "AH01617: user %s: authentication failure for \"%s\": Password Mismatch", user, rs.req.URI)
-			rs.noteAuthFailure()
-		}
-		return st, true
-	}
-	if !ok {
-		return 0, false
-	}
-	rs.logError(levelError, "AH01618: user %s not found: %s", user, rs.req.URI)
-	rs.noteAuthFailure()
-	return 401, true
 }

@@ -25,18 +25,41 @@ func loadConfig(t *testing.T, text string) (*config.Config, error) {
 
 const minimalConfig = "Listen 127.0.0.1:8080\nServerName localhost\nDocumentRoot .\n"
 
+// loadedOnly are the server's modules that act only once a LoadModule
+// names them, as in Debian, and why.
+var loadedOnly = map[string]string{
+	"cgi_module": "scripts run only where the configuration loads mod_cgi (or mod_cgid), as a2enmod does: " +
+		"Debian's serve-cgi-bin.conf maps /cgi-bin/ once it is loaded",
+}
+
+// loadLines are LoadModule lines for loadedOnly's modules.
+func loadLines() string {
+	var b strings.Builder
+	for n := range loadedOnly {
+		b.WriteString("LoadModule " + n + " modules/mod_x.so\n")
+	}
+	return b.String()
+}
+
 // The module table's names are Apache's, which <IfModule> knows without a
-// LoadModule (config registers each module's directives under them), and
-// each appears once.
+// LoadModule (config registers each module's directives under them), or
+// with one for loadedOnly's, and each appears once.
 func TestModuleNamesAreApaches(t *testing.T) {
-	cfg, err := loadConfig(t, minimalConfig)
+	bare, err := loadConfig(t, minimalConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(t, loadLines()+minimalConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for _, m := range modules {
 		if !strings.HasSuffix(m.name, "_module") || !cfg.Modules[m.name] {
-			t.Errorf("module %q is not one of Apache's modules that <IfModule> knows natively", m.name)
+			t.Errorf("module %q is not one of Apache's modules that <IfModule> knows", m.name)
+		}
+		if _, lo := loadedOnly[m.name]; lo == bare.Modules[m.name] {
+			t.Errorf("module %q: <IfModule> without a LoadModule is %v (loadedOnly: %v)", m.name, bare.Modules[m.name], lo)
 		}
 		if seen[m.name] {
 			t.Errorf("module %q is in the table twice", m.name)
@@ -53,7 +76,6 @@ var configOnly = map[string]string{
 	"mpm_event_module":     "the process model: internal/master and internal/worker",
 	"log_config_module":    "CustomLog and LogFormat: the access log, written after the response (accesslog.go)",
 	"authn_core_module":    "AuthType and AuthName: core's map_to_storage puts them on the request for auth_basic_module",
-	"authn_file_module":    "AuthUserFile is noted, not read: a PythonAuthenHandler checks passwords",
 	"authz_host_module":    "Require ip, host, local and env: providers authz_core_module's hooks evaluate (access.go)",
 	"access_compat_module": "Order, Allow, Deny and Satisfy: combined with Require by authz_core_module's access_checker (access.go)",
 	"reqtimeout_module":    "RequestReadTimeout: internal/httpd's read timeouts (server.go)",
@@ -100,7 +122,7 @@ func TestContentHandlerNamesAccepted(t *testing.T) {
 				t.Errorf("handler %q is served twice", ch.name)
 			}
 			served[strings.ToLower(ch.name)] = true
-			if _, err := loadConfig(t, minimalConfig+"<Location /x>\nSetHandler "+ch.name+"\n</Location>\n"); err != nil {
+			if _, err := loadConfig(t, loadLines()+minimalConfig+"<Location /x>\nSetHandler "+ch.name+"\n</Location>\n"); err != nil {
 				t.Errorf("%s's handler %q: %v", m.name, ch.name, err)
 			}
 		}
@@ -127,7 +149,7 @@ func TestHookOrder(t *testing.T) {
 		hookPostReadRequest: {"headers_module", "remoteip_module", "setenvif_module"},
 		hookHeaderParser:    {"setenvif_module"},
 		hookFixups:          {"env_module", "alias_module", "headers_module", "include_module"},
-		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module",
+		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module", "cgi_module cgi-script",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},
 	}

@@ -17,6 +17,7 @@ import (
 	"modpy/internal/httpd"
 	"modpy/internal/loglevel"
 	"modpy/internal/python"
+	"modpy/internal/redispool"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
 	"modpy/internal/status"
@@ -113,7 +114,11 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 	if c.ErrorLog != "" || main == nil {
 		out, err := s.logs.open(c.ErrorLog)
 		if err != nil {
-			return nil, fmt.Errorf("%s: ErrorLog: %w", c.Pos, err)
+			pos := c.ErrorLogPos // the directive's line
+			if pos == (config.Pos{}) {
+				pos = c.Pos
+			}
+			return nil, fmt.Errorf("%s: ErrorLog: %w", pos, err)
 		}
 		v.errlog = &errorLog{out: out, level: c.Level, pid: s.pid}
 	} else {
@@ -319,6 +324,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// handler may still hold a thread, and the cleanups would wait).
 		s.rt.RunServerCleanups()
 	}
+	redispool.CloseAll() // RedisSession's connections
 	s.errlog.logf(levelNotice, "shutting down (pid %d)", s.pid)
 	s.logs.closeAll()
 	return first

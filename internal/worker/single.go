@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/master"
 	"modpy/internal/server"
 )
 
@@ -33,14 +34,14 @@ func Single(cfg *config.Config) int {
 	for _, l := range cfg.Listen {
 		ln, err := net.Listen("tcp", l.Addr)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "modpy: %s: Listen %s: %v\n", l.Pos, l.Addr, err)
+			fmt.Fprintln(os.Stderr, master.BindFailure(l.Addr, err))
 			return 1
 		}
 		listeners = append(listeners, ln)
 	}
 	if cfg.PidFile != "" {
 		if err := os.WriteFile(cfg.PidFile, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
-			fmt.Fprintf(os.Stderr, "modpy: PidFile: %v\n", err)
+			fmt.Fprintln(os.Stderr, master.PidFailure(cfg.PidFile, err))
 			return 1
 		}
 		defer os.Remove(cfg.PidFile)

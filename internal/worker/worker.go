@@ -103,6 +103,7 @@ func Run(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
+	master.StderrToNull() // started by -k start: its pipe is going away
 	ready.Write([]byte{master.ReadyByte})
 	defer ready.Close()
 	// Recycling itself: the master starts the replacement at once.

@@ -222,9 +222,7 @@ class BaseSession(dict):
         """Wait for and take this session's lock (other requests' Session
         objects on this id, in any process, wait until it is released)."""
         if self._lock and not self._locked:
-            path = self._global_path()
-            _mutex.acquire(path, self._owner)
-            self._lock_path = path
+            self._take_lock()
             self._locked = 1
             self._req.register_cleanup(unlock_session_cleanup, self)
             # modpy: also released when this call into Python is over.
@@ -236,7 +234,16 @@ class BaseSession(dict):
     def unlock(self):
         if self._lock and self._locked:
             self._locked = 0
-            _mutex.release(self._lock_path, self._owner)
+            self._drop_lock()
+
+    # The lock itself: a file lock here, a Redis key in RedisSession.
+    def _take_lock(self):
+        path = self._global_path()
+        _mutex.acquire(path, self._owner)
+        self._lock_path = path
+
+    def _drop_lock(self):
+        _mutex.release(self._lock_path, self._owner)
 
     def _call_over(self):
         self._call_hook = False
@@ -626,6 +633,112 @@ class MemorySession(BaseSession):
 
 
 ###########################################################################
+## RedisSession (modpy's own: mod_python 3.5 has no such class)
+
+DFT_REDIS_PREFIX = "modpy:session:"
+DFT_REDIS_LOCK_TIMEOUT = 60  # seconds
+
+
+def _seconds(opts, name, default):
+    v = opts.get(name)
+    if v is None or v == "":
+        return default
+    try:
+        v = float(v)
+    except ValueError:
+        raise ValueError("PythonOption %s: a number of seconds expected, not %r" % (name, v))
+    if v < 0:
+        raise ValueError("PythonOption %s: a number of seconds expected, not %r" % (name, v))
+    return v
+
+
+def _ms(secs):
+    return max(0, int(secs * 1000))
+
+
+class RedisSession(BaseSession):
+    """Sessions in Redis, shared by every server that uses the same Redis
+    (PythonOption mod_python.session.redis_url): each session is the pickle
+    of its dict under <prefix><sid>, expiring (in Redis) timeout seconds
+    after it was last saved. Its lock is the key <prefix><sid>:lock, set to
+    a token of the request holding it, so it holds across machines; it
+    expires after mod_python.session.redis_lock_timeout seconds (default
+    60), so a holder that died loses it then. The connections are the
+    worker's (one pool per URL, shared by its interpreters). docs/session.md
+    tells more.
+
+    When Redis fails (down, unreachable, a wrong password) the request gets
+    503 Service Unavailable and one line in the error log."""
+
+    def __init__(self, req, sid=0, secret=None, timeout=0, lock=1):
+        opts = req.get_options()
+        self._url = opts.get("mod_python.session.redis_url")
+        if not self._url:
+            raise ValueError("RedisSession needs PythonOption mod_python.session.redis_url "
+                             "(redis://[[user]:password@]host:port/db, rediss://... or unix:///path)")
+        self._prefix = opts.get("mod_python.session.redis_prefix") or DFT_REDIS_PREFIX
+        self._lock_timeout = _seconds(opts, "mod_python.session.redis_lock_timeout", DFT_REDIS_LOCK_TIMEOUT)
+        self._lock_wait = _seconds(opts, "mod_python.session.redis_lock_wait", self._lock_timeout)
+        BaseSession.__init__(self, req, sid=sid, secret=secret, timeout=timeout, lock=lock)
+
+    def _key(self):
+        return self._prefix + self._sid
+
+    def _owner_id(self):
+        return str(self._owner[1])
+
+    def _redis(self, what, key, arg=None):
+        try:
+            return apache._redis(self._req, what, self._url, key, arg)
+        except OSError as e:
+            self._unavailable(str(e))
+
+    def _unavailable(self, why):
+        # One line, and 503: the server is fine, what it needs is not
+        # (for now): clients and balancers may try again.
+        self._req.log_error("RedisSession: %s; answering 503" % why, apache.APLOG_ERR)
+        raise apache.SERVER_RETURN(apache.HTTP_SERVICE_UNAVAILABLE)
+
+    def _take_lock(self):
+        key = self._key() + ":lock"
+        self._redis("lock", key, (self._owner_id(), _ms(self._lock_timeout), _ms(self._lock_wait)))
+        self._lock_path = key
+
+    def _drop_lock(self):
+        try:
+            released = apache._redis(self._req, "unlock", self._url, self._lock_path, self._owner_id())
+        except OSError as e:
+            self._req.log_error("RedisSession: %s; the lock expires by itself" % e, apache.APLOG_WARNING)
+            return
+        if not released:
+            self._req.log_error("RedisSession: the lock of session %s had expired before it was released "
+                                "(held over mod_python.session.redis_lock_timeout, %gs): another request "
+                                "may have used the session meanwhile" % (self._sid, self._lock_timeout),
+                                apache.APLOG_WARNING)
+
+    def do_load(self):
+        data = self._redis("get", self._key())
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:
+            _log_exc(self._req, "RedisSession: cannot load session %s" % self._sid)
+            return None
+
+    def do_save(self, dict):
+        # The key expires (in Redis) timeout seconds after this save.
+        self._redis("set", self._key(), (pickle.dumps(dict), _ms(dict["_timeout"])))
+
+    def do_delete(self):
+        self._redis("del", self._key())
+
+    def do_cleanup(self):
+        # Nothing to do: Redis deletes each session when its time is up.
+        pass
+
+
+###########################################################################
 ## Session
 
 _several = None
@@ -641,13 +754,14 @@ def several_processes():
 
 def Session(req, sid=0, secret=None, timeout=0, lock=1):
     """A session of the class PythonOption mod_python.session.session_type
-    names (FileSession, DbmSession or MemorySession), else the default:
+    names (FileSession, DbmSession, MemorySession or RedisSession), else the default:
     MemorySession in one process, FileSession under the master."""
     opts = req.get_options()
     sess_type = _opt(opts, "mod_python.session.session_type", "session")
     if not sess_type:
         sess_type = "FileSession" if several_processes() else "MemorySession"
-    classes = {"FileSession": FileSession, "DbmSession": DbmSession, "MemorySession": MemorySession}
+    classes = {"FileSession": FileSession, "DbmSession": DbmSession, "MemorySession": MemorySession,
+               "RedisSession": RedisSession}
     if sess_type not in classes:
         raise Exception("Unknown session type %s" % sess_type)
     return classes[sess_type](req, sid=sid, secret=secret, timeout=timeout, lock=lock)

@@ -63,6 +63,11 @@ OP_WSGI_START = 41  # (status, headers) -> the Content-Length set, or -1
 OP_SEND_FILE = 42  # (fd, offset, limit) -> bytes sent, or None: not a regular file
 OP_WSGI_ABORT = 43  # () -> bool: the response was cut short (its headers went out)
 OP_HANDLER_LOCATION = 44  # (handler) -> the <Location> path its PythonHandler sits in, or None
+OP_REDIS_GET = 60  # (url, key) -> bytes, or None: no such key (Session.RedisSession; redis.go)
+OP_REDIS_SET = 61  # (url, key, (value, ttl_ms)): the key expires ttl_ms from now
+OP_REDIS_DEL = 62  # (url, key)
+OP_REDIS_LOCK = 63  # (url, key, (owner, ttl_ms, wait_ms)): taken (OSError: Redis failed, or still another's after wait_ms)
+OP_REDIS_UNLOCK = 64  # (url, key, owner) -> bool: released, or it was no longer owner's
 
 # Operations of _apache.tbl(h, table, op, ...).
 TBL_GET = 0  # (key) -> None, its value, or a list of its values

@@ -471,6 +471,17 @@ _req_set = _apache.req_set
 _write = _apache.write
 _read = _apache.read
 
+_REDIS_OPS = {"get": _protocol.OP_REDIS_GET, "set": _protocol.OP_REDIS_SET,
+              "del": _protocol.OP_REDIS_DEL, "lock": _protocol.OP_REDIS_LOCK,
+              "unlock": _protocol.OP_REDIS_UNLOCK}
+
+
+def _redis(req, what, url, key, arg=None):
+    """Session.RedisSession's Redis commands, run by the worker's pool for
+    url with the GIL released ("get", "set", "del", "lock", "unlock": see
+    OP_REDIS_* in _protocol.py). Raises OSError when Redis fails."""
+    return _req_op(req._h, _REDIS_OPS[what], url, key, arg)
+
 
 def _field(i, writable):
     def get(self):
@@ -1320,7 +1331,9 @@ def _common_vars(req):
         k = k.upper().replace("-", "_")
         if k in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             env[k] = v
-        elif k not in ("AUTHORIZATION", "PROXY_AUTHORIZATION"):
+        elif k not in ("AUTHORIZATION", "PROXY_AUTHORIZATION", "PROXY"):
+            # PROXY: HTTP_PROXY would pose as an outgoing proxy setting
+            # (httpoxy); Apache 2.4.25 and later drop it.
             env["HTTP_" + k] = v
     srv = req.server
     local_ip, local_port = req.connection.local_addr

@@ -139,6 +139,11 @@ var Groups = []Group{
 			{"SendFile", 42, "(fd, offset, limit) -> bytes sent, or None: not a regular file"},
 			{"WSGIAbort", 43, "() -> bool: the response was cut short (its headers went out)"},
 			{"HandlerLocation", 44, "(handler) -> the <Location> path its PythonHandler sits in, or None"},
+			{"RedisGet", 60, "(url, key) -> bytes, or None: no such key (Session.RedisSession; redis.go)"},
+			{"RedisSet", 61, "(url, key, (value, ttl_ms)): the key expires ttl_ms from now"},
+			{"RedisDel", 62, "(url, key)"},
+			{"RedisLock", 63, "(url, key, (owner, ttl_ms, wait_ms)): taken (OSError: Redis failed, or still another's after wait_ms)"},
+			{"RedisUnlock", 64, "(url, key, owner) -> bool: released, or it was no longer owner's"},
 		},
 	},
 	{

@@ -6,21 +6,23 @@ import (
 	"modpy/internal/config"
 )
 
-// Alias maps uri by the first Alias or AliasMatch that matches it, as
-// mod_alias's translate_name: the path, and whether one matched.
-func Alias(aliases []config.Alias, uri string) (string, bool) {
-	for _, a := range aliases {
+// Alias maps uri by the first Alias, AliasMatch, ScriptAlias or
+// ScriptAliasMatch that matches it, as mod_alias's translate_name: the
+// alias (nil when none matched) and the path.
+func Alias(aliases []config.Alias, uri string) (*config.Alias, string) {
+	for i := range aliases {
+		a := &aliases[i]
 		if a.Regex != nil {
 			if m := a.Regex.FindStringSubmatchIndex(uri); m != nil {
-				return string(a.Regex.ExpandString(nil, a.Path, uri, m)), true
+				return a, string(a.Regex.ExpandString(nil, a.Path, uri, m))
 			}
 			continue
 		}
 		if rest, ok := PrefixMatch(uri, a.URL); ok {
-			return a.Path + rest, true
+			return a, a.Path + rest
 		}
 	}
-	return "", false
+	return nil, ""
 }
 
 // Redirect finds the first Redirect or RedirectMatch rule that matches

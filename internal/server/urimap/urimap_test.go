@@ -89,6 +89,7 @@ func TestAliasAndRedirect(t *testing.T) {
 	aliases := []config.Alias{
 		{URL: "/icons", Path: "/usr/share/icons"},
 		{Regex: regexp.MustCompile(`^/img/(.*)\.png$`), Path: "/srv/png/$1"},
+		{URL: "/cgi-bin/", Path: "/usr/lib/cgi-bin/", Script: true},
 	}
 	for uri, want := range map[string]string{
 		"/icons":       "/usr/share/icons",
@@ -96,10 +97,14 @@ func TestAliasAndRedirect(t *testing.T) {
 		"/iconsx":      "", // prefixes match whole segments
 		"/img/x.png":   "/srv/png/x",
 		"/img/x.gif":   "",
+		"/cgi-bin/t":   "/usr/lib/cgi-bin/t",
 	} {
-		got, ok := Alias(aliases, uri)
-		if got != want || ok != (want != "") {
-			t.Errorf("Alias(%q) = %q, %v; want %q", uri, got, ok, want)
+		a, got := Alias(aliases, uri)
+		if got != want || (a != nil) != (want != "") {
+			t.Errorf("Alias(%q) = %v, %q; want %q", uri, a, got, want)
+		}
+		if a != nil && a.Script != (uri == "/cgi-bin/t") {
+			t.Errorf("Alias(%q): Script %v", uri, a.Script)
 		}
 	}
 	rules := []config.Redirect{
