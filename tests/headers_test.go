@@ -90,15 +90,20 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 	Header always unset X-Err2
 	Header set X-Not-On-Errors yes
 </Location>
+<Directory {{DIR}}/htdocs/ht>
+	AllowOverride FileInfo
+</Directory>
 <Location /wsgi>
 	Header set X-Wsgi yes
 	Header edit X-App ^wsgi$ WSGI
 </Location>
 `, map[string]string{
-		"lib/hdr.py":         hdrMod,
-		"app.wsgi":           hdrWSGI,
-		"htdocs/static.txt":  "static\n",
-		"htdocs/errdoc.html": "the error document\n",
+		"lib/hdr.py":          hdrMod,
+		"app.wsgi":            hdrWSGI,
+		"htdocs/static.txt":   "static\n",
+		"htdocs/errdoc.html":  "the error document\n",
+		"htdocs/ht/.htaccess": "Header set X-Htaccess yes\nHeader unset X-Success\n",
+		"htdocs/ht/f.txt":     "f\n",
 	})
 
 	// The normal path, from Python: every action, and RequestHeader
@@ -156,6 +161,9 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 			t.Errorf("%s: %d, X-Success %q, X-Frame-Options %q; want %d, %v, %v",
 				c.path, st, h.Get("X-Success"), h.Get("X-Frame-Options"), c.status, c.success, c.always)
 		}
+	}
+	if _, h, _ := s.do("GET", "/ht/f.txt", ""); h.Get("X-Htaccess") != "yes" || h.Get("X-Success") != "" || h.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("/ht/f.txt (.htaccess): %v", h)
 	}
 	if _, h, _ := s.do("GET", "/wsgi", ""); h.Get("X-Wsgi") != "yes" || h.Get("X-App") != "WSGI" {
 		t.Errorf("/wsgi: X-Wsgi %q X-App %q", h.Get("X-Wsgi"), h.Get("X-App"))
