@@ -76,6 +76,8 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 	Header add X-Env "%{FOO}e|%{NOPE}e" env=FOO
 	Header add X-NoEnv yes env=!FOO
 	Header add X-Time "%t %D"
+	Header set X-Api yes "expr=%{QUERY_STRING} =~ /api/"
+	Header set X-Uri "expr=%{REQUEST_URI} via %{req:X-Via}" "expr=req('X-Mode') == 'on'"
 	Header unset X-Success
 	Header unset X-Err2
 	Header always unset X-Out
@@ -134,6 +136,15 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 	if !regexp.MustCompile(`^t=\d{16} D=\d+$`).MatchString(h.Get("X-Time")) {
 		t.Errorf("/py: X-Time %q, want t=<request time> D=<microseconds>", h.Get("X-Time"))
 	}
+	// expr= conditions and values (ap_expr); the headers they read go
+	// in Vary, as Apache adds them.
+	if _, h, _ := s.do("GET", "/py?api", "", "X-Mode", "on", "X-Via", "proxy"); h.Get("X-Api") != "yes" ||
+		h.Get("X-Uri") != "/py via proxy" || h.Get("Vary") != "X-Mode" {
+		t.Errorf("/py?api with X-Mode on: X-Api %q X-Uri %q Vary %q", h.Get("X-Api"), h.Get("X-Uri"), h.Get("Vary"))
+	}
+	if h.Get("X-Api") != "" || h.Get("X-Uri") != "" || h.Get("Vary") != "X-Mode" {
+		t.Errorf("/py: X-Api %q X-Uri %q Vary %q", h.Get("X-Api"), h.Get("X-Uri"), h.Get("Vary"))
+	}
 	for _, want := range []string{"X-Early=early, more\n", "X-Gone=None\n", "X-Fix=fixed\n", "fixup saw X-Fix=None\n"} {
 		contains(t, "/py body", body, want)
 	}
@@ -186,8 +197,8 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 func TestHeaderConfigErrors(t *testing.T) {
 	wantConfigError(t, "Listen 127.0.0.1:1\n<Location /a>\nHeader set X-A 1 early\n</Location>\n",
 		"site.conf:3: Header: early is valid only at server or virtual host level")
-	wantConfigError(t, "Listen 127.0.0.1:1\nHeader set X-A 1 \"expr=%{REQUEST_STATUS} == 200\"\n",
-		"site.conf:2: Header: expr= conditions are not supported by modpy")
+	wantConfigError(t, "Listen 127.0.0.1:1\nHeader set X-A 1 \"expr=%{REQUEST_STATE} == 200\"\n",
+		"site.conf:2: Header: Can't parse envclause/expression: Variable 'REQUEST_STATE' does not exist")
 	wantConfigError(t, "Listen 127.0.0.1:1\nRequestHeader echo X-A\n", "site.conf:2: RequestHeader: echo is valid only for Header")
 	wantConfigError(t, "Listen 127.0.0.1:1\nHeader set X-A %Z\n", "site.conf:2: Header: Unrecognized header format %Z")
 }

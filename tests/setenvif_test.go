@@ -54,6 +54,8 @@ BrowserMatchNoCase CURL V_CURL
 SetEnvIf X-Unset . !V_LOCAL
 SetEnvIf User-Agent ^trusted V_OK
 BrowserMatch ^nokeep nokeepalive
+SetEnvIfExpr "%{REQUEST_URI} =~ m#^/e/(\w+)# && req('X-Proto') == 'https'" V_EXPR=$1 V_HTTPS=on
+SetEnvIfExpr "-R '127.0.0.0/8' && %{HTTP_USER_AGENT} -strmatch 'trust*'" V_LOCALTRUST
 PassEnv MODPY_TPASS MODPY_TGONE
 SetEnv V_SET set
 SetEnv V_GET fromsetenv
@@ -118,6 +120,9 @@ WSGIScriptAlias /wsgi {{DIR}}/env.wsgi
 		"V_LOCAL": "",  // unset by a later rule (UnsetEnv would not: it acts on SetEnv and PassEnv only)
 		"V_GET":   "1", // SetEnv does not replace what SetEnvIf set, as in Apache
 	}, "X-Thing", "yes", "X-Unset", "1", "User-Agent", "libcurl-agent")
+	// SetEnvIfExpr, with a group of its regular expression.
+	check("/e/qux", map[string]string{"V_EXPR": "qux", "V_HTTPS": "on", "V_LOCALTRUST": "1"}, "X-Proto", "https", "User-Agent", "trusted")
+	check("/e/qux", map[string]string{"V_EXPR": "", "V_HTTPS": "", "V_LOCALTRUST": ""}, "X-Proto", "http")
 	check("/e/local", map[string]string{"V_LOCAL": "1"})
 
 	// What reads the variables.

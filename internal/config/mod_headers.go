@@ -3,6 +3,8 @@ package config
 import (
 	"regexp"
 	"strings"
+
+	"modpy/internal/apexpr"
 )
 
 // headersModule is mod_headers: Header and RequestHeader. Each line is a
@@ -62,7 +64,11 @@ type HeaderOp struct {
 	Early  bool           // "early": runs at post_read_request
 	Env    string         // "env=VAR" (NotEnv: "env=!VAR"); "" for none
 	NotEnv bool
-	Pos    Pos
+	// Expr is an "expr=" condition; ValueExpr an "expr=" value (it
+	// replaces Value).
+	Expr      *apexpr.Expr
+	ValueExpr *apexpr.String
+	Pos       Pos
 }
 
 // HeaderFormatKind is one piece of a mod_headers value.
@@ -161,19 +167,23 @@ func dHeader(p *parser, c *call) error {
 	if err := op.condition(c, clause); err != nil {
 		return err
 	}
-	name, _, _ = strings.Cut(name, ":")
-	op.Name = name
-	if strings.HasPrefix(value, "expr=") {
-		return c.errf("expr= values are not supported by modpy (it has no ap_expr evaluator): the header would not be set; " +
-			"use text with %%{VAR}e and the other format specifiers")
-	}
-	parts, err := parseHeaderFormat(value)
-	if err != nil {
-		return c.errf("%v", err)
-	}
-	op.Value = parts
 	if op.Early && c.sec != nil {
 		return c.errf("early is valid only at server or virtual host level (it runs before the URI is mapped to a section); here it would never run")
+	}
+	name, _, _ = strings.Cut(name, ":")
+	op.Name = name
+	if v, ok := strings.CutPrefix(value, "expr="); ok {
+		x, err := apexpr.ParseString(v)
+		if err != nil {
+			return c.errf("Can't parse value expression : %v", err)
+		}
+		op.ValueExpr = x
+	} else {
+		parts, err := parseHeaderFormat(value)
+		if err != nil {
+			return c.errf("%v", err)
+		}
+		op.Value = parts
 	}
 	*list = append(*list, op)
 	return nil
@@ -196,8 +206,11 @@ func (op *HeaderOp) condition(c *call, clause string) error {
 		}
 		op.Env = v
 	case strings.HasPrefix(lc, "expr="):
-		return c.errf("expr= conditions are not supported by modpy (it has no ap_expr evaluator): the line would apply always or never; " +
-			"use env=VAR with a variable SetEnvIf sets")
+		x, err := apexpr.Parse(clause[5:])
+		if err != nil {
+			return c.errf("Can't parse envclause/expression: %v", err)
+		}
+		op.Expr = x
 	default:
 		return c.errf("unknown parameter %q (early, env=VAR or env=!VAR)", clause)
 	}

@@ -17,6 +17,7 @@ Header always append X-B b env=!NOB
 Header onsuccess unset X-C env=C
 Header echo ^X-Echo
 Header edit* Set-Cookie ^(.*)$ "$1; Secure" early
+Header always set X-X "expr=%{REQUEST_URI}" "expr=%{REQUEST_STATUS} -ge 400"
 RequestHeader setifempty X-D: d
 <Location /in>
 	Header merge Cache-Control no-cache
@@ -25,8 +26,11 @@ RequestHeader setifempty X-D: d
 </Location>
 `)
 	d := c.Main.Dir
-	if len(d.Header) != 4 || len(d.HeaderAlways) != 1 || len(d.RequestHeader) != 1 {
+	if len(d.Header) != 4 || len(d.HeaderAlways) != 2 || len(d.RequestHeader) != 1 {
 		t.Fatalf("lists: %d %d %d", len(d.Header), len(d.HeaderAlways), len(d.RequestHeader))
+	}
+	if x := d.HeaderAlways[1]; x.Expr == nil || x.Expr.Source() != "%{REQUEST_STATUS} -ge 400" || x.ValueExpr.Source() != "%{REQUEST_URI}" {
+		t.Errorf("expr=: %+v", x)
 	}
 	set := d.Header[0]
 	want := []HeaderFormat{{FormatText, "a\tb "}, {FormatDuration, ""}, {FormatText, " "}, {FormatEnv, "HOME"},
@@ -51,7 +55,7 @@ RequestHeader setifempty X-D: d
 	}
 	l := c.LocationConfig(c.Main, "/in/x")
 	if len(l.Header) != 5 || l.Header[4].Action != HeaderMerge || len(l.RequestHeader) != 2 || l.RequestHeader[1].Action != HeaderUnset ||
-		len(l.HeaderAlways) != 2 || l.HeaderAlways[1].Action != HeaderNote {
+		len(l.HeaderAlways) != 3 || l.HeaderAlways[2].Action != HeaderNote {
 		t.Errorf("merged: %d %d %d", len(l.Header), len(l.RequestHeader), len(l.HeaderAlways))
 	}
 }
@@ -210,8 +214,9 @@ func TestHeadersModulesErrors(t *testing.T) {
 		{"Header too many", "Header set X y env=A extra\n", 1, "Header", "too many arguments"},
 		{"Header unknown clause", "Header set X y when=A\n", 1, "Header", `unknown parameter "when=A"`},
 		{"Header env without name", "Header set X y env=!\n", 1, "Header", "missing environment variable name"},
-		{"Header expr condition", "Header set X y \"expr=%{REQUEST_URI} =~ m#^/a#\"\n", 1, "Header", "expr= conditions are not supported"},
-		{"Header expr value", "Header set X \"expr=%{REQUEST_URI}\"\n", 1, "Header", "expr= values are not supported"},
+		{"Header expr condition", "Header set X y \"expr=%{REQUEST_URIX} =~ m#^/a#\"\n", 1, "Header",
+			"Can't parse envclause/expression: Variable 'REQUEST_URIX' does not exist"},
+		{"Header expr value", "Header set X \"expr=%{REQUEST_URI\"\n", 1, "Header", "Can't parse value expression : Parse error: unterminated"},
 		{"Header bad format", "Header set X %Q\n", 1, "Header", "Unrecognized header format %Q"},
 		{"Header edit without replacement", "Header edit X ^a\n", 1, "Header", "edit requires a match and a substitution"},
 		{"Header edit bad regex", "Header edit X ( b\n", 1, "Header", "edit regular expression"},
@@ -220,7 +225,7 @@ func TestHeadersModulesErrors(t *testing.T) {
 		{"Header early in a section", "<Location /a>\nHeader set X y early\n</Location>\n", 2, "Header", "early is valid only at server or virtual host level"},
 		{"SetEnvIf bad regex", "SetEnvIf X-A ( v\n", 1, "SetEnvIf", "regular expression"},
 		{"SetEnvIf no variable", "SetEnvIf X-A a =1\n", 1, "SetEnvIf", `"=1" names no variable`},
-		{"SetEnvIfExpr", "SetEnvIfExpr \"-R '10.0.0.0/8'\" v\n", 1, "SetEnvIfExpr", "ap_expr expressions are not supported"},
+		{"SetEnvIfExpr", "SetEnvIfExpr \"-F '/x'\" v\n", 1, "SetEnvIfExpr", "Could not parse expression \"-F '/x'\": Unary operator '-F' is not supported by modpy"},
 		{"ExpiresByType no slash", "ExpiresByType text A1\n", 1, "ExpiresByType", "should contain a slash"},
 		{"Expires bad base", "ExpiresDefault \"later plus 1 day\"\n", 1, "ExpiresDefault", "unrecognised <base> 'later'"},
 		{"Expires bad type", "ExpiresDefault \"access plus 1 fortnight\"\n", 1, "ExpiresDefault", "unrecognised <type>'fortnight'"},

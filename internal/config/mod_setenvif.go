@@ -3,10 +3,12 @@ package config
 import (
 	"regexp"
 	"strings"
+
+	"modpy/internal/apexpr"
 )
 
 // setenvifModule is mod_setenvif: SetEnvIf, SetEnvIfNoCase, BrowserMatch,
-// BrowserMatchNoCase (and SetEnvIfExpr, refused: see dSetEnvIfExpr). A rule
+// BrowserMatchNoCase and SetEnvIfExpr (an ap_expr, internal/apexpr). A rule
 // written at server or virtual host level goes in Server.SetEnvIf and runs
 // at post_read_request; one in a section or .htaccess goes in
 // DirConfig.SetEnvIf and runs at header_parser, as in Apache.
@@ -62,6 +64,9 @@ type EnvRule struct {
 	Re      *regexp.Regexp
 	Literal string
 	NoCase  bool
+	// Expr is SetEnvIfExpr's expression (then the fields above are
+	// unset).
+	Expr *apexpr.Expr
 	// Vars are what a match does, in order.
 	Vars []EnvVarSet
 	Pos  Pos
@@ -122,18 +127,33 @@ func dSetEnvIf(p *parser, c *call) error {
 		return err
 	}
 	r.Vars = vars
-	if c.sec == nil {
-		c.srv.SetEnvIf = append(c.srv.SetEnvIf, r) // post_read_request
-	} else {
-		c.conf.SetEnvIf = append(c.conf.SetEnvIf, r) // header_parser
-	}
+	c.addEnvRule(r)
 	return nil
 }
 
-// dSetEnvIfExpr refuses SetEnvIfExpr: modpy has no ap_expr evaluator.
+// dSetEnvIfExpr is SetEnvIfExpr: the rule matches when the ap_expr
+// expression is true.
 func dSetEnvIfExpr(p *parser, c *call) error {
-	return c.errf("ap_expr expressions are not supported by modpy: variables it sets would never be set; " +
-		"use SetEnvIf (or SetEnvIfNoCase) with an attribute and a regular expression")
+	x, err := apexpr.Parse(c.args[0])
+	if err != nil {
+		return c.errf("Could not parse expression %q: %v", c.args[0], err)
+	}
+	vars, err := envVarSets(c, c.args[1:])
+	if err != nil {
+		return err
+	}
+	c.addEnvRule(&EnvRule{Expr: x, Vars: vars, Pos: c.pos})
+	return nil
+}
+
+// addEnvRule puts a rule where it runs: a server's (post_read_request) or
+// a section's (header_parser).
+func (c *call) addEnvRule(r *EnvRule) {
+	if c.sec == nil {
+		c.srv.SetEnvIf = append(c.srv.SetEnvIf, r)
+	} else {
+		c.conf.SetEnvIf = append(c.conf.SetEnvIf, r)
+	}
 }
 
 // envVarSets parses the "[!]var[=value]" arguments of a SetEnvIf line.

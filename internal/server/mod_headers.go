@@ -41,52 +41,65 @@ func (rs *rstate) headersEarly() int {
 		return resDeclined
 	}
 	req := rs.req
-	rs.applyHeaderOps(req.HeadersIn, req.HeadersOut, dc.RequestHeader, true, nil)
-	rs.applyHeaderOps(req.ErrHeadersOut, req.HeadersOut, dc.HeaderAlways, true, nil)
-	rs.applyHeaderOps(req.HeadersOut, req.HeadersOut, dc.Header, true, nil)
+	rs.applyHeaderOps(req.HeadersIn, req.HeadersOut, req.ErrHeadersOut, dc.RequestHeader, true, nil)
+	rs.applyHeaderOps(req.ErrHeadersOut, req.HeadersOut, req.ErrHeadersOut, dc.HeaderAlways, true, nil)
+	rs.applyHeaderOps(req.HeadersOut, req.HeadersOut, req.ErrHeadersOut, dc.Header, true, nil)
 	return resDeclined
 }
 
 // headersFixup is mod_headers' fixup: RequestHeader on headers_in.
 func (rs *rstate) headersFixup() int {
 	if rs.dc != nil && len(rs.dc.RequestHeader) > 0 {
-		rs.applyHeaderOps(rs.req.HeadersIn, rs.req.HeadersOut, rs.dc.RequestHeader, false, nil)
+		rs.applyHeaderOps(rs.req.HeadersIn, rs.req.HeadersOut, rs.req.ErrHeadersOut, rs.dc.RequestHeader, false, nil)
 	}
 	return resDeclined
 }
 
 // applyHeaderOps is mod_headers' do_headers_fixup: ops, those of the early
-// or of the late kind, applied to t in order. echo adds to out (headers_out,
-// whichever list the line is in, as in Apache). ct, if not nil, is the
+// or of the late kind, applied to t in order. out and errOut are the
+// response's headers_out and err_headers_out: echo adds to out (whichever
+// list the line is in, as in Apache), an expr= line reads them and adds
+// the request headers it read to out's Vary. ct, if not nil, is the
 // content type the response will carry: set and edit of Content-Type
 // change it too.
-func (rs *rstate) applyHeaderOps(t, out *table.Table, ops []*config.HeaderOp, early bool, ct *string) {
-	env := rs.req.SubprocessEnv
+func (rs *rstate) applyHeaderOps(t, out, errOut *table.Table, ops []*config.HeaderOp, early bool, ct *string) {
+	senv := rs.req.SubprocessEnv
+	var xenv *exprEnv
 	for _, op := range ops {
-		if op.Early != early || (op.Env != "" && env.Has(op.Env) == op.NotEnv) {
+		if op.Early != early || (op.Env != "" && senv.Has(op.Env) == op.NotEnv) {
 			continue
+		}
+		if op.Expr != nil || op.ValueExpr != nil {
+			if xenv == nil {
+				xenv = rs.exprEnv(out, errOut)
+			}
+			if op.Expr != nil {
+				if ok, _ := rs.evalExpr(op.Expr, xenv, out); !ok {
+					continue
+				}
+			}
 		}
 		switch op.Action {
 		case config.HeaderAdd:
-			t.Add(op.Name, rs.headerValue(op.Value))
+			t.Add(op.Name, rs.opValue(op, xenv))
 		case config.HeaderAppend:
-			mergeHeader(t, op.Name, rs.headerValue(op.Value))
+			mergeHeader(t, op.Name, rs.opValue(op, xenv))
 		case config.HeaderMerge:
-			v := rs.headerValue(op.Value)
+			v := rs.opValue(op, xenv)
 			if old, ok := t.Get(op.Name); !ok {
 				t.Add(op.Name, v)
 			} else if !hasHeaderToken(old, v) {
 				mergeHeader(t, op.Name, v)
 			}
 		case config.HeaderSet:
-			v := rs.headerValue(op.Value)
+			v := rs.opValue(op, xenv)
 			if ct != nil && strings.EqualFold(op.Name, "Content-Type") {
 				*ct = v
 			}
 			t.Set(op.Name, v)
 		case config.HeaderSetIfEmpty:
 			if !t.Has(op.Name) {
-				v := rs.headerValue(op.Value)
+				v := rs.opValue(op, xenv)
 				if ct != nil && strings.EqualFold(op.Name, "Content-Type") {
 					*ct = v
 				}
@@ -102,17 +115,17 @@ func (rs *rstate) applyHeaderOps(t, out *table.Table, ops []*config.HeaderOp, ea
 			}
 		case config.HeaderEdit, config.HeaderEditAll:
 			if ct != nil && *ct != "" && strings.EqualFold(op.Name, "Content-Type") {
-				*ct = rs.editHeader(op, *ct)
+				*ct = rs.editHeader(op, *ct, xenv)
 			}
 			if vs := t.Values(op.Name); len(vs) > 0 {
 				t.Del(op.Name)
 				for _, v := range vs {
-					t.Add(op.Name, rs.editHeader(op, v))
+					t.Add(op.Name, rs.editHeader(op, v, xenv))
 				}
 			}
 		case config.HeaderNote:
 			if v, ok := t.Get(op.Name); ok {
-				rs.req.Notes.Set(rs.headerValue(op.Value), v)
+				rs.req.Notes.Set(rs.opValue(op, xenv), v)
 			}
 		}
 	}
@@ -124,8 +137,8 @@ func (rs *rstate) applyHeaderOps(t, out *table.Table, ops []*config.HeaderOp, ea
 // right after a match is skipped, and after an empty match the next byte
 // is stepped over (Apache recurses forever on either: "^(.*)$" kills its
 // process).
-func (rs *rstate) editHeader(op *config.HeaderOp, v string) string {
-	repl := rs.headerValue(op.Value)
+func (rs *rstate) editHeader(op *config.HeaderOp, v string, xenv *exprEnv) string {
+	repl := rs.opValue(op, xenv)
 	var b strings.Builder
 	rest, afterMatch := v, false
 	for {
@@ -196,6 +209,16 @@ func hasHeaderToken(list, v string) bool {
 		i++
 	}
 	return false
+}
+
+// opValue is a line's value for this request: its expr= string
+// expression's, or its format's.
+func (rs *rstate) opValue(op *config.HeaderOp, xenv *exprEnv) string {
+	if op.ValueExpr != nil {
+		v, _ := op.ValueExpr.Eval(xenv)
+		return v
+	}
+	return rs.headerValue(op.Value)
 }
 
 // headerValue formats a Header value for this request.

@@ -8,7 +8,8 @@ import (
 
 // setenvif_module: SetEnvIf, SetEnvIfNoCase, BrowserMatch and
 // BrowserMatchNoCase set (or unset) variables of subprocess_env when an
-// attribute of the request matches. The server's and virtual host's rules
+// attribute of the request matches, SetEnvIfExpr when an ap_expr
+// expression is true (apexpr.go). The server's and virtual host's rules
 // run at post_read_request, the sections' at header_parser, each after
 // the phase's Python handlers (mod_python's hooks and mod_setenvif's are
 // both APR_HOOK_MIDDLE in Apache, mod_python's loaded first). What they
@@ -40,7 +41,18 @@ func (rs *rstate) setenvifDir() int {
 func (rs *rstate) matchEnvRules(rules []*config.EnvRule) {
 	req := rs.req
 	var m []int
+	var xenv *exprEnv
 	for _, r := range rules {
+		if r.Expr != nil { // SetEnvIfExpr
+			if xenv == nil {
+				xenv = rs.exprEnv(nil, nil)
+			}
+			ok, res := rs.evalExpr(r.Expr, xenv, req.HeadersOut)
+			if ok {
+				rs.setEnvVars(r, res.Source, res.Match)
+			}
+			continue
+		}
 		val := rs.envAttr(r)
 		if r.Re != nil {
 			if m = r.Re.FindStringSubmatchIndex(val); m == nil {
@@ -49,15 +61,25 @@ func (rs *rstate) matchEnvRules(rules []*config.EnvRule) {
 		} else if !containsFold(val, r.Literal, r.NoCase) {
 			continue
 		}
-		for _, v := range r.Vars {
-			switch {
-			case v.Unset:
-				req.SubprocessEnv.Del(v.Name)
-			case r.Re != nil:
-				req.SubprocessEnv.Set(v.Name, regsub(v.Value, val, m))
-			default:
-				req.SubprocessEnv.Set(v.Name, v.Value)
-			}
+		if r.Re == nil {
+			m = nil
+		}
+		rs.setEnvVars(r, val, m)
+	}
+}
+
+// setEnvVars does a matching rule's variables: $0..$9 in a value are the
+// groups of m (a match in src), when there is one.
+func (rs *rstate) setEnvVars(r *config.EnvRule, src string, m []int) {
+	env := rs.req.SubprocessEnv
+	for _, v := range r.Vars {
+		switch {
+		case v.Unset:
+			env.Del(v.Name)
+		case m != nil:
+			env.Set(v.Name, regsub(v.Value, src, m))
+		default:
+			env.Set(v.Name, v.Value)
 		}
 	}
 }

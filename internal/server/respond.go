@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -94,6 +96,7 @@ func (o *responseIO) syncHeaders() {
 		h.Set("Content-Type", rs.contentType(ct))
 	}
 	rs.noKeepAlive(h)
+	rs.fixupVary(h)
 	if len(o.rs.filters) > 0 {
 		h.Del("Content-Length") // a filter may change the length
 	}
@@ -126,8 +129,8 @@ func (rs *rstate) outputHeaders() (ho, eo *table.Table, ct string) {
 	if rs.deflate != nil {
 		rs.deflate.fixHeaders(ho, eo)
 	}
-	rs.applyHeaderOps(eo, ho, dc.HeaderAlways, false, &ct)
-	rs.applyHeaderOps(ho, ho, dc.Header, false, &ct)
+	rs.applyHeaderOps(eo, ho, eo, dc.HeaderAlways, false, &ct)
+	rs.applyHeaderOps(ho, ho, eo, dc.Header, false, &ct)
 	return ho, eo, ct
 }
 
@@ -140,6 +143,7 @@ func (rs *rstate) outputHeaders() (ho, eo *table.Table, ct string) {
 // the swap, on err_headers_out itself.
 func (rs *rstate) errorHeaders(h *table.Table, st int, ct string) {
 	rs.noKeepAlive(h)
+	defer rs.fixupVary(h)
 	dc := rs.filterConfig()
 	if rs.expiresOn() {
 		rs.expiresHeaders(h, &table.Table{}, ct, st)
@@ -148,11 +152,11 @@ func (rs *rstate) errorHeaders(h *table.Table, st int, ct string) {
 		return
 	}
 	if st == 204 || st == 304 {
-		rs.applyHeaderOps(h, h, dc.HeaderAlways, false, nil)
+		rs.applyHeaderOps(h, h, h, dc.HeaderAlways, false, nil)
 		return
 	}
 	e := table.New(len(dc.HeaderAlways))
-	rs.applyHeaderOps(e, h, dc.HeaderAlways, false, nil)
+	rs.applyHeaderOps(e, h, e, dc.HeaderAlways, false, nil)
 	if e.Len() > 0 {
 		rest := h.Clone()
 		h.Clear()
@@ -170,6 +174,29 @@ func (rs *rstate) errorHeaders(h *table.Table, st int, ct string) {
 func (rs *rstate) noKeepAlive(h *table.Table) {
 	if env := rs.req.SubprocessEnv; env.Len() > 0 && env.Has("nokeepalive") {
 		h.Set("Connection", "close")
+	}
+}
+
+// fixupVary is Apache's: the Vary fields become one, each token once,
+// joined by ","; with force-no-vary in the environment, none.
+func (rs *rstate) fixupVary(h *table.Table) {
+	if !h.Has("Vary") {
+		return
+	}
+	if env := rs.req.SubprocessEnv; env.Len() > 0 && env.Has("force-no-vary") {
+		h.Del("Vary")
+		return
+	}
+	var toks []string
+	for _, v := range h.Values("Vary") {
+		for _, t := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+			if !slices.ContainsFunc(toks, func(x string) bool { return strings.EqualFold(x, t) }) {
+				toks = append(toks, t)
+			}
+		}
+	}
+	if len(toks) > 0 {
+		h.Set("Vary", strings.Join(toks, ","))
 	}
 }
 
