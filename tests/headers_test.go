@@ -47,6 +47,8 @@ const hdrWSGI = `def application(environ, start_response):
     return [b"from wsgi\n"]
 `
 
+const cgiHeaderScript = "#!/bin/sh\nprintf 'Content-Type: text/plain\\nX-Cgi: from the script\\n\\ncgi\\n'\n"
+
 func TestHeaderDirectives(t *testing.T) {
 	s := startSite(t, `PythonPath "sys.path + ['{{DIR}}/lib']"
 LogFormat "%U multinote=%{multinote}n" notes
@@ -59,6 +61,14 @@ SetEnvIf X-Foo (.+) FOO=$1
 ErrorDocument 410 /errdoc.html
 Redirect /moved http://example.com/
 WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
+LoadModule cgi_module modules/mod_cgi.so
+ScriptAlias /cgi/ {{DIR}}/cgi/
+<Location /cgi/unset.cgi>
+	Header unset X-Cgi
+</Location>
+<Location /cgi/always.cgi>
+	Header always unset X-Cgi
+</Location>
 <Location /py>
 	SetHandler mod_python
 	PythonHandler hdr
@@ -106,6 +116,8 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 		"htdocs/errdoc.html":  "the error document\n",
 		"htdocs/ht/.htaccess": "Header set X-Htaccess yes\nHeader unset X-Success\n",
 		"htdocs/ht/f.txt":     "f\n",
+		"cgi/unset.cgi":       cgiHeaderScript,
+		"cgi/always.cgi":      cgiHeaderScript,
 	})
 
 	// The normal path, from Python: every action, and RequestHeader
@@ -175,6 +187,14 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 	}
 	if _, h, _ := s.do("GET", "/ht/f.txt", ""); h.Get("X-Htaccess") != "yes" || h.Get("X-Success") != "" || h.Get("X-Frame-Options") != "DENY" {
 		t.Errorf("/ht/f.txt (.htaccess): %v", h)
+	}
+	// A CGI script's header fields are in err_headers_out, as mod_cgi
+	// puts them: only "always" removes them.
+	for path, want := range map[string]string{"/cgi/unset.cgi": "from the script", "/cgi/always.cgi": ""} {
+		os.Chmod(filepath.Join(s.Dir, path), 0o755)
+		if _, h, _ := s.do("GET", path, ""); h.Get("X-Cgi") != want {
+			t.Errorf("%s: X-Cgi %q, want %q", path, h.Get("X-Cgi"), want)
+		}
 	}
 	if _, h, _ := s.do("GET", "/wsgi", ""); h.Get("X-Wsgi") != "yes" || h.Get("X-App") != "WSGI" {
 		t.Errorf("/wsgi: X-Wsgi %q X-App %q", h.Get("X-Wsgi"), h.Get("X-App"))
