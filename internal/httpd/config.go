@@ -1,6 +1,9 @@
 package httpd
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Apache's defaults for the limits in Config.
 const (
@@ -51,6 +54,12 @@ type Config struct {
 	// the body alone, no status line or headers. When false such requests
 	// are answered 400, as with "Require1.0".
 	AllowHTTP09 bool
+	// H2Direct, if set, is asked for each new connection (after a
+	// ConnHandler declined it) whether it may start HTTP/2 with the
+	// client's connection preface instead of an HTTP/1 request: h2c by
+	// prior knowledge (mod_http2's H2Direct). It returns the connection's
+	// HTTP/2 settings, or nil for HTTP/1 only.
+	H2Direct func(local netip.AddrPort) *H2Settings
 	// ErrorLog receives connection-level problems with Apache's levels
 	// ("error", "info", "debug") and messages; nil discards them.
 	ErrorLog func(level string, msg string)

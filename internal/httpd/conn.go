@@ -80,6 +80,9 @@ type conn struct {
 	remoteStr  string
 
 	rclock readClock // RequestReadTimeout's stage in force
+
+	h2      *H2Settings // HTTP/2 by prior knowledge is allowed, with these settings
+	upgrade *h2Upgrade  // the request just served switched to h2c
 }
 
 // connReader is what the connection's bufio.Reader reads from: it flushes
@@ -158,6 +161,9 @@ func (c *conn) serve() {
 			return
 		}
 	}
+	if d := c.cfg.H2Direct; d != nil {
+		c.h2 = d(c.local)
+	}
 	for {
 		if c.keepalives > 0 {
 			c.rto = c.cfg.KeepAliveTimeout
@@ -226,8 +232,18 @@ func (c *conn) serve() {
 		c.rto = c.cfg.Timeout
 		if c.keepalives > 0 {
 			c.rclock.begin(&c.cfg.HeaderReadTimeout, "header")
+		} else if c.h2 != nil && c.isH2Preface() {
+			c.serveH2(c.h2, nil)
+			c.nc.Close()
+			return
 		}
 		c.serveRequest()
+		if up := c.upgrade; up != nil {
+			c.upgrade = nil
+			c.serveH2(up.settings, up)
+			c.nc.Close()
+			return
+		}
 		if c.closeAfter {
 			c.lingerClose()
 			return
@@ -283,27 +299,29 @@ func (c *conn) serveRequest() {
 	}
 	c.body.reset(c, c.hp.clen, c.hp.chunked, c.hp.expect100)
 	c.rclock.begin(&c.cfg.BodyReadTimeout, "body")
-	c.runHandler()
+	c.runHandler(&c.resp, r)
 	c.resp.finish()
 	if !c.closeAfter {
 		c.drain()
 	}
 }
 
-func (c *conn) runHandler() {
+// runHandler runs the Handler for r, the connection's request or an
+// HTTP/2 stream's.
+func (c *conn) runHandler(w *Response, r *Request) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.logf("error", "handler panic serving %s: %v\n%s", logEscape(c.req.TheRequest), p, debug.Stack())
-			c.closeAfter = true
-			c.resp.sendError(500, ErrorDetails{})
+			c.logf("error", "handler panic serving %s: %v\n%s", logEscape(r.TheRequest), p, debug.Stack())
+			w.closeConn()
+			w.sendError(500, ErrorDetails{})
 		}
 	}()
 	h := c.srv.Handler
 	if h == nil {
-		c.resp.sendError(404, ErrorDetails{})
+		w.sendError(404, ErrorDetails{})
 		return
 	}
-	h.ServeHTTP1(&c.resp, &c.req)
+	h.ServeHTTP1(w, r)
 }
 
 // logTimeout reports a first request that never arrived, as Apache's access

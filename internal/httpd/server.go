@@ -52,6 +52,9 @@ type Server struct {
 	inShutdown atomic.Bool
 	hurry      atomic.Bool
 	connGone   chan struct{}
+
+	h2mu sync.Mutex
+	h2s  map[*H2Settings]*h2impl // HTTP/2 servers by their settings (h2.go)
 }
 
 func (s *Server) init() {
@@ -159,6 +162,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		l.Close()
 	}
 	s.mu.Unlock()
+	s.h2GoAway()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
