@@ -233,6 +233,7 @@ func inheritMain(v, main *Server) {
 	if v.PythonConnectionHandler == nil {
 		v.PythonConnectionHandler = main.PythonConnectionHandler
 	}
+	v.HTTP2 = v.HTTP2.inherit(main.HTTP2)
 	if v.TraceEnable == TraceUnset {
 		v.TraceEnable = main.TraceEnable
 	}

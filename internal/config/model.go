@@ -271,6 +271,10 @@ type Server struct {
 	// none. Its Phase is "PythonConnectionHandler" and its Dir is "".
 	PythonConnectionHandler *Handler
 
+	// HTTP2 is Protocols, ProtocolsHonorOrder and mod_http2's server
+	// settings (mod_http2.go).
+	HTTP2 HTTP2
+
 	// idx holds this server's request-time section lists (set by Load).
 	idx *serverIndex
 }
@@ -586,6 +590,9 @@ type DirConfig struct {
 	// AuthBasicProvider are AuthBasicProvider's providers, lower-case, in
 	// order (nil = unset: Apache's "file").
 	AuthBasicProvider []string
+	// H2Upgrade is mod_http2's H2Upgrade (nil = unset: on for plain
+	// connections, off over TLS; mod_http2.go).
+	H2Upgrade *bool
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

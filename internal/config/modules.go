@@ -46,7 +46,7 @@ var modules = []*module{
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, accessCompatModule,
 	envModule, includeModule, reqtimeoutModule, statusModule, versionModule,
-	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
+	pythonModule, wsgiModule, http2Module, lifecycleModule, unsupportedModule,
 }
 
 // Modules with no directive of their own: their work is the server's

@@ -40,6 +40,9 @@ func (rs *rstate) translateStart() int {
 		if req.Method != "OPTIONS" {
 			return 400
 		}
+		if rs.upgrade() == resDone { // mod_http2.go
+			return resDone
+		}
 		req.HeadersOut.Set("Allow", "GET,HEAD,POST,OPTIONS")
 		return resDone
 	}

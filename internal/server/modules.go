@@ -20,6 +20,7 @@ import (
 // (fixups).
 var modules = []*module{
 	coreModule,
+	http2Module,
 	pythonModule,
 	envModule,
 	aliasModule,

@@ -123,7 +123,7 @@ func TestHookOrder(t *testing.T) {
 		hookCheckUserID:   {"auth_basic_module"},
 		hookAuthChecker:   {"authz_core_module"},
 		hookTypeChecker:   {"mime_module"},
-		hookFixups:        {"env_module", "alias_module", "include_module"},
+		hookFixups:        {"env_module", "alias_module", "include_module", "http2_module"},
 		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},

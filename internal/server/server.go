@@ -64,7 +64,8 @@ type Server struct {
 // mod_python's server object shows.
 type vhost struct {
 	conf   *config.Server
-	name   string // ServerName, inherited from the main server if unset
+	h2     *httpd.H2Settings // mod_http2's settings for its connections (mod_http2.go)
+	name   string            // ServerName, inherited from the main server if unset
 	errlog *errorLog
 	access []*accessLog
 	info   *request.Server
@@ -173,6 +174,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 	// mod_python's server configuration has every Python* directive of
 	// the server's scope but PythonInterpPerDirectory.
 	v.info.Config.Del("PythonInterpPerDirectory")
+	v.h2 = h2Settings(c)
 	s.vhosts[c] = v
 	return v, nil
 }
@@ -241,6 +243,9 @@ func (s *Server) Start(listeners []net.Listener) error {
 			}
 			s.errlog.Log(lv, "core", "", nil, msg)
 		},
+	}
+	if s.anyH2Direct() {
+		hcfg.H2Direct = s.h2Direct
 	}
 	for _, l := range listeners {
 		hs := &httpd.Server{Config: hcfg, Handler: s}
