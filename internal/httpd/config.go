@@ -41,6 +41,11 @@ type Config struct {
 	// byte), the body stage the request body from its first read.
 	HeaderReadTimeout ReadTimeout
 	BodyReadTimeout   ReadTimeout
+	// HandshakeReadTimeout is RequestReadTimeout's handshake stage: the
+	// TLS handshake of a connection on a Server with TLSConfig, from its
+	// first read (zero: Timeout for each read). A handshake that runs out
+	// closes the connection.
+	HandshakeReadTimeout ReadTimeout
 	// ServerHeader is the value of the Server header ("" = omit).
 	ServerHeader string
 	// Signature is trusted HTML ending the error pages this package sends

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -80,6 +81,9 @@ type conn struct {
 	remoteStr  string
 
 	rclock readClock // RequestReadTimeout's stage in force
+
+	tls   *tls.ConnectionState // the handshake's outcome on a TLS connection
+	plain bool                 // plain HTTP came to a TLS port (Request.PlainOnTLS)
 }
 
 // connReader is what the connection's bufio.Reader reads from: it flushes
@@ -151,7 +155,16 @@ func (c *conn) serve() {
 			c.nc.Close()
 		}
 	}()
-	if h := c.srv.ConnHandler; h != nil {
+	if c.srv.TLSConfig != nil {
+		if !c.startTLS() {
+			return
+		}
+		if c.tlsProto() {
+			c.nc.Close()
+			return
+		}
+	}
+	if h := c.srv.ConnHandler; h != nil && !c.plain {
 		c.state.Store(stateActive) // Shutdown waits for it
 		if h(c.nc, c.local, c.remote, c.id) {
 			c.nc.Close()
@@ -243,6 +256,7 @@ func (c *conn) serveRequest() {
 	*r = Request{
 		Header: &c.header, Trailer: &c.trailer, Body: &c.body,
 		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, KeepAlives: c.keepalives,
+		TLS: c.tls, PlainOnTLS: c.plain,
 	}
 	c.trailer.Clear()
 	c.body.reset(c, 0, false, false)
@@ -315,6 +329,7 @@ func (c *conn) logTimeout() {
 	c.req = Request{
 		Header: &c.header, Trailer: &c.trailer, Body: &c.body, ProtoNum: 1000, Proto: "HTTP/1.0",
 		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, Received: time.Now(),
+		TLS: c.tls,
 	}
 	c.header.Clear()
 	c.body.reset(c, 0, false, false)
