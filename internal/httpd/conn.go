@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -81,6 +82,9 @@ type conn struct {
 
 	rclock readClock // RequestReadTimeout's stage in force
 
+	tls   *tls.ConnectionState // the handshake's outcome on a TLS connection
+	plain bool                 // plain HTTP came to a TLS port (Request.PlainOnTLS)
+
 	h2      *H2Settings // HTTP/2 by prior knowledge is allowed, with these settings
 	upgrade *h2Upgrade  // the request just served switched to h2c
 }
@@ -154,15 +158,24 @@ func (c *conn) serve() {
 			c.nc.Close()
 		}
 	}()
-	if h := c.srv.ConnHandler; h != nil {
+	if c.srv.TLSConfig != nil {
+		if !c.startTLS() {
+			return
+		}
+		if c.tlsProto() {
+			c.nc.Close()
+			return
+		}
+	}
+	if h := c.srv.ConnHandler; h != nil && !c.plain {
 		c.state.Store(stateActive) // Shutdown waits for it
 		if h(c.nc, c.local, c.remote, c.id) {
 			c.nc.Close()
 			return
 		}
 	}
-	if d := c.cfg.H2Direct; d != nil {
-		c.h2 = d(c.local)
+	if d := c.cfg.H2Direct; d != nil && !c.plain {
+		c.h2 = d(c.local, c.tls)
 	}
 	for {
 		if c.keepalives > 0 {
@@ -259,6 +272,7 @@ func (c *conn) serveRequest() {
 	*r = Request{
 		Header: &c.header, Trailer: &c.trailer, Body: &c.body,
 		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, KeepAlives: c.keepalives,
+		TLS: c.tls, PlainOnTLS: c.plain,
 	}
 	c.trailer.Clear()
 	c.body.reset(c, 0, false, false)
@@ -333,6 +347,7 @@ func (c *conn) logTimeout() {
 	c.req = Request{
 		Header: &c.header, Trailer: &c.trailer, Body: &c.body, ProtoNum: 1000, Proto: "HTTP/1.0",
 		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, Received: time.Now(),
+		TLS: c.tls,
 	}
 	c.header.Clear()
 	c.body.reset(c, 0, false, false)

@@ -14,6 +14,12 @@
 //     Connection headers, pipelining, draining unread bodies, Timeout and
 //     KeepAliveTimeout, RequestReadTimeout's header and body stages
 //     (mod_reqtimeout, reqtimeout.go), lingering close, graceful Shutdown;
+//   - TLS on a Server with TLSConfig (tls.go): sniffing the first bytes,
+//     mod_ssl's one answer to plain HTTP on a TLS port (Request.PlainOnTLS),
+//     the handshake under RequestReadTimeout's handshake stage, and
+//     handing a connection that negotiated an ALPN protocol of
+//     ProtoHandlers ("h2") to its handler; the certificates and the
+//     choice among them (SNI) are the caller's tls.Config;
 //   - the limits LimitRequestLine, LimitRequestFieldSize,
 //     LimitRequestFields and (through Body.SetLimit) LimitRequestBody;
 //   - Apache's protocol errors and their pages: 400, 408, 414, 417, 505,

@@ -1,7 +1,9 @@
 package httpd
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -175,8 +178,39 @@ func (c *conn) serveH2(st *H2Settings, up *h2Upgrade) {
 	if up != nil {
 		opts.UpgradeRequest, opts.Settings = up.req, up.frame
 	}
-	h.srv.ServeConn(h2Conn{c.nc, c}, opts)
+	var nc net.Conn = h2Conn{c.nc, c}
+	if c.tls != nil {
+		nc = h2TLSConn{h2Conn{c.nc, c}} // Go's server checks the TLS version and cipher suite
+	}
+	h.srv.ServeConn(nc, opts)
 }
+
+// ServeH2 serves nc, a TLS connection whose handshake negotiated "h2" by
+// ALPN, as HTTP/2 with settings st, until it closes: it is the
+// ProtoHandler for "h2" (called with the arguments a ProtoHandler gets).
+// The connection counts as one of the server's until its ProtoHandler
+// returns, so Shutdown sends it GOAWAY and waits for it.
+func (s *Server) ServeH2(nc net.Conn, local, remote netip.AddrPort, id uint64, st *H2Settings) {
+	s.init()
+	c := &conn{srv: s, cfg: &s.cfg, nc: nc, id: id, remote: remote, local: local}
+	if tc, ok := nc.(*tls.Conn); ok {
+		cs := tc.ConnectionState()
+		c.tls = &cs
+	}
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(connReader{c})
+	defer func() {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+	}()
+	c.serveH2(st, nil)
+}
+
+// h2TLSConn is h2Conn on a TLS connection, showing Go's server the
+// handshake's outcome.
+type h2TLSConn struct{ h2Conn }
+
+func (n h2TLSConn) ConnectionState() tls.ConnectionState { return *n.c.tls }
 
 // h2Conn is the connection as Go's HTTP/2 server reads it: the bytes
 // already buffered (the preface, or what followed an upgrade request)
@@ -275,7 +309,7 @@ func (st *h2stream) readRequest(up *h2Upgrade) *headError {
 	*r = Request{
 		Method: hr.Method, RequestURI: hr.RequestURI, Proto: "HTTP/2.0", ProtoNum: 2000,
 		Header: &st.header, Trailer: &st.trailer, Body: &st.body,
-		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, Received: time.Now(),
+		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, Received: time.Now(), TLS: c.tls,
 	}
 	r.TheRequest = r.Method + " " + r.RequestURI + " HTTP/2.0"
 	st.body = Body{c: c, s: st, eof: true}

@@ -30,7 +30,7 @@ func h2cClient() *http.Client {
 var testH2 = &H2Settings{}
 
 func h2Config() Config {
-	return Config{KeepAlive: true, ServerHeader: "Apache", H2Direct: func(netip.AddrPort) *H2Settings { return testH2 }}
+	return Config{KeepAlive: true, ServerHeader: "Apache", H2Direct: func(netip.AddrPort, *tls.ConnectionState) *H2Settings { return testH2 }}
 }
 
 func TestH2PriorKnowledge(t *testing.T) {
@@ -119,5 +119,27 @@ func TestH2Upgrade(t *testing.T) {
 	}
 	if want := "HTTP/2.0 /up [{Host x} {X-A 1}]"; string(body) != want {
 		t.Errorf("stream 1: %q, want %q", body, want)
+	}
+}
+
+func TestH2OverTLS(t *testing.T) {
+	cert := selfSigned(t)
+	ts := startServer(t, Config{}, func(w *Response, r *Request) {
+		fmt.Fprintf(w, "%s tls=%v alpn=%s", r.Proto, r.TLS != nil, r.TLS.NegotiatedProtocol)
+	}, func(s *Server) {
+		s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+		s.ProtoHandlers = map[string]ProtoHandler{"h2": func(nc net.Conn, local, remote netip.AddrPort, id uint64) {
+			s.ServeH2(nc, local, remote, id, testH2)
+		}}
+	})
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http2.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := c.Get("https://" + ts.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || string(b) != "HTTP/2.0 tls=true alpn=h2" {
+		t.Errorf("%s %q", resp.Proto, b)
 	}
 }

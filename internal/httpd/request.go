@@ -3,6 +3,7 @@ package httpd
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -66,6 +67,16 @@ type Request struct {
 	ConnID     uint64         // unique per connection in this process
 	KeepAlives int            // requests served before this one on the connection
 	Received   time.Time      // when the request line had been read
+
+	// TLS is the outcome of the connection's TLS handshake (Server.TLSConfig);
+	// nil on a plain connection. It is the connection's: requests on it
+	// share it, and it must not be changed.
+	TLS *tls.ConnectionState
+	// PlainOnTLS marks the request a connection to a TLS port is served
+	// as when its client spoke plain HTTP: "GET / HTTP/1.0" with no
+	// header, as mod_ssl fakes it, whatever the client sent; the
+	// connection closes after the response. mod_ssl's answer is 400.
+	PlainOnTLS bool
 }
 
 func (r *Request) isHead() bool { return r.Method == "HEAD" }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"net/netip"
 	"slices"
 	"strings"
@@ -42,9 +43,9 @@ func h2Settings(c *config.Server) *httpd.H2Settings {
 // h2Direct is httpd's Config.H2Direct: a plain connection may start with
 // HTTP/2's preface when its address's default server (Apache's
 // c->base_server) allows it.
-func (s *Server) h2Direct(local netip.AddrPort) *httpd.H2Settings {
+func (s *Server) h2Direct(local netip.AddrPort, tls *tls.ConnectionState) *httpd.H2Settings {
 	v := s.vhost(s.cfg.SelectServer(local, ""))
-	if !v.conf.HTTP2.DirectAllowed(false) {
+	if !v.conf.HTTP2.DirectAllowed(tls != nil) {
 		return nil
 	}
 	return v.h2
@@ -53,7 +54,7 @@ func (s *Server) h2Direct(local netip.AddrPort) *httpd.H2Settings {
 // anyH2Direct reports whether any server allows h2c by prior knowledge.
 func (s *Server) anyH2Direct() bool {
 	for _, v := range s.vhosts {
-		if v.conf.HTTP2.DirectAllowed(false) {
+		if v.conf.HTTP2.DirectAllowed(false) || v.conf.HTTP2.DirectAllowed(true) {
 			return true
 		}
 	}
