@@ -31,13 +31,14 @@ deps:
 
 # What only the tests need (Debian 12, as root): chromium, for
 # tests/status_test.go, python3-yaml (a Cython extension module, for
-# tests/scoreboard_test.go), and python3-flask and python3-django (the WSGI
-# apps of tests/flask_test.go and tests/django_test.go). Tests skip without
-# them unless MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
+# tests/scoreboard_test.go), python3-flask and python3-django (the WSGI
+# apps of tests/flask_test.go and tests/django_test.go), and curl (HTTP/2,
+# tests/http2_test.go, which fails without it). Tests skip without the
+# others unless MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
-		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask and python3-django"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/curl ] || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
+		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django and curl"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django curl; \
 	fi
 
 bench: build

@@ -1,0 +1,282 @@
+package tests
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// HTTP/2 (mod_http2): h2c by prior knowledge and by Upgrade, with curl
+// (Debian's, built with nghttp2) and Go's own HTTP/2 client; every kind of
+// handler answering over it as over HTTP/1.1.
+
+// http2Site serves, with Protocols h2c http/1.1: /py/* (a mod_python
+// handler: info, echo, stream, slow, headers), a static file, a WSGI app,
+// an ErrorDocument, a denied location and a small LimitRequestBody.
+const http2Conf = `Protocols h2c http/1.1
+LimitRequestFieldSize 200
+ErrorDocument 404 "gone away"
+<Location /py>
+    SetHandler mod_python
+    PythonHandler h2h
+    PythonPath "['{{DIR}}']+sys.path"
+</Location>
+<Location /py/limit>
+    LimitRequestBody 10
+</Location>
+<Location /denied>
+    Require all denied
+</Location>
+WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
+`
+
+var http2Files = map[string]string{
+	"htdocs/x.txt": "hello static\n",
+	"h2h.py": `import os, threading, time
+from mod_python import apache
+
+lock = threading.Lock()
+running = [0, 0]  # now, most at once
+
+def handler(req):
+    req.content_type = "text/plain"
+    what = req.uri.split("/")[-1]
+    if what == "info":
+        req.add_cgi_vars()
+        req.write("protocol=%s proto_num=%d the_request=%s SERVER_PROTOCOL=%s host=%s\n" % (
+            req.protocol, req.proto_num, req.the_request, req.subprocess_env["SERVER_PROTOCOL"], req.headers_in.get("Host")))
+        return apache.OK
+    if what in ("echo", "limit"):
+        body = req.read()
+        req.write("read %d: %s" % (len(body), body.decode()))
+        return apache.OK
+    if what == "stream":
+        req.write("first;")
+        req.flush()
+        go = os.path.join(os.path.dirname(__file__), "go")
+        for _ in range(200):
+            if os.path.exists(go):
+                break
+            time.sleep(0.05)
+        req.write("second")
+        return apache.OK
+    if what == "slow":
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(0.4)
+        with lock:
+            most = running[1]
+            running[0] -= 1
+        req.write("most=%d" % most)
+        return apache.OK
+    if what == "headers":
+        req.headers_out["Connection"] = "close"
+        req.headers_out["Keep-Alive"] = "timeout=5"
+        req.headers_out["Upgrade"] = "websocket"
+        req.headers_out["X-Kept"] = "yes"
+        req.write("hop")
+        return apache.OK
+    if what == "gone":
+        return apache.HTTP_NOT_FOUND
+    return apache.HTTP_INTERNAL_SERVER_ERROR
+`,
+	"app.wsgi": `def application(environ, start_response):
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("%s %s %s" % (environ["SERVER_PROTOCOL"], environ["REQUEST_METHOD"], body.decode())).encode()]
+`,
+}
+
+// curl runs curl with args and returns its output (headers with -i).
+func curl(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "20"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func TestHTTP2PriorKnowledgeCurl(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	out := curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/info")
+	contains(t, "status", out, "HTTP/2 200")
+	contains(t, "body", out, "protocol=HTTP/2.0 proto_num=2000 the_request=GET /py/info HTTP/2.0 SERVER_PROTOCOL=HTTP/2.0 host=127.0.0.1:")
+	if strings.Contains(strings.ToLower(out), "connection:") {
+		t.Errorf("a Connection field over HTTP/2:\n%s", out)
+	}
+	contains(t, "access log", s.accessLog(), `"GET /py/info HTTP/2.0" 200 `)
+
+	// Static files, with their validators; HEAD; the ErrorDocument; access
+	// control; a request body and LimitRequestBody; WSGI.
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/x.txt")
+	contains(t, "static", out, "HTTP/2 200")
+	contains(t, "static", out, "content-length: 13")
+	contains(t, "static", out, "etag: ")
+	contains(t, "static", out, "hello static")
+	out = curl(t, "-I", "--http2-prior-knowledge", s.URL+"/x.txt")
+	contains(t, "HEAD", out, "content-length: 13")
+	if strings.Contains(out, "hello") {
+		t.Errorf("HEAD with a body:\n%s", out)
+	}
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/gone")
+	contains(t, "ErrorDocument", out, "HTTP/2 404")
+	contains(t, "ErrorDocument", out, "gone away")
+	contains(t, "denied", curl(t, "-i", "--http2-prior-knowledge", s.URL+"/denied/x"), "HTTP/2 403")
+	contains(t, "echo", curl(t, "--http2-prior-knowledge", "--data-binary", "abc=1", s.URL+"/py/echo"), "read 5: abc=1")
+	contains(t, "limit", curl(t, "-i", "--http2-prior-knowledge", "--data-binary", "0123456789abc", s.URL+"/py/limit"), "HTTP/2 413")
+	contains(t, "wsgi", curl(t, "--http2-prior-knowledge", "--data-binary", "w", s.URL+"/wsgi"), "HTTP/2.0 POST w")
+	// A header field over LimitRequestFieldSize: 431, as mod_http2 answers.
+	out = curl(t, "-i", "--http2-prior-knowledge", "-H", "X-Big: "+strings.Repeat("b", 300), s.URL+"/py/info")
+	contains(t, "LimitRequestFieldSize", out, "HTTP/2 431")
+	log := s.accessLog()
+	for _, want := range []string{`"GET /x.txt HTTP/2.0" 200 13`, `"HEAD /x.txt HTTP/2.0" 200 -`, `"GET /py/gone HTTP/2.0" 404`,
+		`"GET /denied/x HTTP/2.0" 403`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`} {
+		contains(t, "access log", log, want)
+	}
+}
+
+func TestHTTP2UpgradeCurl(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	out := curl(t, "-i", "--http2", s.URL+"/py/info")
+	contains(t, "101", out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n")
+	contains(t, "stream 1", out, "HTTP/2 200")
+	contains(t, "stream 1", out, "protocol=HTTP/2.0 proto_num=2000 the_request=GET /py/info HTTP/2.0")
+	log := s.accessLog()
+	contains(t, "access log", log, `"GET /py/info HTTP/1.1" 101 -`)
+	contains(t, "access log", log, `"GET /py/info HTTP/2.0" 200 `)
+
+	// A request with a body is not upgraded (mod_http2 declines it).
+	out = curl(t, "-i", "--http2", "--data-binary", "abc", s.URL+"/py/echo")
+	contains(t, "no upgrade with a body", out, "HTTP/1.1 200 OK")
+	contains(t, "no upgrade with a body", out, "read 3: abc")
+	// An HTTP/1.1 connection's first response offers h2c, as Apache's does.
+	st, h, _ := s.do("GET", "/x.txt", "")
+	if st != 200 || h.Get("Upgrade") != "h2c" || h.Get("Connection") != "Upgrade" {
+		t.Errorf("first HTTP/1.1 response: %d, Upgrade %q, Connection %q", st, h.Get("Upgrade"), h.Get("Connection"))
+	}
+}
+
+// TestHTTP2NotListed: without h2c in Protocols the preface is HTTP/1 junk
+// and Upgrade is ignored.
+func TestHTTP2NotListed(t *testing.T) {
+	s := startSite(t, strings.Replace(http2Conf, "Protocols h2c http/1.1", "Protocols http/1.1", 1), http2Files)
+	out := curl(t, "-i", "--http2", s.URL+"/py/info")
+	contains(t, "no upgrade", out, "HTTP/1.1 200 OK")
+	contains(t, "no upgrade", out, "protocol=HTTP/1.1")
+	if raw := s.raw("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 5*time.Second); !strings.HasPrefix(raw, "HTTP/1.1 ") {
+		t.Errorf("preface without h2c: %q", raw)
+	}
+}
+
+// h2cClient is Go's HTTP/2 client speaking h2c by prior knowledge; dials
+// counts the connections it opened.
+func h2cClient(dials *atomic.Int32) *http.Client {
+	return &http.Client{Timeout: 20 * time.Second, Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			dials.Add(1)
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func TestHTTP2Multiplexing(t *testing.T) {
+	s := startSite(t, http2Conf+"ThreadsPerChild 8\n", http2Files)
+	var dials atomic.Int32
+	c := h2cClient(&dials)
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := c.Get(s.URL + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v\n%s", path, err, s.errorLog())
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	get("/py/info") // the connection, open before the streams
+
+	// Six slow Python requests at once on that connection run side by side.
+	var wg sync.WaitGroup
+	bodies := make([]string, 6)
+	for i := range bodies {
+		wg.Go(func() { _, bodies[i] = get("/py/slow") })
+	}
+	wg.Wait()
+	most := ""
+	for _, b := range bodies {
+		if !strings.HasPrefix(b, "most=") {
+			t.Fatalf("slow: %q", b)
+		}
+		most = max(most, b)
+	}
+	if most == "most=1" {
+		t.Errorf("the streams ran one after another: %v", bodies)
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+
+	// Connection-specific fields never go out over HTTP/2, and the one
+	// Connection: close a handler set does not end the connection.
+	resp, body := get("/py/headers")
+	if body != "hop" || resp.Header.Get("X-Kept") != "yes" {
+		t.Errorf("headers: %v %q", resp.Header, body)
+	}
+	for _, k := range []string{"Connection", "Keep-Alive", "Upgrade", "Transfer-Encoding"} {
+		if v := resp.Header.Values(k); len(v) > 0 {
+			t.Errorf("%s: %q sent over HTTP/2", k, v)
+		}
+	}
+	get("/py/info")
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections after Connection: close, want 1", n)
+	}
+
+	// A flushed write reaches the client while the handler goes on.
+	resp, err := c.Get(s.URL + "/py/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	first := make([]byte, len("first;"))
+	if _, err := io.ReadFull(br, first); err != nil || string(first) != "first;" {
+		t.Fatalf("first chunk: %q %v", first, err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "second" {
+		t.Errorf("after the flush: %q", rest)
+	}
+	if n := strings.Count(s.accessLog(), `"GET /py/slow HTTP/2.0" 200`); n != 6 {
+		t.Errorf("%d access log lines for /py/slow, want 6:\n%s", n, s.accessLog())
+	}
+}
+
+func TestHTTP2ConfigErrors(t *testing.T) {
+	wantConfigError(t, "ServerName x\nH2Push on\n", "site.conf:2: H2Push")
+	wantConfigError(t, "ServerName x\n<Location />\nH2PushResource /a.css\n</Location>\n", "site.conf:3: H2PushResource")
+	wantConfigError(t, "ServerName x\nH2WindowSize 12\n", "site.conf:2: H2WindowSize")
+	out, ok := checkConfig(t, "ServerName x\nLoadModule http2_module modules/mod_http2.so\n<IfModule http2_module>\nProtocols h2 h2c http/1.1\nH2MaxWorkers 5\n</IfModule>\n")
+	if !ok {
+		t.Errorf("Debian's http2.conf refused:\n%s", out)
+	}
+}
