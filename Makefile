@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test test-race deps test-deps build bench bench-wsgi vet generate compat clean
+.PHONY: run test test-race deps test-deps build bench bench-wsgi bench-h2 vet generate compat clean
 
 # Install what is missing (Debian 12, as root), build, serve examples/ on
 # http://127.0.0.1:8080.
@@ -48,6 +48,10 @@ bench: build
 # mod_wsgi (bench/README.md).
 bench-wsgi: build
 	MODPY_BIN=$(CURDIR)/modpy bash bench/wsgi.sh
+
+# HTTP/2: h2load against Apache + mod_http2 (TLS=1: h2 over TLS with mod_ssl).
+bench-h2: build
+	MODPY_BIN=$(CURDIR)/modpy bash bench/h2.sh
 
 # go vet, and the files generated from the protocol table are up to date
 # (make test runs the same check with the rest of the tests).
