@@ -79,11 +79,9 @@ func (rs *rstate) upgrade() int {
 	h2 := &rs.vh.conf.HTTP2
 	offered := req.HeadersIn.Value("Upgrade")
 	if offered == "" {
-		if hr.KeepAlives == 0 {
-			if ups := protocolUpgrades(h2); ups != "" {
-				req.HeadersOut.Set("Upgrade", ups)
-				req.HeadersOut.Set("Connection", "Upgrade")
-			}
+		if hr.KeepAlives == 0 && rs.vh.h2Offer != "" {
+			req.HeadersOut.Set("Upgrade", rs.vh.h2Offer)
+			req.HeadersOut.Set("Connection", "Upgrade")
 		}
 		return resDeclined
 	}

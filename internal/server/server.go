@@ -63,12 +63,13 @@ type Server struct {
 // vhost is the runtime side of a config.Server: its logs and what
 // mod_python's server object shows.
 type vhost struct {
-	conf   *config.Server
-	h2     *httpd.H2Settings // mod_http2's settings for its connections (mod_http2.go)
-	name   string            // ServerName, inherited from the main server if unset
-	errlog *errorLog
-	access []*accessLog
-	info   *request.Server
+	conf    *config.Server
+	h2      *httpd.H2Settings // mod_http2's settings for its connections (mod_http2.go)
+	h2Offer string            // the Upgrade field of a connection's first response, or
+	name    string            // ServerName, inherited from the main server if unset
+	errlog  *errorLog
+	access  []*accessLog
+	info    *request.Server
 }
 
 // New prepares a server for cfg: it opens the logs and compiles the log
@@ -174,7 +175,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 	// mod_python's server configuration has every Python* directive of
 	// the server's scope but PythonInterpPerDirectory.
 	v.info.Config.Del("PythonInterpPerDirectory")
-	v.h2 = h2Settings(c)
+	v.h2, v.h2Offer = h2Settings(c), protocolUpgrades(&c.HTTP2)
 	s.vhosts[c] = v
 	return v, nil
 }
