@@ -275,9 +275,36 @@ func (h *h2Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
 	} else {
 		c.runHandler(w, r)
 		w.finish()
+		st.drain()
 	}
 	if st.aborted {
 		panic(http.ErrAbortHandler) // Go's server resets the stream
+	}
+}
+
+// drain reads and discards what the handler left of the request body (up
+// to drainLimit), as an HTTP/1 connection does: the response goes out
+// first, and the stream then ends with the client's body rather than
+// being reset while the client still sends it. That includes a body
+// refused for LimitRequestBody: an HTTP/1 connection is closed then. A
+// client waiting for "100 Continue" is not asked for its body.
+func (st *h2stream) drain() {
+	b := &st.body
+	if b.eof || (b.err != nil && b.err != ErrBodyTooLarge) || st.aborted || st.resp.err != nil ||
+		(!b.started && st.req.Header.Has("Expect")) {
+		return
+	}
+	if st.resp.h2Flush() != nil {
+		return
+	}
+	buf := st.bodyBuf()[:readBufSize]
+	for total := 0; total <= drainLimit; {
+		st.rc.SetReadDeadline(time.Now().Add(st.c.cfg.Timeout))
+		n, err := st.hr.Body.Read(buf)
+		total += n
+		if err != nil {
+			return
+		}
 	}
 }
 
