@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
@@ -13,10 +14,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // HTTP/2 (mod_http2): h2c by prior knowledge and by Upgrade, with curl
@@ -40,6 +43,15 @@ ErrorDocument 404 "gone away"
 <Location /denied>
     Require all denied
 </Location>
+<Location /py/auth>
+    AuthType Basic
+    AuthName "h2"
+    Require valid-user
+    PythonAuthenHandler h2h
+</Location>
+<Location /py/oops>
+    ErrorDocument 500 /x.txt
+</Location>
 WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 `
 
@@ -51,9 +63,18 @@ from mod_python import apache
 lock = threading.Lock()
 running = [0, 0]  # now, most at once
 
+def authenhandler(req):
+    pw = req.get_basic_auth_pw()
+    if req.user == "u" and pw == "p":
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
+
 def handler(req):
     req.content_type = "text/plain"
     what = req.uri.split("/")[-1]
+    if what == "auth":
+        req.write("user=%s" % req.user)
+        return apache.OK
     if what == "info":
         req.add_cgi_vars()
         req.write("protocol=%s proto_num=%d the_request=%s SERVER_PROTOCOL=%s host=%s\n" % (
@@ -137,6 +158,15 @@ func TestHTTP2PriorKnowledgeCurl(t *testing.T) {
 	contains(t, "ErrorDocument", out, "HTTP/2 404")
 	contains(t, "ErrorDocument", out, "gone away")
 	contains(t, "denied", curl(t, "-i", "--http2-prior-knowledge", s.URL+"/denied/x"), "HTTP/2 403")
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/auth")
+	contains(t, "no credentials", out, "HTTP/2 401")
+	contains(t, "no credentials", out, `www-authenticate: Basic realm="h2"`)
+	contains(t, "authenticated", curl(t, "--http2-prior-knowledge", "-u", "u:p", s.URL+"/py/auth"), "user=u")
+	// An internal redirect (ErrorDocument to a local URL) answers from
+	// the static file.
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/oops")
+	contains(t, "internal redirect", out, "HTTP/2 500")
+	contains(t, "internal redirect", out, "hello static")
 	contains(t, "echo", curl(t, "--http2-prior-knowledge", "--data-binary", "abc=1", s.URL+"/py/echo"), "read 5: abc=1")
 	contains(t, "limit", curl(t, "-i", "--http2-prior-knowledge", "--data-binary", "0123456789abc", s.URL+"/py/limit"), "HTTP/2 413")
 	contains(t, "wsgi", curl(t, "--http2-prior-knowledge", "--data-binary", "w", s.URL+"/wsgi"), "HTTP/2.0 POST w")
@@ -145,7 +175,7 @@ func TestHTTP2PriorKnowledgeCurl(t *testing.T) {
 	contains(t, "LimitRequestFieldSize", out, "HTTP/2 431")
 	log := s.accessLog()
 	for _, want := range []string{`"GET /x.txt HTTP/2.0" 200 13`, `"HEAD /x.txt HTTP/2.0" 200 -`, `"GET /py/gone HTTP/2.0" 404`,
-		`"GET /denied/x HTTP/2.0" 403`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`} {
+		`"GET /denied/x HTTP/2.0" 403`, `"GET /py/auth HTTP/2.0" 401`, `"GET /py/auth HTTP/2.0" 200`, `"GET /py/oops HTTP/2.0" 500`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`} {
 		contains(t, "access log", log, want)
 	}
 }
@@ -278,5 +308,57 @@ func TestHTTP2ConfigErrors(t *testing.T) {
 	out, ok := checkConfig(t, "ServerName x\nLoadModule http2_module modules/mod_http2.so\n<IfModule http2_module>\nProtocols h2 h2c http/1.1\nH2MaxWorkers 5\n</IfModule>\n")
 	if !ok {
 		t.Errorf("Debian's http2.conf refused:\n%s", out)
+	}
+}
+
+// TestHTTP2GracefulGoAway: a graceful stop sends GOAWAY on an HTTP/2
+// connection and lets its stream in flight finish.
+func TestHTTP2GracefulGoAway(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	c := s.dial()
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	io.WriteString(c, http2.ClientPreface)
+	fr := http2.NewFramer(c, c)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "localhost"}, {":path", "/py/stream"}} {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+	var body []byte
+	goAway, ended := false, false
+	for !ended {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("reading frames (body so far %q, GOAWAY %v): %v", body, goAway, err)
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.GoAwayFrame:
+			goAway = true
+			if err := os.WriteFile(filepath.Join(s.Dir, "go"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		case *http2.DataFrame:
+			body = append(body, f.Data()...)
+			if string(body) == "first;" && !goAway {
+				s.cmd.Process.Signal(syscall.SIGWINCH) // graceful
+			}
+			ended = f.StreamEnded()
+		}
+	}
+	if !goAway || string(body) != "first;second" {
+		t.Errorf("GOAWAY %v, body %q", goAway, body)
+	}
+	select {
+	case <-s.errCh:
+		s.cmd = nil
+	case <-time.After(20 * time.Second):
+		t.Error("modpy did not stop after its last stream")
 	}
 }
