@@ -23,6 +23,7 @@ var modules = []*module{
 	pythonModule,
 	envModule,
 	aliasModule,
+	sslModule,
 	wsgiModule,
 	userdirModule,
 	dirModule,
