@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -361,4 +362,84 @@ func TestHTTP2GracefulGoAway(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Error("modpy did not stop after its last stream")
 	}
+}
+
+// http2TLSConf: a.test speaks h2 and http/1.1 (ALPN, Protocols' order),
+// b.test on the same port http/1.1 only.
+const http2TLSConf = `Listen 127.0.0.1:{{TLS}} https
+<VirtualHost 127.0.0.1:{{TLS}}>
+    ServerName a.test
+    Protocols h2 http/1.1
+    SSLEngine on
+    SSLCertificateFile {{PKI}}/a.crt
+    SSLCertificateKeyFile {{PKI}}/a.key
+    CustomLog {{DIR}}/ssl_access.log "%h \"%r\" %>s %H %{SSL_PROTOCOL}x"
+    <Location /py>
+        SetHandler mod_python
+        PythonHandler sslenv
+        SSLOptions +StdEnvVars
+    </Location>
+</VirtualHost>
+<VirtualHost 127.0.0.1:{{TLS}}>
+    ServerName b.test
+    SSLEngine on
+    SSLCertificateFile {{PKI}}/b.crt
+    SSLCertificateKeyFile {{PKI}}/b.key
+    <Location /py>
+        SetHandler mod_python
+        PythonHandler sslenv
+    </Location>
+</VirtualHost>
+`
+
+func TestHTTP2OverTLS(t *testing.T) {
+	s, p, port := sslSite(t, http2TLSConf, nil)
+	url := func(host string) []string {
+		return []string{"--cacert", filepath.Join(p.dir, "ca.pem"), "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", host, port),
+			fmt.Sprintf("https://%s:%d/py/x", host, port)}
+	}
+	out := curl(t, append([]string{"-i", "--http2"}, url("a.test")...)...)
+	contains(t, "ALPN h2", out, "HTTP/2 200")
+	contains(t, "ALPN h2", out, "is_https=1")
+	contains(t, "ALPN h2", out, "HTTPS=on")
+	contains(t, "access log", readSiteFile(t, s, "ssl_access.log"), `127.0.0.1 "GET /py/x HTTP/2.0" 200 HTTP/2.0 TLSv1.3`)
+	// b.test's Protocols are http/1.1's alone.
+	contains(t, "no h2 for b.test", curl(t, append([]string{"-i", "--http2"}, url("b.test")...)...), "HTTP/1.1 200 OK")
+
+	// Go's client: ALPN h2, streams at once on one TLS connection.
+	var dials atomic.Int32
+	tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: p.pool, ServerName: "a.test"},
+		DialTLSContext: func(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+			dials.Add(1)
+			return (&tls.Dialer{Config: cfg}).DialContext(ctx, network, addr)
+		}}
+	c := &http.Client{Timeout: 20 * time.Second, Transport: tr}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			resp, err := c.Get(fmt.Sprintf("https://127.0.0.1:%d/py/n%d", port, i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.ProtoMajor != 2 || !strings.Contains(string(b), "is_https=1") {
+				t.Errorf("stream %d: %s %q", i, resp.Proto, b)
+			}
+		})
+	}
+	wg.Wait()
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d TLS connections, want 1", n)
+	}
+}
+
+func readSiteFile(t *testing.T, s *site, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

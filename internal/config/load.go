@@ -127,6 +127,9 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		return nil, err
 	}
 	p.finish()
+	if err := p.finishSSL(); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -230,6 +233,7 @@ func inheritMain(v, main *Server) {
 	if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
 		v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)
 	}
+	v.SSL = mergeSSLServer(main.SSL, v.SSL)
 	if v.PythonConnectionHandler == nil {
 		v.PythonConnectionHandler = main.PythonConnectionHandler
 	}

@@ -266,6 +266,11 @@ type Server struct {
 	// main server's defaults to TraceOn.
 	TraceEnable TraceEnable
 
+	// SSL is mod_ssl's configuration of this server (mod_ssl.go), nil
+	// when no SSL directive concerns it; a vhost's is merged over the
+	// main server's.
+	SSL *SSL
+
 	// PythonConnectionHandler is the PythonConnectionHandler directive of
 	// this server (a vhost without one inherits the main server's); nil if
 	// none. Its Phase is "PythonConnectionHandler" and its Dir is "".
@@ -593,6 +598,9 @@ type DirConfig struct {
 	// H2Upgrade is mod_http2's H2Upgrade (nil = unset: on for plain
 	// connections, off over TLS; mod_http2.go).
 	H2Upgrade *bool
+	// mod_ssl's per-directory settings (mod_ssl.go; nil = unset).
+	SSLOptions      *SSLOptions
+	SSLVerifyClient *SSLDirVerify
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

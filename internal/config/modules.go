@@ -45,7 +45,7 @@ var modules = []*module{
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, accessCompatModule,
-	envModule, includeModule, reqtimeoutModule, statusModule, versionModule,
+	envModule, includeModule, reqtimeoutModule, sslModule, statusModule, versionModule,
 	pythonModule, wsgiModule, http2Module, lifecycleModule, unsupportedModule,
 }
 

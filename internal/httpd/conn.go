@@ -158,8 +158,12 @@ func (c *conn) serve() {
 			c.nc.Close()
 		}
 	}()
-	if c.srv.TLSConfig != nil {
-		if !c.startTLS() {
+	tc := c.srv.TLSConfig
+	if c.srv.TLSFor != nil {
+		tc = c.srv.TLSFor(c.local)
+	}
+	if tc != nil {
+		if !c.startTLS(tc) {
 			return
 		}
 		if c.tlsProto() {

@@ -52,6 +52,11 @@ type Server struct {
 	// see the decrypted connection (a *tls.Conn), and each Request its
 	// TLS state.
 	TLSConfig *tls.Config
+	// TLSFor, if set, decides per connection instead of TLSConfig, from
+	// the address the client connected to: the config to speak TLS with,
+	// or nil for plain HTTP (as mod_ssl decides by the connection's
+	// default virtual host).
+	TLSFor func(local netip.AddrPort) *tls.Config
 	// ProtoHandlers maps an ALPN protocol name ("h2") to the handler of
 	// the TLS connections whose handshake negotiated it (the protocols
 	// offered are TLSConfig's NextProtos, or those of the config its

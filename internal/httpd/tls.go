@@ -58,7 +58,7 @@ func (r *rawConn) Read(p []byte) (int, error) {
 // failed, or the client closed or timed out first: the failure is logged
 // at info level, as mod_ssl does). A connection that speaks plain HTTP is
 // kept, unencrypted, to be answered once (Request.PlainOnTLS).
-func (c *conn) startTLS() bool {
+func (c *conn) startTLS(cfg *tls.Config) bool {
 	c.rto = c.cfg.Timeout
 	c.rclock.begin(&c.cfg.HandshakeReadTimeout, "handshake")
 	raw := &rawConn{Conn: c.nc, c: c, handshaking: true}
@@ -79,7 +79,7 @@ func (c *conn) startTLS() bool {
 		return true
 	}
 	raw.pre = pre
-	tc := tls.Server(raw, c.srv.TLSConfig)
+	tc := tls.Server(raw, cfg)
 	c.nc.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
 	err = tc.Handshake()
 	raw.handshaking = false

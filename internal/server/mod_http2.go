@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/tls"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -61,6 +62,50 @@ func (s *Server) anyH2Direct() bool {
 	return false
 }
 
+// alpnFromProtocols are the ALPN protocols a TLS handshake offers, in
+// Protocols' order: h2 and http/1.1 where listed (h2c is for plain
+// connections).
+func alpnFromProtocols(h *config.HTTP2) []string {
+	var out []string
+	for _, p := range h.ProtocolList() {
+		if p == config.ProtoH2 || p == config.ProtoHTTP1 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// alpnOrder is the TLS configuration of a handshake with v: v's, whose
+// ALPN protocols go in the server's order (Go's TLS takes the first the
+// client also offers), or with "ProtocolsHonorOrder off" in the client's,
+// as ap_select_protocol chooses.
+func alpnOrder(v *vhost, hello *tls.ClientHelloInfo) *tls.Config {
+	if v.conf.HTTP2.HonorsOrder() || len(v.tls.NextProtos) < 2 || len(hello.SupportedProtos) < 2 {
+		return v.tls
+	}
+	tc := v.tls.Clone()
+	tc.NextProtos = nil
+	for _, p := range hello.SupportedProtos {
+		if slices.Contains(v.tls.NextProtos, p) {
+			tc.NextProtos = append(tc.NextProtos, p)
+		}
+	}
+	return tc
+}
+
+// protoHandlers are hs's handlers of TLS connections by ALPN protocol:
+// "h2" is served as HTTP/2 with the settings of the server the handshake
+// chose (by SNI).
+func (s *Server) protoHandlers(hs *httpd.Server) map[string]httpd.ProtoHandler {
+	return map[string]httpd.ProtoHandler{config.ProtoH2: func(nc net.Conn, local, remote netip.AddrPort, id uint64) {
+		sni := ""
+		if tc, ok := nc.(*tls.Conn); ok {
+			sni = tc.ConnectionState().ServerName
+		}
+		hs.ServeH2(nc, local, remote, id, s.vhost(s.handshakeServer(local, sni)).h2)
+	}}
+}
+
 // upgrader is the connection's response, which can switch to h2c.
 type upgrader interface {
 	SwitchToH2(st *httpd.H2Settings) bool
@@ -115,7 +160,7 @@ func (rs *rstate) h2Proposals(offers []string) []string {
 	req := rs.req
 	in := req.HeadersIn
 	switch {
-	case !rs.upgradeConfig().H2UpgradeAllowed(false),
+	case rs.hr.TLS != nil, !rs.upgradeConfig().H2UpgradeAllowed(false),
 		!in.Has("HTTP2-Settings"),
 		!tokenIn(in.Value("Connection"), "http2-settings"):
 		return nil

@@ -24,6 +24,7 @@ var modules = []*module{
 	pythonModule,
 	envModule,
 	aliasModule,
+	sslModule,
 	wsgiModule,
 	userdirModule,
 	dirModule,
