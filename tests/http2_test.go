@@ -364,45 +364,22 @@ func TestHTTP2GracefulGoAway(t *testing.T) {
 	}
 }
 
-// http2TLSConf: a.test speaks h2 and http/1.1 (ALPN, Protocols' order),
-// b.test on the same port http/1.1 only.
-const http2TLSConf = `Listen 127.0.0.1:{{TLS}} https
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName a.test
-    Protocols h2 http/1.1
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/a.crt
-    SSLCertificateKeyFile {{PKI}}/a.key
-    CustomLog {{DIR}}/ssl_access.log "%h \"%r\" %>s %H %{SSL_PROTOCOL}x"
-    <Location /py>
-        SetHandler mod_python
-        PythonHandler sslenv
-        SSLOptions +StdEnvVars
-    </Location>
-</VirtualHost>
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName b.test
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/b.crt
-    SSLCertificateKeyFile {{PKI}}/b.key
-    <Location /py>
-        SetHandler mod_python
-        PythonHandler sslenv
-    </Location>
-</VirtualHost>
-`
+// http2TLSConf is ssl_test.go's two TLS vhosts, a.test speaking h2 and
+// http/1.1 (ALPN, in Protocols' order), b.test on the same port http/1.1
+// only.
+var http2TLSConf = strings.Replace(sslVhosts, "    ServerName a.test\n", "    ServerName a.test\n    Protocols h2 http/1.1\n", 1)
 
 func TestHTTP2OverTLS(t *testing.T) {
 	s, p, port := sslSite(t, http2TLSConf, nil)
 	url := func(host string) []string {
 		return []string{"--cacert", filepath.Join(p.dir, "ca.pem"), "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", host, port),
-			fmt.Sprintf("https://%s:%d/py/x", host, port)}
+			fmt.Sprintf("https://%s:%d/env", host, port)}
 	}
 	out := curl(t, append([]string{"-i", "--http2"}, url("a.test")...)...)
 	contains(t, "ALPN h2", out, "HTTP/2 200")
 	contains(t, "ALPN h2", out, "is_https=1")
 	contains(t, "ALPN h2", out, "HTTPS=on")
-	contains(t, "access log", readSiteFile(t, s, "ssl_access.log"), `127.0.0.1 "GET /py/x HTTP/2.0" 200 HTTP/2.0 TLSv1.3`)
+	contains(t, "access log", readSiteFile(t, s, "ssl_access.log"), `127.0.0.1 "GET /env HTTP/2.0" 200 TLSv1.3`)
 	// b.test's Protocols are http/1.1's alone.
 	contains(t, "no h2 for b.test", curl(t, append([]string{"-i", "--http2"}, url("b.test")...)...), "HTTP/1.1 200 OK")
 
@@ -417,7 +394,7 @@ func TestHTTP2OverTLS(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			resp, err := c.Get(fmt.Sprintf("https://127.0.0.1:%d/py/n%d", port, i))
+			resp, err := c.Get(fmt.Sprintf("https://127.0.0.1:%d/env?n=%d", port, i))
 			if err != nil {
 				t.Error(err)
 				return
