@@ -86,14 +86,15 @@ def handler(req):
         req.write("read %d: %s" % (len(body), body.decode()))
         return apache.OK
     if what == "stream":
-        req.write("first;")
-        req.flush()
-        go = os.path.join(os.path.dirname(__file__), "go")
-        for _ in range(200):
-            if os.path.exists(go):
-                break
-            time.sleep(0.05)
-        req.write("second")
+        for part, wait in (("first;", "go"), ("second;", "go2")):
+            req.write(part)  # flushes
+            for _ in range(200):
+                if os.path.exists(os.path.join(os.path.dirname(__file__), wait)):
+                    break
+                time.sleep(0.05)
+            else:
+                req.write("(the client never got %r)" % part)
+        req.write("third")
         return apache.OK
     if what == "slow":
         with lock:
@@ -279,23 +280,25 @@ func TestHTTP2Multiplexing(t *testing.T) {
 		t.Errorf("%d connections after Connection: close, want 1", n)
 	}
 
-	// A flushed write reaches the client while the handler goes on.
+	// Each flushed write reaches the client while the handler goes on.
 	resp, err := c.Get(s.URL + "/py/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
-	first := make([]byte, len("first;"))
-	if _, err := io.ReadFull(br, first); err != nil || string(first) != "first;" {
-		t.Fatalf("first chunk: %q %v", first, err)
-	}
-	if err := os.WriteFile(filepath.Join(s.Dir, "go"), nil, 0o644); err != nil {
-		t.Fatal(err)
+	for _, part := range [][2]string{{"first;", "go"}, {"second;", "go2"}} {
+		got := make([]byte, len(part[0]))
+		if _, err := io.ReadFull(br, got); err != nil || string(got) != part[0] {
+			t.Fatalf("flushed %q, read %q %v", part[0], got, err)
+		}
+		if err := os.WriteFile(filepath.Join(s.Dir, part[1]), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rest, _ := io.ReadAll(br)
-	if string(rest) != "second" {
-		t.Errorf("after the flush: %q", rest)
+	if string(rest) != "third" {
+		t.Errorf("after the flushes: %q", rest)
 	}
 	if n := strings.Count(s.accessLog(), `"GET /py/slow HTTP/2.0" 200`); n != 6 {
 		t.Errorf("%d access log lines for /py/slow, want 6:\n%s", n, s.accessLog())
@@ -342,8 +345,10 @@ func TestHTTP2GracefulGoAway(t *testing.T) {
 			}
 		case *http2.GoAwayFrame:
 			goAway = true
-			if err := os.WriteFile(filepath.Join(s.Dir, "go"), nil, 0o644); err != nil {
-				t.Fatal(err)
+			for _, f := range []string{"go", "go2"} {
+				if err := os.WriteFile(filepath.Join(s.Dir, f), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 		case *http2.DataFrame:
 			body = append(body, f.Data()...)
@@ -353,7 +358,7 @@ func TestHTTP2GracefulGoAway(t *testing.T) {
 			ended = f.StreamEnded()
 		}
 	}
-	if !goAway || string(body) != "first;second" {
+	if !goAway || string(body) != "first;second;third" {
 		t.Errorf("GOAWAY %v, body %q", goAway, body)
 	}
 	select {

@@ -254,6 +254,9 @@ func (w *Response) Flush() error {
 			return err
 		}
 		w.buf = w.buf[:0]
+		if w.s != nil {
+			return w.h2Flush() // the stream buffers what it is given
+		}
 		return nil
 	}
 	return w.flushOut()
