@@ -42,13 +42,15 @@ func TestH2PriorKnowledge(t *testing.T) {
 		fmt.Fprintf(w, "got %q trailer %q", body, r.Trailer.Value("X-T"))
 	})
 	c := h2cClient()
-	resp, err := c.Post("http://"+ts.addr+"/a%20b?q=1", "text/plain", strings.NewReader("abc"))
+	req, _ := http.NewRequest("POST", "http://"+ts.addr+"/a%20b?q=1", io.MultiReader(strings.NewReader("abc")))
+	req.Trailer = http.Header{"X-T": {"v"}}
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || string(b) != `got "abc" trailer ""` {
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || string(b) != `got "abc" trailer "v"` {
 		t.Fatalf("%s %d %q", resp.Proto, resp.StatusCode, b)
 	}
 	if got, want := resp.Header.Get("X-Proto"), "HTTP/2.0 2000 POST /a%20b?q=1 HTTP/2.0 127.0.0.1 /a b q=1"; got != want {
