@@ -237,6 +237,17 @@ const sslVhosts = `Listen 127.0.0.1:{{TLS}} https
         SSLOptions +StdEnvVars
     </Location>
 </VirtualHost>
+<VirtualHost 127.0.0.1:{{TLS}}>
+    ServerName c.test
+    SSLEngine on
+    SSLCertificateFile {{PKI}}/a.crt
+    SSLCertificateKeyFile {{PKI}}/a.key
+    <Location /env>
+        SetHandler mod_python
+        PythonHandler sslenv
+        SSLOptions +StdEnvVars
+    </Location>
+</VirtualHost>
 <Location /plainenv>
     SetHandler mod_python
     PythonHandler sslenv
@@ -311,6 +322,13 @@ func TestSSLSNIPicksEachVhostsCertificate(t *testing.T) {
 		t.Fatalf("SNI a.test, Host b.test: %v %v\n%s", resp, err, body)
 	}
 	contains(t, "421 page", body, "Misdirected Request")
+	// SNI a.test, Host c.test: c.test has a.test's TLS setup, so c.test
+	// serves it (ssl_server_compatible).
+	resp, body, _, err = p.tlsGet(port, "a.test", "c.test", "/env", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("SNI a.test, Host c.test: %v %v\n%s", resp, err, body)
+	}
+	contains(t, "compatible vhost", body, fmt.Sprintf("url=https://c.test:%d/x", port))
 	contains(t, "error log", s.waitLog("AH02032"), "Hostname a.test provided via SNI and hostname b.test provided via HTTP have no compatible SSL setup")
 }
 
