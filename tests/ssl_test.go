@@ -209,50 +209,25 @@ func sslSite(t *testing.T, conf string, files map[string]string) (*site, *testPK
 	return s, p, tlsPort
 }
 
-const sslVhosts = `Listen 127.0.0.1:{{TLS}} https
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName a.test
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/a.crt
-    SSLCertificateKeyFile {{PKI}}/a.key
-    CustomLog {{DIR}}/ssl_access.log "%h \"%r\" %>s %{SSL_PROTOCOL}x %{SSL_CIPHER}x"
-    <Location /env>
-        SetHandler mod_python
-        PythonHandler sslenv
-        SSLOptions +StdEnvVars
-    </Location>
+// sslEnvVhost is a TLS virtual host name with the certificate files
+// cert.crt and cert.key, /env showing the SSL environment, and extra.
+func sslEnvVhost(name, cert, extra string) string {
+	return "<VirtualHost 127.0.0.1:{{TLS}}>\n    ServerName " + name + "\n    SSLEngine on\n" +
+		"    SSLCertificateFile {{PKI}}/" + cert + ".crt\n    SSLCertificateKeyFile {{PKI}}/" + cert + ".key\n" +
+		"    <Location /env>\n        SetHandler mod_python\n        PythonHandler sslenv\n        SSLOptions +StdEnvVars\n    </Location>\n" +
+		extra + "</VirtualHost>\n"
+}
+
+// sslVhosts are a.test, b.test (its own certificate) and c.test (a.test's)
+// on the TLS port, and /plainenv on the plain one.
+var sslVhosts = "Listen 127.0.0.1:{{TLS}} https\n" +
+	sslEnvVhost("a.test", "a", `    CustomLog {{DIR}}/ssl_access.log "%h \"%r\" %>s %{SSL_PROTOCOL}x %{SSL_CIPHER}x"
     <Location /bare>
         SetHandler mod_python
         PythonHandler sslenv
     </Location>
-</VirtualHost>
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName b.test
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/b.crt
-    SSLCertificateKeyFile {{PKI}}/b.key
-    <Location /env>
-        SetHandler mod_python
-        PythonHandler sslenv
-        SSLOptions +StdEnvVars
-    </Location>
-</VirtualHost>
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName c.test
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/a.crt
-    SSLCertificateKeyFile {{PKI}}/a.key
-    <Location /env>
-        SetHandler mod_python
-        PythonHandler sslenv
-        SSLOptions +StdEnvVars
-    </Location>
-</VirtualHost>
-<Location /plainenv>
-    SetHandler mod_python
-    PythonHandler sslenv
-</Location>
-`
+`) + sslEnvVhost("b.test", "b", "") + sslEnvVhost("c.test", "a", "") +
+	"<Location /plainenv>\n    SetHandler mod_python\n    PythonHandler sslenv\n</Location>\n"
 
 func TestSSLServesHTTPSWithTheSSLEnvironment(t *testing.T) {
 	s, p, port := sslSite(t, sslVhosts, nil)
