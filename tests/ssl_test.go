@@ -408,6 +408,18 @@ func TestSSLProtocolLimitsVersions(t *testing.T) {
 	}
 }
 
+func TestSSLRequireSSL(t *testing.T) {
+	conf := sslVhosts + "<Location /secure>\n    SetHandler mod_python\n    PythonHandler sslenv\n    SSLRequireSSL\n" +
+		"    Satisfy Any\n    Require all granted\n</Location>\n"
+	s, p, port := sslSite(t, conf, nil)
+	if st, body := s.get("/secure"); st != 403 {
+		t.Fatalf("/secure on the plain port: %d\n%s", st, body)
+	}
+	contains(t, "error log", s.waitLog("AH02219"), "AH02219: access to /secure failed, reason: SSL connection required")
+	body, _ := p.mustTLSGet(s, port, "a.test", "/secure", nil)
+	contains(t, "over TLS", body, "is_https=1")
+}
+
 func TestSSLPlainHTTPToTLSPortGets400(t *testing.T) {
 	s, _, port := sslSite(t, sslVhosts, nil)
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -485,7 +497,7 @@ func TestSSLConfigErrors(t *testing.T) {
 		{ok + "<Location /x>\nSSLVerifyClient require\n</Location>\n", ":8: SSLVerifyClient: require where the server"},
 		{ok + "SSLVerifyClient require\n", ":7: SSLVerifyClient: require: no SSLCACertificateFile"},
 		{ok + "SSLUseStapling on\n", ":7: SSLUseStapling: \"on\": OCSP stapling is not done by modpy"},
-		{ok + "SSLRequireSSL\n", ":7: SSLRequireSSL: unknown directive: this mod_ssl directive is not supported"},
+		{ok + "SSLUserName SSL_CLIENT_S_DN_CN\n", ":7: SSLUserName: unknown directive: this mod_ssl directive is not supported"},
 	} {
 		wantConfigError(t, vhost(c.body), c.want)
 	}

@@ -185,14 +185,19 @@ func (rs *rstate) sslReadReq() int {
 	return resDeclined
 }
 
-// sslAccess checks a section's SSLVerifyClient stricter than the
-// handshake's. Apache would renegotiate to ask for a certificate; Go's
+// sslAccess is mod_ssl's access check: SSLRequireSSL refuses a request
+// not on TLS, whatever Satisfy says; and a section's SSLVerifyClient
+// stricter than the handshake's is checked. Apache would renegotiate to ask for a certificate; Go's
 // TLS server cannot, so (as Apache over TLS 1.3 without post-handshake
 // authentication) the request is refused when the handshake did not
 // bring what the section requires. Config refused the sections that would
 // need a certificate the handshake never asked for.
 func (rs *rstate) sslAccess() int {
 	cs := rs.hr.TLS
+	if cs == nil && rs.dc != nil && rs.dc.SSLRequireSSL {
+		rs.sslLog(levelInfo, "AH02219: access to %s failed, reason: SSL connection required", orURI(rs.req.Filename, rs.req.URI))
+		return 403
+	}
 	if cs == nil || rs.dc == nil || rs.dc.SSLVerifyClient == nil {
 		return resDeclined
 	}
