@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -547,5 +548,35 @@ func TestSSLGracefulRestartLoadsNewCertificate(t *testing.T) {
 	contains(t, "error log", s.waitLog("restart failed"), "a.key")
 	if serial() == first {
 		t.Errorf("serving the first certificate again")
+	}
+}
+
+// The workers read the key as root, before they switch to User/Group: a
+// key only root may read works, as with Apache.
+func TestSSLKeyReadBeforePrivilegesDrop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root") // as TestMasterUserGroup
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	pkiDir := t.TempDir() // 0700, root's
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	os.Chmod(s.Dir, 0o755)
+	os.Chmod(filepath.Dir(s.Dir), 0o755)
+	s.writeFiles(map[string]string{"site.conf": masterConf(fmt.Sprintf("StartServers 1\nUser nobody\nGroup nogroup\n"+
+		"Listen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\nServerName a.test\nSSLEngine on\n"+
+		"SSLCertificateFile %s/a.crt\nSSLCertificateKeyFile %s/a.key\n</VirtualHost>\n", tlsPort, tlsPort, pkiDir, pkiDir))})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	resp, body, _, err := p.tlsGet(tlsPort, "a.test", "", "/uid", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/uid over TLS: %v %v %s\n%s", resp, err, body, s.errorLog())
+	}
+	if !strings.HasPrefix(body, u.Uid+" ") {
+		t.Errorf("worker runs as %q, want uid %s", body, u.Uid)
 	}
 }
