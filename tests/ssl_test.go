@@ -344,6 +344,7 @@ func TestSSLClientCertificateRequired(t *testing.T) {
 		"SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=Test Org,C=FR", "SSL_CLIENT_S_DN_CN=alice",
 		"SSL_CLIENT_S_DN_O=Test Org", "SSL_CLIENT_I_DN=CN=modpy test CA,O=modpy tests", "SSL_CLIENT_M_SERIAL=",
 		"SSL_CLIENT_V_START=", "SSL_CLIENT_V_END=", "SSL_CLIENT_M_VERSION=3",
+		`SSL_CLIENT_CERT_RFC4523_CEA={ serialNumber 103, issuer rdnSequence:"CN=modpy test CA,O=modpy tests" }`,
 		"SSL_CLIENT_CERT=-----BEGIN CERTIFICATE-----|", "SSL_SERVER_CERT=-----BEGIN CERTIFICATE-----|",
 	} {
 		contains(t, "client certificate environment", body, want)
