@@ -581,3 +581,55 @@ func TestSSLKeyReadBeforePrivilegesDrop(t *testing.T) {
 		t.Errorf("worker runs as %q, want uid %s", body, u.Uid)
 	}
 }
+
+// Every worker of a generation reads the session tickets of the others
+// (the master's ticket secret): a client resumes its TLS session with
+// whichever worker takes its next connection.
+func TestSSLSessionResumesAcrossWorkers(t *testing.T) {
+	pkiDir := t.TempDir()
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	s := startMaster(t, fmt.Sprintf("StartServers 2\nListen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\nServerName a.test\n"+
+		"SSLEngine on\nSSLCertificateFile %s/a.crt\nSSLCertificateKeyFile %s/a.key\n</VirtualHost>\n", tlsPort, tlsPort, pkiDir, pkiDir))
+	cache := tls.NewLRUClientSessionCache(4)
+	withCache := func(c *tls.Config) { c.ClientSessionCache = cache }
+	if _, _, _, err := p.tlsGet(tlsPort, "a.test", "", "/pid?0", withCache); err != nil {
+		t.Fatal(err)
+	}
+	pids := map[string]bool{}
+	for round := 0; round < 20 && len(pids) < 2; round++ {
+		type result struct {
+			pid     string
+			resumed bool
+			err     error
+		}
+		results := make(chan result, 6)
+		for i := 0; i < 6; i++ {
+			go func() {
+				resp, body, st, err := p.tlsGet(tlsPort, "a.test", "", "/pid?0.05", withCache)
+				if err == nil && resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+				r := result{pid: body, err: err}
+				if st != nil {
+					r.resumed = st.DidResume
+				}
+				results <- r
+			}()
+		}
+		for i := 0; i < 6; i++ {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("GET /pid: %v\n%s", r.err, s.errorLog())
+			}
+			if !r.resumed {
+				t.Fatalf("worker %s did not resume the session (a full handshake)", r.pid)
+			}
+			pids[r.pid] = true
+		}
+	}
+	if len(pids) < 2 {
+		t.Fatalf("only worker %v answered: cannot tell", pids)
+	}
+}

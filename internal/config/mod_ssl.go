@@ -142,6 +142,19 @@ type SSLOptions struct {
 	Relative       bool
 }
 
+// TLSEnabled reports whether some server has SSLEngine on.
+func (c *Config) TLSEnabled() bool {
+	if c.Main.SSL.Enabled() {
+		return true
+	}
+	for _, v := range c.VHosts {
+		if v.SSL.Enabled() {
+			return true
+		}
+	}
+	return false
+}
+
 // Enabled reports "SSLEngine on".
 func (s *SSL) Enabled() bool { return s != nil && s.Engine != nil && *s.Engine }
 

@@ -60,6 +60,7 @@ type Server struct {
 	// sslLoaded: the configuration has mod_ssl (LoadModule ssl_module, or
 	// a server with SSLEngine on).
 	sslLoaded bool
+	ticketKey []byte // see SetTicketKey
 	// protoHandlers serve the TLS connections whose handshake negotiated
 	// their ALPN protocol (httpd.Server.ProtoHandlers; mod_http2's "h2");
 	// the protocols offered are alpnProtocols'.
