@@ -73,6 +73,27 @@ func (p *testPKI) write(name string, data []byte) string {
 	return f
 }
 
+// intermediate is a CA that p's CA signed, issuing into the same
+// directory; its certificates' chains include it.
+func (p *testPKI) intermediate() *testPKI {
+	p.t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "modpy test intermediate CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(der)
+	return &testPKI{t: p.t, dir: p.dir, ca: ca, caKey: key, pool: p.pool, serial: 500}
+}
+
 // issue makes a certificate for cn (a server's, with cn as its DNS name,
 // or a client's) and writes name.crt and name.key; it returns the pair.
 func (p *testPKI) issue(name, cn string, client bool) tls.Certificate {
@@ -107,6 +128,9 @@ func (p *testPKI) issue(name, cn string, client bool) tls.Certificate {
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		p.t.Fatal(err)
+	}
+	if p.ca.Subject.CommonName != "modpy test CA" {
+		pair.Certificate = append(pair.Certificate, p.ca.Raw) // the intermediate
 	}
 	return pair
 }
@@ -631,5 +655,61 @@ func TestSSLSessionResumesAcrossWorkers(t *testing.T) {
 	}
 	if len(pids) < 2 {
 		t.Fatalf("only worker %v answered: cannot tell", pids)
+	}
+}
+
+// SSLVerifyClient optional_no_ca takes any certificate, unverified
+// (GENEROUS); SSLVerifyDepth bounds the chain of a verified one.
+func TestSSLVerifyOptionalNoCAAndDepth(t *testing.T) {
+	s, p, port := sslSite(t, fmt.Sprintf(sslClientConf, "optional_no_ca"), nil)
+	other := newPKI(t, t.TempDir()).issue("mallory", "mallory", true)
+	alice, err := tls.LoadX509KeyPair(filepath.Join(p.dir, "alice.crt"), filepath.Join(p.dir, "alice.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(c tls.Certificate) func(*tls.Config) {
+		return func(cfg *tls.Config) { cfg.Certificates = []tls.Certificate{c} }
+	}
+	body, _ := p.mustTLSGet(s, port, "a.test", "/env", send(other))
+	contains(t, "unknown CA", body, "SSL_CLIENT_VERIFY=GENEROUS")
+	contains(t, "unknown CA", body, "SSL_CLIENT_S_DN_CN=mallory")
+	body, _ = p.mustTLSGet(s, port, "a.test", "/env", send(alice))
+	contains(t, "known CA", body, "SSL_CLIENT_VERIFY=SUCCESS")
+	// The section's require wants a verified one.
+	if resp, body, _, err := p.tlsGet(port, "a.test", "", "/secret", send(other)); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("/secret with an unverified certificate: %v %v\n%s", resp, err, body)
+	}
+
+	// Depth: a certificate of an intermediate CA is two CAs deep.
+	for depth, ok := range map[int]bool{1: false, 2: true} {
+		conf := strings.Replace(fmt.Sprintf(sslClientConf, "require"), "SSLVerifyClient require\n", fmt.Sprintf("SSLVerifyClient require\nSSLVerifyDepth %d\n", depth), 1)
+		s, p, port := sslSite(t, conf, nil)
+		bob := p.intermediate().issue("bob", "bob", true)
+		resp, body, _, err := p.tlsGet(port, "a.test", "", "/env", send(bob))
+		if ok && (err != nil || resp.StatusCode != 200) {
+			t.Errorf("SSLVerifyDepth %d: %v %v %s\n%s", depth, resp, err, body, s.errorLog())
+		}
+		if !ok && err == nil {
+			t.Errorf("SSLVerifyDepth %d: a chain of two CAs was answered %d", depth, resp.StatusCode)
+		}
+	}
+}
+
+func TestSSLSessionTicketsOff(t *testing.T) {
+	for _, tickets := range []string{"on", "off"} {
+		s, p, port := sslSite(t, aVhost("    SSLSessionTickets "+tickets+"\n"), nil)
+		cache := tls.NewLRUClientSessionCache(4)
+		resumed := false
+		for i := 0; i < 3; i++ {
+			resp, body, st, err := p.tlsGet(port, "a.test", "", "/", func(c *tls.Config) { c.ClientSessionCache = cache })
+			if err != nil {
+				t.Fatalf("%v %s\n%s", err, body, s.errorLog())
+			}
+			resp.Body.Close()
+			resumed = resumed || st.DidResume
+		}
+		if resumed != (tickets == "on") {
+			t.Errorf("SSLSessionTickets %s: resumed %v", tickets, resumed)
+		}
 	}
 }
