@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -72,6 +73,27 @@ func (p *testPKI) write(name string, data []byte) string {
 	return f
 }
 
+// intermediate is a CA that p's CA signed, issuing into the same
+// directory; its certificates' chains include it.
+func (p *testPKI) intermediate() *testPKI {
+	p.t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "modpy test intermediate CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(der)
+	return &testPKI{t: p.t, dir: p.dir, ca: ca, caKey: key, pool: p.pool, serial: 500}
+}
+
 // issue makes a certificate for cn (a server's, with cn as its DNS name,
 // or a client's) and writes name.crt and name.key; it returns the pair.
 func (p *testPKI) issue(name, cn string, client bool) tls.Certificate {
@@ -106,6 +128,9 @@ func (p *testPKI) issue(name, cn string, client bool) tls.Certificate {
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		p.t.Fatal(err)
+	}
+	if p.ca.Subject.CommonName != "modpy test CA" {
+		pair.Certificate = append(pair.Certificate, p.ca.Raw) // the intermediate
 	}
 	return pair
 }
@@ -209,39 +234,25 @@ func sslSite(t *testing.T, conf string, files map[string]string) (*site, *testPK
 	return s, p, tlsPort
 }
 
-const sslVhosts = `Listen 127.0.0.1:{{TLS}} https
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName a.test
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/a.crt
-    SSLCertificateKeyFile {{PKI}}/a.key
-    CustomLog {{DIR}}/ssl_access.log "%h \"%r\" %>s %{SSL_PROTOCOL}x %{SSL_CIPHER}x"
-    <Location /env>
-        SetHandler mod_python
-        PythonHandler sslenv
-        SSLOptions +StdEnvVars
-    </Location>
+// sslEnvVhost is a TLS virtual host name with the certificate files
+// cert.crt and cert.key, /env showing the SSL environment, and extra.
+func sslEnvVhost(name, cert, extra string) string {
+	return "<VirtualHost 127.0.0.1:{{TLS}}>\n    ServerName " + name + "\n    SSLEngine on\n" +
+		"    SSLCertificateFile {{PKI}}/" + cert + ".crt\n    SSLCertificateKeyFile {{PKI}}/" + cert + ".key\n" +
+		"    <Location /env>\n        SetHandler mod_python\n        PythonHandler sslenv\n        SSLOptions +StdEnvVars\n    </Location>\n" +
+		extra + "</VirtualHost>\n"
+}
+
+// sslVhosts are a.test, b.test (its own certificate) and c.test (a.test's)
+// on the TLS port, and /plainenv on the plain one.
+var sslVhosts = "Listen 127.0.0.1:{{TLS}} https\n" +
+	sslEnvVhost("a.test", "a", `    CustomLog {{DIR}}/ssl_access.log "%h \"%r\" %>s %{SSL_PROTOCOL}x %{SSL_CIPHER}x"
     <Location /bare>
         SetHandler mod_python
         PythonHandler sslenv
     </Location>
-</VirtualHost>
-<VirtualHost 127.0.0.1:{{TLS}}>
-    ServerName b.test
-    SSLEngine on
-    SSLCertificateFile {{PKI}}/b.crt
-    SSLCertificateKeyFile {{PKI}}/b.key
-    <Location /env>
-        SetHandler mod_python
-        PythonHandler sslenv
-        SSLOptions +StdEnvVars
-    </Location>
-</VirtualHost>
-<Location /plainenv>
-    SetHandler mod_python
-    PythonHandler sslenv
-</Location>
-`
+`) + sslEnvVhost("b.test", "b", "") + sslEnvVhost("c.test", "a", "") +
+	"<Location /plainenv>\n    SetHandler mod_python\n    PythonHandler sslenv\n</Location>\n"
 
 func TestSSLServesHTTPSWithTheSSLEnvironment(t *testing.T) {
 	s, p, port := sslSite(t, sslVhosts, nil)
@@ -311,6 +322,13 @@ func TestSSLSNIPicksEachVhostsCertificate(t *testing.T) {
 		t.Fatalf("SNI a.test, Host b.test: %v %v\n%s", resp, err, body)
 	}
 	contains(t, "421 page", body, "Misdirected Request")
+	// SNI a.test, Host c.test: c.test has a.test's TLS setup, so c.test
+	// serves it (ssl_server_compatible).
+	resp, body, _, err = p.tlsGet(port, "a.test", "c.test", "/env", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("SNI a.test, Host c.test: %v %v\n%s", resp, err, body)
+	}
+	contains(t, "compatible vhost", body, fmt.Sprintf("url=https://c.test:%d/x", port))
 	contains(t, "error log", s.waitLog("AH02032"), "Hostname a.test provided via SNI and hostname b.test provided via HTTP have no compatible SSL setup")
 }
 
@@ -350,6 +368,7 @@ func TestSSLClientCertificateRequired(t *testing.T) {
 		"SSL_CLIENT_VERIFY=SUCCESS", "SSL_CLIENT_S_DN=CN=alice,O=Test Org,C=FR", "SSL_CLIENT_S_DN_CN=alice",
 		"SSL_CLIENT_S_DN_O=Test Org", "SSL_CLIENT_I_DN=CN=modpy test CA,O=modpy tests", "SSL_CLIENT_M_SERIAL=",
 		"SSL_CLIENT_V_START=", "SSL_CLIENT_V_END=", "SSL_CLIENT_M_VERSION=3",
+		`SSL_CLIENT_CERT_RFC4523_CEA={ serialNumber 103, issuer rdnSequence:"CN=modpy test CA,O=modpy tests" }`,
 		"SSL_CLIENT_CERT=-----BEGIN CERTIFICATE-----|", "SSL_SERVER_CERT=-----BEGIN CERTIFICATE-----|",
 	} {
 		contains(t, "client certificate environment", body, want)
@@ -413,6 +432,18 @@ func TestSSLProtocolLimitsVersions(t *testing.T) {
 	}); err == nil {
 		t.Errorf("a suite SSLCipherSuite leaves out was answered %d", resp.StatusCode)
 	}
+}
+
+func TestSSLRequireSSL(t *testing.T) {
+	conf := sslVhosts + "<Location /secure>\n    SetHandler mod_python\n    PythonHandler sslenv\n    SSLRequireSSL\n" +
+		"    Satisfy Any\n    Require all granted\n</Location>\n"
+	s, p, port := sslSite(t, conf, nil)
+	if st, body := s.get("/secure"); st != 403 {
+		t.Fatalf("/secure on the plain port: %d\n%s", st, body)
+	}
+	contains(t, "error log", s.waitLog("AH02219"), "AH02219: access to /secure failed, reason: SSL connection required")
+	body, _ := p.mustTLSGet(s, port, "a.test", "/secure", nil)
+	contains(t, "over TLS", body, "is_https=1")
 }
 
 func TestSSLPlainHTTPToTLSPortGets400(t *testing.T) {
@@ -492,7 +523,7 @@ func TestSSLConfigErrors(t *testing.T) {
 		{ok + "<Location /x>\nSSLVerifyClient require\n</Location>\n", ":8: SSLVerifyClient: require where the server"},
 		{ok + "SSLVerifyClient require\n", ":7: SSLVerifyClient: require: no SSLCACertificateFile"},
 		{ok + "SSLUseStapling on\n", ":7: SSLUseStapling: \"on\": OCSP stapling is not done by modpy"},
-		{ok + "SSLRequireSSL\n", ":7: SSLRequireSSL: unknown directive: this mod_ssl directive is not supported"},
+		{ok + "SSLUserName SSL_CLIENT_S_DN_CN\n", ":7: SSLUserName: unknown directive: this mod_ssl directive is not supported"},
 	} {
 		wantConfigError(t, vhost(c.body), c.want)
 	}
@@ -542,5 +573,143 @@ func TestSSLGracefulRestartLoadsNewCertificate(t *testing.T) {
 	contains(t, "error log", s.waitLog("restart failed"), "a.key")
 	if serial() == first {
 		t.Errorf("serving the first certificate again")
+	}
+}
+
+// The workers read the key as root, before they switch to User/Group: a
+// key only root may read works, as with Apache.
+func TestSSLKeyReadBeforePrivilegesDrop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root") // as TestMasterUserGroup
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	pkiDir := t.TempDir() // 0700, root's
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	os.Chmod(s.Dir, 0o755)
+	os.Chmod(filepath.Dir(s.Dir), 0o755)
+	s.writeFiles(map[string]string{"site.conf": masterConf(fmt.Sprintf("StartServers 1\nUser nobody\nGroup nogroup\n"+
+		"Listen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\nServerName a.test\nSSLEngine on\n"+
+		"SSLCertificateFile %s/a.crt\nSSLCertificateKeyFile %s/a.key\n</VirtualHost>\n", tlsPort, tlsPort, pkiDir, pkiDir))})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	resp, body, _, err := p.tlsGet(tlsPort, "a.test", "", "/uid", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/uid over TLS: %v %v %s\n%s", resp, err, body, s.errorLog())
+	}
+	if !strings.HasPrefix(body, u.Uid+" ") {
+		t.Errorf("worker runs as %q, want uid %s", body, u.Uid)
+	}
+}
+
+// Every worker of a generation reads the session tickets of the others
+// (the master's ticket secret): a client resumes its TLS session with
+// whichever worker takes its next connection.
+func TestSSLSessionResumesAcrossWorkers(t *testing.T) {
+	pkiDir := t.TempDir()
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	s := startMaster(t, fmt.Sprintf("StartServers 2\nListen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\nServerName a.test\n"+
+		"SSLEngine on\nSSLCertificateFile %s/a.crt\nSSLCertificateKeyFile %s/a.key\n</VirtualHost>\n", tlsPort, tlsPort, pkiDir, pkiDir))
+	cache := tls.NewLRUClientSessionCache(4)
+	withCache := func(c *tls.Config) { c.ClientSessionCache = cache }
+	if _, _, _, err := p.tlsGet(tlsPort, "a.test", "", "/pid?0", withCache); err != nil {
+		t.Fatal(err)
+	}
+	pids := map[string]bool{}
+	for round := 0; round < 20 && len(pids) < 2; round++ {
+		type result struct {
+			pid     string
+			resumed bool
+			err     error
+		}
+		results := make(chan result, 6)
+		for i := 0; i < 6; i++ {
+			go func() {
+				resp, body, st, err := p.tlsGet(tlsPort, "a.test", "", "/pid?0.05", withCache)
+				if err == nil && resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+				r := result{pid: body, err: err}
+				if st != nil {
+					r.resumed = st.DidResume
+				}
+				results <- r
+			}()
+		}
+		for i := 0; i < 6; i++ {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("GET /pid: %v\n%s", r.err, s.errorLog())
+			}
+			if !r.resumed {
+				t.Fatalf("worker %s did not resume the session (a full handshake)", r.pid)
+			}
+			pids[r.pid] = true
+		}
+	}
+	if len(pids) < 2 {
+		t.Fatalf("only worker %v answered: cannot tell", pids)
+	}
+}
+
+// SSLVerifyClient optional_no_ca takes any certificate, unverified
+// (GENEROUS); SSLVerifyDepth bounds the chain of a verified one.
+func TestSSLVerifyOptionalNoCAAndDepth(t *testing.T) {
+	s, p, port := sslSite(t, fmt.Sprintf(sslClientConf, "optional_no_ca"), nil)
+	other := newPKI(t, t.TempDir()).issue("mallory", "mallory", true)
+	alice, err := tls.LoadX509KeyPair(filepath.Join(p.dir, "alice.crt"), filepath.Join(p.dir, "alice.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(c tls.Certificate) func(*tls.Config) {
+		return func(cfg *tls.Config) { cfg.Certificates = []tls.Certificate{c} }
+	}
+	body, _ := p.mustTLSGet(s, port, "a.test", "/env", send(other))
+	contains(t, "unknown CA", body, "SSL_CLIENT_VERIFY=GENEROUS")
+	contains(t, "unknown CA", body, "SSL_CLIENT_S_DN_CN=mallory")
+	body, _ = p.mustTLSGet(s, port, "a.test", "/env", send(alice))
+	contains(t, "known CA", body, "SSL_CLIENT_VERIFY=SUCCESS")
+	// The section's require wants a verified one.
+	if resp, body, _, err := p.tlsGet(port, "a.test", "", "/secret", send(other)); err != nil || resp.StatusCode != 403 {
+		t.Fatalf("/secret with an unverified certificate: %v %v\n%s", resp, err, body)
+	}
+
+	// Depth: a certificate of an intermediate CA is two CAs deep.
+	for depth, ok := range map[int]bool{1: false, 2: true} {
+		conf := strings.Replace(fmt.Sprintf(sslClientConf, "require"), "SSLVerifyClient require\n", fmt.Sprintf("SSLVerifyClient require\nSSLVerifyDepth %d\n", depth), 1)
+		s, p, port := sslSite(t, conf, nil)
+		bob := p.intermediate().issue("bob", "bob", true)
+		resp, body, _, err := p.tlsGet(port, "a.test", "", "/env", send(bob))
+		if ok && (err != nil || resp.StatusCode != 200) {
+			t.Errorf("SSLVerifyDepth %d: %v %v %s\n%s", depth, resp, err, body, s.errorLog())
+		}
+		if !ok && err == nil {
+			t.Errorf("SSLVerifyDepth %d: a chain of two CAs was answered %d", depth, resp.StatusCode)
+		}
+	}
+}
+
+func TestSSLSessionTicketsOff(t *testing.T) {
+	for _, tickets := range []string{"on", "off"} {
+		s, p, port := sslSite(t, aVhost("    SSLSessionTickets "+tickets+"\n"), nil)
+		cache := tls.NewLRUClientSessionCache(4)
+		resumed := false
+		for i := 0; i < 3; i++ {
+			resp, body, st, err := p.tlsGet(port, "a.test", "", "/", func(c *tls.Config) { c.ClientSessionCache = cache })
+			if err != nil {
+				t.Fatalf("%v %s\n%s", err, body, s.errorLog())
+			}
+			resp.Body.Close()
+			resumed = resumed || st.DidResume
+		}
+		if resumed != (tickets == "on") {
+			t.Errorf("SSLSessionTickets %s: resumed %v", tickets, resumed)
+		}
 	}
 }

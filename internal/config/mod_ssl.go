@@ -37,6 +37,7 @@ var sslModule = &module{
 		{name: "SSLSessionTickets", ctx: cServer, min: 1, max: 1, usage: "on|off", fn: dSSLFlag},
 		{name: "SSLStrictSNIVHostCheck", ctx: cServer, min: 1, max: 1, usage: "on|off", fn: dSSLFlag},
 		{name: "SSLOptions", ctx: cAll, override: OverrideOptions, min: 1, max: -1, usage: "[+-]option ...", fn: dSSLOptions},
+		{name: "SSLRequireSSL", ctx: cSections, override: OverrideAuthConfig, min: 0, max: 0, fn: dSSLRequireSSL},
 
 		// Accepted and not acted on: they cannot change what is served,
 		// to whom, or what it reveals.
@@ -139,6 +140,19 @@ const (
 type SSLOptions struct {
 	Opts, Add, Del SSLOpt
 	Relative       bool
+}
+
+// TLSEnabled reports whether some server has SSLEngine on.
+func (c *Config) TLSEnabled() bool {
+	if c.Main.SSL.Enabled() {
+		return true
+	}
+	for _, v := range c.VHosts {
+		if v.SSL.Enabled() {
+			return true
+		}
+	}
+	return false
 }
 
 // Enabled reports "SSLEngine on".
@@ -263,9 +277,11 @@ func mergeSSLServer(base, over *SSL) *SSL {
 
 // mergeSSLDir merges the per-directory settings: SSLOptions as mod_ssl
 // does (a relative one adds to and removes from the outer section's, an
-// absolute one replaces them), SSLVerifyClient the inner one winning.
+// absolute one replaces them), SSLVerifyClient the inner one winning,
+// SSLRequireSSL once set for good (it takes no argument to undo it).
 func mergeSSLDir(r, base, over *DirConfig) {
 	r.SSLVerifyClient = pick(base.SSLVerifyClient, over.SSLVerifyClient)
+	r.SSLRequireSSL = base.SSLRequireSSL || over.SSLRequireSSL
 	r.SSLOptions = mergeSSLOptions(base.SSLOptions, over.SSLOptions)
 }
 
@@ -444,6 +460,12 @@ func dSSLFlag(p *parser, c *call) error {
 	case "SSLStrictSNIVHostCheck":
 		s.StrictSNIVHostCheck = &on
 	}
+	return nil
+}
+
+// dSSLRequireSSL is SSLRequireSSL: requests not on TLS are refused (403).
+func dSSLRequireSSL(p *parser, c *call) error {
+	c.conf.SSLRequireSSL = true
 	return nil
 }
 

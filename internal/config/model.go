@@ -601,6 +601,7 @@ type DirConfig struct {
 	// mod_ssl's per-directory settings (mod_ssl.go; nil = unset).
 	SSLOptions      *SSLOptions
 	SSLVerifyClient *SSLDirVerify
+	SSLRequireSSL   bool // SSLRequireSSL: refuse (403) requests not on TLS
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

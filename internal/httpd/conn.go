@@ -3,6 +3,7 @@ package httpd
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -83,6 +84,7 @@ type conn struct {
 	rclock readClock // RequestReadTimeout's stage in force
 
 	tls   *tls.ConnectionState // the handshake's outcome on a TLS connection
+	tcp   net.Conn             // under nc on a TLS connection
 	plain bool                 // plain HTTP came to a TLS port (Request.PlainOnTLS)
 
 	h2      *H2Settings // HTTP/2 by prior knowledge is allowed, with these settings
@@ -482,17 +484,32 @@ func (c *conn) releaseBodyBuf() {
 // rather than a reset.
 func (c *conn) lingerClose() {
 	c.flush()
-	cw, ok := c.nc.(interface{ CloseWrite() error })
-	if c.eof || c.werr != nil || !ok || !c.state.CompareAndSwap(stateActive, stateLinger) {
+	if c.eof || c.werr != nil || !c.state.CompareAndSwap(stateActive, stateLinger) {
 		c.nc.Close()
 		return
 	}
-	if cw.CloseWrite() != nil {
+	if c.closeWrite() != nil {
 		c.nc.Close()
 		return
 	}
 	c.discard()
 	c.nc.Close()
+}
+
+// closeWrite shuts down the writing side of the connection: on TLS the
+// close_notify alert, then the TCP connection's writing side under it.
+func (c *conn) closeWrite() error {
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	if err := cw.CloseWrite(); err != nil || c.tcp == nil {
+		return err
+	}
+	if tw, ok := c.tcp.(interface{ CloseWrite() error }); ok {
+		return tw.CloseWrite()
+	}
+	return nil
 }
 
 // discard reads and throws away what the client sends after the writing

@@ -232,7 +232,7 @@ func (s *Server) closeIdle() {
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.state.CompareAndSwap(stateIdle, stateClosing) {
-			if cw, ok := c.nc.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
+			if c.closeWrite() != nil {
 				c.nc.Close()
 				continue
 			}

@@ -91,7 +91,7 @@ func (c *conn) startTLS(cfg *tls.Config) bool {
 	}
 	st := tc.ConnectionState()
 	c.tls = &st
-	c.nc = tc
+	c.tcp, c.nc = c.nc, tc
 	return true
 }
 

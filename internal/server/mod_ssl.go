@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -39,13 +40,26 @@ func (s *Server) alpnProtocols(v *config.Server) []string {
 	return alpnFromProtocols(&v.HTTP2) // mod_http2.go
 }
 
+// SetTicketKey gives the TLS session tickets of the server's virtual
+// hosts keys made from key, the master's secret for its generation's
+// workers (nil: each worker's own random keys, as with -X). Call it
+// before Start.
+func (s *Server) SetTicketKey(key []byte) { s.ticketKey = key }
+
 // sslSetup builds the TLS configuration of every virtual host with
 // SSLEngine on, once per worker (Start).
 func (s *Server) sslSetup() {
 	s.sslLoaded = s.cfg.Modules["ssl_module"]
 	for _, c := range append([]*config.Server{s.cfg.Main}, s.cfg.VHosts...) {
 		if c.SSL.Enabled() {
-			s.vhost(c).tls = s.vhostTLS(c)
+			tc := s.vhostTLS(c)
+			if s.ticketKey != nil {
+				// The generation's secret, so that every worker reads
+				// every other's tickets; one key per virtual host, as
+				// each of Apache's has its own.
+				tc.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(append([]byte(nil), s.ticketKey...), c.Pos.String()...))})
+			}
+			s.vhost(c).tls = tc
 			s.sslLoaded = true
 		}
 	}
@@ -185,14 +199,19 @@ func (rs *rstate) sslReadReq() int {
 	return resDeclined
 }
 
-// sslAccess checks a section's SSLVerifyClient stricter than the
-// handshake's. Apache would renegotiate to ask for a certificate; Go's
+// sslAccess is mod_ssl's access check: SSLRequireSSL refuses a request
+// not on TLS, whatever Satisfy says; and a section's SSLVerifyClient
+// stricter than the handshake's is checked. Apache would renegotiate to ask for a certificate; Go's
 // TLS server cannot, so (as Apache over TLS 1.3 without post-handshake
 // authentication) the request is refused when the handshake did not
 // bring what the section requires. Config refused the sections that would
 // need a certificate the handshake never asked for.
 func (rs *rstate) sslAccess() int {
 	cs := rs.hr.TLS
+	if cs == nil && rs.dc != nil && rs.dc.SSLRequireSSL {
+		rs.sslLog(levelInfo, "AH02219: access to %s failed, reason: SSL connection required", orURI(rs.req.Filename, rs.req.URI))
+		return 403
+	}
 	if cs == nil || rs.dc == nil || rs.dc.SSLVerifyClient == nil {
 		return resDeclined
 	}

@@ -32,6 +32,7 @@ var sslFixupVars = []string{
 	"SSL_CIPHER", "SSL_CIPHER_EXPORT", "SSL_CIPHER_USEKEYSIZE", "SSL_CIPHER_ALGKEYSIZE",
 	"SSL_CLIENT_VERIFY", "SSL_CLIENT_M_VERSION", "SSL_CLIENT_M_SERIAL", "SSL_CLIENT_V_START", "SSL_CLIENT_V_END",
 	"SSL_CLIENT_V_REMAIN", "SSL_CLIENT_S_DN", "SSL_CLIENT_I_DN", "SSL_CLIENT_A_KEY", "SSL_CLIENT_A_SIG",
+	"SSL_CLIENT_CERT_RFC4523_CEA",
 	"SSL_SERVER_M_VERSION", "SSL_SERVER_M_SERIAL", "SSL_SERVER_V_START", "SSL_SERVER_V_END",
 	"SSL_SERVER_S_DN", "SSL_SERVER_I_DN", "SSL_SERVER_A_KEY", "SSL_SERVER_A_SIG",
 	"SSL_SESSION_ID", "SSL_SESSION_RESUMED",
@@ -51,14 +52,14 @@ func (rs *rstate) sslFixups() int {
 	opts := rs.dc.SSLOpts()
 	if opts&config.SSLOptStdEnvVars != 0 {
 		if c := rs.serverCert(); c != nil {
-			dnVars(env.Set, "SSL_SERVER_S_DN_", c.Subject)
-			dnVars(env.Set, "SSL_SERVER_I_DN_", c.Issuer)
+			dnVars(env.Set, "SSL_SERVER_S_DN_", c.RawSubject)
+			dnVars(env.Set, "SSL_SERVER_I_DN_", c.RawIssuer)
 			sanVars(env.Set, "SSL_SERVER_SAN_", c)
 		}
 		if len(cs.PeerCertificates) > 0 {
 			c := cs.PeerCertificates[0]
-			dnVars(env.Set, "SSL_CLIENT_S_DN_", c.Subject)
-			dnVars(env.Set, "SSL_CLIENT_I_DN_", c.Issuer)
+			dnVars(env.Set, "SSL_CLIENT_S_DN_", c.RawSubject)
+			dnVars(env.Set, "SSL_CLIENT_I_DN_", c.RawIssuer)
 			sanVars(env.Set, "SSL_CLIENT_SAN_", c)
 		}
 		for _, name := range sslFixupVars {
@@ -207,7 +208,7 @@ func (rs *rstate) sslVar(name string) string {
 		// Go does not show the session ID: a value unique to the
 		// connection's TLS session stands for it.
 		if b, err := cs.ExportKeyingMaterial("modpy session id", nil, 32); err == nil {
-			return strings.ToUpper(hex.EncodeToString(b))
+			return hex.EncodeToString(b)
 		}
 		return ""
 	case name == "SESSION_RESUMED":
@@ -216,12 +217,9 @@ func (rs *rstate) sslVar(name string) string {
 		}
 		return "Initial"
 	case name == "SECURE_RENEG":
-		// Go supports the secure renegotiation extension up to TLS 1.2
-		// (and never renegotiates); TLS 1.3 has none.
-		if cs.Version < tls.VersionTLS13 {
-			return "true"
-		}
-		return "false"
+		// Go answers the secure renegotiation extension (and never
+		// renegotiates); OpenSSL says true for TLS 1.3 too.
+		return "true"
 	case name == "COMPRESS_METHOD":
 		return "NULL"
 	case name == "TLS_SNI":
@@ -247,6 +245,12 @@ func (rs *rstate) sslVar(name string) string {
 			return "SUCCESS"
 		}
 		return "GENEROUS"
+	case name == "CLIENT_CERT_RFC4523_CEA":
+		if len(cs.PeerCertificates) == 0 {
+			return ""
+		}
+		c := cs.PeerCertificates[0]
+		return "{ serialNumber " + c.SerialNumber.String() + ", issuer rdnSequence:\"" + dnString(c.RawIssuer) + "\" }"
 	case strings.HasPrefix(name, "CLIENT_CERT_CHAIN_"):
 		i, err := strconv.Atoi(name[len("CLIENT_CERT_CHAIN_"):])
 		if err != nil || i < 0 || i+1 >= len(cs.PeerCertificates) {
@@ -320,9 +324,9 @@ func certVar(c *x509.Certificate, name string) string {
 		days := int(time.Until(c.NotAfter).Hours() / 24)
 		return strconv.Itoa(max(days, 0))
 	case "S_DN":
-		return dnString(c.Subject)
+		return dnString(c.RawSubject)
 	case "I_DN":
-		return dnString(c.Issuer)
+		return dnString(c.RawIssuer)
 	case "A_KEY":
 		return keyAlgName(c)
 	case "A_SIG":
@@ -331,10 +335,10 @@ func certVar(c *x509.Certificate, name string) string {
 		return certPEM(c)
 	}
 	if rest, ok := strings.CutPrefix(name, "S_DN_"); ok {
-		return dnPart(c.Subject, rest)
+		return dnPart(c.RawSubject, rest)
 	}
 	if rest, ok := strings.CutPrefix(name, "I_DN_"); ok {
-		return dnPart(c.Issuer, rest)
+		return dnPart(c.RawIssuer, rest)
 	}
 	return ""
 }
@@ -373,11 +377,21 @@ var dnAttrs = []struct {
 	{asn1.ObjectIdentifier{2, 5, 4, 65}, "pseudonym", ""},
 }
 
+// rdnSequence is a certificate's name as it is encoded (raw), in its own
+// order and with every attribute: what OpenSSL's X509_NAME holds.
+func rdnSequence(raw []byte) pkix.RDNSequence {
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
+		return nil
+	}
+	return seq
+}
+
 // dnString is a name as mod_ssl shows it (X509_NAME_print_ex with
 // XN_FLAG_RFC2253, UTF-8 left as it is): the last attribute first,
 // "short=value" joined by ",", multi-valued ones by "+".
-func dnString(n pkix.Name) string {
-	rdns := n.ToRDNSequence()
+func dnString(raw []byte) string {
+	rdns := rdnSequence(raw)
 	var b strings.Builder
 	for i := len(rdns) - 1; i >= 0; i-- {
 		if b.Len() > 0 {
@@ -420,7 +434,7 @@ func escapeDNValue(v string) string {
 
 // dnPart is SSL_*_DN_x: the value of the attribute x names ("CN"), or its
 // n-th one as "CN_n" (from 1 for the second).
-func dnPart(n pkix.Name, x string) string {
+func dnPart(raw []byte, x string) string {
 	suffix, idx := x, 0
 	if i := strings.LastIndexByte(x, '_'); i > 0 {
 		if k, err := strconv.Atoi(x[i+1:]); err == nil {
@@ -432,7 +446,7 @@ func dnPart(n pkix.Name, x string) string {
 			continue
 		}
 		k := 0
-		for _, rdn := range n.ToRDNSequence() {
+		for _, rdn := range rdnSequence(raw) {
 			for _, atv := range rdn {
 				if atv.Type.Equal(a.oid) {
 					if k == idx {
@@ -448,9 +462,9 @@ func dnPart(n pkix.Name, x string) string {
 
 // dnVars sets prefix+x for each attribute of n with a suffix (the second
 // and later of one attribute as x_1, x_2...), as modssl_var_extract_dns.
-func dnVars(set func(k, v string), prefix string, n pkix.Name) {
+func dnVars(set func(k, v string), prefix string, raw []byte) {
 	count := map[string]int{}
-	for _, rdn := range n.ToRDNSequence() {
+	for _, rdn := range rdnSequence(raw) {
 		for _, atv := range rdn {
 			for _, a := range dnAttrs {
 				if a.suffix == "" || !a.oid.Equal(atv.Type) {

@@ -60,6 +60,7 @@ type Server struct {
 	// sslLoaded: the configuration has mod_ssl (LoadModule ssl_module, or
 	// a server with SSLEngine on).
 	sslLoaded bool
+	ticketKey []byte // see SetTicketKey
 
 	mu      sync.Mutex
 	servers []*httpd.Server
