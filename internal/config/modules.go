@@ -45,8 +45,8 @@ var modules = []*module{
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
-	envModule, includeModule, cgiModule, reqtimeoutModule, statusModule, versionModule,
-	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
+	envModule, includeModule, cgiModule, reqtimeoutModule, sslModule, statusModule, versionModule,
+	pythonModule, wsgiModule, http2Module, lifecycleModule, unsupportedModule,
 }
 
 // Modules with no directive of their own: their work is the server's

@@ -20,9 +20,11 @@ import (
 // (fixups).
 var modules = []*module{
 	coreModule,
+	http2Module,
 	pythonModule,
 	envModule,
 	aliasModule,
+	sslModule,
 	wsgiModule,
 	userdirModule,
 	dirModule,
