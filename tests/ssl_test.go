@@ -516,7 +516,7 @@ func TestSSLConfigErrors(t *testing.T) {
 	for _, c := range []struct{ body, want string }{
 		{ok + "SSLCipherSuite HIGH:NOT-A-CIPHER\n", ":7: SSLCipherSuite: NOT-A-CIPHER: neither a cipher suite Go's TLS implements"},
 		{ok + "SSLProtocol +SSLv3\n", ":7: SSLProtocol: SSLv3: Go's TLS does not speak this protocol"},
-		{"SSLCertificateFile " + dir + "/missing.crt\n", ":5: SSLCertificateFile: \"" + dir + "/missing.crt\": "},
+		{"SSLCertificateFile " + dir + "/missing.crt\n", ":5: SSLCertificateFile: file '" + dir + "/missing.crt' does not exist or is empty"},
 		{"SSLCertificateFile " + dir + "/a.crt\nSSLCertificateKeyFile " + dir + "/b.key\n", ":6: SSLCertificateKeyFile: \"" + dir + "/b.key\": the private key does not go with the certificate"},
 		{"SSLCertificateFile " + dir + "/a.crt\n", ":5: SSLCertificateFile: \"" + dir + "/a.crt\": no private key in it"},
 		{"", ":4: SSLEngine: Failed to configure at least one certificate and key"},

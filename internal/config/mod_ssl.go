@@ -7,7 +7,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -737,6 +739,10 @@ func checkUnencrypted(f SSLFile, b *pem.Block) error {
 // readPEM reads the PEM blocks of f; none is an error.
 func readPEM(f SSLFile) ([]*pem.Block, error) {
 	data, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
+		// mod_ssl's words.
+		return nil, &Error{Pos: f.Pos, Directive: f.Directive, Msg: fmt.Sprintf("file '%s' does not exist or is empty", f.Path)}
+	}
 	if err != nil {
 		return nil, sslFileErr(f, unwrapPathErr(err))
 	}
