@@ -9,9 +9,11 @@ package tests
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -102,6 +104,20 @@ func (p *testPKI) issue(name, cn string, client bool) tls.Certificate {
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	return p.issueKey(name, cn, client, key, &key.PublicKey)
+}
+
+// issueRSA is issue with an RSA key.
+func (p *testPKI) issueRSA(name, cn string) tls.Certificate {
+	p.t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return p.issueKey(name, cn, false, key, &key.PublicKey)
+}
+
+func (p *testPKI) issueKey(name, cn string, client bool, key crypto.Signer, pub any) tls.Certificate {
 	p.serial++
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(p.serial), Subject: pkix.Name{CommonName: cn, Organization: []string{"Test Org"}, Country: []string{"FR"}},
@@ -113,7 +129,7 @@ func (p *testPKI) issue(name, cn string, client bool) tls.Certificate {
 	} else {
 		tmpl.DNSNames = []string{cn}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, pub, p.caKey)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -215,14 +231,18 @@ def handler(req):
 
 // sslSite starts a site whose plain port is the harness's and whose TLS
 // port (returned) serves the virtual hosts in vhosts ({{TLS}} stands for
-// the TLS port, {{PKI}} for the directory of the certificates).
-func sslSite(t *testing.T, conf string, files map[string]string) (*site, *testPKI, int) {
+// the TLS port, {{PKI}} for the directory of the certificates: a.test's,
+// b.test's, the client alice's, and what more makes).
+func sslSite(t *testing.T, conf string, files map[string]string, more ...func(*testPKI)) (*site, *testPKI, int) {
 	t.Helper()
 	pkiDir := t.TempDir()
 	p := newPKI(t, pkiDir)
 	p.issue("a", "a.test", false)
 	p.issue("b", "b.test", false)
 	p.issue("alice", "alice", true)
+	for _, f := range more {
+		f(p)
+	}
 	tlsPort := freePort(t)
 	conf = strings.ReplaceAll(conf, "{{TLS}}", fmt.Sprint(tlsPort))
 	conf = strings.ReplaceAll(conf, "{{PKI}}", pkiDir)
@@ -516,7 +536,7 @@ func TestSSLConfigErrors(t *testing.T) {
 	for _, c := range []struct{ body, want string }{
 		{ok + "SSLCipherSuite HIGH:NOT-A-CIPHER\n", ":7: SSLCipherSuite: NOT-A-CIPHER: neither a cipher suite Go's TLS implements"},
 		{ok + "SSLProtocol +SSLv3\n", ":7: SSLProtocol: SSLv3: Go's TLS does not speak this protocol"},
-		{"SSLCertificateFile " + dir + "/missing.crt\n", ":5: SSLCertificateFile: \"" + dir + "/missing.crt\": "},
+		{"SSLCertificateFile " + dir + "/missing.crt\n", ":5: SSLCertificateFile: file '" + dir + "/missing.crt' does not exist or is empty"},
 		{"SSLCertificateFile " + dir + "/a.crt\nSSLCertificateKeyFile " + dir + "/b.key\n", ":6: SSLCertificateKeyFile: \"" + dir + "/b.key\": the private key does not go with the certificate"},
 		{"SSLCertificateFile " + dir + "/a.crt\n", ":5: SSLCertificateFile: \"" + dir + "/a.crt\": no private key in it"},
 		{"", ":4: SSLEngine: Failed to configure at least one certificate and key"},
@@ -712,4 +732,36 @@ func TestSSLSessionTicketsOff(t *testing.T) {
 			t.Errorf("SSLSessionTickets %s: resumed %v", tickets, resumed)
 		}
 	}
+}
+
+// An RSA and an ECDSA certificate on one virtual host: the client gets
+// the one its cipher suite needs, and SSL_SERVER_* show that one.
+func TestSSLRSAAndECDSACertificates(t *testing.T) {
+	conf := aVhost("    SSLCertificateFile {{PKI}}/r.crt\n    SSLCertificateKeyFile {{PKI}}/r.key\n" +
+		"    SSLOptions +StdEnvVars\n    <Location /env>\n        SetHandler mod_python\n        PythonHandler sslenv\n    </Location>\n")
+	s, p, port := sslSite(t, conf, nil, func(p *testPKI) { p.issueRSA("r", "a.test") })
+	for suite, key := range map[uint16]string{
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:   "rsaEncryption",
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: "id-ecPublicKey",
+	} {
+		body, st := p.mustTLSGet(s, port, "a.test", "/env", func(c *tls.Config) {
+			c.MaxVersion, c.CipherSuites = tls.VersionTLS12, []uint16{suite}
+		})
+		if st.CipherSuite != suite {
+			t.Errorf("negotiated %s", tls.CipherSuiteName(st.CipherSuite))
+		}
+		contains(t, tls.CipherSuiteName(suite), body, "SSL_SERVER_A_KEY="+key+"\n")
+	}
+}
+
+// SSLStrictSNIVHostCheck on: a client that sends no server name is
+// refused on a name-based virtual host.
+func TestSSLStrictSNIVHostCheck(t *testing.T) {
+	s, p, port := sslSite(t, "SSLStrictSNIVHostCheck on\n"+sslVhosts, nil)
+	p.mustTLSGet(s, port, "a.test", "/env", nil)
+	resp, body, _, err := p.tlsGet(port, "", "a.test", "/env", nil)
+	if err != nil || resp.StatusCode != 403 {
+		t.Fatalf("no SNI: %v %v\n%s", resp, err, body)
+	}
+	contains(t, "403 page", body, "Reason: The client software did not provide a hostname using Server Name Indication (SNI)")
 }

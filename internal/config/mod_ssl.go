@@ -7,7 +7,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,6 +49,9 @@ var sslModule = &module{
 		{name: "SSLPassPhraseDialog", ctx: cMain, min: 1, max: 1, note: "modpy reads only unencrypted private keys (an encrypted one is an error); ignored"},
 		{name: "SSLStaplingCache", ctx: cMain, min: 1, max: 1, note: "OCSP stapling is not done by modpy (SSLUseStapling must be off); ignored"},
 		{name: "SSLRenegBufferSize", ctx: cAll, min: 1, max: 1, note: "modpy never renegotiates; ignored"},
+		{name: "SSLSessionTicketKeyFile", ctx: cServer, min: 1, max: 1, note: "session ticket keys are made by the master for each generation of workers " +
+			"(shared by them, not with other machines); ignored"},
+		{name: "SSLCryptoDevice", ctx: cMain, min: 1, max: 1, fn: only("modpy uses no OpenSSL engine", "builtin")},
 		{name: "SSLUseStapling", ctx: cServer, min: 1, max: 1, fn: only("OCSP stapling is not done by modpy: the staple would be missing", "off")},
 		{name: "SSLCompression", ctx: cServer, min: 1, max: 1, fn: only("Go's TLS never compresses", "off")},
 		{name: "SSLInsecureRenegotiation", ctx: cServer, min: 1, max: 1, fn: only("Go's TLS server never renegotiates", "off")},
@@ -734,6 +739,10 @@ func checkUnencrypted(f SSLFile, b *pem.Block) error {
 // readPEM reads the PEM blocks of f; none is an error.
 func readPEM(f SSLFile) ([]*pem.Block, error) {
 	data, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
+		// mod_ssl's words.
+		return nil, &Error{Pos: f.Pos, Directive: f.Directive, Msg: fmt.Sprintf("file '%s' does not exist or is empty", f.Path)}
+	}
 	if err != nil {
 		return nil, sslFileErr(f, unwrapPathErr(err))
 	}

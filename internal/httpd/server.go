@@ -75,6 +75,8 @@ type Server struct {
 	inShutdown atomic.Bool
 	hurry      atomic.Bool
 	connGone   chan struct{}
+	draining   chan struct{} // closed when Shutdown begins
+	drainOnce  sync.Once
 
 	h2mu sync.Mutex
 	h2s  map[*H2Settings]*h2impl // HTTP/2 servers by their settings (h2.go)
@@ -86,7 +88,16 @@ func (s *Server) init() {
 		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*conn]struct{})
 		s.connGone = make(chan struct{}, 1)
+		s.draining = make(chan struct{})
 	})
+}
+
+// Draining is closed when Shutdown begins: a ProtoHandler or ConnHandler
+// serving a whole connection (HTTP/2) then finishes what is in flight,
+// tells its client (GOAWAY) and returns, since Shutdown waits for it.
+func (s *Server) Draining() <-chan struct{} {
+	s.init()
+	return s.draining
 }
 
 func (s *Server) shuttingDown() bool { return s.inShutdown.Load() }
@@ -181,6 +192,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
 	s.inShutdown.Store(true)
+	s.drainOnce.Do(func() { close(s.draining) })
 	for l := range s.listeners {
 		l.Close()
 	}

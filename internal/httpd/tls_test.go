@@ -53,6 +53,7 @@ func TestTLSServesHTTPAndHandsALPNProtocols(t *testing.T) {
 			} else {
 				got <- "h2 not on tls"
 			}
+			<-s.Draining() // a whole-connection handler returns when the server drains
 		}}
 	})
 	dial := func(protos ...string) *tls.Conn {
