@@ -1,7 +1,7 @@
 # The only commands a newcomer needs: make run, make test, make bench.
 GO ?= go
 
-.PHONY: run test test-race deps test-deps build bench bench-wsgi vet generate compat clean install uninstall
+.PHONY: run test test-race deps test-deps build bench bench-wsgi bench-h2 vet generate compat clean install uninstall
 
 # Where make install puts things (DESTDIR is prefixed to each, for packaging).
 PREFIX ?= /usr/local
@@ -75,12 +75,13 @@ deps:
 # tests/scoreboard_test.go), and python3-flask and python3-django (the WSGI
 # apps of tests/flask_test.go and tests/django_test.go), redis-server (and
 # its redis-cli: tests/redis_test.go), apache2-utils (htpasswd, for
-# tests/authfile_test.go). Tests skip without them unless
+# tests/authfile_test.go) and curl (HTTP/2, tests/http2_test.go, which
+# fails without it). Tests skip without the others unless
 # MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || ! command -v htpasswd >/dev/null || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
-		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django, redis-server and apache2-utils"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django redis-server apache2-utils; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/curl ] || ! command -v htpasswd >/dev/null || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
+		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django, redis-server, apache2-utils and curl"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django redis-server apache2-utils curl; \
 	fi
 
 bench: build
@@ -90,6 +91,10 @@ bench: build
 # mod_wsgi (bench/README.md).
 bench-wsgi: build
 	MODPY_BIN=$(CURDIR)/modpy bash bench/wsgi.sh
+
+# HTTP/2: h2load against Apache + mod_http2 (TLS=1: h2 over TLS with mod_ssl).
+bench-h2: build
+	MODPY_BIN=$(CURDIR)/modpy bash bench/h2.sh
 
 # go vet, and the files generated from the protocol table are up to date
 # (make test runs the same check with the rest of the tests).

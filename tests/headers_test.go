@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -231,4 +232,25 @@ func (s *site) readFile(name string) string {
 		s.t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Over TLS: the HSTS recipe (an "always" header on HTTPS only, by
+// expr=), %{VAR}s, and REQUEST_SCHEME in an expression.
+func TestHeaderOverTLS(t *testing.T) {
+	lines := `Header always set Strict-Transport-Security "max-age=63072000" "expr=%{HTTPS} == 'on'"
+Header set X-Proto "%{SSL_PROTOCOL}s"
+Header set X-Scheme "expr=%{REQUEST_SCHEME}"
+`
+	s, p, port := sslSite(t, aVhost(lines)+lines, map[string]string{"htdocs/f.txt": "f\n"})
+	resp, _, st, err := p.tlsGet(port, "a.test", "", "/f.txt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proto := map[uint16]string{tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}[st.Version]
+	if h := resp.Header; h.Get("Strict-Transport-Security") != "max-age=63072000" || h.Get("X-Proto") != proto || h.Get("X-Scheme") != "https" {
+		t.Errorf("over TLS: %v", h)
+	}
+	if _, h, _ := s.do("GET", "/f.txt", ""); h.Get("Strict-Transport-Security") != "" || h.Get("X-Proto") != "(null)" || h.Get("X-Scheme") != "http" {
+		t.Errorf("plain HTTP: %v", h)
+	}
 }

@@ -137,7 +137,6 @@ func TestParseString(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"%{NOPE} == 'a'":            "Variable 'NOPE' does not exist",
-		"%{SSL_CLIENT_S_DN} == 'a'": "not supported by modpy",
 		"frob('a') == 'b'":          "Function 'frob' does not exist",
 		"file('/etc/passwd') == ''": "Function 'file' is not supported",
 		"-F '/x'":                   "needs a subrequest",

@@ -14,11 +14,11 @@
 // numbers, '...' and "..." strings (with escapes, %{...} and $N inside),
 // %{VARIABLE}, %{func:arg}, func(word), word.word (concatenation); the
 // request variables Apache defines (REQUEST_URI, HTTP_HOST, REMOTE_ADDR,
-// HTTPS, TIME_*, ...) and the functions req, http, req_novary, resp,
+// HTTPS, TIME_*, ..., mod_ssl's SSL_*) and the functions req, http, req_novary, resp,
 // reqenv, note, env, osenv, tolower, toupper, escape, unescape, base64,
 // unbase64, md5, sha1. Not there (an error naming them): -F, -U, -A
-// (subrequests), file() and filesize(), ldap(), list functions, SSL_*
-// variables. Regular expressions are Go's (RE2).
+// (subrequests), file() and filesize(), ldap(), list functions.
+// Regular expressions are Go's (RE2).
 //
 // It must not know the server or the configuration: what it reads of a
 // request comes through Env. It reads the file system only for the file

@@ -343,7 +343,8 @@ func funcWord(name string, arg *word) (*word, error) {
 }
 
 // Variables are the %{NAME} variables, Apache's: the request's, the
-// request headers', the connection's and the others.
+// request headers', the connection's and the others; and mod_ssl's, any
+// name starting with SSL_.
 var Variables = []string{
 	"REQUEST_METHOD", "REQUEST_SCHEME", "REQUEST_URI", "REQUEST_FILENAME", "REMOTE_HOST", "REMOTE_IDENT",
 	"REMOTE_USER", "SERVER_ADMIN", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SCRIPT_FILENAME",
@@ -368,8 +369,8 @@ func varWord(name string) (*word, error) {
 	if contains(Variables, n) {
 		return &word{kind: wVar, text: n}, nil
 	}
-	if strings.HasPrefix(n, "SSL_") {
-		return nil, fmt.Errorf("Variable '%s' is not supported by modpy (no mod_ssl variables)", name)
+	if strings.HasPrefix(n, "SSL_") && len(n) > 4 { // mod_ssl's (Env.Var answers them)
+		return &word{kind: wVar, text: n}, nil
 	}
 	return nil, fmt.Errorf("Variable '%s' does not exist", name)
 }

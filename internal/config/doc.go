@@ -28,6 +28,10 @@
 //     give, to the server's check (the server does the lstat), and returns
 //     the rule for a walked directory's own entries (DirectoryIndex).
 //
+// Load also reads the certificates and keys of the servers with SSLEngine
+// on (mod_ssl.go), so that each process holds them from the time it
+// loads its configuration, as root, before privileges drop.
+//
 // Every file it reads as configuration (the main file, Include,
 // TypesConfig, .htaccess) must be a regular file under a size cap
 // (readfile.go); it is stat'ed first and opened without blocking, so a

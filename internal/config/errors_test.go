@@ -69,7 +69,8 @@ func TestErrors(t *testing.T) {
 		{"AddType not a type", "AddType html .html\n", 1, "AddType", "not a media type"},
 		{"Define with colon", "Define a:b\n", 1, "Define", "must not contain ':'"},
 		{"LogLevel bad", "LogLevel loud\n", 1, "LogLevel", "unknown log level"},
-		{"SSL directive", "<VirtualHost *:443>\nSSLEngine on\n</VirtualHost>\n", 2, "SSLEngine", "mod_ssl is not supported"},
+		{"SSL directive", "<VirtualHost *:443>\nSSLEngine on\nSSLUserName SSL_CLIENT_S_DN_CN\n</VirtualHost>\n", 3, "SSLUserName", "mod_ssl directive is not supported"},
+		{"SSLEngine without a certificate", "<VirtualHost *:443>\nSSLEngine on\n</VirtualHost>\n", 2, "SSLEngine", "Failed to configure at least one certificate and key"},
 		{"bad vhost address", "<VirtualHost 1.2.3.4:http>\n</VirtualHost>\n", 1, "<VirtualHost>", "bad address"},
 		{"IfVersion bad operator", "<IfVersion %% 2.4>\n</IfVersion>\n", 1, "<IfVersion>", "unknown operator"},
 	}

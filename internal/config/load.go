@@ -153,6 +153,9 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		}
 	}
 	p.finish()
+	if err := p.finishSSL(); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -259,9 +262,11 @@ func inheritMain(v, main *Server) {
 	if len(v.CustomLogs) == 0 && len(main.CustomLogs) > 0 {
 		v.CustomLogs = append([]CustomLog(nil), main.CustomLogs...)
 	}
+	v.SSL = mergeSSLServer(main.SSL, v.SSL)
 	if v.PythonConnectionHandler == nil {
 		v.PythonConnectionHandler = main.PythonConnectionHandler
 	}
+	v.HTTP2 = v.HTTP2.inherit(main.HTTP2)
 	if v.TraceEnable == TraceUnset {
 		v.TraceEnable = main.TraceEnable
 	}

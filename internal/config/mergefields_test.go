@@ -96,6 +96,10 @@ var inheritFieldRules = map[string]fieldRule[Server]{
 		overOnly: func(*Server) any { return adminLink("") },
 		both:     func(b, o *Server) any { return adminLink("") },
 	},
+	"SSL": {
+		reason: "mod_ssl: field by field, the certificate and key files the main server's then the vhost's (TestSSLMerge)",
+		both:   func(b, o *Server) any { return mergeSSLServer(b.SSL, o.SSL) },
+	},
 	"Aliases": {
 		reason: "mod_alias: the vhost's own, then the main server's",
 		both:   func(b, o *Server) any { return slices.Concat(o.Aliases, b.Aliases) },

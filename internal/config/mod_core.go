@@ -105,6 +105,8 @@ var coreModule = &module{
 		{name: "ContentDigest", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: onlyOrNote("Content-MD5 "+
 			"headers are not sent by modpy; ignored", "Off")},
 		{name: "HttpProtocolOptions", ctx: cServer, min: 1, max: -1, fn: dHTTPProtocolOptions},
+		{name: "Protocols", ctx: cServer, min: 1, max: -1, usage: "protocol ...", fn: dProtocols},              // mod_http2.go
+		{name: "ProtocolsHonorOrder", ctx: cServer, min: 1, max: 1, usage: "On|Off", fn: dProtocolsHonorOrder}, // mod_http2.go
 		{name: "MergeTrailers", ctx: cServer, min: 1, max: 1, fn: onlyOrNote("modpy does not merge request trailers "+
 			"into headers_in; ignored", "Off")},
 		{name: "MergeSlashes", ctx: cServer, min: 1, max: 1, fn: only("modpy always merges repeated slashes in the URL "+
@@ -119,8 +121,6 @@ var coreModule = &module{
 		{name: "NameVirtualHost", ctx: cMain, min: 1, max: 1, note: "obsolete since Apache 2.4; ignored"},
 		{name: "FileETag", ctx: cAll, override: OverrideFileInfo, min: 1, max: -1, note: noteIgnored},
 		{name: "AcceptFilter", ctx: cMain, min: 2, max: 2, note: noteIgnored},
-		{name: "Protocols", ctx: cServer, min: 1, max: -1, note: noteIgnored},
-		{name: "ProtocolsHonorOrder", ctx: cServer, min: 1, max: 1, note: noteIgnored},
 		{name: "LimitXMLRequestBody", ctx: cAll, min: 1, max: 1, note: noteIgnored},
 		{name: "LimitInternalRecursion", ctx: cServer, min: 1, max: 2, note: "modpy allows 10 internal redirects; ignored"},
 		{name: "RLimitCPU", ctx: cAll, min: 1, max: 2, note: noteIgnored},

@@ -80,7 +80,7 @@ const (
 	FormatTime                             // %t: "t=" and the request's time in microseconds
 	FormatDuration                         // %D: "D=" and microseconds since the request came in
 	FormatEnv                              // %{VAR}e: the environment variable, "(null)" when unset
-	FormatSSL                              // %{VAR}s: an SSL variable, "(null)" when none
+	FormatSSL                              // %{VAR}s: an SSL variable (mod_ssl's), "(null)" when empty
 	FormatLoad                             // %l: "l=" and the load averages
 	FormatIdle                             // %i: "i=" and the idle workers (percent)
 	FormatBusy                             // %b: "b=" and the busy workers (percent)

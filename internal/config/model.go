@@ -286,11 +286,19 @@ type Server struct {
 	// main server's defaults to TraceOn.
 	TraceEnable TraceEnable
 
+	// SSL is mod_ssl's configuration of this server (mod_ssl.go), nil
+	// when no SSL directive concerns it; a vhost's is merged over the
+	// main server's.
+	SSL *SSL
+
 	// PythonConnectionHandler is the PythonConnectionHandler directive of
 	// this server (a vhost without one inherits the main server's); nil if
 	// none. Its Phase is "PythonConnectionHandler" and its Dir is "".
 	PythonConnectionHandler *Handler
 
+	// HTTP2 is Protocols, ProtocolsHonorOrder and mod_http2's server
+	// settings (mod_http2.go).
+	HTTP2 HTTP2
 	// SetEnvIf are mod_setenvif's rules at server or vhost level (outside
 	// any section): they run at post_read_request. On a vhost, the main
 	// server's, then its own.
@@ -647,6 +655,13 @@ type DirConfig struct {
 	// HTTP_AUTHORIZATION; nil = unset (Off).
 	CGIScriptTimeout *time.Duration
 	CGIPassAuth      *bool
+	// H2Upgrade is mod_http2's H2Upgrade (nil = unset: on for plain
+	// connections, off over TLS; mod_http2.go).
+	H2Upgrade *bool
+	// mod_ssl's per-directory settings (mod_ssl.go; nil = unset).
+	SSLOptions      *SSLOptions
+	SSLVerifyClient *SSLDirVerify
+	SSLRequireSSL   bool // SSLRequireSSL: refuse (403) requests not on TLS
 
 	// SetEnvIf are mod_setenvif's rules in sections and .htaccess (run at
 	// header_parser): the outer sections', then the inner's.

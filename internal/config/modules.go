@@ -46,8 +46,8 @@ var modules = []*module{
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
 	envModule, setenvifModule, headersModule, expiresModule, remoteipModule, filterModule, deflateModule,
-	includeModule, cgiModule, reqtimeoutModule, statusModule, versionModule,
-	pythonModule, wsgiModule, lifecycleModule, unsupportedModule,
+	includeModule, cgiModule, reqtimeoutModule, sslModule, statusModule, versionModule,
+	pythonModule, wsgiModule, http2Module, lifecycleModule, unsupportedModule,
 }
 
 // Modules with no directive of their own: their work is the server's

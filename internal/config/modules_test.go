@@ -72,7 +72,7 @@ func TestBuiltinModuleNames(t *testing.T) {
 		"core", "http", "so", "python", "mime", "dir", "alias", "log_config",
 		"authz_core", "authz_host", "authz_groupfile", "authn_core", "authn_file", "auth_basic",
 		"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
-		"mpm_prefork", "version", "status", "userdir", "include", "wsgi",
+		"mpm_prefork", "version", "status", "userdir", "include", "wsgi", "http2",
 		"setenvif", "headers", "expires", "remoteip", "filter", "deflate",
 	} {
 		want = append(want, n+"_module", "mod_"+n+".c")

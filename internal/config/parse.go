@@ -711,7 +711,7 @@ func unknownDirective(name, key string, pos Pos) error {
 	case rewriteDirectives[key]:
 		e.Msg = "mod_rewrite is not supported by modpy; use Redirect/RedirectMatch or a PythonTransHandler"
 	case strings.HasPrefix(key, "ssl"):
-		e.Msg = "unknown directive: mod_ssl is not supported by modpy; terminate TLS in front of it"
+		e.Msg = "unknown directive: this mod_ssl directive is not supported by modpy (docs/configuration.md, \"mod_ssl\", lists those that are)"
 	case strings.HasPrefix(key, "proxy"):
 		e.Msg = "unknown directive: mod_proxy is not supported by modpy"
 	case strings.HasPrefix(key, "wsgi"):

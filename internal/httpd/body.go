@@ -54,6 +54,7 @@ const (
 // reused with its Request.
 type Body struct {
 	c         *conn
+	s         *h2stream // the HTTP/2 stream it comes on, or nil
 	kind      uint8
 	cstate    uint8
 	eof       bool
@@ -137,7 +138,9 @@ func (b *Body) Read(p []byte) (int, error) {
 
 func (b *Body) fail(err error) error {
 	b.err = err
-	b.c.closeAfter = true
+	if b.s == nil {
+		b.c.closeAfter = true
+	}
 	return err
 }
 
@@ -148,6 +151,9 @@ func (b *Body) read(p []byte) (int, error) {
 	}
 	if b.eof {
 		return 0, io.EOF
+	}
+	if b.s != nil {
+		return b.readH2(p)
 	}
 	br := b.c.br
 	if b.kind == bodyLength {

@@ -1,6 +1,10 @@
 package httpd
 
-import "time"
+import (
+	"crypto/tls"
+	"net/netip"
+	"time"
+)
 
 // Apache's defaults for the limits in Config.
 const (
@@ -41,6 +45,11 @@ type Config struct {
 	// byte), the body stage the request body from its first read.
 	HeaderReadTimeout ReadTimeout
 	BodyReadTimeout   ReadTimeout
+	// HandshakeReadTimeout is RequestReadTimeout's handshake stage: the
+	// TLS handshake of a connection on a Server with TLSConfig, from its
+	// first read (zero: Timeout for each read). A handshake that runs out
+	// closes the connection.
+	HandshakeReadTimeout ReadTimeout
 	// ServerHeader is the value of the Server header ("" = omit).
 	ServerHeader string
 	// Signature is trusted HTML ending the error pages this package sends
@@ -51,6 +60,13 @@ type Config struct {
 	// the body alone, no status line or headers. When false such requests
 	// are answered 400, as with "Require1.0".
 	AllowHTTP09 bool
+	// H2Direct, if set, is asked for each new connection (after a
+	// ConnHandler declined it) whether it may start HTTP/2 with the
+	// client's connection preface instead of an HTTP/1 request: h2c by
+	// prior knowledge, or h2 over TLS without ALPN (tls is the handshake's
+	// outcome, nil on a plain connection), as mod_http2's H2Direct. It
+	// returns the connection's HTTP/2 settings, or nil for HTTP/1 only.
+	H2Direct func(local netip.AddrPort, tls *tls.ConnectionState) *H2Settings
 	// ErrorLog receives connection-level problems with Apache's levels
 	// ("error", "info", "debug") and messages; nil discards them.
 	ErrorLog func(level string, msg string)

@@ -2,6 +2,8 @@ package httpd
 
 import (
 	"bufio"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -80,6 +82,13 @@ type conn struct {
 	remoteStr  string
 
 	rclock readClock // RequestReadTimeout's stage in force
+
+	tls   *tls.ConnectionState // the handshake's outcome on a TLS connection
+	tcp   net.Conn             // under nc on a TLS connection
+	plain bool                 // plain HTTP came to a TLS port (Request.PlainOnTLS)
+
+	h2      *H2Settings // HTTP/2 by prior knowledge is allowed, with these settings
+	upgrade *h2Upgrade  // the request just served switched to h2c
 }
 
 // connReader is what the connection's bufio.Reader reads from: it flushes
@@ -151,12 +160,28 @@ func (c *conn) serve() {
 			c.nc.Close()
 		}
 	}()
-	if h := c.srv.ConnHandler; h != nil {
+	tc := c.srv.TLSConfig
+	if c.srv.TLSFor != nil {
+		tc = c.srv.TLSFor(c.local)
+	}
+	if tc != nil {
+		if !c.startTLS(tc) {
+			return
+		}
+		if c.tlsProto() {
+			c.nc.Close()
+			return
+		}
+	}
+	if h := c.srv.ConnHandler; h != nil && !c.plain {
 		c.state.Store(stateActive) // Shutdown waits for it
 		if h(c.nc, c.local, c.remote, c.id) {
 			c.nc.Close()
 			return
 		}
+	}
+	if d := c.cfg.H2Direct; d != nil && !c.plain {
+		c.h2 = d(c.local, c.tls)
 	}
 	for {
 		if c.keepalives > 0 {
@@ -226,8 +251,18 @@ func (c *conn) serve() {
 		c.rto = c.cfg.Timeout
 		if c.keepalives > 0 {
 			c.rclock.begin(&c.cfg.HeaderReadTimeout, "header")
+		} else if c.h2 != nil && c.isH2Preface() {
+			c.serveH2(c.h2, nil)
+			c.nc.Close()
+			return
 		}
 		c.serveRequest()
+		if up := c.upgrade; up != nil {
+			c.upgrade = nil
+			c.serveH2(up.settings, up)
+			c.nc.Close()
+			return
+		}
 		if c.closeAfter {
 			c.lingerClose()
 			return
@@ -243,6 +278,7 @@ func (c *conn) serveRequest() {
 	*r = Request{
 		Header: &c.header, Trailer: &c.trailer, Body: &c.body,
 		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, KeepAlives: c.keepalives,
+		TLS: c.tls, PlainOnTLS: c.plain,
 	}
 	c.trailer.Clear()
 	c.body.reset(c, 0, false, false)
@@ -283,27 +319,29 @@ func (c *conn) serveRequest() {
 	}
 	c.body.reset(c, c.hp.clen, c.hp.chunked, c.hp.expect100)
 	c.rclock.begin(&c.cfg.BodyReadTimeout, "body")
-	c.runHandler()
+	c.runHandler(&c.resp, r)
 	c.resp.finish()
 	if !c.closeAfter {
 		c.drain()
 	}
 }
 
-func (c *conn) runHandler() {
+// runHandler runs the Handler for r, the connection's request or an
+// HTTP/2 stream's.
+func (c *conn) runHandler(w *Response, r *Request) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.logf("error", "handler panic serving %s: %v\n%s", logEscape(c.req.TheRequest), p, debug.Stack())
-			c.closeAfter = true
-			c.resp.sendError(500, ErrorDetails{})
+			c.logf("error", "handler panic serving %s: %v\n%s", logEscape(r.TheRequest), p, debug.Stack())
+			w.closeConn()
+			w.sendError(500, ErrorDetails{})
 		}
 	}()
 	h := c.srv.Handler
 	if h == nil {
-		c.resp.sendError(404, ErrorDetails{})
+		w.sendError(404, ErrorDetails{})
 		return
 	}
-	h.ServeHTTP1(&c.resp, &c.req)
+	h.ServeHTTP1(w, r)
 }
 
 // logTimeout reports a first request that never arrived, as Apache's access
@@ -315,6 +353,7 @@ func (c *conn) logTimeout() {
 	c.req = Request{
 		Header: &c.header, Trailer: &c.trailer, Body: &c.body, ProtoNum: 1000, Proto: "HTTP/1.0",
 		RemoteAddr: c.remote, LocalAddr: c.local, ConnID: c.id, Received: time.Now(),
+		TLS: c.tls,
 	}
 	c.header.Clear()
 	c.body.reset(c, 0, false, false)
@@ -445,17 +484,32 @@ func (c *conn) releaseBodyBuf() {
 // rather than a reset.
 func (c *conn) lingerClose() {
 	c.flush()
-	cw, ok := c.nc.(interface{ CloseWrite() error })
-	if c.eof || c.werr != nil || !ok || !c.state.CompareAndSwap(stateActive, stateLinger) {
+	if c.eof || c.werr != nil || !c.state.CompareAndSwap(stateActive, stateLinger) {
 		c.nc.Close()
 		return
 	}
-	if cw.CloseWrite() != nil {
+	if c.closeWrite() != nil {
 		c.nc.Close()
 		return
 	}
 	c.discard()
 	c.nc.Close()
+}
+
+// closeWrite shuts down the writing side of the connection: on TLS the
+// close_notify alert, then the TCP connection's writing side under it.
+func (c *conn) closeWrite() error {
+	cw, ok := c.nc.(interface{ CloseWrite() error })
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	if err := cw.CloseWrite(); err != nil || c.tcp == nil {
+		return err
+	}
+	if tw, ok := c.tcp.(interface{ CloseWrite() error }); ok {
+		return tw.CloseWrite()
+	}
+	return nil
 }
 
 // discard reads and throws away what the client sends after the writing

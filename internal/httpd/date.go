@@ -7,8 +7,9 @@ import (
 
 // dateEntry is a formatted "Date: ...\r\n" line for one second.
 type dateEntry struct {
-	sec  int64
-	line []byte
+	sec   int64
+	line  []byte
+	value string // the line's value alone
 }
 
 var curDate atomic.Pointer[dateEntry]
@@ -22,6 +23,18 @@ func dateLine(t time.Time) []byte {
 	}
 	line := t.UTC().AppendFormat([]byte("Date: "), "Mon, 02 Jan 2006 15:04:05 GMT")
 	line = append(line, '\r', '\n')
-	curDate.Store(&dateEntry{sec: sec, line: line})
+	curDate.Store(&dateEntry{sec: sec, line: line, value: string(line[6 : len(line)-2])})
 	return line
+}
+
+// dateValue is dateLine's value alone: "Mon, 02 Jan 2006 15:04:05 GMT".
+func dateValue(t time.Time) string {
+	d := curDate.Load()
+	if d == nil || d.sec != t.Unix() {
+		dateLine(t)
+		if d = curDate.Load(); d.sec != t.Unix() {
+			return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+		}
+	}
+	return d.value
 }

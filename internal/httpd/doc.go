@@ -1,6 +1,8 @@
-// Package httpd is modpy's HTTP/1.x server core: it reads requests off TCP
-// connections and writes responses back, answering bad HTTP exactly as
-// Apache httpd 2.4 does.
+// Package httpd is modpy's HTTP server core: it reads requests off TCP
+// connections and writes responses back, answering bad HTTP/1 exactly as
+// Apache httpd 2.4 does, and serves HTTP/2 with Go's implementation
+// (golang.org/x/net/http2), each stream a Request and Response like an
+// HTTP/1 request's (h2.go).
 //
 // It owns:
 //   - HTTP/1.0 and 1.1 framing: request line and header parsing with
@@ -12,11 +14,21 @@
 //     Connection headers, pipelining, draining unread bodies, Timeout and
 //     KeepAliveTimeout, RequestReadTimeout's header and body stages
 //     (mod_reqtimeout, reqtimeout.go), lingering close, graceful Shutdown;
+//   - TLS on a Server with TLSConfig (tls.go): sniffing the first bytes,
+//     mod_ssl's one answer to plain HTTP on a TLS port (Request.PlainOnTLS),
+//     the handshake under RequestReadTimeout's handshake stage, and
+//     handing a connection that negotiated an ALPN protocol of
+//     ProtoHandlers ("h2") to its handler; the certificates and the
+//     choice among them (SNI) are the caller's tls.Config;
 //   - the limits LimitRequestLine, LimitRequestFieldSize,
 //     LimitRequestFields and (through Body.SetLimit) LimitRequestBody;
 //   - Apache's protocol errors and their pages: 400, 408, 414, 417, 505,
 //     and the 404 for an encoded slash; StatusText and ErrorBody give the
-//     rest of the server the same reason phrases and error pages.
+//     rest of the server the same reason phrases and error pages;
+//   - HTTP/2 (h2.go): h2c by prior knowledge (Config.H2Direct) and by
+//     "Upgrade: h2c" (Response.SwitchToH2), mod_http2's checks and
+//     limits on a stream's request, its response framed for HTTP/2 (no
+//     connection-specific fields), GOAWAY at Shutdown.
 //
 // Where Apache 2.4 (server/protocol.c, modules/http/http_filters.c) and
 // RFC 7230 differ, this package does what Apache does: obs-fold lines are

@@ -3,6 +3,7 @@ package httpd
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -66,6 +67,16 @@ type Request struct {
 	ConnID     uint64         // unique per connection in this process
 	KeepAlives int            // requests served before this one on the connection
 	Received   time.Time      // when the request line had been read
+
+	// TLS is the outcome of the connection's TLS handshake (Server.TLSConfig);
+	// nil on a plain connection. It is the connection's: requests on it
+	// share it, and it must not be changed.
+	TLS *tls.ConnectionState
+	// PlainOnTLS marks the request a connection to a TLS port is served
+	// as when its client spoke plain HTTP: "GET / HTTP/1.0" with no
+	// header, as mod_ssl fakes it, whatever the client sent; the
+	// connection closes after the response. mod_ssl's answer is 400.
+	PlainOnTLS bool
 }
 
 func (r *Request) isHead() bool { return r.Method == "HEAD" }
@@ -409,6 +420,21 @@ func (h *headParser) finish(r *Request, head string, t target) *headError {
 
 	// The input is usable from here on: errors need not close.
 	r.Scheme = t.scheme
+	if e := r.setHost(t, hostV, hasHost); e != nil {
+		return e
+	}
+	if expectV != "" {
+		if !strings.EqualFold(expectV, "100-continue") {
+			return &headError{status: 417, keep: true, level: "info", logMsg: "AH00570: client sent an unrecognized expectation value of Expect: " + logEscape(expectV)}
+		}
+		h.expect100 = true
+	}
+	return r.setPath(t)
+}
+
+// setHost sets Host and Port from an absolute-form target, else from the
+// Host header, and checks that an HTTP/1.1 (or HTTP/2) request names one.
+func (r *Request) setHost(t target, hostV string, hasHost bool) *headError {
 	hostSet := false
 	if t.hasHost && (strings.EqualFold(t.scheme, "http") || r.Method == "CONNECT") {
 		host, ok := hostFromURI(t.hostname)
@@ -426,17 +452,15 @@ func (h *headParser) finish(r *Request, head string, t target) *headError {
 	if (!hostSet && r.ProtoNum >= 1001) || (r.ProtoNum == 1001 && !hasHost) {
 		return &headError{status: 400, level: "debug", logMsg: "AH00569: client sent HTTP/1.1 request without hostname (see RFC2616 section 14.23): " + logEscape(r.RequestURI)}
 	}
-	if expectV != "" {
-		if !strings.EqualFold(expectV, "100-continue") {
-			return &headError{status: 417, keep: true, level: "info", logMsg: "AH00570: client sent an unrecognized expectation value of Expect: " + logEscape(expectV)}
-		}
-		h.expect100 = true
-	}
+	return nil
+}
+
+// setPath checks the target's scheme and sets Path, RawPath and the query,
+// decoding the path as ap_process_request_internal does.
+func (r *Request) setPath(t target) *headError {
 	if t.scheme != "" && !strings.EqualFold(t.scheme, "http") && !strings.EqualFold(t.scheme, "https") {
 		return &headError{status: 400, keep: true, level: "debug", logMsg: "request failed: scheme " + logEscape(t.scheme) + " not served"}
 	}
-
-	// The path, as ap_process_request_internal decodes it.
 	switch {
 	case r.Method == "CONNECT" || t.path == "":
 		r.RawPath = "/"

@@ -26,6 +26,7 @@ var (
 // concurrent use.
 type Response struct {
 	c          *conn
+	s          *h2stream // the HTTP/2 stream, or nil on an HTTP/1 connection
 	req        *Request
 	header     table.Table
 	status     int
@@ -44,7 +45,7 @@ type Response struct {
 }
 
 func (w *Response) reset(c *conn, r *Request) {
-	w.c, w.req = c, r
+	w.c, w.req, w.s = c, r, nil
 	w.header.Clear()
 	w.status, w.statusLine = 200, ""
 	w.buf = w.buf[:0]
@@ -128,7 +129,7 @@ func (w *Response) Write(p []byte) (int, error) {
 	}
 	if !w.headersSent {
 		if w.buf == nil {
-			w.buf = w.c.bodyBuf()
+			w.buf = w.bodyBuf()
 		}
 		if len(w.buf)+len(p) <= cap(w.buf) {
 			w.buf = append(w.buf, p...)
@@ -201,7 +202,7 @@ func (w *Response) writeBody(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if w.buf == nil {
-		w.buf = w.c.bodyBuf()
+		w.buf = w.bodyBuf()
 	}
 	written := 0
 	for len(p) > 0 {
@@ -222,7 +223,7 @@ func (w *Response) writeBody(p []byte) (int, error) {
 		w.bodyBytes += int64(n)
 	}
 	if over {
-		w.c.closeAfter = true
+		w.closeConn()
 		w.c.logf("error", "handler wrote more than its Content-Length of %d", w.declared)
 		return written, ErrContentLength
 	}
@@ -238,6 +239,9 @@ func (w *Response) sendBody(a, b []byte) error {
 	n := len(a) + len(b)
 	if n == 0 {
 		return nil
+	}
+	if w.s != nil {
+		return w.h2Body(a, b)
 	}
 	c := w.c
 	var err error
@@ -282,13 +286,12 @@ func (w *Response) Flush() error {
 			return err
 		}
 		w.buf = w.buf[:0]
+		if w.s != nil {
+			return w.h2Flush() // the stream buffers what it is given
+		}
 		return nil
 	}
-	if err := w.c.flush(); err != nil {
-		w.err = err
-		return err
-	}
-	return nil
+	return w.flushOut()
 }
 
 // Finish completes the response now, as Apache does before its log phase:
@@ -301,9 +304,7 @@ func (w *Response) Finish() error {
 	}
 	w.finish()
 	if w.err == nil {
-		if err := w.c.flush(); err != nil {
-			w.err = err
-		}
+		w.flushOut()
 	}
 	return w.err
 }
@@ -311,6 +312,10 @@ func (w *Response) Finish() error {
 // finish completes the response when the handler has returned.
 func (w *Response) finish() {
 	if w.finished {
+		return
+	}
+	if w.s != nil {
+		w.h2Finish()
 		return
 	}
 	c := w.c
@@ -364,11 +369,9 @@ func (w *Response) Abort() {
 	}
 	w.buf = w.buf[:0]
 	w.finished = true
-	w.c.closeAfter = true
+	w.closeConn()
 	if w.err == nil {
-		if err := w.c.flush(); err != nil {
-			w.err = err
-		}
+		w.flushOut()
 	}
 }
 
@@ -378,8 +381,31 @@ func (w *Response) Abort() {
 func (w *Response) abort() {
 	w.finished = true
 	w.buf = w.buf[:0]
+	if w.s != nil {
+		w.s.aborted = true
+		return
+	}
 	w.c.closeAfter = true
 	w.c.out = w.c.out[:0]
+}
+
+// closeConn ends what carries the response once it is out: the HTTP/1
+// connection is closed, the HTTP/2 stream reset.
+func (w *Response) closeConn() {
+	if w.s != nil {
+		w.s.aborted = true
+		return
+	}
+	w.c.closeAfter = true
+}
+
+// bodyBuf returns an empty body buffer of the connection's, or the
+// stream's.
+func (w *Response) bodyBuf() []byte {
+	if w.s != nil {
+		return w.s.bodyBuf()
+	}
+	return w.c.bodyBuf()
 }
 
 // sendError replaces the response with Apache's error page for status,
@@ -403,7 +429,7 @@ func (w *Response) sendError(status int, d ErrorDetails) {
 			d.Signature = w.c.cfg.Signature
 		}
 		if w.buf == nil {
-			w.buf = w.c.bodyBuf()
+			w.buf = w.bodyBuf()
 		}
 		page := ErrorPage(status, d)
 		if len(page) > cap(w.buf) {
@@ -448,6 +474,10 @@ const (
 // flushed response back, so its answer before the headers is the
 // prediction).
 func (w *Response) KeepAlive() (state, keepalives int) {
+	if w.s != nil {
+		// What mod_http2 shows of a stream's own connection.
+		return ConnClose, 1
+	}
 	c, body := w.c, &w.c.body
 	keep := !c.closeAfter
 	if !w.headersSent {
@@ -487,26 +517,9 @@ func (w *Response) sendHeaders(final bool) error {
 
 	// Framing, as Apache's content-length filter and ap_set_keepalive
 	// decide it.
-	hcl, hasCL := w.header.Get("Content-Length")
-	clen := int64(-1)
-	if hasCL {
-		if n, ok := parseContentLength(strings.TrimSpace(hcl)); ok {
-			clen = n
-		} else {
-			c.logf("error", "handler set invalid Content-Length %q, ignored", hcl)
-			hasCL = false
-		}
-	}
-	switch {
-	case noBody:
-		clen = -1
-	case final:
-		if !(head && w.bodyBytes == 0 && hasCL) {
-			clen = int64(len(w.buf))
-		}
-		if head && clen == 0 {
-			clen = -1 // Apache drops "Content-Length: 0" from HEAD responses
-		}
+	clen := w.framedLength(final)
+	if w.s != nil {
+		return w.h2Head(final, clen)
 	}
 	body := &c.body
 	if body.expect100 && !body.sent100 && body.pending() {
@@ -654,6 +667,35 @@ func (w *Response) sendHeaders(final bool) error {
 	return w.afterHead(final)
 }
 
+// framedLength is the Content-Length the response goes out with (-1:
+// none), as Apache's content-length filter decides it: the handler's,
+// unless the handler has returned and its whole body is known.
+func (w *Response) framedLength(final bool) int64 {
+	hcl, hasCL := w.header.Get("Content-Length")
+	clen := int64(-1)
+	if hasCL {
+		if n, ok := parseContentLength(strings.TrimSpace(hcl)); ok {
+			clen = n
+		} else {
+			w.c.logf("error", "handler set invalid Content-Length %q, ignored", hcl)
+			hasCL = false
+		}
+	}
+	head := w.req.isHead()
+	switch {
+	case bodyless(w.status):
+		clen = -1
+	case final:
+		if !(head && w.bodyBytes == 0 && hasCL) {
+			clen = int64(len(w.buf))
+		}
+		if head && clen == 0 {
+			clen = -1 // Apache drops "Content-Length: 0" from HEAD responses
+		}
+	}
+	return clen
+}
+
 // setChunked chooses chunked coding; it is a step in the keep-alive
 // condition, as the side effect "r->chunked = 1" is in ap_set_keepalive.
 func (w *Response) setChunked() bool {
@@ -702,6 +744,9 @@ func (w *Response) afterHead(final bool) error {
 }
 
 func (w *Response) flushOut() error {
+	if w.s != nil {
+		return w.h2Flush()
+	}
 	if err := w.c.flush(); err != nil {
 		w.err = err
 		return err

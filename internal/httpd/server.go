@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -42,6 +43,28 @@ type Server struct {
 	// it is read, as Apache's process_connection hook: when it returns
 	// true it served the connection, which is then closed.
 	ConnHandler func(nc net.Conn, local, remote netip.AddrPort, id uint64) bool
+	// TLSConfig, if set, makes every connection a TLS one (HTTPS): the
+	// server sniffs its first bytes, answers a client speaking plain HTTP
+	// once (Request.PlainOnTLS) and closes, and otherwise runs the
+	// handshake with this config (HandshakeReadTimeout, else Timeout,
+	// bounding its reads) before anything else; a failed handshake
+	// closes the connection. ConnHandler, ProtoHandlers and Handler then
+	// see the decrypted connection (a *tls.Conn), and each Request its
+	// TLS state.
+	TLSConfig *tls.Config
+	// TLSFor, if set, decides per connection instead of TLSConfig, from
+	// the address the client connected to: the config to speak TLS with,
+	// or nil for plain HTTP (as mod_ssl decides by the connection's
+	// default virtual host).
+	TLSFor func(local netip.AddrPort) *tls.Config
+	// ProtoHandlers maps an ALPN protocol name ("h2") to the handler of
+	// the TLS connections whose handshake negotiated it (the protocols
+	// offered are TLSConfig's NextProtos, or those of the config its
+	// GetConfigForClient returns). Such a connection is handed over right
+	// after the handshake, before ConnHandler, and closed when its
+	// handler returns; one that negotiated no protocol, or one not in the
+	// map ("http/1.1"), is served as HTTP/1.x here.
+	ProtoHandlers map[string]ProtoHandler
 
 	initOnce   sync.Once
 	cfg        Config
@@ -52,6 +75,11 @@ type Server struct {
 	inShutdown atomic.Bool
 	hurry      atomic.Bool
 	connGone   chan struct{}
+	draining   chan struct{} // closed when Shutdown begins
+	drainOnce  sync.Once
+
+	h2mu sync.Mutex
+	h2s  map[*H2Settings]*h2impl // HTTP/2 servers by their settings (h2.go)
 }
 
 func (s *Server) init() {
@@ -60,7 +88,16 @@ func (s *Server) init() {
 		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*conn]struct{})
 		s.connGone = make(chan struct{}, 1)
+		s.draining = make(chan struct{})
 	})
+}
+
+// Draining is closed when Shutdown begins: a ProtoHandler or ConnHandler
+// serving a whole connection (HTTP/2) then finishes what is in flight,
+// tells its client (GOAWAY) and returns, since Shutdown waits for it.
+func (s *Server) Draining() <-chan struct{} {
+	s.init()
+	return s.draining
 }
 
 func (s *Server) shuttingDown() bool { return s.inShutdown.Load() }
@@ -155,10 +192,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
 	s.inShutdown.Store(true)
+	s.drainOnce.Do(func() { close(s.draining) })
 	for l := range s.listeners {
 		l.Close()
 	}
 	s.mu.Unlock()
+	s.h2GoAway()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -205,7 +244,7 @@ func (s *Server) closeIdle() {
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.state.CompareAndSwap(stateIdle, stateClosing) {
-			if cw, ok := c.nc.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
+			if c.closeWrite() != nil {
 				c.nc.Close()
 				continue
 			}

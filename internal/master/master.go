@@ -21,7 +21,8 @@ import (
 // order from FirstFD, then the read end of the master's pipe (EOF: the
 // master is gone), then the write end of its ready pipe (ReadyByte once it
 // serves, DrainingByte when it begins to recycle itself), then the
-// scoreboard if SlotEnv is set.
+// scoreboard if SlotEnv is set, then the TLS ticket secret's pipe if
+// TicketKeyEnv is set (tls.go).
 const FirstFD = 3
 
 // What a worker writes on its ready pipe.
@@ -143,9 +144,10 @@ type master struct {
 	retireC     <-chan time.Time
 	retireForce bool
 
-	pidfile string
-	board   *scoreboard.Board // nil if it could not be created
-	exiting bool              // shutting down: stopped workers are not replaced
+	pidfile   string
+	board     *scoreboard.Board // nil if it could not be created
+	ticketKey []byte            // the generation's TLS ticket secret (tls.go)
+	exiting   bool              // shutting down: stopped workers are not replaced
 
 	// up: every worker of the first generation has served. Until then a
 	// worker of it that exits ends the start (failed).
@@ -226,6 +228,7 @@ func Run(cfg *config.Config, opts Options) int {
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGWINCH)
 	signal.Ignore(syscall.SIGPIPE)
 	m.gen = 1
+	m.ticketKey = newTicketKey(cfg)
 	m.target = Workers(cfg)
 	m.log.printf("notice", "modpy/%s master (pid %d) starting %d workers on %s", opts.Version, os.Getpid(), m.target, addrs(m.sockets))
 	m.fill()
@@ -440,6 +443,15 @@ func (m *master) spawn() error {
 		} else {
 			m.log.printf("warn", "every scoreboard slot is taken: the new worker will not show on the status page")
 		}
+	}
+	if m.ticketKey != nil {
+		kr, err := ticketPipe(m.ticketKey)
+		if err != nil {
+			return err
+		}
+		defer kr.Close()
+		files = append(files, kr.Fd())
+		env = append(env, TicketKeyEnv+"="+strconv.Itoa(len(files)-1))
 	}
 	pid, _, err := syscall.StartProcess(m.exe, argv, &syscall.ProcAttr{
 		Env:   env,
@@ -678,6 +690,7 @@ func (m *master) reload(sig syscall.Signal) {
 	m.sockets = socks
 	m.cfg = cfg
 	m.gen++
+	m.ticketKey = newTicketKey(cfg)
 	if m.board != nil {
 		m.board.SetGeneration(m.gen)
 	}

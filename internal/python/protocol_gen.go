@@ -60,6 +60,7 @@ const (
 	opConnRead         = 13 // (n, line) -> bytes (b"" at the end)
 	opRegisterInFilter = 14 // (name, handler, dir or None)
 	opAddInputFilter   = 15 // (name) -> bool
+	opSSLVarLookup     = 16 // (name) -> mod_ssl's ssl_var_lookup: str ("" if unset), or None without mod_ssl
 	opWSGIEnviron      = 40 // (pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)
 	opWSGIStart        = 41 // (status, headers) -> the Content-Length set, or -1
 	opSendFile         = 42 // (fd, offset, limit) -> bytes sent, or None: not a regular file

@@ -59,6 +59,19 @@ func goReqOp(h C.uint64_t, op C.int, a, b, c *C.PyObject) *C.PyObject {
 		}
 		e.wantEnd(name)
 		return C.modpy_none()
+	case opSSLVarLookup:
+		name, ok := argText(a)
+		if !ok {
+			return pyError(C.MODPY_ERR_TYPE, "ssl_var_lookup: a variable name (str) expected")
+		}
+		if r.Hooks == nil {
+			return C.modpy_none()
+		}
+		v, ok := r.Hooks.SSLVarLookup(name)
+		if !ok {
+			return C.modpy_none()
+		}
+		return pyStr(v)
 	case opBasicAuth:
 		user, pw, st := r.BasicAuth()
 		if st != 0 {

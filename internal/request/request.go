@@ -250,6 +250,12 @@ type Hooks interface {
 	FilterRead(id, n int, line bool) (p []byte, eos bool)
 	FilterWrite(id int, p []byte) error
 	FilterCtl(id int, op string) error
+	// SSLVarLookup is mod_ssl's ssl_var_lookup for the request
+	// (req.ssl_var_lookup, mod_ssl.var_lookup): HTTPS, the SSL_*
+	// variables and the request's own; "" for a name with no value. ok
+	// is false when the configuration has no mod_ssl (neither LoadModule
+	// ssl_module nor SSLEngine on): mod_python then answers None.
+	SSLVarLookup(name string) (v string, ok bool)
 }
 
 // New returns a request with empty tables and Status 200. The tables are

@@ -28,7 +28,7 @@ type accessFormat []logItem
 
 // compileFormat compiles an Apache LogFormat string. It supports %h %a %A %l
 // %u %t %{fmt}t %r %s %>s %b %B %O %D %T %v %V %p %P %U %q %m %H %f %k,
-// %{Header}i, %{Header}o, %{VAR}e, %{note}n and %{interpreter}n (the
+// %{Header}i, %{Header}o, %{VAR}e, %{VAR}x (mod_ssl's), %{note}n and %{interpreter}n (the
 // interpreter that ran the content handler), and the escapes \n \t \".
 func compileFormat(f string) (accessFormat, error) {
 	var items accessFormat
@@ -200,6 +200,15 @@ func formatItem(c byte, arg string) (logItem, error) {
 		}, nil
 	case 'e':
 		return func(b []byte, e *logEntry) []byte { return dash(b, e.req.SubprocessEnv.Value(arg)) }, nil
+	case 'x':
+		// mod_ssl's: ssl_var_lookup's variables (%{SSL_PROTOCOL}x).
+		return func(b []byte, e *logEntry) []byte {
+			if e.req.Hooks == nil {
+				return append(b, '-')
+			}
+			v, _ := e.req.Hooks.SSLVarLookup(arg)
+			return dash(b, v)
+		}, nil
 	case 'n':
 		if arg == "interpreter" {
 			return func(b []byte, e *logEntry) []byte { return dash(b, e.req.Interpreter) }, nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,7 +38,7 @@ func (e *exprEnv) Var(name string) string {
 	case "REQUEST_METHOD":
 		return req.Method
 	case "REQUEST_SCHEME":
-		return "http"
+		return rs.scheme()
 	case "REQUEST_URI":
 		return req.URI
 	case "REQUEST_FILENAME", "SCRIPT_FILENAME":
@@ -100,7 +101,15 @@ func (e *exprEnv) Var(name string) string {
 		return strconv.Itoa(req.Status)
 	case "REMOTE_PORT":
 		return strconv.Itoa(req.Conn.RemotePort)
-	case "HTTPS", "HTTP2":
+	case "HTTPS":
+		if rs.isHTTPS() {
+			return "on"
+		}
+		return "off"
+	case "HTTP2":
+		if req.ProtoNum >= 2000 {
+			return "on"
+		}
 		return "off"
 	case "IPV6":
 		if a, err := netip.ParseAddr(req.Conn.RemoteIP); err == nil && a.Is6() {
@@ -132,6 +141,9 @@ func (e *exprEnv) Var(name string) string {
 	}
 	if h, ok := apexpr.HeaderVariables[name]; ok {
 		return req.HeadersIn.Value(h)
+	}
+	if strings.HasPrefix(name, "SSL_") { // mod_ssl's, as its expression lookup gives them
+		return rs.sslLookup(name)
 	}
 	return ""
 }

@@ -40,6 +40,9 @@ func (rs *rstate) translateStart() int {
 		if req.Method != "OPTIONS" {
 			return 400
 		}
+		if rs.upgrade() == resDone { // mod_http2.go
+			return resDone
+		}
 		req.HeadersOut.Set("Allow", "GET,HEAD,POST,OPTIONS")
 		return resDone
 	}
@@ -245,7 +248,8 @@ func (rs *rstate) signature() string {
 
 // serverName is Apache's ap_get_server_name and ap_get_server_port with
 // UseCanonicalName Off: the host the client asked for (else the server's
-// name) and the port it gave with it (else the one in ServerName, else 80).
+// name) and the port it gave with it (else the one in ServerName, else 80,
+// or 443 over TLS).
 func (rs *rstate) serverName() (string, int) {
 	host := rs.req.Hostname
 	if host == "" {
@@ -256,13 +260,14 @@ func (rs *rstate) serverName() (string, int) {
 		port = rs.vh.conf.Port
 	}
 	if port == 0 {
-		port = 80
+		port = rs.defaultPort()
 	}
 	return host, port
 }
 
-// absoluteURL is Apache's ap_construct_url for a local path: the scheme,
-// serverName's host and port (omitted when 80), then loc. A loc that is
+// absoluteURL is Apache's ap_construct_url for a local path: the scheme
+// (https over TLS), serverName's host and port (omitted when the scheme's
+// default), then loc. A loc that is
 // already a URL, or not a path, is returned as it is.
 func (rs *rstate) absoluteURL(loc string) string {
 	if strings.Contains(loc, "://") || !strings.HasPrefix(loc, "/") {
@@ -272,10 +277,10 @@ func (rs *rstate) absoluteURL(loc string) string {
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
 		host = "[" + host + "]" // an IPv6 literal
 	}
-	if port != 80 {
+	if port != rs.defaultPort() {
 		host += ":" + strconv.Itoa(port)
 	}
-	return "http://" + host + loc
+	return rs.scheme() + "://" + host + loc
 }
 
 // escapePath is Apache's ap_escape_uri (ap_os_escape_path, partial): every

@@ -242,7 +242,11 @@ func (rs *rstate) headerValue(parts []config.HeaderFormat) string {
 				b.WriteString("(null)")
 			}
 		case config.FormatSSL:
-			b.WriteString("(null)") // no SSL variables (yet) on this connection
+			if v := rs.sslLookup(p.Text); v != "" {
+				b.WriteString(unwrapHeader(v))
+			} else {
+				b.WriteString("(null)")
+			}
 		case config.FormatLoad:
 			b.WriteString("l=" + loadAverages())
 		case config.FormatIdle, config.FormatBusy:

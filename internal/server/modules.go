@@ -21,12 +21,14 @@ import (
 // (post_read_request, before Python, as Debian loads them).
 var modules = []*module{
 	coreModule,
+	http2Module,
 	pythonModule,
 	headersModule,
 	remoteipModule,
 	setenvifModule,
 	envModule,
 	aliasModule,
+	sslModule,
 	wsgiModule,
 	userdirModule,
 	dirModule,

@@ -30,6 +30,8 @@ const minimalConfig = "Listen 127.0.0.1:8080\nServerName localhost\nDocumentRoot
 var loadedOnly = map[string]string{
 	"cgi_module": "scripts run only where the configuration loads mod_cgi (or mod_cgid), as a2enmod does: " +
 		"Debian's serve-cgi-bin.conf maps /cgi-bin/ once it is loaded",
+	"ssl_module": "built in, but <IfModule ssl_module> is true only after a LoadModule, as a2enmod ssl makes it: " +
+		"Debian's sites and ssl.conf test it",
 }
 
 // loadLines are LoadModule lines for loadedOnly's modules.
@@ -142,13 +144,13 @@ func TestHookOrder(t *testing.T) {
 	want := map[hookPoint][]string{
 		hookTranslateName:   {"core_module", "alias_module", "wsgi_module", "userdir_module", "core_module"},
 		hookMapToStorage:    {"core_module"},
-		hookAccessChecker:   {"wsgi_module", "authz_core_module"},
+		hookPostReadRequest: {"headers_module", "remoteip_module", "setenvif_module", "ssl_module"},
+		hookHeaderParser:    {"setenvif_module"},
+		hookAccessChecker:   {"wsgi_module", "ssl_module", "authz_core_module"},
 		hookCheckUserID:     {"auth_basic_module"},
 		hookAuthChecker:     {"authz_core_module"},
 		hookTypeChecker:     {"mime_module"},
-		hookPostReadRequest: {"headers_module", "remoteip_module", "setenvif_module"},
-		hookHeaderParser:    {"setenvif_module"},
-		hookFixups:          {"env_module", "alias_module", "headers_module", "include_module"},
+		hookFixups:          {"env_module", "alias_module", "ssl_module", "headers_module", "include_module", "http2_module"},
 		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module", "cgi_module cgi-script",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},

@@ -429,7 +429,7 @@ func (rs *rstate) errorResponse(st int) {
 func (rs *rstate) errorPage(st int, loc string) []byte {
 	req := rs.req
 	return httpd.ErrorPage(st, httpd.ErrorDetails{
-		Location: loc, Method: req.Method, URI: req.URI,
+		Location: loc, Method: req.Method, URI: req.URI, Notes: req.Notes.Value("error-notes"),
 		ServerAdmin: rs.vh.conf.ServerAdmin, Signature: rs.signature(),
 	})
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -56,6 +57,12 @@ type Server struct {
 	status   *status.Reporter
 	banner   string // the Server header (ServerTokens)
 
+	tlsBase *tls.Config // every TLS listener's: picks the vhost's by SNI (mod_ssl.go)
+	// sslLoaded: the configuration has mod_ssl (LoadModule ssl_module, or
+	// a server with SSLEngine on).
+	sslLoaded bool
+	ticketKey []byte // see SetTicketKey
+
 	mu      sync.Mutex
 	servers []*httpd.Server
 	wg      sync.WaitGroup
@@ -64,11 +71,14 @@ type Server struct {
 // vhost is the runtime side of a config.Server: its logs and what
 // mod_python's server object shows.
 type vhost struct {
-	conf   *config.Server
-	name   string // ServerName, inherited from the main server if unset
-	errlog *errorLog
-	access []*accessLog
-	info   *request.Server
+	conf    *config.Server
+	h2      *httpd.H2Settings // mod_http2's settings for its connections (mod_http2.go)
+	h2Offer string            // the Upgrade field of a connection's first response ("": none)
+	name    string            // ServerName, inherited from the main server if unset
+	errlog  *errorLog
+	access  []*accessLog
+	info    *request.Server
+	tls     *tls.Config // its TLS handshakes' (mod_ssl.go); nil without SSLEngine on
 }
 
 // New prepares a server for cfg: it opens the logs and compiles the log
@@ -178,6 +188,7 @@ func (s *Server) newVhost(c *config.Server, main *vhost) (*vhost, error) {
 	// mod_python's server configuration has every Python* directive of
 	// the server's scope but PythonInterpPerDirectory.
 	v.info.Config.Del("PythonInterpPerDirectory")
+	v.h2, v.h2Offer = h2Settings(c), protocolUpgrades(&c.HTTP2)
 	s.vhosts[c] = v
 	return v, nil
 }
@@ -236,9 +247,10 @@ func (s *Server) Start(listeners []net.Listener) error {
 		ServerHeader:          s.banner,
 		// Pages for requests no virtual host took: the main server's
 		// footer, with its name and port.
-		Signature:         signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.AdminLink),
-		HeaderReadTimeout: readTimeout(p.RequestReadTimeout, false),
-		BodyReadTimeout:   readTimeout(p.RequestReadTimeout, true),
+		Signature:            signature(s.cfg.Main.Dir.ServerSignature, s.banner, s.main.name, cmp.Or(s.cfg.Main.Port, 80), s.cfg.Main.AdminLink),
+		HeaderReadTimeout:    readTimeout(p.RequestReadTimeout, stageHeader),
+		BodyReadTimeout:      readTimeout(p.RequestReadTimeout, stageBody),
+		HandshakeReadTimeout: readTimeout(p.RequestReadTimeout, stageHandshake),
 		ErrorLog: func(level, msg string) {
 			lv, ok := loglevel.Parse(level)
 			if !ok {
@@ -247,8 +259,14 @@ func (s *Server) Start(listeners []net.Listener) error {
 			s.errlog.Log(lv, "core", "", nil, msg)
 		},
 	}
+	if s.anyH2Direct() {
+		hcfg.H2Direct = s.h2Direct
+	}
+	s.sslSetup()
+	tlsFor := s.listenTLS()
 	for _, l := range listeners {
-		hs := &httpd.Server{Config: hcfg, Handler: s}
+		hs := &httpd.Server{Config: hcfg, Handler: s, TLSFor: tlsFor}
+		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go
 		if s.hasConnHandler() {
 			hs.ConnHandler = s.connHandler
 		}
@@ -349,16 +367,20 @@ func (s *Server) stuck(interp, what string) {
 	s.onStuck()
 }
 
-// readTimeout is RequestReadTimeout's header (or body) stage for httpd;
+// RequestReadTimeout's stages.
+const (
+	stageHandshake = iota
+	stageHeader
+	stageBody
+)
+
+// readTimeout is RequestReadTimeout's stage (stageHeader...) for httpd;
 // without mod_reqtimeout, none.
-func readTimeout(rt *config.ReadTimeouts, body bool) httpd.ReadTimeout {
+func readTimeout(rt *config.ReadTimeouts, stage int) httpd.ReadTimeout {
 	if rt == nil {
 		return httpd.ReadTimeout{}
 	}
-	st := rt.Header
-	if body {
-		st = rt.Body
-	}
+	st := [...]config.ReadTimeout{rt.Handshake, rt.Header, rt.Body}[stage]
 	return httpd.ReadTimeout{Timeout: st.Timeout, MaxTimeout: st.MaxTimeout, MinRate: st.MinRate}
 }
 

@@ -64,6 +64,12 @@ func Run(cfg *config.Config, nlisten int) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
+	ticketKey, err := master.ReadTicketKey()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
+		return 1
+	}
+	srv.SetTicketKey(ticketKey)
 	srv.SetMaster(os.Getppid(), master.Workers(cfg))
 	srv.SetRSS(ProcessRSS)
 	if v := os.Getenv(master.SlotEnv); v != "" {

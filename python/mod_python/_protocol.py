@@ -58,6 +58,7 @@ OP_REGISTER_FILTER = 12  # (name, handler, dir or None)
 OP_CONN_READ = 13  # (n, line) -> bytes (b"" at the end)
 OP_REGISTER_IN_FILTER = 14  # (name, handler, dir or None)
 OP_ADD_INPUT_FILTER = 15  # (name) -> bool
+OP_SSL_VAR_LOOKUP = 16  # (name) -> mod_ssl's ssl_var_lookup: str ("" if unset), or None without mod_ssl
 OP_WSGI_ENVIRON = 40  # (pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)
 OP_WSGI_START = 41  # (status, headers) -> the Content-Length set, or -1
 OP_SEND_FILE = 42  # (fd, offset, limit) -> bytes sent, or None: not a regular file

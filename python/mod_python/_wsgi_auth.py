@@ -16,22 +16,25 @@ import _apache
 from mod_python import _wsgi
 from mod_python._protocol import (
     AUTH_ACCESS as ACCESS, AUTH_USER as USER, AUTH_GROUP as GROUP, AUTH_GRANTED as GRANTED, AUTH_DENIED as DENIED,
-    AUTH_NOT_FOUND as NOT_FOUND, AUTH_ERROR as ERROR, AUTH_NO_GROUPS as NO_GROUPS, REQ_FIELDS)
+    AUTH_NOT_FOUND as NOT_FOUND, AUTH_ERROR as ERROR, AUTH_NO_GROUPS as NO_GROUPS, OP_SSL_VAR_LOOKUP, REQ_FIELDS)
 
 _req_set = _apache.req_set
 _F_USER = REQ_FIELDS.index("user")
 
 
-def _ssl_is_https():
-    """mod_ssl.is_https(): modpy serves no TLS."""
-    return 0
+def _ssl_functions(h):
+    """mod_ssl.is_https() and mod_ssl.var_lookup(name) for the request h."""
+    def is_https():
+        return 1 if _apache.req_op(h, OP_SSL_VAR_LOOKUP, "HTTPS") == "on" else 0
 
+    def var_lookup(name):
+        if not isinstance(name, (str, bytes)):
+            raise TypeError("byte string value expected, value of type %s found" % type(name).__name__)
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        return _apache.req_op(h, OP_SSL_VAR_LOOKUP, name)
 
-def _ssl_var_lookup(name):
-    """mod_ssl.var_lookup(name): modpy serves no TLS, so None."""
-    if not isinstance(name, (str, bytes)):
-        raise TypeError("byte string value expected, value of type %s found" % type(name).__name__)
-    return None
+    return is_https, var_lookup
 
 
 def run(h, info):
@@ -55,8 +58,7 @@ def run(h, info):
     environ["mod_wsgi.application_group"] = group
     environ["mod_wsgi.script_reloading"] = 1 if reloading else 0
     errors = environ["wsgi.errors"] = _wsgi._Errors(h)
-    environ["mod_ssl.is_https"] = _ssl_is_https
-    environ["mod_ssl.var_lookup"] = _ssl_var_lookup
+    environ["mod_ssl.is_https"], environ["mod_ssl.var_lookup"] = _ssl_functions(h)
     try:
         if kind == ACCESS:
             return _access(h, script, fn(environ, who))

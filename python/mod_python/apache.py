@@ -30,7 +30,7 @@ from mod_python._protocol import (
     OP_FILTER_READ as _OP_FILTER_READ, OP_FILTER_WRITE as _OP_FILTER_WRITE,
     OP_INTERNAL_REDIRECT as _OP_INTERNAL_REDIRECT, OP_REGISTER_FILTER as _OP_REGISTER_FILTER,
     OP_REGISTER_IN_FILTER as _OP_REGISTER_IN_FILTER, OP_RELATED as _OP_RELATED,
-    OP_SET_ATTRS as _OP_SET_ATTRS, OP_WANT_END as _OP_WANT_END,
+    OP_SET_ATTRS as _OP_SET_ATTRS, OP_SSL_VAR_LOOKUP as _OP_SSL_VAR_LOOKUP, OP_WANT_END as _OP_WANT_END,
     PHASE_CLEANUP as _PHASE_CLEANUP, REQ_FIELDS as _REQ_FIELDS, REQ_WRITABLE as _REQ_WRITABLE,
     REQUEST_PHASES as _REQUEST_PHASES, SRV_FIELDS as _SRV_FIELDS,
     T_CONFIG as _T_CONFIG, T_ERR_HEADERS_OUT as _T_ERR_HEADERS_OUT,
@@ -866,10 +866,17 @@ class request(object):
         return _parse_uri(self.unparsed_uri or "")
 
     def is_https(self):
-        return 0
+        """1 on a TLS (HTTPS) connection, else 0."""
+        return 1 if _req_op(self._h, _OP_SSL_VAR_LOOKUP, "HTTPS") == "on" else 0
 
     def ssl_var_lookup(self, name):
-        return None
+        """mod_ssl's ssl_var_lookup: the value of HTTPS, an SSL_* variable
+        (SSL_PROTOCOL, SSL_CLIENT_S_DN...) or one of the request's it
+        knows (HTTP_HOST, REQUEST_URI...), "" when it has none; None when
+        the server has no mod_ssl."""
+        if not isinstance(name, str):
+            raise TypeError("ssl_var_lookup() argument must be str, not %s" % type(name).__name__)
+        return _req_op(self._h, _OP_SSL_VAR_LOOKUP, name)
 
     def add_common_vars(self):
         """subprocess_env gets the CGI variables Apache's
@@ -930,11 +937,12 @@ class request(object):
         return name
 
     def construct_url(self, uri):
+        scheme, default = ("https", 443) if self.is_https() else ("http", 80)
         host = self.hostname or self.server.server_hostname
         port = _req_get(self._h, _F["_local_port"])
-        if port and port != 80:
+        if port and port != default:
             host = "%s:%d" % (host, port)
-        return "http://%s%s" % (host, uri)
+        return "%s://%s%s" % (scheme, host, uri)
 
     def __repr__(self):
         return "<mp_request %s %s>" % (self.method, self.unparsed_uri)

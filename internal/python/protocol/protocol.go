@@ -134,6 +134,7 @@ var Groups = []Group{
 			{"ConnRead", 13, `(n, line) -> bytes (b"" at the end)`},
 			{"RegisterInFilter", 14, "(name, handler, dir or None)"},
 			{"AddInputFilter", 15, "(name) -> bool"},
+			{"SSLVarLookup", 16, "(name) -> mod_ssl's ssl_var_lookup: str (\"\" if unset), or None without mod_ssl"},
 			{"WSGIEnviron", 40, "(pass_authorization) -> ((name, value, name, value, ...), multithread, multiprocess)"},
 			{"WSGIStart", 41, "(status, headers) -> the Content-Length set, or -1"},
 			{"SendFile", 42, "(fd, offset, limit) -> bytes sent, or None: not a regular file"},

@@ -1,0 +1,427 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// HTTP/2 (mod_http2): h2c by prior knowledge and by Upgrade, with curl
+// (Debian's, built with nghttp2) and Go's own HTTP/2 client; every kind of
+// handler answering over it as over HTTP/1.1.
+
+// http2Site serves, with Protocols h2c http/1.1: /py/* (a mod_python
+// handler: info, echo, stream, slow, headers), a static file, a WSGI app,
+// an ErrorDocument, a denied location and a small LimitRequestBody.
+const http2Conf = `Protocols h2c http/1.1
+LimitRequestFieldSize 200
+ErrorDocument 404 "gone away"
+<Location /py>
+    SetHandler mod_python
+    PythonHandler h2h
+    PythonPath "['{{DIR}}']+sys.path"
+</Location>
+<Location /py/limit>
+    LimitRequestBody 10
+</Location>
+<Location /denied>
+    Require all denied
+</Location>
+<Location /py/auth>
+    AuthType Basic
+    AuthName "h2"
+    Require valid-user
+    PythonAuthenHandler h2h
+</Location>
+<Location /py/oops>
+    ErrorDocument 500 /x.txt
+</Location>
+WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
+`
+
+var http2Files = map[string]string{
+	"htdocs/x.txt": "hello static\n",
+	"h2h.py": `import os, threading, time
+from mod_python import apache
+
+lock = threading.Lock()
+running = [0, 0]  # now, most at once
+
+def authenhandler(req):
+    pw = req.get_basic_auth_pw()
+    if req.user == "u" and pw == "p":
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
+
+def handler(req):
+    req.content_type = "text/plain"
+    what = req.uri.split("/")[-1]
+    if what == "auth":
+        req.write("user=%s" % req.user)
+        return apache.OK
+    if what == "info":
+        req.add_cgi_vars()
+        req.write("protocol=%s proto_num=%d the_request=%s SERVER_PROTOCOL=%s host=%s\n" % (
+            req.protocol, req.proto_num, req.the_request, req.subprocess_env["SERVER_PROTOCOL"], req.headers_in.get("Host")))
+        return apache.OK
+    if what in ("echo", "limit"):
+        body = req.read()
+        req.write("read %d: %s" % (len(body), body.decode()))
+        return apache.OK
+    if what == "stream":
+        for part, wait in (("first;", "go"), ("second;", "go2")):
+            req.write(part)  # flushes
+            for _ in range(200):
+                if os.path.exists(os.path.join(os.path.dirname(__file__), wait)):
+                    break
+                time.sleep(0.05)
+            else:
+                req.write("(the client never got %r)" % part)
+        req.write("third")
+        return apache.OK
+    if what == "slow":
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(0.4)
+        with lock:
+            most = running[1]
+            running[0] -= 1
+        req.write("most=%d" % most)
+        return apache.OK
+    if what == "headers":
+        req.headers_out["Connection"] = "close"
+        req.headers_out["Keep-Alive"] = "timeout=5"
+        req.headers_out["Upgrade"] = "websocket"
+        req.headers_out["X-Kept"] = "yes"
+        req.write("hop")
+        return apache.OK
+    if what == "gone":
+        return apache.HTTP_NOT_FOUND
+    return apache.HTTP_INTERNAL_SERVER_ERROR
+`,
+	"app.wsgi": `def application(environ, start_response):
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("%s %s %s" % (environ["SERVER_PROTOCOL"], environ["REQUEST_METHOD"], body.decode())).encode()]
+`,
+}
+
+// curl runs curl with args and returns its output (headers with -i).
+func curl(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("curl", append([]string{"-sS", "--max-time", "20"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func TestHTTP2PriorKnowledgeCurl(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	out := curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/info")
+	contains(t, "status", out, "HTTP/2 200")
+	contains(t, "body", out, "protocol=HTTP/2.0 proto_num=2000 the_request=GET /py/info HTTP/2.0 SERVER_PROTOCOL=HTTP/2.0 host=127.0.0.1:")
+	if strings.Contains(strings.ToLower(out), "connection:") {
+		t.Errorf("a Connection field over HTTP/2:\n%s", out)
+	}
+	contains(t, "access log", s.accessLog(), `"GET /py/info HTTP/2.0" 200 `)
+
+	// Static files, with their validators; HEAD; the ErrorDocument; access
+	// control; a request body and LimitRequestBody; WSGI.
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/x.txt")
+	contains(t, "static", out, "HTTP/2 200")
+	contains(t, "static", out, "content-length: 13")
+	contains(t, "static", out, "etag: ")
+	contains(t, "static", out, "hello static")
+	out = curl(t, "-I", "--http2-prior-knowledge", s.URL+"/x.txt")
+	contains(t, "HEAD", out, "content-length: 13")
+	if strings.Contains(out, "hello") {
+		t.Errorf("HEAD with a body:\n%s", out)
+	}
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/gone")
+	contains(t, "ErrorDocument", out, "HTTP/2 404")
+	contains(t, "ErrorDocument", out, "gone away")
+	contains(t, "denied", curl(t, "-i", "--http2-prior-knowledge", s.URL+"/denied/x"), "HTTP/2 403")
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/auth")
+	contains(t, "no credentials", out, "HTTP/2 401")
+	contains(t, "no credentials", out, `www-authenticate: Basic realm="h2"`)
+	contains(t, "authenticated", curl(t, "--http2-prior-knowledge", "-u", "u:p", s.URL+"/py/auth"), "user=u")
+	// An internal redirect (ErrorDocument to a local URL) answers from
+	// the static file.
+	out = curl(t, "-i", "--http2-prior-knowledge", s.URL+"/py/oops")
+	contains(t, "internal redirect", out, "HTTP/2 500")
+	contains(t, "internal redirect", out, "hello static")
+	contains(t, "echo", curl(t, "--http2-prior-knowledge", "--data-binary", "abc=1", s.URL+"/py/echo"), "read 5: abc=1")
+	contains(t, "limit", curl(t, "-i", "--http2-prior-knowledge", "--data-binary", "0123456789abc", s.URL+"/py/limit"), "HTTP/2 413")
+	contains(t, "wsgi", curl(t, "--http2-prior-knowledge", "--data-binary", "w", s.URL+"/wsgi"), "HTTP/2.0 POST w")
+	// A header field over LimitRequestFieldSize: 431, as mod_http2 answers.
+	out = curl(t, "-i", "--http2-prior-knowledge", "-H", "X-Big: "+strings.Repeat("b", 300), s.URL+"/py/info")
+	contains(t, "LimitRequestFieldSize", out, "HTTP/2 431")
+	log := s.accessLog()
+	for _, want := range []string{`"GET /x.txt HTTP/2.0" 200 13`, `"HEAD /x.txt HTTP/2.0" 200 -`, `"GET /py/gone HTTP/2.0" 404`,
+		`"GET /denied/x HTTP/2.0" 403`, `"GET /py/auth HTTP/2.0" 401`, `"GET /py/auth HTTP/2.0" 200`, `"GET /py/oops HTTP/2.0" 500`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`} {
+		contains(t, "access log", log, want)
+	}
+}
+
+func TestHTTP2UpgradeCurl(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	out := curl(t, "-i", "--http2", s.URL+"/py/info")
+	contains(t, "101", out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n")
+	contains(t, "stream 1", out, "HTTP/2 200")
+	contains(t, "stream 1", out, "protocol=HTTP/2.0 proto_num=2000 the_request=GET /py/info HTTP/2.0")
+	log := s.accessLog()
+	contains(t, "access log", log, `"GET /py/info HTTP/1.1" 101 -`)
+	contains(t, "access log", log, `"GET /py/info HTTP/2.0" 200 `)
+
+	// A request with a body is not upgraded (mod_http2 declines it).
+	out = curl(t, "-i", "--http2", "--data-binary", "abc", s.URL+"/py/echo")
+	contains(t, "no upgrade with a body", out, "HTTP/1.1 200 OK")
+	contains(t, "no upgrade with a body", out, "read 3: abc")
+	// An HTTP/1.1 connection's first response offers h2c, as Apache's does.
+	st, h, _ := s.do("GET", "/x.txt", "")
+	if st != 200 || h.Get("Upgrade") != "h2c" || h.Get("Connection") != "Upgrade" {
+		t.Errorf("first HTTP/1.1 response: %d, Upgrade %q, Connection %q", st, h.Get("Upgrade"), h.Get("Connection"))
+	}
+}
+
+// TestHTTP2NotListed: without h2c in Protocols the preface is HTTP/1 junk
+// and Upgrade is ignored.
+func TestHTTP2NotListed(t *testing.T) {
+	s := startSite(t, strings.Replace(http2Conf, "Protocols h2c http/1.1", "Protocols http/1.1", 1), http2Files)
+	out := curl(t, "-i", "--http2", s.URL+"/py/info")
+	contains(t, "no upgrade", out, "HTTP/1.1 200 OK")
+	contains(t, "no upgrade", out, "protocol=HTTP/1.1")
+	if raw := s.raw("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 5*time.Second); !strings.HasPrefix(raw, "HTTP/1.1 ") {
+		t.Errorf("preface without h2c: %q", raw)
+	}
+}
+
+// h2cClient is Go's HTTP/2 client speaking h2c by prior knowledge; dials
+// counts the connections it opened.
+func h2cClient(dials *atomic.Int32) *http.Client {
+	return &http.Client{Timeout: 20 * time.Second, Transport: &http2.Transport{
+		AllowHTTP: true,
+		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+			dials.Add(1)
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func TestHTTP2Multiplexing(t *testing.T) {
+	s := startSite(t, http2Conf+"ThreadsPerChild 8\n", http2Files)
+	var dials atomic.Int32
+	c := h2cClient(&dials)
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := c.Get(s.URL + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v\n%s", path, err, s.errorLog())
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	get("/py/info") // the connection, open before the streams
+
+	// Six slow Python requests at once on that connection run side by side.
+	var wg sync.WaitGroup
+	bodies := make([]string, 6)
+	for i := range bodies {
+		wg.Go(func() { _, bodies[i] = get("/py/slow") })
+	}
+	wg.Wait()
+	most := ""
+	for _, b := range bodies {
+		if !strings.HasPrefix(b, "most=") {
+			t.Fatalf("slow: %q", b)
+		}
+		most = max(most, b)
+	}
+	if most == "most=1" {
+		t.Errorf("the streams ran one after another: %v", bodies)
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+
+	// Connection-specific fields never go out over HTTP/2, and the one
+	// Connection: close a handler set does not end the connection.
+	resp, body := get("/py/headers")
+	if body != "hop" || resp.Header.Get("X-Kept") != "yes" {
+		t.Errorf("headers: %v %q", resp.Header, body)
+	}
+	for _, k := range []string{"Connection", "Keep-Alive", "Upgrade", "Transfer-Encoding"} {
+		if v := resp.Header.Values(k); len(v) > 0 {
+			t.Errorf("%s: %q sent over HTTP/2", k, v)
+		}
+	}
+	get("/py/info")
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections after Connection: close, want 1", n)
+	}
+
+	// Each flushed write reaches the client while the handler goes on.
+	resp, err := c.Get(s.URL + "/py/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for _, part := range [][2]string{{"first;", "go"}, {"second;", "go2"}} {
+		got := make([]byte, len(part[0]))
+		if _, err := io.ReadFull(br, got); err != nil || string(got) != part[0] {
+			t.Fatalf("flushed %q, read %q %v", part[0], got, err)
+		}
+		if err := os.WriteFile(filepath.Join(s.Dir, part[1]), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "third" {
+		t.Errorf("after the flushes: %q", rest)
+	}
+	if n := strings.Count(s.accessLog(), `"GET /py/slow HTTP/2.0" 200`); n != 6 {
+		t.Errorf("%d access log lines for /py/slow, want 6:\n%s", n, s.accessLog())
+	}
+}
+
+func TestHTTP2ConfigErrors(t *testing.T) {
+	wantConfigError(t, "ServerName x\nH2Push on\n", "site.conf:2: H2Push")
+	wantConfigError(t, "ServerName x\n<Location />\nH2PushResource /a.css\n</Location>\n", "site.conf:3: H2PushResource")
+	wantConfigError(t, "ServerName x\nH2WindowSize 12\n", "site.conf:2: H2WindowSize")
+	out, ok := checkConfig(t, "ServerName x\nLoadModule http2_module modules/mod_http2.so\n<IfModule http2_module>\nProtocols h2 h2c http/1.1\nH2MaxWorkers 5\n</IfModule>\n")
+	if !ok {
+		t.Errorf("Debian's http2.conf refused:\n%s", out)
+	}
+}
+
+// TestHTTP2GracefulGoAway: a graceful stop sends GOAWAY on an HTTP/2
+// connection and lets its stream in flight finish.
+func TestHTTP2GracefulGoAway(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	c := s.dial()
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	io.WriteString(c, http2.ClientPreface)
+	fr := http2.NewFramer(c, c)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "localhost"}, {":path", "/py/stream"}} {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true})
+	var body []byte
+	goAway, ended := false, false
+	for !ended {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("reading frames (body so far %q, GOAWAY %v): %v", body, goAway, err)
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.GoAwayFrame:
+			goAway = true
+			for _, f := range []string{"go", "go2"} {
+				if err := os.WriteFile(filepath.Join(s.Dir, f), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case *http2.DataFrame:
+			body = append(body, f.Data()...)
+			if string(body) == "first;" && !goAway {
+				s.cmd.Process.Signal(syscall.SIGWINCH) // graceful
+			}
+			ended = f.StreamEnded()
+		}
+	}
+	if !goAway || string(body) != "first;second;third" {
+		t.Errorf("GOAWAY %v, body %q", goAway, body)
+	}
+	select {
+	case <-s.errCh:
+		s.cmd = nil
+	case <-time.After(20 * time.Second):
+		t.Error("modpy did not stop after its last stream")
+	}
+}
+
+// http2TLSConf is ssl_test.go's two TLS vhosts, a.test speaking h2 and
+// http/1.1 (ALPN, in Protocols' order), b.test on the same port http/1.1
+// only.
+var http2TLSConf = strings.Replace(sslVhosts, "    ServerName a.test\n", "    ServerName a.test\n    Protocols h2 http/1.1\n", 1)
+
+func TestHTTP2OverTLS(t *testing.T) {
+	s, p, port := sslSite(t, http2TLSConf, nil)
+	url := func(host string) []string {
+		return []string{"--cacert", filepath.Join(p.dir, "ca.pem"), "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", host, port),
+			fmt.Sprintf("https://%s:%d/env", host, port)}
+	}
+	out := curl(t, append([]string{"-i", "--http2"}, url("a.test")...)...)
+	contains(t, "ALPN h2", out, "HTTP/2 200")
+	contains(t, "ALPN h2", out, "is_https=1")
+	contains(t, "ALPN h2", out, "HTTPS=on")
+	contains(t, "access log", readSiteFile(t, s, "ssl_access.log"), `127.0.0.1 "GET /env HTTP/2.0" 200 TLSv1.3`)
+	// b.test's Protocols are http/1.1's alone.
+	contains(t, "no h2 for b.test", curl(t, append([]string{"-i", "--http2"}, url("b.test")...)...), "HTTP/1.1 200 OK")
+
+	// Go's client: ALPN h2, streams at once on one TLS connection.
+	var dials atomic.Int32
+	tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: p.pool, ServerName: "a.test"},
+		DialTLSContext: func(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+			dials.Add(1)
+			return (&tls.Dialer{Config: cfg}).DialContext(ctx, network, addr)
+		}}
+	c := &http.Client{Timeout: 20 * time.Second, Transport: tr}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			resp, err := c.Get(fmt.Sprintf("https://127.0.0.1:%d/env?n=%d", port, i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.ProtoMajor != 2 || !strings.Contains(string(b), "is_https=1") {
+				t.Errorf("stream %d: %s %q", i, resp.Proto, b)
+			}
+		})
+	}
+	wg.Wait()
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d TLS connections, want 1", n)
+	}
+}
+
+func readSiteFile(t *testing.T, s *site, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
