@@ -89,8 +89,7 @@ const (
 	noteIgnored       = "accepted but not acted on by modpy"
 	noteAutoindex     = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
 	noteNegotiate     = "content negotiation is not done by modpy; directive ignored"
-	noteSetEnvIf      = "mod_setenvif is not supported by modpy; it sets only protocol variables modpy does not act on; ignored"
-	noteCompress      = "response compression is not done by modpy; directive ignored"
+	noteCompress      = "this compression is not done by modpy (only DEFLATE is); directive ignored"
 	noteMPM           = "not used by modpy's process model; ignored"
 	noteAuthnProvider = "not a provider modpy has (it has file and wsgi): skipped, so the users only it knows are not found; " +
 		"a PythonAuthenHandler may check them"

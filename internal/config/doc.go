@@ -44,7 +44,8 @@
 // are described in one place the server and the Python runtime share;
 // internal/request is a leaf that may not import config) and for the type
 // of a phase's Python settings (request.PyConfig), and internal/loglevel
-// for LogLevel's. The model it returns is immutable and safe for
+// for LogLevel's, and internal/apexpr, which parses the ap_expr
+// expressions of Header expr= and SetEnvIfExpr. The model it returns is immutable and safe for
 // concurrent reads; DirConfigs returned by the lookups are shared between
 // requests and must not be modified.
 //

@@ -279,5 +279,18 @@ func inheritMain(v, main *Server) {
 	if len(main.WSGIAliases) > 0 {
 		v.WSGIAliases = append(v.WSGIAliases[:len(v.WSGIAliases):len(v.WSGIAliases)], main.WSGIAliases...)
 	}
+	v.SetEnvIf = appendRules(main.SetEnvIf, v.SetEnvIf)
+	if v.RemoteIPHeader == "" {
+		v.RemoteIPHeader = main.RemoteIPHeader
+	}
+	if v.RemoteIPProxiesHeader == "" {
+		v.RemoteIPProxiesHeader = main.RemoteIPProxiesHeader
+	}
+	if v.RemoteIPProxies == nil {
+		v.RemoteIPProxies = main.RemoteIPProxies
+	}
+	if v.Deflate == nil {
+		v.Deflate = main.Deflate
+	}
 	v.Dir = Merge(main.Dir, v.Dir)
 }

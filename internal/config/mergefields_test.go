@@ -38,14 +38,19 @@ var mergeFieldRules = map[string]fieldRule[DirConfig]{
 		reason: "mod_alias: the inner section's redirects first, then the outer's",
 		both:   func(b, o *DirConfig) any { return slices.Concat(o.Redirects, b.Redirects) },
 	},
-	"PassEnv": {
-		reason: "mod_env: the names passed accumulate",
-		both:   func(b, o *DirConfig) any { return slices.Concat(b.PassEnv, o.PassEnv) },
-	},
-	"UnsetEnv": {
-		reason: "mod_env: the names unset accumulate",
-		both:   func(b, o *DirConfig) any { return slices.Concat(b.UnsetEnv, o.UnsetEnv) },
-	},
+	"PassEnv":       concatDir("mod_env: the names passed accumulate", func(d *DirConfig) []string { return d.PassEnv }),
+	"UnsetEnv":      concatDir("mod_env: the names unset accumulate", func(d *DirConfig) []string { return d.UnsetEnv }),
+	"SetEnvIf":      concatDir("mod_setenvif: the outer sections' rules run first", func(d *DirConfig) []*EnvRule { return d.SetEnvIf }),
+	"RequestHeader": concatDir(headerLines, func(d *DirConfig) []*HeaderOp { return d.RequestHeader }),
+	"Header":        concatDir(headerLines, func(d *DirConfig) []*HeaderOp { return d.Header }),
+	"HeaderAlways":  concatDir(headerLines, func(d *DirConfig) []*HeaderOp { return d.HeaderAlways }),
+}
+
+const headerLines = "mod_headers: the outer sections' lines apply first, then the inner's"
+
+// concatDir is the rule of a list that accumulates: base's, then over's.
+func concatDir[E any](reason string, get func(*DirConfig) []E) fieldRule[DirConfig] {
+	return fieldRule[DirConfig]{reason: reason, both: func(b, o *DirConfig) any { return slices.Concat(get(b), get(o)) }}
 }
 
 // foldedOptions is the rule of OptionsAdd and OptionsRemove: nil after
@@ -102,6 +107,10 @@ var inheritFieldRules = map[string]fieldRule[Server]{
 	"Redirects": {
 		reason: "mod_alias: the vhost's own, then the main server's",
 		both:   func(b, o *Server) any { return slices.Concat(o.Redirects, b.Redirects) },
+	},
+	"SetEnvIf": {
+		reason: "mod_setenvif merges server configs: the main server's rules, then the vhost's",
+		both:   func(b, o *Server) any { return slices.Concat(b.SetEnvIf, o.SetEnvIf) },
 	},
 	"WSGIAliases": {
 		reason: "mod_wsgi: the vhost's own, then the main server's",

@@ -299,6 +299,22 @@ type Server struct {
 	// HTTP2 is Protocols, ProtocolsHonorOrder and mod_http2's server
 	// settings (mod_http2.go).
 	HTTP2 HTTP2
+	// SetEnvIf are mod_setenvif's rules at server or vhost level (outside
+	// any section): they run at post_read_request. On a vhost, the main
+	// server's, then its own.
+	SetEnvIf []*EnvRule
+	// mod_remoteip (mod_remoteip.go): RemoteIPHeader and
+	// RemoteIPProxiesHeader ("" = unset), the proxies of RemoteIP*Proxy
+	// and RemoteIP*ProxyList (nil = none given: every sender is a
+	// trusted proxy). A vhost that sets none of one has the main
+	// server's.
+	RemoteIPHeader        string
+	RemoteIPProxiesHeader string
+	RemoteIPProxies       []RemoteIPProxy
+	// Deflate is mod_deflate's configuration (mod_deflate.go); nil = no
+	// Deflate* directive here, so a vhost has the main server's and the
+	// main server the defaults.
+	Deflate *Deflate
 
 	// idx holds this server's request-time section lists (set by Load).
 	idx *serverIndex
@@ -646,6 +662,28 @@ type DirConfig struct {
 	SSLOptions      *SSLOptions
 	SSLVerifyClient *SSLDirVerify
 	SSLRequireSSL   bool // SSLRequireSSL: refuse (403) requests not on TLS
+
+	// SetEnvIf are mod_setenvif's rules in sections and .htaccess (run at
+	// header_parser): the outer sections', then the inner's.
+	SetEnvIf []*EnvRule
+	// mod_headers: RequestHeader, Header (onsuccess) and Header always
+	// lines, the outer sections' first (mod_headers.go).
+	RequestHeader []*HeaderOp
+	Header        []*HeaderOp
+	HeaderAlways  []*HeaderOp
+	// mod_expires (nil = unset): ExpiresActive, ExpiresDefault, and
+	// ExpiresByType by lower-case media type ("text/*" for a wildcard).
+	ExpiresActive  *bool
+	ExpiresDefault *ExpiresCode
+	ExpiresByType  map[string]ExpiresCode
+	// ExpiresWildcards is whether a "type/*" ExpiresByType is looked at:
+	// set by every section with an Expires* directive (true when it has
+	// a wildcard of its own), so, as in Apache, a section with Expires*
+	// directives but no wildcard hides the outer sections' wildcards.
+	ExpiresWildcards *bool
+	// FilterByType is mod_filter's AddOutputFilterByType: filter name
+	// (upper-case) → the media types it runs for.
+	FilterByType map[string][]string
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

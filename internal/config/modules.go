@@ -45,7 +45,8 @@ var modules = []*module{
 	aliasModule, userdirModule, dirModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
-	envModule, includeModule, cgiModule, reqtimeoutModule, sslModule, statusModule, versionModule,
+	envModule, setenvifModule, headersModule, expiresModule, remoteipModule, filterModule, deflateModule,
+	includeModule, cgiModule, reqtimeoutModule, sslModule, statusModule, versionModule,
 	pythonModule, wsgiModule, http2Module, lifecycleModule, unsupportedModule,
 }
 

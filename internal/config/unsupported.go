@@ -43,26 +43,6 @@ var unsupportedModule = &module{
 		{name: "AddAltByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
 		{name: "AddDescription", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
 		{name: "DefaultIcon", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
-		// mod_setenvif, mod_filter, mod_deflate: accepted only where
-		// ignoring them changes nothing served; mod_expires refused.
-		{name: "BrowserMatch", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
-		{name: "BrowserMatchNoCase", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
-		{name: "SetEnvIf", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, fn: dSetEnvIf},
-		{name: "SetEnvIfNoCase", ctx: cAll, override: OverrideFileInfo, min: 3, max: -1, fn: dSetEnvIf},
-		{name: "SetEnvIfExpr", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dSetEnvIf},
-		{name: "AddOutputFilterByType", ctx: cAll, override: OverrideFileInfo, min: 2, max: -1, fn: dFilterByType},
-		{name: "FilterDeclare", ctx: cAll, min: 1, max: 2, note: noteIgnored},
-		{name: "FilterProvider", ctx: cAll, min: 3, max: 3, fn: dFilterProvider},
-		{name: "FilterChain", ctx: cAll, min: 1, max: -1, note: noteIgnored},
-		{name: "FilterProtocol", ctx: cAll, min: 2, max: 3, note: noteIgnored},
-		{name: "FilterTrace", ctx: cAll, min: 2, max: 2, note: noteIgnored},
-		{name: "DeflateCompressionLevel", ctx: cServer, min: 1, max: 1, note: noteCompress},
-		{name: "DeflateBufferSize", ctx: cServer, min: 1, max: 1, note: noteCompress},
-		{name: "DeflateMemLevel", ctx: cServer, min: 1, max: 1, note: noteCompress},
-		{name: "DeflateWindowSize", ctx: cServer, min: 1, max: 1, note: noteCompress},
-		{name: "DeflateFilterNote", ctx: cServer, min: 1, max: 2, note: noteCompress},
-		{name: "DeflateInflateLimitRequestBody", ctx: cAll, min: 1, max: 1, note: noteCompress},
-		{name: "ExpiresActive", ctx: cAll, override: OverrideFileInfo, min: 1, max: 1, fn: only(refuseExpires, "Off")},
 	},
 }
 
@@ -71,18 +51,10 @@ var unsupportedModule = &module{
 // is false for them, and anywhere else they are an error with this
 // message.
 var refused = map[string]string{
-	"header": "mod_headers is not supported by modpy yet: the response headers it sets would silently be missing; " +
-		"set them from a Python handler (req.headers_out, req.err_headers_out)",
-	"requestheader": "mod_headers is not supported by modpy yet: the request headers it changes would reach handlers unchanged; " +
-		"change them in a Python handler (req.headers_in)",
-	"expiresbytype":  refuseExpires,
-	"expiresdefault": refuseExpires,
+	"remoteipproxyprotocol": "the PROXY protocol is not supported by modpy: connections that start with its header would be refused as bad requests; " +
+		"have the proxy send X-Forwarded-For and use RemoteIPHeader",
+	"remoteipproxyprotocolexceptions": "the PROXY protocol (RemoteIPProxyProtocol) is not supported by modpy",
 }
-
-const (
-	refuseExpires = "mod_expires is not supported by modpy yet: responses would lack the Expires and Cache-Control headers it sets; " +
-		"set them from a Python handler"
-)
 
 // only returns a directive function that accepts the directive when its
 // argument is one of same (the behaviour modpy has anyway, compared
@@ -164,7 +136,8 @@ func checkHandlerType(c *call, t string) error {
 // handler registers with req.register_output_filter).
 var (
 	// compressionFilters only compress the response: without them the
-	// client gets the same content uncompressed.
+	// client gets the same content uncompressed (DEFLATE is run:
+	// mod_deflate.go).
 	compressionFilters = []string{"DEFLATE", "BROTLI_COMPRESS"}
 	// pacingFilters only buffer or pace the response.
 	pacingFilters = []string{"BUFFER", "RATE_LIMIT"}
@@ -188,8 +161,9 @@ func checkFilters(p *parser, c *call, names []string, input bool) error {
 		case input:
 		case hasFold(contentFilters, n):
 			return c.errf("filter %s is not supported by modpy: responses would be sent unfiltered", n)
+		case strings.EqualFold(n, "DEFLATE"): // mod_deflate's, run by the server
 		case hasFold(compressionFilters, n):
-			note = "response compression is not done by modpy; ignored"
+			note = noteCompress
 		case hasFold(pacingFilters, n):
 			note = "modpy neither buffers nor paces responses by filter; ignored"
 		}
@@ -197,62 +171,6 @@ func checkFilters(p *parser, c *call, names []string, input bool) error {
 			p.notice("filter "+strings.ToUpper(n), c.pos, "%s %s: %s", c.d.name, n, note)
 		}
 	}
-	return nil
-}
-
-// dFilterByType is AddOutputFilterByType (mod_filter), which modpy does
-// not implement: compression alone may be ignored.
-func dFilterByType(p *parser, c *call) error {
-	for _, n := range splitFilters(c.args[0]) {
-		if !hasFold(compressionFilters, n) {
-			return c.errf("filter %s: not supported by modpy (only compression, which it ignores); "+
-				"activate a Python filter with SetOutputFilter or AddOutputFilter", n)
-		}
-	}
-	p.notice("dir "+c.d.name, c.pos, "%s: %s", c.d.name, noteCompress)
-	return nil
-}
-
-// dFilterProvider is mod_filter's FilterProvider: a compression provider
-// may be ignored, any other would change the response.
-func dFilterProvider(p *parser, c *call) error {
-	if !hasFold(compressionFilters, c.args[1]) {
-		return c.errf("provider %s: mod_filter is not supported by modpy (only compression, which it ignores)", c.args[1])
-	}
-	p.notice("dir "+c.d.name, c.pos, "%s: %s", c.d.name, noteCompress)
-	return nil
-}
-
-// protocolVars are Apache's special-purpose environment variables that
-// only tune the protocol, compression, caching or proxying for a client
-// (docs: env.html): modpy acts on none of them, and setting them cannot
-// change what is served.
-var protocolVars = []string{
-	"downgrade-1.0", "force-gzip", "force-no-vary", "force-response-1.0", "gzip-only-text/html",
-	"no-gzip", "dont-vary", "no-cache", "nokeepalive", "prefer-language", "redirect-carefully",
-	"suppress-error-charset", "force-proxy-request-1.0", "proxy-nokeepalive", "proxy-sendchunked",
-	"proxy-sendcl", "proxy-chain-auth", "proxy-interim-response", "proxy-initial-not-pooled",
-}
-
-// dSetEnvIf is mod_setenvif's SetEnvIf, SetEnvIfNoCase, SetEnvIfExpr,
-// BrowserMatch and BrowserMatchNoCase, which modpy does not implement. A
-// variable they set may decide access (Require env, Allow from env=) or
-// what a handler does (subprocess_env, the WSGI environ), so only the
-// protocol variables may be ignored.
-func dSetEnvIf(p *parser, c *call) error {
-	first := 2 // SetEnvIf attribute regex var...
-	if strings.HasPrefix(c.d.name, "BrowserMatch") || c.d.name == "SetEnvIfExpr" {
-		first = 1
-	}
-	for _, a := range c.args[first:] {
-		name, _, _ := strings.Cut(strings.TrimPrefix(a, "!"), "=")
-		if !hasFold(protocolVars, name) {
-			return c.errf("mod_setenvif is not supported by modpy yet: variable %s would not be set, "+
-				"and access rules (Require env, Allow from env=) or handlers reading it would act as if it were not; "+
-				"set it in a Python handler (req.subprocess_env)", name)
-		}
-	}
-	p.notice("dir "+c.d.name, c.pos, "%s: %s", c.d.name, noteSetEnvIf)
 	return nil
 }
 

@@ -91,6 +91,10 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyInt(e.bodyRead)
 	case fInterpreter:
 		return pyStr(r.Interpreter)
+	case fUserAgentIP:
+		return pyStr(r.ClientIP())
+	case fUserAgentPort:
+		return pyInt(int64(r.ClientPort()))
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown request field")
 }

@@ -148,6 +148,8 @@ const (
 	fAuthTypeConf      = 34 // _auth_type
 	fKeepalive         = 35 // _keepalive
 	fBodyRead          = 36 // _body_read
+	fUserAgentIP       = 37 // _useragent_ip
+	fUserAgentPort     = 38 // _useragent_port
 )
 
 // Server fields by number (SRV_FIELDS in _protocol.py): _apache.srv_get.

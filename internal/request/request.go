@@ -175,6 +175,12 @@ type Request struct {
 	Conn   *Conn
 	IO     IO
 	Log    Logger
+	// UserAgentIP and UserAgentPort are the client as the request sees
+	// it when it is not the connection's peer (Apache's r->useragent_ip
+	// and useragent_addr): mod_remoteip sets them to the address a
+	// proxy reported, the port 0. "" means the peer (ClientIP).
+	UserAgentIP   string
+	UserAgentPort int
 
 	// DynHandlers are the handlers req.add_handler registered for later
 	// phases: they run after the configured ones.
@@ -259,6 +265,30 @@ func New() *Request {
 	r.HeadersIn, r.HeadersOut, r.ErrHeadersOut = &r.tables[0], &r.tables[1], &r.tables[2]
 	r.SubprocessEnv, r.Notes = &r.tables[3], &r.tables[4]
 	return r
+}
+
+// ClientIP is the client's address as the request sees it (Apache's
+// r->useragent_ip): mod_remoteip's, else the connection's peer.
+func (r *Request) ClientIP() string {
+	if r.UserAgentIP != "" {
+		return r.UserAgentIP
+	}
+	if r.Conn == nil {
+		return ""
+	}
+	return r.Conn.RemoteIP
+}
+
+// ClientPort is the port that goes with ClientIP: the peer's, or 0 when
+// mod_remoteip took the address from a proxy's header.
+func (r *Request) ClientPort() int {
+	if r.UserAgentIP != "" {
+		return r.UserAgentPort
+	}
+	if r.Conn == nil {
+		return 0
+	}
+	return r.Conn.RemotePort
 }
 
 // WSGI is what a call that runs a WSGI application carries

@@ -184,7 +184,14 @@ func (rs *rstate) findAllowDeny(rules []config.AccessRule) bool {
 	return false
 }
 
+// clientAddr is the client the access rules judge: Apache's
+// r->useragent_addr, the connection's peer unless mod_remoteip replaced it.
 func (rs *rstate) clientAddr() netip.Addr {
+	if ip := rs.req.UserAgentIP; ip != "" { // mod_remoteip's
+		if a, err := netip.ParseAddr(ip); err == nil {
+			return a
+		}
+	}
 	return rs.hr.RemoteAddr.Addr().Unmap()
 }
 

@@ -120,7 +120,12 @@ func appendLogSafe(b []byte, s string) []byte {
 func formatItem(c byte, arg string) (logItem, error) {
 	switch c {
 	case 'h', 'a':
-		return func(b []byte, e *logEntry) []byte { return dash(b, e.req.Conn.RemoteIP) }, nil
+		// %a and %h are the client as the request sees it (after
+		// mod_remoteip); %{c}a and %{c}h the connection's peer.
+		if arg == "c" {
+			return func(b []byte, e *logEntry) []byte { return dash(b, e.req.Conn.RemoteIP) }, nil
+		}
+		return func(b []byte, e *logEntry) []byte { return dash(b, e.req.ClientIP()) }, nil
 	case 'A':
 		return func(b []byte, e *logEntry) []byte { return dash(b, e.req.Conn.LocalIP) }, nil
 	case 'l':

@@ -20,8 +20,11 @@
 // status_module (the status page and metrics handlers; status.go is the
 // glue to internal/status), ssl_module (mod_ssl.go: which connections are
 // TLS, the virtual host's tls.Config by SNI, 400/421 and the access
-// checks, and mod_ssl_vars.go: the SSL_* variables and ssl_var_lookup)
-// and python_module. The phase table's hooks are
+// checks, and mod_ssl_vars.go: the SSL_* variables and ssl_var_lookup),
+// python_module, headers_module, remoteip_module, setenvif_module,
+// expires_module and deflate_module (the DEFLATE output filter;
+// mod_expires, DEFLATE and mod_headers change the response's headers as
+// they go out, respond.go's outputHeaders). The phase table's hooks are
 // computed from the modules once, at init: a request iterates slices, as
 // Apache's hook arrays.
 //

@@ -120,6 +120,9 @@ func (rs *rstate) setupFilters() {
 			rs.addOutputFilter(n)
 		}
 	}
+	if types := dc.FilterByType["DEFLATE"]; len(types) > 0 {
+		rs.addDeflate(types) // mod_filter's AddOutputFilterByType
+	}
 }
 
 // filterNames are the filters one direction's directives activate:
@@ -155,6 +158,9 @@ func (rs *rstate) addOutputFilter(name string) bool {
 		rs.addIncludes()
 		return rs.incl != nil
 	}
+	if strings.EqualFold(name, "DEFLATE") {
+		return rs.addDeflate(nil) // mod_deflate.go
+	}
 	conf, ok := findFilter(name, rs.req.OutputFilters, rs.filterConfig().PythonOutputFilters)
 	if !ok {
 		rs.logError(levelDebug, "output filter %q is not a Python filter: ignored", name)
@@ -183,7 +189,7 @@ func (rs *rstate) appendFilter(f outputFilter, next *outputFilter, end func()) {
 // endFilters gives every filter the end of the stream, first to last,
 // after the handler is done.
 func (rs *rstate) endFilters() {
-	if len(rs.ends) == 0 {
+	if len(rs.ends) == 0 && rs.deflate == nil {
 		return
 	}
 	rs.io.mu.Lock()
@@ -191,6 +197,13 @@ func (rs *rstate) endFilters() {
 	rs.io.mu.Unlock()
 	for _, end := range rs.ends {
 		end()
+	}
+	if rs.deflate != nil {
+		// Last, after what the filters before it pass on; under the
+		// lock, which a postponed flush's timer takes.
+		rs.io.mu.Lock()
+		rs.deflate.end()
+		rs.io.mu.Unlock()
 	}
 }
 

@@ -84,6 +84,8 @@ type rstate struct {
 	filters    []*pyFilter
 	filtersSet bool
 	inFilters  []*pyInFilter
+	// deflate is the response's DEFLATE filter, nil if none (mod_deflate.go).
+	deflate *deflateFilter
 	// wsgiAlias is the WSGIScriptAlias that mapped the URI (nil: none);
 	// wsgiStarted: a WSGI application called start_response, when
 	// headers_out and err_headers_out had wsgiOut and wsgiErrOut entries
@@ -188,14 +190,22 @@ func (rs *rstate) runPhases(phases []phase) int {
 		if ph.only != nil && !ph.only(rs) {
 			continue
 		}
+		// The modules' hooks, as Apache runs a hook's functions: RunFirst
+		// until one does not decline, RunAll while they say OK or DECLINED;
+		// the phase's Python handlers among them, after those that run
+		// before mod_python's.
 		st := resDeclined
-		if ph.hooked {
+		for _, hook := range ph.pre {
+			if !ph.goOn(st) {
+				break
+			}
+			st = hook(rs)
+		}
+		if ph.hooked && ph.goOn(st) {
 			st = rs.runPhase(ph.python)
 		}
-		// The modules' hooks, as Apache runs a hook's functions: RunFirst
-		// until one does not decline, RunAll while they say OK or DECLINED.
 		for _, hook := range ph.hooks {
-			if !(st == resDeclined || (ph.mode == request.RunAll && st == resOK)) {
+			if !ph.goOn(st) {
 				break
 			}
 			st = hook(rs)

@@ -116,9 +116,9 @@ func (e *errorLog) Log(level loglevel.Level, module, interp string, req *request
 	}
 	if req != nil && req.Conn != nil {
 		b = append(b, " [client "...)
-		b = append(b, req.Conn.RemoteIP...)
+		b = append(b, req.ClientIP()...)
 		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(req.Conn.RemotePort), 10)
+		b = strconv.AppendInt(b, int64(req.ClientPort()), 10)
 		b = append(b, ']')
 	}
 	b = append(b, ' ')

@@ -651,7 +651,7 @@ func (rs *rstate) cgiEnv() []string {
 		"SERVER_NAME", htmlEscaper.Replace(host),
 		"SERVER_ADDR", c.LocalIP,
 		"SERVER_PORT", strconv.Itoa(port),
-		"REMOTE_ADDR", c.RemoteIP,
+		"REMOTE_ADDR", req.ClientIP(), // (mod_remoteip's client; the port stays the peer's)
 		"DOCUMENT_ROOT", req.DocumentRoot,
 		"REQUEST_SCHEME", "http",
 		"CONTEXT_PREFIX", rs.ctxPrefix,

@@ -1,9 +1,17 @@
 package server
 
-import "os"
+import (
+	"os"
 
-// env_module: SetEnv, PassEnv and UnsetEnv into subprocess_env, in fixups
-// (before mod_alias's).
+	"modpy/internal/table"
+)
+
+// env_module: SetEnv and PassEnv into subprocess_env, in fixups (before
+// mod_alias's). As in Apache (apr_table_overlay), the variables are added
+// after those already set: a variable that SetEnvIf or a handler set
+// first keeps the value req.subprocess_env shows. UnsetEnv acts on the
+// merge only: it drops the SetEnv and PassEnv of outer sections, never a
+// variable set another way.
 var envModule = &module{
 	name:  "env_module",
 	hooks: []hook{{at: hookFixups, fn: (*rstate).envFixups}},
@@ -13,15 +21,23 @@ var envModule = &module{
 func (rs *rstate) envFixups() int {
 	req, dc := rs.req, rs.dc
 	for _, kv := range dc.SetEnv {
-		req.SubprocessEnv.Set(kv.Key, kv.Value)
+		overlayEnv(req.SubprocessEnv, kv.Key, kv.Value)
 	}
 	for _, k := range dc.PassEnv {
 		if v, ok := os.LookupEnv(k); ok {
-			req.SubprocessEnv.Set(k, v)
+			overlayEnv(req.SubprocessEnv, k, v)
 		}
 	}
-	for _, k := range dc.UnsetEnv {
-		req.SubprocessEnv.Del(k)
-	}
 	return resOK
+}
+
+// overlayEnv adds key=value after t's entries, unless t has that very
+// entry already (an internal redirect runs the fixups again).
+func overlayEnv(t *table.Table, key, value string) {
+	for _, v := range t.Values(key) {
+		if v == value {
+			return
+		}
+	}
+	t.Add(key, value)
 }

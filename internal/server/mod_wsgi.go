@@ -200,8 +200,8 @@ func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, cons
 	env = appendHeaderVars(env, hdrs, passAuth, false)
 	c := req.Conn
 	env = append(env,
-		"REMOTE_ADDR", c.RemoteIP,
-		"REMOTE_PORT", strconv.Itoa(c.RemotePort),
+		"REMOTE_ADDR", req.ClientIP(),
+		"REMOTE_PORT", strconv.Itoa(c.RemotePort), // (the peer's, as ap_add_common_vars)
 		"REQUEST_METHOD", req.Method,
 		"QUERY_STRING", req.Args,
 		"REQUEST_URI", req.UnparsedURI,

@@ -28,7 +28,7 @@ func (rs *rstate) wsgiAccess() int {
 	if s == nil {
 		return resDeclined
 	}
-	switch rs.wsgiAuthCall(s, python.WSGIAuthAccess, rs.req.Conn.RemoteIP, "", nil) {
+	switch rs.wsgiAuthCall(s, python.WSGIAuthAccess, rs.req.ClientIP(), "", nil) {
 	case python.WSGIAuthGranted:
 		return resOK
 	case python.WSGIAuthNotFound:

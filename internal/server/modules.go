@@ -17,11 +17,15 @@ import (
 // hook order (Apache's APR_HOOK_*), and by their place in this table among
 // those of the same order: so alias_module before wsgi_module before
 // userdir_module (translate_name), env_module before alias_module
-// (fixups).
+// (fixups), headers_module's early lines before remoteip_module
+// (post_read_request, before Python, as Debian loads them).
 var modules = []*module{
 	coreModule,
 	http2Module,
 	pythonModule,
+	headersModule,
+	remoteipModule,
+	setenvifModule,
 	envModule,
 	aliasModule,
 	sslModule,
@@ -36,6 +40,8 @@ var modules = []*module{
 	authnFileModule,
 	authzGroupfileModule,
 	statusModule,
+	expiresModule,
+	deflateModule,
 }
 
 // module is one of Apache's modules as the server has it: the hooks it
@@ -59,6 +65,10 @@ type hook struct {
 	at    hookPoint
 	order hookOrder // orderMiddle unless set
 	fn    hookFunc
+	// beforePython: the hook runs before the phase's Python handlers, as
+	// an APR_HOOK_FIRST hook runs before mod_python's (APR_HOOK_MIDDLE)
+	// in Apache; the others run after them.
+	beforePython bool
 }
 
 // contentHandler serves, in the handler phase, the requests whose handler
@@ -104,10 +114,11 @@ const (
 
 // registered is one hook in the order it runs at its hook point.
 type registered struct {
-	mod     *module
-	order   hookOrder
-	fn      hookFunc
-	handler string // the content handler's name, for one served by name
+	mod          *module
+	order        hookOrder
+	fn           hookFunc
+	handler      string // the content handler's name, for one served by name
+	beforePython bool
 }
 
 // hooksAt are the modules' functions for hook point at, in the order they
@@ -119,7 +130,7 @@ func hooksAt(mods []*module, at hookPoint) []registered {
 	for _, m := range mods {
 		for _, h := range m.hooks {
 			if h.at == at {
-				out = append(out, registered{mod: m, order: h.order, fn: h.fn})
+				out = append(out, registered{mod: m, order: h.order, fn: h.fn, beforePython: h.beforePython})
 			}
 		}
 		if at != hookHandler {
@@ -135,13 +146,17 @@ func hooksAt(mods []*module, at hookPoint) []registered {
 	return out
 }
 
-// hookFuncs are the functions of hooks, in their order.
-func hookFuncs(hooks []registered) []hookFunc {
-	fns := make([]hookFunc, len(hooks))
-	for i, h := range hooks {
-		fns[i] = h.fn
+// hookFuncs are the functions of hooks, in their order: those that run
+// before the phase's Python handlers, and the others.
+func hookFuncs(hooks []registered) (before, after []hookFunc) {
+	for _, h := range hooks {
+		if h.beforePython {
+			before = append(before, h.fn)
+		} else {
+			after = append(after, h.fn)
+		}
 	}
-	return fns
+	return before, after
 }
 
 // byName is the handler hook serving the requests whose handler is name.

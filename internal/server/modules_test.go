@@ -82,6 +82,7 @@ var configOnly = map[string]string{
 	"access_compat_module": "Order, Allow, Deny and Satisfy: combined with Require by authz_core_module's access_checker (access.go)",
 	"reqtimeout_module":    "RequestReadTimeout: internal/httpd's read timeouts (server.go)",
 	"version_module":       "<IfVersion>: the parser's",
+	"filter_module":        "AddOutputFilterByType: the DEFLATE filter it activates is deflate_module's (filters.go: setupFilters)",
 }
 
 // The server's module table and config's name the same modules: each of
@@ -143,12 +144,13 @@ func TestHookOrder(t *testing.T) {
 	want := map[hookPoint][]string{
 		hookTranslateName:   {"core_module", "alias_module", "wsgi_module", "userdir_module", "core_module"},
 		hookMapToStorage:    {"core_module"},
-		hookPostReadRequest: {"ssl_module"},
+		hookPostReadRequest: {"headers_module", "remoteip_module", "setenvif_module", "ssl_module"},
+		hookHeaderParser:    {"setenvif_module"},
 		hookAccessChecker:   {"wsgi_module", "ssl_module", "authz_core_module"},
 		hookCheckUserID:     {"auth_basic_module"},
 		hookAuthChecker:     {"authz_core_module"},
 		hookTypeChecker:     {"mime_module"},
-		hookFixups:          {"env_module", "alias_module", "ssl_module", "include_module", "http2_module"},
+		hookFixups:          {"env_module", "alias_module", "ssl_module", "headers_module", "include_module", "http2_module"},
 		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module", "cgi_module cgi-script",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},
@@ -170,7 +172,7 @@ func TestHookOrder(t *testing.T) {
 		if !reflect.DeepEqual(got, want[ph.at]) {
 			t.Errorf("phase %q (hook point %d): hooks %q, want %q", ph.python, ph.at, got, want[ph.at])
 		}
-		if len(ph.hooks) != len(got) {
+		if len(ph.pre)+len(ph.hooks) != len(got) {
 			t.Errorf("phase %q: %d hooks computed at init, %d registered", ph.python, len(ph.hooks), len(got))
 		}
 	}

@@ -17,8 +17,9 @@ type phase struct {
 	mode request.HookMode
 	at   hookPoint
 	// hooks are the modules' functions for at, in the order they run
-	// (hooksAt, computed once).
-	hooks []hookFunc
+	// (hooksAt, computed once); pre are those that run before the
+	// phase's Python handlers.
+	pre, hooks []hookFunc
 	// only, if set, says whether the phase runs for this request at all.
 	only func(rs *rstate) bool
 	// check, if set, sees the phase's result and may change it.
@@ -49,8 +50,14 @@ func init() {
 	for i := range requestPhases {
 		ph := &requestPhases[i]
 		ph.mode, ph.hooked = ph.python.Mode(), ph.python != request.PhaseNone
-		ph.hooks = hookFuncs(hooksAt(modules, ph.at))
+		ph.pre, ph.hooks = hookFuncs(hooksAt(modules, ph.at))
 	}
+}
+
+// goOn reports whether the phase's next hook runs after one that
+// returned st.
+func (ph *phase) goOn(st int) bool {
+	return st == resDeclined || (ph.mode == request.RunAll && st == resOK)
 }
 
 // needsUser: the access rules left the decision to an authenticated user

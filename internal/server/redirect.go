@@ -22,6 +22,7 @@ func derivedRequest(old *request.Request, uri string) *request.Request {
 	nr.Protocol, nr.ProtoNum, nr.TheRequest = old.Protocol, old.ProtoNum, old.TheRequest
 	nr.Hostname, nr.RequestTime = old.Hostname, old.RequestTime
 	nr.Conn, nr.Server, nr.DocumentRoot, nr.Log = old.Conn, old.Server, old.DocumentRoot, old.Log
+	nr.UserAgentIP, nr.UserAgentPort = old.UserAgentIP, old.UserAgentPort
 	nr.UnparsedURI = uri
 	path := uri
 	if i := strings.IndexByte(uri, '?'); i >= 0 {

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	"modpy/internal/config"
 	"modpy/internal/httpd"
 	"modpy/internal/python"
+	"modpy/internal/table"
 )
 
 // responseIO is request.IO for one request: the body reader and the
@@ -59,23 +62,41 @@ const flushDelay = 2 * time.Millisecond
 // response, if the headers have not gone yet. It runs before every write, so
 // changes a handler makes before its first flush are kept.
 func (o *responseIO) sync() {
-	w, req := o.rs.w, o.rs.req
-	if w.HeadersSent() || o.frozen {
+	if o.rs.w.HeadersSent() || o.frozen {
+		return
+	}
+	o.syncHeaders()
+}
+
+// syncHeaders is sync even after a flush froze the headers, while they
+// have not gone out: a filter that decides, when the first bytes reach
+// it, to change the headers (DEFLATE) has them synced again. o.mu must
+// be held.
+func (o *responseIO) syncHeaders() {
+	rs := o.rs
+	w, req := rs.w, rs.req
+	if w.HeadersSent() {
 		return
 	}
 	w.SetStatus(req.Status)
 	w.SetStatusLine(req.StatusLine)
 	h := w.Header()
 	h.Clear()
-	for _, e := range req.HeadersOut.Entries() {
+	ho, eo, ct := req.HeadersOut, req.ErrHeadersOut, req.ContentType
+	if rs.changesHeaders() {
+		ho, eo, ct = rs.outputHeaders()
+	}
+	for _, e := range ho.Entries() {
 		h.Add(e.Key, e.Value)
 	}
-	for _, e := range req.ErrHeadersOut.Entries() {
+	for _, e := range eo.Entries() {
 		h.Add(e.Key, e.Value)
 	}
-	if req.ContentType != "" && !h.Has("Content-Type") {
-		h.Set("Content-Type", o.rs.contentType(req.ContentType))
+	if ct != "" && !h.Has("Content-Type") {
+		h.Set("Content-Type", rs.contentType(ct))
 	}
+	rs.noKeepAlive(h)
+	rs.fixupVary(h)
 	if len(o.rs.filters) > 0 {
 		h.Del("Content-Length") // a filter may change the length
 	}
@@ -83,6 +104,100 @@ func (o *responseIO) sync() {
 		o.rs.incl.fixHeaders(h)
 	}
 	o.synced = true
+}
+
+// changesHeaders reports whether modules change the response's headers
+// as they go out: mod_expires, the DEFLATE filter, mod_headers' Header.
+func (rs *rstate) changesHeaders() bool {
+	dc := rs.filterConfig()
+	return len(dc.Header)+len(dc.HeaderAlways) > 0 || (rs.deflate != nil && rs.deflate.state >= deflateVary) || rs.expiresOn()
+}
+
+// outputHeaders are the response's headers as the modules leave them on
+// the normal output path, in Apache's filter order: mod_expires
+// (AP_FTYPE_CONTENT_SET-2), DEFLATE, then mod_headers (both
+// AP_FTYPE_CONTENT_SET, mod_headers inserted last). They work on copies of
+// headers_out and err_headers_out, made for each sync, so that what a
+// handler changes before the headers go out is seen, and each change is
+// made once. ct is the content type the response carries.
+func (rs *rstate) outputHeaders() (ho, eo *table.Table, ct string) {
+	req, dc := rs.req, rs.filterConfig()
+	ho, eo, ct = req.HeadersOut.Clone(), req.ErrHeadersOut.Clone(), req.ContentType
+	if rs.expiresOn() {
+		rs.expiresHeaders(ho, eo, ct, req.Status)
+	}
+	if rs.deflate != nil {
+		rs.deflate.fixHeaders(ho, eo)
+	}
+	rs.applyHeaderOps(eo, ho, eo, dc.HeaderAlways, false, &ct)
+	rs.applyHeaderOps(ho, ho, eo, dc.Header, false, &ct)
+	return ho, eo, ct
+}
+
+// errorHeaders are the modules' changes to a response the server makes
+// itself (h: err_headers_out and what the server added; ct its content
+// type), as Apache's error filters make them: mod_expires, then
+// mod_headers' "always" lines alone. Those act, as after Apache's
+// ap_send_error_response swapped the tables, on a fresh err_headers_out
+// whose fields go out first; for 204 and 304, which Apache sends without
+// the swap, on err_headers_out itself.
+func (rs *rstate) errorHeaders(h *table.Table, st int, ct string) {
+	rs.noKeepAlive(h)
+	defer rs.fixupVary(h)
+	dc := rs.filterConfig()
+	if rs.expiresOn() {
+		rs.expiresHeaders(h, &table.Table{}, ct, st)
+	}
+	if len(dc.HeaderAlways) == 0 {
+		return
+	}
+	if st == 204 || st == 304 {
+		rs.applyHeaderOps(h, h, h, dc.HeaderAlways, false, nil)
+		return
+	}
+	e := table.New(len(dc.HeaderAlways))
+	rs.applyHeaderOps(e, h, e, dc.HeaderAlways, false, nil)
+	if e.Len() > 0 {
+		rest := h.Clone()
+		h.Clear()
+		for _, f := range [2]*table.Table{e, rest} {
+			for _, x := range f.Entries() {
+				h.Add(x.Key, x.Value)
+			}
+		}
+	}
+}
+
+// noKeepAlive closes the connection after a response to a request with
+// nokeepalive in its environment (BrowserMatch ... nokeepalive), as
+// Apache's ap_set_keepalive does.
+func (rs *rstate) noKeepAlive(h *table.Table) {
+	if env := rs.req.SubprocessEnv; env.Len() > 0 && env.Has("nokeepalive") {
+		h.Set("Connection", "close")
+	}
+}
+
+// fixupVary is Apache's: the Vary fields become one, each token once,
+// joined by ","; with force-no-vary in the environment, none.
+func (rs *rstate) fixupVary(h *table.Table) {
+	if !h.Has("Vary") {
+		return
+	}
+	if env := rs.req.SubprocessEnv; env.Len() > 0 && env.Has("force-no-vary") {
+		h.Del("Vary")
+		return
+	}
+	var toks []string
+	for _, v := range h.Values("Vary") {
+		for _, t := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+			if !slices.ContainsFunc(toks, func(x string) bool { return strings.EqualFold(x, t) }) {
+				toks = append(toks, t)
+			}
+		}
+	}
+	if len(toks) > 0 {
+		h.Set("Vary", strings.Join(toks, ","))
+	}
 }
 
 // Read reads the request body. A postponed flush goes out first, on this
@@ -114,7 +229,7 @@ func (o *responseIO) Write(p []byte) (int, error) {
 	defer o.noteSent()
 	o.sync()
 	if o.rs.req.HeaderOnly {
-		return len(p), nil
+		return o.rs.headBody(p)
 	}
 	return o.rs.out.Write(p)
 }
@@ -144,8 +259,14 @@ func (o *responseIO) TryWrite(p []byte, flush bool) bool {
 		return false
 	}
 	o.sync()
-	if !o.rs.req.HeaderOnly && len(p) > 0 {
-		if _, err := o.rs.out.Write(p); err != nil {
+	if len(p) > 0 {
+		var err error
+		if o.rs.req.HeaderOnly {
+			_, err = o.rs.headBody(p)
+		} else {
+			_, err = o.rs.out.Write(p)
+		}
+		if err != nil {
 			return false
 		}
 	}
@@ -291,10 +412,12 @@ func (rs *rstate) errorResponse(st int) {
 		h.Set("Allow", allow) // as Apache's make_allow for these two
 	}
 	if st == 304 || st == 204 || (st >= 100 && st < 200) {
+		rs.errorHeaders(h, st, req.ContentType)
 		return
 	}
 	h.Set("Content-Type", "text/html; charset=iso-8859-1")
 	req.ContentType = "text/html; charset=iso-8859-1"
+	rs.errorHeaders(h, st, req.ContentType)
 	if req.HeaderOnly {
 		return
 	}
@@ -327,6 +450,7 @@ func (rs *rstate) serveErrorDocument(st int, doc config.ErrorDocument) bool {
 		w.SetStatus(st)
 		w.Header().Clear()
 		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
+		rs.errorHeaders(w.Header(), st, "text/html")
 		req.Status = st
 		if !req.HeaderOnly {
 			w.Write([]byte(doc.Value))
@@ -338,6 +462,7 @@ func (rs *rstate) serveErrorDocument(st int, doc config.ErrorDocument) bool {
 		w.Header().Clear()
 		w.Header().Set("Location", doc.Value)
 		w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
+		rs.errorHeaders(w.Header(), 302, "text/html")
 		if !req.HeaderOnly {
 			w.Write(rs.errorPage(302, doc.Value))
 		}
@@ -397,6 +522,9 @@ func (rs *rstate) static() int {
 		return 403
 	}
 	hr := &http.Request{Method: req.Method, Header: http.Header{}}
+	if req.HeaderOnly && rs.deflate != nil {
+		hr.Method = "GET" // the body goes to DEFLATE, for the headers a GET would get
+	}
 	// A page the INCLUDES filter parses, and a subrequest's file, are
 	// sent whole: ranges and validators apply to no part of them.
 	for _, k := range []string{"Range", "If-Range", "If-Modified-Since", "If-Unmodified-Since", "If-None-Match", "If-Match"} {

@@ -133,6 +133,8 @@ REQ_FIELDS = (
     "_auth_type",
     "_keepalive",
     "_body_read",
+    "_useragent_ip",
+    "_useragent_port",
 )
 # Those the request object lets a handler set.
 REQ_WRITABLE = frozenset((

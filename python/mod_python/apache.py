@@ -266,8 +266,12 @@ class _TableBase(object):
         return v
 
     def get(self, key, default=None):
+        """The first value of key, as 3.5's table.get (apr_table_get);
+        t[key] gives them all."""
         v = self._get(key)
-        return default if v is None else v
+        if v is None:
+            return default
+        return v[0] if isinstance(v, list) else v
 
     def __contains__(self, key):
         return self._has(key)
@@ -766,11 +770,13 @@ class request(object):
 
     @property
     def useragent_ip(self):
-        return _req_get(self._h, _F["_remote_ip"])
+        """The client as the request sees it (mod_remoteip's, behind a
+        proxy); connection.client_ip stays the peer."""
+        return _req_get(self._h, _F["_useragent_ip"])
 
     @property
     def useragent_addr(self):
-        return self.connection.remote_addr
+        return (_req_get(self._h, _F["_useragent_ip"]), _req_get(self._h, _F["_useragent_port"]))
 
     # -- request_rec members a handler reads (3.5's getset table) --
     assbackwards = property(lambda self: 1 if self.proto_num == 9 else 0)
@@ -1339,7 +1345,8 @@ def _common_vars(req):
             env["HTTP_" + k] = v
     srv = req.server
     local_ip, local_port = req.connection.local_addr
-    remote_ip, remote_port = req.connection.remote_addr
+    remote_ip = req.useragent_ip  # (mod_remoteip's client; the port stays the peer's)
+    remote_port = req.connection.remote_addr[1]
     env.update({
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "SERVER_SIGNATURE": "",
@@ -1354,7 +1361,7 @@ def _common_vars(req):
         "CONTEXT_DOCUMENT_ROOT": req.document_root() or "",
         "SERVER_ADMIN": srv.server_admin or "",
         "SCRIPT_FILENAME": req.filename or "",
-        "REMOTE_PORT": str(remote_port or ""),
+        "REMOTE_PORT": "" if remote_port is None else str(remote_port),
     })
     if req.user:
         env["REMOTE_USER"] = req.user

@@ -229,6 +229,8 @@ var ReqFields = []Field{
 	{"fAuthTypeConf", "_auth_type", false},
 	{"fKeepalive", "_keepalive", false},
 	{"fBodyRead", "_body_read", false},
+	{"fUserAgentIP", "_useragent_ip", false},
+	{"fUserAgentPort", "_useragent_port", false},
 }
 
 // SrvFields are the server's fields, by number: _apache.srv_get(h, n, base).
