@@ -223,7 +223,7 @@ def handler(req):
            "lookup_unknown=%r" % req.ssl_var_lookup("SSL_NO_SUCH_THING"),
            "url=%s" % req.construct_url("/x")]
     for k in sorted(env.keys()):
-        if k == "HTTPS" or k.startswith("SSL_"):
+        if k in ("HTTPS", "REQUEST_SCHEME") or k.startswith("SSL_"):
             out.append("%s=%s" % (k, env[k].replace("\n", "|")))
     req.write("\n".join(out) + "\n")
     return apache.OK
@@ -284,7 +284,7 @@ func TestSSLServesHTTPSWithTheSSLEnvironment(t *testing.T) {
 		"SSL_TLS_SNI=a.test", "SSL_SERVER_S_DN=CN=a.test,O=Test Org,C=FR", "SSL_SERVER_S_DN_CN=a.test",
 		"SSL_SERVER_I_DN=CN=modpy test CA,O=modpy tests", "SSL_SERVER_M_SERIAL=", "SSL_SERVER_V_END=",
 		"SSL_SERVER_A_KEY=id-ecPublicKey", "SSL_SERVER_A_SIG=ecdsa-with-SHA256", "SSL_SESSION_ID=",
-		"SSL_SESSION_RESUMED=Initial", "SSL_CLIENT_VERIFY=NONE", "SSL_VERSION_LIBRARY=",
+		"SSL_SESSION_RESUMED=Initial", "SSL_CLIENT_VERIFY=NONE", "SSL_VERSION_LIBRARY=", "REQUEST_SCHEME=https",
 	} {
 		contains(t, "TLS environment", body, want)
 	}
@@ -299,7 +299,7 @@ func TestSSLServesHTTPSWithTheSSLEnvironment(t *testing.T) {
 	}
 	// The plain port is not HTTPS.
 	body = s.mustGet("/plainenv")
-	for _, want := range []string{"is_https=0", "lookup_https=off", "lookup_protocol=\n", "url=http://127.0.0.1:"} {
+	for _, want := range []string{"is_https=0", "lookup_https=off", "lookup_protocol=\n", "url=http://127.0.0.1:", "REQUEST_SCHEME=http\n"} {
 		contains(t, "plain port", body, want)
 	}
 	if strings.Contains(body, "HTTPS=") {
@@ -505,19 +505,35 @@ func TestSSLHandshakeReadTimeout(t *testing.T) {
 	contains(t, "error log", s.waitLog("Request handshake read timeout"), "AH01382: Request handshake read timeout")
 }
 
+// TestSSLWSGISeesHTTPS: wsgi.url_scheme, and REQUEST_SCHEME in every
+// CGI-style environment (WSGI, a CGI script, mod_include), https over TLS.
 func TestSSLWSGISeesHTTPS(t *testing.T) {
-	conf := aVhost("    WSGIScriptAlias /app {{DIR}}/app.wsgi\n") + "WSGIScriptAlias /app {{DIR}}/app.wsgi\n"
+	both := "WSGIScriptAlias /app {{DIR}}/app.wsgi\nScriptAlias /cgi/ {{DIR}}/cgi/\n" +
+		"<Directory {{DIR}}/htdocs>\n    Options +Includes\n    AddOutputFilter INCLUDES .shtml\n</Directory>\n"
+	conf := "LoadModule cgi_module mod_cgi.so\n" + aVhost("    DocumentRoot {{DIR}}/htdocs\n    "+strings.ReplaceAll(both, "\n", "\n    ")) + both
 	app := `def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
-    return [("scheme=%s https=%s" % (environ["wsgi.url_scheme"], environ.get("HTTPS"))).encode()]
+    return [("scheme=%s https=%s request_scheme=%s" % (environ["wsgi.url_scheme"], environ.get("HTTPS"),
+             environ.get("REQUEST_SCHEME"))).encode()]
 `
-	s, p, port := sslSite(t, conf, map[string]string{"app.wsgi": app})
-	body, _ := p.mustTLSGet(s, port, "a.test", "/app", nil)
-	if body != "scheme=https https=None" {
-		t.Errorf("over TLS: %q", body)
+	s, p, port := sslSite(t, conf, map[string]string{"app.wsgi": app,
+		"cgi/s.cgi":      "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nrequest_scheme=%s' \"$REQUEST_SCHEME\"\n",
+		"htdocs/s.shtml": `request_scheme=<!--#echo var="REQUEST_SCHEME" -->`,
+	})
+	if err := os.Chmod(filepath.Join(s.Dir, "cgi/s.cgi"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if body := s.mustGet("/app"); body != "scheme=http https=None" {
-		t.Errorf("plain: %q", body)
+	for _, c := range []struct{ path, overTLS, plain string }{
+		{"/app", "scheme=https https=None request_scheme=https", "scheme=http https=None request_scheme=http"},
+		{"/cgi/s.cgi", "request_scheme=https", "request_scheme=http"},
+		{"/s.shtml", "request_scheme=https", "request_scheme=http"},
+	} {
+		if body, _ := p.mustTLSGet(s, port, "a.test", c.path, nil); body != c.overTLS {
+			t.Errorf("%s over TLS: %q, want %q", c.path, body, c.overTLS)
+		}
+		if body := s.mustGet(c.path); body != c.plain {
+			t.Errorf("%s plain: %q, want %q", c.path, body, c.plain)
+		}
 	}
 }
 

@@ -653,7 +653,7 @@ func (rs *rstate) cgiEnv() []string {
 		"SERVER_PORT", strconv.Itoa(port),
 		"REMOTE_ADDR", req.ClientIP(), // (mod_remoteip's client; the port stays the peer's)
 		"DOCUMENT_ROOT", req.DocumentRoot,
-		"REQUEST_SCHEME", "http",
+		"REQUEST_SCHEME", rs.scheme(),
 		"CONTEXT_PREFIX", rs.ctxPrefix,
 		"CONTEXT_DOCUMENT_ROOT", ctxRoot,
 		"SERVER_ADMIN", admin,
