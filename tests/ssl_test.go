@@ -765,3 +765,44 @@ func TestSSLStrictSNIVHostCheck(t *testing.T) {
 	}
 	contains(t, "403 page", body, "Reason: The client software did not provide a hostname using Server Name Indication (SNI)")
 }
+
+// A CGI script, an SSI page and req.add_common_vars over TLS see
+// REQUEST_SCHEME https (ap_http_scheme), as Apache's: before, all three
+// said http on a TLS connection, so a script building its own URLs from
+// it sent clients to plain HTTP.
+func TestSSLCGIAndCommonVarsSeeRequestSchemeHTTPS(t *testing.T) {
+	conf := "LoadModule cgi_module modules/mod_cgi.so\n" + aVhost(`    ScriptAlias /cgi-bin/ {{DIR}}/cgi/
+    <Directory {{DIR}}/htdocs>
+        Options +Includes
+        AddType text/html .shtml
+        AddOutputFilter INCLUDES .shtml
+    </Directory>
+    <Location /common>
+        SetHandler mod_python
+        PythonHandler common
+    </Location>
+`)
+	files := map[string]string{
+		"cgi/scheme.cgi":      "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\ncgi=%s https=%s\\n' \"$REQUEST_SCHEME\" \"$HTTPS\"\n",
+		"htdocs/scheme.shtml": `ssi=<!--#echo var="REQUEST_SCHEME" -->` + "\n",
+		"lib/common.py": `from mod_python import apache
+
+def handler(req):
+    req.add_common_vars()
+    req.content_type = "text/plain"
+    req.write("common=%s\n" % req.subprocess_env["REQUEST_SCHEME"])
+    return apache.OK
+`,
+	}
+	s, p, port := sslSite(t, conf, files)
+	os.Chmod(filepath.Join(s.Dir, "cgi/scheme.cgi"), 0o755)
+	for path, want := range map[string]string{
+		"/cgi-bin/scheme.cgi": "cgi=https https=on\n",
+		"/scheme.shtml":       "ssi=https\n",
+		"/common":             "common=https\n",
+	} {
+		if body, _ := p.mustTLSGet(s, port, "a.test", path, nil); body != want {
+			t.Errorf("GET https://a.test%s: %q, want %q", path, body, want)
+		}
+	}
+}

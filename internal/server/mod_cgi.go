@@ -653,7 +653,7 @@ func (rs *rstate) cgiEnv() []string {
 		"SERVER_PORT", strconv.Itoa(port),
 		"REMOTE_ADDR", c.RemoteIP,
 		"DOCUMENT_ROOT", req.DocumentRoot,
-		"REQUEST_SCHEME", "http",
+		"REQUEST_SCHEME", rs.scheme(),
 		"CONTEXT_PREFIX", rs.ctxPrefix,
 		"CONTEXT_DOCUMENT_ROOT", ctxRoot,
 		"SERVER_ADMIN", admin,

@@ -188,7 +188,7 @@ func (rs *rstate) addCGIVars(env *table.Table) {
 		{"PATH", p}, {"SERVER_SIGNATURE", ""}, {"SERVER_SOFTWARE", "modpy"},
 		{"SERVER_NAME", hostOnlyName(name)}, {"SERVER_ADDR", req.Conn.LocalIP},
 		{"SERVER_PORT", strconv.Itoa(req.Conn.LocalPort)}, {"REMOTE_ADDR", req.Conn.RemoteIP},
-		{"DOCUMENT_ROOT", req.DocumentRoot}, {"REQUEST_SCHEME", "http"}, {"CONTEXT_PREFIX", ""},
+		{"DOCUMENT_ROOT", req.DocumentRoot}, {"REQUEST_SCHEME", rs.scheme()}, {"CONTEXT_PREFIX", ""},
 		{"CONTEXT_DOCUMENT_ROOT", req.DocumentRoot}, {"SERVER_ADMIN", rs.vh.conf.ServerAdmin},
 		{"SCRIPT_FILENAME", req.Filename}, {"REMOTE_PORT", strconv.Itoa(req.Conn.RemotePort)},
 		{"GATEWAY_INTERFACE", "CGI/1.1"}, {"SERVER_PROTOCOL", req.Protocol},

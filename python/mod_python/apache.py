@@ -1349,7 +1349,7 @@ def _common_vars(req):
         "SERVER_PORT": str(local_port or srv.port or 80),
         "REMOTE_ADDR": remote_ip or "",
         "DOCUMENT_ROOT": req.document_root() or "",
-        "REQUEST_SCHEME": "http",
+        "REQUEST_SCHEME": "https" if req.is_https() else "http",
         "CONTEXT_PREFIX": "",
         "CONTEXT_DOCUMENT_ROOT": req.document_root() or "",
         "SERVER_ADMIN": srv.server_admin or "",
