@@ -766,8 +766,8 @@ func TestSSLStrictSNIVHostCheck(t *testing.T) {
 	contains(t, "403 page", body, "Reason: The client software did not provide a hostname using Server Name Indication (SNI)")
 }
 
-// A CGI script, an SSI page and req.add_common_vars over TLS see
-// REQUEST_SCHEME https (ap_http_scheme), as Apache's: before, all three
+// A CGI script, an SSI page, req.add_common_vars and a WSGI environ over
+// TLS see REQUEST_SCHEME https (ap_http_scheme), as Apache's: before, all
 // said http on a TLS connection, so a script building its own URLs from
 // it sent clients to plain HTTP.
 func TestSSLCGIAndCommonVarsSeeRequestSchemeHTTPS(t *testing.T) {
@@ -781,10 +781,15 @@ func TestSSLCGIAndCommonVarsSeeRequestSchemeHTTPS(t *testing.T) {
         SetHandler mod_python
         PythonHandler common
     </Location>
+    WSGIScriptAlias /app {{DIR}}/app.wsgi
 `)
 	files := map[string]string{
 		"cgi/scheme.cgi":      "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\ncgi=%s https=%s\\n' \"$REQUEST_SCHEME\" \"$HTTPS\"\n",
 		"htdocs/scheme.shtml": `ssi=<!--#echo var="REQUEST_SCHEME" -->` + "\n",
+		"app.wsgi": `def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("wsgi=%s\n" % environ["REQUEST_SCHEME"]).encode()]
+`,
 		"lib/common.py": `from mod_python import apache
 
 def handler(req):
@@ -800,6 +805,7 @@ def handler(req):
 		"/cgi-bin/scheme.cgi": "cgi=https https=on\n",
 		"/scheme.shtml":       "ssi=https\n",
 		"/common":             "common=https\n",
+		"/app":                "wsgi=https\n",
 	} {
 		if body, _ := p.mustTLSGet(s, port, "a.test", path, nil); body != want {
 			t.Errorf("GET https://a.test%s: %q, want %q", path, body, want)

@@ -221,7 +221,7 @@ func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, cons
 	// (In request.WSGIConstKeys' order.)
 	consts = append(consts,
 		strings.TrimPrefix(rs.signature(), "<hr>\n"), rs.s.banner, host, c.LocalIP, strconv.Itoa(port),
-		req.DocumentRoot, "http", "", req.DocumentRoot, rs.vh.conf.ServerAdmin,
+		req.DocumentRoot, rs.scheme(), "", req.DocumentRoot, rs.vh.conf.ServerAdmin,
 		req.Filename, "CGI/1.1", req.Protocol, scriptName, scheme)
 	return env, consts
 }
