@@ -38,6 +38,9 @@ printf 'HTTP/1.0 299 Own\r\nContent-Type: text/plain\r\nX-Nph: 1\r\n\r\nnph body
 	"cgi/loc.cgi":    "#!/bin/sh\nprintf 'Location: /ex/f.txt\\n\\n'\n",
 	"cgi/abs.cgi":    "#!/bin/sh\nprintf 'Location: http://example.com/x\\n\\nignored body\\n'\n",
 	"cgi/status.cgi": "#!/bin/sh\nprintf 'Status: 404 Not Here\\nContent-Type: Text/HTML\\nX-A: 1\\nSet-Cookie: a=1\\nSet-Cookie: b=2\\n\\nmissing\\n'\n",
+	// A Status with a bare CR or other control characters in its reason.
+	"cgi/crstatus.cgi":  "#!/bin/sh\nprintf 'Status: 200 OK\\rSet-Cookie: evil=1\\nContent-Type: text/plain\\n\\ncr\\n'\n",
+	"cgi/ctlstatus.cgi": "#!/bin/sh\nprintf 'Status: 404 \\001\\033[2J\\nContent-Type: text/plain\\n\\nctl\\n'\n",
 	"cgi/post.cgi": `#!/bin/sh
 printf 'Content-Type: text/plain\n\n'
 echo "len=$CONTENT_LENGTH type=$CONTENT_TYPE"
@@ -188,6 +191,19 @@ func TestCGIResponses(t *testing.T) {
 		}
 		raw := s.raw("GET /cgi-bin/status.cgi HTTP/1.0\r\n\r\n", 5*time.Second)
 		contains(t, "status line", raw, "HTTP/1.1 404 Not Here\r\n")
+	})
+	t.Run("StatusControlCharacters", func(t *testing.T) {
+		// The reason phrase is the standard one (Apache sends no control
+		// character of a script's Status either): a bare CR there split
+		// the response for a client or proxy that ends lines at CR.
+		raw := s.raw("GET /cgi-bin/crstatus.cgi HTTP/1.0\r\n\r\n", 5*time.Second)
+		if !strings.HasPrefix(raw, "HTTP/1.1 200 OK\r\n") || strings.Contains(raw, "evil") {
+			t.Errorf("crstatus.cgi sent %q", raw)
+		}
+		raw = s.raw("GET /cgi-bin/ctlstatus.cgi HTTP/1.0\r\n\r\n", 5*time.Second)
+		if !strings.HasPrefix(raw, "HTTP/1.1 404 Not Found\r\n") || !strings.HasSuffix(raw, "\r\n\r\nctl\n") {
+			t.Errorf("ctlstatus.cgi sent %q", raw)
+		}
 	})
 	t.Run("Location", func(t *testing.T) {
 		if st, _, body := s.do("GET", "/cgi-bin/loc.cgi", ""); st != 200 || body != "file\n" {

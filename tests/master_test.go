@@ -528,18 +528,30 @@ func TestMasterUserGroup(t *testing.T) {
 	if err != nil {
 		t.Skip("no group nogroup")
 	}
-	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
-	os.Chmod(s.Dir, 0o755) // t.TempDir and its parent are 0700
-	os.Chmod(filepath.Dir(s.Dir), 0o755)
-	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUser nobody\nGroup nogroup\n")})
-	os.Chmod(filepath.Join(s.Dir, "site.conf"), 0o600) // the worker reads it before switching
-	s.start("-f", filepath.Join(s.Dir, "site.conf"))
-	st, body, err := s.doFresh("/uid")
-	if err != nil || st != 200 {
-		t.Fatalf("/uid: %d %v %s\n%s", st, err, body, s.errorLog())
-	}
-	if want := u.Uid + " " + g.Gid; body != want {
-		t.Fatalf("worker runs as %q, want %q", body, want)
+	// Under the master, and with -X (which serves as User too, as
+	// httpd -X: it ran handlers and CGI scripts as root).
+	for _, args := range [][]string{nil, {"-X"}} {
+		t.Run(fmt.Sprint(args), func(t *testing.T) {
+			s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n",
+				"cgi/id.cgi": "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n%s %s' \"$(id -u)\" \"$(id -g)\"\n"})
+			os.Chmod(s.Dir, 0o755) // t.TempDir and its parent are 0700
+			os.Chmod(filepath.Dir(s.Dir), 0o755)
+			os.Chmod(filepath.Join(s.Dir, "cgi/id.cgi"), 0o755)
+			s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUser nobody\nGroup nogroup\n" +
+				"LoadModule cgi_module modules/mod_cgi.so\nScriptAlias /cgi-bin/ {{DIR}}/cgi/\n")})
+			os.Chmod(filepath.Join(s.Dir, "site.conf"), 0o600) // the worker reads it before switching
+			s.start(append(args, "-f", filepath.Join(s.Dir, "site.conf"))...)
+			want := u.Uid + " " + g.Gid
+			for _, path := range []string{"/uid", "/cgi-bin/id.cgi"} {
+				st, body, err := s.doFresh(path)
+				if err != nil || st != 200 {
+					t.Fatalf("%s: %d %v %s\n%s", path, st, err, body, s.errorLog())
+				}
+				if body != want {
+					t.Errorf("%s runs as %q, want %q", path, body, want)
+				}
+			}
+		})
 	}
 }
 

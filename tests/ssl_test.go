@@ -505,35 +505,19 @@ func TestSSLHandshakeReadTimeout(t *testing.T) {
 	contains(t, "error log", s.waitLog("Request handshake read timeout"), "AH01382: Request handshake read timeout")
 }
 
-// TestSSLWSGISeesHTTPS: wsgi.url_scheme, and REQUEST_SCHEME in every
-// CGI-style environment (WSGI, a CGI script, mod_include), https over TLS.
 func TestSSLWSGISeesHTTPS(t *testing.T) {
-	both := "WSGIScriptAlias /app {{DIR}}/app.wsgi\nScriptAlias /cgi/ {{DIR}}/cgi/\n" +
-		"<Directory {{DIR}}/htdocs>\n    Options +Includes\n    AddOutputFilter INCLUDES .shtml\n</Directory>\n"
-	conf := "LoadModule cgi_module mod_cgi.so\n" + aVhost("    DocumentRoot {{DIR}}/htdocs\n    "+strings.ReplaceAll(both, "\n", "\n    ")) + both
+	conf := aVhost("    WSGIScriptAlias /app {{DIR}}/app.wsgi\n") + "WSGIScriptAlias /app {{DIR}}/app.wsgi\n"
 	app := `def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
-    return [("scheme=%s https=%s request_scheme=%s" % (environ["wsgi.url_scheme"], environ.get("HTTPS"),
-             environ.get("REQUEST_SCHEME"))).encode()]
+    return [("scheme=%s https=%s" % (environ["wsgi.url_scheme"], environ.get("HTTPS"))).encode()]
 `
-	s, p, port := sslSite(t, conf, map[string]string{"app.wsgi": app,
-		"cgi/s.cgi":      "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nrequest_scheme=%s' \"$REQUEST_SCHEME\"\n",
-		"htdocs/s.shtml": `request_scheme=<!--#echo var="REQUEST_SCHEME" -->`,
-	})
-	if err := os.Chmod(filepath.Join(s.Dir, "cgi/s.cgi"), 0o755); err != nil {
-		t.Fatal(err)
+	s, p, port := sslSite(t, conf, map[string]string{"app.wsgi": app})
+	body, _ := p.mustTLSGet(s, port, "a.test", "/app", nil)
+	if body != "scheme=https https=None" {
+		t.Errorf("over TLS: %q", body)
 	}
-	for _, c := range []struct{ path, overTLS, plain string }{
-		{"/app", "scheme=https https=None request_scheme=https", "scheme=http https=None request_scheme=http"},
-		{"/cgi/s.cgi", "request_scheme=https", "request_scheme=http"},
-		{"/s.shtml", "request_scheme=https", "request_scheme=http"},
-	} {
-		if body, _ := p.mustTLSGet(s, port, "a.test", c.path, nil); body != c.overTLS {
-			t.Errorf("%s over TLS: %q, want %q", c.path, body, c.overTLS)
-		}
-		if body := s.mustGet(c.path); body != c.plain {
-			t.Errorf("%s plain: %q, want %q", c.path, body, c.plain)
-		}
+	if body := s.mustGet("/app"); body != "scheme=http https=None" {
+		t.Errorf("plain: %q", body)
 	}
 }
 
@@ -780,4 +764,51 @@ func TestSSLStrictSNIVHostCheck(t *testing.T) {
 		t.Fatalf("no SNI: %v %v\n%s", resp, err, body)
 	}
 	contains(t, "403 page", body, "Reason: The client software did not provide a hostname using Server Name Indication (SNI)")
+}
+
+// A CGI script, an SSI page, req.add_common_vars and a WSGI environ over
+// TLS see REQUEST_SCHEME https (ap_http_scheme), as Apache's: before, all
+// said http on a TLS connection, so a script building its own URLs from
+// it sent clients to plain HTTP.
+func TestSSLCGIAndCommonVarsSeeRequestSchemeHTTPS(t *testing.T) {
+	conf := "LoadModule cgi_module modules/mod_cgi.so\n" + aVhost(`    ScriptAlias /cgi-bin/ {{DIR}}/cgi/
+    <Directory {{DIR}}/htdocs>
+        Options +Includes
+        AddType text/html .shtml
+        AddOutputFilter INCLUDES .shtml
+    </Directory>
+    <Location /common>
+        SetHandler mod_python
+        PythonHandler common
+    </Location>
+    WSGIScriptAlias /app {{DIR}}/app.wsgi
+`)
+	files := map[string]string{
+		"cgi/scheme.cgi":      "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\ncgi=%s https=%s\\n' \"$REQUEST_SCHEME\" \"$HTTPS\"\n",
+		"htdocs/scheme.shtml": `ssi=<!--#echo var="REQUEST_SCHEME" -->` + "\n",
+		"app.wsgi": `def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("wsgi=%s\n" % environ["REQUEST_SCHEME"]).encode()]
+`,
+		"lib/common.py": `from mod_python import apache
+
+def handler(req):
+    req.add_common_vars()
+    req.content_type = "text/plain"
+    req.write("common=%s\n" % req.subprocess_env["REQUEST_SCHEME"])
+    return apache.OK
+`,
+	}
+	s, p, port := sslSite(t, conf, files)
+	os.Chmod(filepath.Join(s.Dir, "cgi/scheme.cgi"), 0o755)
+	for path, want := range map[string]string{
+		"/cgi-bin/scheme.cgi": "cgi=https https=on\n",
+		"/scheme.shtml":       "ssi=https\n",
+		"/common":             "common=https\n",
+		"/app":                "wsgi=https\n",
+	} {
+		if body, _ := p.mustTLSGet(s, port, "a.test", path, nil); body != want {
+			t.Errorf("GET https://a.test%s: %q, want %q", path, body, want)
+		}
+	}
 }

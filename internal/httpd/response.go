@@ -69,7 +69,7 @@ func (w *Response) SetStatus(code int) {
 
 // SetStatusLine sets the status line's text, such as "299 Custom Reason"
 // (mod_python's req.status_line). It is used only when it starts with the
-// status code and a space.
+// status code and a space and holds no control character.
 func (w *Response) SetStatusLine(line string) {
 	if !w.headersSent {
 		w.statusLine = line
@@ -556,7 +556,8 @@ func (w *Response) sendHeaders(final bool) error {
 	// Head.
 	out := c.out
 	start := len(out)
-	if w.statusLine != "" && len(w.statusLine) > 4 && w.statusLine[3] == ' ' && w.statusLine[:3] == itoa(status) {
+	if w.statusLine != "" && len(w.statusLine) > 4 && w.statusLine[3] == ' ' && w.statusLine[:3] == itoa(status) &&
+		fieldContent(w.statusLine) {
 		out = append(out, "HTTP/1.1 "...)
 		out = append(out, w.statusLine...)
 		out = append(out, '\r', '\n')
@@ -809,6 +810,18 @@ func appendHex(b []byte, n int) []byte {
 	return append(b, tmp[i:]...)
 }
 
+// fieldContent reports whether s has no control character (a status
+// line's reason phrase with one, a bare CR say, would end the line early
+// for some clients and proxies).
+func fieldContent(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isContent[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
 // badHeader is Apache's check_headers: it names the first field whose name
 // is not a token or whose value holds control characters, or returns "".
 func badHeader(t *table.Table) string {
@@ -822,10 +835,8 @@ func badHeader(t *table.Table) string {
 				return "AH02429: Response header name '" + logEscape(k) + "' contains invalid characters"
 			}
 		}
-		for i := 0; i < len(v); i++ {
-			if !isContent[v[i]] {
-				return "AH02430: Response header '" + logEscape(k) + "' value of '" + logEscape(v) + "' contains invalid characters"
-			}
+		if !fieldContent(v) {
+			return "AH02430: Response header '" + logEscape(k) + "' value of '" + logEscape(v) + "' contains invalid characters"
 		}
 	}
 	return ""

@@ -16,7 +16,7 @@ import (
 )
 
 // Single is modpy -X: one worker in the foreground, on sockets of its own
-// (no master, no scoreboard), until SIGTERM or SIGINT (which also close
+// (no master, no scoreboard), as User and Group when started as root, until SIGTERM or SIGINT (which also close
 // idle connections at once) or SIGWINCH (graceful). It returns the
 // process's exit status.
 func Single(cfg *config.Config) int {
@@ -45,6 +45,13 @@ func Single(cfg *config.Config) int {
 			return 1
 		}
 		defer os.Remove(cfg.PidFile)
+	}
+	// As root with User/Group, serve as them, as httpd -X does (and as a
+	// worker does): the sockets, logs and PidFile are root's, Python and
+	// CGI scripts are not.
+	if err := master.DropPrivileges(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		return 1
 	}
 	if err := srv.Start(listeners); err != nil {
 		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
