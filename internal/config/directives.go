@@ -87,7 +87,6 @@ func phaseNames(ps []request.Phase) []string {
 // Notice texts shared by several rows.
 const (
 	noteIgnored    = "accepted but not acted on by modpy"
-	noteAutoindex  = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
 	noteNegotiate  = "content negotiation is not done by modpy; directive ignored"
 	noteSetEnvIf   = "mod_setenvif is not supported by modpy; it sets only protocol variables modpy does not act on; ignored"
 	noteCompress   = "response compression is not done by modpy; directive ignored"

@@ -46,6 +46,11 @@ var mergeFieldRules = map[string]fieldRule[DirConfig]{
 		reason: "mod_env: the names unset accumulate",
 		both:   func(b, o *DirConfig) any { return slices.Concat(b.UnsetEnv, o.UnsetEnv) },
 	},
+	"Autoindex": {
+		reason:   "mod_autoindex's own merge: IndexOptions' + and - apply to the inherited flags, the icon, description and ignore lists accumulate (mod_autoindex.go)",
+		overOnly: func(o *DirConfig) any { return mergeAutoindex(nil, o.Autoindex) },
+		both:     func(b, o *DirConfig) any { return mergeAutoindex(b.Autoindex, o.Autoindex) },
+	},
 }
 
 // foldedOptions is the rule of OptionsAdd and OptionsRemove: nil after

@@ -586,6 +586,9 @@ type DirConfig struct {
 	// AuthBasicProvider are AuthBasicProvider's providers, lower-case, in
 	// order (nil = unset: Apache's "file").
 	AuthBasicProvider []string
+	// Autoindex is mod_autoindex's configuration (mod_autoindex.go); nil
+	// = unset.
+	Autoindex *Autoindex
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

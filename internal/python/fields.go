@@ -91,6 +91,11 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyInt(e.bodyRead)
 	case fInterpreter:
 		return pyStr(r.Interpreter)
+	case fSignature:
+		if r.Hooks == nil {
+			return pyStr("")
+		}
+		return pyStr(r.Hooks.Signature())
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown request field")
 }

@@ -147,6 +147,7 @@ const (
 	fAuthTypeConf      = 34 // _auth_type
 	fKeepalive         = 35 // _keepalive
 	fBodyRead          = 36 // _body_read
+	fSignature         = 37 // _signature
 )
 
 // Server fields by number (SRV_FIELDS in _protocol.py): _apache.srv_get.

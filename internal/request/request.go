@@ -244,6 +244,10 @@ type Hooks interface {
 	FilterRead(id, n int, line bool) (p []byte, eos bool)
 	FilterWrite(id int, p []byte) error
 	FilterCtl(id int, op string) error
+	// Signature is the request's ServerSignature line, as Apache's
+	// ap_psignature("", r) makes it for SERVER_SIGNATURE: "" when it is
+	// off.
+	Signature() string
 }
 
 // New returns a request with empty tables and Status 200. The tables are

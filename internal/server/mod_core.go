@@ -243,6 +243,13 @@ func (rs *rstate) signature() string {
 	return signature(dc.ServerSignature, rs.s.banner, host, port, rs.vh.conf.AdminLink)
 }
 
+// signatureLine is Apache's ap_psignature("", r): the signature without
+// its rule, as listings and SERVER_SIGNATURE carry it.
+func (rs *rstate) signatureLine() string { return strings.TrimPrefix(rs.signature(), "<hr>\n") }
+
+// Signature implements request.Hooks: SERVER_SIGNATURE.
+func (rs *rstate) Signature() string { return rs.signatureLine() }
+
 // serverName is Apache's ap_get_server_name and ap_get_server_port with
 // UseCanonicalName Off: the host the client asked for (else the server's
 // name) and the port it gave with it (else the one in ServerName, else 80).

@@ -55,9 +55,9 @@ func (rs *rstate) directory() int {
 	if refused != 0 {
 		return refused
 	}
-	rs.logError(levelError, "AH01276: Cannot serve directory %s: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive",
-		req.Filename, strings.Join(index, ","))
-	return 403
+	// What it tried, for mod_autoindex (the listing, or its refusal).
+	req.Notes.Set("dir-index-names", strings.Join(index, ","))
+	return resDeclined
 }
 
 // indexEntry is mod_dir's look at a DirectoryIndex candidate in the

@@ -26,6 +26,7 @@ var modules = []*module{
 	wsgiModule,
 	userdirModule,
 	dirModule,
+	autoindexModule,
 	mimeModule,
 	includeModule,
 	authzCoreModule,

@@ -124,7 +124,7 @@ func TestHookOrder(t *testing.T) {
 		hookAuthChecker:   {"authz_core_module"},
 		hookTypeChecker:   {"mime_module"},
 		hookFixups:        {"env_module", "alias_module", "include_module"},
-		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module",
+		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module", "autoindex_module",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},
 	}

@@ -132,6 +132,7 @@ REQ_FIELDS = (
     "_auth_type",
     "_keepalive",
     "_body_read",
+    "_signature",
 )
 # Those the request object lets a handler set.
 REQ_WRITABLE = frozenset((

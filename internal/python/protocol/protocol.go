@@ -228,6 +228,7 @@ var ReqFields = []Field{
 	{"fAuthTypeConf", "_auth_type", false},
 	{"fKeepalive", "_keepalive", false},
 	{"fBodyRead", "_body_read", false},
+	{"fSignature", "_signature", false},
 }
 
 // SrvFields are the server's fields, by number: _apache.srv_get(h, n, base).
