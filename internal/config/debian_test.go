@@ -348,7 +348,7 @@ func TestDebianConfigLoads(t *testing.T) {
 
 	// autoindex.conf is acted on.
 	ai := c.Main.Dir.AutoindexConfig()
-	if want := IndexFancyIndexing | IndexVersionSort | IndexHTMLTable; ai.Options != want || *ai.Charset != "UTF-8" ||
+	if want := IndexFancyIndexing | IndexVersionSort | IndexHTMLTable; ai.Flags() != want || *ai.Charset != "UTF-8" ||
 		!ai.NameWidth.Adjust || *ai.Readme != "README.html" || len(ai.Ignore) != 7 || len(ai.Icons) != 7 {
 		t.Errorf("autoindex.conf: %+v", ai)
 	}

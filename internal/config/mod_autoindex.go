@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,9 @@ const (
 	IndexXHTML
 	IndexShowForbidden
 	IndexAddAltClass
+	// IndexUnset is Apache's OPTION_UNSET: in Options, no flag keyword
+	// (nor None) has made them absolute.
+	IndexUnset
 )
 
 // indexKeywords maps IndexOptions' flag keywords (lower-case) to flags.
@@ -133,16 +137,15 @@ func (w IndexWidth) Width() int {
 	return w.N
 }
 
-// Autoindex is mod_autoindex's per-directory configuration. In a
-// section's own configuration, OptionsSet says IndexOptions gave a flag
-// keyword without + or - (or None): Options then replaces the inherited
-// flags, and the section's Add and Remove are dropped, as in Apache.
-// Otherwise Add and Remove are applied to the inherited flags. In a
-// merged configuration Options are the flags in effect (Add and Remove
-// go on to the sections inside).
+// Autoindex is mod_autoindex's per-directory configuration, merged as
+// Apache merges it (mergeAutoindex). Options, Add and Remove are Apache's
+// opts, incremented_opts and decremented_opts: a section's flag keywords
+// without + or - make Options absolute (more than IndexUnset, and the
+// section's + and - keywords are dropped by the merge); otherwise Options
+// is IndexUnset and Add and Remove apply to the inherited flags. Flags
+// are the flags in effect.
 type Autoindex struct {
 	Options, Add, Remove IndexOpts
-	OptionsSet           bool
 	// IconWidth and IconHeight are the icons' size attributes (0: none).
 	IconWidth, IconHeight int
 	NameWidth, DescWidth  IndexWidth
@@ -165,11 +168,30 @@ type Autoindex struct {
 	// OrderKey ('N', 'M', 'S', 'D') and OrderDir ('A', 'D') are
 	// IndexOrderDefault's (0: unset, by name ascending).
 	OrderKey, OrderDir byte
+
+	// walk is the kind of section the configuration is from, as
+	// Apache's walks group them (indexWalk*): the merge's fold state is
+	// before (the result before this walk's sections) and chain (this
+	// walk's sections merged among themselves).
+	walk          uint8
+	before, chain *Autoindex
 }
+
+// Apache's walks, which merge their sections among themselves before the
+// result goes on top of what came before.
+const (
+	indexWalkServer uint8 = iota
+	indexWalkDirectory
+	indexWalkFiles
+	indexWalkLocation
+)
 
 // noAutoindex is the configuration of a directory no mod_autoindex
 // directive reaches.
-var noAutoindex = &Autoindex{}
+var noAutoindex = &Autoindex{Options: IndexUnset}
+
+// Flags are the IndexOptions flags in effect.
+func (a *Autoindex) Flags() IndexOpts { return a.Options &^ (IndexUnset | IndexNone) }
 
 // AutoindexConfig is mod_autoindex's configuration in effect (never nil;
 // shared, read-only).
@@ -180,17 +202,47 @@ func (d *DirConfig) AutoindexConfig() *Autoindex {
 	return d.Autoindex
 }
 
-// mergeAutoindex is mod_autoindex's merge: the strings, sizes and widths
-// over sets win; the lists are over's, then base's (IndexIgnoreReset:
-// over's only); IndexOptions as described at Autoindex. A nil base is
-// the configuration of no section.
+// mergeAutoindex is Merge's part for mod_autoindex, as Apache combines
+// the configurations: a virtual host's over the main server's, then each
+// walk's sections (the <Directory> sections and .htaccess files, then
+// <Files>, then <Location>) merged among themselves first, and the result
+// over what came before (Apache's directory walk). That order matters:
+// Apache's merge of IndexOptions is not associative. over is a section's
+// (or server's) own configuration; base is nil or a merge result.
 func mergeAutoindex(base, over *Autoindex) *Autoindex {
 	if over == nil {
 		return base
 	}
-	if base == nil {
-		base = noAutoindex
+	var before, chain *Autoindex
+	switch {
+	case over.walk == indexWalkServer:
+		before = over
+		if base != nil {
+			before = mergeAutoindexPair(base, over)
+		}
+	case base != nil && base.chain != nil && base.walk == over.walk:
+		before, chain = base.before, mergeAutoindexPair(base.chain, over)
+	default:
+		before, chain = cmp.Or(base, noAutoindex), over
 	}
+	r := before
+	if chain != nil {
+		r = mergeAutoindexPair(before, chain)
+	}
+	r = &Autoindex{Options: r.Options, Add: r.Add, Remove: r.Remove, IconWidth: r.IconWidth, IconHeight: r.IconHeight,
+		NameWidth: r.NameWidth, DescWidth: r.DescWidth, Type: r.Type, Charset: r.Charset, DateFormat: r.DateFormat,
+		DefaultIcon: r.DefaultIcon, StyleSheet: r.StyleSheet, HeadInsert: r.HeadInsert, Header: r.Header, Readme: r.Readme,
+		Icons: r.Icons, Alts: r.Alts, Descriptions: r.Descriptions, Ignore: r.Ignore, IgnoreReset: r.IgnoreReset,
+		OrderKey: r.OrderKey, OrderDir: r.OrderDir}
+	r.walk, r.before, r.chain = over.walk, before, chain
+	return r
+}
+
+// mergeAutoindexPair is Apache's merge_autoindex_configs: the strings,
+// sizes and widths over sets win; the lists are over's, then base's
+// (IndexIgnoreReset: over's only); IndexOptions as described at
+// Autoindex.
+func mergeAutoindexPair(base, over *Autoindex) *Autoindex {
 	r := &Autoindex{
 		Type: pick(base.Type, over.Type), Charset: pick(base.Charset, over.Charset),
 		DateFormat: pick(base.DateFormat, over.DateFormat), DefaultIcon: pick(base.DefaultIcon, over.DefaultIcon),
@@ -214,17 +266,19 @@ func mergeAutoindex(base, over *Autoindex) *Autoindex {
 	if over.DescWidth.Set {
 		r.DescWidth = over.DescWidth
 	}
-	switch {
-	case over.OptionsSet && over.Options == IndexNone:
+	switch over.Options {
+	case IndexNone:
 		// None also stops the increments inherited so far.
-		r.Options, r.OptionsSet = IndexNone, true
-	case over.OptionsSet:
-		r.Options, r.OptionsSet = over.Options, true
-	default:
+		r.Options = IndexNone
+		return r
+	case IndexUnset:
 		r.Add = (base.Add | over.Add) &^ over.Remove
 		r.Remove = base.Remove | over.Remove
-		r.Options, r.OptionsSet = (base.Options&^IndexNone|r.Add)&^r.Remove, base.OptionsSet
+		r.Options = base.Options &^ IndexNone
+	default:
+		r.Options = over.Options
 	}
+	r.Options = (r.Options | r.Add) &^ r.Remove
 	return r
 }
 
@@ -240,14 +294,25 @@ func cmpOr[T comparable](a, b T) T {
 // configuration, made on first use.
 func autoindexOf(c *call) *Autoindex {
 	if c.conf.Autoindex == nil {
-		c.conf.Autoindex = &Autoindex{}
+		walk := indexWalkServer
+		if c.sec != nil {
+			switch c.sec.Kind {
+			case SectionDirectory, SectionDirectoryMatch:
+				walk = indexWalkDirectory
+			case SectionFiles, SectionFilesMatch:
+				walk = indexWalkFiles
+			default:
+				walk = indexWalkLocation
+			}
+		}
+		c.conf.Autoindex = &Autoindex{Options: IndexUnset, walk: walk}
 	}
 	return c.conf.Autoindex
 }
 
 func dIndexOptions(p *parser, c *call) error {
 	a := autoindexOf(c)
-	opts, add, remove, set := a.Options, a.Add, a.Remove, a.OptionsSet
+	opts, add, remove := a.Options, a.Add, a.Remove
 	for _, arg := range c.args {
 		w, action := arg, byte(0)
 		if w != "" && (w[0] == '+' || w[0] == '-') {
@@ -262,7 +327,7 @@ func dIndexOptions(p *parser, c *call) error {
 			if action != 0 {
 				return c.errf("cannot combine '+' or '-' with 'None' keyword")
 			}
-			opts, set, add, remove = IndexNone, true, 0, 0
+			opts, add, remove = IndexNone, 0, 0
 			continue
 		case (key == "iconwidth" || key == "iconheight") && !hasVal:
 			n := 20
@@ -324,9 +389,9 @@ func dIndexOptions(p *parser, c *call) error {
 		switch action {
 		case 0:
 			// Any keyword without + or - drops the increments before
-			// it; a flag makes the section's flags absolute.
+			// it; a flag makes the section's flags absolute (Options is
+			// no longer just IndexUnset, which Apache keeps with them).
 			opts |= flag
-			set = set || flag != 0
 			add, remove = 0, 0
 		case '+':
 			add |= flag
@@ -339,7 +404,7 @@ func dIndexOptions(p *parser, c *call) error {
 	if opts&IndexNone != 0 && opts&^IndexNone != 0 {
 		return c.errf("cannot combine other IndexOptions keywords with 'None'")
 	}
-	a.Options, a.Add, a.Remove, a.OptionsSet = opts, add, remove, set
+	a.Options, a.Add, a.Remove = opts, add, remove
 	return nil
 }
 

@@ -214,7 +214,7 @@ func (rs *rstate) indexDirectory(a *config.Autoindex) int {
 		ctype += ";charset=" + charset
 	}
 	req.ContentType = ctype
-	opts := a.Options
+	opts := a.Flags()
 	if opts&config.IndexTrackModified != 0 && fi != nil {
 		mt := fi.ModTime()
 		if mt.After(req.RequestTime) {
