@@ -832,46 +832,86 @@ func (l *listing) styled(class, plain string) string {
 	return plain
 }
 
+// columns is how a listing's rows are laid out.
+type columns struct {
+	table, fancy                bool // HTMLTable, FancyIndexing
+	icon, lm, size, desc, rules bool // the columns shown, and the rules
+	nameWidth, descWidth        int
+	pad, dateFormat, breakRow   string
+}
+
+// columns works out the layout of ents: with FancyIndexing (and no
+// HTMLTable), NameWidth=* and DescriptionWidth=* widen to the longest.
+func (l *listing) columns(ents []*indexEntry) *columns {
+	a := l.a
+	c := &columns{table: l.has(config.IndexHTMLTable), fancy: l.has(config.IndexFancyIndexing),
+		icon: !l.has(config.IndexSuppressIcon), lm: !l.has(config.IndexSuppressLastModified),
+		size: !l.has(config.IndexSuppressSize), desc: !l.has(config.IndexSuppressDescription),
+		rules: !l.has(config.IndexSuppressRules), nameWidth: a.NameWidth.Width(), descWidth: a.DescWidth.Width(),
+		dateFormat: "%Y-%m-%d %H:%M"}
+	if c.fancy && !c.table {
+		for _, e := range ents {
+			if a.NameWidth.Adjust {
+				c.nameWidth = max(c.nameWidth, len(e.name))
+			}
+			if a.DescWidth.Adjust && e.hasDesc {
+				c.descWidth = max(c.descWidth, len(e.desc))
+			}
+		}
+	}
+	c.pad = strings.Repeat(" ", c.nameWidth)
+	if a.DateFormat != nil {
+		c.dateFormat = *a.DateFormat
+	}
+	return c
+}
+
 // entries is mod_autoindex's output_directories: the rows, as a table
 // (HTMLTable), preformatted columns (FancyIndexing) or a list.
 func (l *listing) entries(ents []*indexEntry, q indexQuery) {
-	a := l.a
-	fancy, table := l.has(config.IndexFancyIndexing), l.has(config.IndexHTMLTable)
-	nameWidth, descWidth := a.NameWidth.Width(), a.DescWidth.Width()
-	if fancy && !table {
-		if a.NameWidth.Adjust {
-			for _, e := range ents {
-				nameWidth = max(nameWidth, len(e.name))
-			}
+	c := l.columns(ents)
+	l.headings(c, q)
+	for x, e := range ents {
+		anchor := ssi.EscapeHTML(escapeEntryPath(e.name))
+		shown := e.name
+		if x == 0 && e.parent {
+			shown = "Parent Directory"
 		}
-		if a.DescWidth.Adjust {
-			for _, e := range ents {
-				if e.hasDesc {
-					descWidth = max(descWidth, len(e.desc))
-				}
-			}
+		switch {
+		case c.table:
+			l.tableRow(c, x, e, anchor, shown)
+		case c.fancy:
+			l.fancyRow(c, e, anchor, shown)
+		default:
+			l.put("<li><a href=\"", anchor, "\"> ", ssi.EscapeHTML(shown), "</a></li>\n")
 		}
 	}
-	pad := strings.Repeat(" ", nameWidth)
-	dateFormat := "%Y-%m-%d %H:%M"
-	if a.DateFormat != nil {
-		dateFormat = *a.DateFormat
-	}
-	showIcon, showLM := !l.has(config.IndexSuppressIcon), !l.has(config.IndexSuppressLastModified)
-	showSize, showDesc := !l.has(config.IndexSuppressSize), !l.has(config.IndexSuppressDescription)
-	rules := !l.has(config.IndexSuppressRules)
-	blank, hasBlank := a.Icon("^^BLANKICON^^", "", "", true)
-	breakRow := ""
-
 	switch {
-	case table:
+	case c.table:
+		l.put(c.breakRow, "</table>\n")
+	case c.fancy && c.rules:
+		l.put("<hr", l.endTag(), "</pre>\n")
+	case c.fancy:
+		l.put("</pre>\n")
+	default:
+		l.put("</ul>\n")
+	}
+}
+
+// headings starts the rows: the table's heading row and rule, the
+// preformatted headings, or the list.
+func (l *listing) headings(c *columns, q indexQuery) {
+	a := l.a
+	blank, hasBlank := a.Icon("^^BLANKICON^^", "", "", true)
+	switch {
+	case c.table:
 		cols := 1
 		if a.StyleSheet != nil {
 			l.put("  <table id=\"indexlist\">\n   <tr class=\"indexhead\">")
 		} else {
 			l.put("  <table>\n   <tr>")
 		}
-		if showIcon {
+		if c.icon {
 			l.put("<th", l.styled("indexcolicon", " valign=\"top\">"))
 			if hasBlank {
 				l.put("<img src=\"", ssi.EscapeHTML(blank), "\" alt=\"[ICO]\"")
@@ -884,36 +924,29 @@ func (l *listing) entries(ents []*indexEntry, q indexQuery) {
 		}
 		l.put("<th", l.styled("indexcolname", ">"))
 		l.link("Name", 'N', q)
-		if showLM {
-			l.put("</th><th", l.styled("indexcollastmod", ">"))
-			l.link("Last modified", 'M', q)
-			cols++
+		for _, col := range []struct {
+			show         bool
+			class, title string
+			key          byte
+		}{{c.lm, "indexcollastmod", "Last modified", 'M'}, {c.size, "indexcolsize", "Size", 'S'},
+			{c.desc, "indexcoldesc", "Description", 'D'}} {
+			if col.show {
+				l.put("</th><th", l.styled(col.class, ">"))
+				l.link(col.title, col.key, q)
+				cols++
+			}
 		}
-		if showSize {
-			l.put("</th><th", l.styled("indexcolsize", ">"))
-			l.link("Size", 'S', q)
-			cols++
-		}
-		if showDesc {
-			l.put("</th><th", l.styled("indexcoldesc", ">"))
-			l.link("Description", 'D', q)
-			cols++
-		}
-		if rules {
+		if c.rules {
 			class := ""
 			if a.StyleSheet != nil {
 				class = " class=\"indexbreakrow\""
 			}
-			hr := "<hr>"
-			if l.has(config.IndexXHTML) {
-				hr = "<hr />"
-			}
-			breakRow = "   <tr" + class + "><th colspan=\"" + strconv.Itoa(cols) + "\">" + hr + "</th></tr>\n"
+			c.breakRow = "   <tr" + class + "><th colspan=\"" + strconv.Itoa(cols) + "\"><hr" + l.endTag() + "</th></tr>\n"
 		}
-		l.put("</th></tr>\n", breakRow)
-	case fancy:
+		l.put("</th></tr>\n", c.breakRow)
+	case c.fancy:
 		l.put("<pre>")
-		if showIcon {
+		if c.icon {
 			if hasBlank {
 				l.put("<img src=\"", ssi.EscapeHTML(blank), "\" alt=\"Icon \"")
 				l.iconSize()
@@ -923,19 +956,19 @@ func (l *listing) entries(ents []*indexEntry, q indexQuery) {
 			}
 		}
 		l.link("Name", 'N', q)
-		l.put(pad[min(4, nameWidth):], " ")
-		if showLM {
+		l.put(c.pad[min(4, c.nameWidth):], " ")
+		if c.lm {
 			l.link("Last modified", 'M', q)
 			l.put("      ")
 		}
-		if showSize {
+		if c.size {
 			l.link("Size", 'S', q)
 			l.put("  ")
 		}
-		if showDesc {
+		if c.desc {
 			l.link("Description", 'D', q)
 		}
-		if rules {
+		if c.rules {
 			l.put("<hr", l.endTag())
 		} else {
 			l.put("\n")
@@ -943,94 +976,80 @@ func (l *listing) entries(ents []*indexEntry, q indexQuery) {
 	default:
 		l.put("<ul>")
 	}
+}
 
-	for x, e := range ents {
-		anchor := ssi.EscapeHTML(escapeEntryPath(e.name))
-		shown := e.name
-		if x == 0 && e.parent {
-			shown = "Parent Directory"
-		}
-		switch {
-		case table:
-			switch {
-			case a.StyleSheet != nil && e.hasAl && l.has(config.IndexAddAltClass):
-				l.put("   <tr class=\"", evenOdd(x), "-", strings.ToLower(e.alt), "\">")
-			case a.StyleSheet != nil:
-				l.put("   <tr class=\"", evenOdd(x), "\">")
-			default:
-				l.put("<tr>")
-			}
-			if showIcon {
-				l.put("<td", l.styled("indexcolicon", " valign=\"top\">"))
-				l.icon(e, anchor, "&nbsp;")
-				l.put("</td>")
-			}
-			l.put("<td", l.styled("indexcolname", ">"), "<a href=\"", anchor, "\">")
-			if a.NameWidth.Adjust {
-				l.put(ssi.EscapeHTML(shown), "</a>")
-			} else {
-				t, n := truncateName(shown, nameWidth)
-				l.put(ssi.EscapeHTML(t), "</a>", pad[n:])
-			}
-			if showLM {
-				if e.lm != -1 {
-					l.put("</td><td", l.styled("indexcollastmod", " align=\"right\">"), l.date(e.lm, dateFormat), "  ")
-				} else if a.StyleSheet != nil {
-					l.put("</td><td class=\"indexcollastmod\">&nbsp;")
-				} else {
-					l.put("</td><td>&nbsp;")
-				}
-			}
-			if showSize {
-				l.put("</td><td", l.styled("indexcolsize", " align=\"right\">"), ssi.FormatSize(e.size))
-			}
-			if showDesc {
-				l.put("</td><td", l.styled("indexcoldesc", ">"))
-				switch {
-				case !e.hasDesc:
-					l.put("&nbsp;")
-				case a.DescWidth.Adjust:
-					l.put(e.desc)
-				default:
-					l.put(l.terminateDescription(e.desc, descWidth))
-				}
-			}
-			l.put("</td></tr>\n")
-		case fancy:
-			if showIcon {
-				l.icon(e, anchor, "     ")
-				l.put(" ")
-			}
-			t, n := truncateName(shown, nameWidth)
-			l.put("<a href=\"", anchor, "\">", ssi.EscapeHTML(t), "</a>", pad[n:], " ")
-			if showLM {
-				if e.lm != -1 {
-					l.put(l.date(e.lm, dateFormat), "  ")
-				} else {
-					l.put("                   ")
-				}
-			}
-			if showSize {
-				l.put(ssi.FormatSize(e.size), "  ")
-			}
-			if showDesc && e.hasDesc {
-				l.put(l.terminateDescription(e.desc, descWidth))
-			}
-			l.put("\n")
-		default:
-			l.put("<li><a href=\"", anchor, "\"> ", ssi.EscapeHTML(shown), "</a></li>\n")
-		}
-	}
+// tableRow is the row of entry e, the x-th, in a table.
+func (l *listing) tableRow(c *columns, x int, e *indexEntry, anchor, shown string) {
+	a := l.a
 	switch {
-	case table:
-		l.put(breakRow, "</table>\n")
-	case fancy && rules:
-		l.put("<hr", l.endTag(), "</pre>\n")
-	case fancy:
-		l.put("</pre>\n")
+	case a.StyleSheet != nil && e.hasAl && l.has(config.IndexAddAltClass):
+		l.put("   <tr class=\"", evenOdd(x), "-", strings.ToLower(e.alt), "\">")
+	case a.StyleSheet != nil:
+		l.put("   <tr class=\"", evenOdd(x), "\">")
 	default:
-		l.put("</ul>\n")
+		l.put("<tr>")
 	}
+	if c.icon {
+		l.put("<td", l.styled("indexcolicon", " valign=\"top\">"))
+		l.icon(e, anchor, "&nbsp;")
+		l.put("</td>")
+	}
+	l.put("<td", l.styled("indexcolname", ">"), "<a href=\"", anchor, "\">")
+	if a.NameWidth.Adjust {
+		l.put(ssi.EscapeHTML(shown), "</a>")
+	} else {
+		t, n := truncateName(shown, c.nameWidth)
+		l.put(ssi.EscapeHTML(t), "</a>", c.pad[n:])
+	}
+	if c.lm {
+		switch {
+		case e.lm != -1:
+			l.put("</td><td", l.styled("indexcollastmod", " align=\"right\">"), l.date(e.lm, c.dateFormat), "  ")
+		case a.StyleSheet != nil:
+			l.put("</td><td class=\"indexcollastmod\">&nbsp;")
+		default:
+			l.put("</td><td>&nbsp;")
+		}
+	}
+	if c.size {
+		l.put("</td><td", l.styled("indexcolsize", " align=\"right\">"), ssi.FormatSize(e.size))
+	}
+	if c.desc {
+		l.put("</td><td", l.styled("indexcoldesc", ">"))
+		switch {
+		case !e.hasDesc:
+			l.put("&nbsp;")
+		case a.DescWidth.Adjust:
+			l.put(e.desc)
+		default:
+			l.put(l.terminateDescription(e.desc, c.descWidth))
+		}
+	}
+	l.put("</td></tr>\n")
+}
+
+// fancyRow is the row of entry e in preformatted columns.
+func (l *listing) fancyRow(c *columns, e *indexEntry, anchor, shown string) {
+	if c.icon {
+		l.icon(e, anchor, "     ")
+		l.put(" ")
+	}
+	t, n := truncateName(shown, c.nameWidth)
+	l.put("<a href=\"", anchor, "\">", ssi.EscapeHTML(t), "</a>", c.pad[n:], " ")
+	if c.lm {
+		if e.lm != -1 {
+			l.put(l.date(e.lm, c.dateFormat), "  ")
+		} else {
+			l.put("                   ")
+		}
+	}
+	if c.size {
+		l.put(ssi.FormatSize(e.size), "  ")
+	}
+	if c.desc && e.hasDesc {
+		l.put(l.terminateDescription(e.desc, c.descWidth))
+	}
+	l.put("\n")
 }
 
 // icon is a row's icon (IconsAreLinks: linked to the entry); none is

@@ -9,14 +9,16 @@ import (
 )
 
 // Subrequests, as Apache's ap_sub_req_lookup_uri and ap_sub_req_lookup_file
-// make them for mod_include: a new request for another URI (or a file
-// beside the page) that goes through the request phases from
-// translate_name to fixups (access control, authentication and the
-// handlers' Python phases included) and, when run, the content handler.
-// Its body goes into the including page, at the element; its status and
-// headers go nowhere. It shares the connection, the client's headers and a
-// copy of the environment; req.main is the request it was made for. The
-// log phase does not run for it.
+// make them for mod_include and mod_autoindex (HeaderName, ReadmeName): a
+// new request for another URI (or a file beside the page) that goes
+// through the request phases from translate_name to fixups (access
+// control, authentication and the handlers' Python phases included) and,
+// when run, the content handler. Its body goes into the including page,
+// at the element; its status and headers go nowhere. It shares the
+// connection, the client's headers and a copy of the environment;
+// req.main is the request it was made for. The log phase does not run for
+// it. mod_autoindex looks each entry of a listing up as
+// ap_sub_req_lookup_dirent does (subRequestEntry).
 
 // maxSubrequestDepth bounds subrequests inside subrequests (Apache's
 // LimitInternalRecursion default).
