@@ -56,15 +56,15 @@ func (rs *rstate) autoindexLog(format string, args ...any) {
 type indexEntry struct {
 	// name is the file's name, with a "/" for a directory; for the
 	// parent directory's row, the parent's URI (it starts with "/").
-	name           string
-	icon, alt      string
-	desc           string
-	hasDesc        bool
-	size           int64 // -1: none shown
-	lm             int64 // modification time, Unix microseconds; -1: none shown
-	dirFirst       bool  // a directory, listed first (FoldersFirst)
-	parent         bool
-	hasIcon, hasAl bool
+	name            string
+	icon, alt       string
+	desc            string
+	hasDesc         bool
+	size            int64 // -1: none shown
+	lm              int64 // modification time, Unix microseconds; -1: none shown
+	dirFirst        bool  // a directory, listed first (FoldersFirst)
+	parent          bool
+	hasIcon, hasAlt bool
 }
 
 // indexOrder is how a listing sorts: its key ('N', 'M', 'S', 'D'),
@@ -497,12 +497,12 @@ func (l *listing) dirIcon(e *indexEntry, path, alt string) {
 	if !e.hasIcon {
 		e.icon, e.hasIcon = l.a.Icon("^^DIRECTORY^^", "", "", true)
 	}
-	e.alt, e.hasAl = l.a.Alt(path, "", "", true)
-	if !e.hasAl {
-		e.alt, e.hasAl = l.a.Alt("^^DIRECTORY^^", "", "", true)
+	e.alt, e.hasAlt = l.a.Alt(path, "", "", true)
+	if !e.hasAlt {
+		e.alt, e.hasAlt = l.a.Alt("^^DIRECTORY^^", "", "", true)
 	}
-	if !e.hasAl {
-		e.alt, e.hasAl = alt, true
+	if !e.hasAlt {
+		e.alt, e.hasAlt = alt, true
 	}
 }
 
@@ -557,7 +557,7 @@ func (l *listing) entry(dir, name string, q indexQuery) *indexEntry {
 		} else {
 			t := fieldNoParam(ctype)
 			e.icon, e.hasIcon = l.a.Icon(file, t, "", false)
-			e.alt, e.hasAl = l.a.Alt(file, t, "", false)
+			e.alt, e.hasAlt = l.a.Alt(file, t, "", false)
 			e.size = fi.Size()
 		}
 		e.desc, e.hasDesc = l.a.Description(file)
@@ -982,7 +982,7 @@ func (l *listing) headings(c *columns, q indexQuery) {
 func (l *listing) tableRow(c *columns, x int, e *indexEntry, anchor, shown string) {
 	a := l.a
 	switch {
-	case a.StyleSheet != nil && e.hasAl && l.has(config.IndexAddAltClass):
+	case a.StyleSheet != nil && e.hasAlt && l.has(config.IndexAddAltClass):
 		l.put("   <tr class=\"", evenOdd(x), "-", strings.ToLower(e.alt), "\">")
 	case a.StyleSheet != nil:
 		l.put("   <tr class=\"", evenOdd(x), "\">")
@@ -1066,7 +1066,7 @@ func (l *listing) icon(e *indexEntry, anchor, none string) {
 	}
 	if ok {
 		alt := "   "
-		if e.hasAl {
+		if e.hasAlt {
 			alt = e.alt
 		}
 		l.put("<img src=\"", ssi.EscapeHTML(src), "\" alt=\"[", alt, "]\"")
