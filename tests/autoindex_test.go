@@ -403,7 +403,7 @@ func TestServerSignatureEnviron(t *testing.T) {
 	}
 	s := startSite(t, `ServerTokens Prod
 ServerSignature On
-ServerAdmin "web<master>@example.com"
+ServerAdmin "o'web<master>@example.com"
 <Directory {{DIR}}/htdocs>
     Options Indexes Includes
     AddHandler mod_python .py
@@ -424,7 +424,8 @@ WSGIScriptAlias /wsgi {{DIR}}/app.wsgi
 `, files)
 	port := fmt.Sprint(s.Port)
 	on := "<address>modpy Server at 127.0.0.1 Port " + port + "</address>\n"
-	mail := `<address>modpy Server at <a href="mailto:web&lt;master&gt;@example.com">127.0.0.1</a> Port ` + port + "</address>\n"
+	// (Escaped as Apache's ap_escape_html: <, >, & and ", not ').
+	mail := `<address>modpy Server at <a href="mailto:o'web&lt;master&gt;@example.com">127.0.0.1</a> Port ` + port + "</address>\n"
 	for _, c := range []struct{ dir, sig string }{{"on", on}, {"mail", mail}, {"off", ""}} {
 		_, body := s.get("/" + c.dir + "/env.py")
 		if want := "None|" + c.sig; body != want {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"html"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/python"
+	"modpy/internal/server/ssi"
 	"modpy/internal/server/urimap"
 )
 
@@ -223,9 +223,9 @@ func signature(sig *config.Signature, banner, host string, port int, adminLink s
 	if sig == nil || *sig == config.SignatureOff {
 		return ""
 	}
-	name := html.EscapeString(host)
+	name := ssi.EscapeHTML(host)
 	if *sig == config.SignatureEMail {
-		name = "<a href=\"" + html.EscapeString(adminLink) + "\">" + name + "</a>"
+		name = "<a href=\"" + ssi.EscapeHTML(adminLink) + "\">" + name + "</a>"
 	}
 	return "<hr>\n<address>" + banner + " Server at " + name + " Port " + strconv.Itoa(port) + "</address>\n"
 }
