@@ -346,6 +346,13 @@ func TestDebianConfigLoads(t *testing.T) {
 			c.ServerTokens, *c.Main.Dir.ServerSignature, c.Main.TraceEnable, app.TraceEnable)
 	}
 
+	// autoindex.conf is acted on.
+	ai := c.Main.Dir.AutoindexConfig()
+	if want := IndexFancyIndexing | IndexVersionSort | IndexHTMLTable; ai.Flags() != want || *ai.Charset != "UTF-8" ||
+		!ai.NameWidth.Adjust || *ai.Readme != "README.html" || len(ai.Ignore) != 7 || len(ai.Icons) != 7 {
+		t.Errorf("autoindex.conf: %+v", ai)
+	}
+
 	var notices []string
 	for _, n := range c.Notices {
 		notices = append(notices, n.String())
@@ -354,7 +361,7 @@ func TestDebianConfigLoads(t *testing.T) {
 	for _, want := range []string{
 		"<IfModule ssl_module> is false: dropped Listen 443",
 		"<IfModule mod_gnutls.c> is false: dropped Listen 443",
-		"Mutex:", "IndexOptions:",
+		"Mutex:",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no notice containing %q in:\n%s", want, all)

@@ -87,7 +87,6 @@ func phaseNames(ps []request.Phase) []string {
 // Notice texts shared by several rows.
 const (
 	noteIgnored       = "accepted but not acted on by modpy"
-	noteAutoindex     = "directory listings (mod_autoindex) are not produced by modpy; directive ignored"
 	noteNegotiate     = "content negotiation is not done by modpy; directive ignored"
 	noteCompress      = "this compression is not done by modpy (only DEFLATE is); directive ignored"
 	noteMPM           = "not used by modpy's process model; ignored"

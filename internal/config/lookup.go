@@ -296,38 +296,7 @@ func lowerASCII(c byte) byte {
 // globFold matches s against a lower-case pattern where * matches any run
 // of characters (dots included) and ? any one character, ignoring ASCII
 // case, as Apache's ap_strcasecmp_match.
-func globFold(p, s string) bool {
-	px, sx := 0, 0
-	nextPx, nextSx := 0, 0
-	for px < len(p) || sx < len(s) {
-		if px < len(p) {
-			switch c := p[px]; c {
-			case '*':
-				nextPx, nextSx = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && lowerASCII(s[sx]) == c {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if 0 < nextSx && nextSx <= len(s) {
-			px, sx = nextPx, nextSx
-			continue
-		}
-		return false
-	}
-	return true
-}
+func globFold(p, s string) bool { return wildMatch(s, p, true) }
 
 // serverIndex is one server's sections sorted for Apache's merge order:
 // the main server's followed by the vhost's own.

@@ -44,6 +44,11 @@ var mergeFieldRules = map[string]fieldRule[DirConfig]{
 	"RequestHeader": concatDir(headerLines, func(d *DirConfig) []*HeaderOp { return d.RequestHeader }),
 	"Header":        concatDir(headerLines, func(d *DirConfig) []*HeaderOp { return d.Header }),
 	"HeaderAlways":  concatDir(headerLines, func(d *DirConfig) []*HeaderOp { return d.HeaderAlways }),
+	"Autoindex": {
+		reason:   "mod_autoindex's own merge: IndexOptions' + and - apply to the inherited flags, the icon, description and ignore lists accumulate (mod_autoindex.go)",
+		overOnly: func(o *DirConfig) any { return mergeAutoindex(nil, o.Autoindex) },
+		both:     func(b, o *DirConfig) any { return mergeAutoindex(b.Autoindex, o.Autoindex) },
+	},
 }
 
 const headerLines = "mod_headers: the outer sections' lines apply first, then the inner's"

@@ -684,6 +684,9 @@ type DirConfig struct {
 	// FilterByType is mod_filter's AddOutputFilterByType: filter name
 	// (upper-case) → the media types it runs for.
 	FilterByType map[string][]string
+	// Autoindex is mod_autoindex's configuration (mod_autoindex.go); nil
+	// = unset.
+	Autoindex *Autoindex
 
 	// fin is what requests read of a merged DirConfig, worked out when
 	// Load or a lookup made it (resolved.go); nil otherwise.

@@ -42,7 +42,7 @@ type module struct {
 // one module's rows, and Merge runs each module's merge.
 var modules = []*module{
 	coreModule, soModule, unixdModule, mpmModule, logConfigModule,
-	aliasModule, userdirModule, dirModule, mimeModule,
+	aliasModule, userdirModule, dirModule, autoindexModule, mimeModule,
 	authnCoreModule, authnFileModule, authBasicModule,
 	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
 	envModule, setenvifModule, headersModule, expiresModule, remoteipModule, filterModule, deflateModule,

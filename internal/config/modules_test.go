@@ -73,7 +73,7 @@ func TestBuiltinModuleNames(t *testing.T) {
 		"authz_core", "authz_host", "authz_groupfile", "authn_core", "authn_file", "auth_basic",
 		"access_compat", "env", "unixd", "mpm_event", "mpm_worker",
 		"mpm_prefork", "version", "status", "userdir", "include", "wsgi", "http2",
-		"setenvif", "headers", "expires", "remoteip", "filter", "deflate",
+		"setenvif", "headers", "expires", "remoteip", "filter", "deflate", "autoindex",
 	} {
 		want = append(want, n+"_module", "mod_"+n+".c")
 	}

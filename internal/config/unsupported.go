@@ -26,23 +26,6 @@ var unsupportedModule = &module{
 		{name: "CacheNegotiatedDocs", ctx: cServer, min: 0, max: 1, note: noteNegotiate},
 		// mod_mime_magic.
 		{name: "MimeMagicFile", ctx: cServer, min: 1, max: 1, note: noteIgnored},
-		// mod_autoindex.
-		{name: "IndexOptions", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, note: noteAutoindex},
-		{name: "IndexIgnore", ctx: cAll, override: OverrideIndexes, min: 1, max: -1, note: noteAutoindex},
-		{name: "IndexIgnoreReset", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
-		{name: "IndexOrderDefault", ctx: cAll, override: OverrideIndexes, min: 2, max: 2, note: noteAutoindex},
-		{name: "IndexStyleSheet", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
-		{name: "IndexHeadInsert", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
-		{name: "HeaderName", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
-		{name: "ReadmeName", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
-		{name: "AddIcon", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "AddIconByType", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "AddIconByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "AddAlt", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "AddAltByType", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "AddAltByEncoding", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "AddDescription", ctx: cAll, override: OverrideIndexes, min: 2, max: -1, note: noteAutoindex},
-		{name: "DefaultIcon", ctx: cAll, override: OverrideIndexes, min: 1, max: 1, note: noteAutoindex},
 	},
 }
 

@@ -95,6 +95,11 @@ func reqGet(e *entry, f int) *C.PyObject {
 		return pyStr(r.ClientIP())
 	case fUserAgentPort:
 		return pyInt(int64(r.ClientPort()))
+	case fSignature:
+		if r.Hooks == nil {
+			return pyStr("")
+		}
+		return pyStr(r.Hooks.Signature())
 	}
 	return pyError(C.MODPY_ERR_ATTRIBUTE, "unknown request field")
 }

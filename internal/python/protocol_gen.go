@@ -150,6 +150,7 @@ const (
 	fBodyRead          = 36 // _body_read
 	fUserAgentIP       = 37 // _useragent_ip
 	fUserAgentPort     = 38 // _useragent_port
+	fSignature         = 39 // _signature
 )
 
 // Server fields by number (SRV_FIELDS in _protocol.py): _apache.srv_get.

@@ -256,6 +256,11 @@ type Hooks interface {
 	// is false when the configuration has no mod_ssl (neither LoadModule
 	// ssl_module nor SSLEngine on): mod_python then answers None.
 	SSLVarLookup(name string) (v string, ok bool)
+
+	// Signature is the request's ServerSignature line, as Apache's
+	// ap_psignature("", r) makes it for SERVER_SIGNATURE: "" when it is
+	// off.
+	Signature() string
 }
 
 // New returns a request with empty tables and Status 200. The tables are

@@ -15,7 +15,8 @@
 // (modules.go). core_module (DocumentRoot, the directory walk and its
 // symbolic link and file type checks, TRACE, the default handler and the
 // Server header, signature and self-referential URLs), alias_module,
-// userdir_module, dir_module, mime_module, env_module, authz_core_module
+// userdir_module, dir_module, autoindex_module (directory listings),
+// mime_module, env_module, authz_core_module
 // (with access.go: Require, Order/Allow/Deny, Satisfy), auth_basic_module,
 // status_module (the status page and metrics handlers; status.go is the
 // glue to internal/status), ssl_module (mod_ssl.go: which connections are

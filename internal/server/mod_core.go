@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"html"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/python"
+	"modpy/internal/server/ssi"
 	"modpy/internal/server/urimap"
 )
 
@@ -226,9 +226,9 @@ func signature(sig *config.Signature, banner, host string, port int, adminLink s
 	if sig == nil || *sig == config.SignatureOff {
 		return ""
 	}
-	name := html.EscapeString(host)
+	name := ssi.EscapeHTML(host)
 	if *sig == config.SignatureEMail {
-		name = "<a href=\"" + html.EscapeString(adminLink) + "\">" + name + "</a>"
+		name = "<a href=\"" + ssi.EscapeHTML(adminLink) + "\">" + name + "</a>"
 	}
 	return "<hr>\n<address>" + banner + " Server at " + name + " Port " + strconv.Itoa(port) + "</address>\n"
 }
@@ -245,6 +245,13 @@ func (rs *rstate) signature() string {
 	host, port := rs.serverName()
 	return signature(dc.ServerSignature, rs.s.banner, host, port, rs.vh.conf.AdminLink)
 }
+
+// signatureLine is Apache's ap_psignature("", r): the signature without
+// its rule, as listings and SERVER_SIGNATURE carry it.
+func (rs *rstate) signatureLine() string { return strings.TrimPrefix(rs.signature(), "<hr>\n") }
+
+// Signature implements request.Hooks: SERVER_SIGNATURE.
+func (rs *rstate) Signature() string { return rs.signatureLine() }
 
 // serverName is Apache's ap_get_server_name and ap_get_server_port with
 // UseCanonicalName Off: the host the client asked for (else the server's

@@ -8,7 +8,8 @@ import (
 
 // dir_module: a directory asked for without its trailing slash is
 // redirected to it, and one asked for with it is answered by its
-// DirectoryIndex, in the content phase of a request with no handler.
+// DirectoryIndex, in the content phase of a request with no handler;
+// when no DirectoryIndex name is found, autoindex_module answers.
 var dirModule = &module{
 	name:  "dir_module",
 	hooks: []hook{{at: hookHandler, fn: (*rstate).dirHandler}},
@@ -24,7 +25,8 @@ func (rs *rstate) dirHandler() int {
 }
 
 // directory serves a directory URL: a redirect to add the slash, then
-// DirectoryIndex.
+// DirectoryIndex; it declines when no name is found (the names it tried
+// in req.notes' dir-index-names, as Apache's mod_dir leaves them).
 func (rs *rstate) directory() int {
 	req := rs.req
 	if !strings.HasSuffix(req.URI, "/") {
@@ -55,9 +57,9 @@ func (rs *rstate) directory() int {
 	if refused != 0 {
 		return refused
 	}
-	rs.logError(levelError, "AH01276: Cannot serve directory %s: No matching DirectoryIndex (%s) found, and server-generated directory index forbidden by Options directive",
-		req.Filename, strings.Join(index, ","))
-	return 403
+	// What it tried, for mod_autoindex (the listing, or its refusal).
+	req.Notes.Set("dir-index-names", strings.Join(index, ","))
+	return resDeclined
 }
 
 // indexEntry is mod_dir's look at a DirectoryIndex candidate in the

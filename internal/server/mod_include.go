@@ -185,7 +185,7 @@ func (rs *rstate) addCGIVars(env *table.Table) {
 		name = rs.vh.name
 	}
 	for _, kv := range [][2]string{
-		{"PATH", p}, {"SERVER_SIGNATURE", ""}, {"SERVER_SOFTWARE", "modpy"},
+		{"PATH", p}, {"SERVER_SIGNATURE", rs.signatureLine()}, {"SERVER_SOFTWARE", "modpy"},
 		{"SERVER_NAME", hostOnlyName(name)}, {"SERVER_ADDR", req.Conn.LocalIP},
 		{"SERVER_PORT", strconv.Itoa(req.Conn.LocalPort)}, {"REMOTE_ADDR", req.ClientIP()},
 		{"DOCUMENT_ROOT", req.DocumentRoot}, {"REQUEST_SCHEME", rs.scheme()}, {"CONTEXT_PREFIX", ""},

@@ -32,6 +32,7 @@ var modules = []*module{
 	wsgiModule,
 	userdirModule,
 	dirModule,
+	autoindexModule,
 	mimeModule,
 	includeModule,
 	cgiModule,

@@ -151,7 +151,8 @@ func TestHookOrder(t *testing.T) {
 		hookAuthChecker:     {"authz_core_module"},
 		hookTypeChecker:     {"mime_module"},
 		hookFixups:          {"env_module", "alias_module", "ssl_module", "headers_module", "include_module", "http2_module"},
-		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module", "cgi_module cgi-script",
+		hookHandler: {"core_module default-handler", "wsgi_module wsgi-script", "dir_module", "autoindex_module",
+			"cgi_module cgi-script",
 			"status_module modpy-status", "status_module server-status", "status_module modpy-metrics",
 			"core_module"},
 	}

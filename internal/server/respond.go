@@ -490,7 +490,10 @@ func (rs *rstate) serveErrorDocument(st int, doc config.ErrorDocument) bool {
 func (rs *rstate) static() int {
 	req := rs.req
 	if req.Filename == "" || !rs.exists || rs.isDir {
-		if req.Filename != "" {
+		switch {
+		case rs.isDir && rs.exists:
+			rs.logError(levelInfo, "AH00129: Attempt to serve directory: %s", req.Filename)
+		case req.Filename != "":
 			rs.logError(levelInfo, "AH00128: File does not exist: %s", req.Filename)
 		}
 		return 404

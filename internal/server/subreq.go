@@ -1,19 +1,24 @@
 package server
 
 import (
+	"strings"
+
 	"modpy/internal/httpd"
+	"modpy/internal/request"
 	"modpy/internal/table"
 )
 
 // Subrequests, as Apache's ap_sub_req_lookup_uri and ap_sub_req_lookup_file
-// make them for mod_include: a new request for another URI (or a file
-// beside the page) that goes through the request phases from
-// translate_name to fixups (access control, authentication and the
-// handlers' Python phases included) and, when run, the content handler.
-// Its body goes into the including page, at the element; its status and
-// headers go nowhere. It shares the connection, the client's headers and a
-// copy of the environment; req.main is the request it was made for. The
-// log phase does not run for it.
+// make them for mod_include and mod_autoindex (HeaderName, ReadmeName): a
+// new request for another URI (or a file beside the page) that goes
+// through the request phases from translate_name to fixups (access
+// control, authentication and the handlers' Python phases included) and,
+// when run, the content handler. Its body goes into the including page,
+// at the element; its status and headers go nowhere. It shares the
+// connection, the client's headers and a copy of the environment;
+// req.main is the request it was made for. The log phase does not run for
+// it. mod_autoindex looks each entry of a listing up as
+// ap_sub_req_lookup_dirent does (subRequestEntry).
 
 // maxSubrequestDepth bounds subrequests inside subrequests (Apache's
 // LimitInternalRecursion default).
@@ -73,8 +78,75 @@ func (w *subResponse) Flush() error {
 // returns the subrequest and the lookup's status: 200, or the HTTP status
 // a phase answered with.
 func (rs *rstate) subRequest(uri, file string, next outputFilter) (*rstate, int) {
+	nrs, st := rs.newSubRequest(derivedRequest(rs.req, uri), next)
+	if st != 0 {
+		return nrs, st
+	}
+	// requestPhases: post_read_request does not run for a subrequest,
+	// the content handler only when it is run (runSub).
+	st = nrs.runPhases(requestPhases[1:2])
+	if st == resOK || st == resDeclined {
+		if file != "" {
+			nrs.path = file
+		}
+		st = nrs.runPhases(requestPhases[2 : len(requestPhases)-1])
+	}
+	return nrs, lookupStatus(st)
+}
+
+// subRequestEntry is Apache's ap_sub_req_lookup_dirent, as mod_autoindex
+// makes it for each entry of a listing: the lookup of a subrequest for
+// the entry name (a directory if isDir) of the directory rs's request
+// names, without its query. As in Apache, a lookup by file runs no
+// translate_name, a subrequest no header_parser, and one whose merged
+// configuration is the main request's own skips access control and
+// authentication, which the main request passed (it takes its user);
+// checked: the entry's symbolic link was judged already, and its
+// directory walk does not judge it again.
+func (rs *rstate) subRequestEntry(name string, isDir, checked bool) (*rstate, int) {
+	uri, file := rs.req.URI+name, strings.TrimSuffix(rs.req.Filename, "/")+"/"+name
+	if isDir {
+		uri, file = uri+"/", file+"/"
+	}
+	nrs, st := rs.newSubRequest(derivedRequest(rs.req, escapePath(uri)), discardFilter{})
+	if st != 0 {
+		return nrs, st
+	}
+	nrs.req.URI, nrs.path = uri, file
+	if checked {
+		nrs.indexed = nrs.path
+	}
+	if st = nrs.runPhases(phasesFrom(hookMapToStorage, hookHeaderParser)); st != resOK && st != resDeclined {
+		return nrs, lookupStatus(st)
+	}
+	from := hookAccessChecker
+	if nrs.dc == rs.dc {
+		nrs.req.User, nrs.req.AuthType = rs.req.User, rs.req.AuthType
+		from = hookTypeChecker
+	}
+	return nrs, lookupStatus(nrs.runPhases(phasesFrom(from, hookHandler)))
+}
+
+// phasesFrom are the request phases from the one at hook point from up
+// to the one at to (not included).
+func phasesFrom(from, to hookPoint) []phase {
+	i, j := 0, 0
+	for k, ph := range requestPhases {
+		if ph.at == from {
+			i = k
+		}
+		if ph.at == to {
+			j = k
+		}
+	}
+	return requestPhases[i:j]
+}
+
+// newSubRequest makes nr, derived from rs's request, a subrequest whose
+// body goes to next; the status is 500 (logged) past the nesting limit,
+// else 0.
+func (rs *rstate) newSubRequest(nr *request.Request, next outputFilter) (*rstate, int) {
 	old := rs.req
-	nr := derivedRequest(old, uri)
 	nr.Method, nr.MethodNum = "GET", methodNumber("GET")
 	nr.HeadersIn = old.HeadersIn.Clone()
 	nr.HeadersIn.Del("Content-Length")
@@ -95,20 +167,15 @@ func (rs *rstate) subRequest(uri, file string, next outputFilter) (*rstate, int)
 			"Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace.", maxSubrequestDepth)
 		return nrs, 500
 	}
-	// requestPhases: post_read_request does not run for a subrequest,
-	// the content handler only when it is run (runSub).
-	last := len(requestPhases) - 1
-	st := nrs.runPhases(requestPhases[1:2])
-	if st == resOK || st == resDeclined {
-		if file != "" {
-			nrs.path = file
-		}
-		st = nrs.runPhases(requestPhases[2:last])
-	}
+	return nrs, 0
+}
+
+// lookupStatus is a subrequest lookup's status from its phases' result.
+func lookupStatus(st int) int {
 	if st == resOK || st == resDeclined || st == resDone {
-		return nrs, 200
+		return 200
 	}
-	return nrs, st
+	return st
 }
 
 // runSub runs a looked-up subrequest's content handler and ends it: 0, or

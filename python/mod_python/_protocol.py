@@ -135,6 +135,7 @@ REQ_FIELDS = (
     "_body_read",
     "_useragent_ip",
     "_useragent_port",
+    "_signature",
 )
 # Those the request object lets a handler set.
 REQ_WRITABLE = frozenset((

@@ -1349,7 +1349,7 @@ def _common_vars(req):
     remote_port = req.connection.remote_addr[1]
     env.update({
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-        "SERVER_SIGNATURE": "",
+        "SERVER_SIGNATURE": _req_get(req._h, _F["_signature"]),
         "SERVER_SOFTWARE": srv._software,
         "SERVER_NAME": req.hostname or srv.server_hostname,
         "SERVER_ADDR": local_ip or "",

@@ -231,6 +231,7 @@ var ReqFields = []Field{
 	{"fBodyRead", "_body_read", false},
 	{"fUserAgentIP", "_useragent_ip", false},
 	{"fUserAgentPort", "_useragent_port", false},
+	{"fSignature", "_signature", false},
 }
 
 // SrvFields are the server's fields, by number: _apache.srv_get(h, n, base).
