@@ -177,7 +177,7 @@ func TestHTTP2PriorKnowledgeCurl(t *testing.T) {
 	contains(t, "LimitRequestFieldSize", out, "HTTP/2 431")
 	log := s.accessLog()
 	for _, want := range []string{`"GET /x.txt HTTP/2.0" 200 13`, `"HEAD /x.txt HTTP/2.0" 200 -`, `"GET /py/gone HTTP/2.0" 404`,
-		`"GET /denied/x HTTP/2.0" 403`, `"GET /py/auth HTTP/2.0" 401`, `"GET /py/auth HTTP/2.0" 200`, `"GET /py/oops HTTP/2.0" 500`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`} {
+		`"GET /denied/x HTTP/2.0" 403`, `"GET /py/auth HTTP/2.0" 401`, `"GET /py/auth HTTP/2.0" 200`, `"GET /py/oops HTTP/2.0" 500`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`, `"GET /py/info HTTP/2.0" 431`} {
 		contains(t, "access log", log, want)
 	}
 }
