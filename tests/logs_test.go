@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -303,6 +304,15 @@ ErrorLog "||/usr/bin/tee -a {{DIR}}/piped_error.log"
 func TestProtocolErrorsAccessLogged(t *testing.T) {
 	s := startSite(t, "LimitRequestLine 100\nRequestReadTimeout header=1\n"+
 		"LogFormat \"\\\"%r\\\" %>s %H\" pe\nCustomLog {{DIR}}/pe.log pe\n", map[string]string{"htdocs/x": "x\n"})
+	// A connection that sends nothing: a 408 whose request is "-".
+	silent := make(chan bool)
+	go func() {
+		c := s.dial()
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		io.ReadAll(c)
+		close(silent)
+	}()
 	for _, req := range []string{
 		"GET /x HTTP/1.1\r\n\r\n",
 		"GARBAGE\r\n\r\n",
@@ -314,6 +324,7 @@ func TestProtocolErrorsAccessLogged(t *testing.T) {
 	} {
 		s.raw(req, 15*time.Second)
 	}
+	<-silent
 	b, _ := os.ReadFile(filepath.Join(s.Dir, "pe.log"))
 	log := string(b)
 	for _, want := range []string{
@@ -323,6 +334,7 @@ func TestProtocolErrorsAccessLogged(t *testing.T) {
 		`"GET /x HTTP/1.1" 417 HTTP/1.1`,
 		`"GET x\x01\"y HTTP/1.1" 400 `,
 		`"GET / HTTP/1.1" 408 HTTP/1.1`,
+		`"-" 408 HTTP/1.0`,
 	} {
 		contains(t, "access log", log, want)
 	}
