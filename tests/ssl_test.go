@@ -765,3 +765,48 @@ func TestSSLStrictSNIVHostCheck(t *testing.T) {
 	}
 	contains(t, "403 page", body, "Reason: The client software did not provide a hostname using Server Name Indication (SNI)")
 }
+
+// TestSSLVhostClientCertificateWithoutSNI checks that a client sending no
+// SNI, whose handshake therefore used the first virtual host's settings,
+// cannot reach by its Host a virtual host whose SSLVerifyClient require
+// it did not meet: mod_ssl's access check applies the request's host's
+// level (403), and refuses a certificate checked against other CAs than
+// that host's (AH02256).
+func TestSSLVhostClientCertificateWithoutSNI(t *testing.T) {
+	var otherCA string
+	s, p, port := sslSite(t, "Listen 127.0.0.1:{{TLS}} https\n"+
+		sslEnvVhost("a.test", "a", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient optional\n")+
+		sslEnvVhost("b.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n")+
+		sslEnvVhost("d.test", "b", "    SSLCACertificateFile {{PKI}}/other/ca.pem\n    SSLVerifyClient require\n"),
+		nil, func(p *testPKI) {
+			os.Mkdir(filepath.Join(p.dir, "other"), 0o755)
+			newPKI(t, filepath.Join(p.dir, "other"))
+			otherCA = filepath.Join(p.dir, "other", "ca.pem")
+		})
+	if _, err := os.Stat(otherCA); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := tls.LoadX509KeyPair(filepath.Join(p.dir, "alice.crt"), filepath.Join(p.dir, "alice.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAlice := func(c *tls.Config) { c.Certificates = []tls.Certificate{alice} }
+	// With SNI b.test the handshake asks for the certificate.
+	p.mustTLSGet(s, port, "b.test", "/env", withAlice)
+	for _, c := range []struct {
+		host  string
+		extra func(*tls.Config)
+		want  int
+	}{
+		{"b.test", nil, 403},       // no certificate for b.test's require
+		{"b.test", withAlice, 200}, // verified against b.test's CA (a.test's too)
+		{"d.test", withAlice, 403}, // verified against a.test's CA, not d.test's
+		{"a.test", nil, 200},
+	} {
+		resp, body, _, err := p.tlsGet(port, "", c.host, "/env", c.extra)
+		if err != nil || resp.StatusCode != c.want {
+			t.Errorf("no SNI, Host %s, certificate %v: %v %v, want %d\n%s", c.host, c.extra != nil, resp, err, c.want, body)
+		}
+	}
+	contains(t, "error log", s.waitLog("AH02256"), "AH02256: Non-default virtual host with SSLVerify set to 'require'")
+}

@@ -212,10 +212,25 @@ func (rs *rstate) sslAccess() int {
 		rs.sslLog(levelInfo, "AH02219: access to %s failed, reason: SSL connection required", orURI(rs.req.Filename, rs.req.URI))
 		return 403
 	}
-	if cs == nil || rs.dc == nil || rs.dc.SSLVerifyClient == nil {
+	if cs == nil {
 		return resDeclined
 	}
-	want := rs.dc.SSLVerifyClient.Mode
+	// The level asked for: the section's, unless the request's virtual
+	// host requires more (mod_ssl combines the two). The request's host
+	// may not be the handshake's: without SNI a Host picks any virtual
+	// host on the address.
+	want := rs.vh.conf.SSL.VerifyMode()
+	if rs.dc != nil && rs.dc.SSLVerifyClient != nil && want != config.SSLVerifyRequire {
+		want = rs.dc.SSLVerifyClient.Mode
+	}
+	if want == config.SSLVerifyNone {
+		return resDeclined
+	}
+	if hs := rs.s.handshakeServer(rs.hr.LocalAddr, cs.ServerName); hs != rs.vh.conf && want == config.SSLVerifyRequire &&
+		!sameCAs(rs.vh.conf.SSL, hs.SSL) {
+		rs.sslLog(levelInfo, "AH02256: Non-default virtual host with SSLVerify set to 'require' and VirtualHost-specific CA certificate list is only available to clients with TLS server name indication (SNI) support")
+		return 403
+	}
 	sent := len(cs.PeerCertificates) > 0
 	verified := rs.clientVerified()
 	switch {
@@ -226,6 +241,22 @@ func (rs *rstate) sslAccess() int {
 		return 403
 	}
 	return resDeclined
+}
+
+// sameCAs reports whether a client certificate verified against b's CA
+// certificates is one a would verify: a names none of its own, or the
+// same files.
+func sameCAs(a, b *config.SSL) bool {
+	if a == nil || a == b || (a.CAFile == nil && a.CAPath == nil) {
+		return true
+	}
+	path := func(f *config.SSLFile) string {
+		if f == nil {
+			return ""
+		}
+		return f.Path
+	}
+	return b != nil && path(a.CAFile) == path(b.CAFile) && path(a.CAPath) == path(b.CAPath)
 }
 
 // clientVerified reports whether the client sent a certificate that
