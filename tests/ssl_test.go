@@ -27,6 +27,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -809,4 +810,57 @@ func TestSSLVhostClientCertificateWithoutSNI(t *testing.T) {
 		}
 	}
 	contains(t, "error log", s.waitLog("AH02256"), "AH02256: Non-default virtual host with SSLVerify set to 'require'")
+}
+
+// anySessionCache gives the last TLS session to any server name: a
+// client replaying a session of one virtual host in a handshake with
+// another.
+type anySessionCache struct {
+	mu sync.Mutex
+	cs *tls.ClientSessionState
+}
+
+func (c *anySessionCache) Get(string) (*tls.ClientSessionState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cs, c.cs != nil
+}
+
+func (c *anySessionCache) Put(_ string, cs *tls.ClientSessionState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cs != nil {
+		c.cs = cs
+	}
+}
+
+// TestSSLSessionNotResumedByAnotherVhost checks that a session made with
+// one virtual host is not resumed in a handshake naming another, as
+// mod_ssl gives each virtual host its own session context (with -X too,
+// where no master gives the workers a ticket secret): the other host
+// makes a full handshake, with its own settings and checks.
+func TestSSLSessionNotResumedByAnotherVhost(t *testing.T) {
+	s, p, port := sslSite(t, "Listen 127.0.0.1:{{TLS}} https\n"+
+		sslEnvVhost("a.test", "a", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n")+
+		sslEnvVhost("d.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n    SSLVerifyDepth 2\n"), nil)
+	alice, err := tls.LoadX509KeyPair(filepath.Join(p.dir, "alice.crt"), filepath.Join(p.dir, "alice.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := &anySessionCache{}
+	replay := func(c *tls.Config) {
+		c.Certificates = []tls.Certificate{alice}
+		c.ClientSessionCache = cache
+		c.InsecureSkipVerify = true // the session's certificate is a.test's
+	}
+	p.mustTLSGet(s, port, "a.test", "/env", replay)
+	if _, st := p.mustTLSGet(s, port, "d.test", "/env", replay); st.DidResume {
+		t.Errorf("SNI d.test resumed a.test's session")
+	}
+	// Each resumes its own.
+	for _, name := range []string{"d.test", "d.test", "a.test"} {
+		if _, st := p.mustTLSGet(s, port, name, "/env", replay); name == "d.test" && !st.DidResume {
+			t.Errorf("%s did not resume its own session", name)
+		}
+	}
 }

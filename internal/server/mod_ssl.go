@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -50,15 +51,21 @@ func (s *Server) SetTicketKey(key []byte) { s.ticketKey = key }
 // SSLEngine on, once per worker (Start).
 func (s *Server) sslSetup() {
 	s.sslLoaded = s.cfg.Modules["ssl_module"]
+	key := s.ticketKey
+	if key == nil {
+		// A worker on its own (-X): a random secret, still one key per
+		// virtual host, so that no handshake resumes another host's
+		// session (Go would otherwise give them all the same keys).
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
 	for _, c := range append([]*config.Server{s.cfg.Main}, s.cfg.VHosts...) {
 		if c.SSL.Enabled() {
 			tc := s.vhostTLS(c)
-			if s.ticketKey != nil {
-				// The generation's secret, so that every worker reads
-				// every other's tickets; one key per virtual host, as
-				// each of Apache's has its own.
-				tc.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(append([]byte(nil), s.ticketKey...), c.Pos.String()...))})
-			}
+			// The generation's secret, so that every worker reads every
+			// other's tickets; one key per virtual host, as each of
+			// Apache's has its own session context.
+			tc.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(append([]byte(nil), key...), c.Pos.String()...))})
 			s.vhost(c).tls = tc
 			s.sslLoaded = true
 		}
