@@ -425,3 +425,41 @@ func readSiteFile(t *testing.T, s *site, name string) string {
 	}
 	return string(b)
 }
+
+// TestHTTP2NPHScript checks that an nph- CGI script, whose output goes
+// to the connection as it is on HTTP/1, is refused on an HTTP/2 stream
+// (500) rather than written into the connection's frames, and that the
+// connection's other streams are unharmed.
+func TestHTTP2NPHScript(t *testing.T) {
+	s := startSite(t, "Protocols h2c http/1.1\nLoadModule cgi_module mod_cgi.so\nScriptAlias /cgi-bin/ {{DIR}}/cgi/\n", map[string]string{
+		"cgi/nph-x.cgi": cgiScripts["cgi/nph-x.cgi"],
+		"cgi/env.cgi":   "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nplain cgi\\n'\n",
+	})
+	for _, f := range []string{"nph-x.cgi", "env.cgi"} {
+		os.Chmod(filepath.Join(s.Dir, "cgi", f), 0o755)
+	}
+	var dials atomic.Int32
+	c := h2cClient(&dials)
+	get := func(path string) (int, string) {
+		resp, err := c.Get(s.URL + path)
+		if err != nil {
+			t.Fatalf("GET %s over h2c: %v\n%s", path, err, s.errorLog())
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("GET %s over h2c: %v", path, err)
+		}
+		return resp.StatusCode, resp.Header.Get("X-Nph") + string(b)
+	}
+	if st, body := get("/cgi-bin/nph-x.cgi"); st != 500 || strings.Contains(body, "nph body") {
+		t.Errorf("nph- script over HTTP/2: %d %q, want 500", st, body)
+	}
+	if st, body := get("/cgi-bin/env.cgi"); st != 200 || body != "plain cgi\n" {
+		t.Errorf("the connection's next stream: %d %q", st, body)
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+	contains(t, "error log", s.errorLog(), "nph- scripts need an HTTP/1 connection")
+}
