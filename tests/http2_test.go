@@ -463,3 +463,46 @@ func TestHTTP2NPHScript(t *testing.T) {
 	}
 	contains(t, "error log", s.errorLog(), "nph- scripts need an HTTP/1 connection")
 }
+
+// TestHTTP2StreamsAuthorityAgainstSNI checks that each stream of one
+// HTTP/2 TLS connection is held to the handshake as an HTTP/1 request
+// is: an :authority naming a virtual host with other TLS settings than
+// the SNI's gets 421, and without SNI one naming a virtual host that
+// requires a client certificate the handshake did not ask for gets 403.
+func TestHTTP2StreamsAuthorityAgainstSNI(t *testing.T) {
+	s, p, port := sslSite(t, "Protocols h2 http/1.1\nListen 127.0.0.1:{{TLS}} https\n"+
+		sslEnvVhost("a.test", "a", "")+sslEnvVhost("c.test", "a", "")+
+		sslEnvVhost("b.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n"), nil)
+	for _, c := range []struct {
+		sni   string
+		hosts map[string]int
+	}{
+		{"a.test", map[string]int{"a.test": 200, "c.test": 200, "b.test": 421}},
+		{"", map[string]int{"a.test": 200, "b.test": 403}},
+	} {
+		var dials atomic.Int32
+		tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: p.pool, ServerName: c.sni, InsecureSkipVerify: c.sni == ""},
+			DialTLSContext: func(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+				dials.Add(1)
+				return (&tls.Dialer{Config: cfg}).DialContext(ctx, network, addr)
+			}}
+		client := &http.Client{Timeout: 20 * time.Second, Transport: tr}
+		for host, want := range c.hosts {
+			req, _ := http.NewRequest("GET", fmt.Sprintf("https://127.0.0.1:%d/env", port), nil)
+			req.Host = host
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("SNI %q, :authority %s: %v\n%s", c.sni, host, err, s.errorLog())
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.ProtoMajor != 2 || resp.StatusCode != want {
+				t.Errorf("SNI %q, :authority %s: %s %d, want HTTP/2 %d\n%s", c.sni, host, resp.Proto, resp.StatusCode, want, b)
+			}
+		}
+		if n := dials.Load(); n != 1 {
+			t.Errorf("SNI %q: %d TLS connections, want 1", c.sni, n)
+		}
+		tr.CloseIdleConnections()
+	}
+}
