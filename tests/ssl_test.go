@@ -778,7 +778,8 @@ func TestSSLVhostClientCertificateWithoutSNI(t *testing.T) {
 	s, p, port := sslSite(t, "Listen 127.0.0.1:{{TLS}} https\n"+
 		sslEnvVhost("a.test", "a", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient optional\n")+
 		sslEnvVhost("b.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n")+
-		sslEnvVhost("d.test", "b", "    SSLCACertificateFile {{PKI}}/other/ca.pem\n    SSLVerifyClient require\n"),
+		sslEnvVhost("d.test", "b", "    SSLCACertificateFile {{PKI}}/other/ca.pem\n    SSLVerifyClient require\n")+
+		sslEnvVhost("e.test", "b", "    SSLCACertificateFile {{PKI}}/other/ca.pem\n    SSLVerifyClient optional\n"),
 		nil, func(p *testPKI) {
 			os.Mkdir(filepath.Join(p.dir, "other"), 0o755)
 			newPKI(t, filepath.Join(p.dir, "other"))
@@ -809,6 +810,13 @@ func TestSSLVhostClientCertificateWithoutSNI(t *testing.T) {
 			t.Errorf("no SNI, Host %s, certificate %v: %v %v, want %d\n%s", c.host, c.extra != nil, resp, err, c.want, body)
 		}
 	}
+	// e.test's optional: served, but a certificate of a.test's CA is not
+	// one e.test verified.
+	resp, body, _, err := p.tlsGet(port, "", "e.test", "/env", withAlice)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("no SNI, Host e.test: %v %v", resp, err)
+	}
+	contains(t, "e.test's verification", body, "SSL_CLIENT_VERIFY=GENEROUS")
 	contains(t, "error log", s.waitLog("AH02256"), "AH02256: Non-default virtual host with SSLVerify set to 'require'")
 }
 

@@ -233,8 +233,7 @@ func (rs *rstate) sslAccess() int {
 	if want == config.SSLVerifyNone {
 		return resDeclined
 	}
-	if hs := rs.s.handshakeServer(rs.hr.LocalAddr, cs.ServerName); hs != rs.vh.conf && want == config.SSLVerifyRequire &&
-		!sameCAs(rs.vh.conf.SSL, hs.SSL) {
+	if want == config.SSLVerifyRequire && !rs.handshakeCAs() {
 		rs.sslLog(levelInfo, "AH02256: Non-default virtual host with SSLVerify set to 'require' and VirtualHost-specific CA certificate list is only available to clients with TLS server name indication (SNI) support")
 		return 403
 	}
@@ -248,6 +247,15 @@ func (rs *rstate) sslAccess() int {
 		return 403
 	}
 	return resDeclined
+}
+
+// handshakeCAs reports whether the handshake checked a client
+// certificate against the CAs of the request's virtual host (without
+// SNI, a Host may pick another than the handshake's): otherwise a
+// certificate it verified is only GENEROUS here, as mod_ssl says.
+func (rs *rstate) handshakeCAs() bool {
+	hs := rs.s.handshakeServer(rs.hr.LocalAddr, rs.hr.TLS.ServerName)
+	return hs == rs.vh.conf || sameCAs(rs.vh.conf.SSL, hs.SSL)
 }
 
 // sameCAs reports whether a client certificate verified against b's CA
