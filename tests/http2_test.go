@@ -506,3 +506,94 @@ func TestHTTP2StreamsAuthorityAgainstSNI(t *testing.T) {
 		tr.CloseIdleConnections()
 	}
 }
+
+// h2Raw sends one request on a new h2c connection by prior knowledge,
+// its header fields as they are (Go's client would refuse to send some),
+// and returns what came back: "status=N data=..." or the stream's reset.
+func h2Raw(t *testing.T, addr string, fields [][2]string, body string) string {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte(http2.ClientPreface))
+	fr := http2.NewFramer(c, c)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range fields {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndHeaders: true, EndStream: body == ""})
+	if body != "" {
+		fr.WriteData(1, true, []byte(body))
+	}
+	out := ""
+	dec := hpack.NewDecoder(4096, nil)
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return out + " err:" + err.Error()
+		}
+		switch f := f.(type) {
+		case *http2.HeadersFrame:
+			hs, _ := dec.DecodeFull(f.HeaderBlockFragment())
+			for _, h := range hs {
+				if h.Name == ":status" {
+					out += "status=" + h.Value + " "
+				}
+			}
+			if f.StreamEnded() {
+				return out
+			}
+		case *http2.DataFrame:
+			out += fmt.Sprintf("data=%q ", f.Data())
+			if f.StreamEnded() {
+				return out
+			}
+		case *http2.RSTStreamFrame:
+			return out + "rst=" + f.ErrCode.String()
+		case *http2.GoAwayFrame:
+			return out + "goaway=" + f.ErrCode.String()
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		}
+	}
+}
+
+// TestHTTP2MalformedRequests checks the HTTP/2 requests that an HTTP/1
+// head with the same fields would not pass: each is refused (400, in the
+// access log, or a reset stream) before any handler runs.
+func TestHTTP2MalformedRequests(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	addr := strings.TrimPrefix(s.URL, "http://")
+	req := func(method string, more ...[2]string) [][2]string {
+		return append([][2]string{{":method", method}, {":scheme", "http"}, {":path", "/py/echo"}, {":authority", "localhost"}}, more...)
+	}
+	for _, c := range []struct {
+		name   string
+		fields [][2]string
+		want   string
+	}{
+		{"method not a token", req("G(T"), "status=400"},
+		{"two Content-Lengths", req("POST", [2]string{"content-length", "5"}, [2]string{"content-length", "6"}), "status=400"},
+		{"Content-Length twice", req("POST", [2]string{"content-length", "5"}, [2]string{"content-length", "5"}), "status=400"},
+		{"Content-Length not a number", req("POST", [2]string{"content-length", "abc"}), "rst=PROTOCOL_ERROR"},
+		{"Transfer-Encoding", req("POST", [2]string{"transfer-encoding", "chunked"}), "status=400"},
+		{"Host other than :authority", req("POST", [2]string{"host", "other"}), "rst=PROTOCOL_ERROR"},
+	} {
+		if got := h2Raw(t, addr, c.fields, "hello"); !strings.HasPrefix(got, c.want) || strings.Contains(got, "read ") {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	if got := h2Raw(t, addr, req("POST", [2]string{"content-length", "5"}), "hello"); !strings.Contains(got, `read 5: hello`) {
+		t.Errorf("a good request on the same terms: %s", got)
+	}
+	log := s.accessLog()
+	for _, want := range []string{`"G(T /py/echo HTTP/2.0" 400`, `"POST /py/echo HTTP/2.0" 400`} {
+		contains(t, "access log", log, want)
+	}
+}
