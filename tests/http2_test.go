@@ -597,3 +597,59 @@ func TestHTTP2MalformedRequests(t *testing.T) {
 		contains(t, "access log", log, want)
 	}
 }
+
+// TestHTTP2TLSGracefulRestartLosesNoRequest runs HTTP/2 streams over TLS
+// (ALPN h2, a few connections) through two graceful restarts: every
+// request is answered 200, the new generation's workers answer too.
+func TestHTTP2TLSGracefulRestartLosesNoRequest(t *testing.T) {
+	pkiDir := t.TempDir()
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	s := startMaster(t, fmt.Sprintf("StartServers 2\nListen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\nServerName a.test\nProtocols h2 http/1.1\n"+
+		"SSLEngine on\nSSLCertificateFile %s/a.crt\nSSLCertificateKeyFile %s/a.key\n</VirtualHost>\n", tlsPort, tlsPort, pkiDir, pkiDir))
+	c := &http.Client{Timeout: 20 * time.Second, Transport: &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: p.pool, ServerName: "a.test"}}}
+	var mu sync.Mutex
+	pids, failures, served := map[string]bool{}, []string{}, 0
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := c.Get(fmt.Sprintf("https://127.0.0.1:%d/pid?0.02", tlsPort))
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+						failures = append(failures, fmt.Sprintf("%s %d %q", resp.Proto, resp.StatusCode, b))
+					} else {
+						pids[string(b)] = true
+						served++
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	for range 2 {
+		s.cmd.Process.Signal(syscall.SIGUSR1)
+		time.Sleep(1500 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Errorf("%d of %d requests failed across the graceful restarts, first: %s\n%s", len(failures), served+len(failures), failures[0], s.errorLog())
+	}
+	if len(pids) < 3 {
+		t.Errorf("answered by workers %v: the restarts' new workers did not serve", pids)
+	}
+}
