@@ -177,7 +177,7 @@ func TestHTTP2PriorKnowledgeCurl(t *testing.T) {
 	contains(t, "LimitRequestFieldSize", out, "HTTP/2 431")
 	log := s.accessLog()
 	for _, want := range []string{`"GET /x.txt HTTP/2.0" 200 13`, `"HEAD /x.txt HTTP/2.0" 200 -`, `"GET /py/gone HTTP/2.0" 404`,
-		`"GET /denied/x HTTP/2.0" 403`, `"GET /py/auth HTTP/2.0" 401`, `"GET /py/auth HTTP/2.0" 200`, `"GET /py/oops HTTP/2.0" 500`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`} {
+		`"GET /denied/x HTTP/2.0" 403`, `"GET /py/auth HTTP/2.0" 401`, `"GET /py/auth HTTP/2.0" 200`, `"GET /py/oops HTTP/2.0" 500`, `"POST /py/limit HTTP/2.0" 413`, `"POST /wsgi HTTP/2.0" 200`, `"GET /py/info HTTP/2.0" 431`} {
 		contains(t, "access log", log, want)
 	}
 }
@@ -424,4 +424,232 @@ func readSiteFile(t *testing.T, s *site, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestHTTP2NPHScript checks that an nph- CGI script, whose output goes
+// to the connection as it is on HTTP/1, is refused on an HTTP/2 stream
+// (500) rather than written into the connection's frames, and that the
+// connection's other streams are unharmed.
+func TestHTTP2NPHScript(t *testing.T) {
+	s := startSite(t, "Protocols h2c http/1.1\nLoadModule cgi_module mod_cgi.so\nScriptAlias /cgi-bin/ {{DIR}}/cgi/\n", map[string]string{
+		"cgi/nph-x.cgi": cgiScripts["cgi/nph-x.cgi"],
+		"cgi/env.cgi":   "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nplain cgi\\n'\n",
+	})
+	for _, f := range []string{"nph-x.cgi", "env.cgi"} {
+		os.Chmod(filepath.Join(s.Dir, "cgi", f), 0o755)
+	}
+	var dials atomic.Int32
+	c := h2cClient(&dials)
+	get := func(path string) (int, string) {
+		resp, err := c.Get(s.URL + path)
+		if err != nil {
+			t.Fatalf("GET %s over h2c: %v\n%s", path, err, s.errorLog())
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatalf("GET %s over h2c: %v", path, err)
+		}
+		return resp.StatusCode, resp.Header.Get("X-Nph") + string(b)
+	}
+	if st, body := get("/cgi-bin/nph-x.cgi"); st != 500 || strings.Contains(body, "nph body") {
+		t.Errorf("nph- script over HTTP/2: %d %q, want 500", st, body)
+	}
+	if st, body := get("/cgi-bin/env.cgi"); st != 200 || body != "plain cgi\n" {
+		t.Errorf("the connection's next stream: %d %q", st, body)
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d connections, want 1", n)
+	}
+	contains(t, "error log", s.errorLog(), "nph- scripts need an HTTP/1 connection")
+}
+
+// TestHTTP2StreamsAuthorityAgainstSNI checks that each stream of one
+// HTTP/2 TLS connection is held to the handshake as an HTTP/1 request
+// is: an :authority naming a virtual host with other TLS settings than
+// the SNI's gets 421, and without SNI one naming a virtual host that
+// requires a client certificate the handshake did not ask for gets 403.
+func TestHTTP2StreamsAuthorityAgainstSNI(t *testing.T) {
+	s, p, port := sslSite(t, "Protocols h2 http/1.1\nListen 127.0.0.1:{{TLS}} https\n"+
+		sslEnvVhost("a.test", "a", "")+sslEnvVhost("c.test", "a", "")+
+		sslEnvVhost("b.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n"), nil)
+	for _, c := range []struct {
+		sni   string
+		hosts map[string]int
+	}{
+		{"a.test", map[string]int{"a.test": 200, "c.test": 200, "b.test": 421}},
+		{"", map[string]int{"a.test": 200, "b.test": 403}},
+	} {
+		var dials atomic.Int32
+		tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: p.pool, ServerName: c.sni, InsecureSkipVerify: c.sni == ""},
+			DialTLSContext: func(ctx context.Context, network, addr string, cfg *tls.Config) (net.Conn, error) {
+				dials.Add(1)
+				return (&tls.Dialer{Config: cfg}).DialContext(ctx, network, addr)
+			}}
+		client := &http.Client{Timeout: 20 * time.Second, Transport: tr}
+		for host, want := range c.hosts {
+			req, _ := http.NewRequest("GET", fmt.Sprintf("https://127.0.0.1:%d/env", port), nil)
+			req.Host = host
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("SNI %q, :authority %s: %v\n%s", c.sni, host, err, s.errorLog())
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.ProtoMajor != 2 || resp.StatusCode != want {
+				t.Errorf("SNI %q, :authority %s: %s %d, want HTTP/2 %d\n%s", c.sni, host, resp.Proto, resp.StatusCode, want, b)
+			}
+		}
+		if n := dials.Load(); n != 1 {
+			t.Errorf("SNI %q: %d TLS connections, want 1", c.sni, n)
+		}
+		tr.CloseIdleConnections()
+	}
+}
+
+// h2Raw sends one request on a new h2c connection by prior knowledge,
+// its header fields as they are (Go's client would refuse to send some),
+// and returns what came back: "status=N data=..." or the stream's reset.
+func h2Raw(t *testing.T, addr string, fields [][2]string, body string) string {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte(http2.ClientPreface))
+	fr := http2.NewFramer(c, c)
+	fr.WriteSettings()
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, f := range fields {
+		enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+	}
+	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndHeaders: true, EndStream: body == ""})
+	if body != "" {
+		fr.WriteData(1, true, []byte(body))
+	}
+	out := ""
+	dec := hpack.NewDecoder(4096, nil)
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return out + " err:" + err.Error()
+		}
+		switch f := f.(type) {
+		case *http2.HeadersFrame:
+			hs, _ := dec.DecodeFull(f.HeaderBlockFragment())
+			for _, h := range hs {
+				if h.Name == ":status" {
+					out += "status=" + h.Value + " "
+				}
+			}
+			if f.StreamEnded() {
+				return out
+			}
+		case *http2.DataFrame:
+			out += fmt.Sprintf("data=%q ", f.Data())
+			if f.StreamEnded() {
+				return out
+			}
+		case *http2.RSTStreamFrame:
+			return out + "rst=" + f.ErrCode.String()
+		case *http2.GoAwayFrame:
+			return out + "goaway=" + f.ErrCode.String()
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		}
+	}
+}
+
+// TestHTTP2MalformedRequests checks the HTTP/2 requests that an HTTP/1
+// head with the same fields would not pass: each is refused (400, in the
+// access log, or a reset stream) before any handler runs.
+func TestHTTP2MalformedRequests(t *testing.T) {
+	s := startSite(t, http2Conf, http2Files)
+	addr := strings.TrimPrefix(s.URL, "http://")
+	req := func(method string, more ...[2]string) [][2]string {
+		return append([][2]string{{":method", method}, {":scheme", "http"}, {":path", "/py/echo"}, {":authority", "localhost"}}, more...)
+	}
+	for _, c := range []struct {
+		name   string
+		fields [][2]string
+		want   string
+	}{
+		{"method not a token", req("G(T"), "status=400"},
+		{"two Content-Lengths", req("POST", [2]string{"content-length", "5"}, [2]string{"content-length", "6"}), "status=400"},
+		{"Content-Length twice", req("POST", [2]string{"content-length", "5"}, [2]string{"content-length", "5"}), "status=400"},
+		{"Content-Length not a number", req("POST", [2]string{"content-length", "abc"}), "rst=PROTOCOL_ERROR"},
+		{"Transfer-Encoding", req("POST", [2]string{"transfer-encoding", "chunked"}), "status=400"},
+		{"Host other than :authority", req("POST", [2]string{"host", "other"}), "rst=PROTOCOL_ERROR"},
+	} {
+		if got := h2Raw(t, addr, c.fields, "hello"); !strings.HasPrefix(got, c.want) || strings.Contains(got, "read ") {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	if got := h2Raw(t, addr, req("POST", [2]string{"content-length", "5"}), "hello"); !strings.Contains(got, `read 5: hello`) {
+		t.Errorf("a good request on the same terms: %s", got)
+	}
+	log := s.accessLog()
+	for _, want := range []string{`"G(T /py/echo HTTP/2.0" 400`, `"POST /py/echo HTTP/2.0" 400`} {
+		contains(t, "access log", log, want)
+	}
+}
+
+// TestHTTP2TLSGracefulRestartLosesNoRequest runs HTTP/2 streams over TLS
+// (ALPN h2, a few connections) through two graceful restarts: every
+// request is answered 200, the new generation's workers answer too.
+func TestHTTP2TLSGracefulRestartLosesNoRequest(t *testing.T) {
+	pkiDir := t.TempDir()
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	s := startMaster(t, fmt.Sprintf("StartServers 2\nListen 127.0.0.1:%d\n<VirtualHost 127.0.0.1:%d>\nServerName a.test\nProtocols h2 http/1.1\n"+
+		"SSLEngine on\nSSLCertificateFile %s/a.crt\nSSLCertificateKeyFile %s/a.key\n</VirtualHost>\n", tlsPort, tlsPort, pkiDir, pkiDir))
+	c := &http.Client{Timeout: 20 * time.Second, Transport: &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: p.pool, ServerName: "a.test"}}}
+	var mu sync.Mutex
+	pids, failures, served := map[string]bool{}, []string{}, 0
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := c.Get(fmt.Sprintf("https://127.0.0.1:%d/pid?0.02", tlsPort))
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || resp.ProtoMajor != 2 {
+						failures = append(failures, fmt.Sprintf("%s %d %q", resp.Proto, resp.StatusCode, b))
+					} else {
+						pids[string(b)] = true
+						served++
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	for range 2 {
+		s.cmd.Process.Signal(syscall.SIGUSR1)
+		time.Sleep(1500 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Errorf("%d of %d requests failed across the graceful restarts, first: %s\n%s", len(failures), served+len(failures), failures[0], s.errorLog())
+	}
+	if len(pids) < 3 {
+		t.Errorf("answered by workers %v: the restarts' new workers did not serve", pids)
+	}
 }

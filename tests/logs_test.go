@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -292,4 +293,53 @@ ErrorLog "||/usr/bin/tee -a {{DIR}}/piped_error.log"
 	}
 	contains(t, "piped access log", read("piped_access.log", "GET /f.txt"), `"GET /f.txt HTTP/1.1" 200 1`)
 	contains(t, "piped error log", read("piped_error.log", "resuming normal operations"), "resuming normal operations")
+}
+
+// TestProtocolErrorsAccessLogged checks that the requests the server
+// answers itself, before any handler (a missing Host, a garbled request
+// line, an unknown expectation, a request line too long, a header cut
+// short by RequestReadTimeout), have their access log lines, as Apache
+// 2.4 logs them (compared side by side: %r is the request line as
+// received, cut at LimitRequestLine for a 414).
+func TestProtocolErrorsAccessLogged(t *testing.T) {
+	s := startSite(t, "LimitRequestLine 100\nRequestReadTimeout header=1\n"+
+		"LogFormat \"\\\"%r\\\" %>s %H\" pe\nCustomLog {{DIR}}/pe.log pe\n", map[string]string{"htdocs/x": "x\n"})
+	// A connection that sends nothing: a 408 whose request is "-".
+	silent := make(chan bool)
+	go func() {
+		c := s.dial()
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		io.ReadAll(c)
+		close(silent)
+	}()
+	for _, req := range []string{
+		"GET /x HTTP/1.1\r\n\r\n",
+		"GARBAGE\r\n\r\n",
+		"GET /" + strings.Repeat("a", 200) + " HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nExpect: foo\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nBad header\r\n\r\n",
+		"GET x\x01\"y HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\n",
+	} {
+		s.raw(req, 15*time.Second)
+	}
+	<-silent
+	b, _ := os.ReadFile(filepath.Join(s.Dir, "pe.log"))
+	log := string(b)
+	for _, want := range []string{
+		`"GET /x HTTP/1.1" 400 HTTP/1.1`,
+		`"GARBAGE" 400 HTTP/1.0`,
+		`"GET /` + strings.Repeat("a", 95) + `" 414 HTTP/1.0`,
+		`"GET /x HTTP/1.1" 417 HTTP/1.1`,
+		`"GET x\x01\"y HTTP/1.1" 400 `,
+		`"GET / HTTP/1.1" 408 HTTP/1.1`,
+		`"-" 408 HTTP/1.0`,
+	} {
+		contains(t, "access log", log, want)
+	}
+	if n := strings.Count(log, `"GET /x HTTP/1.1" 400`); n != 2 {
+		t.Errorf("%d lines for the two 400s of GET /x:\n%s", n, log)
+	}
+	contains(t, "common log", s.accessLog(), `"GARBAGE" 400 `)
 }

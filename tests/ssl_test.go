@@ -27,6 +27,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -809,6 +810,112 @@ def handler(req):
 	} {
 		if body, _ := p.mustTLSGet(s, port, "a.test", path, nil); body != want {
 			t.Errorf("GET https://a.test%s: %q, want %q", path, body, want)
+		}
+	}
+}
+
+// TestSSLVhostClientCertificateWithoutSNI checks that a client sending no
+// SNI, whose handshake therefore used the first virtual host's settings,
+// cannot reach by its Host a virtual host whose SSLVerifyClient require
+// it did not meet: mod_ssl's access check applies the request's host's
+// level (403), and refuses a certificate checked against other CAs than
+// that host's (AH02256).
+func TestSSLVhostClientCertificateWithoutSNI(t *testing.T) {
+	var otherCA string
+	s, p, port := sslSite(t, "Listen 127.0.0.1:{{TLS}} https\n"+
+		sslEnvVhost("a.test", "a", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient optional\n")+
+		sslEnvVhost("b.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n")+
+		sslEnvVhost("d.test", "b", "    SSLCACertificateFile {{PKI}}/other/ca.pem\n    SSLVerifyClient require\n")+
+		sslEnvVhost("e.test", "b", "    SSLCACertificateFile {{PKI}}/other/ca.pem\n    SSLVerifyClient optional\n"),
+		nil, func(p *testPKI) {
+			os.Mkdir(filepath.Join(p.dir, "other"), 0o755)
+			newPKI(t, filepath.Join(p.dir, "other"))
+			otherCA = filepath.Join(p.dir, "other", "ca.pem")
+		})
+	if _, err := os.Stat(otherCA); err != nil {
+		t.Fatal(err)
+	}
+	alice, err := tls.LoadX509KeyPair(filepath.Join(p.dir, "alice.crt"), filepath.Join(p.dir, "alice.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAlice := func(c *tls.Config) { c.Certificates = []tls.Certificate{alice} }
+	// With SNI b.test the handshake asks for the certificate.
+	p.mustTLSGet(s, port, "b.test", "/env", withAlice)
+	for _, c := range []struct {
+		host  string
+		extra func(*tls.Config)
+		want  int
+	}{
+		{"b.test", nil, 403},       // no certificate for b.test's require
+		{"b.test", withAlice, 200}, // verified against b.test's CA (a.test's too)
+		{"d.test", withAlice, 403}, // verified against a.test's CA, not d.test's
+		{"a.test", nil, 200},
+	} {
+		resp, body, _, err := p.tlsGet(port, "", c.host, "/env", c.extra)
+		if err != nil || resp.StatusCode != c.want {
+			t.Errorf("no SNI, Host %s, certificate %v: %v %v, want %d\n%s", c.host, c.extra != nil, resp, err, c.want, body)
+		}
+	}
+	// e.test's optional: served, but a certificate of a.test's CA is not
+	// one e.test verified.
+	resp, body, _, err := p.tlsGet(port, "", "e.test", "/env", withAlice)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("no SNI, Host e.test: %v %v", resp, err)
+	}
+	contains(t, "e.test's verification", body, "SSL_CLIENT_VERIFY=GENEROUS")
+	contains(t, "error log", s.waitLog("AH02256"), "AH02256: Non-default virtual host with SSLVerify set to 'require'")
+}
+
+// anySessionCache gives the last TLS session to any server name: a
+// client replaying a session of one virtual host in a handshake with
+// another.
+type anySessionCache struct {
+	mu sync.Mutex
+	cs *tls.ClientSessionState
+}
+
+func (c *anySessionCache) Get(string) (*tls.ClientSessionState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cs, c.cs != nil
+}
+
+func (c *anySessionCache) Put(_ string, cs *tls.ClientSessionState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cs != nil {
+		c.cs = cs
+	}
+}
+
+// TestSSLSessionNotResumedByAnotherVhost checks that a session made with
+// one virtual host is not resumed in a handshake naming another, as
+// mod_ssl gives each virtual host its own session context (with -X too,
+// where no master gives the workers a ticket secret): the other host
+// makes a full handshake, with its own settings and checks.
+func TestSSLSessionNotResumedByAnotherVhost(t *testing.T) {
+	s, p, port := sslSite(t, "Listen 127.0.0.1:{{TLS}} https\n"+
+		sslEnvVhost("a.test", "a", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n")+
+		sslEnvVhost("d.test", "b", "    SSLCACertificateFile {{PKI}}/ca.pem\n    SSLVerifyClient require\n    SSLVerifyDepth 2\n"), nil)
+	alice, err := tls.LoadX509KeyPair(filepath.Join(p.dir, "alice.crt"), filepath.Join(p.dir, "alice.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := &anySessionCache{}
+	replay := func(c *tls.Config) {
+		c.Certificates = []tls.Certificate{alice}
+		c.ClientSessionCache = cache
+		c.InsecureSkipVerify = true // the session's certificate is a.test's
+	}
+	p.mustTLSGet(s, port, "a.test", "/env", replay)
+	if _, st := p.mustTLSGet(s, port, "d.test", "/env", replay); st.DidResume {
+		t.Errorf("SNI d.test resumed a.test's session")
+	}
+	// Each resumes its own.
+	for _, name := range []string{"d.test", "d.test", "a.test"} {
+		if _, st := p.mustTLSGet(s, port, name, "/env", replay); name == "d.test" && !st.DidResume {
+			t.Errorf("%s did not resume its own session", name)
 		}
 	}
 }

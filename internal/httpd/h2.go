@@ -378,6 +378,19 @@ func (st *h2stream) readRequest(up *h2Upgrade) *headError {
 		}
 	}
 
+	// What an HTTP/1 request line or head would be refused for, and Go's
+	// server lets through: a method that is no token, Content-Length
+	// given twice (merged, as Apache merges it, it is no number).
+	for i := 0; i < len(r.Method); i++ {
+		if !isTchar[r.Method[i]] {
+			return &headError{status: 400, level: "debug", logMsg: "AH03445: HTTP Request Line; invalid method token: '" + logEscape(r.Method) + "'"}
+		}
+	}
+	if v, ok := hdr.Get("Content-Length"); ok {
+		if _, ok := parseContentLength(v); !ok {
+			return &headError{status: 400, level: "debug", logMsg: "AH10242: client sent invalid Content-Length (" + logEscape(v) + ")"}
+		}
+	}
 	t, ok := parseTarget(r.Method, r.RequestURI)
 	if !ok {
 		return &headError{status: 400, level: "debug", logMsg: "AH10388: bad request target " + logEscape(r.RequestURI)}

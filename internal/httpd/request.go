@@ -132,7 +132,9 @@ func (h *headParser) readLine(n int) (int, int, error) {
 		frag, err := h.br.ReadSlice('\n')
 		have := len(h.buf) - start + len(frag)
 		if have > n+1 || (have == n+1 && err != nil) {
-			h.buf = h.buf[:start]
+			// What arrived stays after start, for the log (the request
+			// line's first LimitRequestLine bytes).
+			h.buf = append(h.buf, frag[:min(len(frag), n+1-(len(h.buf)-start))]...)
 			return 0, 0, errLineTooLong
 		}
 		h.buf = append(h.buf, frag...)
@@ -147,7 +149,6 @@ func (h *headParser) readLine(n int) (int, int, error) {
 	}
 	end := len(h.buf) - 1 // the LF
 	if end-start == n && h.buf[end-1] != '\r' {
-		h.buf = h.buf[:start]
 		return 0, 0, errLineTooLong
 	}
 	if end == start || h.buf[end-1] != '\r' {
@@ -193,6 +194,10 @@ func (h *headParser) readRequest(r *Request) *headError {
 			switch {
 			case err == errLineTooLong:
 				h.gotLine = true
+				// Apache logs the line cut at LimitRequestLine, with no
+				// method and HTTP/1.0.
+				r.ProtoNum, r.Proto = 1000, "HTTP/1.0"
+				r.TheRequest = string(h.buf[:min(len(h.buf), cfg.LimitRequestLine)])
 				return &headError{status: 414, level: "info", logMsg: "AH00565: request failed: client's request-line exceeds LimitRequestLine (longer than " + itoa(cfg.LimitRequestLine) + ")"}
 			case err == errBadLine:
 				h.gotLine = true

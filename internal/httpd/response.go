@@ -153,6 +153,8 @@ func (w *Response) Write(p []byte) (int, error) {
 // It fails once Write buffered body bytes or sent the headers.
 func (w *Response) WriteRaw(p []byte) (int, error) {
 	switch {
+	case w.s != nil:
+		return 0, errors.New("httpd: raw write on an HTTP/2 stream")
 	case w.err != nil:
 		return 0, w.err
 	case w.finished:

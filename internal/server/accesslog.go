@@ -139,7 +139,8 @@ func formatItem(c byte, arg string) (logItem, error) {
 		}
 		return func(b []byte, e *logEntry) []byte { return e.start.AppendFormat(b, layout) }, nil
 	case 'r':
-		return func(b []byte, e *logEntry) []byte { return appendLogSafe(b, e.req.TheRequest) }, nil
+		// "-" for a connection that sent nothing (its 408).
+		return func(b []byte, e *logEntry) []byte { return dash(b, e.req.TheRequest) }, nil
 	case 's':
 		return func(b []byte, e *logEntry) []byte { return strconv.AppendInt(b, int64(e.status), 10) }, nil
 	case 'b':

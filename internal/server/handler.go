@@ -104,8 +104,31 @@ type rstate struct {
 
 // ServeHTTP1 runs Apache's request phases for one request.
 func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
-	rs := &rstate{s: s, w: w, hr: hr, start: time.Now()}
 	s.active.Add(1)
+	rs := s.newRstate(w, hr, s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, cleanURI(hr.Path)))
+	rs.serve()
+	rs.logAccess()
+	s.requestDone(rs)
+}
+
+// protocolError is httpd.Server.OnProtocolError: the access log line of
+// a request httpd answered itself (400, 408, 414, 417, 431, 505...), as
+// Apache logs the requests ap_read_request refuses, in the log of the
+// virtual host its Host (if it got that far) or its address selects.
+func (s *Server) protocolError(w *httpd.Response) {
+	hr := w.Request()
+	rs := s.newRstate(w, hr, s.cfg.SelectServer(hr.LocalAddr, hr.Host))
+	if hr.Received.IsZero() {
+		rs.req.RequestTime = rs.start
+	} else {
+		rs.start = hr.Received
+	}
+	rs.logAccess()
+}
+
+// newRstate makes the request state of hr, answered by w, on server c.
+func (s *Server) newRstate(w *httpd.Response, hr *httpd.Request, c *config.Server) *rstate {
+	rs := &rstate{s: s, w: w, hr: hr, start: time.Now()}
 	req := request.New()
 	rs.req = req
 	req.Method = hr.Method
@@ -128,7 +151,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 		ID:         hr.ConnID,
 		Keepalives: hr.KeepAlives,
 	}
-	rs.vh = s.vhost(s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, req.URI))
+	rs.vh = s.vhost(c)
 	req.Server = rs.vh.info
 	req.Conn.Base = s.vhost(s.cfg.SelectServer(hr.LocalAddr, "")).info
 	req.DocumentRoot = rs.vh.conf.DocumentRoot
@@ -137,10 +160,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	rs.out = w
 	req.IO = rs.io
 	req.Hooks = rs
-
-	rs.serve()
-	rs.logAccess()
-	s.requestDone(rs)
+	return rs
 }
 
 // serve runs the phases and turns their result into the response (unless

@@ -70,7 +70,8 @@ func (rs *rstate) cgiHandler() int {
 	}
 	if nph {
 		var ok bool
-		if raw, ok = rs.w.(interface{ WriteRaw([]byte) (int, error) }); !ok {
+		// An HTTP/2 stream has no wire of its own to write to.
+		if raw, ok = rs.w.(interface{ WriteRaw([]byte) (int, error) }); !ok || rs.hr.ProtoNum >= 2000 {
 			return rs.cgiRefuse(500, "", "nph- scripts need an HTTP/1 connection")
 		}
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -50,15 +51,21 @@ func (s *Server) SetTicketKey(key []byte) { s.ticketKey = key }
 // SSLEngine on, once per worker (Start).
 func (s *Server) sslSetup() {
 	s.sslLoaded = s.cfg.Modules["ssl_module"]
+	key := s.ticketKey
+	if key == nil {
+		// A worker on its own (-X): a random secret, still one key per
+		// virtual host, so that no handshake resumes another host's
+		// session (Go would otherwise give them all the same keys).
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
 	for _, c := range append([]*config.Server{s.cfg.Main}, s.cfg.VHosts...) {
 		if c.SSL.Enabled() {
 			tc := s.vhostTLS(c)
-			if s.ticketKey != nil {
-				// The generation's secret, so that every worker reads
-				// every other's tickets; one key per virtual host, as
-				// each of Apache's has its own.
-				tc.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(append([]byte(nil), s.ticketKey...), c.Pos.String()...))})
-			}
+			// The generation's secret, so that every worker reads every
+			// other's tickets; one key per virtual host, as each of
+			// Apache's has its own session context.
+			tc.SetSessionTicketKeys([][32]byte{sha256.Sum256(append(append([]byte(nil), key...), c.Pos.String()...))})
 			s.vhost(c).tls = tc
 			s.sslLoaded = true
 		}
@@ -212,10 +219,24 @@ func (rs *rstate) sslAccess() int {
 		rs.sslLog(levelInfo, "AH02219: access to %s failed, reason: SSL connection required", orURI(rs.req.Filename, rs.req.URI))
 		return 403
 	}
-	if cs == nil || rs.dc == nil || rs.dc.SSLVerifyClient == nil {
+	if cs == nil {
 		return resDeclined
 	}
-	want := rs.dc.SSLVerifyClient.Mode
+	// The level asked for: the section's, unless the request's virtual
+	// host requires more (mod_ssl combines the two). The request's host
+	// may not be the handshake's: without SNI a Host picks any virtual
+	// host on the address.
+	want := rs.vh.conf.SSL.VerifyMode()
+	if rs.dc != nil && rs.dc.SSLVerifyClient != nil && want != config.SSLVerifyRequire {
+		want = rs.dc.SSLVerifyClient.Mode
+	}
+	if want == config.SSLVerifyNone {
+		return resDeclined
+	}
+	if want == config.SSLVerifyRequire && !rs.handshakeCAs() {
+		rs.sslLog(levelInfo, "AH02256: Non-default virtual host with SSLVerify set to 'require' and VirtualHost-specific CA certificate list is only available to clients with TLS server name indication (SNI) support")
+		return 403
+	}
 	sent := len(cs.PeerCertificates) > 0
 	verified := rs.clientVerified()
 	switch {
@@ -226,6 +247,31 @@ func (rs *rstate) sslAccess() int {
 		return 403
 	}
 	return resDeclined
+}
+
+// handshakeCAs reports whether the handshake checked a client
+// certificate against the CAs of the request's virtual host (without
+// SNI, a Host may pick another than the handshake's): otherwise a
+// certificate it verified is only GENEROUS here, as mod_ssl says.
+func (rs *rstate) handshakeCAs() bool {
+	hs := rs.s.handshakeServer(rs.hr.LocalAddr, rs.hr.TLS.ServerName)
+	return hs == rs.vh.conf || sameCAs(rs.vh.conf.SSL, hs.SSL)
+}
+
+// sameCAs reports whether a client certificate verified against b's CA
+// certificates is one a would verify: a names none of its own, or the
+// same files.
+func sameCAs(a, b *config.SSL) bool {
+	if a == nil || a == b || (a.CAFile == nil && a.CAPath == nil) {
+		return true
+	}
+	path := func(f *config.SSLFile) string {
+		if f == nil {
+			return ""
+		}
+		return f.Path
+	}
+	return b != nil && path(a.CAFile) == path(b.CAFile) && path(a.CAPath) == path(b.CAPath)
 }
 
 // clientVerified reports whether the client sent a certificate that

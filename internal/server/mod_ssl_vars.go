@@ -241,7 +241,7 @@ func (rs *rstate) sslVar(name string) string {
 		switch {
 		case len(cs.PeerCertificates) == 0:
 			return "NONE"
-		case rs.clientVerified():
+		case rs.clientVerified() && rs.handshakeCAs():
 			return "SUCCESS"
 		}
 		return "GENEROUS"

@@ -265,7 +265,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 	s.sslSetup()
 	tlsFor := s.listenTLS()
 	for _, l := range listeners {
-		hs := &httpd.Server{Config: hcfg, Handler: s, TLSFor: tlsFor}
+		hs := &httpd.Server{Config: hcfg, Handler: s, TLSFor: tlsFor, OnProtocolError: s.protocolError}
 		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go
 		if s.hasConnHandler() {
 			hs.ConnHandler = s.connHandler
