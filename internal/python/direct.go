@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,11 +23,10 @@ import (
 // storage). A thread that already belongs to another interpreter hands off
 // as before.
 //
-// The pool's policy carries over: while an interpreter's direct calls
-// average under growDelay, one runs at a time in the process (directGate:
-// the GIL is one, and more would only take turns at it); a call that runs
-// longer lets the next one in; longer calls (they wait: I/O, sleep) run
-// side by side. ThreadsPerChild still bounds the calls running Python.
+// A direct call goes in when the GIL is idle, and otherwise waits its turn
+// in Go (directAdmission, admission.go): calls that would only take turns
+// at the one GIL do not queue on it as OS threads. ThreadsPerChild still
+// bounds the calls running Python, and those waiting to.
 //
 // The thread states live on the server's own threads, which outlive any
 // interpreter's end, so an interpreter that has them is never ended in the
@@ -37,64 +35,17 @@ import (
 // PythonInterpIdleTimeout, PythonInterpReload) or interrupt it
 // (PythonRequestTimeout) are handed off as before.
 
-// directGate admits one short direct call at a time.
-var directGate = make(chan struct{}, 1)
-
 // directStats are an interpreter's direct calls.
 type directStats struct {
 	used    atomic.Bool  // a thread holds a direct thread state of it
 	threads atomic.Int64 // threads holding one
 	busy    atomic.Int64 // direct calls running
-	avg     atomic.Int64 // their average duration (an EWMA over about 8), ns
 }
 
 // directOK reports whether req's call may run directly.
 func directOK(req *request.Request) bool {
 	py := &req.Py
 	return py.MaxRequests == 0 && py.IdleTimeout == 0 && !py.Reload && py.RequestTimeout == 0
-}
-
-// gateRelease lets the next short call in, once: when the call ends, or
-// from its timer when the call is still running after growDelay.
-type gateRelease struct {
-	done  atomic.Bool
-	timer *time.Timer // runs release; armed while the call runs
-}
-
-// gateReleases are gateRelease values to reuse (their timers with them).
-var gateReleases sync.Pool
-
-// takeGate returns the gate's release for a call that has just passed it.
-func takeGate() *gateRelease {
-	g, ok := gateReleases.Get().(*gateRelease)
-	if !ok {
-		g = &gateRelease{}
-		g.timer = time.AfterFunc(time.Hour, g.release)
-		g.timer.Stop()
-	}
-	g.done.Store(false)
-	return g
-}
-
-// arm starts the timer: the gate opens after growDelay if the call is
-// still running.
-func (g *gateRelease) arm() { g.timer.Reset(growDelay) }
-
-// end releases the gate if the timer has not, and keeps g for reuse
-// unless its timer has fired (its function may still be about to run,
-// and must not release a later call's gate).
-func (g *gateRelease) end() {
-	stopped := g.timer.Stop()
-	g.release()
-	if stopped {
-		gateReleases.Put(g)
-	}
-}
-
-func (g *gateRelease) release() {
-	if g.done.CompareAndSwap(false, true) {
-		<-directGate
-	}
 }
 
 // callDirect runs one call on the calling goroutine's thread. ok is false
@@ -115,17 +66,12 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		return 0, ErrQueueTimeout, true
 	}
 	defer func() { <-in.rt.busy }()
-	var gate *gateRelease
-	if in.direct.avg.Load() < int64(growDelay) {
-		if !sendBefore(directGate, deadline) {
-			return 0, ErrQueueTimeout, true
-		}
-		gate = takeGate()
-		defer gate.end()
+	fair, admitted := directAdmission.enter(deadline)
+	if !admitted {
+		return 0, ErrQueueTimeout, true
 	}
-	if gate != nil {
-		gate.arm()
-	}
+	ran := false
+	defer func() { directAdmission.leave(fair, ran) }()
 	// x.ts and x.entry are this thread's, filled in by modpy_direct_call
 	// before Python runs: a nested call, made from a call back into Go on
 	// this same thread, needs them.
@@ -140,11 +86,11 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	}
 	pack, packLen := cBytes(packed)
 	in.direct.busy.Add(1)
-	start := time.Now()
-	waited := start.Sub(queued) // counted once the call has run here
+	waited := time.Since(queued) // counted once the call has run here
 	var cerr *C.char
 	var made C.int
 	var nmods C.Py_ssize_t
+	directAdmission.started()
 	// One call into C looks up (or makes) this thread's state and runs
 	// the call: the goroutine cannot move to another thread in between,
 	// so it need not lock its thread, and when a long call returns it
@@ -155,7 +101,8 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		in.direct.used.Store(true)
 		in.direct.threads.Add(1)
 	}
-	if crv == C.MODPY_NOT_DIRECT {
+	ran = crv != C.MODPY_NOT_DIRECT
+	if !ran {
 		in.direct.busy.Add(-1)
 		if e != nil {
 			e.exec = nil
@@ -165,7 +112,6 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 		}
 		return 0, nil, false
 	}
-	d := int64(time.Since(start))
 	if qw := in.rt.opts.QueueWait; qw != nil {
 		qw(waited)
 	}
@@ -173,8 +119,6 @@ func (in *Interp) callDirect(kind int, req *request.Request, h uint64, phase int
 	if e != nil {
 		e.exec = nil
 	}
-	avg := in.direct.avg.Load()
-	in.direct.avg.Store(avg + (d-avg)/8)
 	if nmods >= 0 {
 		in.modules.Store(int64(nmods))
 	}

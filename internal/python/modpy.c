@@ -266,6 +266,8 @@ long modpy_call_held(PyObject *entry, int kind, uint64_t h, int phase,
  * interpreter only, made on its first direct call and kept for the
  * thread's life (such an interpreter is never ended in the process). */
 static __thread PyInterpreterState *direct_interp;
+/* Direct calls that have left Python and not yet told Go (modpy_call_left). */
+static int calls_leaving;
 static __thread PyThreadState *direct_ts;
 static __thread PyObject *direct_entry;
 
@@ -303,8 +305,28 @@ long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int pha
         return MODPY_NOT_DIRECT;
     *ts_out = ts;
     *entry_out = entry;
-    return modpy_call(ts, entry, kind, h, phase, NULL, 0, NULL, 0, pack, packlen, 0, nmods);
+    long rv = modpy_call(ts, entry, kind, h, phase, NULL, 0, NULL, 0, pack, packlen, 0, nmods);
+    /* Until Go's admission hears of the end (modpy_call_left), the call
+     * still counts as the GIL's: its end lets the next call in. */
+    __atomic_add_fetch(&calls_leaving, 1, __ATOMIC_RELAXED);
+    return rv;
 }
+
+int modpy_gil_busy(void)
+{
+    if (__atomic_load_n(&calls_leaving, __ATOMIC_RELAXED) > 0)
+        return 1;
+#if PY_VERSION_HEX < 0x030C0000
+    /* Up to 3.11 the thread state holding the GIL is one global, set when
+     * a thread takes the GIL and cleared when it lets go; reading it needs
+     * no GIL. */
+    return _PyThreadState_UncheckedGet() != NULL;
+#else
+    return -1; /* a thread-local since 3.12 */
+#endif
+}
+
+void modpy_call_left(void) { __atomic_sub_fetch(&calls_leaving, 1, __ATOMIC_RELAXED); }
 
 /* modpy_thread_is_direct: this OS thread holds a direct call's state. */
 int modpy_thread_is_direct(void) { return direct_interp != NULL; }

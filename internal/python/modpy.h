@@ -69,6 +69,13 @@ long modpy_direct_call(PyInterpreterState *interp, int kind, uint64_t h, int pha
                        const char *pack, Py_ssize_t packlen, PyThreadState **ts_out,
                        PyObject **entry_out, int *made, char **err, Py_ssize_t *nmods);
 int modpy_thread_is_direct(void);
+/* Whether some thread holds the GIL right now, or a direct call that has
+ * just let go of it has not told Go yet (1), or neither (0); -1 where the
+ * GIL's holder cannot be known from another thread (Python 3.12 on). */
+int modpy_gil_busy(void);
+/* A direct call that returned MODPY_NOT_DIRECT's opposite is over for the
+ * admission (admission.go): modpy_gil_busy stops counting it. */
+void modpy_call_left(void);
 long modpy_as_long(PyObject *o);
 /* Take the GIL with ts on the calling thread / let it go, returning the
  * thread state that was current (to attach again after). */

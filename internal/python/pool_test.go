@@ -127,29 +127,6 @@ func TestSaturated(t *testing.T) {
 	}
 }
 
-// A gate release opens directGate once, whether the call ends or its
-// timer fires first.
-func TestGateRelease(t *testing.T) {
-	directGate <- struct{}{}
-	g := takeGate()
-	g.end()
-	g.release()
-	if len(directGate) != 0 {
-		t.Fatal("end did not open the gate")
-	}
-	directGate <- struct{}{}
-	g = takeGate()
-	g.arm()
-	if !sendBefore(directGate, time.Now().Add(time.Minute)) {
-		t.Fatal("the timer did not open the gate")
-	}
-	g.end() // must not take the place just sent
-	if len(directGate) != 1 {
-		t.Fatal("the gate was released twice")
-	}
-	<-directGate
-}
-
 func TestDirectOK(t *testing.T) {
 	if !directOK(&request.Request{}) {
 		t.Fatal("a plain request not direct")
