@@ -238,6 +238,9 @@ func TestAccessConfigErrors(t *testing.T) {
 		{"Listen 1\n<Location />\nRequire ip 10.0.0.256\n</Location>\n",
 			"site.conf:3: Require: ip address '10.0.0.256' appears to be invalid"},
 		{"Listen 1\n<Location />\nRequire bogus\n</Location>\n", "site.conf:3: Require: Unknown Authz provider: bogus"},
+		// A provider modpy lacks would lock out the users only it knows.
+		{"Listen 1\n<Location />\nAuthType Basic\nAuthBasicProvider file ldap\n</Location>\n",
+			"site.conf:4: AuthBasicProvider: Unknown Authn provider: ldap"},
 		{"Listen 1\n<Directory />\nOrder allow, deny\n</Directory>\n", "site.conf:3: Order: takes one argument"},
 		{"Listen 1\n<Directory />\nAllow 127.0.0.1\n</Directory>\n", "site.conf:3: Allow:"},
 		{"Listen 1\n<Directory />\nDeny from 1.2.3.4/99\n</Directory>\n", "site.conf:3: Deny: "},

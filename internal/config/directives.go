@@ -86,12 +86,10 @@ func phaseNames(ps []request.Phase) []string {
 
 // Notice texts shared by several rows.
 const (
-	noteIgnored       = "accepted but not acted on by modpy"
-	noteNegotiate     = "content negotiation is not done by modpy; directive ignored"
-	noteCompress      = "this compression is not done by modpy (only DEFLATE is); directive ignored"
-	noteMPM           = "not used by modpy's process model; ignored"
-	noteAuthnProvider = "not a provider modpy has (it has file and wsgi): skipped, so the users only it knows are not found; " +
-		"a PythonAuthenHandler may check them"
+	noteIgnored   = "accepted but not acted on by modpy"
+	noteNegotiate = "content negotiation is not done by modpy; directive ignored"
+	noteCompress  = "this compression is not done by modpy (only DEFLATE is); directive ignored"
+	noteMPM       = "not used by modpy's process model; ignored"
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -60,16 +60,16 @@ var basicProviders = []string{"file", "wsgi"}
 
 // dAuthBasicProvider is mod_auth_basic's AuthBasicProvider: the providers
 // that check a Basic password, in order. modpy has "file" (AuthUserFile)
-// and "wsgi" (a WSGIAuthUserScript); the others (dbm, ldap, ...) are
-// accepted with a notice and skipped: the users only they know are not
-// found (401), unless a PythonAuthenHandler, which runs first, checks
-// them.
+// and "wsgi" (a WSGIAuthUserScript); another name (dbm, ldap, ...) is
+// an error, as Apache's "Unknown Authn provider" for a provider whose
+// module is not loaded: skipping it would lock out the users only it
+// knows, a change in who is served.
 func dAuthBasicProvider(p *parser, c *call) error {
 	var ps []string
 	for _, a := range c.args {
 		a = strings.ToLower(a)
 		if !hasFold(basicProviders, a) {
-			p.notice("dir AuthBasicProvider "+a, c.pos, "AuthBasicProvider %s: %s", a, noteAuthnProvider)
+			return c.errf("Unknown Authn provider: %s (modpy has the providers %s)", a, strings.Join(basicProviders, " and "))
 		}
 		ps = append(ps, a)
 	}
