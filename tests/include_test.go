@@ -98,7 +98,7 @@ def fixuphandler(req):
 		}
 	}
 	_, h, body := s.do("GET", "/printenv.shtml", "")
-	for _, want := range []string{"zz=&lt;v&gt;\n", "DOCUMENT_URI=/printenv.shtml\n", "SERVER_SOFTWARE=modpy\n", "DATE_LOCAL="} {
+	for _, want := range []string{"zz=&lt;v&gt;\n", "DOCUMENT_URI=/printenv.shtml\n", "SERVER_SOFTWARE=modpy/", "DATE_LOCAL="} {
 		if !strings.Contains(body, want) {
 			t.Errorf("printenv lacks %q:\n%s", want, body)
 		}

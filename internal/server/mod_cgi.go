@@ -625,6 +625,16 @@ func (rs *rstate) cgiEnv() []string {
 		vars = append(vars, e.Key, e.Value)
 	}
 	passAuth := rs.dc.CGIPassAuth != nil && *rs.dc.CGIPassAuth
+	return environ(rs.cgiVars(vars, passAuth))
+}
+
+// cgiVars appends to vars (name, value, ...) the variables Apache's
+// ap_add_common_vars and ap_add_cgi_vars set, for mod_cgi's scripts and
+// mod_include's pages alike: HTTP_* (Authorization and
+// Proxy-Authorization only with passAuth), the server's and the
+// client's, the script's and the path info's.
+func (rs *rstate) cgiVars(vars []string, passAuth bool) []string {
+	req := rs.req
 	// Proxy never: it would pose as the proxy setting (Apache's
 	// SECURITY_HOLE_PASS_PROXY is off).
 	vars = appendHeaderVars(vars, req.HeadersIn.Entries(), passAuth, passAuth)
@@ -689,7 +699,7 @@ func (rs *rstate) cgiEnv() []string {
 	if req.PathInfo != "" {
 		vars = append(vars, "PATH_INFO", req.PathInfo, "PATH_TRANSLATED", rs.pathTranslated(req.PathInfo))
 	}
-	return environ(vars)
+	return vars
 }
 
 // pathTranslated is PATH_TRANSLATED: the path info mapped as a URI would

@@ -163,66 +163,13 @@ func userName(uid uint32) string {
 	return "<unknown>"
 }
 
-// addCGIVars sets Apache's ap_add_common_vars and ap_add_cgi_vars in env.
+// addCGIVars sets Apache's ap_add_common_vars and ap_add_cgi_vars in env,
+// the variables mod_cgi gives its scripts (without Authorization).
 func (rs *rstate) addCGIVars(env *table.Table) {
-	req := rs.req
-	for _, e := range req.HeadersIn.Entries() {
-		k := strings.ToUpper(strings.ReplaceAll(e.Key, "-", "_"))
-		switch k {
-		case "CONTENT_TYPE", "CONTENT_LENGTH":
-			env.Set(k, e.Value)
-		case "AUTHORIZATION", "PROXY_AUTHORIZATION", "PROXY": // PROXY: httpoxy, as appendHeaderVars
-		default:
-			env.Set("HTTP_"+k, e.Value)
-		}
+	vars := rs.cgiVars(nil, false)
+	for i := 0; i+1 < len(vars); i += 2 {
+		env.Set(vars[i], vars[i+1])
 	}
-	p := os.Getenv("PATH")
-	if p == "" {
-		p = "/usr/local/bin:/usr/bin:/bin"
-	}
-	name := req.Hostname
-	if name == "" {
-		name = rs.vh.name
-	}
-	for _, kv := range [][2]string{
-		{"PATH", p}, {"SERVER_SIGNATURE", rs.signatureLine()}, {"SERVER_SOFTWARE", "modpy"},
-		{"SERVER_NAME", hostOnlyName(name)}, {"SERVER_ADDR", req.Conn.LocalIP},
-		{"SERVER_PORT", strconv.Itoa(req.Conn.LocalPort)}, {"REMOTE_ADDR", req.ClientIP()},
-		{"DOCUMENT_ROOT", req.DocumentRoot}, {"REQUEST_SCHEME", rs.scheme()}, {"CONTEXT_PREFIX", ""},
-		{"CONTEXT_DOCUMENT_ROOT", req.DocumentRoot}, {"SERVER_ADMIN", rs.vh.conf.ServerAdmin},
-		{"SCRIPT_FILENAME", req.Filename}, {"REMOTE_PORT", strconv.Itoa(req.Conn.RemotePort)},
-		{"GATEWAY_INTERFACE", "CGI/1.1"}, {"SERVER_PROTOCOL", req.Protocol},
-		{"REQUEST_METHOD", req.Method}, {"QUERY_STRING", req.Args}, {"REQUEST_URI", req.UnparsedURI},
-	} {
-		env.Set(kv[0], kv[1])
-	}
-	if req.User != "" {
-		env.Set("REMOTE_USER", req.User)
-	}
-	if req.AuthType != "" {
-		env.Set("AUTH_TYPE", req.AuthType)
-	}
-	script := req.URI
-	if req.PathInfo != "" && strings.HasSuffix(script, req.PathInfo) {
-		script = script[:len(script)-len(req.PathInfo)]
-		env.Set("PATH_INFO", req.PathInfo)
-		env.Set("PATH_TRANSLATED", strings.TrimSuffix(req.DocumentRoot, "/")+req.PathInfo)
-	}
-	env.Set("SCRIPT_NAME", script)
-}
-
-// hostOnlyName is a Host header's host, without the port.
-func hostOnlyName(h string) string {
-	if strings.HasPrefix(h, "[") {
-		if i := strings.IndexByte(h, ']'); i > 0 {
-			return h[:i+1]
-		}
-		return h
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && strings.IndexByte(h, ':') == i {
-		return h[:i]
-	}
-	return h
 }
 
 // fixHeaders removes what the parsed page invalidates from its response
