@@ -100,6 +100,18 @@ type Config struct {
 	// virtual environment, or a Python prefix.
 	WSGIPythonHome string
 
+	// Groups are the WSGIDaemonProcess process groups, in config order
+	// (mod_wsgi_daemon.go).
+	Groups []*ProcessGroup
+	// RestrictEmbedded is WSGIRestrictEmbedded On: Python that would run
+	// in a worker (not in a group) is refused with a 500.
+	RestrictEmbedded bool
+	// UserDirProcess is PythonUserDirProcess On's template (nil: Off):
+	// each UserDir user's Python runs in a group "~user" of its own, as
+	// that user. UserDirMinUid (default 1000) is the lowest uid served so.
+	UserDirProcess *ProcessGroup
+	UserDirMinUid  int
+
 	// Mime maps a lower-case extension without its dot to a media type,
 	// from TypesConfig (default /etc/mime.types when it exists).
 	Mime map[string]string
@@ -634,6 +646,10 @@ type DirConfig struct {
 	WSGIScriptReloading   *bool   // default On
 	WSGIChunkedRequest    *bool   // default Off
 	WSGIErrorOverride     *bool   // default Off
+	// ProcessGroup is WSGIProcessGroup (or PythonProcessGroup) as written:
+	// "%{GLOBAL}" runs the section's Python in the workers, %{ENV:NAME},
+	// %{SERVER} and %{RESOURCE} are expanded per request; nil = unset.
+	ProcessGroup *string
 	// mod_wsgi's auth scripts (mod_wsgi_auth.go; nil = unset).
 	WSGIAccessScript    *WSGIAuthScript
 	WSGIAuthUserScript  *WSGIAuthScript
@@ -795,7 +811,9 @@ type WSGIAlias struct {
 	ApplicationGroup  *string
 	CallableObject    string
 	PassAuthorization *bool
-	Pos               Pos
+	// ProcessGroup is process-group= ("" when not given).
+	ProcessGroup string
+	Pos          Pos
 }
 
 // WSGIImport is one WSGIImportScript: a script loaded into an
@@ -803,5 +821,7 @@ type WSGIAlias struct {
 type WSGIImport struct {
 	Script string
 	Group  string // "" for %{GLOBAL}: the main interpreter
-	Pos    Pos
+	// ProcessGroup is process-group= ("" for the workers).
+	ProcessGroup string
+	Pos          Pos
 }
