@@ -318,3 +318,32 @@ func TestGroupPerUser(t *testing.T) {
 	s.mustGet("/ask?modpy-u1")
 	waitGroup(t, mp, "~modpy-u1", "started again", func(ps []groupProc) bool { return len(ps) == 1 })
 }
+
+func TestGroupMaximumRequests(t *testing.T) {
+	u := needUser(t, "modpy-g1", 2041, false)
+	uid, _ := strconv.Atoi(u.Uid)
+	s := startGroupSite(t, "g1 user=modpy-g1 maximum-requests=3")
+	mp := s.masterPid()
+	first := waitGroup(t, mp, "g1", "1 process", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].uid == uid })[0].pid
+	get := func() string {
+		for i := 0; i < 100; i++ {
+			if code, body, err := groupGet(mp, 1, "g1", "/pid"); err == nil && code == 200 {
+				return body
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("the group did not answer\n%s", s.errorLog())
+		return ""
+	}
+	for i := 0; i < 3; i++ {
+		if got := get(); got != strconv.Itoa(first) {
+			t.Fatalf("request %d answered by pid %s, want %d", i+1, got, first)
+		}
+	}
+	want := fmt.Sprintf("group g1 pid %d recycled (maximum-requests 3 reached", first)
+	contains(t, "error log", s.waitLog(want), want)
+	waitGroup(t, mp, "g1", "a replacement", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].pid != first && ps[0].uid == uid })
+	if got := get(); got == strconv.Itoa(first) {
+		t.Fatalf("pid %d still answers after maximum-requests", first)
+	}
+}
