@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/loglevel"
 	"modpy/internal/master"
 	"modpy/internal/python"
@@ -97,6 +98,9 @@ func (o *options) load() (*config.Config, error) {
 	cfg, err := config.Load(o.loadOptions())
 	if err == nil {
 		err = config.Check(cfg)
+	}
+	if err == nil {
+		err = addTestGroups(cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -199,9 +203,15 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		cfg, err := config.Load(o.loadOptions())
+		if err == nil {
+			err = addTestGroups(cfg)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
+		}
+		if name := os.Getenv(groupsock.GroupEnv); name != "" {
+			return worker.RunGroup(cfg, name)
 		}
 		return worker.Run(cfg, n)
 	}

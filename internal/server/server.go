@@ -63,6 +63,9 @@ type Server struct {
 	sslLoaded bool
 	ticketKey []byte // see SetTicketKey
 
+	procGroup     *config.ProcessGroup // see SetProcessGroup (group.go)
+	needUserGroup func(user string)    // see OnNeedUserGroup (group.go)
+
 	mu      sync.Mutex
 	servers []*httpd.Server
 	wg      sync.WaitGroup
@@ -231,6 +234,9 @@ func (s *Server) Start(listeners []net.Listener) error {
 		}
 	}
 	for _, imp := range s.cfg.WSGIImports {
+		if !s.importsHere(imp) {
+			continue
+		}
 		if err := rt.ImportScript(wsgiInterpreterName(imp.Group), imp.Script); err != nil {
 			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
 		}
