@@ -47,10 +47,13 @@ const (
 	Stuck                        // a handler stuck in C code past PythonRequestTimeout
 	Interpreter                  // an interpreter that had to end could not be ended
 	Restart                      // a restart or graceful restart replaced its generation
+	MaxRequests                  // a group process's maximum-requests reached
+	Inactive                     // a group process's inactivity-timeout passed
+	RestartInterval              // a group process's restart-interval passed
 	NumReasons
 )
 
-var reasonNames = [NumReasons]string{"died", "max_connections", "max_memory", "stuck", "interpreter", "restart"}
+var reasonNames = [NumReasons]string{"died", "max_connections", "max_memory", "stuck", "interpreter", "restart", "max_requests", "inactivity", "restart_interval"}
 
 // String is the reason's label.
 func (r Reason) String() string {
@@ -105,7 +108,12 @@ type slotHeader struct {
 	exitLen  atomic.Int64
 	hint     atomic.Uint64 // where the next call looks for a free entry
 	exitText [exitTextCap]byte
+	groupLen atomic.Int64 // length of group; 0: a worker
+	group    [GroupCap]byte
 }
+
+// GroupCap is the longest process group name a slot records.
+const GroupCap = 64
 
 type entry struct {
 	busy  atomic.Uint32
@@ -287,11 +295,29 @@ func (s *Slot) reset() {
 	h.rss.Store(0)
 	h.exitWhy.Store(0)
 	h.exitLen.Store(0)
+	h.groupLen.Store(0)
 	for i := 0; i < Entries; i++ {
 		s.entry(i).busy.Store(0)
 	}
 	s.area(statusOffset).n.Store(0)
 	s.area(metricsOff).n.Store(0)
+}
+
+// SetGroup marks the slot as a process of group name (master), up to
+// GroupCap bytes of it; "" marks a worker.
+func (s *Slot) SetGroup(name string) {
+	s.h.groupLen.Store(0)
+	n := copy(s.h.group[:], name)
+	s.h.groupLen.Store(int64(n))
+}
+
+// Group is the process group the slot's process serves; "" for a worker.
+func (s *Slot) Group() string {
+	n := s.h.groupLen.Load()
+	if n <= 0 || n > GroupCap {
+		return ""
+	}
+	return string(s.h.group[:n])
 }
 
 // SetPid records the started worker's pid (master).

@@ -97,3 +97,32 @@ func TestOpenRejectsOtherFiles(t *testing.T) {
 		t.Fatal("Open accepted a file of zeros")
 	}
 }
+
+func TestSlotGroup(t *testing.T) {
+	b, err := Create(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s := b.Claim(1)
+	if s.Group() != "" {
+		t.Fatalf("a new slot's group = %q", s.Group())
+	}
+	s.SetGroup("~alice")
+	f, err := Open(b.File())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := f.Slot(s.Index).Group(); g != "~alice" {
+		t.Fatalf("Group() through another mapping = %q, want ~alice", g)
+	}
+	long := strings.Repeat("x", GroupCap+10)
+	s.SetGroup(long)
+	if g := s.Group(); g != long[:GroupCap] {
+		t.Fatalf("a long name is kept as %d bytes, want %d", len(g), GroupCap)
+	}
+	s.Release()
+	if s2 := b.Claim(1); s2.Group() != "" {
+		t.Fatalf("a claimed slot kept the group %q", s2.Group())
+	}
+}
