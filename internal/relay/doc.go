@@ -1,8 +1,8 @@
 // Package relay is the channel between a worker and a process group
 // (mod_wsgi's daemon mode, issue 14): the Modpy-Relay header that carries
-// the client connection's facts to the group (Info, Encode, Decode), the
-// name of a group's abstract UNIX socket (SocketName), and the worker's
-// pool of keep-alive connections to the groups' sockets (Pool, Conn).
+// the client connection's facts to the group (Info, Encode, Decode) and
+// the worker's pool of keep-alive connections to the groups' sockets
+// (Pool, Conn; the sockets' names are internal/groupsock's).
 //
 // A request a worker relays goes to the group as HTTP/1.1 on a pooled
 // connection, with the one trusted Modpy-Relay header added; the group's

@@ -196,10 +196,3 @@ func (in *Info) ConnectionState() *tls.ConnectionState {
 	}
 	return cs
 }
-
-// SocketName is the abstract UNIX socket of group name's processes of
-// generation gen under the master masterPid: "@modpy.<pid>.<gen>.<name>"
-// (Go's spelling of an abstract address: the leading '@').
-func SocketName(masterPid, gen int, name string) string {
-	return "@modpy." + strconv.Itoa(masterPid) + "." + strconv.Itoa(gen) + "." + name
-}

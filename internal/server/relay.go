@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/relay"
 )
 
@@ -40,7 +41,7 @@ type groupRole struct {
 
 func (s *Server) initGroupRole() {
 	g := &s.groups
-	g.name = os.Getenv("MODPY_GROUP")
+	g.name = os.Getenv(groupsock.GroupEnv)
 	if g.name != "" {
 		if strings.HasPrefix(g.name, "~") {
 			g.conf = s.cfg.UserDirProcess
@@ -50,11 +51,11 @@ func (s *Server) initGroupRole() {
 		return
 	}
 	g.relays = len(s.cfg.Groups) > 0 || s.cfg.UserDirProcess != nil || s.cfg.RestrictEmbedded
-	g.masterPid, _ = strconv.Atoi(os.Getenv("MODPY_MASTER_PID"))
+	g.masterPid, _ = strconv.Atoi(os.Getenv(groupsock.MasterPidEnv))
 	if g.masterPid == 0 {
 		g.masterPid = os.Getppid()
 	}
-	g.gen, _ = strconv.Atoi(os.Getenv("MODPY_GENERATION"))
+	g.gen, _ = strconv.Atoi(os.Getenv(groupsock.GenerationEnv))
 }
 
 // ProcessGroupName is the process group this process serves ("": a
@@ -96,7 +97,7 @@ func (rs *rstate) requestGroup(dc *config.DirConfig) (name, user string) {
 		return rs.wsgiExpand(*dc.ProcessGroup, script, true), ""
 	}
 	if rs.userdirUser != "" && rs.s.cfg.UserDirProcess != nil {
-		return "~" + rs.userdirUser, rs.userdirUser
+		return groupsock.UserGroup(rs.userdirUser), rs.userdirUser
 	}
 	return "", ""
 }
@@ -164,7 +165,7 @@ func (rs *rstate) relayTo(name, user string) int {
 		rs.logError(levelError, "modpy: a subrequest cannot be relayed to WSGI daemon process '%s': %s", name, where)
 		return 500
 	}
-	addr := relay.SocketName(s.groups.masterPid, s.groups.gen, name)
+	addr := groupsock.Name(s.groups.masterPid, s.groups.gen, name)
 	c, st := rs.relayConnect(gc, name, user, addr)
 	if c == nil {
 		return st
