@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/loglevel"
 	"modpy/internal/master"
 	"modpy/internal/python"
@@ -202,6 +203,9 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
+		}
+		if name := os.Getenv(groupsock.GroupEnv); name != "" {
+			return worker.RunGroup(cfg, name)
 		}
 		return worker.Run(cfg, n)
 	}

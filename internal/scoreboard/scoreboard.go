@@ -41,15 +41,15 @@ type Reason int
 
 // The reasons a worker is replaced.
 const (
-	Died           Reason = iota // it crashed or exited with an error
-	MaxConnections               // MaxConnectionsPerChild reached
-	MaxMemory                    // MaxMemoryPerChild passed
-	Stuck                        // a handler stuck in C code past PythonRequestTimeout
-	Interpreter                  // an interpreter that had to end could not be ended
-	Restart                      // a restart or graceful restart replaced its generation
-	MaxRequests                  // a group process's maximum-requests reached
-	Inactive                     // a group process's inactivity-timeout passed
-	RestartInterval              // a group process's restart-interval passed
+	Died            Reason = iota // it crashed or exited with an error
+	MaxConnections                // MaxConnectionsPerChild reached
+	MaxMemory                     // MaxMemoryPerChild passed
+	Stuck                         // a handler stuck in C code past PythonRequestTimeout
+	Interpreter                   // an interpreter that had to end could not be ended
+	Restart                       // a restart or graceful restart replaced its generation
+	MaxRequests                   // a group process's maximum-requests reached
+	Inactive                      // a group process's inactivity-timeout passed
+	RestartInterval               // a group process's restart-interval passed
 	NumReasons
 )
 

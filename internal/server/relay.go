@@ -24,32 +24,18 @@ import (
 // group's end: the process's own group (groupRole), its environ values,
 // queue-timeout; httpd.Server.TrustRelay takes Modpy-Relay's facts.
 
-// groupRole is what New learns of the process it runs in: a group
-// process (MODPY_GROUP set: its name and configuration) or a worker
-// (with the master's pid and generation, which name the groups' sockets).
+// groupRole is a worker's side of the groups: the master's pid and
+// generation, which name the groups' sockets, and its connections to them.
+// (A group process's own group is Server.procGroup: SetProcessGroup.)
 type groupRole struct {
-	name      string               // MODPY_GROUP: "" in a worker
-	conf      *config.ProcessGroup // the group's (the template for "~user")
 	masterPid int
 	gen       int
-	pool      relay.Pool // a worker's connections to the groups
-	// OnUserGroup asks the master to start a per-user group
-	// (PythonUserDirProcess); see Server.SetUserGroupStarter.
-	startUser func(user string) error
+	pool      relay.Pool
 	relays    bool // the configuration has groups: the worker may relay
 }
 
 func (s *Server) initGroupRole() {
 	g := &s.groups
-	g.name = os.Getenv(groupsock.GroupEnv)
-	if g.name != "" {
-		if strings.HasPrefix(g.name, "~") {
-			g.conf = s.cfg.UserDirProcess
-		} else {
-			g.conf = s.cfg.ProcessGroup(g.name)
-		}
-		return
-	}
 	g.relays = len(s.cfg.Groups) > 0 || s.cfg.UserDirProcess != nil || s.cfg.RestrictEmbedded
 	g.masterPid, _ = strconv.Atoi(os.Getenv(groupsock.MasterPidEnv))
 	if g.masterPid == 0 {
@@ -58,26 +44,12 @@ func (s *Server) initGroupRole() {
 	g.gen, _ = strconv.Atoi(os.Getenv(groupsock.GenerationEnv))
 }
 
-// ProcessGroupName is the process group this process serves ("": a
-// worker, or -X): MODPY_GROUP, as the master set it.
-func (s *Server) ProcessGroupName() string { return s.groups.name }
-
-// SetUserGroupStarter gives a worker the way to ask its master for a
-// per-user group ("~alice", PythonUserDirProcess) that is not running:
-// start(user) is called once per request that finds no listener, and the
-// worker then retries connecting until the group's connect-timeout. Unset,
-// startUserGroup's stub answers an error.
-func (s *Server) SetUserGroupStarter(start func(user string) error) { s.groups.startUser = start }
-
-// errNoUserGroupStarter is the stub's answer when nothing asks the master.
-var errNoUserGroupStarter = errors.New("no way to ask the master for a per-user process group (SetUserGroupStarter not called)")
-
-// startUserGroup asks the master to start user's group.
-func (s *Server) startUserGroup(user string) error {
-	if s.groups.startUser == nil {
-		return errNoUserGroupStarter
+// groupName is the name of the group this process serves ("": a worker).
+func (s *Server) groupName() string {
+	if s.procGroup == nil {
+		return ""
 	}
-	return s.groups.startUser(user)
+	return s.procGroup.Name
 }
 
 // requestGroup is the process group the request's Python runs in: the
@@ -107,10 +79,9 @@ func (rs *rstate) requestGroup(dc *config.DirConfig) (name, user string) {
 // st the result). In a group process it checks queue-timeout instead.
 func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 	g := &rs.s.groups
-	if g.name != "" {
-		if c := g.conf; c != nil && c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil &&
-			time.Since(rs.hr.Received) > c.QueueTimeout {
-			rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, g.name)
+	if c := rs.s.procGroup; c != nil {
+		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil && time.Since(rs.hr.Received) > c.QueueTimeout {
+			rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, c.Name)
 			return 504, true
 		}
 		return 0, false
@@ -188,10 +159,7 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	}
 	deadline := time.Now().Add(timeout)
 	if user != "" {
-		if err := s.startUserGroup(user); err != nil {
-			rs.logError(levelError, "modpy: cannot start the process group of user %q: %v", user, err)
-			return nil, 503
-		}
+		s.NeedUserGroup(user) // the master starts it; connect retries meanwhile
 	}
 	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
 		time.Sleep(min(delay, time.Until(deadline)))

@@ -63,7 +63,9 @@ type Server struct {
 	sslLoaded bool
 	ticketKey []byte // see SetTicketKey
 
-	groups groupRole // a group process's own group, or a worker's relay (relay.go)
+	procGroup     *config.ProcessGroup // see SetProcessGroup (group.go)
+	needUserGroup func(user string)    // see OnNeedUserGroup (group.go)
+	groups        groupRole            // a worker's relay to the groups (relay.go)
 
 	mu      sync.Mutex
 	servers []*httpd.Server
@@ -234,6 +236,9 @@ func (s *Server) Start(listeners []net.Listener) error {
 		}
 	}
 	for _, imp := range s.cfg.WSGIImports {
+		if !s.importsHere(imp) {
+			continue
+		}
 		if err := rt.ImportScript(wsgiInterpreterName(imp.Group), imp.Script); err != nil {
 			s.errlog.logf(levelError, "%s: %v", imp.Pos, err)
 		}
@@ -269,7 +274,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 	tlsFor := s.listenTLS()
 	for _, l := range listeners {
 		hs := &httpd.Server{Config: hcfg, Handler: s, TLSFor: tlsFor, OnProtocolError: s.protocolError}
-		if s.groups.name != "" && l.Addr().Network() == "unix" {
+		if s.procGroup != nil && l.Addr().Network() == "unix" {
 			// A group process's own listener: the workers relay to it
 			// (relay.go), and only they can connect (SO_PEERCRED).
 			hs.TLSFor, hs.TrustRelay = nil, true
