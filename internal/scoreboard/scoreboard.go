@@ -13,15 +13,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The region: a header page (the master's area), then nslots slots of
-// slotSize bytes. Each slot: its header page, the table of calls in flight,
+// The region: the master's area (headerSize: its header page, then the
+// table of process groups), then nslots slots of slotSize bytes. Each slot: its header page, the table of calls in flight,
 // then the status and metrics snapshot areas. Pages are touched only when
 // written, so unused slots and the unused tails of snapshot areas cost
 // address space, not memory.
 const (
-	magic        = 0x31627370646f6d // "modpsb1" little-endian
+	magic        = 0x32627370646f6d // "modpsb2" little-endian
 	pageSize     = 4096
-	headerSize   = pageSize
+	headerSize   = 8 * pageSize
+	groupEntry   = 128
+	GroupName    = 64                                   // bytes of a process group's name the board keeps
+	Groups       = (headerSize - pageSize) / groupEntry // process groups whose restarts it counts
 	entrySize    = 256
 	entryText    = entrySize - 16
 	Entries      = 64 // calls in flight a slot records (more are counted, not listed)
@@ -104,7 +107,17 @@ type slotHeader struct {
 	exitWhy  atomic.Int64 // Reason+1 once the worker said why it exits
 	exitLen  atomic.Int64
 	hint     atomic.Uint64 // where the next call looks for a free entry
+	groupLen atomic.Int64  // bytes of group; 0: a worker
+	group    [GroupName]byte
 	exitText [exitTextCap]byte
+}
+
+// groupRow is one process group's row in the master's area.
+type groupRow struct {
+	state    atomic.Uint32 // 0: free; 1: being claimed; 2: in use
+	n        uint32
+	name     [GroupName]byte
+	restarts [NumReasons]atomic.Uint64
 }
 
 type entry struct {
@@ -224,6 +237,88 @@ func (b *Board) CountRestart(r Reason) {
 	}
 }
 
+func (b *Board) groupRow(i int) *groupRow {
+	return (*groupRow)(unsafe.Pointer(&b.mem[pageSize+i*groupEntry]))
+}
+
+// group finds the row of the process group name, claiming a free one if
+// it has none; nil when the table is full.
+func (b *Board) group(name string) *groupRow {
+	if len(name) > GroupName {
+		name = name[:GroupName]
+	}
+	for i := 0; i < Groups; i++ {
+		g := b.groupRow(i)
+		for {
+			switch g.state.Load() {
+			case 2:
+				if string(g.name[:g.n]) == name {
+					return g
+				}
+			case 1:
+				time.Sleep(time.Microsecond) // another writer is naming it
+				continue
+			case 0:
+				if !g.state.CompareAndSwap(0, 1) {
+					continue
+				}
+				g.n = uint32(copy(g.name[:], name))
+				g.state.Store(2)
+				return g
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// DeclareGroup gives the process group name a row in the master's area
+// (master), so the status page and the metrics show it, with 0 restarts,
+// before any of its processes started. Declaring it again does nothing.
+// A name longer than GroupName bytes is cut; past Groups groups, a group
+// is shown only while it has processes, and its restarts are not counted.
+func (b *Board) DeclareGroup(name string) { b.group(name) }
+
+// CountGroupRestart counts a process of group name replaced for reason r
+// (master), declaring the group if it was not. A group's processes are
+// counted here, not by CountRestart, which counts the workers.
+func (b *Board) CountGroupRestart(name string, r Reason) {
+	if r < 0 || r >= NumReasons {
+		return
+	}
+	if g := b.group(name); g != nil {
+		g.restarts[r].Add(1)
+	}
+}
+
+// GroupInfo is a declared process group as the master's area has it.
+type GroupInfo struct {
+	Name     string
+	Restarts [NumReasons]uint64
+}
+
+// Groups lists the declared process groups, in the order they were
+// declared.
+func (b *Board) Groups() []GroupInfo {
+	var out []GroupInfo
+	for i := 0; i < Groups; i++ {
+		g := b.groupRow(i)
+		st := g.state.Load()
+		if st == 0 {
+			break
+		}
+		if st != 2 {
+			continue
+		}
+		gi := GroupInfo{Name: string(g.name[:min(int(g.n), GroupName)])}
+		for r := range gi.Restarts {
+			gi.Restarts[r] = g.restarts[r].Load()
+		}
+		out = append(out, gi)
+	}
+	return out
+}
+
 // MasterInfo is the master's area.
 type MasterInfo struct {
 	Pid        int
@@ -287,6 +382,7 @@ func (s *Slot) reset() {
 	h.rss.Store(0)
 	h.exitWhy.Store(0)
 	h.exitLen.Store(0)
+	h.groupLen.Store(0)
 	for i := 0; i < Entries; i++ {
 		s.entry(i).busy.Store(0)
 	}
@@ -299,6 +395,24 @@ func (s *Slot) SetPid(pid int) { s.h.pid.Store(int64(pid)) }
 
 // Pid is the worker's pid; -1 before it started.
 func (s *Slot) Pid() int { return int(s.h.pid.Load()) }
+
+// SetGroup marks the slot as a process of the group name (the master,
+// right after Claim and before it starts the process, so that the process
+// and every reader see it from the start). A name longer than GroupName
+// bytes is cut. A slot not marked is a worker's (Group ""); Claim clears
+// the mark.
+func (s *Slot) SetGroup(name string) {
+	s.h.groupLen.Store(0)
+	n := copy(s.h.group[:], name)
+	s.h.groupLen.Store(int64(n))
+}
+
+// Group is the process group the slot's process belongs to, "" for a
+// worker.
+func (s *Slot) Group() string {
+	n := min(int(s.h.groupLen.Load()), GroupName)
+	return string(s.h.group[:n])
+}
 
 // Generation is the generation the worker belongs to.
 func (s *Slot) Generation() int { return int(s.h.gen.Load()) }
@@ -490,6 +604,7 @@ func (s *Slot) read(off, capacity int) ([]byte, time.Time) {
 // headers fit in areaHeader.
 var (
 	_ [pageSize - unsafe.Sizeof(header{})]byte
+	_ [groupEntry - unsafe.Sizeof(groupRow{})]byte
 	_ [pageSize - unsafe.Sizeof(slotHeader{})]byte
 	_ [entrySize - unsafe.Sizeof(entry{})]byte
 	_ [unsafe.Sizeof(entry{}) - entrySize]byte
