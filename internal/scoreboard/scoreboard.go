@@ -107,7 +107,8 @@ type slotHeader struct {
 	exitWhy  atomic.Int64 // Reason+1 once the worker said why it exits
 	exitLen  atomic.Int64
 	hint     atomic.Uint64 // where the next call looks for a free entry
-	groupLen atomic.Int64  // bytes of group; 0: a worker
+	threads  atomic.Int64
+	groupLen atomic.Int64 // bytes of group; 0: a worker
 	group    [GroupName]byte
 	exitText [exitTextCap]byte
 }
@@ -118,6 +119,7 @@ type groupRow struct {
 	n        uint32
 	name     [GroupName]byte
 	restarts [NumReasons]atomic.Uint64
+	retired  atomic.Uint64 // requests of its processes whose slots were released
 }
 
 type entry struct {
@@ -218,7 +220,7 @@ func (b *Board) Slot(i int) *Slot {
 	}
 	off := headerSize + i*slotSize
 	mem := b.mem[off : off+slotSize]
-	return &Slot{Index: i, mem: mem, h: (*slotHeader)(unsafe.Pointer(&mem[0]))}
+	return &Slot{Index: i, b: b, mem: mem, h: (*slotHeader)(unsafe.Pointer(&mem[0]))}
 }
 
 // SetMaster records the master's pid and start.
@@ -295,6 +297,9 @@ func (b *Board) CountGroupRestart(name string, r Reason) {
 type GroupInfo struct {
 	Name     string
 	Restarts [NumReasons]uint64
+	// Retired is the requests served by its processes that are gone (their
+	// slots released): with the live slots' counters, the group's total.
+	Retired uint64
 }
 
 // Groups lists the declared process groups, in the order they were
@@ -314,6 +319,7 @@ func (b *Board) Groups() []GroupInfo {
 		for r := range gi.Restarts {
 			gi.Restarts[r] = g.restarts[r].Load()
 		}
+		gi.Retired = g.retired.Load()
 		out = append(out, gi)
 	}
 	return out
@@ -370,6 +376,7 @@ func (b *Board) Live() []*Slot {
 type Slot struct {
 	// Index is the slot's number, shown as the worker label.
 	Index int
+	b     *Board
 	mem   []byte
 	h     *slotHeader
 }
@@ -383,6 +390,7 @@ func (s *Slot) reset() {
 	h.exitWhy.Store(0)
 	h.exitLen.Store(0)
 	h.groupLen.Store(0)
+	h.threads.Store(0)
 	for i := 0; i < Entries; i++ {
 		s.entry(i).busy.Store(0)
 	}
@@ -398,13 +406,16 @@ func (s *Slot) Pid() int { return int(s.h.pid.Load()) }
 
 // SetGroup marks the slot as a process of the group name (the master,
 // right after Claim and before it starts the process, so that the process
-// and every reader see it from the start). A name longer than GroupName
-// bytes is cut. A slot not marked is a worker's (Group ""); Claim clears
-// the mark.
+// and every reader see it from the start), and declares the group
+// (DeclareGroup). A name longer than GroupName bytes is cut. A slot not
+// marked is a worker's (Group ""); Claim clears the mark.
 func (s *Slot) SetGroup(name string) {
 	s.h.groupLen.Store(0)
 	n := copy(s.h.group[:], name)
 	s.h.groupLen.Store(int64(n))
+	if n > 0 {
+		s.b.DeclareGroup(name)
+	}
 }
 
 // Group is the process group the slot's process belongs to, "" for a
@@ -460,11 +471,26 @@ func (s *Slot) Exit() (r Reason, text string, ok bool) {
 	return Reason(why - 1), string(s.h.exitText[:n]), true
 }
 
+// SetThreads records how many threads the process serves requests with
+// (its ThreadsPerChild; a group's threads=), for the status page.
+func (s *Slot) SetThreads(n int) { s.h.threads.Store(int64(n)) }
+
+// Threads is what SetThreads recorded, 0 before.
+func (s *Slot) Threads() int { return int(s.h.threads.Load()) }
+
 // Release frees the slot after its worker exited (master), returning what
-// the worker was running then.
+// the worker was running then. A group process's requests are added to its
+// group's (GroupInfo.Retired).
 func (s *Slot) Release() (inFlight []string) {
 	inFlight = s.InFlight()
+	group := s.Group()
+	served := s.h.requests.Load()
 	s.h.pid.Store(0)
+	if group != "" && served > 0 {
+		if g := s.b.group(group); g != nil {
+			g.retired.Add(served)
+		}
+	}
 	return inFlight
 }
 

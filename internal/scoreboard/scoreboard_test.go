@@ -128,15 +128,24 @@ func TestGroups(t *testing.T) {
 	if got := rb.Slot(long.Index).Group(); got != strings.Repeat("x", GroupName) {
 		t.Errorf("a long name reads %q", got)
 	}
+	g.SetThreads(16)
+	if rb.Slot(g.Index).Threads() != 16 {
+		t.Errorf("threads read %d", rb.Slot(g.Index).Threads())
+	}
+	g.Requests().Add(7)
+	w.Requests().Add(5)
+	if gs := rb.Groups(); len(gs) != 2 || gs[0].Name != "hello" || gs[0].Retired != 0 {
+		t.Fatalf("SetGroup declares the group: %+v", gs)
+	}
 	// A reclaimed slot is a worker's again until the master marks it.
 	g.Release()
-	if again := b.Claim(2); again.Index != g.Index || again.Group() != "" {
+	if gs := rb.Groups(); gs[0].Retired != 7 {
+		t.Fatalf("a released group slot's requests: %+v", gs)
+	}
+	if again := b.Claim(2); again.Index != g.Index || again.Group() != "" || again.Threads() != 0 {
 		t.Fatalf("reclaimed slot %d: group %q", again.Index, again.Group())
 	}
 
-	if len(rb.Groups()) != 0 {
-		t.Fatalf("groups before any was declared: %+v", rb.Groups())
-	}
 	b.DeclareGroup("hello")
 	b.DeclareGroup("other")
 	b.DeclareGroup("hello") // again: no second row
@@ -146,10 +155,10 @@ func TestGroups(t *testing.T) {
 	b.CountGroupRestart("~alice", Died) // declared by its first restart
 	b.CountGroupRestart("hello", NumReasons)
 	got := rb.Groups()
-	if len(got) != 3 || got[0].Name != "hello" || got[1].Name != "other" || got[2].Name != "~alice" {
+	if len(got) != 4 || got[0].Name != "hello" || got[1].Name != strings.Repeat("x", GroupName) || got[2].Name != "other" || got[3].Name != "~alice" {
 		t.Fatalf("groups: %+v", got)
 	}
-	if got[0].Restarts[Died] != 2 || got[0].Restarts[MaxMemory] != 1 || got[1].Restarts != [NumReasons]uint64{} || got[2].Restarts[Died] != 1 {
+	if got[0].Restarts[Died] != 2 || got[0].Restarts[MaxMemory] != 1 || got[2].Restarts != [NumReasons]uint64{} || got[3].Restarts[Died] != 1 {
 		t.Fatalf("group restarts: %+v", got)
 	}
 	if m := rb.Master(); m.Restarts != [NumReasons]uint64{} {
