@@ -22,9 +22,8 @@ const (
 	magic        = 0x32627370646f6d // "modpsb2" little-endian
 	pageSize     = 4096
 	headerSize   = 8 * pageSize
-	groupEntry   = 128
-	GroupName    = 64                                   // bytes of a process group's name the board keeps
-	Groups       = (headerSize - pageSize) / groupEntry // process groups whose restarts it counts
+	groupEntry   = 256
+	MaxGroups    = (headerSize - pageSize) / groupEntry // process groups whose restarts it counts
 	entrySize    = 256
 	entryText    = entrySize - 16
 	Entries      = 64 // calls in flight a slot records (more are counted, not listed)
@@ -44,16 +43,19 @@ type Reason int
 
 // The reasons a worker is replaced.
 const (
-	Died           Reason = iota // it crashed or exited with an error
-	MaxConnections               // MaxConnectionsPerChild reached
-	MaxMemory                    // MaxMemoryPerChild passed
-	Stuck                        // a handler stuck in C code past PythonRequestTimeout
-	Interpreter                  // an interpreter that had to end could not be ended
-	Restart                      // a restart or graceful restart replaced its generation
+	Died            Reason = iota // it crashed or exited with an error
+	MaxConnections                // MaxConnectionsPerChild reached
+	MaxMemory                     // MaxMemoryPerChild passed
+	Stuck                         // a handler stuck in C code past PythonRequestTimeout
+	Interpreter                   // an interpreter that had to end could not be ended
+	Restart                       // a restart or graceful restart replaced its generation
+	MaxRequests                   // a group process's maximum-requests reached
+	Inactive                      // a group process's inactivity-timeout passed
+	RestartInterval               // a group process's restart-interval passed
 	NumReasons
 )
 
-var reasonNames = [NumReasons]string{"died", "max_connections", "max_memory", "stuck", "interpreter", "restart"}
+var reasonNames = [NumReasons]string{"died", "max_connections", "max_memory", "stuck", "interpreter", "restart", "max_requests", "inactivity", "restart_interval"}
 
 // String is the reason's label.
 func (r Reason) String() string {
@@ -108,16 +110,19 @@ type slotHeader struct {
 	exitLen  atomic.Int64
 	hint     atomic.Uint64 // where the next call looks for a free entry
 	threads  atomic.Int64
-	groupLen atomic.Int64 // bytes of group; 0: a worker
-	group    [GroupName]byte
 	exitText [exitTextCap]byte
+	groupLen atomic.Int64 // length of group; 0: a worker
+	group    [GroupCap]byte
 }
+
+// GroupCap is the longest process group name a slot records.
+const GroupCap = 64
 
 // groupRow is one process group's row in the master's area.
 type groupRow struct {
 	state    atomic.Uint32 // 0: free; 1: being claimed; 2: in use
 	n        uint32
-	name     [GroupName]byte
+	name     [GroupCap]byte
 	restarts [NumReasons]atomic.Uint64
 	retired  atomic.Uint64 // requests of its processes whose slots were released
 }
@@ -246,10 +251,10 @@ func (b *Board) groupRow(i int) *groupRow {
 // group finds the row of the process group name, claiming a free one if
 // it has none; nil when the table is full.
 func (b *Board) group(name string) *groupRow {
-	if len(name) > GroupName {
-		name = name[:GroupName]
+	if len(name) > GroupCap {
+		name = name[:GroupCap]
 	}
-	for i := 0; i < Groups; i++ {
+	for i := 0; i < MaxGroups; i++ {
 		g := b.groupRow(i)
 		for {
 			switch g.state.Load() {
@@ -276,8 +281,11 @@ func (b *Board) group(name string) *groupRow {
 
 // DeclareGroup gives the process group name a row in the master's area
 // (master), so the status page and the metrics show it, with 0 restarts,
-// before any of its processes started. Declaring it again does nothing.
-// A name longer than GroupName bytes is cut; past Groups groups, a group
+// before any of its processes started, in the order of the declarations
+// (call it for each configured group at start). Declaring it again does
+// nothing. CountGroupRestart and a group slot's Release declare the group
+// if it was not.
+// A name longer than GroupCap bytes is cut; past MaxGroups groups, a group
 // is shown only while it has processes, and its restarts are not counted.
 func (b *Board) DeclareGroup(name string) { b.group(name) }
 
@@ -306,7 +314,7 @@ type GroupInfo struct {
 // declared.
 func (b *Board) Groups() []GroupInfo {
 	var out []GroupInfo
-	for i := 0; i < Groups; i++ {
+	for i := 0; i < MaxGroups; i++ {
 		g := b.groupRow(i)
 		st := g.state.Load()
 		if st == 0 {
@@ -315,7 +323,7 @@ func (b *Board) Groups() []GroupInfo {
 		if st != 2 {
 			continue
 		}
-		gi := GroupInfo{Name: string(g.name[:min(int(g.n), GroupName)])}
+		gi := GroupInfo{Name: string(g.name[:min(int(g.n), GroupCap)])}
 		for r := range gi.Restarts {
 			gi.Restarts[r] = g.restarts[r].Load()
 		}
@@ -398,32 +406,28 @@ func (s *Slot) reset() {
 	s.area(metricsOff).n.Store(0)
 }
 
+// SetGroup marks the slot as a process of group name (master), up to
+// GroupCap bytes of it; "" marks a worker.
+func (s *Slot) SetGroup(name string) {
+	s.h.groupLen.Store(0)
+	n := copy(s.h.group[:], name)
+	s.h.groupLen.Store(int64(n))
+}
+
+// Group is the process group the slot's process serves; "" for a worker.
+func (s *Slot) Group() string {
+	n := s.h.groupLen.Load()
+	if n <= 0 || n > GroupCap {
+		return ""
+	}
+	return string(s.h.group[:n])
+}
+
 // SetPid records the started worker's pid (master).
 func (s *Slot) SetPid(pid int) { s.h.pid.Store(int64(pid)) }
 
 // Pid is the worker's pid; -1 before it started.
 func (s *Slot) Pid() int { return int(s.h.pid.Load()) }
-
-// SetGroup marks the slot as a process of the group name (the master,
-// right after Claim and before it starts the process, so that the process
-// and every reader see it from the start), and declares the group
-// (DeclareGroup). A name longer than GroupName bytes is cut. A slot not
-// marked is a worker's (Group ""); Claim clears the mark.
-func (s *Slot) SetGroup(name string) {
-	s.h.groupLen.Store(0)
-	n := copy(s.h.group[:], name)
-	s.h.groupLen.Store(int64(n))
-	if n > 0 {
-		s.b.DeclareGroup(name)
-	}
-}
-
-// Group is the process group the slot's process belongs to, "" for a
-// worker.
-func (s *Slot) Group() string {
-	n := min(int(s.h.groupLen.Load()), GroupName)
-	return string(s.h.group[:n])
-}
 
 // Generation is the generation the worker belongs to.
 func (s *Slot) Generation() int { return int(s.h.gen.Load()) }
