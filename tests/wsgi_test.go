@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -846,14 +847,21 @@ func TestWSGIHandlerMapping(t *testing.T) {
 	contains(t, "log", s.errorLog(), "Options ExecCGI is off in this directory: "+s.Dir+"/htdocs/noexec/app.wsgi")
 }
 
-// Daemon mode is a configuration error that says what to do; the other
-// directives check their arguments.
+// The WSGI directives check their arguments, daemon mode's too, naming
+// file and line; what mod_wsgi accepts passes -t.
 func TestWSGIConfigErrors(t *testing.T) {
 	pre := "Listen 127.0.0.1:1\n"
 	for _, c := range []struct{ conf, want string }{
-		{"WSGIDaemonProcess site processes=2 threads=15\n", "site.conf:2: WSGIDaemonProcess: mod_wsgi's daemon mode"},
-		{"WSGIProcessGroup site\n", "site.conf:2: WSGIProcessGroup: \"site\": mod_wsgi's daemon mode"},
-		{"WSGIScriptAlias / /srv/app.wsgi process-group=site\n", "site.conf:2: WSGIScriptAlias: process-group=site: mod_wsgi's daemon mode"},
+		{"WSGIDaemonProcess site processes=2 threads=0\n", "site.conf:2: WSGIDaemonProcess: threads=0: mod_wsgi's service-script mode"},
+		{"WSGIDaemonProcess site processes=two\n", "site.conf:2: WSGIDaemonProcess: processes=two: not a whole number"},
+		{"WSGIDaemonProcess site header-timeout=10\n", "site.conf:2: WSGIDaemonProcess: unknown option header-timeout="},
+		{"WSGIDaemonProcess site umask=0002\n", "site.conf:2: WSGIDaemonProcess: umask=: mod_wsgi's option is not implemented by modpy"},
+		{"WSGIDaemonProcess site\nWSGIDaemonProcess site\n", "site.conf:3: WSGIDaemonProcess: name \"site\" duplicates the WSGIDaemonProcess at "},
+		{"WSGIDaemonProcess site user=no-such-user-modpy\n", "site.conf:2: WSGIDaemonProcess: group \"site\": user no-such-user-modpy: no such user"},
+		{"WSGIDaemonProcess site user=nobody\n", "site.conf:2: WSGIDaemonProcess: group \"site\": the home directory \"/nonexistent\" of user nobody"},
+		{"WSGIDaemonProcess site python-home=/no/such/venv\n", "site.conf:2: WSGIDaemonProcess: group \"site\": python-home=/no/such/venv: not a directory"},
+		{"WSGIProcessGroup %{REQUEST_URI}\n", "site.conf:2: WSGIProcessGroup: %{REQUEST_URI}: want a process group's name"},
+		{"WSGIScriptAlias / /srv/app.wsgi process-group=site\n", "site.conf:2: WSGIScriptAlias: process-group=site: no WSGIDaemonProcess is called \"site\""},
 		{"WSGIScriptAlias /\n", "site.conf:2: WSGIScriptAlias:"},
 		{"WSGIScriptAlias / /srv/app.wsgi colour=blue\n", `site.conf:2: WSGIScriptAlias: invalid option "colour=blue"`},
 		{"WSGIScriptAliasMatch ^/(( /srv/$1.wsgi\n", "site.conf:2: WSGIScriptAliasMatch: bad regular expression"},
@@ -861,15 +869,41 @@ func TestWSGIConfigErrors(t *testing.T) {
 		{"WSGIPythonHome /no/such/python/home\n", "site.conf:2: WSGIPythonHome: /no/such/python/home is not a directory"},
 		{"WSGIImportScript /srv/app.wsgi process-group=%{GLOBAL}\n", "site.conf:2: WSGIImportScript: application-group= is required"},
 		{"WSGIPassAuthorization maybe\n", "site.conf:2: WSGIPassAuthorization: must be On or Off"},
-		{"WSGIRestrictEmbedded On\n", "site.conf:2: WSGIRestrictEmbedded: \"On\": mod_wsgi's daemon mode"},
+		{"WSGIRestrictEmbedded maybe\n", "site.conf:2: WSGIRestrictEmbedded: must be On or Off"},
+		{"PythonUserDirProcess On user=alice\n", "site.conf:2: PythonUserDirProcess: user=: each user's group runs as that user"},
 		{"WSGITrustedProxies 10.0.0.1\n", "site.conf:2: WSGITrustedProxies: unknown directive: this mod_wsgi directive is not supported by modpy"},
 	} {
 		wantConfigError(t, pre+c.conf, c.want)
 	}
-	out, ok := checkConfig(t, pre+"<IfModule mod_wsgi.c>\nWSGIScriptAlias / /srv/app.wsgi process-group=%{GLOBAL} application-group=%{GLOBAL}\n"+
-		"WSGIProcessGroup %{GLOBAL}\nWSGIApplicationGroup %{GLOBAL}\n</IfModule>\nWSGILazyInitialization Off\nWSGISocketPrefix run/wsgi\n")
+	out, ok := checkConfig(t, pre+"<IfModule mod_wsgi.c>\nWSGIDaemonProcess site processes=2 threads=15 display-name=%{GROUP} home=/\n"+
+		"WSGIScriptAlias / /srv/app.wsgi process-group=%{GLOBAL} application-group=%{GLOBAL}\n"+
+		"WSGIScriptAlias /site /srv/app.wsgi process-group=site application-group=%{GLOBAL}\n"+
+		"WSGIProcessGroup %{GLOBAL}\nWSGIApplicationGroup %{GLOBAL}\n</IfModule>\nWSGILazyInitialization Off\nWSGISocketPrefix run/wsgi\n"+
+		"WSGIRestrictEmbedded On\nPythonUserDirProcess On inactivity-timeout=60\nUserDirMinUid 1000\n"+
+		"<Directory /srv>\nPythonProcessGroup site\n</Directory>\n")
 	if !ok || !strings.Contains(out, "Syntax OK") {
-		t.Errorf("embedded-mode directives refused:\n%s", out)
+		t.Errorf("daemon and embedded mode directives refused:\n%s", out)
+	}
+}
+
+// The server refuses to start with a bad WSGIDaemonProcess, naming its
+// file and line; and process groups need the master: -X (one process)
+// refuses to start with one, naming the first one's file and line.
+func TestWSGIDaemonStartRefused(t *testing.T) {
+	for _, c := range []struct{ flag, conf, want string }{
+		{"-DFOREGROUND", "WSGIDaemonProcess site threads=many\n", "site.conf:2: WSGIDaemonProcess: threads=many: not a whole number"},
+		{"-DFOREGROUND", "WSGIDaemonProcess site python-home=/no/such/venv\n", "site.conf:2: WSGIDaemonProcess: group \"site\": python-home=/no/such/venv"},
+		{"-X", "WSGIDaemonProcess site home=/\nWSGIDaemonProcess other home=/\n", "site.conf:2: WSGIDaemonProcess: process groups are started by modpy's master"},
+		{"-X", "PythonUserDirProcess On\n", "site.conf:2: PythonUserDirProcess: process groups are started by modpy's master"},
+	} {
+		f := filepath.Join(t.TempDir(), "site.conf")
+		os.WriteFile(f, []byte(fmt.Sprintf("Listen 127.0.0.1:%d\n%s", freePort(t), c.conf)), 0o644)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := exec.CommandContext(ctx, modpyBin, c.flag, "-f", f).CombinedOutput()
+		cancel()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s with %q: %v %q, want %q", c.flag, c.conf, err, out, c.want)
+		}
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/loglevel"
 	"modpy/internal/master"
+	"modpy/internal/python"
 	"modpy/internal/server"
 	"modpy/internal/worker"
 )
@@ -88,7 +90,7 @@ func (o *options) defined(name string) bool {
 // loadOptions are what config.Load reads for o.
 func (o *options) loadOptions() config.LoadOptions {
 	return config.LoadOptions{File: o.file, ServerRoot: o.root, Defines: o.defines,
-		Before: o.before, After: o.after, NoDocumentRootCheck: o.noDocRoot}
+		Before: o.before, After: o.after, NoDocumentRootCheck: o.noDocRoot, PythonVersion: python.Version()}
 }
 
 // load reads and checks the configuration (config.Load, config.Check).
@@ -96,6 +98,9 @@ func (o *options) load() (*config.Config, error) {
 	cfg, err := config.Load(o.loadOptions())
 	if err == nil {
 		err = config.Check(cfg)
+	}
+	if err == nil {
+		err = addTestGroups(cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -198,9 +203,15 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		cfg, err := config.Load(o.loadOptions())
+		if err == nil {
+			err = addTestGroups(cfg)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
+		}
+		if name := os.Getenv(groupsock.GroupEnv); name != "" {
+			return worker.RunGroup(cfg, name)
 		}
 		return worker.Run(cfg, n)
 	}
@@ -217,6 +228,10 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "modpy: -k and -X do not go together")
 			return 2
 		}
+		if err := singleRefusesGroups(cfg); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
 		return worker.Single(cfg)
 	}
 	margs := masterArgs(&o, cfg)
@@ -224,6 +239,20 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 		return master.Control(o.verb, cfg, margs)
 	}
 	return master.Run(cfg, master.Options{Args: margs, Load: o.load, Version: server.Version})
+}
+
+// singleRefusesGroups: process groups are started and supervised by the
+// master, which -X (one process, no master) does not run; the first
+// WSGIDaemonProcess (or PythonUserDirProcess On) is named.
+func singleRefusesGroups(cfg *config.Config) error {
+	const msg = "process groups are started by modpy's master, and -X (single process mode) runs none: start modpy without -X"
+	if len(cfg.Groups) > 0 {
+		return &config.Error{Pos: cfg.Groups[0].Pos, Directive: "WSGIDaemonProcess", Msg: msg}
+	}
+	if g := cfg.UserDirProcess; g != nil {
+		return &config.Error{Pos: g.Pos, Directive: "PythonUserDirProcess", Msg: msg}
+	}
+	return nil
 }
 
 // report is -t, -L, -S, -M and -t -D DUMP_*: the notices starting would

@@ -17,8 +17,12 @@ import (
 // themselves, which Load does not (but for DocumentRoot, which httpd
 // checks as it reads the directive). Today: that the directory of every
 // ErrorLog file exists (httpd's AH02291), the error naming the ErrorLog's
-// line.
+// line; and the process groups' users, groups, working directories and
+// Python homes (checkGroups), naming the WSGIDaemonProcess line.
 func Check(cfg *Config) error {
+	if err := checkGroups(cfg); err != nil {
+		return err
+	}
 	for _, s := range append([]*Server{cfg.Main}, cfg.VHosts...) {
 		if s.IsVirtual && s.ErrorLogPos == cfg.Main.ErrorLogPos {
 			continue // the main server's, checked already

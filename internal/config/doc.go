@@ -70,8 +70,16 @@
 // from the module table and a loaded Config (-l, -L, -M, -S, -t -D
 // DUMP_*), so a module added to the table shows in them; check.go holds
 // Check, httpd's post-read checks that look at the file system (an
-// ErrorLog's directory), which the command line and a restart run after
-// Load.
+// ErrorLog's directory; the process groups' users, groups, working
+// directories and Python homes, which it looks up in the user database),
+// which the command line and a restart run after Load.
+//
+// Process groups (mod_wsgi_daemon.go): WSGIDaemonProcess and
+// PythonUserDirProcess become ProcessGroups (Config.Groups,
+// Config.UserDirProcess) with mod_wsgi's defaults and checks;
+// WSGIProcessGroup/PythonProcessGroup and process-group= only name them.
+// The package describes groups; the master starts them and the server
+// routes requests to them.
 //
 // Adding a directive: add a row to its module's directives (name, allowed
 // contexts, argument counts, AllowOverride class, and either a handler

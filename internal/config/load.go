@@ -43,6 +43,10 @@ type LoadOptions struct {
 	// NoDocumentRootCheck is httpd's -T: a main server's DocumentRoot that
 	// is not a directory is no error (see dDocumentRoot).
 	NoDocumentRootCheck bool
+	// PythonVersion is the version of the Python modpy runs ("3.11.2";
+	// the command line passes the linked library's): Check refuses a
+	// python-home= made by another X.Y. "" skips that check.
+	PythonVersion string
 }
 
 // How positions name LoadOptions.Before and After (-C and -c).
@@ -153,6 +157,9 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		}
 	}
 	p.finish()
+	if err := p.finishGroups(opts.PythonVersion); err != nil {
+		return nil, err
+	}
 	if err := p.finishSSL(); err != nil {
 		return nil, err
 	}

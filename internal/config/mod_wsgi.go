@@ -7,14 +7,14 @@ import (
 	"strings"
 )
 
-// wsgiModule is mod_wsgi in embedded mode: WSGIScriptAlias and
-// WSGIScriptAliasMatch, the per-directory settings (WSGIApplicationGroup,
+// wsgiModule is mod_wsgi: WSGIScriptAlias and WSGIScriptAliasMatch, the
+// per-directory settings (WSGIApplicationGroup, WSGIProcessGroup,
 // WSGICallableObject, WSGIPassAuthorization, WSGIScriptReloading,
 // WSGIChunkedRequest, WSGIErrorOverride), the process-wide Python ones
 // (WSGIPythonPath, WSGIPythonHome, WSGIImportScript,
-// WSGILazyInitialization). Daemon mode (WSGIDaemonProcess,
-// WSGIProcessGroup, process-group=) is a configuration error until modpy
-// has it. docs/wsgi.md lists every mod_wsgi directive and its status.
+// WSGILazyInitialization, WSGIRestrictEmbedded) and daemon mode's
+// WSGIDaemonProcess (mod_wsgi_daemon.go). docs/wsgi.md lists every
+// mod_wsgi directive and its status.
 var wsgiModule = &module{
 	name:    "wsgi_module",
 	builtin: true,
@@ -32,21 +32,19 @@ var wsgiModule = &module{
 		{name: "WSGIImportScript", ctx: cServer, min: 1, max: -1, usage: "file process-group=%{GLOBAL} application-group=name", fn: dWSGIImportScript},
 		{name: "WSGILazyInitialization", ctx: cMain, min: 1, max: 1, usage: "On|Off",
 			fn: onlyOrNote("modpy's master never starts Python: each worker initialises it, as with On", "On")},
-		{name: "WSGIRestrictEmbedded", ctx: cMain, min: 1, max: 1, usage: "On|Off", fn: only(refuseWSGIDaemon, "Off")},
-		{name: "WSGISocketPrefix", ctx: cMain, min: 1, max: 1, note: "daemon mode's sockets: modpy has no daemon mode yet; ignored"},
-		{name: "WSGIDaemonProcess", ctx: cServer, min: 1, max: -1, fn: func(p *parser, c *call) error { return c.errf("%s", refuseWSGIDaemon) }},
-		{name: "WSGIProcessGroup", ctx: cAll, min: 1, max: 1, usage: "%{GLOBAL}", fn: only(refuseWSGIDaemon, "%{GLOBAL}")},
+		{name: "WSGIRestrictEmbedded", ctx: cMain, min: 1, max: 1, usage: "On|Off", fn: dWSGIRestrictEmbedded},
+		{name: "WSGISocketPrefix", ctx: cMain, min: 1, max: 1,
+			note: "modpy's process groups listen on abstract UNIX sockets checked with SO_PEERCRED, not on files (docs/compatibility.md); ignored"},
+		{name: "WSGIDaemonProcess", ctx: cServer, min: 1, max: -1, usage: "name [option=value ...]", fn: dWSGIDaemonProcess},
+		{name: "WSGIProcessGroup", ctx: cAll, min: 1, max: 1, usage: processGroupUsage, fn: dWSGIProcessGroup},
 	}, wsgiAuthDirectives...), // the auth scripts: mod_wsgi_auth.go
 	merge: mergeWSGI,
 }
 
-// refuseWSGIDaemon is the answer to mod_wsgi's daemon mode.
-const refuseWSGIDaemon = "mod_wsgi's daemon mode (WSGIDaemonProcess, WSGIProcessGroup, process-group=) is not in modpy yet; " +
-	"remove it and the application runs embedded, in its application group's interpreter (docs/wsgi.md)"
-
 // mergeWSGI: every setting as Merge's first rule says (the inner one wins).
 func mergeWSGI(r, base, over *DirConfig) {
 	r.WSGIApplicationGroup = pick(base.WSGIApplicationGroup, over.WSGIApplicationGroup)
+	r.ProcessGroup = pick(base.ProcessGroup, over.ProcessGroup)
 	r.WSGICallableObject = pick(base.WSGICallableObject, over.WSGICallableObject)
 	r.WSGIPassAuthorization = pick(base.WSGIPassAuthorization, over.WSGIPassAuthorization)
 	r.WSGIScriptReloading = pick(base.WSGIScriptReloading, over.WSGIScriptReloading)
@@ -83,9 +81,6 @@ func (c *call) wsgiOptions(args []string, allowed ...string) (map[string]string,
 		if value == "" {
 			return nil, c.errf("option %s= needs a value", name)
 		}
-		if name == "process-group" && value != WSGIGlobal {
-			return nil, c.errf("process-group=%s: %s", value, refuseWSGIDaemon)
-		}
 		opts[name] = value
 	}
 	return opts, nil
@@ -118,6 +113,13 @@ func dWSGIScriptAlias(p *parser, c *call) error {
 	if g, ok := opts["application-group"]; ok {
 		a.ApplicationGroup = ptr(wsgiGroup(g))
 	}
+	if g, ok := opts["process-group"]; ok {
+		if err := c.checkProcessGroupValue("process-group=", g); err != nil {
+			return err
+		}
+		a.ProcessGroup = g
+		p.groupRef(c, "process-group=", g)
+	}
 	a.CallableObject = opts["callable-object"]
 	if v, ok := opts["pass-authorization"]; ok {
 		on, err := c.onOff(v)
@@ -127,12 +129,14 @@ func dWSGIScriptAlias(p *parser, c *call) error {
 		a.PassAuthorization = &on
 	}
 	c.srv.WSGIAliases = append(c.srv.WSGIAliases, a)
-	// As mod_wsgi: with both process-group= (here %{GLOBAL}, embedded) and
-	// a fixed application-group=, the script is loaded when the worker
-	// starts.
-	_, pg := opts["process-group"]
-	if g, ok := opts["application-group"]; ok && pg && !strings.Contains(g, "%{") && !(match && strings.Contains(a.Path, "$")) {
-		p.cfg.WSGIImports = append(p.cfg.WSGIImports, WSGIImport{Script: a.Path, Group: wsgiGroup(g), Pos: c.pos})
+	// As mod_wsgi: with both a fixed process-group= and a fixed
+	// application-group=, the script is loaded when the processes of that
+	// group (%{GLOBAL}: the workers) start.
+	// %{GLOBAL} is a fixed name ("") there too, as in mod_wsgi.
+	pg, ok := opts["process-group"]
+	if g, gok := opts["application-group"]; gok && ok && !strings.Contains(wsgiGroup(pg), "%{") &&
+		!strings.Contains(wsgiGroup(g), "%{") && !(match && strings.Contains(a.Path, "$")) {
+		p.cfg.WSGIImports = append(p.cfg.WSGIImports, WSGIImport{Script: a.Path, Group: wsgiGroup(g), ProcessGroup: wsgiGroup(pg), Pos: c.pos})
 	}
 	return nil
 }
@@ -189,15 +193,20 @@ func dWSGIImportScript(p *parser, c *call) error {
 		return err
 	}
 	g, ok := opts["application-group"]
+	pg, pok := opts["process-group"]
 	switch {
 	case !ok:
 		return c.errf("application-group= is required (%%{GLOBAL} is the main interpreter)")
-	case opts["process-group"] == "":
-		return c.errf("process-group=%%{GLOBAL} is required (modpy runs scripts embedded)")
+	case !pok:
+		return c.errf("process-group= is required (%%{GLOBAL} is the workers, else a WSGIDaemonProcess name)")
+	case strings.Contains(pg, "%{") && pg != WSGIGlobal:
+		return c.errf("process-group=%s: the script is loaded when the group's processes start, before any request: "+
+			"name the group (%%{GLOBAL} or a WSGIDaemonProcess name)", pg)
 	case strings.Contains(g, "%{") && g != WSGIGlobal:
-		return c.errf("application-group=%s: the script is loaded when a worker starts, before any request: "+
+		return c.errf("application-group=%s: the script is loaded when a process starts, before any request: "+
 			"name the group (%%{GLOBAL} or a name)", g)
 	}
-	p.cfg.WSGIImports = append(p.cfg.WSGIImports, WSGIImport{Script: p.abs(c.args[0]), Group: wsgiGroup(g), Pos: c.pos})
+	p.groupRef(c, "process-group=", pg)
+	p.cfg.WSGIImports = append(p.cfg.WSGIImports, WSGIImport{Script: p.abs(c.args[0]), Group: wsgiGroup(g), ProcessGroup: wsgiGroup(pg), Pos: c.pos})
 	return nil
 }

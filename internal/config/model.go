@@ -111,6 +111,8 @@ type Config struct {
 	// that user. UserDirMinUid (default 1000) is the lowest uid served so.
 	UserDirProcess *ProcessGroup
 	UserDirMinUid  int
+	// pythonVersion is LoadOptions.PythonVersion, for Check.
+	pythonVersion string
 
 	// Mime maps a lower-case extension without its dot to a media type,
 	// from TypesConfig (default /etc/mime.types when it exists).

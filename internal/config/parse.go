@@ -71,6 +71,11 @@ type parser struct {
 	override *Override
 	// noDocRoot: LoadOptions.NoDocumentRootCheck (-T).
 	noDocRoot bool
+	// groupRefs are the literal process-group= names, checked against
+	// the WSGIDaemonProcess groups once all are read (finishGroups).
+	groupRefs []groupRef
+	// userDirMinUidSet: UserDirMinUid was read (else its default).
+	userDirMinUidSet bool
 }
 
 // logRef points at a CustomLog whose format is resolved after parsing.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/scoreboard"
 )
 
@@ -111,7 +112,8 @@ type worker struct {
 	slot     *scoreboard.Slot // nil without a scoreboard
 	ready    bool
 	stopping bool
-	drained  bool // it said it recycles itself: replaced already
+	drained  bool      // it said it recycles itself: replaced already
+	grp      *groupRun // nil: a worker; else a process of that group (groups.go)
 }
 
 type event struct {
@@ -119,6 +121,7 @@ type event struct {
 	state    *os.ProcessState
 	gone     bool // false: the worker is ready, or draining
 	draining bool
+	user     string // a worker asks for this user's per-user group
 }
 
 type master struct {
@@ -135,6 +138,9 @@ type master struct {
 	workers map[int]*worker
 	events  chan event
 
+	groups     map[string]*groupRun // by socket name: every generation's (groups.go)
+	groupRetry chan *groupRun
+
 	delay    time.Duration
 	backoff  *time.Timer
 	backoffC <-chan time.Time
@@ -148,6 +154,7 @@ type master struct {
 	board     *scoreboard.Board // nil if it could not be created
 	ticketKey []byte            // the generation's TLS ticket secret (tls.go)
 	exiting   bool              // shutting down: stopped workers are not replaced
+	exitSig   syscall.Signal    // the signal shutting down sends
 
 	// up: every worker of the first generation has served. Until then a
 	// worker of it that exits ends the start (failed).
@@ -160,7 +167,7 @@ type master struct {
 // generations side by side during a graceful restart, and for a restart
 // that raises StartServers.
 func boardSlots(cfg *config.Config) int {
-	return max(16, 4*Workers(cfg), 2*cfg.Process.ServerLimit)
+	return max(16, 4*Workers(cfg), 2*cfg.Process.ServerLimit) + 2*groupSlots(cfg)
 }
 
 // Run is the master process: it returns the exit code. It fails, with
@@ -192,7 +199,14 @@ func Run(cfg *config.Config, opts Options) int {
 			config.SysError(err), cfg.Main.ErrorLog, cfg.Main.ErrorLogPos)
 		return 1
 	}
-	m := &master{opts: opts, cfg: cfg, log: lg, exe: exe, workers: map[int]*worker{}, events: make(chan event, 16), status: status}
+	if err := checkGroups(cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "modpy: %v\n", err)
+		lg.printf("emerg", "%v", err)
+		lg.close()
+		return 1
+	}
+	m := &master{opts: opts, cfg: cfg, log: lg, exe: exe, workers: map[int]*worker{}, events: make(chan event, 16), status: status,
+		groups: map[string]*groupRun{}, groupRetry: make(chan *groupRun, 4)}
 	defer m.log.close()
 	m.sockets, err = bind(cfg, nil)
 	if err != nil {
@@ -232,6 +246,11 @@ func Run(cfg *config.Config, opts Options) int {
 	m.target = Workers(cfg)
 	m.log.printf("notice", "modpy/%s master (pid %d) starting %d workers on %s", opts.Version, os.Getpid(), m.target, addrs(m.sockets))
 	m.fill()
+	if err := m.startGroups(); err != nil {
+		startFailure(err)
+		m.log.printf("emerg", "%v", err)
+		return m.shutdown(syscall.SIGTERM, sigs, 1)
+	}
 
 	for {
 		select {
@@ -258,6 +277,9 @@ func Run(cfg *config.Config, opts Options) int {
 		case <-m.backoffC:
 			m.backoffC = nil
 			m.fill()
+		case g := <-m.groupRetry:
+			g.retry = nil
+			m.fillGroup(g)
 		case <-m.retireC:
 			m.retireC = nil
 			m.retireForce = true
@@ -367,7 +389,7 @@ func (m *master) writePid() error {
 func (m *master) live() int {
 	n := 0
 	for _, w := range m.workers {
-		if w.gen == m.gen && !w.stopping {
+		if w.grp == nil && w.gen == m.gen && !w.stopping {
 			n++
 		}
 	}
@@ -378,7 +400,7 @@ func (m *master) live() int {
 func (m *master) draining() int {
 	n := 0
 	for _, w := range m.workers {
-		if w.drained {
+		if w.grp == nil && w.drained {
 			n++
 		}
 	}
@@ -388,7 +410,7 @@ func (m *master) draining() int {
 // fill starts workers until the current generation has its target.
 func (m *master) fill() {
 	for m.live() < m.target {
-		if err := m.spawn(); err != nil {
+		if err := m.spawn(nil); err != nil {
 			m.log.printf("error", "starting a worker: %v", err)
 			m.schedule(false)
 			return
@@ -414,7 +436,8 @@ func (m *master) schedule(healthy bool) {
 	}
 }
 
-func (m *master) spawn() error {
+// spawn starts a worker, or with g a process of group g.
+func (m *master) spawn(g *groupRun) error {
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
 		return err
@@ -426,25 +449,37 @@ func (m *master) spawn() error {
 	// running workers' accepts would then block in the kernel, out of
 	// reach of the deadlines they stop accepting with.
 	files := []uintptr{m.null.Fd(), os.Stdout.Fd(), os.Stderr.Fd()}
-	for _, s := range m.sockets {
-		files = append(files, s.fd)
+	gen := m.gen
+	env := os.Environ()
+	if g == nil {
+		for _, s := range m.sockets {
+			files = append(files, s.fd)
+		}
+		env = append(env, WorkerEnv+"="+strconv.Itoa(len(m.sockets)))
+	} else {
+		gen = g.gen
+		files = append(files, g.fd)
+		env = append(env, WorkerEnv+"=1", groupsock.GroupEnv+"="+g.pg.Name)
 	}
+	env = append(env, groupsock.GenerationEnv+"="+strconv.Itoa(gen), groupsock.MasterPidEnv+"="+strconv.Itoa(os.Getpid()))
 	files = append(files, m.ctlR.Fd(), readyW.Fd())
 	argv := append([]string{m.exe}, m.opts.Args...)
-	env := append(os.Environ(), WorkerEnv+"="+strconv.Itoa(len(m.sockets)))
 	if m.status != nil {
 		env = append(env, StderrEnv+"=1") // startup.go
 	}
 	var slot *scoreboard.Slot
 	if m.board != nil {
-		if slot = m.board.Claim(m.gen); slot != nil {
+		if slot = m.board.Claim(gen); slot != nil {
+			if g != nil {
+				slot.SetGroup(g.pg.Name)
+			}
 			files = append(files, m.board.File().Fd())
 			env = append(env, SlotEnv+"="+strconv.Itoa(slot.Index))
 		} else {
 			m.log.printf("warn", "every scoreboard slot is taken: the new worker will not show on the status page")
 		}
 	}
-	if m.ticketKey != nil {
+	if m.ticketKey != nil && g == nil {
 		kr, err := ticketPipe(m.ticketKey)
 		if err != nil {
 			return err
@@ -471,7 +506,7 @@ func (m *master) spawn() error {
 	if slot != nil {
 		slot.SetPid(pid)
 	}
-	w := &worker{pid: pid, gen: m.gen, started: time.Now(), proc: proc, slot: slot}
+	w := &worker{pid: pid, gen: gen, started: time.Now(), proc: proc, slot: slot, grp: g}
 	m.workers[w.pid] = w
 	read := make(chan struct{})
 	go func() {
@@ -495,14 +530,32 @@ func (m *master) spawn() error {
 }
 
 // readReady sends an event for each byte worker pid writes on its ready
-// pipe r, until EOF or r's read deadline (set when the worker exited);
-// then it closes r.
+// pipe r (ReadyByte, DrainingByte), and for each "U user\n" it writes
+// (AskUserGroup), until EOF or r's read deadline (set when the worker
+// exited); then it closes r.
 func (m *master) readReady(pid int, r *os.File) {
 	defer r.Close()
-	b := make([]byte, 16)
+	b := make([]byte, 64)
+	var user []byte
+	inUser := false
 	send := func(b []byte) {
 		for _, c := range b {
-			m.events <- event{pid: pid, draining: c == DrainingByte}
+			switch {
+			case inUser && c == '\n':
+				inUser = false
+				if u := strings.TrimPrefix(string(user), " "); u != "" {
+					m.events <- event{pid: pid, user: u}
+				}
+				user = user[:0]
+			case inUser:
+				if len(user) < 256 {
+					user = append(user, c)
+				}
+			case c == UserGroupByte:
+				inUser = true
+			default:
+				m.events <- event{pid: pid, draining: c == DrainingByte}
+			}
 		}
 	}
 	for {
@@ -545,6 +598,16 @@ func describe(st *os.ProcessState) string {
 func (m *master) handle(ev event) {
 	w := m.workers[ev.pid]
 	if w == nil {
+		return
+	}
+	if ev.user != "" {
+		if w.grp == nil && !m.exiting {
+			m.userGroup(ev.user, w.gen)
+		}
+		return
+	}
+	if w.grp != nil {
+		m.handleGroup(w, ev)
 		return
 	}
 	if ev.draining {
@@ -634,6 +697,7 @@ func (m *master) handle(ev event) {
 		m.schedule(healthy)
 	}
 	m.maybeRetire()
+	m.retireGroups()
 }
 
 func (m *master) countRestart(r scoreboard.Reason) {
@@ -669,6 +733,9 @@ func (m *master) reload(sig syscall.Signal) {
 	if err == nil {
 		_, err = credentials(cfg)
 	}
+	if err == nil {
+		err = checkGroups(cfg)
+	}
 	if err != nil {
 		m.log.printf("error", "restart failed, the current workers keep serving: %v", err)
 		return
@@ -701,7 +768,7 @@ func (m *master) reload(sig syscall.Signal) {
 		m.backoffC = nil
 	}
 	for _, w := range m.workers {
-		if !w.stopping {
+		if !w.stopping && w.grp == nil {
 			w.stopping = true
 			m.retiring = append(m.retiring, w)
 		}
@@ -710,6 +777,15 @@ func (m *master) reload(sig syscall.Signal) {
 	m.retireForce = false
 	m.retireC = time.After(retireWait)
 	m.log.printf("notice", "starting generation %d: %d workers on %s", m.gen, m.target, addrs(m.sockets))
+	// The new generation's groups first: its workers relay to them.
+	for _, pg := range cfg.Groups {
+		g, err := m.newGroup(pg, m.gen)
+		if err != nil {
+			m.log.printf("error", "%v", err)
+			continue
+		}
+		m.fillGroup(g)
+	}
 	m.fill()
 	m.maybeRetire()
 }
@@ -723,7 +799,7 @@ func (m *master) maybeUp() {
 	}
 	ready := 0
 	for _, w := range m.workers {
-		if w.gen == m.gen && w.ready && !w.stopping {
+		if w.grp == nil && w.gen == m.gen && w.ready && !w.stopping {
 			ready++
 		}
 	}
@@ -741,7 +817,7 @@ func (m *master) maybeRetire() {
 	}
 	ready := 0
 	for _, w := range m.workers {
-		if w.gen == m.gen && w.ready && !w.stopping {
+		if w.grp == nil && w.gen == m.gen && w.ready && !w.stopping {
 			ready++
 		}
 	}
@@ -776,18 +852,29 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal, code int) i
 	}
 	m.retiring = nil
 	m.exiting = true
-	signalAll := func(sig syscall.Signal) {
+	m.exitSig = sig
+	// The groups stop once the workers that relay to them are gone
+	// (retireGroups), unless a second signal hurries everyone.
+	signalAll := func(sig syscall.Signal, groups bool) {
 		for _, w := range m.workers {
-			w.stopping = true
-			w.proc.Signal(sig)
+			if w.grp == nil || groups {
+				w.stopping = true
+				w.proc.Signal(sig)
+			}
 		}
 	}
-	signalAll(sig)
+	signalAll(sig, false)
+	m.retireGroups()
 	var kill <-chan time.Time
 	if sig == syscall.SIGTERM {
 		kill = time.After(StopTimeout + 3*time.Second)
 	} else if d := m.cfg.Process.GracefulShutdownTimeout; d > 0 {
 		kill = time.After(d + 3*time.Second) // the workers cut their connections at d
+	}
+	for _, g := range m.groups {
+		if g.retry != nil {
+			g.retry.Stop()
+		}
 	}
 	for len(m.workers) > 0 {
 		select {
@@ -795,7 +882,7 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal, code int) i
 			if s == syscall.SIGTERM || s == syscall.SIGINT {
 				if kill == nil {
 					m.log.printf("notice", "caught %s, stopping now", sigName(s))
-					signalAll(syscall.SIGTERM)
+					signalAll(syscall.SIGTERM, true)
 					kill = time.After(StopTimeout + 3*time.Second)
 				}
 			}
@@ -813,6 +900,9 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal, code int) i
 	}
 	for _, s := range m.sockets {
 		s.close()
+	}
+	for _, g := range m.groups {
+		g.ln.Close()
 	}
 	m.ctlW.Close()
 	if m.pidfile != "" {

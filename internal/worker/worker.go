@@ -27,6 +27,11 @@ import (
 // recycles itself (MaxConnectionsPerChild, MaxMemoryPerChild, an
 // interpreter that cannot end). It returns the process's exit status.
 func Run(cfg *config.Config, nlisten int) int {
+	return run(cfg, nlisten, nil)
+}
+
+// run is Run, or with grp RunGroup.
+func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 	// The inherited descriptors are the worker's own: a child it starts
 	// (a handler's os.system("cmd &")) must not hold them, above all the
 	// ready pipe, whose EOF tells the master the worker is gone.
@@ -56,7 +61,15 @@ func Run(cfg *config.Config, nlisten int) int {
 		}
 		listeners = append(listeners, ln)
 	}
-	if os.Getenv("GOMAXPROCS") == "" {
+	var srv *server.Server
+	if grp != nil {
+		if len(listeners) != 1 {
+			fmt.Fprintf(os.Stderr, "modpy: group %s: %d inherited sockets, want 1\n", grp.pg.Name, len(listeners))
+			return 1
+		}
+		listeners[0] = grp.checked(listeners[0], func() *server.Server { return srv })
+		grp.configure(cfg)
+	} else if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(master.WorkerProcs(cfg, runtime.GOMAXPROCS(0)))
 	}
 	srv, err := server.New(cfg) // opens the logs, still as root
@@ -84,16 +97,26 @@ func Run(cfg *config.Config, nlisten int) int {
 	recycle := make(chan struct{})
 	var recycleOnce sync.Once
 	srv.OnRecycle(func() { recycleOnce.Do(func() { close(recycle) }) })
-	if err := master.DropPrivileges(cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
-		return 1
+	if grp != nil {
+		srv.SetProcessGroup(grp.pg)
+		if err := grp.become(); err != nil {
+			srv.LogError(fmt.Sprintf("group %s (pid %d): %v", grp.pg.Name, os.Getpid(), err))
+			fmt.Fprintf(os.Stderr, "modpy: group %s: %v\n", grp.pg.Name, err)
+			return 1
+		}
+	} else {
+		srv.OnNeedUserGroup(func(user string) { master.AskUserGroup(ready, user) })
+		if err := master.DropPrivileges(cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
+			return 1
+		}
 	}
 	// A crash (os.abort(), a segfault in an extension) ends the worker with
 	// its signal, for the master's log, rather than Go's exit status 2.
 	debug.SetTraceback("crash")
 	limit := make(chan struct{})
 	gate := NewGate(cfg.Process.MaxConnectionsPerChild, func() { close(limit) })
-	if master.Workers(cfg) > 1 {
+	if grp == nil && master.Workers(cfg) > 1 {
 		// With other workers to take them, new connections wait in the
 		// kernel's queue (briefly: see Gate.PauseWhile) while this
 		// worker has no free Python thread.
@@ -144,6 +167,10 @@ func Run(cfg *config.Config, nlisten int) int {
 	stopping := make(chan struct{})
 	stopped := make(chan struct{})
 	memory := watchMemory(cfg.Process.MaxMemoryPerChild, stopped)
+	var ends <-chan groupEnd
+	if grp != nil {
+		ends = grp.watch(srv, stopped)
+	}
 	go func() {
 		stop := func() {
 			select {
@@ -180,6 +207,14 @@ func Run(cfg *config.Config, nlisten int) int {
 			case <-recycle:
 				recycle = nil
 				recycling()
+				stop()
+			case e := <-ends:
+				ends = nil
+				srv.SetExit(e.why, e.text)
+				srv.LogNotice(fmt.Sprintf("group %s: %s: recycling (pid %d)", grp.pg.Name, e.text, os.Getpid()))
+				if !e.quiet {
+					recycling()
+				}
 				stop()
 			case <-ctx.Done():
 				return

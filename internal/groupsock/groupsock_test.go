@@ -1,0 +1,123 @@
+package groupsock
+
+import (
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestName(t *testing.T) {
+	if got, want := Name(42, 3, "~alice"), "@modpy.42.3.~alice"; got != want {
+		t.Fatalf("Name = %q, want %q", got, want)
+	}
+	if u, ok := IsUserGroup(UserGroup("bob")); !ok || u != "bob" {
+		t.Fatalf("IsUserGroup(UserGroup(bob)) = %q, %v", u, ok)
+	}
+	if _, ok := IsUserGroup("app"); ok {
+		t.Fatal("IsUserGroup(app) = true")
+	}
+}
+
+// TestChecked connects twice to a checked listener: as the allowed user
+// (this process's), which is served, and as another (a re-exec of the
+// test binary with another uid: needs root), which is closed at once and
+// reported with its uid.
+func TestChecked(t *testing.T) {
+	name := Name(os.Getpid(), 1, "t"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	ul, _, err := Listen(name, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ul.Close()
+	rejected := make(chan int, 4)
+	ln := Checked(ul, os.Getuid(), func(uid, pid int, err error) { rejected <- uid })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hello"))
+			c.Close()
+		}
+	}()
+	c, err := net.Dial("unix", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(c)
+	c.Close()
+	if string(b) != "hello" {
+		t.Fatalf("allowed peer read %q, want hello", b)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("connecting as another uid needs root")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t.TempDir and its parent are 0700: let uid 65534 run the copy
+	// (only those two: never the system's temporary directory).
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyExe := dir + "/groupsock.test"
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copyExe, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pid, err := syscall.ForkExec(copyExe, []string{copyExe, "-test.run=TestDialHelper"}, &syscall.ProcAttr{
+		Env:   []string{"GROUPSOCK_DIAL=" + name},
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ws.ExitStatus() != 0 {
+		t.Fatalf("the helper (uid 65534) exited with %v: it read something from the group's socket", ws)
+	}
+	select {
+	case uid := <-rejected:
+		if uid != 65534 {
+			t.Fatalf("rejected uid %d, want 65534", uid)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection of uid 65534 was not rejected")
+	}
+}
+
+// TestDialHelper is the other user's side of TestChecked: it exits 0 when
+// the socket named by GROUPSOCK_DIAL closes without a byte.
+func TestDialHelper(t *testing.T) {
+	name := os.Getenv("GROUPSOCK_DIAL")
+	if name == "" {
+		t.Skip("helper of TestChecked")
+	}
+	c, err := net.Dial("unix", name)
+	if err != nil {
+		os.Exit(3)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(c)
+	if len(b) > 0 {
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
