@@ -15,6 +15,7 @@ import (
 	"modpy/internal/config"
 	"modpy/internal/groupsock"
 	"modpy/internal/relay"
+	"modpy/internal/scoreboard"
 )
 
 // Process groups (mod_wsgi's daemon mode, issue 14), the worker's end: which
@@ -150,8 +151,12 @@ func (rs *rstate) relayTo(name, user string) int {
 func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string) (*relay.Conn, int) {
 	s := rs.s
 	c, err := s.groups.pool.Get(addr)
-	if err == nil {
+	if err == nil && (c.Reused || s.groupReady(name)) {
 		return c, 0
+	}
+	if c != nil {
+		c.Close() // the master's socket took it, but no process serves it
+		err = errGroupNotReady
 	}
 	timeout := gc.ConnectTimeout
 	if timeout <= 0 {
@@ -163,6 +168,10 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	}
 	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
 		time.Sleep(min(delay, time.Until(deadline)))
+		if !s.groupReady(name) {
+			err = errGroupNotReady
+			continue
+		}
 		if c, err = relay.Dial(addr); err == nil {
 			return c, 0
 		}
@@ -196,6 +205,25 @@ func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, ad
 		}
 		return rs.relayResponse(c, resp, gc, name)
 	}
+}
+
+// errGroupNotReady: the master holds the group's socket, but the
+// scoreboard shows no process of the group serving (starting, or failing
+// to start): connecting would queue the request with nobody to take it.
+var errGroupNotReady = errors.New("no process of the group is ready")
+
+// groupReady reports whether the scoreboard shows a process of group name
+// serving (true without a scoreboard: nothing to tell).
+func (s *Server) groupReady(name string) bool {
+	if s.board == nil {
+		return true
+	}
+	for _, sl := range s.board.Live() {
+		if sl.State() == scoreboard.Ready && sl.Group() == name {
+			return true
+		}
+	}
+	return false
 }
 
 func staleConn(err error) bool {

@@ -1,0 +1,287 @@
+package tests
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// The relay of issue 14: a worker hands each request whose Python belongs
+// to a process group (WSGIDaemonProcess) to one of the group's processes
+// over its socket, and streams the answer back.
+
+const relayApp = `import hashlib, json, os, time
+
+def application(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    if path == "/echo":
+        n, h, inp = 0, hashlib.sha256(), environ["wsgi.input"]
+        while True:
+            b = inp.read(65536)
+            if not b:
+                break
+            n += len(b)
+            h.update(b)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [("%d %s" % (n, h.hexdigest())).encode()]
+    if path == "/stream":
+        flag = environ["QUERY_STRING"]
+        def gen():
+            yield b"first\n"
+            # The second part waits until the client has the first:
+            # a relay that buffered the response would never give it.
+            for i in range(400):
+                if os.path.exists(flag):
+                    break
+                time.sleep(0.025)
+            yield b"second\n"
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return gen()
+    import mod_wsgi
+    facts = {k: str(environ.get(k)) for k in ("REMOTE_ADDR", "HTTPS", "wsgi.url_scheme",
+             "mod_wsgi.process_group", "wsgi.multithread", "wsgi.multiprocess", "SERVER_PROTOCOL",
+             "HTTP_MODPY_RELAY", "HTTP_X_TEST")}
+    facts["module_process_group"] = mod_wsgi.process_group
+    facts["pid"] = os.getpid()
+    body = json.dumps(facts).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("X-Group-Pid", str(os.getpid()))])
+    return [body]
+`
+
+const relayHandler = `import os
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("ip=%s pid=%d https=%r proto=%s relay=%r ssl=%s group=%s" % (req.connection.client_ip, os.getpid(),
+              req.is_https(), req.protocol, "Modpy-Relay" in req.headers_in, req.ssl_var_lookup("SSL_PROTOCOL"),
+              os.environ.get("MODPY_GROUP", "")))
+    return apache.OK
+`
+
+type relayFacts map[string]any
+
+func (f relayFacts) s(k string) string { return fmt.Sprint(f[k]) }
+
+// startRelaySite starts a master with a group "app" (2 processes × 4
+// threads), a group "broken" that dies at start, WSGI and mod_python
+// locations in the group and embedded, and a TLS virtual host (h2) using
+// the group. It returns the site, the PKI and the TLS port.
+func startRelaySite(t *testing.T) (*site, *testPKI, int) {
+	t.Helper()
+	s := newSite(t, map[string]string{"app.wsgi": relayApp, "lib/facts.py": relayHandler,
+		"die.py": "import os\nos._exit(3)\n", "htdocs/index.html": "hi\n"})
+	os.Chmod(s.Dir, 0o755)
+	pkiDir := t.TempDir()
+	p := newPKI(t, pkiDir)
+	p.issue("a", "a.test", false)
+	tlsPort := freePort(t)
+	conf := "Listen 127.0.0.1:{{PORT}}\nServerName localhost\nDocumentRoot {{DIR}}/htdocs\n" +
+		"ErrorLog {{DIR}}/error.log\nLogLevel info\nCustomLog {{DIR}}/access.log \"%h %>s %r pid=%P\"\nPidFile {{DIR}}/modpy.pid\n" +
+		"StartServers 1\nPythonPath \"sys.path + ['{{DIR}}/lib']\"\nLoadModule ssl_module mod_ssl.so\n" +
+		"WSGIDaemonProcess app processes=2 threads=4 home={{DIR}}\n" +
+		"WSGIDaemonProcess broken home={{DIR}} connect-timeout=1\n" +
+		"WSGIImportScript {{DIR}}/die.py process-group=broken application-group=%{GLOBAL}\n" +
+		"WSGIScriptAlias /wsgi {{DIR}}/app.wsgi process-group=app\n" +
+		"WSGIScriptAlias /broken {{DIR}}/app.wsgi process-group=broken\n" +
+		"WSGIScriptAlias /embedded {{DIR}}/app.wsgi\n" +
+		"WSGIScriptAlias /nogroup {{DIR}}/app.wsgi\n" +
+		"<Location /nogroup>\n SetEnv GRP nosuch\n WSGIProcessGroup %{ENV:GRP}\n</Location>\n" +
+		"<Location /py>\n SetHandler mod_python\n PythonHandler facts\n WSGIProcessGroup app\n</Location>\n" +
+		"<Location /pyembedded>\n SetHandler mod_python\n PythonHandler facts\n</Location>\n" +
+		"Listen 127.0.0.1:" + strconv.Itoa(tlsPort) + "\n<VirtualHost 127.0.0.1:" + strconv.Itoa(tlsPort) + ">\n ServerName a.test\n SSLEngine on\n" +
+		" SSLCertificateFile " + pkiDir + "/a.crt\n SSLCertificateKeyFile " + pkiDir + "/a.key\n Protocols h2 http/1.1\n" +
+		" WSGIScriptAlias /wsgi {{DIR}}/app.wsgi process-group=app\n" +
+		" <Location /py>\n SetHandler mod_python\n PythonHandler facts\n PythonProcessGroup app\n </Location>\n" +
+		"</VirtualHost>\n"
+	s.writeFiles(map[string]string{"site.conf": conf})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	return s, p, tlsPort
+}
+
+// waitGroupReady waits until a request to the group is answered 200 (its
+// processes start after the workers).
+func waitGroupReady(t *testing.T, s *site, path string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, body, err := s.doFresh(path)
+		if err == nil && st == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d %v %s\nerror log:\n%s", path, st, err, body, s.errorLog())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestRelay(t *testing.T) {
+	s, p, tlsPort := startRelaySite(t)
+	waitGroupReady(t, s, "/wsgi")
+
+	// The worker's own pid, from an embedded handler.
+	st, worker, err := s.doFresh("/pyembedded")
+	if err != nil || st != 200 {
+		t.Fatalf("/pyembedded: %d %v %s", st, err, worker)
+	}
+	workerPid := strings.Fields(strings.SplitN(worker, "pid=", 2)[1])[0]
+	if !strings.Contains(worker, "group= ") && !strings.HasSuffix(worker, "group=") {
+		t.Errorf("embedded handler sees a group: %s", worker)
+	}
+
+	t.Run("wsgi", func(t *testing.T) {
+		// A client-sent Modpy-Relay changes nothing and the app never sees it.
+		st, _, body := s.do("GET", "/wsgi", "", "Modpy-Relay", "remote=6.6.6.6:1&https=on&protocol=772&cipher=4865", "X-Test", "kept")
+		if st != 200 {
+			t.Fatalf("%d %s", st, body)
+		}
+		var f relayFacts
+		if err := json.Unmarshal([]byte(body), &f); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		for k, want := range map[string]string{"REMOTE_ADDR": "127.0.0.1", "HTTPS": "None", "wsgi.url_scheme": "http",
+			"mod_wsgi.process_group": "app", "module_process_group": "app", "wsgi.multithread": "True",
+			"wsgi.multiprocess": "True", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_MODPY_RELAY": "None", "HTTP_X_TEST": "kept"} {
+			if got := f.s(k); got != want {
+				t.Errorf("%s = %q, want %q", k, got, want)
+			}
+		}
+		if f.s("pid") == workerPid {
+			t.Errorf("the WSGI app ran in the worker (pid %s)", workerPid)
+		}
+		// Embedded, the same script is in the worker and no group.
+		_, _, body = s.do("GET", "/embedded", "")
+		var e relayFacts
+		json.Unmarshal([]byte(body), &e)
+		if e.s("mod_wsgi.process_group") != "" || e.s("pid") != workerPid {
+			t.Errorf("embedded: %s (worker %s)", body, workerPid)
+		}
+	})
+
+	t.Run("mod_python", func(t *testing.T) {
+		st, body, err := s.doFresh("/py")
+		if err != nil || st != 200 {
+			t.Fatalf("%d %v %s", st, err, body)
+		}
+		if !strings.HasPrefix(body, "ip=127.0.0.1 ") || strings.Contains(body, "pid="+workerPid+" ") ||
+			!strings.Contains(body, "https=False") || !strings.Contains(body, "relay=False") || !strings.HasSuffix(body, "group=app") {
+			t.Errorf("got %q (worker pid %s)", body, workerPid)
+		}
+	})
+
+	t.Run("post body streams through", func(t *testing.T) {
+		data := strings.Repeat("0123456789abcdef", 256<<10) // 4 MiB
+		sum := sha256.Sum256([]byte(data))
+		want := fmt.Sprintf("%d %s", len(data), hex.EncodeToString(sum[:]))
+		st, _, body := s.do("POST", "/wsgi/echo", data)
+		if st != 200 || body != want {
+			t.Errorf("Content-Length body: %d %q, want %q", st, body, want)
+		}
+	})
+
+	t.Run("streaming response", func(t *testing.T) {
+		flag := filepath.Join(s.Dir, "stream.flag")
+		c := s.dial()
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		fmt.Fprintf(c, "GET /wsgi/stream?%s HTTP/1.1\r\nHost: localhost\r\n\r\n", flag)
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(resp.Body).ReadString('\n')
+		if err != nil || line != "first\n" {
+			t.Fatalf("first chunk: %q %v", line, err)
+		}
+		os.WriteFile(flag, nil, 0o644) // only now may the app go on
+		rest, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(rest), "second") {
+			t.Errorf("rest: %q", rest)
+		}
+	})
+
+	t.Run("TLS and HTTP/2", func(t *testing.T) {
+		cfg := &tls.Config{RootCAs: p.pool, ServerName: "a.test", NextProtos: []string{"h2"}}
+		tr := &http2.Transport{TLSClientConfig: cfg, DialTLS: func(network, addr string, c *tls.Config) (net.Conn, error) {
+			return tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", tlsPort), c)
+		}}
+		defer tr.CloseIdleConnections()
+		hc := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+		resp, err := hc.Get(fmt.Sprintf("https://a.test:%d/wsgi", tlsPort))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, s.errorLog())
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var f relayFacts
+		if err := json.Unmarshal(b, &f); err != nil || resp.ProtoMajor != 2 {
+			t.Fatalf("%v %s %s", err, resp.Proto, b)
+		}
+		for k, want := range map[string]string{"REMOTE_ADDR": "127.0.0.1", "HTTPS": "1", "wsgi.url_scheme": "https",
+			"SERVER_PROTOCOL": "HTTP/2.0", "mod_wsgi.process_group": "app"} {
+			if got := f.s(k); got != want {
+				t.Errorf("h2 %s = %q, want %q", k, got, want)
+			}
+		}
+		if resp.Header.Get("X-Group-Pid") != f.s("pid") {
+			t.Errorf("X-Group-Pid %q, pid %s", resp.Header.Get("X-Group-Pid"), f.s("pid"))
+		}
+		resp, err = hc.Get(fmt.Sprintf("https://a.test:%d/py", tlsPort))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "https=True") || !strings.Contains(string(b), "proto=HTTP/2.0") ||
+			!strings.Contains(string(b), "ssl=TLSv1.3") || !strings.HasSuffix(string(b), "group=app") {
+			t.Errorf("h2 mod_python: %s", b)
+		}
+	})
+
+	t.Run("unknown group", func(t *testing.T) {
+		if st, body, _ := s.doFresh("/nogroup"); st != 500 {
+			t.Errorf("%d %s", st, body)
+		}
+		if l := s.waitLog("No WSGI daemon process called 'nosuch' has been configured"); !strings.Contains(l, "No WSGI daemon process called 'nosuch' has been configured") {
+			t.Errorf("error log lacks the line:\n%s", l)
+		}
+	})
+
+	t.Run("group that cannot start", func(t *testing.T) {
+		if st, body, _ := s.doFresh("/broken"); st != 503 {
+			t.Errorf("%d %s", st, body)
+		}
+		if l := s.waitLog("Unable to connect to WSGI daemon process 'broken'"); !strings.Contains(l, "Unable to connect to WSGI daemon process 'broken'") {
+			t.Errorf("error log lacks the line:\n%s", l)
+		}
+	})
+
+	// The access log: the group's line for each relayed request (with
+	// the client's address), none from the worker.
+	var log string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		log = s.accessLog()
+		for _, line := range strings.Split(log, "\n") {
+			if strings.HasPrefix(line, "127.0.0.1 200 GET /wsgi HTTP/1.1") && !strings.Contains(line, "pid="+workerPid) {
+				return
+			}
+		}
+	}
+	t.Errorf("no access log line by a group process for GET /wsgi:\n%s", log)
+}
