@@ -37,7 +37,7 @@ var wsgiModule = &module{
 			note: "modpy's process groups listen on abstract UNIX sockets checked with SO_PEERCRED, not on files (docs/compatibility.md); ignored"},
 		{name: "WSGIDaemonProcess", ctx: cServer, min: 1, max: -1, usage: "name [option=value ...]", fn: dWSGIDaemonProcess},
 		{name: "WSGIProcessGroup", ctx: cAll, min: 1, max: 1, usage: processGroupUsage, fn: dWSGIProcessGroup},
-	}, append(daemonDirectives, wsgiAuthDirectives...)...), // mod_wsgi_daemon.go, mod_wsgi_auth.go
+	}, wsgiAuthDirectives...), // the auth scripts: mod_wsgi_auth.go
 	merge: mergeWSGI,
 }
 

@@ -99,15 +99,16 @@ const (
 	DefaultUserDirMinUid = 1000
 )
 
-// daemonDirectives are modpy's own process-group directives, beside
-// mod_wsgi's (wsgiModule): PythonProcessGroup (WSGIProcessGroup's alias,
-// for mod_python handlers' sections), PythonUserDirProcess and
-// UserDirMinUid.
-var daemonDirectives = []*directive{
+// groupsModule holds modpy's own process-group directives, beside
+// mod_wsgi's (wsgiModule's WSGIDaemonProcess, WSGIProcessGroup,
+// WSGIRestrictEmbedded): PythonProcessGroup (WSGIProcessGroup's alias,
+// for mod_python handlers' sections; merged with it by mergeWSGI),
+// PythonUserDirProcess and UserDirMinUid. No Apache module has them.
+var groupsModule = &module{directives: []*directive{
 	{name: "PythonProcessGroup", ctx: cAll, min: 1, max: 1, usage: processGroupUsage, fn: dWSGIProcessGroup},
 	{name: "PythonUserDirProcess", ctx: cMain, min: 1, max: -1, usage: "On|Off [option=value ...]", fn: dPythonUserDirProcess},
 	{name: "UserDirMinUid", ctx: cMain, min: 1, max: 1, usage: "uid", fn: dUserDirMinUid},
-}
+}}
 
 const processGroupUsage = "%{GLOBAL}|%{SERVER}|%{RESOURCE}|%{HOST}|%{ENV:variable}|name"
 

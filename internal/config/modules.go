@@ -47,7 +47,7 @@ var modules = []*module{
 	authzCoreModule, authzHostModule, authzGroupfileModule, accessCompatModule,
 	envModule, setenvifModule, headersModule, expiresModule, remoteipModule, filterModule, deflateModule,
 	includeModule, cgiModule, reqtimeoutModule, sslModule, statusModule, versionModule,
-	pythonModule, wsgiModule, http2Module, lifecycleModule, unsupportedModule,
+	pythonModule, wsgiModule, groupsModule, http2Module, lifecycleModule, unsupportedModule,
 }
 
 // Modules with no directive of their own: their work is the server's

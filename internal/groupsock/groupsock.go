@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -111,6 +112,15 @@ type checked struct {
 	net.Listener
 	allowed int
 	reject  func(uid, pid int, err error)
+}
+
+// SetDeadline sets the inner listener's accept deadline (a gate that
+// stops accepting wakes a blocked Accept with it).
+func (l *checked) SetDeadline(t time.Time) error {
+	if d, ok := l.Listener.(interface{ SetDeadline(time.Time) error }); ok {
+		return d.SetDeadline(t)
+	}
+	return errors.New("groupsock: the listener has no deadline")
 }
 
 func (l *checked) Accept() (net.Conn, error) {

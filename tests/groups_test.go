@@ -1,0 +1,349 @@
+package tests
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Process groups (issue 14): the master's side. The groups come from
+// MODPY_TEST_GROUPS (cmd/modpy/testgroups.go) until the WSGIDaemonProcess
+// parser lands; the processes, users, sockets and supervision are real.
+
+const groupHandlers = masterHandlers + `
+def cwd(req):
+    req.content_type = "text/plain"
+    req.write(os.getcwd())
+    return apache.OK
+
+def ask(req):
+    # What a worker's relay does for /~user/: "U user\n" on its ready pipe
+    # (fd 5 with one Listen: 3 the socket, 4 the master's pipe).
+    os.write(5, ("U %s\n" % req.args).encode())
+    req.write("asked")
+    return apache.OK
+`
+
+// needUser makes a system user name with uid (and a home unless noHome,
+// then its home is a path that does not exist); it skips without root.
+func needUser(t *testing.T, name string, uid int, noHome bool) *user.User {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if u, err := user.Lookup(name); err == nil {
+		return u
+	}
+	args := []string{"-m", "-u", strconv.Itoa(uid), name}
+	if noHome {
+		args = []string{"-M", "-d", "/nonexistent-" + name, "-u", strconv.Itoa(uid), name}
+	}
+	if out, err := exec.Command("useradd", args...).CombinedOutput(); err != nil {
+		t.Skipf("useradd %s: %v: %s", name, err, out)
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// openSite lets other users read the site's directory (t.TempDir and its
+// parent are 0700): the group's Python imports the handlers from it.
+func openSite(t *testing.T, s *site) {
+	for _, d := range []string{s.Dir, filepath.Dir(s.Dir), filepath.Join(s.Dir, "lib")} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func startGroupSite(t *testing.T, groups string) *site {
+	t.Helper()
+	s := newSite(t, map[string]string{"lib/mp.py": groupHandlers, "htdocs/index.html": "hi\n"})
+	openSite(t, s)
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n" +
+		"<Location /cwd>\n SetHandler mod_python\n PythonHandler mp::cwd\n</Location>\n" +
+		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n")})
+	s.env = []string{"MODPY_TEST_GROUPS=" + groups}
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	return s
+}
+
+type groupProc struct {
+	pid, uid, gen int
+	cwd           string
+}
+
+// groupProcs lists the processes of group name the master masterPid runs.
+func groupProcs(masterPid int, name string) []groupProc {
+	var out []groupProc
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			continue
+		}
+		vars := strings.Split(string(env), "\x00")
+		if !slices.Contains(vars, "MODPY_GROUP="+name) || !slices.Contains(vars, "MODPY_MASTER_PID="+strconv.Itoa(masterPid)) {
+			continue
+		}
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:]))[0] == "Z" {
+			continue
+		}
+		p := groupProc{pid: pid}
+		for _, v := range vars {
+			if g, ok := strings.CutPrefix(v, "MODPY_GENERATION="); ok {
+				p.gen, _ = strconv.Atoi(g)
+			}
+		}
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		for _, l := range strings.Split(string(status), "\n") {
+			if f := strings.Fields(l); len(f) > 2 && f[0] == "Uid:" {
+				p.uid, _ = strconv.Atoi(f[2]) // effective
+			}
+		}
+		p.cwd, _ = os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+		out = append(out, p)
+	}
+	return out
+}
+
+// waitGroup polls until ok(the group's processes) or 15 s.
+func waitGroup(t *testing.T, masterPid int, name string, what string, ok func([]groupProc) bool) []groupProc {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ps := groupProcs(masterPid, name)
+		if ok(ps) {
+			return ps
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("group %s: %s: processes %+v", name, what, ps)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// groupGet sends GET path to group name's socket of generation gen, as a
+// worker's relay would, and returns the status and body.
+func groupGet(masterPid, gen int, name, path string) (int, string, error) {
+	sock := fmt.Sprintf("@modpy.%d.%d.%s", masterPid, gen, name)
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		}}}
+	resp, err := c.Get("http://localhost" + path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+func (s *site) masterPid() int {
+	return s.cmd.Process.Pid
+}
+
+func TestGroupProcesses(t *testing.T) {
+	u := needUser(t, "modpy-g1", 2041, false)
+	uid, _ := strconv.Atoi(u.Uid)
+	s := startGroupSite(t, "g1 user=modpy-g1 processes=2 threads=4")
+	mp := s.masterPid()
+	ps := waitGroup(t, mp, "g1", "2 processes", func(ps []groupProc) bool {
+		return len(ps) == 2 && ps[0].uid == uid && ps[1].uid == uid
+	})
+	for _, p := range ps {
+		if p.uid != uid || p.cwd != u.HomeDir || p.gen != 1 {
+			t.Fatalf("group process %+v: want uid %d, cwd %s, generation 1", p, uid, u.HomeDir)
+		}
+	}
+	// It serves on its socket, its Python running as the group's user in
+	// its home.
+	var code int
+	var body string
+	var err error
+	for i := 0; i < 100; i++ {
+		if code, body, err = groupGet(mp, 1, "g1", "/uid"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || code != 200 || !strings.HasPrefix(body, u.Uid+" "+u.Gid) {
+		t.Fatalf("GET /uid on the group's socket: %d %q %v, want 200 %q\n%s", code, body, err, u.Uid+" "+u.Gid, s.errorLog())
+	}
+	if code, body, _ := groupGet(mp, 1, "g1", "/cwd"); code != 200 || body != u.HomeDir {
+		t.Fatalf("GET /cwd on the group's socket: %d %q, want %s", code, body, u.HomeDir)
+	}
+	// The workers still serve, as root (no User).
+	if got := s.mustGet("/uid"); got != "0 0" {
+		t.Fatalf("a worker's /uid = %q", got)
+	}
+
+	// kill -9: a replacement within 1 s.
+	victim := ps[0].pid
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	var after []groupProc
+	for time.Since(killed) < time.Second {
+		after = groupProcs(mp, "g1")
+		if len(after) == 2 && !slices.ContainsFunc(after, func(p groupProc) bool { return p.pid == victim || p.uid != uid }) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(after) != 2 || slices.ContainsFunc(after, func(p groupProc) bool { return p.pid == victim || p.uid != uid }) {
+		t.Fatalf("1 s after kill -9 of %d: group processes %+v (want 2, uid %d)", victim, after, uid)
+	}
+	contains(t, "error log", s.waitLog(fmt.Sprintf("group g1 pid %d died: killed by signal 9", victim)),
+		fmt.Sprintf("group g1 pid %d died: killed by signal 9", victim))
+	for _, p := range after {
+		if p.uid != uid {
+			t.Fatalf("replacement %+v: uid %d, want %d", p, p.uid, uid)
+		}
+	}
+
+	// Graceful restart: generation 2's processes, on generation 2's
+	// socket; generation 1's go.
+	old := after
+	if err := syscall.Kill(mp, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	waitGroup(t, mp, "g1", "generation 2 only", func(ps []groupProc) bool {
+		if len(ps) != 2 {
+			return false
+		}
+		for _, p := range ps {
+			if p.gen != 2 || p.uid != uid || slices.ContainsFunc(old, func(o groupProc) bool { return o.pid == p.pid }) {
+				return false
+			}
+		}
+		return true
+	})
+	if code, body, err := groupGet(mp, 2, "g1", "/uid"); err != nil || code != 200 || !strings.HasPrefix(body, u.Uid+" ") {
+		t.Fatalf("GET /uid on generation 2's socket: %d %q %v", code, body, err)
+	}
+	if _, _, err := groupGet(mp, 1, "g1", "/uid"); err == nil {
+		t.Fatal("generation 1's socket still answers after the graceful restart")
+	}
+
+	// Stop: the groups stop with the workers.
+	s.stop()
+	if ps := groupProcs(mp, "g1"); len(ps) > 0 {
+		t.Fatalf("group processes left after the master stopped: %+v", ps)
+	}
+}
+
+func TestGroupUserWithoutHome(t *testing.T) {
+	needUser(t, "modpy-g2", 2042, true)
+	s := newSite(t, map[string]string{"htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("")})
+	cmd := exec.Command(modpyBin, "-f", filepath.Join(s.Dir, "site.conf"))
+	cmd.Env = append(os.Environ(), "MODPY_TEST_GROUPS=nohome user=modpy-g2")
+	done := make(chan struct{})
+	time.AfterFunc(20*time.Second, func() {
+		select {
+		case <-done:
+		default:
+			cmd.Process.Kill()
+		}
+	})
+	out, err := cmd.CombinedOutput()
+	close(done)
+	if err == nil {
+		t.Fatalf("modpy started with a group whose user has no home:\n%s", out)
+	}
+	want := "WSGIDaemonProcess nohome: the home directory of user modpy-g2, /nonexistent-modpy-g2, does not exist"
+	contains(t, "output", string(out), want)
+	contains(t, "error log", s.errorLog(), want)
+}
+
+func TestGroupPerUser(t *testing.T) {
+	u := needUser(t, "modpy-u1", 2051, false)
+	needUser(t, "modpy-g1", 2041, false)
+	s := startGroupSite(t, "~ inactivity-timeout=1 userdir-min-uid=2045")
+	mp := s.masterPid()
+	// Without a UserDir that maps the user: refused.
+	s.mustGet("/ask?modpy-u1")
+	contains(t, "error log", s.waitLog("per-user group ~modpy-u1: no UserDir maps modpy-u1: refused"),
+		"per-user group ~modpy-u1: no UserDir maps modpy-u1: refused")
+	s.stop()
+
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUserDir public_html\nUserDir disabled root\n" +
+		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	mp = s.masterPid()
+	// Below UserDirMinUid, and root: refused.
+	s.mustGet("/ask?modpy-g1")
+	contains(t, "error log", s.waitLog("uid 2041 is below UserDirMinUid 2045: refused"), "uid 2041 is below UserDirMinUid 2045: refused")
+	s.mustGet("/ask?root")
+	contains(t, "error log", s.waitLog("per-user group ~root: uid 0 is below"), "per-user group ~root: uid 0 is below")
+	// A user who passes: the group starts as that user, in its home...
+	s.mustGet("/ask?modpy-u1")
+	uid, _ := strconv.Atoi(u.Uid)
+	ps := waitGroup(t, mp, "~modpy-u1", "one process", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].uid == uid })
+	if ps[0].uid != uid || ps[0].cwd != u.HomeDir {
+		t.Fatalf("per-user group process %+v: want uid %d in %s", ps[0], uid, u.HomeDir)
+	}
+	// ...and ends after its inactivity-timeout, not started again.
+	waitGroup(t, mp, "~modpy-u1", "ended after inactivity-timeout", func(ps []groupProc) bool { return len(ps) == 0 })
+	time.Sleep(500 * time.Millisecond)
+	if ps := groupProcs(mp, "~modpy-u1"); len(ps) > 0 {
+		t.Fatalf("the per-user group was started again without a request: %+v", ps)
+	}
+	if _, _, err := groupGet(mp, 1, "~modpy-u1", "/"); err == nil {
+		t.Fatal("the ended per-user group's socket still accepts")
+	}
+	// Asked again: back.
+	s.mustGet("/ask?modpy-u1")
+	waitGroup(t, mp, "~modpy-u1", "started again", func(ps []groupProc) bool { return len(ps) == 1 })
+}
+
+func TestGroupMaximumRequests(t *testing.T) {
+	u := needUser(t, "modpy-g1", 2041, false)
+	uid, _ := strconv.Atoi(u.Uid)
+	s := startGroupSite(t, "g1 user=modpy-g1 maximum-requests=3")
+	mp := s.masterPid()
+	first := waitGroup(t, mp, "g1", "1 process", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].uid == uid })[0].pid
+	get := func() string {
+		for i := 0; i < 100; i++ {
+			if code, body, err := groupGet(mp, 1, "g1", "/pid"); err == nil && code == 200 {
+				return body
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("the group did not answer\n%s", s.errorLog())
+		return ""
+	}
+	for i := 0; i < 3; i++ {
+		if got := get(); got != strconv.Itoa(first) {
+			t.Fatalf("request %d answered by pid %s, want %d", i+1, got, first)
+		}
+	}
+	want := fmt.Sprintf("group g1 pid %d recycled (maximum-requests 3 reached", first)
+	contains(t, "error log", s.waitLog(want), want)
+	waitGroup(t, mp, "g1", "a replacement", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].pid != first && ps[0].uid == uid })
+	if got := get(); got == strconv.Itoa(first) {
+		t.Fatalf("pid %d still answers after maximum-requests", first)
+	}
+}
