@@ -51,8 +51,12 @@ def application(environ, start_response):
             yield b"second\n"
         start_response("200 OK", [("Content-Type", "text/plain")])
         return gen()
+    if path == "/sleep":
+        time.sleep(float(environ["QUERY_STRING"]))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"slept"]
     import mod_wsgi
-    facts = {k: str(environ.get(k)) for k in ("REMOTE_ADDR", "HTTPS", "wsgi.url_scheme",
+    facts = {k: str(environ.get(k)) for k in ("REMOTE_ADDR", "REMOTE_PORT", "HTTPS", "wsgi.url_scheme",
              "mod_wsgi.process_group", "wsgi.multithread", "wsgi.multiprocess", "SERVER_PROTOCOL",
              "HTTP_MODPY_RELAY", "HTTP_X_TEST")}
     facts["module_process_group"] = mod_wsgi.process_group
@@ -67,9 +71,9 @@ from mod_python import apache
 
 def handler(req):
     req.content_type = "text/plain"
-    req.write("ip=%s pid=%d https=%r proto=%s relay=%r ssl=%s group=%s" % (req.connection.client_ip, os.getpid(),
-              req.is_https(), req.protocol, "Modpy-Relay" in req.headers_in, req.ssl_var_lookup("SSL_PROTOCOL"),
-              os.environ.get("MODPY_GROUP", "")))
+    req.write("ip=%s pid=%d https=%r env=%s proto=%s relay=%r ssl=%s group=%s" % (req.connection.client_ip, os.getpid(),
+              req.is_https(), req.subprocess_env.get("HTTPS"), req.protocol, "Modpy-Relay" in req.headers_in,
+              req.ssl_var_lookup("SSL_PROTOCOL"), os.environ.get("MODPY_GROUP", "")))
     return apache.OK
 `
 
@@ -93,11 +97,19 @@ func startRelaySite(t *testing.T) (*site, *testPKI, int) {
 	conf := "Listen 127.0.0.1:{{PORT}}\nServerName localhost\nDocumentRoot {{DIR}}/htdocs\n" +
 		"ErrorLog {{DIR}}/error.log\nLogLevel info\nCustomLog {{DIR}}/access.log \"%h %>s %r pid=%P\"\nPidFile {{DIR}}/modpy.pid\n" +
 		"StartServers 1\nPythonPath \"sys.path + ['{{DIR}}/lib']\"\nLoadModule ssl_module mod_ssl.so\n" +
-		"WSGIDaemonProcess app processes=2 threads=4 home={{DIR}}\n" +
+		"WSGIChunkedRequest On\nWSGIDaemonProcess app processes=2 threads=4 home={{DIR}}\n" +
 		"WSGIDaemonProcess broken home={{DIR}} connect-timeout=1\n" +
 		"WSGIImportScript {{DIR}}/die.py process-group=broken application-group=%{GLOBAL}\n" +
 		"WSGIScriptAlias /wsgi {{DIR}}/app.wsgi process-group=app\n" +
 		"WSGIScriptAlias /broken {{DIR}}/app.wsgi process-group=broken\n" +
+		"WSGIDaemonProcess other threads=2 home={{DIR}}\n" +
+		"WSGIScriptAlias /other {{DIR}}/app.wsgi process-group=other\n" +
+		"WSGIDaemonProcess solo threads=2 home={{DIR}}\n" +
+		"WSGIScriptAlias /solo {{DIR}}/app.wsgi process-group=solo\n" +
+		"WSGIDaemonProcess slow threads=2 socket-timeout=1 home={{DIR}}\n" +
+		"WSGIScriptAlias /slow {{DIR}}/app.wsgi process-group=slow\n" +
+		"WSGIDaemonProcess queue threads=1 queue-timeout=1 home={{DIR}}\n" +
+		"WSGIScriptAlias /queue {{DIR}}/app.wsgi process-group=queue\n" +
 		"WSGIScriptAlias /embedded {{DIR}}/app.wsgi\n" +
 		"WSGIScriptAlias /nogroup {{DIR}}/app.wsgi\n" +
 		"<Location /nogroup>\n SetEnv GRP nosuch\n WSGIProcessGroup %{ENV:GRP}\n</Location>\n" +
@@ -164,11 +176,28 @@ func TestRelay(t *testing.T) {
 		if f.s("pid") == workerPid {
 			t.Errorf("the WSGI app ran in the worker (pid %s)", workerPid)
 		}
+		// REMOTE_PORT is the client's port, over a connection of our own.
+		c := s.dial()
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		fmt.Fprintf(c, "GET /wsgi HTTP/1.1\r\nHost: localhost\r\nModpy-Relay: remote=6.6.6.6:1\r\nConnection: close\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		var rf relayFacts
+		if err := json.Unmarshal(b, &rf); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		if port := strconv.Itoa(c.LocalAddr().(*net.TCPAddr).Port); rf.s("REMOTE_PORT") != port || rf.s("REMOTE_ADDR") != "127.0.0.1" {
+			t.Errorf("REMOTE_ADDR:REMOTE_PORT %s:%s, want 127.0.0.1:%s", rf.s("REMOTE_ADDR"), rf.s("REMOTE_PORT"), port)
+		}
 		// Embedded, the same script is in the worker and no group.
-		_, _, body = s.do("GET", "/embedded", "")
+		_, _, body = s.do("GET", "/embedded", "", "Modpy-Relay", "remote=6.6.6.6:1")
 		var e relayFacts
 		json.Unmarshal([]byte(body), &e)
-		if e.s("mod_wsgi.process_group") != "" || e.s("pid") != workerPid {
+		if e.s("mod_wsgi.process_group") != "" || e.s("pid") != workerPid || e.s("REMOTE_ADDR") != "127.0.0.1" || e.s("HTTP_MODPY_RELAY") != "None" {
 			t.Errorf("embedded: %s (worker %s)", body, workerPid)
 		}
 	})
@@ -179,7 +208,7 @@ func TestRelay(t *testing.T) {
 			t.Fatalf("%d %v %s", st, err, body)
 		}
 		if !strings.HasPrefix(body, "ip=127.0.0.1 ") || strings.Contains(body, "pid="+workerPid+" ") ||
-			!strings.Contains(body, "https=False") || !strings.Contains(body, "relay=False") || !strings.HasSuffix(body, "group=app") {
+			!strings.Contains(body, "https=0 env=None ") || !strings.Contains(body, "relay=False") || !strings.HasSuffix(body, "group=app") {
 			t.Errorf("got %q (worker pid %s)", body, workerPid)
 		}
 	})
@@ -191,6 +220,25 @@ func TestRelay(t *testing.T) {
 		st, _, body := s.do("POST", "/wsgi/echo", data)
 		if st != 200 || body != want {
 			t.Errorf("Content-Length body: %d %q, want %q", st, body, want)
+		}
+		// Chunked: the client's body goes to the group as it arrives.
+		pr, pw := io.Pipe()
+		go func() {
+			for i := 0; i < len(data); i += 100000 {
+				pw.Write([]byte(data[i:min(i+100000, len(data))]))
+			}
+			pw.Close()
+		}()
+		req, _ := http.NewRequest("POST", s.URL+"/wsgi/echo", pr)
+		req.TransferEncoding = []string{"chunked"} // (a body of unknown length)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("chunked body: %d %q, want %q", resp.StatusCode, b, want)
 		}
 	})
 
@@ -233,7 +281,7 @@ func TestRelay(t *testing.T) {
 		if err := json.Unmarshal(b, &f); err != nil || resp.ProtoMajor != 2 {
 			t.Fatalf("%v %s %s", err, resp.Proto, b)
 		}
-		for k, want := range map[string]string{"REMOTE_ADDR": "127.0.0.1", "HTTPS": "1", "wsgi.url_scheme": "https",
+		for k, want := range map[string]string{"REMOTE_ADDR": "127.0.0.1", "HTTPS": "None", "wsgi.url_scheme": "https",
 			"SERVER_PROTOCOL": "HTTP/2.0", "mod_wsgi.process_group": "app"} {
 			if got := f.s(k); got != want {
 				t.Errorf("h2 %s = %q, want %q", k, got, want)
@@ -248,7 +296,7 @@ func TestRelay(t *testing.T) {
 		}
 		b, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(b), "https=True") || !strings.Contains(string(b), "proto=HTTP/2.0") ||
+		if !strings.Contains(string(b), "https=1 env=on ") || !strings.Contains(string(b), "proto=HTTP/2.0") ||
 			!strings.Contains(string(b), "ssl=TLSv1.3") || !strings.HasSuffix(string(b), "group=app") {
 			t.Errorf("h2 mod_python: %s", b)
 		}
