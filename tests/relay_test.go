@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,7 +146,9 @@ func waitGroupReady(t *testing.T, s *site, path string) {
 
 func TestRelay(t *testing.T) {
 	s, p, tlsPort := startRelaySite(t)
-	waitGroupReady(t, s, "/wsgi")
+	for _, path := range []string{"/wsgi", "/other", "/solo", "/slow/", "/queue/"} {
+		waitGroupReady(t, s, path)
+	}
 
 	// The worker's own pid, from an embedded handler.
 	st, worker, err := s.doFresh("/pyembedded")
@@ -318,6 +322,108 @@ func TestRelay(t *testing.T) {
 		if l := s.waitLog("Unable to connect to WSGI daemon process 'broken'"); !strings.Contains(l, "Unable to connect to WSGI daemon process 'broken'") {
 			t.Errorf("error log lacks the line:\n%s", l)
 		}
+		// One line per failed attempt to start it, each naming its process.
+		pids := map[string]bool{}
+		for _, l := range strings.Split(s.errorLog(), "\n") {
+			if _, rest, ok := strings.Cut(l, "group broken pid "); ok && strings.Contains(rest, " died: exit status 3") {
+				pid := strings.Fields(rest)[0]
+				if pids[pid] {
+					t.Errorf("two lines for the death of %s", pid)
+				}
+				pids[pid] = true
+			}
+		}
+		if len(pids) < 2 {
+			t.Errorf("%d start attempts of group broken logged:\n%s", len(pids), s.errorLog())
+		}
+	})
+
+	t.Run("socket-timeout", func(t *testing.T) {
+		if st, body, err := s.doFresh("/slow/sleep?3"); st != 504 {
+			t.Errorf("%d %v %s", st, err, body)
+		}
+		contains(t, "error log", s.waitLog("Timeout when reading response headers from daemon process 'slow'"),
+			"Timeout when reading response headers from daemon process 'slow'")
+	})
+
+	t.Run("queue-timeout", func(t *testing.T) {
+		first := make(chan int, 1)
+		go func() {
+			st, _, _ := s.doFresh("/queue/sleep?2")
+			first <- st
+		}()
+		time.Sleep(300 * time.Millisecond) // the group's one thread has it
+		if st, body, err := s.doFresh("/queue/"); st != 504 {
+			t.Errorf("queued request: %d %v %s", st, err, body)
+		}
+		if st := <-first; st != 200 {
+			t.Errorf("the request the thread ran: %d", st)
+		}
+		contains(t, "error log", s.waitLog("Queue timeout expired for WSGI daemon process 'queue'"),
+			"Queue timeout expired for WSGI daemon process 'queue'")
+	})
+
+	t.Run("kill -9 of a group process", func(t *testing.T) {
+		st, h, body := s.do("GET", "/solo", "")
+		victim, _ := strconv.Atoi(h.Get("X-Group-Pid"))
+		if st != 200 || victim == 0 {
+			t.Fatalf("/solo: %d %s", st, body)
+		}
+		// Every other app serves during and after the kill: another group,
+		// the killed process's own group's other process, the embedded ones.
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		served, failed := map[string]int{}, map[string][]string{}
+		for _, path := range []string{"/other", "/wsgi", "/py", "/embedded", "/pyembedded"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					st, body, err := s.doFresh(path)
+					mu.Lock()
+					if st == 200 {
+						served[path]++
+					} else {
+						failed[path] = append(failed[path], fmt.Sprintf("%d %v %.80s", st, err, body))
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(200 * time.Millisecond)
+		if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		killed := time.Now()
+		// The group serves again, from a new process, within about 1 s.
+		for {
+			st, h, _ := s.do("GET", "/solo", "")
+			if pid, _ := strconv.Atoi(h.Get("X-Group-Pid")); st == 200 && pid != victim && pid != 0 {
+				t.Logf("solo served again by pid %d after %v", pid, time.Since(killed))
+				break
+			}
+			if time.Since(killed) > 1500*time.Millisecond {
+				t.Errorf("1.5 s after kill -9 of %d, /solo: %d pid %q", victim, st, h.Get("X-Group-Pid"))
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		for _, path := range []string{"/other", "/wsgi", "/py", "/embedded", "/pyembedded"} {
+			if served[path] == 0 || len(failed[path]) > 0 {
+				t.Errorf("%s across the kill: %d served, failed: %q", path, served[path], failed[path])
+			}
+		}
+		contains(t, "error log", s.waitLog(fmt.Sprintf("group solo pid %d died: killed by signal 9", victim)),
+			fmt.Sprintf("group solo pid %d died: killed by signal 9", victim))
 	})
 
 	// The access log: the group's line for each relayed request (with
@@ -325,11 +431,22 @@ func TestRelay(t *testing.T) {
 	var log string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		log = s.accessLog()
-		for _, line := range strings.Split(log, "\n") {
-			if strings.HasPrefix(line, "127.0.0.1 200 GET /wsgi HTTP/1.1") && !strings.Contains(line, "pid="+workerPid) {
-				return
-			}
+		if strings.Contains(log, "127.0.0.1 200 GET /wsgi HTTP/1.1 pid=") {
+			break
 		}
 	}
-	t.Errorf("no access log line by a group process for GET /wsgi:\n%s", log)
+	byGroup := 0
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, " /wsgi") && !strings.Contains(line, " /solo") && !strings.Contains(line, " /other") {
+			continue
+		}
+		if strings.HasSuffix(line, "pid="+workerPid) {
+			t.Errorf("the worker logged a relayed request: %s", line)
+		} else if strings.HasPrefix(line, "127.0.0.1 ") {
+			byGroup++
+		}
+	}
+	if byGroup == 0 {
+		t.Errorf("no access log line by a group process for the relayed requests:\n%s", log)
+	}
 }

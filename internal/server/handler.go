@@ -108,6 +108,9 @@ type rstate struct {
 	// the configuration has groups; userdirUser the ~user of a UserDir
 	// request.
 	relayTried, relayed bool
+	// groupQueue: in a group process, the Python thread pool's queue limit
+	// of this call is the group's queue-timeout (what is left of it).
+	groupQueue bool
 	relayHeader         *table.Table
 	userdirUser         string
 }

@@ -81,9 +81,18 @@ func (rs *rstate) requestGroup(dc *config.DirConfig) (name, user string) {
 func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 	g := &rs.s.groups
 	if c := rs.s.procGroup; c != nil {
-		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil && time.Since(rs.hr.Received) > c.QueueTimeout {
-			rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, c.Name)
-			return 504, true
+		rs.groupQueue = false
+		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil {
+			// queue-timeout counts from the worker's receipt of the request
+			// until a thread takes it: what is left of it bounds the wait
+			// for one of the group's Python threads (call).
+			left := c.QueueTimeout - time.Since(rs.hr.Received)
+			if left <= 0 {
+				return rs.groupQueueExpired(), true
+			}
+			if q := rs.req.Py.QueueTimeout; q <= 0 || left < q {
+				rs.req.Py.QueueTimeout, rs.groupQueue = left, true
+			}
 		}
 		return 0, false
 	}
@@ -99,6 +108,13 @@ func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 		return 0, false
 	}
 	return rs.relayTo(name, user), true
+}
+
+// groupQueueExpired logs mod_wsgi's line for a request that waited past
+// the group's queue-timeout; mod_wsgi 4.9 answers it 504.
+func (rs *rstate) groupQueueExpired() int {
+	rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, rs.s.procGroup.Name)
+	return 504
 }
 
 // relayHopByHop are the fields that concern one connection only (RFC 9110
