@@ -110,9 +110,9 @@ type rstate struct {
 	relayTried, relayed bool
 	// groupQueue: in a group process, the Python thread pool's queue limit
 	// of this call is the group's queue-timeout (what is left of it).
-	groupQueue bool
-	relayHeader         *table.Table
-	userdirUser         string
+	groupQueue  bool
+	relayHeader *table.Table
+	userdirUser string
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
