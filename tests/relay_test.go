@@ -40,6 +40,15 @@ def application(environ, start_response):
             h.update(b)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [("%d %s" % (n, h.hexdigest())).encode()]
+    if path == "/firstpart":
+        # Reads 5 bytes, says so in a file, then reads the rest: a relay
+        # that waited for the whole body would never let the client finish.
+        inp = environ["wsgi.input"]
+        first = inp.read(5)
+        open(environ["QUERY_STRING"], "w").close()
+        rest = inp.read()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [first + b" %d" % len(rest)]
     if path == "/stream":
         flag = environ["QUERY_STRING"]
         def gen():
@@ -243,6 +252,33 @@ func TestRelay(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 || string(b) != want {
 			t.Errorf("chunked body: %d %q, want %q", resp.StatusCode, b, want)
+		}
+	})
+
+	t.Run("request body streams", func(t *testing.T) {
+		flag := filepath.Join(s.Dir, "firstpart.flag")
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write([]byte("hello"))
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				if _, err := os.Stat(flag); err == nil {
+					pw.Write([]byte(strings.Repeat("x", 1000)))
+					pw.Close()
+					return
+				}
+			}
+			pw.CloseWithError(fmt.Errorf("the app never had the body's first part"))
+		}()
+		req, _ := http.NewRequest("POST", s.URL+"/wsgi/firstpart?"+flag, pr)
+		req.TransferEncoding = []string{"chunked"}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "hello 1000" {
+			t.Errorf("%d %q", resp.StatusCode, b)
 		}
 	})
 
