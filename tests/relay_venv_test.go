@@ -88,10 +88,24 @@ func TestRelayUserVenv(t *testing.T) {
 		"WSGIDaemonProcess r1 user=modpy-r1 python-home=" + v1 + "\n" +
 		"WSGIDaemonProcess r2 user=modpy-r2 threads=2 python-home=" + v2 + " python-path={{DIR}}/lib\n" +
 		"WSGIScriptAlias /app {{DIR}}/app.wsgi process-group=r1\n" +
+		// A python-home that looks like one but has no standard library:
+		// its processes die in Python's initialisation.
+		"WSGIDaemonProcess r3 user=modpy-r1 connect-timeout=1 python-home={{DIR}}/broken\n" +
+		"WSGIScriptAlias /broken {{DIR}}/app.wsgi process-group=r3\n" +
 		"<Location /handler>\n SetHandler mod_python\n PythonHandler vh\n PythonProcessGroup r2\n</Location>\n")})
+	os.MkdirAll(filepath.Join(s.Dir, "broken", "lib", "python3.11"), 0o755)
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	worker := s.mustGet("/pid")
 	mp := s.masterPid()
+
+	t.Run("broken python-home", func(t *testing.T) {
+		if st, body, err := s.doFresh("/broken"); st != 503 {
+			t.Errorf("%d %v %s", st, err, body)
+		}
+		log := s.waitLog("Unable to connect to WSGI daemon process 'r3'")
+		contains(t, "error log", log, "Unable to connect to WSGI daemon process 'r3'")
+		contains(t, "error log", log, "group r3 pid ")
+	})
 
 	for _, c := range []struct {
 		path, group, venv string
