@@ -330,6 +330,18 @@ func TestRelay(t *testing.T) {
 		if resp.Header.Get("X-Group-Pid") != f.s("pid") {
 			t.Errorf("X-Group-Pid %q, pid %s", resp.Header.Get("X-Group-Pid"), f.s("pid"))
 		}
+		// A body over HTTP/2 goes through too.
+		data := strings.Repeat("h2 body ", 100000)
+		sum := sha256.Sum256([]byte(data))
+		resp, err = hc.Post(fmt.Sprintf("https://a.test:%d/wsgi/echo", tlsPort), "text/plain", strings.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := fmt.Sprintf("%d %s", len(data), hex.EncodeToString(sum[:])); resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("h2 POST: %d %q, want %q", resp.StatusCode, b, want)
+		}
 		resp, err = hc.Get(fmt.Sprintf("https://a.test:%d/py", tlsPort))
 		if err != nil {
 			t.Fatal(err)
@@ -339,6 +351,21 @@ func TestRelay(t *testing.T) {
 		if !strings.Contains(string(b), "https=1 env=on ") || !strings.Contains(string(b), "proto=HTTP/2.0") ||
 			!strings.Contains(string(b), "ssl=TLSv1.3") || !strings.HasSuffix(string(b), "group=app") {
 			t.Errorf("h2 mod_python: %s", b)
+		}
+	})
+
+	t.Run("HEAD", func(t *testing.T) {
+		resp, err := client.Head(s.URL + "/wsgi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Group-Pid") == "" {
+			t.Errorf("HEAD: %d %v", resp.StatusCode, resp.Header)
+		}
+		// The connection is still good for the next request.
+		if st, _, body := s.do("GET", "/wsgi", ""); st != 200 || !strings.Contains(body, `"app"`) {
+			t.Errorf("GET after HEAD: %d %s", st, body)
 		}
 	})
 
