@@ -459,6 +459,13 @@ func TestRelay(t *testing.T) {
 				}
 			}()
 		}
+		// A request the process has in flight: it alone fails, with
+		// mod_wsgi's 500.
+		inflight := make(chan int, 1)
+		go func() {
+			st, _, _ := s.doFresh("/solo/sleep?5")
+			inflight <- st
+		}()
 		time.Sleep(200 * time.Millisecond)
 		if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -477,6 +484,11 @@ func TestRelay(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+		if st := <-inflight; st != 500 {
+			t.Errorf("the request in flight in the killed process: %d, want 500", st)
+		}
+		contains(t, "error log", s.waitLog("Truncated or oversized response headers received from daemon process 'solo'"),
+			"Truncated or oversized response headers received from daemon process 'solo'")
 		time.Sleep(200 * time.Millisecond)
 		close(stop)
 		wg.Wait()
@@ -491,10 +503,13 @@ func TestRelay(t *testing.T) {
 
 	// The access log: the group's line for each relayed request (with
 	// the client's address), none from the worker.
+	if st, _, _ := s.do("GET", "/wsgi?just-once", ""); st != 200 {
+		t.Errorf("/wsgi?just-once: %d", st)
+	}
 	var log string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		log = s.accessLog()
-		if strings.Contains(log, "127.0.0.1 200 GET /wsgi HTTP/1.1 pid=") {
+		if strings.Contains(log, "GET /wsgi?just-once HTTP/1.1 pid=") {
 			break
 		}
 	}
@@ -503,11 +518,17 @@ func TestRelay(t *testing.T) {
 		if !strings.Contains(line, " /wsgi") && !strings.Contains(line, " /solo") && !strings.Contains(line, " /other") {
 			continue
 		}
+		if strings.HasSuffix(line, "pid="+workerPid) && strings.Contains(line, " 500 GET /solo/sleep") {
+			continue // the worker's own answer: the group died before answering
+		}
 		if strings.HasSuffix(line, "pid="+workerPid) {
 			t.Errorf("the worker logged a relayed request: %s", line)
 		} else if strings.HasPrefix(line, "127.0.0.1 ") {
 			byGroup++
 		}
+	}
+	if n := strings.Count(log, "GET /wsgi?just-once HTTP/1.1"); n != 1 {
+		t.Errorf("%d access log lines for GET /wsgi?just-once, want 1:\n%s", n, log)
 	}
 	if byGroup == 0 {
 		t.Errorf("no access log line by a group process for the relayed requests:\n%s", log)

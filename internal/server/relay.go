@@ -197,8 +197,8 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 }
 
 // relayExchange sends the request on c and relays the response. A pooled
-// connection the group had closed meanwhile (nothing read back) is
-// replaced once, when the request has no body.
+// connection the group had closed before taking the request (staleConn)
+// is replaced once, when the request has no body.
 func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, addr string) int {
 	s, hr := rs.s, rs.hr
 	noBody := hr.ContentLength == 0 && !hr.Chunked
@@ -242,8 +242,15 @@ func (s *Server) groupReady(name string) bool {
 	return false
 }
 
+// staleConn reports whether a request failed on a pooled connection the
+// group had closed before taking the request: on a UNIX socket, a write
+// to a closed peer fails with EPIPE, and a peer that closes with the
+// request unread in its queue resets the connection. A clean end of the
+// stream instead means the process read the request and died (or closed)
+// while on it: that request is not sent again (mod_wsgi's 500), so a
+// request that crashes its process cannot take a second one with it.
 func staleConn(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func isTimeoutErr(err error) bool {
