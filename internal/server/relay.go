@@ -14,6 +14,7 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/groupsock"
+	"modpy/internal/httpd"
 	"modpy/internal/relay"
 	"modpy/internal/scoreboard"
 )
@@ -108,6 +109,15 @@ func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 		return 0, false
 	}
 	return rs.relayTo(name, user), true
+}
+
+// workerGaveUp reports, in a group process, that the worker that relayed
+// the request had stopped waiting for it (socket-timeout) before any of
+// the response reached it: the worker answered the client (504) and wrote
+// that request's access log line, so the group writes none. It finishes
+// the response to find out.
+func (rs *rstate) workerGaveUp(w *httpd.Response) bool {
+	return rs.s.procGroup != nil && rs.hr.Relay != nil && !w.HeadersSent() && w.Finish() != nil
 }
 
 // groupQueueExpired logs mod_wsgi's line for a request that waited past
