@@ -321,6 +321,8 @@ func TestRelay(t *testing.T) {
 		if err := json.Unmarshal(b, &f); err != nil || resp.ProtoMajor != 2 {
 			t.Fatalf("%v %s %s", err, resp.Proto, b)
 		}
+		// HTTPS=on decides wsgi.url_scheme and leaves the environ, as
+		// mod_wsgi does (mod_python's subprocess_env keeps it: /py below).
 		for k, want := range map[string]string{"REMOTE_ADDR": "127.0.0.1", "HTTPS": "None", "wsgi.url_scheme": "https",
 			"SERVER_PROTOCOL": "HTTP/2.0", "mod_wsgi.process_group": "app"} {
 			if got := f.s(k); got != want {
