@@ -109,7 +109,10 @@ type rstate struct {
 	// request.
 	relayTried, relayed bool
 	relayHeader         *table.Table
-	userdirUser         string
+	// groupQueue: in a group process, the call's thread-wait limit is
+	// what is left of the group's queue-timeout (relay.go).
+	groupQueue  bool
+	userdirUser string
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.

@@ -80,9 +80,18 @@ func (rs *rstate) requestGroup(dc *config.DirConfig) (name, user string) {
 func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 	g := &rs.s.groups
 	if c := rs.s.procGroup; c != nil {
-		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil && time.Since(rs.hr.Received) > c.QueueTimeout {
-			rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, c.Name)
-			return 504, true
+		rs.groupQueue = false
+		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil {
+			left := c.QueueTimeout - time.Since(rs.hr.Received)
+			if left <= 0 {
+				return rs.groupQueueTimeout(), true
+			}
+			// The wait for a free thread of the group is the queue too:
+			// the call gives up past what is left (call answers 504).
+			if q := rs.req.Py.QueueTimeout; q <= 0 || left < q {
+				rs.req.Py.QueueTimeout = left
+				rs.groupQueue = true
+			}
 		}
 		return 0, false
 	}
@@ -98,6 +107,14 @@ func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 		return 0, false
 	}
 	return rs.relayTo(name, user), true
+}
+
+// groupQueueTimeout is mod_wsgi's answer to a relayed request that
+// waited past the group's queue-timeout for a thread: 504.
+func (rs *rstate) groupQueueTimeout() int {
+	c := rs.s.procGroup
+	rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, c.Name)
+	return 504
 }
 
 // relayHopByHop are the fields that concern one connection only (RFC 9110

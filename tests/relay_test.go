@@ -1,0 +1,102 @@
+package tests
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The worker's relay of a request to its process group (issue 14), end
+// to end: a WSGIDaemonProcess, a WSGIScriptAlias with process-group=, the
+// client talking to the worker.
+
+const relayApps = `import os, time
+def sleep(environ, start_response):
+    time.sleep(2.5)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"slept"]
+
+def echo(environ, start_response):
+    n = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(n)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("%d %s %s" % (os.getpid(), environ["mod_wsgi.process_group"], body.decode())).encode()]
+`
+
+func startRelaySite(t *testing.T, daemon string) *site {
+	t.Helper()
+	s := newSite(t, map[string]string{"app/apps.py": relayApps, "lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n" + daemon + "\n" +
+		"WSGIScriptAlias /sleep {{DIR}}/app/apps.py process-group=g application-group=%{GLOBAL} callable-object=sleep\n" +
+		"WSGIScriptAlias /echo {{DIR}}/app/apps.py process-group=g application-group=%{GLOBAL} callable-object=echo\n" +
+		"<Directory {{DIR}}/app>\n Require all granted\n</Directory>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	return s
+}
+
+// TestRelayQueueTimeout: a request that waited past queue-timeout for the
+// group's one thread is answered 504, as mod_wsgi 4.9 answers it.
+func TestRelayQueueTimeout(t *testing.T) {
+	s := startRelaySite(t, "WSGIDaemonProcess g threads=1 queue-timeout=1 home={{DIR}}")
+	var mu sync.Mutex
+	var codes []int
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code := 0
+			if resp, err := freshClient.Get(s.URL + "/sleep"); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				code = resp.StatusCode
+			}
+			mu.Lock()
+			codes = append(codes, code)
+			mu.Unlock()
+		}()
+		time.Sleep(300 * time.Millisecond)
+	}
+	wg.Wait()
+	sort.Ints(codes)
+	if fmt.Sprint(codes) != "[200 504]" {
+		t.Fatalf("two requests for one thread, queue-timeout 1 s: %v, want [200 504]\n%s", codes, s.errorLog())
+	}
+	want := "Queue timeout expired for WSGI daemon process 'g'"
+	contains(t, "error log", s.waitLog(want), want)
+}
+
+// TestRelayBodyAfterGroupProcessDied: the worker's idle connection to a
+// group process that died is not used again: the next request with a
+// body is served by the replacement (it was a 500, broken pipe).
+func TestRelayBodyAfterGroupProcessDied(t *testing.T) {
+	s := startRelaySite(t, "WSGIDaemonProcess g home={{DIR}}")
+	mp := s.masterPid()
+	post := func() (int, string) {
+		resp, err := http.Post(s.URL+"/echo", "text/plain", strings.NewReader("abc"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	first := waitGroup(t, mp, "g", "1 process", func(ps []groupProc) bool { return len(ps) == 1 })[0].pid
+	for i := 0; i < 2; i++ {
+		if code, body := post(); code != 200 || body != fmt.Sprintf("%d g abc", first) {
+			t.Fatalf("POST /echo: %d %q\n%s", code, body, s.errorLog())
+		}
+	}
+	syscall.Kill(first, syscall.SIGKILL)
+	waitGroup(t, mp, "g", "a replacement", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].pid != first })
+	if code, body := post(); code != 200 || !strings.HasSuffix(body, " g abc") {
+		t.Fatalf("POST /echo after the group process died: %d %q, want 200\n%s", code, body, s.errorLog())
+	}
+}
