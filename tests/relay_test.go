@@ -1,8 +1,10 @@
 package tests
 
 import (
+	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -98,5 +100,33 @@ func TestRelayBodyAfterGroupProcessDied(t *testing.T) {
 	waitGroup(t, mp, "g", "a replacement", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].pid != first })
 	if code, body := post(); code != 200 || !strings.HasSuffix(body, " g abc") {
 		t.Fatalf("POST /echo after the group process died: %d %q, want 200\n%s", code, body, s.errorLog())
+	}
+}
+
+// TestRelayAtTheLimits: a request the worker accepts at LimitRequestFields
+// is served by the group too, though the relay adds Modpy-Relay to it (the
+// group answered 400).
+func TestRelayAtTheLimits(t *testing.T) {
+	s := startRelaySite(t, "WSGIDaemonProcess g home={{DIR}}")
+	var b strings.Builder
+	b.WriteString("GET /echo HTTP/1.1\r\nHost: localhost\r\n")
+	for i := 0; i < 99; i++ { // 100 fields with Host: LimitRequestFields' default
+		fmt.Fprintf(&b, "X-F%d: v\r\n", i)
+	}
+	b.WriteString("\r\n")
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, b.String())
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), " g ") {
+		t.Fatalf("100 fields: %d %q, want 200\n%s", resp.StatusCode, body, s.errorLog())
 	}
 }
