@@ -130,3 +130,24 @@ func TestRelayAtTheLimits(t *testing.T) {
 		t.Fatalf("100 fields: %d %q, want 200\n%s", resp.StatusCode, body, s.errorLog())
 	}
 }
+
+// TestRelayHTTP10WithoutHost: an HTTP/1.0 request without Host is served
+// by the group as it is embedded (relayed as HTTP/1.1 it was 400).
+func TestRelayHTTP10WithoutHost(t *testing.T) {
+	s := startRelaySite(t, "WSGIDaemonProcess g home={{DIR}}")
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "GET /echo HTTP/1.0\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), " g ") {
+		t.Fatalf("HTTP/1.0 without Host: %d %q, want 200\n%s", resp.StatusCode, body, s.errorLog())
+	}
+}

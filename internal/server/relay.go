@@ -246,10 +246,16 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 	w.WriteString(hr.Method)
 	w.WriteByte(' ')
 	w.WriteString(hr.RequestURI)
-	w.WriteString(" HTTP/1.1\r\n")
 	hdr := rs.relayHeader
 	if hdr == nil {
 		hdr = hr.Header
+	}
+	if _, ok := hdr.Get("Host"); !ok && hr.Host == "" {
+		// An HTTP/1.0 request without Host: relayed as HTTP/1.1, the
+		// group would refuse it (400).
+		w.WriteString(" HTTP/1.0\r\n")
+	} else {
+		w.WriteString(" HTTP/1.1\r\n")
 	}
 	connTokens := hdr.Value("Connection")
 	hasHost := false
