@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -150,4 +151,42 @@ func TestRelayHTTP10WithoutHost(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), " g ") {
 		t.Fatalf("HTTP/1.0 without Host: %d %q, want 200\n%s", resp.StatusCode, body, s.errorLog())
 	}
+}
+
+// TestRelayRefusedUser: a UserDir request for a user whose per-user group
+// the master refuses (a uid below UserDirMinUid, root) is 404 at once, as
+// UserDir answers for a disabled user (it waited for connect-timeout,
+// then was 503); an allowed user's code runs as that user.
+func TestRelayRefusedUser(t *testing.T) {
+	low := needUser(t, "modpy-rv1", 2091, false)
+	ok := needUser(t, "modpy-rv2", 2092, false)
+	for _, u := range []string{low.HomeDir, ok.HomeDir} {
+		os.MkdirAll(filepath.Join(u, "public_html"), 0o755)
+		os.Chmod(u, 0o711)
+		os.WriteFile(filepath.Join(u, "public_html", "uid.wsgi"), []byte("import os\n"+
+			"def application(environ, start_response):\n"+
+			"    start_response('200 OK', [('Content-Type', 'text/plain')])\n"+
+			"    return [str(os.getuid()).encode()]\n"), 0o644)
+	}
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUserDir public_html\n" +
+		"PythonUserDirProcess On connect-timeout=10\nUserDirMinUid 2092\n" +
+		"<Directory /home/*/public_html>\n Options +ExecCGI\n AddHandler wsgi-script .wsgi\n Require all granted\n</Directory>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	for _, c := range []struct{ path, want string }{
+		{"/~modpy-rv1/uid.wsgi", "404"},
+		{"/~root/uid.wsgi", "404"},
+		{"/~modpy-rv2/uid.wsgi", "200 " + ok.Uid},
+	} {
+		code, body, err := s.doFresh(c.path)
+		got := fmt.Sprint(code)
+		if code == 200 {
+			got += " " + body
+		}
+		if err != nil || got != c.want {
+			t.Errorf("GET %s: %s %v, want %s\n%s", c.path, got, err, c.want, s.errorLog())
+		}
+	}
+	want := "per-user group ~modpy-rv1: uid 2091 is below UserDirMinUid 2092: refused"
+	contains(t, "error log", s.waitLog(want), want)
 }

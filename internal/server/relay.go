@@ -176,6 +176,13 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	}
 	deadline := time.Now().Add(timeout)
 	if user != "" {
+		// The master refuses a user its checks refuse (root, a uid below
+		// UserDirMinUid, UserDir disabled): no group would ever listen.
+		// As UserDir answers for a disabled user: 404, at once.
+		if _, err := s.cfg.UserDirGroup(user); err != nil {
+			rs.logError(levelError, "%v: refused", err)
+			return nil, 404
+		}
 		s.NeedUserGroup(user) // the master starts it; connect retries meanwhile
 	}
 	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
