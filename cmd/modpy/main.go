@@ -202,7 +202,11 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "modpy: %s=%q\n", master.WorkerEnv, v)
 			return 2
 		}
-		cfg, err := config.Load(o.loadOptions())
+		lo := o.loadOptions()
+		// A process group's process: no TLS, and its code (another
+		// user's) must not find the server's private keys in its memory.
+		lo.NoTLSKeys = os.Getenv(groupsock.GroupEnv) != ""
+		cfg, err := config.Load(lo)
 		if err == nil {
 			err = addTestGroups(cfg)
 		}

@@ -47,6 +47,11 @@ type LoadOptions struct {
 	// the command line passes the linked library's): Check refuses a
 	// python-home= made by another X.Y. "" skips that check.
 	PythonVersion string
+	// NoTLSKeys skips reading SSLCertificateFile/SSLCertificateKeyFile
+	// (Certificates stay empty): a process group's process never makes a
+	// TLS handshake, and the server's private keys must not be in the
+	// memory of code that runs as another user.
+	NoTLSKeys bool
 }
 
 // How positions name LoadOptions.Before and After (-C and -c).
@@ -108,6 +113,7 @@ func load(opts LoadOptions, fsOK bool, text string) (*Config, error) {
 		noticed:   make(map[string]bool),
 		vhAddrs:   make(map[*Server][]vhAddr),
 		noDocRoot: opts.NoDocumentRootCheck,
+		noTLSKeys: opts.NoTLSKeys,
 	}
 	for _, d := range opts.Defines {
 		name, val, hasVal := strings.Cut(d, "=")

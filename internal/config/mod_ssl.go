@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -535,7 +536,7 @@ func (p *parser) finishSSL() error {
 		if !p.fs {
 			continue
 		}
-		if err := s.SSL.load(s); err != nil {
+		if err := s.SSL.load(s, p.noTLSKeys); err != nil {
 			return err
 		}
 	}
@@ -574,8 +575,11 @@ func (v SSLVerify) admits(d SSLVerify) bool {
 	return d == SSLVerifyNone || v != SSLVerifyNone
 }
 
-// load reads the server's certificates, keys and CA certificates.
-func (s *SSL) load(srv *Server) error {
+// load reads the server's certificates, keys and CA certificates; with
+// noKeys (LoadOptions.NoTLSKeys) the certificates only, without reading
+// the key files: each Certificates entry then has its chain and Leaf
+// and no PrivateKey.
+func (s *SSL) load(srv *Server, noKeys bool) error {
 	if len(s.CertFiles) == 0 {
 		return &Error{Pos: s.EnginePos, Directive: "SSLEngine", Msg: fmt.Sprintf(
 			"Failed to configure at least one certificate and key for %s: no SSLCertificateFile", srv.ServerName)}
@@ -614,6 +618,20 @@ func (s *SSL) load(srv *Server) error {
 		}
 		if certPEM == nil {
 			return sslFileErr(cf, "no certificate in it")
+		}
+		if noKeys {
+			for _, b := range blocks {
+				if isKeyBlock(b) {
+					clear(b.Bytes)
+				}
+			}
+			clear(keyPEM)
+			cert, err := publicCert(cf, append(certPEM, bytes.Join(chain, nil)...))
+			if err != nil {
+				return err
+			}
+			certs = keepLastOfType(certs, cert)
+			continue
 		}
 		keyFile := cf
 		if i < len(s.KeyFiles) {
@@ -677,21 +695,53 @@ func (s *SSL) load(srv *Server) error {
 	return nil
 }
 
+// publicCert is the certificate chain in certPEM, its Leaf parsed, with
+// no private key (LoadOptions.NoTLSKeys).
+func publicCert(f SSLFile, certPEM []byte) (tls.Certificate, error) {
+	var c tls.Certificate
+	for rest := certPEM; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		c.Certificate = append(c.Certificate, b.Bytes)
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		return c, sslFileErr(f, err.Error())
+	}
+	c.Leaf = leaf
+	return c, nil
+}
+
+// CertKeyType is the kind of key of c, from its leaf's public key (c
+// may hold no private key: LoadOptions.NoTLSKeys): "rsa", "ecdsa",
+// "ed25519", else the key's Go type.
+func CertKeyType(c tls.Certificate) string {
+	var pub any
+	if c.Leaf != nil {
+		pub = c.Leaf.PublicKey
+	} else if len(c.Certificate) > 0 {
+		if leaf, err := x509.ParseCertificate(c.Certificate[0]); err == nil {
+			pub = leaf.PublicKey
+		}
+	}
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return "rsa"
+	case *ecdsa.PublicKey:
+		return "ecdsa"
+	case ed25519.PublicKey:
+		return "ed25519"
+	}
+	return fmt.Sprintf("%T", pub)
+}
+
 // keepLastOfType adds cert to certs, replacing one with the same kind of
 // key: OpenSSL, and so mod_ssl, keeps one certificate per key type, the
 // last configured.
 func keepLastOfType(certs []tls.Certificate, cert tls.Certificate) []tls.Certificate {
-	kind := func(c tls.Certificate) string {
-		switch c.PrivateKey.(type) {
-		case *rsa.PrivateKey:
-			return "rsa"
-		case *ecdsa.PrivateKey:
-			return "ecdsa"
-		case ed25519.PrivateKey:
-			return "ed25519"
-		}
-		return fmt.Sprintf("%T", c.PrivateKey)
-	}
+	kind := CertKeyType
 	for i := range certs {
 		if kind(certs[i]) == kind(cert) {
 			certs[i] = cert
@@ -747,6 +797,7 @@ func readPEM(f SSLFile) ([]*pem.Block, error) {
 		return nil, sslFileErr(f, unwrapPathErr(err))
 	}
 	var blocks []*pem.Block
+	all := data
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)
@@ -755,6 +806,7 @@ func readPEM(f SSLFile) ([]*pem.Block, error) {
 		}
 		blocks = append(blocks, b)
 	}
+	clear(all) // a key's text is not left in the heap (the blocks are copies)
 	if len(blocks) == 0 {
 		return nil, sslFileErr(f, "no PEM data in it")
 	}

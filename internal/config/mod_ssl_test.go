@@ -232,3 +232,37 @@ func TestSSLChainFileAndKeyInCertFile(t *testing.T) {
 		t.Errorf("certificates: %d, chain %d", len(got), len(got[0].Certificate))
 	}
 }
+
+// TestSSLNoTLSKeys: a process group's process (LoadOptions.NoTLSKeys)
+// gets each server's certificates without their private keys, whether
+// the key is in its own file (not read: it may not even be readable) or
+// in the certificate's.
+func TestSSLNoTLSKeys(t *testing.T) {
+	dir := t.TempDir()
+	writeSelfSigned(t, dir, "a.test")
+	cert, _ := os.ReadFile(filepath.Join(dir, "cert.pem"))
+	key, _ := os.ReadFile(filepath.Join(dir, "key.pem"))
+	writeFiles(t, dir, map[string]string{"both.pem": string(cert) + string(key)})
+	text := "Listen 127.0.0.1:1\nListen 127.0.0.1:2\n<VirtualHost *:1>\nSSLEngine on\nSSLCertificateFile " + dir + "/cert.pem\n" +
+		"SSLCertificateKeyFile " + dir + "/key.pem\n</VirtualHost>\n<VirtualHost *:2>\nSSLEngine on\nSSLCertificateFile " + dir + "/both.pem\n</VirtualHost>\n"
+	writeFiles(t, dir, map[string]string{"httpd.conf": text})
+	opts := LoadOptions{File: filepath.Join(dir, "httpd.conf"), ServerRoot: dir, NoDocumentRootCheck: true}
+	full, err := Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.NoTLSKeys = true
+	c, err := Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range c.VHosts {
+		got := v.SSL.Certificates
+		if len(got) != 1 || got[0].PrivateKey != nil || got[0].Leaf == nil || got[0].Leaf.Subject.CommonName != "a.test" {
+			t.Fatalf("vhost %d: certificates %+v", i, got)
+		}
+		if k, want := CertKeyType(got[0]), CertKeyType(full.VHosts[i].SSL.Certificates[0]); k != want || k != "ecdsa" {
+			t.Errorf("vhost %d: key type %q, with the keys %q", i, k, want)
+		}
+	}
+}

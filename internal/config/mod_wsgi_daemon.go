@@ -6,6 +6,7 @@ import (
 	"os"
 	osuser "os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -582,4 +583,51 @@ func majorMinor(v string) string {
 		return v
 	}
 	return parts[0] + "." + parts[1]
+}
+
+// UserDirGroup is user's per-user process group (PythonUserDirProcess),
+// named "~user", made from the template (User, Group and Home are the
+// user's), once the user passed the checks: an existing user, not root,
+// a uid at or above UserDirMinUid (default 1000), UserDir disabled for
+// the user in no server and enabled in one. The error says which check
+// refused.
+func (c *Config) UserDirGroup(user string) (*ProcessGroup, error) {
+	name := "~" + user
+	t := c.UserDirProcess
+	if t == nil {
+		return nil, fmt.Errorf("per-user group %s: PythonUserDirProcess is Off", name)
+	}
+	u, err := osuser.Lookup(user)
+	if err != nil {
+		return nil, fmt.Errorf("per-user group %s: %v", name, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	floor := c.UserDirMinUid
+	if floor <= 0 {
+		floor = 1000
+	}
+	if uid == 0 || uid < floor {
+		return nil, fmt.Errorf("per-user group %s: uid %d is below UserDirMinUid %d", name, uid, floor)
+	}
+	servers := append([]*Server{c.Main}, c.VHosts...)
+	allowed := false
+	for _, s := range servers {
+		if s == nil || s.UserDir == nil {
+			continue
+		}
+		ud := s.UserDir
+		if slices.Contains(ud.DisabledUsers, user) || (ud.Disabled && !slices.Contains(ud.Enabled, user)) {
+			return nil, fmt.Errorf("per-user group %s: UserDir disabled for %s (%s)", name, user, s.Pos)
+		}
+		allowed = allowed || ud.Allows(user)
+	}
+	if !allowed {
+		return nil, fmt.Errorf("per-user group %s: no UserDir maps %s", name, user)
+	}
+	g := *t
+	g.Name = name
+	g.User = user
+	g.Group = "#" + u.Gid
+	g.Home = u.HomeDir
+	return &g, nil
 }

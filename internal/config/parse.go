@@ -52,12 +52,14 @@ func ctxNames(m ctxMask) string {
 
 // parser holds the state of one Load.
 type parser struct {
-	cfg   *Config
-	root  string // current ServerRoot
-	vars  map[string]string
-	fs    bool // false: no file system access (fuzzing)
-	stack []*frame
-	incl  []string // files being read, outermost first
+	cfg  *Config
+	root string // current ServerRoot
+	vars map[string]string
+	fs   bool // false: no file system access (fuzzing)
+	// noTLSKeys: LoadOptions.NoTLSKeys.
+	noTLSKeys bool
+	stack     []*frame
+	incl      []string // files being read, outermost first
 	// noticed dedupes notices by key.
 	noticed map[string]bool
 

@@ -73,43 +73,7 @@ func GroupFor(cfg *config.Config, name string) (*config.ProcessGroup, error) {
 		}
 		return nil, fmt.Errorf("no WSGIDaemonProcess called %q", name)
 	}
-	t := cfg.UserDirProcess
-	if t == nil {
-		return nil, fmt.Errorf("per-user group %s: PythonUserDirProcess is Off", name)
-	}
-	u, err := osuser.Lookup(user)
-	if err != nil {
-		return nil, fmt.Errorf("per-user group %s: %v", name, err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	floor := cfg.UserDirMinUid
-	if floor <= 0 {
-		floor = 1000
-	}
-	if uid == 0 || uid < floor {
-		return nil, fmt.Errorf("per-user group %s: uid %d is below UserDirMinUid %d", name, uid, floor)
-	}
-	servers := append([]*config.Server{cfg.Main}, cfg.VHosts...)
-	allowed := false
-	for _, s := range servers {
-		if s == nil || s.UserDir == nil {
-			continue
-		}
-		ud := s.UserDir
-		if slices.Contains(ud.DisabledUsers, user) || (ud.Disabled && !slices.Contains(ud.Enabled, user)) {
-			return nil, fmt.Errorf("per-user group %s: UserDir disabled for %s (%s)", name, user, s.Pos)
-		}
-		allowed = allowed || ud.Allows(user)
-	}
-	if !allowed {
-		return nil, fmt.Errorf("per-user group %s: no UserDir maps %s", name, user)
-	}
-	g := *t
-	g.Name = name
-	g.User = user
-	g.Group = "#" + u.Gid
-	g.Home = u.HomeDir
-	return &g, nil
+	return cfg.UserDirGroup(user)
 }
 
 // GroupAccount is whom a group's processes run as, and where.

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"net"
 	"sync"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // maxIdleAge is how long an idle connection to a group stays in the pool:
@@ -43,7 +46,7 @@ func (p *Pool) Get(addr string) (*Conn, error) {
 	for list := p.idle[addr]; len(list) > 0; list = p.idle[addr] {
 		c := list[len(list)-1]
 		p.idle[addr] = list[:len(list)-1]
-		if now.Sub(c.idle) > maxIdleAge {
+		if now.Sub(c.idle) > maxIdleAge || !c.alive() {
 			c.Close()
 			continue
 		}
@@ -92,4 +95,30 @@ func (p *Pool) CloseIdle() {
 		}
 		delete(p.idle, a)
 	}
+}
+
+// alive reports whether the group has neither closed c nor written on it
+// since its last response: a process of the group that died or recycled
+// meanwhile closed it, and a request sent on it, whose body cannot be
+// sent again, would fail.
+func (c *Conn) alive() bool {
+	if c.R.Buffered() > 0 {
+		return false
+	}
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	alive := false
+	rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		alive = err == unix.EAGAIN
+		return true // never wait
+	})
+	return alive
 }

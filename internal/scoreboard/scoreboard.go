@@ -154,7 +154,7 @@ func Create(nslots int) (*Board, error) {
 		return nil, errors.New("scoreboard: no slots")
 	}
 	// Close-on-exec: a worker gets its copy as one of StartProcess's files.
-	fd, err := unix.MemfdCreate("modpy-scoreboard", unix.MFD_CLOEXEC)
+	fd, err := unix.MemfdCreate("modpy-scoreboard", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("scoreboard: memfd_create: %w", err)
 	}
@@ -163,6 +163,13 @@ func Create(nslots int) (*Board, error) {
 	if err := f.Truncate(size); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("scoreboard: %w", err)
+	}
+	// Sealed at its size: a process holding the board (a handler's code,
+	// a process group's running as another user) that truncated it would
+	// kill every process mapping it, the master first, with SIGBUS.
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_SEAL); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("scoreboard: sealing: %w", err)
 	}
 	b, err := mapFile(f, int(size))
 	if err != nil {

@@ -204,3 +204,24 @@ func TestGroups(t *testing.T) {
 		t.Fatalf("full table: %d groups, hello %+v", len(all), all[0])
 	}
 }
+
+// TestBoardSealed: a process holding the board's file (a worker's or a
+// process group's Python code) can neither shrink nor grow it: shrunk,
+// every process mapping it, the master first, would die of SIGBUS.
+func TestBoardSealed(t *testing.T) {
+	b, err := Create(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	st, _ := b.File().Stat()
+	for _, n := range []int64{0, st.Size() - 1, st.Size() + 4096} {
+		if err := b.File().Truncate(n); err == nil {
+			t.Errorf("truncating the board to %d bytes worked", n)
+		}
+	}
+	// Its workers still map it.
+	if _, err := Open(b.File()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -289,7 +289,7 @@ func (rs *rstate) serverCert() *x509.Certificate {
 	if cs.Version < tls.VersionTLS13 {
 		name, _, _, _ := config.SSLSuite(cs.CipherSuite)
 		for _, c := range certs {
-			_, isEC := c.PrivateKey.(*ecdsa.PrivateKey)
+			isEC := config.CertKeyType(c) == "ecdsa"
 			if isEC == strings.Contains(name, "ECDSA") {
 				pick = c
 				break

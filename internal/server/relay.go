@@ -190,6 +190,13 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	}
 	deadline := time.Now().Add(timeout)
 	if user != "" {
+		// The master refuses a user its checks refuse (root, a uid below
+		// UserDirMinUid, UserDir disabled): no group would ever listen.
+		// As UserDir answers for a disabled user: 404, at once.
+		if _, err := s.cfg.UserDirGroup(user); err != nil {
+			rs.logError(levelError, "%v: refused", err)
+			return nil, 404
+		}
 		s.NeedUserGroup(user) // the master starts it; connect retries meanwhile
 	}
 	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
@@ -290,10 +297,16 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 	w.WriteString(hr.Method)
 	w.WriteByte(' ')
 	w.WriteString(hr.RequestURI)
-	w.WriteString(" HTTP/1.1\r\n")
 	hdr := rs.relayHeader
 	if hdr == nil {
 		hdr = hr.Header
+	}
+	if _, ok := hdr.Get("Host"); !ok && hr.Host == "" {
+		// An HTTP/1.0 request without Host: relayed as HTTP/1.1, the
+		// group would refuse it (400).
+		w.WriteString(" HTTP/1.0\r\n")
+	} else {
+		w.WriteString(" HTTP/1.1\r\n")
 	}
 	connTokens := hdr.Value("Connection")
 	hasHost := false

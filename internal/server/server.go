@@ -208,6 +208,21 @@ func (s *Server) vhost(c *config.Server) *vhost {
 	return s.main
 }
 
+// relayLimits is c for a group's own listener: the worker applied the
+// request line and header limits to the client's request already; the
+// relayed one has more (Modpy-Relay, whose client certificates alone may
+// pass LimitRequestFieldSize, and a Host the worker may add) and a
+// longer line (an HTTP/2 request's :path is limited by LimitRequestLine,
+// the relayed line adds the method and protocol to it).
+func relayLimits(c httpd.Config) httpd.Config {
+	c.LimitRequestLine = max(c.LimitRequestLine, httpd.DefaultLimitRequestLine) + 64<<10
+	c.LimitRequestFieldSize = max(c.LimitRequestFieldSize, httpd.DefaultLimitRequestFieldSize) + 256<<10
+	if c.LimitRequestFields >= 0 {
+		c.LimitRequestFields = cmp.Or(c.LimitRequestFields, httpd.DefaultLimitRequestFields) + 2
+	}
+	return c
+}
+
 // Start initialises Python (main_interpreter), runs the PythonImports and
 // serves on the listeners until Shutdown.
 func (s *Server) Start(listeners []net.Listener) error {
@@ -279,6 +294,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 			// A group process's own listener: the workers relay to it
 			// (relay.go), and only they can connect (SO_PEERCRED).
 			hs.TLSFor, hs.TrustRelay = nil, true
+			hs.Config = relayLimits(hcfg)
 		}
 		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go
 		if s.hasConnHandler() {

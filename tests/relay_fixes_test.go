@@ -1,0 +1,156 @@
+package tests
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The review's cases of the worker's relay to its process group (issue
+// 14; relay_test.go has the rest), end to end: a WSGIDaemonProcess, a WSGIScriptAlias with process-group=, the
+// client talking to the worker.
+
+const relayFixApps = `import os, time
+def sleep(environ, start_response):
+    time.sleep(2.5)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"slept"]
+
+def echo(environ, start_response):
+    n = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(n)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [("%d %s %s" % (os.getpid(), environ["mod_wsgi.process_group"], body.decode())).encode()]
+`
+
+func startRelayFixSite(t *testing.T, daemon string) *site {
+	t.Helper()
+	s := newSite(t, map[string]string{"app/apps.py": relayFixApps, "lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n" + daemon + "\n" +
+		"WSGIScriptAlias /sleep {{DIR}}/app/apps.py process-group=g application-group=%{GLOBAL} callable-object=sleep\n" +
+		"WSGIScriptAlias /echo {{DIR}}/app/apps.py process-group=g application-group=%{GLOBAL} callable-object=echo\n" +
+		"<Directory {{DIR}}/app>\n Require all granted\n</Directory>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	return s
+}
+
+// body is served by the replacement (it was a 500, broken pipe).
+func TestRelayBodyAfterGroupProcessDied(t *testing.T) {
+	s := startRelayFixSite(t, "WSGIDaemonProcess g home={{DIR}}")
+	mp := s.masterPid()
+	post := func() (int, string) {
+		resp, err := http.Post(s.URL+"/echo", "text/plain", strings.NewReader("abc"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	first := waitGroup(t, mp, "g", "1 process", func(ps []groupProc) bool { return len(ps) == 1 })[0].pid
+	for i := 0; i < 2; i++ {
+		if code, body := post(); code != 200 || body != fmt.Sprintf("%d g abc", first) {
+			t.Fatalf("POST /echo: %d %q\n%s", code, body, s.errorLog())
+		}
+	}
+	syscall.Kill(first, syscall.SIGKILL)
+	waitGroup(t, mp, "g", "a replacement", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].pid != first })
+	if code, body := post(); code != 200 || !strings.HasSuffix(body, " g abc") {
+		t.Fatalf("POST /echo after the group process died: %d %q, want 200\n%s", code, body, s.errorLog())
+	}
+}
+
+// TestRelayAtTheLimits: a request the worker accepts at LimitRequestFields
+// is served by the group too, though the relay adds Modpy-Relay to it (the
+// group answered 400).
+func TestRelayAtTheLimits(t *testing.T) {
+	s := startRelayFixSite(t, "WSGIDaemonProcess g home={{DIR}}")
+	var b strings.Builder
+	b.WriteString("GET /echo HTTP/1.1\r\nHost: localhost\r\n")
+	for i := 0; i < 99; i++ { // 100 fields with Host: LimitRequestFields' default
+		fmt.Fprintf(&b, "X-F%d: v\r\n", i)
+	}
+	b.WriteString("\r\n")
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, b.String())
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), " g ") {
+		t.Fatalf("100 fields: %d %q, want 200\n%s", resp.StatusCode, body, s.errorLog())
+	}
+}
+
+// TestRelayHTTP10WithoutHost: an HTTP/1.0 request without Host is served
+// by the group as it is embedded (relayed as HTTP/1.1 it was 400).
+func TestRelayHTTP10WithoutHost(t *testing.T) {
+	s := startRelayFixSite(t, "WSGIDaemonProcess g home={{DIR}}")
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, "GET /echo HTTP/1.0\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), " g ") {
+		t.Fatalf("HTTP/1.0 without Host: %d %q, want 200\n%s", resp.StatusCode, body, s.errorLog())
+	}
+}
+
+// TestRelayRefusedUser: a UserDir request for a user whose per-user group
+// the master refuses (a uid below UserDirMinUid, root) is 404 at once, as
+// UserDir answers for a disabled user (it waited for connect-timeout,
+// then was 503); an allowed user's code runs as that user.
+func TestRelayRefusedUser(t *testing.T) {
+	low := needUser(t, "modpy-rv1", 2091, false)
+	ok := needUser(t, "modpy-rv2", 2092, false)
+	for _, u := range []string{low.HomeDir, ok.HomeDir} {
+		os.MkdirAll(filepath.Join(u, "public_html"), 0o755)
+		os.Chmod(u, 0o711)
+		os.WriteFile(filepath.Join(u, "public_html", "uid.wsgi"), []byte("import os\n"+
+			"def application(environ, start_response):\n"+
+			"    start_response('200 OK', [('Content-Type', 'text/plain')])\n"+
+			"    return [str(os.getuid()).encode()]\n"), 0o644)
+	}
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUserDir public_html\n" +
+		"PythonUserDirProcess On connect-timeout=10\nUserDirMinUid 2092\n" +
+		"<Directory /home/*/public_html>\n Options +ExecCGI\n AddHandler wsgi-script .wsgi\n Require all granted\n</Directory>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	for _, c := range []struct{ path, want string }{
+		{"/~modpy-rv1/uid.wsgi", "404"},
+		{"/~root/uid.wsgi", "404"},
+		{"/~modpy-rv2/uid.wsgi", "200 " + ok.Uid},
+	} {
+		code, body, err := s.doFresh(c.path)
+		got := fmt.Sprint(code)
+		if code == 200 {
+			got += " " + body
+		}
+		if err != nil || got != c.want {
+			t.Errorf("GET %s: %s %v, want %s\n%s", c.path, got, err, c.want, s.errorLog())
+		}
+	}
+	want := "per-user group ~modpy-rv1: uid 2091 is below UserDirMinUid 2092: refused"
+	contains(t, "error log", s.waitLog(want), want)
+}
