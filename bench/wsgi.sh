@@ -11,9 +11,10 @@
 # Every server runs the same .wsgi file (gunicorn imports it as a module).
 # mod_wsgi comes from Debian's libapache2-mod-wsgi-py3, which conflicts with
 # libapache2-mod-python (other benchmarks and the mod_python suite need that
-# one): the script never installs it, it downloads the .deb with
-# `apt-get download` and unpacks it under bench/.out/mod_wsgi/, so the system's
-# packages are left as they are.
+# one): the script never installs it. If it is installed
+# (/usr/lib/apache2/modules/mod_wsgi.so) that one is used; otherwise it
+# downloads the .deb with `apt-get download` and unpacks it under
+# bench/.out/mod_wsgi/, so the system's packages are left as they are.
 #
 # Environment knobs (those shared with hello.sh mean the same there):
 #   ROUNDS=3 DURATION=10s WARMUP=3s CONNS=32 THREADS=2
@@ -84,7 +85,12 @@ WSGI_VERSION=""
 if wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; then
     WSGI_DIR="$OUT/mod_wsgi"
     WSGI_SO="$WSGI_DIR/root/usr/lib/apache2/modules/mod_wsgi.so"
-    if [ ! -e "$WSGI_SO" ]; then
+    # Installed system-wide (libapache2-mod-wsgi-py3): use that one.
+    if [ -e /usr/lib/apache2/modules/mod_wsgi.so ] &&
+        WSGI_VERSION=$(dpkg-query -W -f='${Version}' libapache2-mod-wsgi-py3 2>/dev/null) && [ -n "$WSGI_VERSION" ]; then
+        WSGI_SO=/usr/lib/apache2/modules/mod_wsgi.so
+        WSGI_VERSION="$WSGI_VERSION (installed)"
+    elif [ ! -e "$WSGI_SO" ]; then
         log "fetching libapache2-mod-wsgi-py3 (apt-get download; unpacked under ${WSGI_DIR#"$REPO"/}, not installed)"
         mkdir -p "$WSGI_DIR"
         rm -rf "$WSGI_DIR/root" "$WSGI_DIR"/*.deb
@@ -94,7 +100,8 @@ if wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; then
         dpkg-deb -x "$WSGI_DIR"/libapache2-mod-wsgi-py3_*.deb "$WSGI_DIR/root" || die "dpkg-deb -x of the mod_wsgi package failed"
     fi
     [ -e "$WSGI_SO" ] || die "no $WSGI_SO in the unpacked package"
-    WSGI_VERSION=$(dpkg-deb -f "$WSGI_DIR"/libapache2-mod-wsgi-py3_*.deb Version 2>/dev/null || echo '?')
+    [ -n "$WSGI_VERSION" ] ||
+        WSGI_VERSION="$(dpkg-deb -f "$WSGI_DIR"/libapache2-mod-wsgi-py3_*.deb Version 2>/dev/null || echo '?') (unpacked, not installed)"
 fi
 
 wanted modpy && modpy_binary "HELLO_SERVERS= and DJANGO_SERVERS= without modpy run the others"
@@ -322,7 +329,7 @@ done
     fi
     if [ -n "$WSGI_SO" ]; then
         echo "apache: $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p'), $APACHE_MODE, MaxKeepAliveRequests 0, no access log"
-        echo "mod_wsgi: libapache2-mod-wsgi-py3 $WSGI_VERSION (unpacked, not installed), default application group; daemon: processes=$NPROCS threads=$DAEMON_THREADS"
+        echo "mod_wsgi: libapache2-mod-wsgi-py3 $WSGI_VERSION, default application group; daemon: processes=$NPROCS threads=$DAEMON_THREADS"
     fi
     if wanted modpy; then
         modpy_lines "$MODPY" "$MODPY_MODE, WSGIScriptAlias, default application group"
