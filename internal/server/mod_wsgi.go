@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"modpy/internal/config"
@@ -79,16 +80,20 @@ func (rs *rstate) wsgiHandler() int {
 			passAuth = *a.PassAuthorization
 		}
 	}
-	w := &request.WSGI{
+	w := wsgiCalls.Get().(*request.WSGI)
+	defer putWSGICall(w)
+	*w = request.WSGI{
 		Script:        file,
 		Callable:      callable,
 		Reloading:     flagOr(dc.WSGIScriptReloading, true),
 		MTime:         rs.mtime,
 		ErrorOverride: flagOr(dc.WSGIErrorOverride, false),
+		Env:           w.Env,
+		Const:         w.Const,
 	}
 	scriptName := wsgiScriptName(req.URI, req.PathInfo)
 	w.Group = rs.wsgiApplicationGroup(group, scriptName)
-	env, consts := rs.wsgiCGI(passAuth, scriptName, 4)
+	env, consts := rs.wsgiCGIInto(w.Env[:0], w.Const[:0], passAuth, scriptName, 4)
 	reloading := "0"
 	if w.Reloading {
 		reloading = "1"
@@ -108,6 +113,22 @@ func (rs *rstate) wsgiHandler() int {
 	st := rs.call(wsgiInterpreterName(w.Group), rs.s.rt.RunWSGI)
 	req.WSGI = nil
 	return st
+}
+
+// wsgiCalls are the request.WSGI of wsgi-script calls, with the room of
+// their Env and Const, reused: RunWSGI packs them before the application
+// runs, and nothing keeps them once it returns.
+var wsgiCalls = sync.Pool{New: func() any { return new(request.WSGI) }}
+
+// putWSGICall gives w back to wsgiCalls, without the request's strings.
+func putWSGICall(w *request.WSGI) {
+	if cap(w.Env) > 256 || cap(w.Const) > 64 {
+		return // (a request with many headers: not kept)
+	}
+	clear(w.Env)
+	clear(w.Const)
+	*w = request.WSGI{Env: w.Env[:0], Const: w.Const[:0]}
+	wsgiCalls.Put(w)
 }
 
 // wsgiRefuse logs mod_wsgi's "<why>: <file>" and answers status.
@@ -188,9 +209,17 @@ func (rs *rstate) wsgiThreading() (bool, bool) {
 // header given twice has its values joined with ", "), then the
 // request's own CGI variables: PATH_INFO always, never PATH.
 func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, consts []string) {
+	return rs.wsgiCGIInto(nil, nil, passAuth, scriptName, more)
+}
+
+// wsgiCGIInto is wsgiCGI appending to env and consts (empty), which it
+// grows when they have too little room.
+func (rs *rstate) wsgiCGIInto(env, consts []string, passAuth bool, scriptName string, more int) ([]string, []string) {
 	req := rs.req
 	sub, hdrs := req.SubprocessEnv.Entries(), req.HeadersIn.Entries()
-	env = make([]string, 0, 2*(len(sub)+len(hdrs))+20+more)
+	if n := 2*(len(sub)+len(hdrs)) + 20 + more; cap(env) < n {
+		env = make([]string, 0, n)
+	}
 	scheme := "http"
 	for _, e := range sub {
 		if len(e.Key) == 5 && strings.EqualFold(e.Key, "HTTPS") {
@@ -222,7 +251,9 @@ func (rs *rstate) wsgiCGI(passAuth bool, scriptName string, more int) (env, cons
 		env = append(env, "AUTH_TYPE", req.AuthType)
 	}
 	host, port := rs.serverName()
-	consts = make([]string, 0, len(request.WSGIConstKeys))
+	if cap(consts) < len(request.WSGIConstKeys) {
+		consts = make([]string, 0, len(request.WSGIConstKeys))
+	}
 	// (In request.WSGIConstKeys' order.)
 	consts = append(consts,
 		strings.TrimPrefix(rs.signature(), "<hr>\n"), rs.s.banner, host, c.LocalIP, strconv.Itoa(port),

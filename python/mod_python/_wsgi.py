@@ -345,9 +345,12 @@ class _Response(object):
         if data:
             self._out(data)
 
-    def _out(self, data):
+    def _out(self, data, tail=1):
         """Send data, cut at the Content-Length the application set; False
-        once that is reached."""
+        once that is reached. Each block is flushed (PEP 3333: the client
+        gets it while the application makes the next), but for tail 0 the
+        one that completes the Content-Length: nothing of the application
+        runs after it, and the end of the request sends it."""
         clen = self.clen
         if clen >= 0:
             room = clen - self.written
@@ -357,9 +360,10 @@ class _Response(object):
                 data = data[:room]
         self.written += len(data)
         self.sent = True
+        more = clen < 0 or self.written < clen
         if not self.drop:
-            _write(self.h, data, 1)
-        return clen < 0 or self.written < clen
+            _write(self.h, data, 1 if more else tail)
+        return more
 
     def _send_file(self, wrapper):
         """Have the server send wrapper's file; False when it is not a
@@ -388,6 +392,9 @@ class _Response(object):
         try:
             result = app(environ, self.start_response)
             if not (type(result) is FileWrapper and self.started and not self.sent and self._send_file(result)):
+                # A result without close() (a list): nothing of the
+                # application runs after its last block.
+                tail = 0 if getattr(result, "close", None) is None else 1
                 for data in result:
                     if not isinstance(data, bytes):
                         if self.text and isinstance(data, str):
@@ -400,7 +407,7 @@ class _Response(object):
                     if not self.started:
                         raise _AppError("body data before start_response() was called")
                     try:
-                        if not self._out(data):
+                        if not self._out(data, tail):
                             break  # its Content-Length is sent
                     except OSError as e:
                         _log(h, "Client closed connection (%s)." % e, APLOG_DEBUG)
