@@ -18,9 +18,10 @@ import (
 	"time"
 )
 
-// Process groups (issue 14): the master's side. The groups come from
-// MODPY_TEST_GROUPS (cmd/modpy/testgroups.go) until the WSGIDaemonProcess
-// parser lands; the processes, users, sockets and supervision are real.
+// Process groups (issue 14): the master's side, their processes (users,
+// homes, sockets, supervision). The relay from the workers is
+// relay_test.go's; here the tests talk to a group's socket themselves,
+// as root, which a group accepts as it accepts the workers.
 
 const groupHandlers = masterHandlers + `
 def cwd(req):
@@ -70,14 +71,15 @@ func openSite(t *testing.T, s *site) {
 	}
 }
 
+// startGroupSite starts a master (one worker) with the directives
+// groups, the handlers of masterConf, /cwd and /ask.
 func startGroupSite(t *testing.T, groups string) *site {
 	t.Helper()
 	s := newSite(t, map[string]string{"lib/mp.py": groupHandlers, "htdocs/index.html": "hi\n"})
 	openSite(t, s)
 	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n" +
 		"<Location /cwd>\n SetHandler mod_python\n PythonHandler mp::cwd\n</Location>\n" +
-		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n")})
-	s.env = []string{"MODPY_TEST_GROUPS=" + groups}
+		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n" + groups)})
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	return s
 }
@@ -166,7 +168,7 @@ func (s *site) masterPid() int {
 func TestGroupProcesses(t *testing.T) {
 	u := needUser(t, "modpy-g1", 2041, false)
 	uid, _ := strconv.Atoi(u.Uid)
-	s := startGroupSite(t, "g1 user=modpy-g1 processes=2 threads=4")
+	s := startGroupSite(t, "WSGIDaemonProcess g1 user=modpy-g1 processes=2 threads=4\n")
 	mp := s.masterPid()
 	ps := waitGroup(t, mp, "g1", "2 processes", func(ps []groupProc) bool {
 		return len(ps) == 2 && ps[0].uid == uid && ps[1].uid == uid
@@ -257,9 +259,8 @@ func TestGroupProcesses(t *testing.T) {
 func TestGroupUserWithoutHome(t *testing.T) {
 	needUser(t, "modpy-g2", 2042, true)
 	s := newSite(t, map[string]string{"htdocs/index.html": "hi\n"})
-	s.writeFiles(map[string]string{"site.conf": masterConf("")})
+	s.writeFiles(map[string]string{"site.conf": masterConf("WSGIDaemonProcess nohome user=modpy-g2\n")})
 	cmd := exec.Command(modpyBin, "-f", filepath.Join(s.Dir, "site.conf"))
-	cmd.Env = append(os.Environ(), "MODPY_TEST_GROUPS=nohome user=modpy-g2")
 	done := make(chan struct{})
 	time.AfterFunc(20*time.Second, func() {
 		select {
@@ -273,15 +274,16 @@ func TestGroupUserWithoutHome(t *testing.T) {
 	if err == nil {
 		t.Fatalf("modpy started with a group whose user has no home:\n%s", out)
 	}
-	want := "WSGIDaemonProcess nohome: the home directory of user modpy-g2, /nonexistent-modpy-g2, does not exist"
-	contains(t, "output", string(out), want)
-	contains(t, "error log", s.errorLog(), want)
+	// The configuration's check says so (the master's own check, at a
+	// graceful restart, too).
+	contains(t, "output", string(out), `the home directory "/nonexistent-modpy-g2" of user modpy-g2 (the group's working directory) does not exist`)
+	contains(t, "output", string(out), "site.conf:")
 }
 
 func TestGroupPerUser(t *testing.T) {
 	u := needUser(t, "modpy-u1", 2051, false)
 	needUser(t, "modpy-g1", 2041, false)
-	s := startGroupSite(t, "~ inactivity-timeout=1 userdir-min-uid=2045")
+	s := startGroupSite(t, "PythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n")
 	mp := s.masterPid()
 	// Without a UserDir that maps the user: refused.
 	s.mustGet("/ask?modpy-u1")
@@ -290,6 +292,7 @@ func TestGroupPerUser(t *testing.T) {
 	s.stop()
 
 	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUserDir public_html\nUserDir disabled root\n" +
+		"PythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n" +
 		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n")})
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	mp = s.masterPid()
@@ -322,7 +325,7 @@ func TestGroupPerUser(t *testing.T) {
 func TestGroupMaximumRequests(t *testing.T) {
 	u := needUser(t, "modpy-g1", 2041, false)
 	uid, _ := strconv.Atoi(u.Uid)
-	s := startGroupSite(t, "g1 user=modpy-g1 maximum-requests=3")
+	s := startGroupSite(t, "WSGIDaemonProcess g1 user=modpy-g1 maximum-requests=3\n")
 	mp := s.masterPid()
 	first := waitGroup(t, mp, "g1", "1 process", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].uid == uid })[0].pid
 	get := func() string {

@@ -99,9 +99,6 @@ func (o *options) load() (*config.Config, error) {
 	if err == nil {
 		err = config.Check(cfg)
 	}
-	if err == nil {
-		err = addTestGroups(cfg)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -203,9 +200,6 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		cfg, err := config.Load(o.loadOptions())
-		if err == nil {
-			err = addTestGroups(cfg)
-		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
