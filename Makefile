@@ -79,9 +79,9 @@ deps:
 # fails without it). Tests skip without the others unless
 # MODPY_REQUIRE_TEST_DEPS is set, as .ci/run does.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/curl ] || ! command -v htpasswd >/dev/null || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null; then \
-		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django, redis-server, apache2-utils and curl"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django redis-server apache2-utils curl; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/curl ] || ! command -v htpasswd >/dev/null || ! /usr/bin/python3 -c "import yaml._yaml, flask, django" 2>/dev/null || ! dpkg-query -W -f='$${Status}' python3-venv 2>/dev/null | grep -q 'ok installed'; then \
+		echo "installing chromium (headless, for the status page test), python3-yaml, python3-flask, python3-django, python3-venv (the process group tests' venvs), redis-server, apache2-utils and curl"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3-yaml python3-flask python3-django python3-venv redis-server apache2-utils curl; \
 	fi
 
 bench: build

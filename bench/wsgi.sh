@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
-# WSGI throughput: modpy's WSGIScriptAlias against gunicorn (sync and
-# gthread), uWSGI and Apache httpd + mod_wsgi (embedded and daemon mode), side
-# by side in one run, on two pages: a WSGI hello world, and a Django page (a
-# template render over one sqlite query, tests/testdata/djangosite).
+# WSGI throughput: modpy's WSGIScriptAlias (embedded, and in a process group:
+# daemon mode) against gunicorn (sync and gthread), uWSGI and Apache httpd +
+# mod_wsgi (embedded and daemon mode), side by side in one run, on two pages:
+# a WSGI hello world, and a Django page (a template render over one sqlite
+# query, tests/testdata/djangosite).
+#
+# Daemon mode (issue 14): modpy-daemon and mod_wsgi-daemon run the app in a
+# process group of the same shape, WSGIDaemonProcess hello
+# processes=$DAEMON_PROCESSES threads=$DAEMON_THREADS (2 x 16) with
+# WSGIProcessGroup hello; modpy-daemon runs under the master (groups need
+# it, -X refuses them) with StartServers $NPROCS accepting workers. The
+# table's footer checks issue 14's bars: modpy-daemon >= 2x mod_wsgi-daemon
+# and >= 0.7x modpy (embedded).
 #
 # Run as root from the repo root:
 #     bash bench/wsgi.sh
 #     PIN=1 WORKERS=all bash bench/wsgi.sh     # how docs/benchmarks.md measures it
 #
 # Every server runs the same .wsgi file (gunicorn imports it as a module).
-# mod_wsgi comes from Debian's libapache2-mod-wsgi-py3, which conflicts with
-# libapache2-mod-python (other benchmarks and the mod_python suite need that
-# one): the script never installs it, it downloads the .deb with
-# `apt-get download` and unpacks it under bench/.out/mod_wsgi/, so the system's
-# packages are left as they are.
+# mod_wsgi is Debian's libapache2-mod-wsgi-py3: the installed module
+# (/usr/lib/apache2/modules/mod_wsgi.so) when there is one; else, as that
+# package conflicts with libapache2-mod-python (other benchmarks and the
+# mod_python suite need that one), the script does not install it: it
+# downloads the .deb with `apt-get download` and unpacks it under
+# bench/.out/mod_wsgi/, so the system's packages are left as they are.
 #
 # Environment knobs (those shared with hello.sh mean the same there):
 #   ROUNDS=3 DURATION=10s WARMUP=3s CONNS=32 THREADS=2
 #   MODPY_BIN=/path/to/modpy   use this binary instead of building one
 #   PAGES="hello django"       which pages to measure
-#   HELLO_SERVERS="modpy gunicorn-sync gunicorn-gthread uwsgi mod_wsgi-embedded mod_wsgi-daemon"
+#   HELLO_SERVERS="modpy modpy-daemon gunicorn-sync gunicorn-gthread uwsgi mod_wsgi-embedded mod_wsgi-daemon"
 #   DJANGO_SERVERS="modpy gunicorn-sync gunicorn-gthread mod_wsgi-embedded mod_wsgi-daemon"
 #   WORKERS=1     1: `modpy -X`, Apache with one child, a mod_wsgi daemon group
 #                 of one process; all: one per (server) CPU: the modpy master
@@ -33,19 +43,21 @@
 #                 thread stays with one connection, and connections without one
 #                 get nothing (wrk counts only completed requests, so too few
 #                 threads look fast)
-#   DAEMON_THREADS=15    mod_wsgi daemon threads per process (mod_wsgi's default)
+#   DAEMON_PROCESSES=2 DAEMON_THREADS=16   the process group's shape, for
+#                 mod_wsgi-daemon and modpy-daemon alike (issue 14's 2 x 16)
 #   APACHE_THREADS / MODPY_THREADS   ThreadsPerChild, as in hello.sh
 #   PIN=0         1: wrk on the last $WRK_CPUS CPU(s), every server on the others
 set -euo pipefail
 
 PAGES=${PAGES:-hello django}
-HELLO_SERVERS=${HELLO_SERVERS:-modpy gunicorn-sync gunicorn-gthread uwsgi mod_wsgi-embedded mod_wsgi-daemon}
+HELLO_SERVERS=${HELLO_SERVERS:-modpy modpy-daemon gunicorn-sync gunicorn-gthread uwsgi mod_wsgi-embedded mod_wsgi-daemon}
 DJANGO_SERVERS=${DJANGO_SERVERS:-modpy gunicorn-sync gunicorn-gthread mod_wsgi-embedded mod_wsgi-daemon}
 GUNICORN_WORKERS=${GUNICORN_WORKERS:-2}
 GTHREAD_THREADS=${GTHREAD_THREADS:-4}
 UWSGI_THREADS=${UWSGI_THREADS:-}
 UWSGI_SOCKET=${UWSGI_SOCKET:-http11-socket}
-DAEMON_THREADS=${DAEMON_THREADS:-15}
+DAEMON_PROCESSES=${DAEMON_PROCESSES:-2}
+DAEMON_THREADS=${DAEMON_THREADS:-16}
 
 REPO=$(pwd)
 BENCH_NAME=wsgi.sh
@@ -56,7 +68,7 @@ bench_setup
 for p in $PAGES; do
     case "$p" in hello|django) ;; *) echo "wsgi.sh: PAGES: unknown page $p (hello, django)" >&2; exit 2 ;; esac
 done
-ALL_SERVERS="modpy gunicorn-sync gunicorn-gthread uwsgi mod_wsgi-embedded mod_wsgi-daemon"
+ALL_SERVERS="modpy modpy-daemon gunicorn-sync gunicorn-gthread uwsgi mod_wsgi-embedded mod_wsgi-daemon"
 for s in $HELLO_SERVERS $DJANGO_SERVERS; do
     [[ " $ALL_SERVERS " == *" $s "* ]] || { echo "wsgi.sh: unknown server $s (one of: $ALL_SERVERS)" >&2; exit 2; }
 done
@@ -78,10 +90,16 @@ wanted uwsgi && { [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || need_pkgs+=
 { wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; } && { [ -x /usr/sbin/apache2 ] || need_pkgs+=(apache2); }
 install_missing "${need_pkgs[@]}"
 
-# mod_wsgi, unpacked from Debian's package (see the top of this file).
+# mod_wsgi: the installed module, else unpacked from Debian's package (see
+# the top of this file).
 WSGI_SO=""
 WSGI_VERSION=""
-if wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; then
+WSGI_FROM=""
+if { wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; } && [ -e /usr/lib/apache2/modules/mod_wsgi.so ]; then
+    WSGI_SO=/usr/lib/apache2/modules/mod_wsgi.so
+    WSGI_VERSION=$(dpkg-query -W -f='${Version}' libapache2-mod-wsgi-py3 2>/dev/null || echo '?')
+    WSGI_FROM="installed, $WSGI_SO"
+elif wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; then
     WSGI_DIR="$OUT/mod_wsgi"
     WSGI_SO="$WSGI_DIR/root/usr/lib/apache2/modules/mod_wsgi.so"
     if [ ! -e "$WSGI_SO" ]; then
@@ -95,9 +113,10 @@ if wanted mod_wsgi-embedded || wanted mod_wsgi-daemon; then
     fi
     [ -e "$WSGI_SO" ] || die "no $WSGI_SO in the unpacked package"
     WSGI_VERSION=$(dpkg-deb -f "$WSGI_DIR"/libapache2-mod-wsgi-py3_*.deb Version 2>/dev/null || echo '?')
+    WSGI_FROM="unpacked, not installed"
 fi
 
-wanted modpy && modpy_binary "HELLO_SERVERS= and DJANGO_SERVERS= without modpy run the others"
+{ wanted modpy || wanted modpy-daemon; } && modpy_binary "HELLO_SERVERS= and DJANGO_SERVERS= without modpy run the others"
 
 # ---------------------------------------------------------------- temp dir, cleanup
 TMP=$(mktemp -d /tmp/modpy-bench-wsgi.XXXXXX)
@@ -166,7 +185,8 @@ WSGIScriptAlias / "$script"
 WSGIDestroyInterpreter Off
 EOF
     if [ "$mode" = daemon ]; then
-        printf 'WSGIDaemonProcess bench processes=%s threads=%s\nWSGIProcessGroup bench\n' "$NPROCS" "$DAEMON_THREADS"
+        printf 'WSGIDaemonProcess hello processes=%s threads=%s home=%s\nWSGIProcessGroup hello\n' \
+            "$DAEMON_PROCESSES" "$DAEMON_THREADS" "$(dirname "$script")"
     fi
 }
 
@@ -182,7 +202,7 @@ start() {
     chmod 755 "$dir"
     logf="$dir/${s}_error.log"
     case "$s" in
-        modpy)
+        modpy|modpy-daemon)
             cat >"$dir/modpy.conf" <<EOF
 Listen 127.0.0.1:$port
 ServerName localhost
@@ -193,11 +213,16 @@ StartServers $NPROCS
 ThreadsPerChild $MODPY_THREADS
 WSGIScriptAlias / $script
 EOF
+            if [ "$s" = modpy-daemon ]; then
+                # The same shape as mod_wsgi-daemon's (apache_wsgi_conf).
+                printf 'WSGIDaemonProcess hello processes=%s threads=%s home=%s\nWSGIProcessGroup hello\n' \
+                    "$DAEMON_PROCESSES" "$DAEMON_THREADS" "$appdir" >>"$dir/modpy.conf"
+            fi
             if ! "$MODPY" -t -f "$dir/modpy.conf" >"$dir/check.log" 2>&1; then
                 SKIPPED[$key]="modpy -t refuses the config: $(tail -n1 "$dir/check.log")"
                 return 0
             fi
-            if [ "$WORKERS" = all ]; then
+            if [ "$WORKERS" = all ] || [ "$s" = modpy-daemon ]; then
                 on_servers "$MODPY" -f "$dir/modpy.conf" >"$dir/stdout.log" 2>&1 &
             else
                 on_servers "$MODPY" -X -f "$dir/modpy.conf" >"$dir/stdout.log" 2>&1 &
@@ -295,6 +320,11 @@ for page in $PAGES; do
             for s in "${up[@]}"; do
                 [ "$s" = modpy ] || printf 'modpy/%s: %sx median req/s\n' "$s" "$(ratio modpy "$s")"
             done
+        fi
+        if [[ " ${up[*]} " == *" mod_wsgi-daemon "* ]] && [[ " ${up[*]} " == *" modpy-daemon "* ]]; then
+            printf 'modpy-daemon/mod_wsgi-daemon: %sx median req/s\n' "$(ratio modpy-daemon mod_wsgi-daemon)"
+        fi
+        if [[ " ${up[*]} " == *" modpy "* ]]; then
             # The bars of issue 12: hello >= 3x gunicorn sync and mod_wsgi
             # embedded; the Django page ahead of both.
             if [ "$page" = hello ]; then want=3; else want=1; fi
@@ -304,6 +334,16 @@ for page in $PAGES; do
                     'BEGIN { printf "bar (issue 12, %s): modpy %s %s: %s (%.2fx)\n", p, (w > 1 ? ">= " w "x" : "ahead of"), s, (r >= w && (w > 1 || r > 1) ? "met" : "NOT met"), r }'
             done
         fi
+        # The bars of issue 14 (daemon mode): modpy-daemon >= 2x
+        # mod_wsgi-daemon, and >= 0.7x modpy embedded.
+        if [[ " ${up[*]} " == *" modpy-daemon "* ]]; then
+            for pair in "mod_wsgi-daemon 2" "modpy 0.7"; do
+                read -r other want <<<"$pair"
+                [[ " ${up[*]} " == *" $other "* ]] || continue
+                awk -v r="$(ratio modpy-daemon "$other")" -v w="$want" -v s="$other" -v p="$page" \
+                    'BEGIN { printf "bar (issue 14, %s): modpy-daemon >= %sx %s: %s (%.2fx)\n", p, w, s, (r >= w ? "met" : "NOT met"), r }'
+            done
+        fi
         echo
     } >>"$TABLE"
     SKIPPED=()
@@ -311,7 +351,7 @@ done
 
 # ---------------------------------------------------------------- 3. versions
 {
-    echo "command: PIN=$PIN WORKERS=$WORKERS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP GUNICORN_WORKERS=$GUNICORN_WORKERS GTHREAD_THREADS=$GTHREAD_THREADS UWSGI_SOCKET=$UWSGI_SOCKET UWSGI_THREADS=$UWSGI_THREADS DAEMON_THREADS=$DAEMON_THREADS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS: wrk -t$THREADS -c$CONNS -d$DURATION --latency"
+    echo "command: PIN=$PIN WORKERS=$WORKERS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP GUNICORN_WORKERS=$GUNICORN_WORKERS GTHREAD_THREADS=$GTHREAD_THREADS UWSGI_SOCKET=$UWSGI_SOCKET UWSGI_THREADS=$UWSGI_THREADS DAEMON_PROCESSES=$DAEMON_PROCESSES DAEMON_THREADS=$DAEMON_THREADS APACHE_THREADS=$APACHE_THREADS MODPY_THREADS=$MODPY_THREADS: wrk -t$THREADS -c$CONNS -d$DURATION --latency"
     machine_lines
     echo "python: $(/usr/bin/python3 --version 2>&1) (/usr/bin/python3); Django $(/usr/bin/python3 -c 'import django; print(django.get_version())' 2>/dev/null || echo '?')"
     if wanted gunicorn-sync || wanted gunicorn-gthread; then
@@ -322,10 +362,13 @@ done
     fi
     if [ -n "$WSGI_SO" ]; then
         echo "apache: $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p'), $APACHE_MODE, MaxKeepAliveRequests 0, no access log"
-        echo "mod_wsgi: libapache2-mod-wsgi-py3 $WSGI_VERSION (unpacked, not installed), default application group; daemon: processes=$NPROCS threads=$DAEMON_THREADS"
+        echo "mod_wsgi: libapache2-mod-wsgi-py3 $WSGI_VERSION ($WSGI_FROM), default application group; daemon: WSGIDaemonProcess processes=$DAEMON_PROCESSES threads=$DAEMON_THREADS"
     fi
-    if wanted modpy; then
+    if wanted modpy || wanted modpy-daemon; then
         modpy_lines "$MODPY" "$MODPY_MODE, WSGIScriptAlias, default application group"
+    fi
+    if wanted modpy-daemon; then
+        echo "modpy-daemon: master (modpy -f), StartServers $NPROCS x ThreadsPerChild $MODPY_THREADS accepting, the app in WSGIDaemonProcess hello processes=$DAEMON_PROCESSES threads=$DAEMON_THREADS"
     fi
 } >>"$TABLE"
 

@@ -101,17 +101,22 @@ func PeerCred(c net.Conn) (uid, pid int, err error) {
 	return int(cred.Uid), int(cred.Pid), nil
 }
 
-// Checked wraps a group's listener: a connection whose peer's uid is
-// neither allowed nor 0 is closed at once, and reject (if not nil) is
-// told, once per connection; Accept goes on with the next one.
-func Checked(ln net.Listener, allowed int, reject func(uid, pid int, err error)) net.Listener {
-	return &checked{Listener: ln, allowed: allowed, reject: reject}
+// Checked wraps a group's listener: a connection is taken if its peer
+// is root, or runs as uid allowed and isWorker (nil: any process) says
+// its pid is one of the server's workers; anything else is closed at once
+// and reject (if not nil) told, once per connection; Accept goes on with
+// the next one. The pid check keeps out what else runs as the workers'
+// user (a CGI script mod_cgi started, say), which could otherwise pose as
+// a worker and forge the connection facts a group trusts.
+func Checked(ln net.Listener, allowed int, isWorker func(pid int) bool, reject func(uid, pid int, err error)) net.Listener {
+	return &checked{Listener: ln, allowed: allowed, isWorker: isWorker, reject: reject}
 }
 
 type checked struct {
 	net.Listener
-	allowed int
-	reject  func(uid, pid int, err error)
+	allowed  int
+	isWorker func(pid int) bool
+	reject   func(uid, pid int, err error)
 }
 
 // SetDeadline sets the inner listener's accept deadline (a gate that
@@ -130,7 +135,7 @@ func (l *checked) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		uid, pid, err := PeerCred(c)
-		if err == nil && (uid == l.allowed || uid == 0) {
+		if err == nil && (uid == 0 || uid == l.allowed && (l.isWorker == nil || l.isWorker(pid))) {
 			return c, nil
 		}
 		c.Close()

@@ -35,7 +35,7 @@ func TestChecked(t *testing.T) {
 	}
 	defer ul.Close()
 	rejected := make(chan int, 4)
-	ln := Checked(ul, os.Getuid(), func(uid, pid int, err error) { rejected <- uid })
+	ln := Checked(ul, os.Getuid(), nil, func(uid, pid int, err error) { rejected <- uid })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -78,28 +78,62 @@ func TestChecked(t *testing.T) {
 	if err := os.WriteFile(copyExe, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pid, err := syscall.ForkExec(copyExe, []string{copyExe, "-test.run=TestDialHelper"}, &syscall.ProcAttr{
-		Env:   []string{"GROUPSOCK_DIAL=" + name},
-		Files: []uintptr{0, 1, 2},
-		Sys:   &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}},
-	})
+	dialAsNobody := func(name string) int {
+		pid, err := syscall.ForkExec(copyExe, []string{copyExe, "-test.run=TestDialHelper"}, &syscall.ProcAttr{
+			Env:   []string{"GROUPSOCK_DIAL=" + name},
+			Files: []uintptr{0, 1, 2},
+			Sys:   &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ws syscall.WaitStatus
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ws.ExitStatus() != 0 {
+			t.Fatalf("the helper (uid 65534) exited with %v: it read something from the group's socket", ws)
+		}
+		return pid
+	}
+	wantRejected := func(what string) {
+		t.Helper()
+		select {
+		case uid := <-rejected:
+			if uid != 65534 {
+				t.Fatalf("%s: rejected uid %d, want 65534", what, uid)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: the connection of uid 65534 was not rejected", what)
+		}
+	}
+	dialAsNobody(name)
+	wantRejected("another uid")
+
+	// The workers' uid, but a process that is not a worker (a CGI
+	// script of that user): refused too.
+	name2 := Name(os.Getpid(), 1, "w"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	ul2, _, err := Listen(name2, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ws syscall.WaitStatus
-	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
-		t.Fatal(err)
-	}
-	if ws.ExitStatus() != 0 {
-		t.Fatalf("the helper (uid 65534) exited with %v: it read something from the group's socket", ws)
-	}
-	select {
-	case uid := <-rejected:
-		if uid != 65534 {
-			t.Fatalf("rejected uid %d, want 65534", uid)
+	defer ul2.Close()
+	asked := make(chan int, 4)
+	ln2 := Checked(ul2, 65534, func(pid int) bool { asked <- pid; return false }, func(uid, pid int, err error) { rejected <- uid })
+	go func() {
+		for {
+			c, err := ln2.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hello"))
+			c.Close()
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the connection of uid 65534 was not rejected")
+	}()
+	pid := dialAsNobody(name2)
+	wantRejected("the workers' uid, not a worker")
+	if got := <-asked; got != pid {
+		t.Fatalf("isWorker asked about pid %d, want the helper's %d", got, pid)
 	}
 }
 

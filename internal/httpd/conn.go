@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"modpy/internal/relay"
 	"modpy/internal/table"
 )
 
@@ -86,6 +87,8 @@ type conn struct {
 	tls   *tls.ConnectionState // the handshake's outcome on a TLS connection
 	tcp   net.Conn             // under nc on a TLS connection
 	plain bool                 // plain HTTP came to a TLS port (Request.PlainOnTLS)
+
+	relay relay.Info // the last request's Modpy-Relay (Server.TrustRelay)
 
 	h2      *H2Settings // HTTP/2 by prior knowledge is allowed, with these settings
 	upgrade *h2Upgrade  // the request just served switched to h2c
@@ -318,6 +321,11 @@ func (c *conn) serveRequest() {
 		c.closeAfter = true
 	}
 	c.body.reset(c, c.hp.clen, c.hp.chunked, c.hp.expect100)
+	if !c.takeRelay(r) {
+		c.closeAfter = true
+		c.resp.sendError(400, ErrorDetails{})
+		return
+	}
 	c.rclock.begin(&c.cfg.BodyReadTimeout, "body")
 	c.runHandler(&c.resp, r)
 	c.resp.finish()
@@ -567,4 +575,31 @@ func (c *conn) logf(level, format string, args ...any) {
 		c.remoteStr = c.remote.String()
 	}
 	c.cfg.ErrorLog(level, "[client "+c.remoteStr+"] "+fmt.Sprintf(format, args...))
+}
+
+// takeRelay applies r's Modpy-Relay on a server that trusts it
+// (Server.TrustRelay), and removes it from r's header fields everywhere
+// else. False: a trusted Modpy-Relay that could not be parsed (logged).
+func (c *conn) takeRelay(r *Request) bool {
+	v, ok := r.Header.Get(relay.Header)
+	if !ok {
+		return true
+	}
+	r.Header.Del(relay.Header)
+	if !c.srv.TrustRelay {
+		return true
+	}
+	in, err := relay.Decode(v)
+	if err != nil {
+		c.logf("error", "%v", err)
+		return false
+	}
+	c.relay = in
+	r.Relay = &c.relay
+	r.RemoteAddr, r.LocalAddr, r.ConnID, r.KeepAlives = in.Remote, in.Local, in.ConnID, in.KeepAlives
+	if !in.Start.IsZero() {
+		r.Received = in.Start
+	}
+	r.TLS = c.relay.ConnectionState()
+	return true
 }

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"modpy/internal/relay"
 	"modpy/internal/table"
 )
 
@@ -377,6 +378,9 @@ func (st *h2stream) readRequest(up *h2Upgrade) *headError {
 			hdr.Add("Host", hr.Host)
 		}
 	}
+	// Only a process group's UNIX listener trusts Modpy-Relay, and it
+	// speaks HTTP/1.1 only.
+	hdr.Del(relay.Header)
 
 	// What an HTTP/1 request line or head would be refused for, and Go's
 	// server lets through: a method that is no token, Content-Length

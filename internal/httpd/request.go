@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"modpy/internal/relay"
 	"modpy/internal/table"
 )
 
@@ -77,6 +78,12 @@ type Request struct {
 	// header, as mod_ssl fakes it, whatever the client sent; the
 	// connection closes after the response. mod_ssl's answer is 400.
 	PlainOnTLS bool
+	// Relay holds the worker's facts of a request a worker relayed to this
+	// process group (Server.TrustRelay): RemoteAddr, LocalAddr, ConnID,
+	// KeepAlives, Received and TLS then come from it, and Relay.Proto is
+	// the client's protocol (the relayed request itself is HTTP/1.1).
+	// nil otherwise.
+	Relay *relay.Info
 }
 
 func (r *Request) isHead() bool { return r.Method == "HEAD" }

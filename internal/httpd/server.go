@@ -65,6 +65,13 @@ type Server struct {
 	// handler returns; one that negotiated no protocol, or one not in the
 	// map ("http/1.1"), is served as HTTP/1.x here.
 	ProtoHandlers map[string]ProtoHandler
+	// TrustRelay makes the server take each request's connection facts
+	// from its Modpy-Relay header (relay.Info: the client's addresses,
+	// TLS, start time...), which a worker adds to the requests it relays
+	// to a process group. Set only on a process group's own UNIX listener,
+	// never on a TCP one: elsewhere a Modpy-Relay a client sent is
+	// removed before the Handler sees the request.
+	TrustRelay bool
 
 	initOnce   sync.Once
 	cfg        Config

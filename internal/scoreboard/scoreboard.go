@@ -13,15 +13,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The region: a header page (the master's area), then nslots slots of
-// slotSize bytes. Each slot: its header page, the table of calls in flight,
+// The region: the master's area (headerSize: its header page, then the
+// table of process groups), then nslots slots of slotSize bytes. Each slot: its header page, the table of calls in flight,
 // then the status and metrics snapshot areas. Pages are touched only when
 // written, so unused slots and the unused tails of snapshot areas cost
 // address space, not memory.
 const (
-	magic        = 0x31627370646f6d // "modpsb1" little-endian
+	magic        = 0x32627370646f6d // "modpsb2" little-endian
 	pageSize     = 4096
-	headerSize   = pageSize
+	headerSize   = 8 * pageSize
+	groupEntry   = 256
+	MaxGroups    = (headerSize - pageSize) / groupEntry // process groups whose restarts it counts
 	entrySize    = 256
 	entryText    = entrySize - 16
 	Entries      = 64 // calls in flight a slot records (more are counted, not listed)
@@ -107,6 +109,7 @@ type slotHeader struct {
 	exitWhy  atomic.Int64 // Reason+1 once the worker said why it exits
 	exitLen  atomic.Int64
 	hint     atomic.Uint64 // where the next call looks for a free entry
+	threads  atomic.Int64
 	exitText [exitTextCap]byte
 	groupLen atomic.Int64 // length of group; 0: a worker
 	group    [GroupCap]byte
@@ -114,6 +117,15 @@ type slotHeader struct {
 
 // GroupCap is the longest process group name a slot records.
 const GroupCap = 64
+
+// groupRow is one process group's row in the master's area.
+type groupRow struct {
+	state    atomic.Uint32 // 0: free; 1: being claimed; 2: in use
+	n        uint32
+	name     [GroupCap]byte
+	restarts [NumReasons]atomic.Uint64
+	retired  atomic.Uint64 // requests of its processes whose slots were released
+}
 
 type entry struct {
 	busy  atomic.Uint32
@@ -213,7 +225,7 @@ func (b *Board) Slot(i int) *Slot {
 	}
 	off := headerSize + i*slotSize
 	mem := b.mem[off : off+slotSize]
-	return &Slot{Index: i, mem: mem, h: (*slotHeader)(unsafe.Pointer(&mem[0]))}
+	return &Slot{Index: i, b: b, mem: mem, h: (*slotHeader)(unsafe.Pointer(&mem[0]))}
 }
 
 // SetMaster records the master's pid and start.
@@ -230,6 +242,95 @@ func (b *Board) CountRestart(r Reason) {
 	if r >= 0 && r < NumReasons {
 		b.hdr.restarts[r].Add(1)
 	}
+}
+
+func (b *Board) groupRow(i int) *groupRow {
+	return (*groupRow)(unsafe.Pointer(&b.mem[pageSize+i*groupEntry]))
+}
+
+// group finds the row of the process group name, claiming a free one if
+// it has none; nil when the table is full.
+func (b *Board) group(name string) *groupRow {
+	if len(name) > GroupCap {
+		name = name[:GroupCap]
+	}
+	for i := 0; i < MaxGroups; i++ {
+		g := b.groupRow(i)
+		for {
+			switch g.state.Load() {
+			case 2:
+				if string(g.name[:g.n]) == name {
+					return g
+				}
+			case 1:
+				time.Sleep(time.Microsecond) // another writer is naming it
+				continue
+			case 0:
+				if !g.state.CompareAndSwap(0, 1) {
+					continue
+				}
+				g.n = uint32(copy(g.name[:], name))
+				g.state.Store(2)
+				return g
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// DeclareGroup gives the process group name a row in the master's area
+// (master), so the status page and the metrics show it, with 0 restarts,
+// before any of its processes started, in the order of the declarations
+// (call it for each configured group at start). Declaring it again does
+// nothing. CountGroupRestart and a group slot's Release declare the group
+// if it was not.
+// A name longer than GroupCap bytes is cut; past MaxGroups groups, a group
+// is shown only while it has processes, and its restarts are not counted.
+func (b *Board) DeclareGroup(name string) { b.group(name) }
+
+// CountGroupRestart counts a process of group name replaced for reason r
+// (master), declaring the group if it was not. A group's processes are
+// counted here, not by CountRestart, which counts the workers.
+func (b *Board) CountGroupRestart(name string, r Reason) {
+	if r < 0 || r >= NumReasons {
+		return
+	}
+	if g := b.group(name); g != nil {
+		g.restarts[r].Add(1)
+	}
+}
+
+// GroupInfo is a declared process group as the master's area has it.
+type GroupInfo struct {
+	Name     string
+	Restarts [NumReasons]uint64
+	// Retired is the requests served by its processes that are gone (their
+	// slots released): with the live slots' counters, the group's total.
+	Retired uint64
+}
+
+// Groups lists the declared process groups, in the order they were
+// declared.
+func (b *Board) Groups() []GroupInfo {
+	var out []GroupInfo
+	for i := 0; i < MaxGroups; i++ {
+		g := b.groupRow(i)
+		st := g.state.Load()
+		if st == 0 {
+			break
+		}
+		if st != 2 {
+			continue
+		}
+		gi := GroupInfo{Name: string(g.name[:min(int(g.n), GroupCap)])}
+		for r := range gi.Restarts {
+			gi.Restarts[r] = g.restarts[r].Load()
+		}
+		gi.Retired = g.retired.Load()
+		out = append(out, gi)
+	}
+	return out
 }
 
 // MasterInfo is the master's area.
@@ -283,6 +384,7 @@ func (b *Board) Live() []*Slot {
 type Slot struct {
 	// Index is the slot's number, shown as the worker label.
 	Index int
+	b     *Board
 	mem   []byte
 	h     *slotHeader
 }
@@ -296,6 +398,7 @@ func (s *Slot) reset() {
 	h.exitWhy.Store(0)
 	h.exitLen.Store(0)
 	h.groupLen.Store(0)
+	h.threads.Store(0)
 	for i := 0; i < Entries; i++ {
 		s.entry(i).busy.Store(0)
 	}
@@ -372,11 +475,26 @@ func (s *Slot) Exit() (r Reason, text string, ok bool) {
 	return Reason(why - 1), string(s.h.exitText[:n]), true
 }
 
+// SetThreads records how many threads the process serves requests with
+// (its ThreadsPerChild; a group's threads=), for the status page.
+func (s *Slot) SetThreads(n int) { s.h.threads.Store(int64(n)) }
+
+// Threads is what SetThreads recorded, 0 before.
+func (s *Slot) Threads() int { return int(s.h.threads.Load()) }
+
 // Release frees the slot after its worker exited (master), returning what
-// the worker was running then.
+// the worker was running then. A group process's requests are added to its
+// group's (GroupInfo.Retired).
 func (s *Slot) Release() (inFlight []string) {
 	inFlight = s.InFlight()
+	group := s.Group()
+	served := s.h.requests.Load()
 	s.h.pid.Store(0)
+	if group != "" && served > 0 {
+		if g := s.b.group(group); g != nil {
+			g.retired.Add(served)
+		}
+	}
 	return inFlight
 }
 
@@ -516,6 +634,7 @@ func (s *Slot) read(off, capacity int) ([]byte, time.Time) {
 // headers fit in areaHeader.
 var (
 	_ [pageSize - unsafe.Sizeof(header{})]byte
+	_ [groupEntry - unsafe.Sizeof(groupRow{})]byte
 	_ [pageSize - unsafe.Sizeof(slotHeader{})]byte
 	_ [entrySize - unsafe.Sizeof(entry{})]byte
 	_ [unsafe.Sizeof(entry{}) - entrySize]byte

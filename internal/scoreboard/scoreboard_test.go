@@ -126,3 +126,81 @@ func TestSlotGroup(t *testing.T) {
 		t.Fatalf("a claimed slot kept the group %q", s2.Group())
 	}
 }
+
+func TestGroups(t *testing.T) {
+	b, err := Create(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	w := b.Claim(1)
+	g := b.Claim(1)
+	g.SetGroup("hello")
+	long := b.Claim(1)
+	long.SetGroup(strings.Repeat("x", 100))
+
+	fd, err := syscall.Dup(int(b.File().Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Open(os.NewFile(uintptr(fd), "copy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+	if got := rb.Slot(w.Index).Group(); got != "" {
+		t.Errorf("a worker's slot reads group %q", got)
+	}
+	if got := rb.Slot(g.Index).Group(); got != "hello" {
+		t.Errorf("group slot reads %q", got)
+	}
+	if got := rb.Slot(long.Index).Group(); got != strings.Repeat("x", GroupCap) {
+		t.Errorf("a long name reads %q", got)
+	}
+	g.SetThreads(16)
+	if rb.Slot(g.Index).Threads() != 16 {
+		t.Errorf("threads read %d", rb.Slot(g.Index).Threads())
+	}
+	g.Requests().Add(7)
+	w.Requests().Add(5)
+	if gs := rb.Groups(); len(gs) != 0 {
+		t.Fatalf("groups before any was declared: %+v", gs)
+	}
+	// A reclaimed slot is a worker's again until the master marks it. A
+	// released group slot's requests stay its group's (which that
+	// declares).
+	g.Release()
+	if gs := rb.Groups(); len(gs) != 1 || gs[0].Name != "hello" || gs[0].Retired != 7 {
+		t.Fatalf("a released group slot's requests: %+v", gs)
+	}
+	if again := b.Claim(2); again.Index != g.Index || again.Group() != "" || again.Threads() != 0 {
+		t.Fatalf("reclaimed slot %d: group %q", again.Index, again.Group())
+	}
+
+	b.DeclareGroup("hello")
+	b.DeclareGroup("other")
+	b.DeclareGroup("hello") // again: no second row
+	b.CountGroupRestart("hello", Died)
+	b.CountGroupRestart("hello", Died)
+	b.CountGroupRestart("hello", MaxMemory)
+	b.CountGroupRestart("~alice", Died) // declared by its first restart
+	b.CountGroupRestart("hello", NumReasons)
+	got := rb.Groups()
+	if len(got) != 3 || got[0].Name != "hello" || got[1].Name != "other" || got[2].Name != "~alice" {
+		t.Fatalf("groups: %+v", got)
+	}
+	if got[0].Restarts[Died] != 2 || got[0].Restarts[MaxMemory] != 1 || got[1].Restarts != [NumReasons]uint64{} || got[2].Restarts[Died] != 1 {
+		t.Fatalf("group restarts: %+v", got)
+	}
+	if m := rb.Master(); m.Restarts != [NumReasons]uint64{} {
+		t.Fatalf("group restarts counted as the workers': %+v", m.Restarts)
+	}
+	// A full table: the groups past it are not counted, the others still are.
+	for i := len(got); i < MaxGroups+5; i++ {
+		b.CountGroupRestart("g"+strings.Repeat("y", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26)), Died)
+	}
+	b.CountGroupRestart("hello", Died)
+	if all := rb.Groups(); len(all) != MaxGroups || all[0].Restarts[Died] != 3 {
+		t.Fatalf("full table: %d groups, hello %+v", len(all), all[0])
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"modpy/internal/httpd"
 	"modpy/internal/loglevel"
 	"modpy/internal/request"
+	"modpy/internal/table"
 )
 
 // OK, DECLINED and DONE are mod_python's (and Apache's) handler results.
@@ -100,6 +101,15 @@ type rstate struct {
 	wsgiStarted         bool
 	wsgiOut, wsgiErrOut int
 	wsgiType            string
+	// relayTried: the request's Python belongs to a process group and
+	// was sent there (or refused), so nothing more runs here; relayed:
+	// the group answered, and writes the access log line (relay.go).
+	// relayHeader is the request's header fields as received, kept when
+	// the configuration has groups; userdirUser the ~user of a UserDir
+	// request.
+	relayTried, relayed bool
+	relayHeader         *table.Table
+	userdirUser         string
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -107,7 +117,9 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	s.active.Add(1)
 	rs := s.newRstate(w, hr, s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, cleanURI(hr.Path)))
 	rs.serve()
-	rs.logAccess()
+	if !rs.relayed {
+		rs.logAccess()
+	}
 	s.requestDone(rs)
 }
 
@@ -135,6 +147,14 @@ func (s *Server) newRstate(w *httpd.Response, hr *httpd.Request, c *config.Serve
 	req.MethodNum = methodNumber(hr.Method)
 	req.Protocol = hr.Proto
 	req.ProtoNum = hr.ProtoNum
+	if hr.Relay != nil && hr.Relay.Proto != "" {
+		req.Protocol = hr.Relay.Proto // the client's, the worker's connection
+		if hr.Relay.Proto == "HTTP/2.0" {
+			req.ProtoNum = 2000
+		}
+	} else if s.groups.relays {
+		rs.relayHeader = hr.Header.Clone()
+	}
 	req.TheRequest = hr.TheRequest
 	req.UnparsedURI = hr.RequestURI
 	req.URI = cleanURI(hr.Path)
@@ -168,6 +188,17 @@ func (s *Server) newRstate(w *httpd.Response, hr *httpd.Request, c *config.Serve
 // the response: the filters' end, the log and cleanup phases.
 func (rs *rstate) serve() {
 	status := rs.process()
+	if rs.relayTried {
+		// The group served the request (or it was refused): the
+		// worker's filters, log and cleanup phases have nothing to do.
+		if status != resDone {
+			rs.finish(status)
+		}
+		if rs.s.rt != nil {
+			rs.s.rt.Finish(rs.req)
+		}
+		return
+	}
 	rs.endFilters()
 	rs.io.close()
 	if !rs.redirected {

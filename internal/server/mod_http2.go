@@ -118,7 +118,7 @@ type upgrader interface {
 // lists before http/1.1 offered in Upgrade.
 func (rs *rstate) upgrade() int {
 	req, hr := rs.req, rs.hr
-	if hr.ProtoNum >= 2000 || rs.depth > 0 {
+	if hr.ProtoNum >= 2000 || rs.depth > 0 || hr.Relay != nil {
 		return resDeclined
 	}
 	h2 := &rs.vh.conf.HTTP2

@@ -204,6 +204,8 @@ func (rs *rstate) sslVar(name string) string {
 		return sslVersion(name[8:])
 	case name == "PROTOCOL":
 		return sslProtocolName(cs.Version)
+	case name == "SESSION_ID" && rs.hr.Relay != nil:
+		return rs.hr.Relay.SessionID // the worker's connection's
 	case name == "SESSION_ID":
 		// Go does not show the session ID: a value unique to the
 		// connection's TLS session stands for it.

@@ -1,6 +1,10 @@
 package server
 
-import "modpy/internal/server/urimap"
+import (
+	"strings"
+
+	"modpy/internal/server/urimap"
+)
 
 // userdir_module: /~user/ to the user's UserDir directory, in
 // translate_name after mod_alias's.
@@ -13,6 +17,7 @@ var userdirModule = &module{
 func (rs *rstate) userdirTranslate() int {
 	if p, ok := urimap.UserDir(rs.vh.conf.UserDir, rs.req.URI); ok {
 		rs.path = p
+		rs.userdirUser, _, _ = strings.Cut(rs.req.URI[2:], "/")
 		return resOK
 	}
 	return resDeclined

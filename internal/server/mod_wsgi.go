@@ -94,7 +94,7 @@ func (rs *rstate) wsgiHandler() int {
 		reloading = "1"
 	}
 	// (In request.WSGIConstKeys' order.)
-	w.Const = append(consts, "", w.Group, callable, req.Handler, "", reloading, "0", "0",
+	w.Const = append(consts, rs.s.groupName(), w.Group, callable, req.Handler, "", reloading, "0", "0",
 		strconv.Itoa(req.Conn.LocalPort), scriptName)
 	w.Env = append(env,
 		"mod_wsgi.request_start", strconv.FormatInt(req.RequestTime.UnixMicro(), 10),
@@ -170,6 +170,11 @@ func (rs *rstate) WSGIEnviron(passAuth bool) ([]string, bool, bool) {
 // wsgiThreading is wsgi.multithread (ThreadsPerChild is more than 1) and
 // wsgi.multiprocess (more than one worker process).
 func (rs *rstate) wsgiThreading() (bool, bool) {
+	if g := rs.s.procGroup; g != nil {
+		// In a process group, as mod_wsgi's daemon mode: multiprocess
+		// only when processes= was given.
+		return g.Threads > 1, g.ProcessesGiven
+	}
 	return rs.s.cfg.Process.ThreadsPerChild > 1, rs.req.Server != nil && rs.req.Server.Daemons > 1
 }
 

@@ -126,6 +126,9 @@ func (rs *rstate) runPython(phase request.Phase, dc *config.DirConfig, hs []conf
 // LimitRequestBody).
 func (rs *rstate) call(name string, run func(string, *request.Request) (int, python.Served, error)) int {
 	req := rs.req
+	if st, done := rs.groupGate(rs.phaseConfig(req.Phase)); done {
+		return st
+	}
 	call := rs.s.beginCall(req.Method, req.UnparsedURI, name)
 	st, served, err := run(name, req)
 	rs.s.interpPolicy(served, req.Py.MaxRequests)

@@ -65,6 +65,7 @@ type Server struct {
 
 	procGroup     *config.ProcessGroup // see SetProcessGroup (group.go)
 	needUserGroup func(user string)    // see OnNeedUserGroup (group.go)
+	groups        groupRole            // a worker's relay to the groups (relay.go)
 
 	mu      sync.Mutex
 	servers []*httpd.Server
@@ -91,6 +92,7 @@ func New(cfg *config.Config) (*Server, error) {
 		unpublish: make(chan struct{})}
 	s.served, s.active = &s.counters.served, &s.counters.active
 	s.banner = banner(cfg.ServerTokens)
+	s.initGroupRole()
 	s.status = status.New(status.Facts{Version: Version, Pid: s.pid, Started: s.started,
 		ThreadsPerChild: cfg.Process.ThreadsPerChild}, (*statusSource)(s))
 	if cfg.HasOverrides() {
@@ -272,6 +274,11 @@ func (s *Server) Start(listeners []net.Listener) error {
 	tlsFor := s.listenTLS()
 	for _, l := range listeners {
 		hs := &httpd.Server{Config: hcfg, Handler: s, TLSFor: tlsFor, OnProtocolError: s.protocolError}
+		if s.procGroup != nil && l.Addr().Network() == "unix" {
+			// A group process's own listener: the workers relay to it
+			// (relay.go), and only they can connect (SO_PEERCRED).
+			hs.TLSFor, hs.TrustRelay = nil, true
+		}
 		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go
 		if s.hasConnHandler() {
 			hs.ConnHandler = s.connHandler

@@ -21,11 +21,15 @@ import (
 const publishEvery = time.Second
 
 // SetScoreboard makes the reporter a worker's with slot of board: its
-// metrics get the label worker="N" (the slot's index), and the page and
-// the metrics show every worker on the board. Call it before Start.
+// metrics get the label worker="N" (the slot's index), and group="NAME"
+// too in a process of a process group (the slot's Group, which the master
+// set before it started the process), and the page and the metrics show
+// every process on the board. It records the process's threads in the
+// slot. Call it before Start.
 func (s *Reporter) SetScoreboard(board *scoreboard.Board, slot *scoreboard.Slot) {
 	s.board, s.slot = board, slot
-	s.metrics = newMetrics(s, strconv.Itoa(slot.Index))
+	slot.SetThreads(s.threads)
+	s.metrics = newMetrics(s, strconv.Itoa(slot.Index), slot.Group())
 }
 
 // Publish writes this worker's snapshots into its scoreboard slot every
@@ -72,8 +76,9 @@ func (s *Reporter) publishOnce() {
 	s.slot.WriteMetrics(buf.Bytes())
 }
 
-// siblings returns the status of every worker on the board, this one live
-// and the others from their snapshots, in slot order.
+// siblings returns the status of every process on the board (workers and
+// group processes), this one live and the others from their snapshots, in
+// slot order.
 func (s *Reporter) siblings(own workerStatus) []workerStatus {
 	var out []workerStatus
 	now := time.Now()
@@ -100,6 +105,10 @@ func (s *Reporter) siblings(own workerStatus) []workerStatus {
 		w.State = sl.State().String()
 		w.Requests = sl.Requests().Load()
 		w.Active = sl.Active().Load()
+		w.Group = sl.Group()
+		if n := sl.Threads(); n > 0 {
+			w.ThreadsPerChild = n
+		}
 		if rss := sl.RSS(); rss > 0 {
 			w.RSSBytes = rss
 		}

@@ -35,12 +35,20 @@ type metrics struct {
 }
 
 // newMetrics registers a worker's metrics; worker is its label value
-// ("" with -X: no label).
-func newMetrics(s *Reporter, worker string) *metrics {
+// ("" with -X: no label), group its process group's ("": a worker, no
+// label).
+func newMetrics(s *Reporter, worker, group string) *metrics {
 	m := &metrics{s: s, own: prometheus.NewRegistry(), shared: prometheus.NewRegistry()}
 	reg := prometheus.Registerer(m.own)
+	labels := prometheus.Labels{}
 	if worker != "" {
-		reg = prometheus.WrapRegistererWith(prometheus.Labels{"worker": worker}, m.own)
+		labels["worker"] = worker
+	}
+	if group != "" {
+		labels["group"] = group
+	}
+	if len(labels) > 0 {
+		reg = prometheus.WrapRegistererWith(labels, m.own)
 	}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "modpy_http_requests_total",
@@ -170,25 +178,86 @@ var (
 	descRestarts = prometheus.NewDesc("modpy_worker_restarts_total",
 		"Worker processes the master replaced, by reason (always 0 with -X).", []string{"reason"}, nil)
 	descWorkers = prometheus.NewDesc("modpy_workers",
-		"Worker processes alive (starting, serving or draining).", nil, nil)
+		"Worker processes alive (starting, serving or draining), group processes not included.", nil, nil)
+	descGroupProcesses = prometheus.NewDesc("modpy_group_processes",
+		"Processes of the process group alive (starting, serving or draining).", []string{"group"}, nil)
+	descGroupThreads = prometheus.NewDesc("modpy_group_threads",
+		"Threads the process group's live processes serve requests with.", []string{"group"}, nil)
+	descGroupRequests = prometheus.NewDesc("modpy_group_requests_total",
+		"Requests the process group's processes served, those the master replaced included.", []string{"group"}, nil)
+	descGroupActive = prometheus.NewDesc("modpy_group_requests_in_flight",
+		"Requests the process group's processes are serving now.", []string{"group"}, nil)
+	descGroupRestarts = prometheus.NewDesc("modpy_group_restarts_total",
+		"Processes of the process group the master replaced, by reason.", []string{"group", "reason"}, nil)
 )
 
 func (c *masterCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- descRestarts
-	ch <- descWorkers
+	for _, d := range []*prometheus.Desc{descRestarts, descWorkers, descGroupProcesses, descGroupThreads,
+		descGroupRequests, descGroupActive, descGroupRestarts} {
+		ch <- d
+	}
 }
 
 func (c *masterCollector) Collect(ch chan<- prometheus.Metric) {
 	var restarts [scoreboard.NumReasons]uint64
 	workers := 1
+	var groups []groupCount
 	if b := c.s.board; b != nil {
 		restarts = b.Master().Restarts
-		workers = len(b.Live())
+		workers, groups = countGroups(b)
 	}
 	for r, n := range restarts {
 		ch <- prometheus.MustNewConstMetric(descRestarts, prometheus.CounterValue, float64(n), scoreboard.Reason(r).String())
 	}
 	ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(workers))
+	for _, g := range groups {
+		ch <- prometheus.MustNewConstMetric(descGroupProcesses, prometheus.GaugeValue, float64(g.processes), g.name)
+		ch <- prometheus.MustNewConstMetric(descGroupThreads, prometheus.GaugeValue, float64(g.threads), g.name)
+		ch <- prometheus.MustNewConstMetric(descGroupRequests, prometheus.CounterValue, float64(g.requests), g.name)
+		ch <- prometheus.MustNewConstMetric(descGroupActive, prometheus.GaugeValue, float64(g.active), g.name)
+		for r, n := range g.restarts {
+			ch <- prometheus.MustNewConstMetric(descGroupRestarts, prometheus.CounterValue, float64(n), g.name, scoreboard.Reason(r).String())
+		}
+	}
+}
+
+// groupCount is a process group's totals, read from the scoreboard.
+type groupCount struct {
+	name               string
+	processes, threads int
+	requests           uint64
+	active             int64
+	restarts           [scoreboard.NumReasons]uint64
+}
+
+// countGroups counts the workers on b and totals each process group, the
+// declared ones first, in the order the master declared them, then any
+// other a slot names.
+func countGroups(b *scoreboard.Board) (workers int, groups []groupCount) {
+	index := map[string]int{}
+	for _, gi := range b.Groups() {
+		index[gi.Name] = len(groups)
+		groups = append(groups, groupCount{name: gi.Name, requests: gi.Retired, restarts: gi.Restarts})
+	}
+	for _, sl := range b.Live() {
+		name := sl.Group()
+		if name == "" {
+			workers++
+			continue
+		}
+		i, ok := index[name]
+		if !ok {
+			i = len(groups)
+			index[name] = i
+			groups = append(groups, groupCount{name: name})
+		}
+		g := &groups[i]
+		g.processes++
+		g.threads += sl.Threads()
+		g.requests += sl.Requests().Load()
+		g.active += sl.Active().Load()
+	}
+	return workers, groups
 }
 
 // interpCollector reads the interpreters at scrape time.

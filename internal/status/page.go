@@ -26,19 +26,26 @@ var pageTmpl = template.Must(template.New("page.tmpl").Funcs(template.FuncMap{
 	"stateClass":  stateClass,
 	"replaced":    replaced,
 	"busyThreads": busyThreads,
+	"restartWhy":  restartWhy,
 }).ParseFS(pageFiles, "page.tmpl"))
 
-// pageData is what page.tmpl reads: the status document and the refresh
-// period (0: none).
+// pageData is what page.tmpl reads: the status document, the refresh
+// period (0: none), and every process, the workers then each group's, for
+// the sections that show each one's interpreters.
 type pageData struct {
 	*statusDoc
 	Refresh int
+	Procs   []workerStatus
 }
 
 // statusHTML renders the page a person reads at a glance.
 func statusHTML(d *statusDoc, refresh int) ([]byte, error) {
+	procs := append([]workerStatus{}, d.Workers...)
+	for _, g := range d.Groups {
+		procs = append(procs, g.Processes...)
+	}
 	var b bytes.Buffer
-	if err := pageTmpl.Execute(&b, pageData{d, refresh}); err != nil {
+	if err := pageTmpl.Execute(&b, pageData{d, refresh, procs}); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -55,17 +62,23 @@ func stateClass(state string) string {
 // replaced is the label of the master's count of replaced workers, with
 // the reasons that count.
 func replaced(restarts map[string]uint64) string {
+	label := "workers replaced"
+	if why := restartWhy(restarts); why != "" {
+		label += ": " + why
+	}
+	return label
+}
+
+// restartWhy lists the reasons of a group's restarts that count, "" when
+// none does.
+func restartWhy(restarts map[string]uint64) string {
 	var why []string
 	for _, r := range sortedKeys(restarts) {
 		if n := restarts[r]; n > 0 {
 			why = append(why, fmt.Sprintf("%s %d", r, n))
 		}
 	}
-	label := "workers replaced"
-	if len(why) > 0 {
-		label += ": " + strings.Join(why, ", ")
-	}
-	return label
+	return strings.Join(why, ", ")
 }
 
 // busyThreads is the number of threads running a call, over interpreters.

@@ -70,7 +70,7 @@ type Reporter struct {
 // from src.
 func New(f Facts, src Source) *Reporter {
 	s := &Reporter{src: src, version: f.Version, pid: f.Pid, started: f.Started, threads: f.ThreadsPerChild}
-	s.metrics = newMetrics(s, "")
+	s.metrics = newMetrics(s, "", "")
 	return s
 }
 
@@ -110,6 +110,7 @@ type statusDoc struct {
 	Time    time.Time      `json:"time"`
 	Master  masterStatus   `json:"master"`
 	Workers []workerStatus `json:"workers"`
+	Groups  []groupStatus  `json:"groups"`
 }
 
 type masterStatus struct {
@@ -121,13 +122,34 @@ type masterStatus struct {
 	Generation     int        `json:"generation,omitempty"`
 	Workers        int        `json:"workers"`
 	WorkerRestarts uint64     `json:"worker_restarts"`
+	// Groups and GroupProcesses count the process groups and their live
+	// processes (WSGIDaemonProcess).
+	Groups         int `json:"groups"`
+	GroupProcesses int `json:"group_processes"`
 	// Restarts counts replaced workers by reason (died, max_connections,
 	// max_memory, stuck, interpreter, restart).
 	Restarts map[string]uint64 `json:"restarts"`
 }
 
+// groupStatus is a process group (WSGIDaemonProcess): its processes,
+// shown as workers are, and its totals.
+type groupStatus struct {
+	Name      string         `json:"name"`
+	Processes []workerStatus `json:"processes"` // live, in scoreboard slot order
+	// Threads is the sum of its processes' threads; Requests what they
+	// served, those gone included; Active their requests in progress.
+	Threads  int    `json:"threads"`
+	Requests uint64 `json:"requests"`
+	Active   int64  `json:"active"`
+	// Restarts counts its processes the master replaced, the sum of
+	// RestartsByReason.
+	Restarts         uint64            `json:"restarts"`
+	RestartsByReason map[string]uint64 `json:"restarts_by_reason"`
+}
+
 type workerStatus struct {
 	Pid             int            `json:"pid"`
+	Group           string         `json:"group"`      // its process group; "" for a worker`
 	Slot            *int           `json:"slot"`       // its scoreboard slot (the metrics' worker label); null with -X
 	Generation      int            `json:"generation"` // 0 with -X
 	Started         time.Time      `json:"started"`
@@ -236,6 +258,7 @@ func (s *Reporter) workerStatus() workerStatus {
 		w.Slot = &idx
 		w.Generation = s.slot.Generation()
 		w.InFlight = s.slot.InFlight()
+		w.Group = s.slot.Group()
 	}
 	return w
 }
@@ -249,6 +272,7 @@ func (s *Reporter) statusDoc() *statusDoc {
 		Server:  "modpy/" + s.version + " Python/" + python.Version(),
 		Time:    time.Now(),
 		Workers: []workerStatus{own},
+		Groups:  []groupStatus{},
 	}
 	m := masterStatus{Mode: "single", Description: "single process (-X)", Workers: 1, Restarts: map[string]uint64{}}
 	for r := scoreboard.Reason(0); r < scoreboard.NumReasons; r++ {
@@ -256,11 +280,17 @@ func (s *Reporter) statusDoc() *statusDoc {
 	}
 	if s.board != nil {
 		mi := s.board.Master()
-		d.Workers = s.siblings(own)
+		d.Workers, d.Groups = splitGroups(s.board, s.siblings(own))
 		started := mi.Started
 		m = masterStatus{Mode: "master", Pid: mi.Pid, Started: &started, Generation: mi.Generation,
-			Workers: len(d.Workers), Restarts: m.Restarts}
+			Workers: len(d.Workers), Restarts: m.Restarts, Groups: len(d.Groups)}
+		for _, g := range d.Groups {
+			m.GroupProcesses += len(g.Processes)
+		}
 		m.Description = fmt.Sprintf("master pid %d, generation %d, %d workers", mi.Pid, mi.Generation, m.Workers)
+		if m.Groups > 0 {
+			m.Description += fmt.Sprintf(", %d process groups (%d processes)", m.Groups, m.GroupProcesses)
+		}
 		for r, n := range mi.Restarts {
 			m.Restarts[scoreboard.Reason(r).String()] = n
 			m.WorkerRestarts += n
@@ -271,6 +301,35 @@ func (s *Reporter) statusDoc() *statusDoc {
 	}
 	d.Master = m
 	return d
+}
+
+// splitGroups sorts the processes on the board into the workers and the
+// process groups (countGroups' order and totals).
+func splitGroups(b *scoreboard.Board, all []workerStatus) (workers []workerStatus, groups []groupStatus) {
+	workers = []workerStatus{}
+	_, counts := countGroups(b)
+	groups = make([]groupStatus, len(counts))
+	index := map[string]int{}
+	for i, c := range counts {
+		index[c.name] = i
+		g := groupStatus{Name: c.name, Processes: []workerStatus{}, Threads: c.threads, Requests: c.requests,
+			Active: c.active, RestartsByReason: map[string]uint64{}}
+		for r, n := range c.restarts {
+			g.RestartsByReason[scoreboard.Reason(r).String()] = n
+			g.Restarts += n
+		}
+		groups[i] = g
+	}
+	for _, w := range all {
+		if i, ok := index[w.Group]; ok && w.Group != "" {
+			groups[i].Processes = append(groups[i].Processes, w)
+		} else if w.Group == "" {
+			workers = append(workers, w)
+		}
+		// (A process of a group that was not on the board when it was
+		// counted started between the two reads: it shows next time.)
+	}
+	return workers, groups
 }
 
 func sortedKeys(m map[string]uint64) []string {
@@ -286,7 +345,8 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // statusAuto is the ?auto answer: mod_status-like "Key: value" lines.
 // Per-worker keys are prefixed Worker<i>, per-interpreter ones
-// Worker<i>Interp<j>, ends Worker<i>End<j>.
+// Worker<i>Interp<j>, ends Worker<i>End<j>; a process group's Group<i>,
+// its processes' Group<i>Process<j> (then Interp<k>, End<k> as a worker's).
 func statusAuto(d *statusDoc) []byte {
 	var b bytes.Buffer
 	kv := func(k string, v any) { fmt.Fprintf(&b, "%s: %v\n", k, v) }
@@ -320,49 +380,75 @@ func statusAuto(d *statusDoc) []byte {
 	kv("Total Accesses", requests)
 	kv("BusyWorkers", active)
 	for i, w := range d.Workers {
-		p := fmt.Sprintf("Worker%d", i)
-		kv(p+"Pid", w.Pid)
-		if w.Slot != nil {
-			kv(p+"Slot", *w.Slot)
+		autoProcess(kv, fmt.Sprintf("Worker%d", i), w)
+	}
+	if d.Master.Mode == "master" {
+		kv("Groups", len(d.Groups))
+	}
+	for i, g := range d.Groups {
+		p := fmt.Sprintf("Group%d", i)
+		kv(p+"Name", g.Name)
+		kv(p+"Processes", len(g.Processes))
+		kv(p+"Threads", g.Threads)
+		kv(p+"Requests", g.Requests)
+		kv(p+"Active", g.Active)
+		kv(p+"Restarts", g.Restarts)
+		for _, r := range sortedKeys(g.RestartsByReason) {
+			kv(p+"Restarts_"+r, g.RestartsByReason[r])
 		}
-		kv(p+"Generation", w.Generation)
-		kv(p+"Answering", w.Answering)
-		kv(p+"InFlight", len(w.InFlight))
-		kv(p+"Started", rfc3339(w.Started))
-		kv(p+"UptimeSeconds", int64(w.UptimeSeconds))
-		kv(p+"State", w.State)
-		kv(p+"Requests", w.Requests)
-		kv(p+"Active", w.Active)
-		kv(p+"RSSBytes", w.RSSBytes)
-		kv(p+"Interpreters", len(w.Interpreters))
-		for j, in := range w.Interpreters {
-			ip := fmt.Sprintf("%sInterp%d", p, j)
-			kv(ip+"Name", in.Name)
-			kv(ip+"State", in.State)
-			kv(ip+"Created", rfc3339(in.Created))
-			kv(ip+"Requests", in.Requests)
-			kv(ip+"Threads", in.Threads)
-			kv(ip+"BusyThreads", in.BusyThreads)
-			kv(ip+"IdleThreads", in.IdleThreads)
-			kv(ip+"Queue", in.Queue)
-			if in.Modules != nil {
-				kv(ip+"Modules", *in.Modules)
-			} else {
-				kv(ip+"Modules", "unknown")
-			}
-		}
-		kv(p+"Ends", len(w.Ends))
-		for j, e := range w.Ends {
-			ep := fmt.Sprintf("%sEnd%d", p, j)
-			kv(ep+"Name", e.Name)
-			kv(ep+"Time", rfc3339(e.Time))
-			kv(ep+"Reason", e.Reason)
-			kv(ep+"Detail", e.Detail)
-			kv(ep+"Requests", e.Requests)
-			kv(ep+"Alive", e.Alive)
+		for j, w := range g.Processes {
+			autoProcess(kv, fmt.Sprintf("%sProcess%d", p, j), w)
 		}
 	}
 	return b.Bytes()
+}
+
+// autoProcess writes the ?auto lines of one worker or group process, each
+// key prefixed p.
+func autoProcess(kv func(string, any), p string, w workerStatus) {
+	kv(p+"Pid", w.Pid)
+	if w.Slot != nil {
+		kv(p+"Slot", *w.Slot)
+	}
+	kv(p+"Generation", w.Generation)
+	kv(p+"Answering", w.Answering)
+	kv(p+"InFlight", len(w.InFlight))
+	kv(p+"Started", rfc3339(w.Started))
+	kv(p+"UptimeSeconds", int64(w.UptimeSeconds))
+	kv(p+"State", w.State)
+	kv(p+"Requests", w.Requests)
+	kv(p+"Active", w.Active)
+	kv(p+"RSSBytes", w.RSSBytes)
+	if w.Group != "" {
+		kv(p+"Threads", w.ThreadsPerChild)
+	}
+	kv(p+"Interpreters", len(w.Interpreters))
+	for j, in := range w.Interpreters {
+		ip := fmt.Sprintf("%sInterp%d", p, j)
+		kv(ip+"Name", in.Name)
+		kv(ip+"State", in.State)
+		kv(ip+"Created", rfc3339(in.Created))
+		kv(ip+"Requests", in.Requests)
+		kv(ip+"Threads", in.Threads)
+		kv(ip+"BusyThreads", in.BusyThreads)
+		kv(ip+"IdleThreads", in.IdleThreads)
+		kv(ip+"Queue", in.Queue)
+		if in.Modules != nil {
+			kv(ip+"Modules", *in.Modules)
+		} else {
+			kv(ip+"Modules", "unknown")
+		}
+	}
+	kv(p+"Ends", len(w.Ends))
+	for j, e := range w.Ends {
+		ep := fmt.Sprintf("%sEnd%d", p, j)
+		kv(ep+"Name", e.Name)
+		kv(ep+"Time", rfc3339(e.Time))
+		kv(ep+"Reason", e.Reason)
+		kv(ep+"Detail", e.Detail)
+		kv(ep+"Requests", e.Requests)
+		kv(ep+"Alive", e.Alive)
+	}
 }
 
 func ago(now, t time.Time) string {

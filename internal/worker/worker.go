@@ -86,8 +86,11 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 	srv.SetMaster(os.Getppid(), master.Workers(cfg))
 	srv.SetRSS(ProcessRSS)
 	if v := os.Getenv(master.SlotEnv); v != "" {
-		if err := useScoreboard(srv, v, master.FirstFD+nlisten+2); err != nil {
+		board, err := useScoreboard(srv, v, master.FirstFD+nlisten+2)
+		if err != nil {
 			srv.LogNotice(fmt.Sprintf("scoreboard: %v: the status page shows only this worker", err))
+		} else if grp != nil {
+			grp.board.Store(board)
 		}
 	}
 	// A handler stuck in C code past PythonRequestTimeout: exit, the
@@ -236,27 +239,27 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 
 // useScoreboard maps the scoreboard the master passed as fd and gives the
 // server slot (the value of SlotEnv).
-func useScoreboard(srv *server.Server, slot string, fd int) error {
+func useScoreboard(srv *server.Server, slot string, fd int) (*scoreboard.Board, error) {
 	idx, err := strconv.Atoi(slot)
 	if err != nil {
-		return fmt.Errorf("%s=%q", master.SlotEnv, slot)
+		return nil, fmt.Errorf("%s=%q", master.SlotEnv, slot)
 	}
 	f := os.NewFile(uintptr(fd), "scoreboard")
 	if f == nil {
-		return fmt.Errorf("no descriptor %d", fd)
+		return nil, fmt.Errorf("no descriptor %d", fd)
 	}
 	board, err := scoreboard.Open(f)
 	if err != nil {
 		f.Close()
-		return err
+		return nil, err
 	}
 	sl := board.Slot(idx)
 	if sl == nil {
 		board.Close()
-		return fmt.Errorf("no slot %d", idx)
+		return nil, fmt.Errorf("no slot %d", idx)
 	}
 	srv.SetScoreboard(board, sl)
-	return nil
+	return board, nil
 }
 
 // watchMemory checks the worker's resident memory every second and sends it

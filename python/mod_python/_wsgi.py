@@ -11,6 +11,7 @@ sending a file are the server's (internal/server/mod_wsgi.go), each one call
 into Go.
 """
 
+import os
 import sys
 import threading
 import traceback
@@ -497,7 +498,7 @@ def _mod_wsgi_module():
     m = type(sys)("mod_wsgi")
     m.__doc__ = "mod_wsgi's embedded-mode module, as modpy provides it."
     m.version = VERSION
-    m.process_group = ""
+    m.process_group = os.environ.get("MODPY_GROUP", "")
     m.application_group = "" if _interp == "main_interpreter" else _interp
     m.FileWrapper = FileWrapper
     sys.modules["mod_wsgi"] = m

@@ -11,6 +11,8 @@ builds. Each call answers one of the AUTH_ results (_protocol.py), which the ser
 acts on.
 """
 
+import os
+
 import _apache
 
 from mod_python import _wsgi
@@ -54,7 +56,7 @@ def run(h, info):
         _wsgi._log(h, "Target WSGI %s." % (what % script))
         return ERROR if kind != ACCESS else DENIED
     environ["mod_wsgi.version"] = _wsgi.VERSION
-    environ["mod_wsgi.process_group"] = ""
+    environ["mod_wsgi.process_group"] = os.environ.get("MODPY_GROUP", "")
     environ["mod_wsgi.application_group"] = group
     environ["mod_wsgi.script_reloading"] = 1 if reloading else 0
     errors = environ["wsgi.errors"] = _wsgi._Errors(h)

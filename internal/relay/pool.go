@@ -1,0 +1,95 @@
+package relay
+
+import (
+	"bufio"
+	"net"
+	"sync"
+	"time"
+)
+
+// maxIdleAge is how long an idle connection to a group stays in the pool:
+// well under the group's KeepAliveTimeout (5 s by default), so the group
+// never closes one the worker is about to use.
+const maxIdleAge = 2 * time.Second
+
+// maxIdlePerGroup bounds the idle connections kept to one group socket.
+const maxIdlePerGroup = 64
+
+// Conn is one keep-alive connection to a group's socket, with its
+// buffered reader and writer.
+type Conn struct {
+	net.Conn
+	R    *bufio.Reader
+	W    *bufio.Writer
+	addr string
+	idle time.Time
+	// Reused says the connection came from the pool (it served a request
+	// before).
+	Reused bool
+}
+
+// Pool keeps idle connections to the groups' sockets, by address. Its
+// zero value is ready to use; it is safe for concurrent use.
+type Pool struct {
+	mu   sync.Mutex
+	idle map[string][]*Conn
+}
+
+// Get is an idle connection to addr (an abstract socket "@..." or a path)
+// if the pool has a live one, else a new one; the error is the dial's.
+func (p *Pool) Get(addr string) (*Conn, error) {
+	now := time.Now()
+	p.mu.Lock()
+	for list := p.idle[addr]; len(list) > 0; list = p.idle[addr] {
+		c := list[len(list)-1]
+		p.idle[addr] = list[:len(list)-1]
+		if now.Sub(c.idle) > maxIdleAge {
+			c.Close()
+			continue
+		}
+		p.mu.Unlock()
+		c.Reused = true
+		return c, nil
+	}
+	p.mu.Unlock()
+	return Dial(addr)
+}
+
+// Dial connects to addr once.
+func Dial(addr string) (*Conn, error) {
+	nc, err := net.DialTimeout("unix", addr, time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &Conn{Conn: nc, R: bufio.NewReaderSize(nc, 16<<10), W: bufio.NewWriterSize(nc, 16<<10), addr: addr}, nil
+}
+
+// Put gives c back for the next request to its group: only a connection
+// whose last response was read to its end and that may stay open.
+func (p *Pool) Put(c *Conn) {
+	c.SetDeadline(time.Time{})
+	c.idle = time.Now()
+	p.mu.Lock()
+	if p.idle == nil {
+		p.idle = make(map[string][]*Conn)
+	}
+	if len(p.idle[c.addr]) >= maxIdlePerGroup {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	p.idle[c.addr] = append(p.idle[c.addr], c)
+	p.mu.Unlock()
+}
+
+// CloseIdle closes the pool's idle connections.
+func (p *Pool) CloseIdle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for a, list := range p.idle {
+		for _, c := range list {
+			c.Close()
+		}
+		delete(p.idle, a)
+	}
+}

@@ -1,0 +1,391 @@
+package server
+
+import (
+	"bufio"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"modpy/internal/config"
+	"modpy/internal/groupsock"
+	"modpy/internal/relay"
+)
+
+// Process groups (mod_wsgi's daemon mode, issue 14), the worker's end: which
+// group a request's Python runs in (requestGroup), and the relay of the
+// whole request to that group's processes (relayTo) at the first point
+// Python would run for it (rstate.call, before the body is read). The
+// group's end: the process's own group (groupRole), its environ values,
+// queue-timeout; httpd.Server.TrustRelay takes Modpy-Relay's facts.
+
+// groupRole is a worker's side of the groups: the master's pid and
+// generation, which name the groups' sockets, and its connections to them.
+// (A group process's own group is Server.procGroup: SetProcessGroup.)
+type groupRole struct {
+	masterPid int
+	gen       int
+	pool      relay.Pool
+	relays    bool // the configuration has groups: the worker may relay
+}
+
+func (s *Server) initGroupRole() {
+	g := &s.groups
+	g.relays = len(s.cfg.Groups) > 0 || s.cfg.UserDirProcess != nil || s.cfg.RestrictEmbedded
+	g.masterPid, _ = strconv.Atoi(os.Getenv(groupsock.MasterPidEnv))
+	if g.masterPid == 0 {
+		g.masterPid = os.Getppid()
+	}
+	g.gen, _ = strconv.Atoi(os.Getenv(groupsock.GenerationEnv))
+}
+
+// groupName is the name of the group this process serves ("": a worker).
+func (s *Server) groupName() string {
+	if s.procGroup == nil {
+		return ""
+	}
+	return s.procGroup.Name
+}
+
+// requestGroup is the process group the request's Python runs in: the
+// process-group= of its WSGIScriptAlias, else the section's
+// WSGIProcessGroup/PythonProcessGroup expanded (%{GLOBAL}: embedded), else
+// "~user" for a UserDir request under PythonUserDirProcess On; "" for
+// embedded. userdir is the user of a "~user" group.
+func (rs *rstate) requestGroup(dc *config.DirConfig) (name, user string) {
+	script := wsgiScriptName(rs.req.URI, rs.req.PathInfo)
+	if a := rs.wsgiAlias; a != nil && a.ProcessGroup != "" {
+		return rs.wsgiExpand(a.ProcessGroup, script, true), ""
+	}
+	if dc == nil {
+		dc = rs.vh.conf.Dir
+	}
+	if dc != nil && dc.ProcessGroup != nil {
+		return rs.wsgiExpand(*dc.ProcessGroup, script, true), ""
+	}
+	if rs.userdirUser != "" && rs.s.cfg.UserDirProcess != nil {
+		return groupsock.UserGroup(rs.userdirUser), rs.userdirUser
+	}
+	return "", ""
+}
+
+// groupGate decides, at a call into Python, where it runs: here (done
+// false), or the request was relayed to its group, or refused (done true,
+// st the result). In a group process it checks queue-timeout instead.
+func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
+	g := &rs.s.groups
+	if c := rs.s.procGroup; c != nil {
+		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil && time.Since(rs.hr.Received) > c.QueueTimeout {
+			rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, c.Name)
+			return 504, true
+		}
+		return 0, false
+	}
+	if !g.relays || rs.relayed {
+		return 0, false
+	}
+	name, user := rs.requestGroup(dc)
+	if name == "" {
+		if rs.s.cfg.RestrictEmbedded {
+			rs.logError(levelError, "mod_wsgi (pid=%d): Embedded mode of mod_wsgi disabled by runtime configuration: %s", rs.s.pid, orURI(rs.req.Filename, rs.req.URI))
+			return 500, true
+		}
+		return 0, false
+	}
+	return rs.relayTo(name, user), true
+}
+
+// relayHopByHop are the fields that concern one connection only (RFC 9110
+// 7.6.1), never relayed either way; Expect is the worker's (it answers
+// 100 Continue as it reads the body), Modpy-Relay the worker's own.
+var relayHopByHop = []string{"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
+	"Transfer-Encoding", "Upgrade", "HTTP2-Settings", "Content-Length", "Expect", relay.Header}
+
+func isHopByHop(k string, connTokens string) bool {
+	for _, h := range relayHopByHop {
+		if strings.EqualFold(k, h) {
+			return true
+		}
+	}
+	return connTokens != "" && tokenIn(connTokens, k)
+}
+
+// relayTo proxies the request to group name's processes and streams
+// their answer to the client. The group writes the access log line.
+func (rs *rstate) relayTo(name, user string) int {
+	s := rs.s
+	rs.relayTried = true
+	where := orURI(rs.req.Filename, rs.req.URI)
+	var gc *config.ProcessGroup
+	if user != "" {
+		gc = s.cfg.UserDirProcess
+	} else if gc = s.cfg.ProcessGroup(name); gc == nil {
+		rs.logError(levelError, "mod_wsgi (pid=%d): No WSGI daemon process called '%s' has been configured: %s", s.pid, name, where)
+		return 500
+	}
+	if gc.VHost != nil && gc.VHost != rs.vh.conf {
+		rs.logError(levelError, "mod_wsgi (pid=%d): Daemon process called '%s' cannot be accessed by this WSGI application: %s", s.pid, name, where)
+		return 500
+	}
+	if rs.depth > 0 {
+		rs.logError(levelError, "modpy: a subrequest cannot be relayed to WSGI daemon process '%s': %s", name, where)
+		return 500
+	}
+	addr := groupsock.Name(s.groups.masterPid, s.groups.gen, name)
+	c, st := rs.relayConnect(gc, name, user, addr)
+	if c == nil {
+		return st
+	}
+	return rs.relayExchange(c, gc, name, addr)
+}
+
+// relayConnect is a connection to the group's socket: pooled, or new,
+// retried with short sleeps until connect-timeout (asking the master once
+// for a per-user group), else nil and 503.
+func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string) (*relay.Conn, int) {
+	s := rs.s
+	c, err := s.groups.pool.Get(addr)
+	if err == nil {
+		return c, 0
+	}
+	timeout := gc.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	if user != "" {
+		s.NeedUserGroup(user) // the master starts it; connect retries meanwhile
+	}
+	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
+		time.Sleep(min(delay, time.Until(deadline)))
+		if c, err = relay.Dial(addr); err == nil {
+			return c, 0
+		}
+	}
+	rs.logError(levelError, "mod_wsgi (pid=%d): Unable to connect to WSGI daemon process '%s' on '%s' after multiple attempts as listener backlog limit was exceeded or the socket does not exist: %v", s.pid, name, addr, err)
+	return nil, 503
+}
+
+// relayExchange sends the request on c and relays the response. A pooled
+// connection the group had closed meanwhile (nothing read back) is
+// replaced once, when the request has no body.
+func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, addr string) int {
+	s, hr := rs.s, rs.hr
+	noBody := hr.ContentLength == 0 && !hr.Chunked
+	for {
+		resp, err := rs.relaySend(c, gc)
+		if err != nil && c.Reused && noBody && staleConn(err) {
+			c.Close()
+			if c, err = relay.Dial(addr); err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			c.Close()
+			if isTimeoutErr(err) {
+				rs.logError(levelError, "mod_wsgi (pid=%d): Timeout when reading response headers from daemon process '%s': %s", s.pid, name, orURI(rs.req.Filename, rs.req.URI))
+				return 504
+			}
+			rs.logError(levelError, "mod_wsgi (pid=%d): Truncated or oversized response headers received from daemon process '%s': %s: %v", s.pid, name, orURI(rs.req.Filename, rs.req.URI), err)
+			return 500
+		}
+		return rs.relayResponse(c, resp, gc, name)
+	}
+}
+
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func isTimeoutErr(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// socketTimeout is the group's socket-timeout (default: Timeout).
+func (rs *rstate) socketTimeout(gc *config.ProcessGroup) time.Duration {
+	if gc.SocketTimeout > 0 {
+		return gc.SocketTimeout
+	}
+	if t := rs.s.cfg.Process.Timeout; t > 0 {
+		return t
+	}
+	return 60 * time.Second
+}
+
+// relaySend writes the request (head, Modpy-Relay, body streamed) and reads
+// the response head.
+func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Response, error) {
+	hr := rs.hr
+	st := rs.socketTimeout(gc)
+	c.SetDeadline(time.Now().Add(st))
+	w := c.W
+	w.Reset(c.Conn)
+	w.WriteString(hr.Method)
+	w.WriteByte(' ')
+	w.WriteString(hr.RequestURI)
+	w.WriteString(" HTTP/1.1\r\n")
+	hdr := rs.relayHeader
+	if hdr == nil {
+		hdr = hr.Header
+	}
+	connTokens := hdr.Value("Connection")
+	hasHost := false
+	for _, e := range hdr.Entries() {
+		if isHopByHop(e.Key, connTokens) {
+			continue
+		}
+		if !hasHost && strings.EqualFold(e.Key, "Host") {
+			hasHost = true
+		}
+		writeField(w, e.Key, e.Value)
+	}
+	if !hasHost && hr.Host != "" {
+		h := hr.Host
+		if strings.IndexByte(h, ':') >= 0 {
+			h = "[" + h + "]"
+		}
+		if hr.Port != 0 {
+			h += ":" + strconv.Itoa(hr.Port)
+		}
+		writeField(w, "Host", h)
+	}
+	in := relay.Info{Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
+		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives}
+	if cs := hr.TLS; cs != nil {
+		sid := ""
+		if b, err := cs.ExportKeyingMaterial("modpy session id", nil, 32); err == nil {
+			sid = hex.EncodeToString(b)
+		}
+		in.FromTLS(cs, sid)
+	}
+	writeField(w, relay.Header, relay.Encode(&in))
+	chunked := hr.Chunked || hr.ContentLength < 0
+	switch {
+	case chunked:
+		w.WriteString("Transfer-Encoding: chunked\r\n\r\n")
+	case hr.ContentLength > 0:
+		writeField(w, "Content-Length", strconv.FormatInt(hr.ContentLength, 10))
+		w.WriteString("\r\n")
+	default:
+		w.WriteString("\r\n")
+	}
+	if err := rs.relayBody(c, chunked, st); err != nil {
+		return nil, err
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(st))
+	return http.ReadResponse(c.R, &http.Request{Method: hr.Method})
+}
+
+func writeField(w *bufio.Writer, k, v string) {
+	w.WriteString(k)
+	w.WriteString(": ")
+	w.WriteString(v)
+	w.WriteString("\r\n")
+}
+
+// errClientBody marks a failure reading the client's body (not the group's).
+var errClientBody = errors.New("reading the request body from the client")
+
+// relayBody streams the client's body to the group, as it arrives.
+func (rs *rstate) relayBody(c *relay.Conn, chunked bool, st time.Duration) error {
+	hr := rs.hr
+	if hr.ContentLength == 0 && !chunked {
+		return nil
+	}
+	buf := make([]byte, 32<<10)
+	w := c.W
+	for {
+		n, err := hr.Body.Read(buf)
+		if n > 0 {
+			c.SetDeadline(time.Now().Add(st))
+			if chunked {
+				w.WriteString(strconv.FormatInt(int64(n), 16))
+				w.WriteString("\r\n")
+				w.Write(buf[:n])
+				w.WriteString("\r\n")
+			} else {
+				w.Write(buf[:n])
+			}
+			if werr := w.Flush(); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return errors.Join(errClientBody, err)
+		}
+	}
+	if chunked {
+		w.WriteString("0\r\n\r\n")
+	}
+	return nil
+}
+
+// relayResponse copies the group's response to the client as it comes:
+// status line, the fields but those of the connection, the body flushed
+// whenever nothing more is waiting.
+func (rs *rstate) relayResponse(c *relay.Conn, resp *http.Response, gc *config.ProcessGroup, name string) int {
+	rs.relayed = true
+	out := rs.w
+	h := out.Header()
+	h.Clear()
+	connTokens := resp.Header.Get("Connection")
+	for k, vs := range resp.Header {
+		if k != "Content-Length" && isHopByHop(k, connTokens) || k == "Date" {
+			continue
+		}
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	out.SetStatus(resp.StatusCode)
+	out.SetStatusLine(resp.Status)
+	rs.req.Status = resp.StatusCode
+	st := rs.socketTimeout(gc)
+	buf := make([]byte, 32<<10)
+	var err error
+	for {
+		c.SetReadDeadline(time.Now().Add(st))
+		var n int
+		n, err = resp.Body.Read(buf)
+		if n > 0 {
+			if _, werr := out.Write(buf[:n]); werr != nil {
+				err = werr
+				break
+			}
+			if c.R.Buffered() == 0 {
+				out.Flush()
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		if !resp.Close {
+			rs.s.groups.pool.Put(c)
+		} else {
+			c.Close()
+		}
+		return resDone
+	}
+	c.Close()
+	rs.logError(levelError, "mod_wsgi (pid=%d): Truncated response received from daemon process '%s': %s: %v", rs.s.pid, name, orURI(rs.req.Filename, rs.req.URI), err)
+	if out.HeadersSent() {
+		out.Abort()
+		return resDone
+	}
+	out.DiscardBody()
+	return 500
+}
