@@ -229,7 +229,19 @@ func (m *master) newGroup(pg *config.ProcessGroup, gen int) (*groupRun, error) {
 		return nil, fmt.Errorf("%s: WSGIDaemonProcess %s: %v", pg.Pos, pg.Name, err)
 	}
 	m.groups[g.key] = g
+	if m.board != nil {
+		m.board.DeclareGroup(pg.Name)
+	}
 	return g, nil
+}
+
+// countGroupRestart counts a process of group name replaced (or ended)
+// for reason r, in the group's row of the scoreboard: the status page's
+// restarts of the group. The workers' own counters are not touched.
+func (m *master) countGroupRestart(name string, r scoreboard.Reason) {
+	if m.board != nil {
+		m.board.CountGroupRestart(name, r)
+	}
 }
 
 // groupProcs counts g's processes that are not stopping.
@@ -377,9 +389,12 @@ func (m *master) handleGroup(w *worker, ev event) {
 	switch {
 	case w.stopping && (!w.drained || m.exiting):
 		m.log.printf("notice", "group %s pid %d (generation %d) stopped", name, w.pid, w.gen)
+		if !m.exiting {
+			m.countGroupRestart(name, scoreboard.Restart)
+		}
 	case ev.state.Success() && told && why == scoreboard.Inactive && g.perUser:
 		m.log.printf("info", "group %s pid %d ended (%s; lived %s)", name, w.pid, said, lived)
-		m.countRestart(why)
+		m.countGroupRestart(name, why)
 		if m.groupProcs(g) == 0 {
 			m.endGroup(g) // started again on the next request for it
 		}
@@ -388,11 +403,11 @@ func (m *master) handleGroup(w *worker, ev event) {
 			why, said = scoreboard.Restart, "it stopped by itself"
 		}
 		m.log.printf("notice", "group %s pid %d recycled (%s; lived %s)", name, w.pid, said, lived)
-		m.countRestart(why)
+		m.countGroupRestart(name, why)
 		m.fillGroup(g)
 	case g.perUser && !w.ready:
 		m.log.printf("error", "group %s pid %d exited before it served: %s; started again on its next request", name, w.pid, describe(ev.state))
-		m.countRestart(scoreboard.Died)
+		m.countGroupRestart(name, scoreboard.Died)
 		if m.groupProcs(g) == 0 {
 			m.endGroup(g)
 		}
@@ -403,7 +418,7 @@ func (m *master) handleGroup(w *worker, ev event) {
 			next = fmt.Sprintf("replacing it in %s", min(max(2*g.delay, backoffMin), backoffMax))
 		}
 		m.log.printf("error", "group %s pid %d died: %s, after %s%s; %s", name, w.pid, describe(ev.state), lived, servingText(serving), next)
-		m.countRestart(scoreboard.Died)
+		m.countGroupRestart(name, scoreboard.Died)
 		m.scheduleGroup(g, healthy)
 	}
 	if g.closed {
