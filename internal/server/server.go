@@ -63,10 +63,10 @@ type Server struct {
 	sslLoaded bool
 	ticketKey []byte // see SetTicketKey
 
-	procGroup     *config.ProcessGroup // see SetProcessGroup (group.go)
-	groupPy       sync.Map             // *request.PyConfig -> its copy with the group's request-timeout (pyConfig)
-	needUserGroup func(user string)    // see OnNeedUserGroup (group.go)
-	groups        groupRole            // a worker's relay to the groups (relay.go)
+	procGroup     *config.ProcessGroup    // see SetProcessGroup (group.go)
+	groupPy       sync.Map                // *request.PyConfig -> its copy with the group's request-timeout (pyConfig)
+	needUserGroup func(user string) error // see OnNeedUserGroup (group.go)
+	groups        groupRole               // a worker's relay to the groups (relay.go)
 
 	mu      sync.Mutex
 	servers []*httpd.Server

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/master"
 	"modpy/internal/scoreboard"
 	"modpy/internal/server"
@@ -108,7 +109,12 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 			return 1
 		}
 	} else {
-		srv.OnNeedUserGroup(func(user string) { master.AskUserGroup(ready, user) })
+		srv.OnNeedUserGroup(func(user string) error {
+			if _, err := master.GroupFor(cfg, groupsock.UserGroup(user)); err != nil {
+				return err // the master's own checks, which it makes again
+			}
+			return master.AskUserGroup(ready, user)
+		})
 		if err := master.DropPrivileges(cfg); err != nil {
 			fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 			return 1
