@@ -262,7 +262,10 @@ func (m *master) fillGroup(g *groupRun) {
 	}
 	for m.groupProcs(g) < max(g.pg.Processes, 1) {
 		err := error(nil)
-		if _, err = GroupAccountOf(m.cfg, g.pg); err == nil {
+		if _, err = GroupAccountOf(m.cfg, g.pg); err == nil && g.ln == nil {
+			g.ln, g.fd, err = groupsock.Listen(g.key, g.pg.ListenBacklog)
+		}
+		if err == nil {
 			err = m.spawn(g)
 		}
 		if err != nil {
@@ -270,6 +273,13 @@ func (m *master) fillGroup(g *groupRun) {
 			if g.perUser {
 				m.endGroup(g)
 				return
+			}
+			if m.groupProcs(g) == 0 && g.ln != nil {
+				// No process to take its connections: the workers'
+				// connects fail (503 after connect-timeout) rather than
+				// wait in its backlog for one. Bound again on success.
+				g.ln.Close()
+				g.ln = nil
 			}
 			m.scheduleGroup(g, false)
 			return
@@ -304,7 +314,9 @@ func (m *master) endGroup(g *groupRun) {
 	}
 	if m.groups[g.key] == g {
 		delete(m.groups, g.key)
-		g.ln.Close()
+		if g.ln != nil {
+			g.ln.Close()
+		}
 	}
 }
 
@@ -398,6 +410,10 @@ func (m *master) handleGroup(w *worker, ev event) {
 		if m.groupProcs(g) == 0 {
 			m.endGroup(g) // started again on the next request for it
 		}
+	case told && why == scoreboard.Stuck:
+		m.log.printf("error", "group %s pid %d stopped (%s): %s, after %s; replacing it", name, w.pid, describe(ev.state), said, lived)
+		m.countGroupRestart(name, why)
+		m.fillGroup(g)
 	case ev.state.Success():
 		if !told {
 			why, said = scoreboard.Restart, "it stopped by itself"
