@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -47,12 +48,42 @@ func (p *Pool) Get(addr string) (*Conn, error) {
 			c.Close()
 			continue
 		}
+		if !c.alive() {
+			c.Close()
+			continue
+		}
 		p.mu.Unlock()
 		c.Reused = true
 		return c, nil
 	}
 	p.mu.Unlock()
 	return Dial(addr)
+}
+
+// alive reports whether the idle c is still open at the group's end
+// (nothing to read, no EOF): a group process that ended (recycled, died)
+// closed it, and the request must not be sent there.
+func (c *Conn) alive() bool {
+	if c.R.Buffered() > 0 {
+		return false // bytes after the last response: not a connection to reuse
+	}
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	live := false
+	var b [1]byte
+	rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		_ = n
+		live = err == syscall.EAGAIN || err == syscall.EWOULDBLOCK
+		return true
+	})
+	return live
 }
 
 // Dial connects to addr once.

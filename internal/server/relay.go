@@ -185,7 +185,11 @@ func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, ad
 	noBody := hr.ContentLength == 0 && !hr.Chunked
 	for {
 		resp, err := rs.relaySend(c, gc)
-		if err != nil && c.Reused && noBody && staleConn(err) {
+		// Sent again only if it could not be written: once the group read
+		// it, an EOF is the process dying with it (os._exit, kill -9),
+		// and sending it again would run it, and crash, once more.
+		var werr *relayWriteError
+		if err != nil && c.Reused && noBody && errors.As(err, &werr) && staleConn(err) {
 			c.Close()
 			if c, err = relay.Dial(addr); err == nil {
 				continue
@@ -203,6 +207,12 @@ func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, ad
 		return rs.relayResponse(c, resp, gc, name)
 	}
 }
+
+// relayWriteError is a failure to write the request to the group.
+type relayWriteError struct{ err error }
+
+func (e *relayWriteError) Error() string { return e.err.Error() }
+func (e *relayWriteError) Unwrap() error { return e.err }
 
 func staleConn(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
@@ -285,7 +295,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		return nil, err
 	}
 	if err := w.Flush(); err != nil {
-		return nil, err
+		return nil, &relayWriteError{err}
 	}
 	c.SetDeadline(time.Now().Add(st))
 	return http.ReadResponse(c.R, &http.Request{Method: hr.Method})
