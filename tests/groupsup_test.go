@@ -301,6 +301,9 @@ def gh(req):
         req.write(str(os.getpid()))
     elif a == "sleep":
         time.sleep(30)  # in C, the GIL released
+    elif a == "holdgil":
+        import ctypes
+        ctypes.PyDLL(None).sleep(30)  # in C, holding the GIL
     elif a == "limits":
         req.write("%d %d" % (resource.getrlimit(resource.RLIMIT_DATA)[0], resource.getrlimit(resource.RLIMIT_AS)[0]))
     elif a.startswith("alloc="):
@@ -329,10 +332,11 @@ func TestGroupSupervision(t *testing.T) {
 		"WSGIDaemonProcess mem user=modpy-g1 memory-limit=700000000 virtual-memory-limit=16000000000\n" +
 		"WSGIDaemonProcess gr user=modpy-g1 processes=2 threads=4\n" +
 		"WSGIDaemonProcess bad user=modpy-g1 home=" + bad + " connect-timeout=1\n" +
-		loc("/sup", "sup") + loc("/mem", "mem") + loc("/gr", "gr") + loc("/bad", "bad"))})
+		"WSGIDaemonProcess dl user=modpy-g1 threads=2 deadlock-timeout=1\n" +
+		loc("/dl", "dl") + loc("/sup", "sup") + loc("/mem", "mem") + loc("/gr", "gr") + loc("/bad", "bad"))})
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	mp := s.masterPid()
-	for _, p := range []string{"/sup", "/mem", "/gr", "/bad"} {
+	for _, p := range []string{"/sup", "/mem", "/gr", "/bad", "/dl"} {
 		wantGet(t, s, p+"?pid", 200, "")
 	}
 
@@ -350,6 +354,25 @@ func TestGroupSupervision(t *testing.T) {
 		}
 		if n, by := s.groupRestarts(t, "sup"); n < 1 || by["stuck"] < 1 {
 			t.Fatalf("?json: group sup restarts %d %v, want a stuck one", n, by)
+		}
+	})
+	t.Run("deadlock-timeout", func(t *testing.T) {
+		// C code holding the GIL: no thread can run Python; after
+		// deadlock-timeout=1 the process exits and is replaced.
+		before := wantGet(t, s, "/dl?pid", 200, "")
+		st, _, _ := fetch(s, "/dl?holdgil")
+		if st == 200 {
+			t.Fatalf("a request holding the GIL for 30 s past deadlock-timeout=1 answered 200")
+		}
+		want := "group dl pid " + before + ": deadlock-timeout 1s passed: the GIL was not free for "
+		contains(t, "error log", s.waitLog(want), want)
+		want = "group dl pid " + before + " stopped (exit status 3)"
+		contains(t, "error log", s.waitLog(want), want)
+		if after := wantGet(t, s, "/dl?pid", 200, ""); after == before {
+			t.Fatalf("pid %s still serves after it deadlocked", before)
+		}
+		if n, by := s.groupRestarts(t, "dl"); n < 1 || by["stuck"] < 1 {
+			t.Fatalf("?json: group dl restarts %d %v, want a stuck one", n, by)
 		}
 	})
 	t.Run("memory-limit", func(t *testing.T) {

@@ -1,6 +1,10 @@
 package server
 
-import "modpy/internal/config"
+import (
+	"time"
+
+	"modpy/internal/config"
+)
 
 // A process group's process (WSGIDaemonProcess, PythonUserDirProcess) runs
 // a Server too: internal/worker's group role makes it one with
@@ -53,3 +57,13 @@ func (s *Server) Requests() (served uint64, active int64) {
 
 // LogError writes msg to the main error log at level error.
 func (s *Server) LogError(msg string) { s.errlog.logf(levelError, "%s", msg) }
+
+// WatchDeadlock calls f once when no thread could take the GIL for d
+// (python.Runtime.WatchGIL): a group process's deadlock-timeout. Call it
+// after Start; d <= 0 does nothing.
+func (s *Server) WatchDeadlock(d time.Duration, f func(waited time.Duration)) error {
+	if s.rt == nil || d <= 0 {
+		return nil
+	}
+	return s.rt.WatchGIL(d, f)
+}

@@ -141,6 +141,9 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
 	}
+	if grp != nil {
+		grp.watchDeadlock(srv)
+	}
 	master.StderrToNull() // started by -k start: its pipe is going away
 	ready.Write([]byte{master.ReadyByte})
 	defer ready.Close()
