@@ -19,21 +19,14 @@ import (
 )
 
 // Process groups (issue 14): the master's side, their processes (users,
-// homes, sockets, supervision). The relay from the workers is
-// relay_test.go's; here the tests talk to a group's socket themselves,
-// as root, which a group accepts as it accepts the workers.
+// homes, sockets, supervision). Most tests talk to a group's socket
+// themselves, as root, which a group accepts as it accepts the workers;
+// groupsup_test.go's go through the workers' relay.
 
 const groupHandlers = masterHandlers + `
 def cwd(req):
     req.content_type = "text/plain"
     req.write(os.getcwd())
-    return apache.OK
-
-def ask(req):
-    # What a worker's relay does for /~user/: "U user\n" on its ready pipe
-    # (fd 5 with one Listen: 3 the socket, 4 the master's pipe).
-    os.write(5, ("U %s\n" % req.args).encode())
-    req.write("asked")
     return apache.OK
 `
 
@@ -72,14 +65,14 @@ func openSite(t *testing.T, s *site) {
 }
 
 // startGroupSite starts a master (one worker) with the directives
-// groups, the handlers of masterConf, /cwd and /ask.
+// groups, the handlers of masterConf and /cwd.
 func startGroupSite(t *testing.T, groups string) *site {
 	t.Helper()
 	s := newSite(t, map[string]string{"lib/mp.py": groupHandlers, "htdocs/index.html": "hi\n"})
 	openSite(t, s)
 	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n" +
 		"<Location /cwd>\n SetHandler mod_python\n PythonHandler mp::cwd\n</Location>\n" +
-		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n" + groups)})
+		groups)})
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	return s
 }
@@ -282,33 +275,23 @@ func TestGroupUserWithoutHome(t *testing.T) {
 
 func TestGroupPerUser(t *testing.T) {
 	u := needUser(t, "modpy-u1", 2051, false)
-	needUser(t, "modpy-g1", 2041, false)
-	s := startGroupSite(t, "PythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n")
-	mp := s.masterPid()
-	// Without a UserDir that maps the user: refused.
-	s.mustGet("/ask?modpy-u1")
-	contains(t, "error log", s.waitLog("per-user group ~modpy-u1: no UserDir maps modpy-u1: refused"),
-		"per-user group ~modpy-u1: no UserDir maps modpy-u1: refused")
-	s.stop()
-
-	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nUserDir public_html\nUserDir disabled root\n" +
-		"PythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n" +
-		"<Location /ask>\n SetHandler mod_python\n PythonHandler mp::ask\n</Location>\n")})
-	s.start("-f", filepath.Join(s.Dir, "site.conf"))
-	mp = s.masterPid()
-	// Below UserDirMinUid, and root: refused.
-	s.mustGet("/ask?modpy-g1")
-	contains(t, "error log", s.waitLog("uid 2041 is below UserDirMinUid 2045: refused"), "uid 2041 is below UserDirMinUid 2045: refused")
-	s.mustGet("/ask?root")
-	contains(t, "error log", s.waitLog("per-user group ~root: uid 0 is below"), "per-user group ~root: uid 0 is below")
-	// A user who passes: the group starts as that user, in its home...
-	s.mustGet("/ask?modpy-u1")
 	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	userHome(t, u.Username, uid, gid, u.HomeDir)
+	s := startGroupSite(t, "UserDir public_html\nPythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n"+
+		"<Directory /home>\n AllowOverride All\n</Directory>\n")
+	mp := s.masterPid()
+	// The first request for the user starts its group, as that user, in
+	// its home, through the worker's relay.
+	if got := s.mustGet("/~modpy-u1/x"); !strings.HasPrefix(got, "modpy-u1 uid="+u.Uid+" ") {
+		t.Fatalf("/~modpy-u1/x: %q", got)
+	}
 	ps := waitGroup(t, mp, "~modpy-u1", "one process", func(ps []groupProc) bool { return len(ps) == 1 && ps[0].uid == uid })
 	if ps[0].uid != uid || ps[0].cwd != u.HomeDir {
 		t.Fatalf("per-user group process %+v: want uid %d in %s", ps[0], uid, u.HomeDir)
 	}
-	// ...and ends after its inactivity-timeout, not started again.
+	contains(t, "error log", s.waitLog("starting per-user group ~modpy-u1"), "starting per-user group ~modpy-u1")
+	// It ends after its inactivity-timeout, and is not started again...
 	waitGroup(t, mp, "~modpy-u1", "ended after inactivity-timeout", func(ps []groupProc) bool { return len(ps) == 0 })
 	time.Sleep(500 * time.Millisecond)
 	if ps := groupProcs(mp, "~modpy-u1"); len(ps) > 0 {
@@ -317,8 +300,10 @@ func TestGroupPerUser(t *testing.T) {
 	if _, _, err := groupGet(mp, 1, "~modpy-u1", "/"); err == nil {
 		t.Fatal("the ended per-user group's socket still accepts")
 	}
-	// Asked again: back.
-	s.mustGet("/ask?modpy-u1")
+	// ...until the next request for the user.
+	if got := s.mustGet("/~modpy-u1/x"); !strings.HasPrefix(got, "modpy-u1 uid="+u.Uid+" ") {
+		t.Fatalf("/~modpy-u1/x after the group ended: %q", got)
+	}
 	waitGroup(t, mp, "~modpy-u1", "started again", func(ps []groupProc) bool { return len(ps) == 1 })
 }
 

@@ -39,6 +39,17 @@ def handler(req):
         except PermissionError as e:
             req.write("PermissionError: %%s" %% e)
         return apache.OK
+    if a.startswith("connect="):
+        # Another group's socket, as this user: refused (SO_PEERCRED).
+        import socket
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect("\0" + a[8:])
+            s.sendall(b"GET /~modpy-ub/x HTTP/1.0\r\nModpy-Relay: remote=192.0.2.1%%3A1\r\n\r\n")
+            req.write("got: %%r" %% s.recv(200))
+        except OSError as e:
+            req.write("OSError: %%s" %% e)
+        return apache.OK
     if a == "kill":
         os.kill(os.getpid(), 9)
     if a == "exit":
@@ -174,6 +185,18 @@ func TestGroupUserDirIsolation(t *testing.T) {
 			}
 		}
 		contains(t, "error log", s.waitLog("uid 2041 is below UserDirMinUid 2045: refused"), "uid 2041 is below UserDirMinUid 2045: refused")
+	})
+	t.Run("peercred", func(t *testing.T) {
+		// A's code connecting to B's group socket (or its own), as A, to
+		// pose as a worker: the group closes it unread, and says so.
+		for _, g := range []string{"~modpy-ub", "~modpy-ua"} {
+			body := wantGet(t, s, fmt.Sprintf("/~modpy-ua/x?connect=modpy.%d.1.%s", mp, g), 200, "")
+			if body != "got: b''" && !strings.HasPrefix(body, "OSError: ") {
+				t.Fatalf("modpy-ua's code on group %s's socket: %q, want it closed unanswered", g, body)
+			}
+			want := "group " + g + ": refused a connection from uid " + ua.Uid
+			contains(t, "error log", s.waitLog(want), want)
+		}
 	})
 	t.Run("process", func(t *testing.T) {
 		checkGroupProcess(t, s, mp, "~modpy-ua", ua.Uid, ua.Gid)
