@@ -232,9 +232,18 @@ func checkGroupProcess(t *testing.T, s *site, mp int, name, uid, gid string) {
 	}
 	own := fmt.Sprintf("@modpy.%d.", mp)
 	for _, p := range ps {
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
-		if err != nil {
-			t.Fatal(err)
+		// Every thread's credentials, not only the main thread's: Python's
+		// and Go's threads all switched.
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p.pid))
+		if err != nil || len(tasks) < 2 {
+			t.Fatalf("group %s pid %d: threads %v %v", name, p.pid, tasks, err)
+		}
+		var status []byte
+		for _, task := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", p.pid, task.Name()))
+			if err == nil {
+				status = append(status, b...)
+			}
 		}
 		for _, l := range strings.Split(string(status), "\n") {
 			f := strings.Fields(l)
