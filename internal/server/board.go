@@ -15,7 +15,7 @@ import (
 // SetScoreboard makes the server a worker with slot of board. Call it
 // before Start.
 func (s *Server) SetScoreboard(board *scoreboard.Board, slot *scoreboard.Slot) {
-	s.slot = slot
+	s.slot, s.board = slot, board
 	s.served, s.active = slot.Requests(), slot.Active()
 	s.status.SetScoreboard(board, slot)
 }

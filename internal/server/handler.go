@@ -108,8 +108,11 @@ type rstate struct {
 	// the configuration has groups; userdirUser the ~user of a UserDir
 	// request.
 	relayTried, relayed bool
-	relayHeader         *table.Table
-	userdirUser         string
+	// groupQueue: in a group process, the Python thread pool's queue limit
+	// of this call is the group's queue-timeout (what is left of it).
+	groupQueue  bool
+	relayHeader *table.Table
+	userdirUser string
 }
 
 // ServeHTTP1 runs Apache's request phases for one request.
@@ -117,7 +120,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	s.active.Add(1)
 	rs := s.newRstate(w, hr, s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, cleanURI(hr.Path)))
 	rs.serve()
-	if !rs.relayed {
+	if !rs.relayed && !rs.workerGaveUp(w) {
 		rs.logAccess()
 	}
 	s.requestDone(rs)

@@ -133,6 +133,9 @@ func (rs *rstate) call(name string, run func(string, *request.Request) (int, pyt
 	st, served, err := run(name, req)
 	rs.s.interpPolicy(served, req.Py.MaxRequests)
 	rs.s.endCall(call)
+	if errors.Is(err, python.ErrQueueTimeout) && rs.groupQueue {
+		return rs.groupQueueExpired()
+	}
 	if errors.Is(err, python.ErrQueueTimeout) {
 		rs.logError(levelError, "no thread of interpreter %q was free within PythonInterpQueueTimeout %s", name, req.Py.QueueTimeout)
 		return 503

@@ -14,7 +14,9 @@ import (
 
 	"modpy/internal/config"
 	"modpy/internal/groupsock"
+	"modpy/internal/httpd"
 	"modpy/internal/relay"
+	"modpy/internal/scoreboard"
 )
 
 // Process groups (mod_wsgi's daemon mode, issue 14), the worker's end: which
@@ -80,9 +82,18 @@ func (rs *rstate) requestGroup(dc *config.DirConfig) (name, user string) {
 func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 	g := &rs.s.groups
 	if c := rs.s.procGroup; c != nil {
-		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil && time.Since(rs.hr.Received) > c.QueueTimeout {
-			rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, c.Name)
-			return 504, true
+		rs.groupQueue = false
+		if c.QueueTimeout > 0 && rs.hr != nil && rs.hr.Relay != nil {
+			// queue-timeout counts from the worker's receipt of the request
+			// until a thread takes it: what is left of it bounds the wait
+			// for one of the group's Python threads (call).
+			left := c.QueueTimeout - time.Since(rs.hr.Received)
+			if left <= 0 {
+				return rs.groupQueueExpired(), true
+			}
+			if q := rs.req.Py.QueueTimeout; q <= 0 || left < q {
+				rs.req.Py.QueueTimeout, rs.groupQueue = left, true
+			}
 		}
 		return 0, false
 	}
@@ -98,6 +109,22 @@ func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 		return 0, false
 	}
 	return rs.relayTo(name, user), true
+}
+
+// workerGaveUp reports, in a group process, that the worker that relayed
+// the request had stopped waiting for it (socket-timeout) before any of
+// the response reached it: the worker answered the client (504) and wrote
+// that request's access log line, so the group writes none. It finishes
+// the response to find out.
+func (rs *rstate) workerGaveUp(w *httpd.Response) bool {
+	return rs.s.procGroup != nil && rs.hr.Relay != nil && !w.HeadersSent() && w.Finish() != nil
+}
+
+// groupQueueExpired logs mod_wsgi's line for a request that waited past
+// the group's queue-timeout; mod_wsgi 4.9 answers it 504.
+func (rs *rstate) groupQueueExpired() int {
+	rs.logError(levelError, "mod_wsgi (pid=%d): Queue timeout expired for WSGI daemon process '%s'.", rs.s.pid, rs.s.procGroup.Name)
+	return 504
 }
 
 // relayHopByHop are the fields that concern one connection only (RFC 9110
@@ -146,13 +173,16 @@ func (rs *rstate) relayTo(name, user string) int {
 
 // relayConnect is a connection to the group's socket: pooled, or new,
 // retried with short sleeps until connect-timeout (asking the master once
-// for a per-user group), else nil and 503; 404 for a per-user group's
-// user the master would refuse.
+// for a per-user group), else nil and 503.
 func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string) (*relay.Conn, int) {
 	s := rs.s
 	c, err := s.groups.pool.Get(addr)
-	if err == nil {
+	if err == nil && (c.Reused || s.groupReady(name)) {
 		return c, 0
+	}
+	if c != nil {
+		c.Close() // the master's socket took it, but no process serves it
+		err = errGroupNotReady
 	}
 	timeout := gc.ConnectTimeout
 	if timeout <= 0 {
@@ -169,6 +199,10 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	}
 	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
 		time.Sleep(min(delay, time.Until(deadline)))
+		if !s.groupReady(name) {
+			err = errGroupNotReady
+			continue
+		}
 		if c, err = relay.Dial(addr); err == nil {
 			return c, 0
 		}
@@ -178,18 +212,14 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 }
 
 // relayExchange sends the request on c and relays the response. A pooled
-// connection the group had closed meanwhile (nothing read back) is
-// replaced once, when the request has no body.
+// connection the group had closed before taking the request (staleConn)
+// is replaced once, when the request has no body.
 func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, addr string) int {
 	s, hr := rs.s, rs.hr
 	noBody := hr.ContentLength == 0 && !hr.Chunked
 	for {
 		resp, err := rs.relaySend(c, gc)
-		// Sent again only if it could not be written: once the group read
-		// it, an EOF is the process dying with it (os._exit, kill -9),
-		// and sending it again would run it, and crash, once more.
-		var werr *relayWriteError
-		if err != nil && c.Reused && noBody && errors.As(err, &werr) && staleConn(err) {
+		if err != nil && c.Reused && noBody && staleConn(err) {
 			c.Close()
 			if c, err = relay.Dial(addr); err == nil {
 				continue
@@ -208,14 +238,34 @@ func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, ad
 	}
 }
 
-// relayWriteError is a failure to write the request to the group.
-type relayWriteError struct{ err error }
+// errGroupNotReady: the master holds the group's socket, but the
+// scoreboard shows no process of the group serving (starting, or failing
+// to start): connecting would queue the request with nobody to take it.
+var errGroupNotReady = errors.New("no process of the group is ready")
 
-func (e *relayWriteError) Error() string { return e.err.Error() }
-func (e *relayWriteError) Unwrap() error { return e.err }
+// groupReady reports whether the scoreboard shows a process of group name
+// serving (true without a scoreboard: nothing to tell).
+func (s *Server) groupReady(name string) bool {
+	if s.board == nil {
+		return true
+	}
+	for _, sl := range s.board.Live() {
+		if sl.State() == scoreboard.Ready && sl.Group() == name {
+			return true
+		}
+	}
+	return false
+}
 
+// staleConn reports whether a request failed on a pooled connection the
+// group had closed before taking the request: on a UNIX socket, a write
+// to a closed peer fails with EPIPE, and a peer that closes with the
+// request unread in its queue resets the connection. A clean end of the
+// stream instead means the process read the request and died (or closed)
+// while on it: that request is not sent again (mod_wsgi's 500), so a
+// request that crashes its process cannot take a second one with it.
 func staleConn(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func isTimeoutErr(err error) bool {
@@ -295,7 +345,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		return nil, err
 	}
 	if err := w.Flush(); err != nil {
-		return nil, &relayWriteError{err}
+		return nil, err
 	}
 	c.SetDeadline(time.Now().Add(st))
 	return http.ReadResponse(c.R, &http.Request{Method: hr.Method})

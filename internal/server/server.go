@@ -42,6 +42,7 @@ type Server struct {
 	onRecycle func()              // see OnRecycle
 	rss       func() int64        // see SetRSS
 	slot      *scoreboard.Slot    // this worker's (nil with -X)
+	board     *scoreboard.Board   // the master's and its children's (nil with -X)
 	unpublish chan struct{}       // closed at Shutdown: publish stops
 	access    *config.AccessFiles // .htaccess reader; nil when no AllowOverride allows one
 
