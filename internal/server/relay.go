@@ -173,7 +173,8 @@ func (rs *rstate) relayTo(name, user string) int {
 
 // relayConnect is a connection to the group's socket: pooled, or new,
 // retried with short sleeps until connect-timeout (asking the master once
-// for a per-user group), else nil and 503.
+// for a per-user group), else nil and 503; 404 for a per-user group's
+// user the master would refuse.
 func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string) (*relay.Conn, int) {
 	s := rs.s
 	c, err := s.groups.pool.Get(addr)
