@@ -196,6 +196,11 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 			case sig := <-sigs:
 				if sig != syscall.SIGWINCH {
 					hard()
+				} else if grp != nil {
+					// The master retires an old generation's group only
+					// once no worker that relays to it is left: its idle
+					// connections from them need not wait out KeepAliveTimeout.
+					srv.Hurry()
 				}
 				stop()
 			case <-orphan:
@@ -226,6 +231,11 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 				srv.LogNotice(fmt.Sprintf("group %s: %s: recycling (pid %d)", grp.pg.Name, e.text, os.Getpid()))
 				if !e.quiet {
 					recycling()
+				} else {
+					// No request for inactivity-timeout: close the workers'
+					// idle connections now (their pool skips a closed one)
+					// rather than after KeepAliveTimeout.
+					srv.Hurry()
 				}
 				stop()
 			case <-ctx.Done():
