@@ -330,6 +330,12 @@ func (m *master) userGroup(user string, gen int) {
 		return
 	}
 	pg, err := GroupFor(m.cfg, name)
+	if err == nil && os.Geteuid() != 0 {
+		// Not root: its processes would run as the master's user, which
+		// is no boundary between users (named groups' user= is ignored
+		// then, as mod_wsgi's; a per-user group's promise is the user).
+		err = fmt.Errorf("per-user group %s: modpy does not run as root, so it cannot run %s's code as %s", name, user, user)
+	}
 	if err != nil {
 		m.log.printf("error", "%v: refused", err)
 		return
