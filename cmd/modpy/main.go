@@ -99,9 +99,6 @@ func (o *options) load() (*config.Config, error) {
 	if err == nil {
 		err = config.Check(cfg)
 	}
-	if err == nil {
-		err = addTestGroups(cfg)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -207,9 +204,6 @@ func run(bin string, args []string, stdout, stderr io.Writer) int {
 		// user's) must not find the server's private keys in its memory.
 		lo.NoTLSKeys = os.Getenv(groupsock.GroupEnv) != ""
 		cfg, err := config.Load(lo)
-		if err == nil {
-			err = addTestGroups(cfg)
-		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1

@@ -193,7 +193,19 @@ func (m *master) newGroup(pg *config.ProcessGroup, gen int) (*groupRun, error) {
 		return nil, fmt.Errorf("%s: WSGIDaemonProcess %s: %v", pg.Pos, pg.Name, err)
 	}
 	m.groups[g.key] = g
+	if m.board != nil {
+		m.board.DeclareGroup(pg.Name)
+	}
 	return g, nil
+}
+
+// countGroupRestart counts a process of group name replaced (or ended)
+// for reason r, in the group's row of the scoreboard: the status page's
+// restarts of the group. The workers' own counters are not touched.
+func (m *master) countGroupRestart(name string, r scoreboard.Reason) {
+	if m.board != nil {
+		m.board.CountGroupRestart(name, r)
+	}
 }
 
 // groupProcs counts g's processes that are not stopping.
@@ -214,7 +226,10 @@ func (m *master) fillGroup(g *groupRun) {
 	}
 	for m.groupProcs(g) < max(g.pg.Processes, 1) {
 		err := error(nil)
-		if _, err = GroupAccountOf(m.cfg, g.pg); err == nil {
+		if _, err = GroupAccountOf(m.cfg, g.pg); err == nil && g.ln == nil {
+			g.ln, g.fd, err = groupsock.Listen(g.key, g.pg.ListenBacklog)
+		}
+		if err == nil {
 			err = m.spawn(g)
 		}
 		if err != nil {
@@ -222,6 +237,13 @@ func (m *master) fillGroup(g *groupRun) {
 			if g.perUser {
 				m.endGroup(g)
 				return
+			}
+			if m.groupProcs(g) == 0 && g.ln != nil {
+				// No process to take its connections: the workers'
+				// connects fail (503 after connect-timeout) rather than
+				// wait in its backlog for one. Bound again on success.
+				g.ln.Close()
+				g.ln = nil
 			}
 			m.scheduleGroup(g, false)
 			return
@@ -256,7 +278,9 @@ func (m *master) endGroup(g *groupRun) {
 	}
 	if m.groups[g.key] == g {
 		delete(m.groups, g.key)
-		g.ln.Close()
+		if g.ln != nil {
+			g.ln.Close()
+		}
 	}
 }
 
@@ -270,6 +294,12 @@ func (m *master) userGroup(user string, gen int) {
 		return
 	}
 	pg, err := GroupFor(m.cfg, name)
+	if err == nil && os.Geteuid() != 0 {
+		// Not root: its processes would run as the master's user, which
+		// is no boundary between users (named groups' user= is ignored
+		// then, as mod_wsgi's; a per-user group's promise is the user).
+		err = fmt.Errorf("per-user group %s: modpy does not run as root, so it cannot run %s's code as %s", name, user, user)
+	}
 	if err != nil {
 		m.log.printf("error", "%v: refused", err)
 		return
@@ -341,22 +371,29 @@ func (m *master) handleGroup(w *worker, ev event) {
 	switch {
 	case w.stopping && (!w.drained || m.exiting):
 		m.log.printf("notice", "group %s pid %d (generation %d) stopped", name, w.pid, w.gen)
+		if !m.exiting {
+			m.countGroupRestart(name, scoreboard.Restart)
+		}
 	case ev.state.Success() && told && why == scoreboard.Inactive && g.perUser:
 		m.log.printf("info", "group %s pid %d ended (%s; lived %s)", name, w.pid, said, lived)
-		m.countRestart(why)
+		m.countGroupRestart(name, why)
 		if m.groupProcs(g) == 0 {
 			m.endGroup(g) // started again on the next request for it
 		}
+	case told && why == scoreboard.Stuck:
+		m.log.printf("error", "group %s pid %d stopped (%s): %s, after %s; replacing it", name, w.pid, describe(ev.state), said, lived)
+		m.countGroupRestart(name, why)
+		m.fillGroup(g)
 	case ev.state.Success():
 		if !told {
 			why, said = scoreboard.Restart, "it stopped by itself"
 		}
 		m.log.printf("notice", "group %s pid %d recycled (%s; lived %s)", name, w.pid, said, lived)
-		m.countRestart(why)
+		m.countGroupRestart(name, why)
 		m.fillGroup(g)
 	case g.perUser && !w.ready:
 		m.log.printf("error", "group %s pid %d exited before it served: %s; started again on its next request", name, w.pid, describe(ev.state))
-		m.countRestart(scoreboard.Died)
+		m.countGroupRestart(name, scoreboard.Died)
 		if m.groupProcs(g) == 0 {
 			m.endGroup(g)
 		}
@@ -367,7 +404,7 @@ func (m *master) handleGroup(w *worker, ev event) {
 			next = fmt.Sprintf("replacing it in %s", min(max(2*g.delay, backoffMin), backoffMax))
 		}
 		m.log.printf("error", "group %s pid %d died: %s, after %s%s; %s", name, w.pid, describe(ev.state), lived, servingText(serving), next)
-		m.countRestart(scoreboard.Died)
+		m.countGroupRestart(name, scoreboard.Died)
 		m.scheduleGroup(g, healthy)
 	}
 	if g.closed {

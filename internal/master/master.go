@@ -170,6 +170,22 @@ func boardSlots(cfg *config.Config) int {
 	return max(16, 4*Workers(cfg), 2*cfg.Process.ServerLimit) + 2*groupSlots(cfg)
 }
 
+// closeOnExecInherited marks every descriptor above standard error close-
+// on-exec: whatever the master's parent left open (a shell's, a test
+// harness's) reaches no worker or group process, which get only the files
+// spawn lists, least of all a group process running as another user.
+func closeOnExecInherited() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
+}
+
 // Run is the master process: it returns the exit code. It fails, with
 // httpd's messages on standard error, when it cannot bind a Listen
 // address, open the main ErrorLog, write a PidFile the configuration
@@ -180,6 +196,7 @@ func boardSlots(cfg *config.Config) int {
 func Run(cfg *config.Config, opts Options) int {
 	// (Closed by the process's exit when it fails: -k start sees EOF.)
 	status := startStatus()
+	closeOnExecInherited()
 	if len(cfg.Listen) == 0 {
 		fmt.Fprintln(os.Stderr, "modpy: no Listen directive: nothing to serve")
 		return 1
@@ -902,7 +919,9 @@ func (m *master) shutdown(sig syscall.Signal, sigs <-chan os.Signal, code int) i
 		s.close()
 	}
 	for _, g := range m.groups {
-		g.ln.Close()
+		if g.ln != nil {
+			g.ln.Close()
+		}
 	}
 	m.ctlW.Close()
 	if m.pidfile != "" {

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // maxIdleAge is how long an idle connection to a group stays in the pool:
@@ -58,6 +56,32 @@ func (p *Pool) Get(addr string) (*Conn, error) {
 	return Dial(addr)
 }
 
+// alive reports whether the idle c is still open at the group's end
+// (nothing to read, no EOF): a group process that ended (recycled, died)
+// closed it, and the request must not be sent there.
+func (c *Conn) alive() bool {
+	if c.R.Buffered() > 0 {
+		return false // bytes after the last response: not a connection to reuse
+	}
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	live := false
+	var b [1]byte
+	rc.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		_ = n
+		live = err == syscall.EAGAIN || err == syscall.EWOULDBLOCK
+		return true
+	})
+	return live
+}
+
 // Dial connects to addr once.
 func Dial(addr string) (*Conn, error) {
 	nc, err := net.DialTimeout("unix", addr, time.Second)
@@ -95,30 +119,4 @@ func (p *Pool) CloseIdle() {
 		}
 		delete(p.idle, a)
 	}
-}
-
-// alive reports whether the group has neither closed c nor written on it
-// since its last response: a process of the group that died or recycled
-// meanwhile closed it, and a request sent on it, whose body cannot be
-// sent again, would fail.
-func (c *Conn) alive() bool {
-	if c.R.Buffered() > 0 {
-		return false
-	}
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return true
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	alive := false
-	rc.Read(func(fd uintptr) bool {
-		var b [1]byte
-		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		alive = err == unix.EAGAIN
-		return true // never wait
-	})
-	return alive
 }

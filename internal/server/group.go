@@ -1,6 +1,10 @@
 package server
 
-import "modpy/internal/config"
+import (
+	"time"
+
+	"modpy/internal/config"
+)
 
 // A process group's process (WSGIDaemonProcess, PythonUserDirProcess) runs
 // a Server too: internal/worker's group role makes it one with
@@ -30,16 +34,20 @@ func (s *Server) importsHere(imp config.WSGIImport) bool {
 
 // OnNeedUserGroup sets what NeedUserGroup calls: internal/worker's
 // request to the master (master.AskUserGroup on the ready pipe).
-func (s *Server) OnNeedUserGroup(f func(user string)) { s.needUserGroup = f }
+// f returns an error, without asking, for a user the master would refuse
+// (master.GroupFor's checks): the relay then answers 404.
+func (s *Server) OnNeedUserGroup(f func(user string) error) { s.needUserGroup = f }
 
 // NeedUserGroup asks the master to start user's per-user group
 // (PythonUserDirProcess), whose socket a relay could not connect to; it
 // returns at once, and the relay retries connecting until its
-// connect-timeout. Without a master (-X) it does nothing.
-func (s *Server) NeedUserGroup(user string) {
+// connect-timeout. Without a master (-X) it does nothing. An error is
+// a user whose group may not run (UserDirMinUid, root, UserDir disabled).
+func (s *Server) NeedUserGroup(user string) error {
 	if s.needUserGroup != nil {
-		s.needUserGroup(user)
+		return s.needUserGroup(user)
 	}
+	return nil
 }
 
 // Requests are how many requests s finished, and how many it is running.
@@ -49,3 +57,13 @@ func (s *Server) Requests() (served uint64, active int64) {
 
 // LogError writes msg to the main error log at level error.
 func (s *Server) LogError(msg string) { s.errlog.logf(levelError, "%s", msg) }
+
+// WatchDeadlock calls f once when no thread could take the GIL for d
+// (python.Runtime.WatchGIL): a group process's deadlock-timeout. Call it
+// after Start; d <= 0 does nothing.
+func (s *Server) WatchDeadlock(d time.Duration, f func(waited time.Duration)) error {
+	if s.rt == nil || d <= 0 {
+		return nil
+	}
+	return s.rt.WatchGIL(d, f)
+}

@@ -173,7 +173,8 @@ func (rs *rstate) relayTo(name, user string) int {
 
 // relayConnect is a connection to the group's socket: pooled, or new,
 // retried with short sleeps until connect-timeout (asking the master once
-// for a per-user group), else nil and 503.
+// for a per-user group), else nil and 503; 404 for a per-user group's
+// user the master would refuse.
 func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string) (*relay.Conn, int) {
 	s := rs.s
 	c, err := s.groups.pool.Get(addr)
@@ -190,14 +191,12 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	}
 	deadline := time.Now().Add(timeout)
 	if user != "" {
-		// The master refuses a user its checks refuse (root, a uid below
-		// UserDirMinUid, UserDir disabled): no group would ever listen.
-		// As UserDir answers for a disabled user: 404, at once.
-		if _, err := s.cfg.UserDirGroup(user); err != nil {
-			rs.logError(levelError, "%v: refused", err)
+		// The master starts it; connect retries meanwhile. A user it
+		// would refuse is not one UserDir serves Python for: 404.
+		if err := s.NeedUserGroup(user); err != nil {
+			rs.logError(levelError, "modpy: %v: refused", err)
 			return nil, 404
 		}
-		s.NeedUserGroup(user) // the master starts it; connect retries meanwhile
 	}
 	for delay := 5 * time.Millisecond; time.Now().Before(deadline); delay = min(2*delay, 100*time.Millisecond) {
 		time.Sleep(min(delay, time.Until(deadline)))

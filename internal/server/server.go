@@ -64,9 +64,10 @@ type Server struct {
 	sslLoaded bool
 	ticketKey []byte // see SetTicketKey
 
-	procGroup     *config.ProcessGroup // see SetProcessGroup (group.go)
-	needUserGroup func(user string)    // see OnNeedUserGroup (group.go)
-	groups        groupRole            // a worker's relay to the groups (relay.go)
+	procGroup     *config.ProcessGroup    // see SetProcessGroup (group.go)
+	groupPy       sync.Map                // *request.PyConfig -> its copy with the group's request-timeout (pyConfig)
+	needUserGroup func(user string) error // see OnNeedUserGroup (group.go)
+	groups        groupRole               // a worker's relay to the groups (relay.go)
 
 	mu      sync.Mutex
 	servers []*httpd.Server
@@ -422,8 +423,23 @@ func (s *Server) PythonSaturated() bool { return s.rt != nil && s.rt.Saturated()
 
 // pyConfig returns the Python configuration of dc, which the config
 // package works out once per merged DirConfig.
+// In a process group with request-timeout=, that is the
+// PythonRequestTimeout of a section that sets none: a handler past it is
+// interrupted, and one stuck in C code makes the process exit, so the
+// master replaces it (mod_wsgi restarts a daemon process whose requests
+// run past request-timeout).
 func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
-	return s.cfg.PyConfig(dc)
+	pc := s.cfg.PyConfig(dc)
+	if g := s.procGroup; g != nil && g.RequestTimeout > 0 && pc.RequestTimeout == 0 {
+		if c, ok := s.groupPy.Load(pc); ok {
+			return c.(*request.PyConfig)
+		}
+		c := *pc
+		c.RequestTimeout = g.RequestTimeout
+		got, _ := s.groupPy.LoadOrStore(pc, &c)
+		return got.(*request.PyConfig)
+	}
+	return pc
 }
 
 // LogNotice writes msg to the main error log at notice level.

@@ -189,3 +189,19 @@ func (g *groupRole) watch(srv *server.Server, stopped <-chan struct{}) <-chan gr
 	}()
 	return out
 }
+
+// watchDeadlock is deadlock-timeout (default 300 s): a process whose GIL
+// no thread could take for that long (C code holding it, a deadlock in an
+// extension) exits, and the master replaces it, as mod_wsgi's.
+func (g *groupRole) watchDeadlock(srv *server.Server) {
+	d := g.pg.DeadlockTimeout
+	err := srv.WatchDeadlock(d, func(waited time.Duration) {
+		why := fmt.Sprintf("deadlock-timeout %s passed: the GIL was not free for %s", d, waited.Round(time.Millisecond))
+		srv.LogError(fmt.Sprintf("group %s pid %d: %s: exiting, the master replaces it", g.pg.Name, os.Getpid(), why))
+		srv.SetExit(scoreboard.Stuck, why)
+		os.Exit(3)
+	})
+	if err != nil {
+		srv.LogError(fmt.Sprintf("group %s: deadlock-timeout: %v", g.pg.Name, err))
+	}
+}

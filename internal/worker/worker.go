@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"modpy/internal/config"
+	"modpy/internal/groupsock"
 	"modpy/internal/master"
 	"modpy/internal/scoreboard"
 	"modpy/internal/server"
@@ -108,7 +109,12 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 			return 1
 		}
 	} else {
-		srv.OnNeedUserGroup(func(user string) { master.AskUserGroup(ready, user) })
+		srv.OnNeedUserGroup(func(user string) error {
+			if _, err := master.GroupFor(cfg, groupsock.UserGroup(user)); err != nil {
+				return err // the master's own checks, which it makes again
+			}
+			return master.AskUserGroup(ready, user)
+		})
 		if err := master.DropPrivileges(cfg); err != nil {
 			fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 			return 1
@@ -134,6 +140,9 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 	if err := srv.Start(listeners); err != nil {
 		fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
 		return 1
+	}
+	if grp != nil {
+		grp.watchDeadlock(srv)
 	}
 	master.StderrToNull() // started by -k start: its pipe is going away
 	ready.Write([]byte{master.ReadyByte})
@@ -187,6 +196,11 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 			case sig := <-sigs:
 				if sig != syscall.SIGWINCH {
 					hard()
+				} else if grp != nil {
+					// The master retires an old generation's group only
+					// once no worker that relays to it is left: its idle
+					// connections from them need not wait out KeepAliveTimeout.
+					srv.Hurry()
 				}
 				stop()
 			case <-orphan:
@@ -217,6 +231,11 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 				srv.LogNotice(fmt.Sprintf("group %s: %s: recycling (pid %d)", grp.pg.Name, e.text, os.Getpid()))
 				if !e.quiet {
 					recycling()
+				} else {
+					// No request for inactivity-timeout: close the workers'
+					// idle connections now (their pool skips a closed one)
+					// rather than after KeepAliveTimeout.
+					srv.Hurry()
 				}
 				stop()
 			case <-ctx.Done():

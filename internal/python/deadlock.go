@@ -1,0 +1,83 @@
+package python
+
+/*
+#include "modpy.h"
+*/
+import "C"
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"modpy/internal/loglevel"
+)
+
+// WatchGIL is mod_wsgi's deadlock-timeout: a thread of the main
+// interpreter takes the GIL and lets it go again every so often; when it
+// has waited d for it (C code holding the GIL, a deadlock in an
+// extension), deadlock is called, once, with how long it waited, from
+// another goroutine: the process can then end, so that the master
+// replaces it. The GIL being busy with Python code does not count:
+// CPython's switch interval hands it over to a thread that asks within
+// milliseconds. It runs until the main interpreter's threads stop.
+func (rt *Runtime) WatchGIL(d time.Duration, deadlock func(waited time.Duration)) error {
+	if d <= 0 {
+		return nil
+	}
+	in, err := rt.Interp(MainInterpreter)
+	if err != nil {
+		return err
+	}
+	var waiting atomic.Int64 // unix nanos since it asks for the GIL; 0: not asking
+	tick := min(max(d/10, 10*time.Millisecond), time.Second)
+	in.threads.Add(1)
+	go in.gilWatcher(tick, &waiting)
+	var once sync.Once
+	go func() {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-in.stop:
+				return
+			case now := <-t.C:
+				if since := waiting.Load(); since != 0 && now.Sub(time.Unix(0, since)) >= d {
+					once.Do(func() { deadlock(now.Sub(time.Unix(0, since))) })
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// gilWatcher is WatchGIL's thread: a locked OS thread with a thread state
+// of its own in the interpreter, as the interrupter's.
+func (in *Interp) gilWatcher(tick time.Duration, waiting *atomic.Int64) {
+	if !lockFreshThread() {
+		go in.gilWatcher(tick, waiting)
+		return
+	}
+	defer in.threads.Done()
+	var entry *C.PyObject
+	var cerr *C.char
+	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
+	if ts == nil {
+		in.rt.logf(loglevel.Error, in.Name, "python: deadlock-timeout's thread for %q: %s", in.Name, takeCString(cerr))
+		return
+	}
+	defer C.modpy_thread_delete(ts, entry)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-in.stop:
+			return
+		case <-t.C:
+			waiting.Store(time.Now().UnixNano())
+			C.modpy_attach(ts)
+			C.modpy_detach()
+			waiting.Store(0)
+		}
+	}
+}
