@@ -66,6 +66,19 @@ def application(environ, start_response):
         time.sleep(float(environ["QUERY_STRING"]))
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"slept"]
+    if path == "/forge":
+        # A group's code poses as a worker to another group: it can reach
+        # the socket (here, as root), but has no relay key.
+        import socket
+        name = "\0modpy.%s.%s.other" % (os.environ["MODPY_MASTER_PID"], os.environ["MODPY_GENERATION"])
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(5)
+        c.connect(name)
+        c.sendall(b"GET /other HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nModpy-Relay: remote=6.6.6.6%3A1\r\n\r\n")
+        answer = c.recv(4096).split(b"\r\n")[0]
+        c.close()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [answer]
     import mod_wsgi
     facts = {k: str(environ.get(k)) for k in ("REMOTE_ADDR", "REMOTE_PORT", "HTTPS", "wsgi.url_scheme",
              "mod_wsgi.process_group", "wsgi.multithread", "wsgi.multiprocess", "SERVER_PROTOCOL",
@@ -368,6 +381,18 @@ func TestRelay(t *testing.T) {
 		// The connection is still good for the next request.
 		if st, _, body := s.do("GET", "/wsgi", ""); st != 200 || !strings.Contains(body, `"app"`) {
 			t.Errorf("GET after HEAD: %d %s", st, body)
+		}
+	})
+
+	t.Run("a group's code cannot pose as a worker", func(t *testing.T) {
+		// Without the workers' relay key, another group's Modpy-Relay
+		// (a forged client address) is refused.
+		st, body, _ := s.doFresh("/wsgi/forge")
+		if st != 200 || !strings.HasPrefix(body, "HTTP/1.1 400") {
+			t.Errorf("%d %q, want the other group's 400", st, body)
+		}
+		if l := s.waitLog("without the workers' key: refused"); !strings.Contains(l, "without the workers' key: refused") {
+			t.Errorf("error log lacks the refusal:\n%s", l)
 		}
 	})
 

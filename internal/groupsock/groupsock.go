@@ -22,6 +22,12 @@ const (
 	GenerationEnv = "MODPY_GENERATION"
 	// MasterPidEnv is the master's pid (the one in its socket's name).
 	MasterPidEnv = "MODPY_MASTER_PID"
+	// RelayKeyEnv (a worker's) names the descriptor on which it reads the
+	// relay key, the secret its Modpy-Relay headers carry; RelayKeyHashEnv
+	// (a group process's) is that key's SHA-256, in hex, which is all a
+	// group is given of it: a group's code cannot pose as a worker.
+	RelayKeyEnv     = "MODPY_RELAY_KEY_FD"
+	RelayKeyHashEnv = "MODPY_RELAY_KEY_SHA256"
 )
 
 // Name is the abstract UNIX socket name of group in the master's

@@ -594,6 +594,10 @@ func (c *conn) takeRelay(r *Request) bool {
 		c.logf("error", "%v", err)
 		return false
 	}
+	if len(c.srv.RelayKeyHash) > 0 && !in.KeyMatches(c.srv.RelayKeyHash) {
+		c.logf("error", "relay: a %s without the workers' key: refused", relay.Header)
+		return false
+	}
 	c.relay = in
 	r.Relay = &c.relay
 	r.RemoteAddr, r.LocalAddr, r.ConnID, r.KeepAlives = in.Remote, in.Local, in.ConnID, in.KeepAlives

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
@@ -105,5 +106,43 @@ func TestRelayTrusted(t *testing.T) {
 	line, _ := br.ReadString('\n')
 	if !strings.HasPrefix(line, "HTTP/1.1 400") {
 		t.Fatalf("bad Modpy-Relay: %q", line)
+	}
+}
+
+// TestRelayKey: a listener given the relay key's hash takes a
+// Modpy-Relay that carries the key, and refuses (400) one without it or
+// with another: only a worker, which holds the key, vouches for a client.
+func TestRelayKey(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	hash := sha256.Sum256(key)
+	name := fmt.Sprintf("@modpy-relay-key-test.%d", time.Now().UnixNano())
+	ln, err := net.Listen("unix", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{Config: Config{KeepAlive: true, ErrorLog: func(string, string) {}}, Handler: HandlerFunc(relayEcho), TrustRelay: true, RelayKeyHash: hash[:]}
+	go srv.Serve(ln)
+	t.Cleanup(func() { ln.Close() })
+	for _, tc := range []struct {
+		what string
+		key  []byte
+		want string
+	}{
+		{"the key", key, "HTTP/1.1 200"},
+		{"no key", nil, "HTTP/1.1 400"},
+		{"another key", []byte("fedcba9876543210fedcba9876543210"), "HTTP/1.1 400"},
+	} {
+		c, err := net.Dial("unix", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		in := relay.Info{Remote: netip.MustParseAddrPort("192.0.2.7:5555"), Key: tc.key}
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s: %s\r\n\r\n", relay.Header, relay.Encode(&in))
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		if !strings.HasPrefix(line, tc.want) {
+			t.Errorf("%s: %q, want %s", tc.what, line, tc.want)
+		}
 	}
 }

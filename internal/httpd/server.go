@@ -72,6 +72,11 @@ type Server struct {
 	// never on a TCP one: elsewhere a Modpy-Relay a client sent is
 	// removed before the Handler sees the request.
 	TrustRelay bool
+	// RelayKeyHash, when set, is the SHA-256 of the relay key: a trusted
+	// Modpy-Relay must carry the key (relay.Info.KeyMatches), else the
+	// request is refused with 400, so that only a worker, not any process
+	// that can connect to the listener, can vouch for a client's facts.
+	RelayKeyHash []byte
 
 	initOnce   sync.Once
 	cfg        Config

@@ -1,6 +1,8 @@
 package master
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -153,6 +155,7 @@ type master struct {
 	pidfile   string
 	board     *scoreboard.Board // nil if it could not be created
 	ticketKey []byte            // the generation's TLS ticket secret (tls.go)
+	relayKey  []byte            // the workers' Modpy-Relay secret (tls.go's newRelayKey)
 	exiting   bool              // shutting down: stopped workers are not replaced
 	exitSig   syscall.Signal    // the signal shutting down sends
 
@@ -260,6 +263,7 @@ func Run(cfg *config.Config, opts Options) int {
 	signal.Ignore(syscall.SIGPIPE)
 	m.gen = 1
 	m.ticketKey = newTicketKey(cfg)
+	m.relayKey = newRelayKey(cfg)
 	m.target = Workers(cfg)
 	m.log.printf("notice", "modpy/%s master (pid %d) starting %d workers on %s", opts.Version, os.Getpid(), m.target, addrs(m.sockets))
 	m.fill()
@@ -504,6 +508,20 @@ func (m *master) spawn(g *groupRun) error {
 		defer kr.Close()
 		files = append(files, kr.Fd())
 		env = append(env, TicketKeyEnv+"="+strconv.Itoa(len(files)-1))
+	}
+	if m.relayKey != nil {
+		if g == nil {
+			kr, err := ticketPipe(m.relayKey)
+			if err != nil {
+				return err
+			}
+			defer kr.Close()
+			files = append(files, kr.Fd())
+			env = append(env, groupsock.RelayKeyEnv+"="+strconv.Itoa(len(files)-1))
+		} else {
+			h := sha256.Sum256(m.relayKey)
+			env = append(env, groupsock.RelayKeyHashEnv+"="+hex.EncodeToString(h[:]))
+		}
 	}
 	pid, _, err := syscall.StartProcess(m.exe, argv, &syscall.ProcAttr{
 		Env:   env,
@@ -775,6 +793,9 @@ func (m *master) reload(sig syscall.Signal) {
 	m.cfg = cfg
 	m.gen++
 	m.ticketKey = newTicketKey(cfg)
+	if m.relayKey == nil {
+		m.relayKey = newRelayKey(cfg) // groups configured since the start
+	}
 	if m.board != nil {
 		m.board.SetGeneration(m.gen)
 	}

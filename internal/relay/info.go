@@ -1,8 +1,11 @@
 package relay
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"net/netip"
@@ -40,6 +43,18 @@ type Info struct {
 	// SUCCESS).
 	ClientCerts [][]byte
 	Verified    bool
+
+	// Key is the relay key (the master's secret, given to workers only):
+	// a group takes a Modpy-Relay whose key hashes to the hash it was
+	// given (KeyMatches), so only a worker can tell it a client's facts.
+	Key []byte
+}
+
+// KeyMatches reports whether in's key hashes to hash (the SHA-256 of the
+// relay key a group is given).
+func (in *Info) KeyMatches(hash []byte) bool {
+	h := sha256.Sum256(in.Key)
+	return len(in.Key) > 0 && subtle.ConstantTimeCompare(h[:], hash) == 1
 }
 
 // Encode is Info as Modpy-Relay's value: url-encoded k=v pairs.
@@ -59,6 +74,9 @@ func Encode(in *Info) string {
 	}
 	v.Set("conn", strconv.FormatUint(in.ConnID, 10))
 	v.Set("keepalive", strconv.Itoa(in.KeepAlives))
+	if len(in.Key) > 0 {
+		v.Set("key", hex.EncodeToString(in.Key))
+	}
 	if in.HTTPS {
 		v.Set("https", "on")
 		v.Set("protocol", strconv.Itoa(int(in.TLSVersion)))
@@ -127,6 +145,11 @@ func Decode(s string) (Info, error) {
 	if x := v.Get("keepalive"); x != "" {
 		if in.KeepAlives, err = strconv.Atoi(x); err != nil {
 			return bad("keepalive", err)
+		}
+	}
+	if x := v.Get("key"); x != "" {
+		if in.Key, err = hex.DecodeString(x); err != nil {
+			return bad("key", err)
 		}
 	}
 	if v.Get("https") != "on" {

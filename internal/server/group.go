@@ -67,3 +67,9 @@ func (s *Server) WatchDeadlock(d time.Duration, f func(waited time.Duration)) er
 	}
 	return s.rt.WatchGIL(d, f)
 }
+
+// SetRelayKey gives a worker the relay key its Modpy-Relay headers carry
+// to the groups, and a group process the key's SHA-256 (hash) its
+// listener checks them against; nil leaves each unset (no check: a
+// server without a master, or a test). Call it before Start.
+func (s *Server) SetRelayKey(key, hash []byte) { s.relayKey, s.relayKeyHash = key, hash }

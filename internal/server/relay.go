@@ -328,7 +328,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		}
 		writeField(w, "Host", h)
 	}
-	in := relay.Info{Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
+	in := relay.Info{Key: rs.s.relayKey, Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
 		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives}
 	if cs := hr.TLS; cs != nil {
 		sid := ""

@@ -63,6 +63,10 @@ type Server struct {
 	// a server with SSLEngine on).
 	sslLoaded bool
 	ticketKey []byte // see SetTicketKey
+	// relayKey (a worker's) is what its Modpy-Relay headers carry;
+	// relayKeyHash (a group process's) is what its listener checks them
+	// against (SetRelayKey).
+	relayKey, relayKeyHash []byte
 
 	procGroup     *config.ProcessGroup    // see SetProcessGroup (group.go)
 	groupPy       sync.Map                // *request.PyConfig -> its copy with the group's request-timeout (pyConfig)
@@ -294,7 +298,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		if s.procGroup != nil && l.Addr().Network() == "unix" {
 			// A group process's own listener: the workers relay to it
 			// (relay.go), and only they can connect (SO_PEERCRED).
-			hs.TLSFor, hs.TrustRelay = nil, true
+			hs.TLSFor, hs.TrustRelay, hs.RelayKeyHash = nil, true, s.relayKeyHash
 			hs.Config = relayLimits(hcfg)
 		}
 		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go

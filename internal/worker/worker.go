@@ -84,6 +84,21 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 		return 1
 	}
 	srv.SetTicketKey(ticketKey)
+	if grp == nil {
+		relayKey, err := master.ReadRelayKey()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: worker: %v\n", err)
+			return 1
+		}
+		srv.SetRelayKey(relayKey, nil)
+	} else {
+		hash, err := master.RelayKeyHash()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "modpy: group %s: %v\n", grp.pg.Name, err)
+			return 1
+		}
+		srv.SetRelayKey(nil, hash)
+	}
 	srv.SetMaster(os.Getppid(), master.Workers(cfg))
 	srv.SetRSS(ProcessRSS)
 	if v := os.Getenv(master.SlotEnv); v != "" {
