@@ -85,6 +85,8 @@ def application(environ, start_response):
              "HTTP_MODPY_RELAY", "HTTP_X_TEST")}
     facts["module_process_group"] = mod_wsgi.process_group
     facts["pid"] = os.getpid()
+    import sys
+    facts["path0"] = sys.path[0]
     body = json.dumps(facts).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("X-Group-Pid", str(os.getpid()))])
     return [body]
@@ -202,6 +204,10 @@ func TestRelay(t *testing.T) {
 		if f.s("pid") == workerPid {
 			t.Errorf("the WSGI app ran in the worker (pid %s)", workerPid)
 		}
+		// home= is the group's sys.path[0], as in mod_wsgi.
+		if f.s("path0") != s.Dir {
+			t.Errorf("sys.path[0] = %q, want home= %q", f.s("path0"), s.Dir)
+		}
 		// REMOTE_PORT is the client's port, over a connection of our own.
 		c := s.dial()
 		defer c.Close()
@@ -223,7 +229,7 @@ func TestRelay(t *testing.T) {
 		_, _, body = s.do("GET", "/embedded", "", "Modpy-Relay", "remote=6.6.6.6:1")
 		var e relayFacts
 		json.Unmarshal([]byte(body), &e)
-		if e.s("mod_wsgi.process_group") != "" || e.s("pid") != workerPid || e.s("REMOTE_ADDR") != "127.0.0.1" || e.s("HTTP_MODPY_RELAY") != "None" {
+		if e.s("mod_wsgi.process_group") != "" || e.s("path0") == s.Dir || e.s("pid") != workerPid || e.s("REMOTE_ADDR") != "127.0.0.1" || e.s("HTTP_MODPY_RELAY") != "None" {
 			t.Errorf("embedded: %s (worker %s)", body, workerPid)
 		}
 	})

@@ -49,15 +49,21 @@ import ` + entryModule + `
 ` + entryModule + `.` + entryInit + `(__interpreter__)
 `
 
-// bootstrapFor is the bootstrap with Options.SitePath: each directory is
-// given to site.addsitedir, and what that adds to sys.path is moved to its
-// front, as mod_wsgi does with WSGIPythonPath.
-func bootstrapFor(sitePath []string) string {
-	if len(sitePath) == 0 {
+// bootstrapFor is the bootstrap with Options.SitePath and FirstPath: each
+// directory of sitePath is given to site.addsitedir, and what that adds to
+// sys.path is moved to its front, as mod_wsgi does with WSGIPythonPath;
+// then first (if not "") goes in front of all, as mod_wsgi puts a daemon
+// process's home=.
+func bootstrapFor(sitePath []string, first string) string {
+	if len(sitePath) == 0 && first == "" {
 		return bootstrap
 	}
 	var b strings.Builder
 	b.WriteString(bootstrap)
+	if len(sitePath) == 0 {
+		b.WriteString("sys.path.insert(0, " + strconv.Quote(first) + ")\n")
+		return b.String()
+	}
 	b.WriteString("def _modpy_site_path(dirs):\n" +
 		"    import site\n" +
 		"    before = list(sys.path)\n" +
@@ -70,5 +76,8 @@ func bootstrapFor(sitePath []string) string {
 		b.WriteString(", ")
 	}
 	b.WriteString("])\ndel _modpy_site_path\n")
+	if first != "" {
+		b.WriteString("sys.path.insert(0, " + strconv.Quote(first) + ")\n")
+	}
 	return b.String()
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// site.addsitedir (their .pth files are read), what that adds going
 	// in front of sys.path (WSGIPythonPath).
 	SitePath []string
+	// FirstPath, if not "", is put at sys.path[0] of every interpreter,
+	// after SitePath's: a process group's home= (mod_wsgi does so).
+	FirstPath string
 	// ThreadsPerChild bounds the threads running Python at once across
 	// every interpreter of this process; at least 1 (the server passes
 	// the configuration's, config.DefaultThreadsPerChild by default).
@@ -142,7 +145,7 @@ func Start(opts Options) (*Runtime, error) {
 		interps: map[string]*Interp{},
 		pid:     os.Getpid(),
 		started: time.Now(),
-		boot:    bootstrapFor(opts.SitePath),
+		boot:    bootstrapFor(opts.SitePath, opts.FirstPath),
 	}
 	if err := rt.loadSources(); err != nil {
 		return nil, err

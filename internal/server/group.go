@@ -73,3 +73,12 @@ func (s *Server) WatchDeadlock(d time.Duration, f func(waited time.Duration)) er
 // listener checks them against; nil leaves each unset (no check: a
 // server without a master, or a test). Call it before Start.
 func (s *Server) SetRelayKey(key, hash []byte) { s.relayKey, s.relayKeyHash = key, hash }
+
+// groupHome is what a group process puts at sys.path[0]: its home=, as
+// mod_wsgi does ("" in a worker, or without home=).
+func (s *Server) groupHome() string {
+	if s.procGroup == nil {
+		return ""
+	}
+	return s.procGroup.Home
+}

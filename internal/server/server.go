@@ -239,6 +239,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 		Optimize:        optimize,
 		Home:            s.cfg.WSGIPythonHome,
 		SitePath:        s.cfg.WSGIPythonPath,
+		FirstPath:       s.groupHome(),
 		ThreadsPerChild: s.cfg.Process.ThreadsPerChild,
 		Log:             s.errlog,
 		MainServer:      s.main.info,
