@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -265,6 +266,10 @@ func (s *Server) groupReady(name string) bool {
 // stream instead means the process read the request and died (or closed)
 // while on it: that request is not sent again (mod_wsgi's 500), so a
 // request that crashes its process cannot take a second one with it.
+// relayBufs are the buffers a relay copies bodies through (32 KiB each):
+// one per body in flight, not one made per request.
+var relayBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 func staleConn(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
@@ -374,7 +379,9 @@ func (rs *rstate) relayBody(c *relay.Conn, chunked bool, st time.Duration) error
 	if hr.ContentLength == 0 && !chunked {
 		return nil
 	}
-	buf := make([]byte, 32<<10)
+	bp := relayBufs.Get().(*[32 << 10]byte)
+	defer relayBufs.Put(bp)
+	buf := bp[:]
 	w := c.W
 	for {
 		n, err := hr.Body.Read(buf)
@@ -426,7 +433,9 @@ func (rs *rstate) relayResponse(c *relay.Conn, resp *http.Response, gc *config.P
 	out.SetStatusLine(resp.Status)
 	rs.req.Status = resp.StatusCode
 	st := rs.socketTimeout(gc)
-	buf := make([]byte, 32<<10)
+	bp := relayBufs.Get().(*[32 << 10]byte)
+	defer relayBufs.Put(bp)
+	buf := bp[:]
 	var err error
 	for {
 		c.SetReadDeadline(time.Now().Add(st))
