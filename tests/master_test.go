@@ -80,7 +80,7 @@ func masterConf(extra string) string {
 		"<Location /pid>\n SetHandler mod_python\n PythonHandler mp::pid\n</Location>\n" +
 		"<Location /abort>\n SetHandler mod_python\n PythonHandler mp::abort\n</Location>\n" +
 		"<Location /uid>\n SetHandler mod_python\n PythonHandler mp::uid\n</Location>\n" +
-		"<Location /stuck>\n SetHandler mod_python\n PythonHandler mp::stuck\n PythonRequestTimeout 0.3\n</Location>\n" +
+		"<Location /stuck>\n SetHandler mod_python\n PythonHandler mp::stuck\n PythonRequestTimeout 1\n</Location>\n" +
 		"<Location /exit1>\n SetHandler mod_python\n PythonHandler mp::exit1\n</Location>\n" +
 		"<Location /segv>\n SetHandler mod_python\n PythonHandler mp::segv\n</Location>\n" +
 		"<Location /spawn>\n SetHandler mod_python\n PythonHandler mp::spawn\n</Location>\n" + extra
