@@ -1,6 +1,8 @@
 package groupsock
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -23,9 +25,10 @@ const (
 	// MasterPidEnv is the master's pid (the one in its socket's name).
 	MasterPidEnv = "MODPY_MASTER_PID"
 	// RelayKeyEnv (a worker's) names the descriptor on which it reads the
-	// relay key, the secret its Modpy-Relay headers carry; RelayKeyHashEnv
-	// (a group process's) is that key's SHA-256, in hex, which is all a
-	// group is given of it: a group's code cannot pose as a worker.
+	// relay key, the master's secret its Modpy-Relay headers carry a key
+	// derived from (GroupKey, one per group); RelayKeyHashEnv (a group
+	// process's) is the SHA-256 of its own group's key, in hex, which is
+	// all a group is given: a group's code cannot pose as a worker.
 	RelayKeyEnv     = "MODPY_RELAY_KEY_FD"
 	RelayKeyHashEnv = "MODPY_RELAY_KEY_SHA256"
 )
@@ -149,4 +152,19 @@ func (l *checked) Accept() (net.Conn, error) {
 			l.reject(uid, pid, err)
 		}
 	}
+}
+
+// GroupKey is the key a worker's Modpy-Relay carries to the group
+// listening on socket (its Name), derived from the master's relay key:
+// HMAC-SHA256(relayKey, socket). A group is given only the SHA-256 of its
+// own key, and each request it gets carries only its own: what a group's
+// code can find in its memory opens no other group. Nil without a relay
+// key.
+func GroupKey(relayKey []byte, socket string) []byte {
+	if len(relayKey) == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, relayKey)
+	m.Write([]byte(socket))
+	return m.Sum(nil)
 }

@@ -1,6 +1,7 @@
 package groupsock
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"os"
@@ -154,4 +155,21 @@ func TestDialHelper(t *testing.T) {
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// TestGroupKey: each group socket gets a key of its own from the relay
+// key (what one group learns opens no other), and none without a relay
+// key.
+func TestGroupKey(t *testing.T) {
+	rk := []byte("0123456789abcdef0123456789abcdef")
+	a, b := GroupKey(rk, Name(1, 1, "a")), GroupKey(rk, Name(1, 1, "b"))
+	if len(a) != 32 || bytes.Equal(a, b) || bytes.Equal(a, GroupKey(rk, Name(1, 2, "a"))) {
+		t.Fatalf("keys not distinct per socket: %x %x", a, b)
+	}
+	if !bytes.Equal(a, GroupKey(rk, Name(1, 1, "a"))) {
+		t.Fatal("GroupKey is not a function of its inputs")
+	}
+	if GroupKey(nil, Name(1, 1, "a")) != nil {
+		t.Fatal("a key without a relay key")
+	}
 }

@@ -519,7 +519,7 @@ func (m *master) spawn(g *groupRun) error {
 			files = append(files, kr.Fd())
 			env = append(env, groupsock.RelayKeyEnv+"="+strconv.Itoa(len(files)-1))
 		} else {
-			h := sha256.Sum256(m.relayKey)
+			h := sha256.Sum256(groupsock.GroupKey(m.relayKey, g.key))
 			env = append(env, groupsock.RelayKeyHashEnv+"="+hex.EncodeToString(h[:]))
 		}
 	}

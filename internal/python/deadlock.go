@@ -29,10 +29,14 @@ func (rt *Runtime) WatchGIL(d time.Duration, deadlock func(waited time.Duration)
 	if err != nil {
 		return err
 	}
-	var waiting atomic.Int64 // unix nanos since it asks for the GIL; 0: not asking
+	// waiting: since when (nanoseconds after base, on the monotonic
+	// clock, so that a step of the wall clock is no deadlock) the watcher
+	// asks for the GIL; 0: not asking.
+	var waiting atomic.Int64
+	base := time.Now()
 	tick := min(max(d/10, 10*time.Millisecond), time.Second)
 	in.threads.Add(1)
-	go in.gilWatcher(tick, &waiting)
+	go in.gilWatcher(tick, base, &waiting)
 	var once sync.Once
 	go func() {
 		t := time.NewTicker(tick)
@@ -42,8 +46,10 @@ func (rt *Runtime) WatchGIL(d time.Duration, deadlock func(waited time.Duration)
 			case <-in.stop:
 				return
 			case now := <-t.C:
-				if since := waiting.Load(); since != 0 && now.Sub(time.Unix(0, since)) >= d {
-					once.Do(func() { deadlock(now.Sub(time.Unix(0, since))) })
+				if since := waiting.Load(); since != 0 {
+					if waited := now.Sub(base) - time.Duration(since); waited >= d {
+						once.Do(func() { deadlock(waited) })
+					}
 				}
 			}
 		}
@@ -53,9 +59,9 @@ func (rt *Runtime) WatchGIL(d time.Duration, deadlock func(waited time.Duration)
 
 // gilWatcher is WatchGIL's thread: a locked OS thread with a thread state
 // of its own in the interpreter, as the interrupter's.
-func (in *Interp) gilWatcher(tick time.Duration, waiting *atomic.Int64) {
+func (in *Interp) gilWatcher(tick time.Duration, base time.Time, waiting *atomic.Int64) {
 	if !lockFreshThread() {
-		go in.gilWatcher(tick, waiting)
+		go in.gilWatcher(tick, base, waiting)
 		return
 	}
 	defer in.threads.Done()
@@ -74,7 +80,7 @@ func (in *Interp) gilWatcher(tick time.Duration, waiting *atomic.Int64) {
 		case <-in.stop:
 			return
 		case <-t.C:
-			waiting.Store(time.Now().UnixNano())
+			waiting.Store(max(int64(time.Since(base)), 1))
 			C.modpy_attach(ts)
 			C.modpy_detach()
 			waiting.Store(0)

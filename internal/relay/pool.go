@@ -82,6 +82,9 @@ func (c *Conn) alive() bool {
 	return live
 }
 
+// Address is the group socket c is connected to.
+func (c *Conn) Address() string { return c.addr }
+
 // Dial connects to addr once.
 func Dial(addr string) (*Conn, error) {
 	nc, err := net.DialTimeout("unix", addr, time.Second)

@@ -259,6 +259,10 @@ func (s *Server) groupReady(name string) bool {
 	return false
 }
 
+// relayBufs are the buffers a relay copies bodies through (32 KiB each):
+// one per body in flight, not one made per request.
+var relayBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 // staleConn reports whether a request failed on a pooled connection the
 // group had closed before taking the request: on a UNIX socket, a write
 // to a closed peer fails with EPIPE, and a peer that closes with the
@@ -266,9 +270,6 @@ func (s *Server) groupReady(name string) bool {
 // stream instead means the process read the request and died (or closed)
 // while on it: that request is not sent again (mod_wsgi's 500), so a
 // request that crashes its process cannot take a second one with it.
-// relayBufs are the buffers a relay copies bodies through (32 KiB each):
-// one per body in flight, not one made per request.
-var relayBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
 func staleConn(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
@@ -333,7 +334,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		}
 		writeField(w, "Host", h)
 	}
-	in := relay.Info{Key: rs.s.relayKey, Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
+	in := relay.Info{Key: groupsock.GroupKey(rs.s.relayKey, c.Address()), Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
 		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives}
 	if cs := hr.TLS; cs != nil {
 		sid := ""

@@ -69,7 +69,6 @@ type Server struct {
 	relayKey, relayKeyHash []byte
 
 	procGroup     *config.ProcessGroup    // see SetProcessGroup (group.go)
-	groupPy       sync.Map                // *request.PyConfig -> its copy with the group's request-timeout (pyConfig)
 	needUserGroup func(user string) error // see OnNeedUserGroup (group.go)
 	groups        groupRole               // a worker's relay to the groups (relay.go)
 
@@ -436,13 +435,12 @@ func (s *Server) PythonSaturated() bool { return s.rt != nil && s.rt.Saturated()
 func (s *Server) pyConfig(dc *config.DirConfig) *request.PyConfig {
 	pc := s.cfg.PyConfig(dc)
 	if g := s.procGroup; g != nil && g.RequestTimeout > 0 && pc.RequestTimeout == 0 {
-		if c, ok := s.groupPy.Load(pc); ok {
-			return c.(*request.PyConfig)
-		}
+		// A copy, not a cache keyed by pc: the config package's merge
+		// cache is dropped and rebuilt when full, with new pointers, so
+		// such a cache would only grow.
 		c := *pc
 		c.RequestTimeout = g.RequestTimeout
-		got, _ := s.groupPy.LoadOrStore(pc, &c)
-		return got.(*request.PyConfig)
+		return &c
 	}
 	return pc
 }
