@@ -50,6 +50,48 @@ def handler(req):
         except OSError as e:
             req.write("OSError: %%s" %% e)
         return apache.OK
+    if a.startswith("sleep="):
+        import time
+        time.sleep(float(a[6:]))
+        req.write("slept")
+        return apache.OK
+    if a.startswith("board="):
+        # What of the server's shared memory this process can see: the
+        # memfds it holds or maps, and whether another process's request
+        # line (the marker, given reversed: not in this request's own) is
+        # in any of them.
+        import mmap
+        names, found = [], False
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                link = os.readlink("/proc/self/fd/" + fd)
+            except OSError:
+                continue
+            if link.startswith("/memfd:"):
+                names.append(link[7:].split(" ")[0])
+                try:
+                    with mmap.mmap(int(fd), 0, prot=mmap.PROT_READ) as m:
+                        found = found or m.find(a[6:][::-1].encode()) >= 0
+                except (OSError, ValueError):
+                    pass
+        with open("/proc/self/maps") as f:
+            mapped = sorted(set(l.split("/memfd:")[1].split(" ")[0] for l in f if "/memfd:" in l))
+        req.write("memfds=%%s mapped=%%s found=%%s" %% (sorted(names), mapped, found))
+        return apache.OK
+    if a == "drain":
+        # Say "draining" on every pipe it can write (the master's ready
+        # pipe), and ask for another user's group, without draining.
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink("/proc/self/fd/" + fd).startswith("pipe:"):
+                    os.write(int(fd), b"DU modpy-uc\n")
+            except OSError:
+                pass
+        # Closed after: the next request comes on a new connection, which
+        # another process of the group may take.
+        req.headers_out["Connection"] = "close"
+        req.write("pid=%%d" %% os.getpid())
+        return apache.OK
     if a == "kill":
         os.kill(os.getpid(), 9)
     if a == "exit":
@@ -200,6 +242,67 @@ func TestGroupUserDirIsolation(t *testing.T) {
 	})
 	t.Run("process", func(t *testing.T) {
 		checkGroupProcess(t, s, mp, "~modpy-ua", ua.Uid, ua.Gid)
+	})
+	t.Run("scoreboard", func(t *testing.T) {
+		// A's code sees no shared memory but its own slot's region: not
+		// the scoreboard, and not B's request line while B runs it.
+		marker := fmt.Sprintf("inflight-marker-%d", time.Now().UnixNano())
+		done := make(chan string, 1)
+		go func() {
+			_, body, _ := fetch(s, "/~modpy-ub/"+marker+"?sleep=2")
+			done <- body
+		}()
+		time.Sleep(500 * time.Millisecond)
+		rev := []byte(marker)
+		slices.Reverse(rev)
+		body := wantGet(t, s, "/~modpy-ua/x?board="+string(rev), 200, "")
+		if want := "memfds=['modpy-group-slot'] mapped=['modpy-group-slot'] found=False"; body != want {
+			t.Errorf("A's code sees %q, want %q", body, want)
+		}
+		if got := <-done; got != "slept" {
+			t.Errorf("B's request: %q", got)
+		}
+		// The status page still shows B's group process and what it ran.
+		st := wantGet(t, s, "/status?json", 200, `"~modpy-ub"`)
+		if !strings.Contains(st, `"requests"`) {
+			t.Errorf("status lacks the group's counters:\n%s", st)
+		}
+	})
+	t.Run("ready-pipe", func(t *testing.T) {
+		// A's code says "draining" on the master's ready pipe without
+		// draining, from each of its processes in turn (the one that said
+		// it is held stopped meanwhile, so that the next takes the next
+		// request): the master starts at most one replacement per
+		// processes=, not one per lie, and starts no group for another
+		// user.
+		var held []int
+		defer func() {
+			for _, pid := range held {
+				syscall.Kill(pid, syscall.SIGCONT)
+			}
+		}()
+		for i := 0; i < 3; i++ {
+			body := wantGet(t, s, "/~modpy-ua/x?drain", 200, "pid=")
+			pid, _ := strconv.Atoi(strings.TrimPrefix(body, "pid="))
+			if slices.Contains(held, pid) {
+				t.Fatalf("pid %d, held stopped, answered", pid)
+			}
+			if i == 1 {
+				break // the second lie: a third process would be one too many
+			}
+			syscall.Kill(pid, syscall.SIGSTOP)
+			held = append(held, pid)
+			// Its replacement up: the next request is its.
+			waitGroup(t, mp, "~modpy-ua", "a replacement", func(ps []groupProc) bool { return len(ps) == 2 })
+			time.Sleep(time.Second)
+		}
+		time.Sleep(time.Second)
+		if ps := groupProcs(mp, "~modpy-ua"); len(ps) > 2 {
+			t.Errorf("after two processes said they drain, group ~modpy-ua has %d processes: %+v", len(ps), ps)
+		}
+		if ps := groupProcs(mp, "~modpy-uc"); len(ps) > 0 {
+			t.Errorf("a group's code started group ~modpy-uc: %+v", ps)
+		}
 	})
 }
 

@@ -114,9 +114,10 @@ func PeerCred(c net.Conn) (uid, pid int, err error) {
 // is root, or runs as uid allowed and isWorker (nil: any process) says
 // its pid is one of the server's workers; anything else is closed at once
 // and reject (if not nil) told, once per connection; Accept goes on with
-// the next one. The pid check keeps out what else runs as the workers'
-// user (a CGI script mod_cgi started, say), which could otherwise pose as
-// a worker and forge the connection facts a group trusts.
+// the next one. The uid check keeps out every other user; a process group
+// (internal/worker) passes no isWorker and keeps out what else runs as
+// the workers' user (a CGI script, another group's code) by the key each
+// request must carry (GroupKey).
 func Checked(ln net.Listener, allowed int, isWorker func(pid int) bool, reject func(uid, pid int, err error)) net.Listener {
 	return &checked{Listener: ln, allowed: allowed, isWorker: isWorker, reject: reject}
 }

@@ -583,6 +583,13 @@ func (c *conn) logf(level, format string, args ...any) {
 func (c *conn) takeRelay(r *Request) bool {
 	v, ok := r.Header.Get(relay.Header)
 	if !ok {
+		if c.srv.TrustRelay && len(c.srv.RelayKeyHash) > 0 && (c.srv.TrustPeer == nil || !c.srv.TrustPeer(c.nc)) {
+			// A worker's request always carries it: this comes from
+			// something else that may connect (a process of the
+			// workers' user: a CGI script, another group's code).
+			c.logf("error", "relay: a request without %s, so without the workers' key: refused", relay.Header)
+			return false
+		}
 		return true
 	}
 	r.Header.Del(relay.Header)

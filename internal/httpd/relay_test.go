@@ -111,7 +111,8 @@ func TestRelayTrusted(t *testing.T) {
 
 // TestRelayKey: a listener given the relay key's hash takes a
 // Modpy-Relay that carries the key, and refuses (400) one without it or
-// with another: only a worker, which holds the key, vouches for a client.
+// with another, and a request with no Modpy-Relay at all: only a worker,
+// which holds the key, vouches for a client or sends a request.
 func TestRelayKey(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	hash := sha256.Sum256(key)
@@ -124,13 +125,15 @@ func TestRelayKey(t *testing.T) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { ln.Close() })
 	for _, tc := range []struct {
-		what string
-		key  []byte
-		want string
+		what   string
+		key    []byte
+		want   string
+		header bool
 	}{
-		{"the key", key, "HTTP/1.1 200"},
-		{"no key", nil, "HTTP/1.1 400"},
-		{"another key", []byte("fedcba9876543210fedcba9876543210"), "HTTP/1.1 400"},
+		{"no Modpy-Relay", nil, "HTTP/1.1 400", false},
+		{"the key", key, "HTTP/1.1 200", true},
+		{"no key", nil, "HTTP/1.1 400", true},
+		{"another key", []byte("fedcba9876543210fedcba9876543210"), "HTTP/1.1 400", true},
 	} {
 		c, err := net.Dial("unix", name)
 		if err != nil {
@@ -138,7 +141,11 @@ func TestRelayKey(t *testing.T) {
 		}
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		in := relay.Info{Remote: netip.MustParseAddrPort("192.0.2.7:5555"), Key: tc.key}
-		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s: %s\r\n\r\n", relay.Header, relay.Encode(&in))
+		field := ""
+		if tc.header {
+			field = relay.Header + ": " + relay.Encode(&in) + "\r\n"
+		}
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n", field)
 		line, _ := bufio.NewReader(c).ReadString('\n')
 		c.Close()
 		if !strings.HasPrefix(line, tc.want) {

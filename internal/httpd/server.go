@@ -74,9 +74,15 @@ type Server struct {
 	TrustRelay bool
 	// RelayKeyHash, when set, is the SHA-256 of the relay key: a trusted
 	// Modpy-Relay must carry the key (relay.Info.KeyMatches), else the
-	// request is refused with 400, so that only a worker, not any process
-	// that can connect to the listener, can vouch for a client's facts.
+	// request is refused with 400, as is a request without a Modpy-Relay,
+	// so that only a worker, not any process that can connect to the
+	// listener, can vouch for a client's facts or send a request at all.
 	RelayKeyHash []byte
+	// TrustPeer, if set, says whether the process at the other end of nc
+	// may send a request without a Modpy-Relay on a listener with a
+	// RelayKeyHash (a process group's: root may, being able to read the
+	// key anyway). Asked only of such requests.
+	TrustPeer func(nc net.Conn) bool
 
 	initOnce   sync.Once
 	cfg        Config

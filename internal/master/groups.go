@@ -219,6 +219,48 @@ func (m *master) groupProcs(g *groupRun) int {
 	return n
 }
 
+// groupDraining counts g's processes that said they recycle themselves and
+// have not exited yet.
+func (m *master) groupDraining(g *groupRun) int {
+	n := 0
+	for _, w := range m.workers {
+		if w.grp == g && w.drained {
+			n++
+		}
+	}
+	return n
+}
+
+// setState records a group process's state in its slot on the board: the
+// master's, not the process's, to write (the workers relay by it).
+func (m *master) setState(w *worker, st scoreboard.State) {
+	if w.slot != nil && w.region != nil {
+		w.slot.SetState(st)
+	}
+}
+
+// mirrorEvery is how often the master copies the group processes'
+// regions into their slots (mirrorGroups): how old the status page's view
+// of a group process may be, besides its own snapshots' age.
+const mirrorEvery = 250 * time.Millisecond
+
+// mirrorGroups copies each group process's region into its slot on the
+// board, where the workers' status pages and metrics read it. A process
+// that marked itself stopping (it stopped accepting) is shown so; only
+// the master's events make one ready.
+func (m *master) mirrorGroups() {
+	for _, w := range m.workers {
+		if w.region == nil || w.slot == nil {
+			continue
+		}
+		own := w.region.Slot(w.slot.Index)
+		w.slot.Mirror(own)
+		if own.State() == scoreboard.Stopping {
+			w.slot.SetState(scoreboard.Stopping)
+		}
+	}
+}
+
 // fillGroup starts g's processes until it has its processes=.
 func (m *master) fillGroup(g *groupRun) {
 	if g.closed || m.exiting {
@@ -336,6 +378,7 @@ func (m *master) retireGroups() {
 		for _, w := range m.workers {
 			if w.grp == g && !w.stopping {
 				w.stopping = true
+				m.setState(w, scoreboard.Stopping)
 				w.proc.Signal(sig)
 			}
 		}
@@ -347,26 +390,29 @@ func (m *master) retireGroups() {
 func (m *master) handleGroup(w *worker, ev event) {
 	g := w.grp
 	if ev.draining {
+		// Recycling itself. Its code could say so without doing it (a
+		// group's code is not trusted): its replacement is started only
+		// while the group has no more draining processes than
+		// processes=, so saying it again and again cannot multiply them.
 		if !w.stopping && !m.exiting {
 			w.stopping, w.drained = true, true
-			m.fillGroup(g)
+			m.setState(w, scoreboard.Stopping)
+			if m.groupDraining(g) <= max(g.pg.Processes, 1) {
+				m.fillGroup(g)
+			}
 		}
 		return
 	}
 	if !ev.gone {
-		w.ready = true
+		if !w.stopping {
+			w.ready = true
+			m.setState(w, scoreboard.Ready)
+		}
 		return
 	}
 	delete(m.workers, ev.pid)
 	lived := time.Since(w.started).Round(time.Millisecond)
-	var why scoreboard.Reason
-	var said string
-	var told bool
-	var serving []string
-	if w.slot != nil {
-		why, said, told = w.slot.Exit()
-		serving = w.slot.Release()
-	}
+	why, said, told, serving := m.exited(w)
 	name := g.pg.Name
 	switch {
 	case w.stopping && (!w.drained || m.exiting):

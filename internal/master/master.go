@@ -107,11 +107,15 @@ type socket struct {
 }
 
 type worker struct {
-	pid      int
-	gen      int
-	started  time.Time
-	proc     *os.Process
-	slot     *scoreboard.Slot // nil without a scoreboard
+	pid     int
+	gen     int
+	started time.Time
+	proc    *os.Process
+	slot    *scoreboard.Slot // nil without a scoreboard
+	// region is a group process's own (scoreboard.CreateRegion), which
+	// it maps instead of the board; nil for a worker.
+	region   *scoreboard.Board
+	slotless bool // a group process started without a slot (the board was full)
 	ready    bool
 	stopping bool
 	drained  bool      // it said it recycles itself: replaced already
@@ -273,8 +277,16 @@ func Run(cfg *config.Config, opts Options) int {
 		return m.shutdown(syscall.SIGTERM, sigs, 1)
 	}
 
+	var mirrorC <-chan time.Time
+	if m.board != nil && (len(cfg.Groups) > 0 || cfg.UserDirProcess != nil) {
+		t := time.NewTicker(mirrorEvery)
+		defer t.Stop()
+		mirrorC = t.C
+	}
 	for {
 		select {
+		case <-mirrorC:
+			m.mirrorGroups()
 		case sig := <-sigs:
 			switch sig {
 			case syscall.SIGTERM, syscall.SIGINT:
@@ -489,12 +501,20 @@ func (m *master) spawn(g *groupRun) error {
 		env = append(env, StderrEnv+"=1") // startup.go
 	}
 	var slot *scoreboard.Slot
+	var region *scoreboard.Board
 	if m.board != nil {
 		if slot = m.board.Claim(gen); slot != nil {
+			board := m.board
 			if g != nil {
 				slot.SetGroup(g.pg.Name)
+				if region, err = scoreboard.CreateRegion(slot.Index); err != nil {
+					slot.Release()
+					readyR.Close()
+					return err
+				}
+				board = region
 			}
-			files = append(files, m.board.File().Fd())
+			files = append(files, board.File().Fd())
 			env = append(env, SlotEnv+"="+strconv.Itoa(slot.Index))
 		} else {
 			m.log.printf("warn", "every scoreboard slot is taken: the new worker will not show on the status page")
@@ -535,13 +555,23 @@ func (m *master) spawn(g *groupRun) error {
 		if slot != nil {
 			slot.Release()
 		}
+		if region != nil {
+			region.Close()
+		}
 		return err
 	}
 	proc, _ := os.FindProcess(pid) // never fails on Unix
 	if slot != nil {
 		slot.SetPid(pid)
+		if region != nil {
+			region.Slot(slot.Index).SetPid(pid)
+		}
 	}
-	w := &worker{pid: pid, gen: gen, started: time.Now(), proc: proc, slot: slot, grp: g}
+	w := &worker{pid: pid, gen: gen, started: time.Now(), proc: proc, slot: slot, region: region, grp: g}
+	if g != nil && slot == nil && m.board != nil {
+		w.slotless = true
+		m.board.CountSlotless(g.pg.Name, 1)
+	}
 	m.workers[w.pid] = w
 	read := make(chan struct{})
 	go func() {
@@ -672,21 +702,12 @@ func (m *master) handle(ev event) {
 		why := fmt.Sprintf("worker pid %d exited before it served (%s): the server could not start", w.pid, describe(ev.state))
 		fmt.Fprintln(os.Stderr, "modpy: "+why)
 		m.log.printf("emerg", "%s", why)
-		if w.slot != nil {
-			w.slot.Release()
-		}
+		m.exited(w)
 		m.failed = true
 		return
 	}
 	lived := time.Since(w.started).Round(time.Millisecond)
-	var why scoreboard.Reason
-	var said string
-	var told bool
-	var serving []string
-	if w.slot != nil {
-		why, said, told = w.slot.Exit()
-		serving = w.slot.Release()
-	}
+	why, said, told, serving := m.exited(w)
 	switch {
 	case w.drained && ev.state.Success():
 		if !told {
@@ -733,6 +754,31 @@ func (m *master) handle(ev event) {
 	}
 	m.maybeRetire()
 	m.retireGroups()
+}
+
+// exited frees the slot of w, which is gone, and returns what it said of
+// why it exits (SetExit) and the calls it had in flight, from its slot or,
+// for a group process, its region (copied to its slot once more first).
+func (m *master) exited(w *worker) (why scoreboard.Reason, said string, told bool, serving []string) {
+	if w.slot != nil {
+		own := w.slot
+		if w.region != nil {
+			own = w.region.Slot(w.slot.Index)
+			w.slot.Mirror(own)
+		}
+		why, said, told = own.Exit()
+		serving = w.slot.Release()
+		w.slot = nil
+	}
+	if w.region != nil {
+		w.region.Close()
+		w.region = nil
+	}
+	if w.slotless {
+		m.board.CountSlotless(w.grp.pg.Name, -1)
+		w.slotless = false
+	}
+	return why, said, told, serving
 }
 
 func (m *master) countRestart(r scoreboard.Reason) {

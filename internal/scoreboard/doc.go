@@ -12,8 +12,12 @@
 // Who writes what: the master claims and releases slots and writes its own
 // area; a worker writes only its own slot. The processes of a process group
 // (WSGIDaemonProcess) have slots too, marked with the group's name
-// (Slot.SetGroup, by the master); the master's area has a row per group
-// with its restarts by reason (DeclareGroup, CountGroupRestart). Counters
+// (Slot.SetGroup, by the master), but never map the board: each writes a
+// region of its own holding only its slot (CreateRegion), which the master
+// copies into the board (Slot.Mirror), keeping the state, pid and group
+// its own to write; the master's area has a row per group with its
+// restarts by reason (DeclareGroup, CountGroupRestart) and its processes
+// running without a slot (CountSlotless). Counters
 // are atomics; snapshots are copied under a sequence counter (a seqlock),
 // so a reader sees a whole snapshot or retries. Nothing here knows HTTP, Python or the config:
 // internal/status decides what goes into the snapshots, the master what

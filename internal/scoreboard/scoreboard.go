@@ -13,13 +13,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The region: the master's area (headerSize: its header page, then the
-// table of process groups), then nslots slots of slotSize bytes. Each slot: its header page, the table of calls in flight,
-// then the status and metrics snapshot areas. Pages are touched only when
+// The board: the master's area (headerSize: its header page, then the
+// table of process groups), then nslots slots of slotSize bytes. A group
+// process's region (CreateRegion): one header page, then its one slot.
+// Each slot: its header page, the table of calls in flight, then the
+// status and metrics snapshot areas. Pages are touched only when
 // written, so unused slots and the unused tails of snapshot areas cost
 // address space, not memory.
 const (
 	magic        = 0x32627370646f6d // "modpsb2" little-endian
+	regionMagic  = 0x32677270646f6d // "modprg2": a group process's region
 	pageSize     = 4096
 	headerSize   = 8 * pageSize
 	groupEntry   = 256
@@ -96,6 +99,7 @@ type header struct {
 	started    atomic.Int64 // unix nanoseconds
 	generation atomic.Int64
 	restarts   [NumReasons]atomic.Uint64
+	first      uint64 // a region's: the index of its slot on the board
 }
 
 type slotHeader struct {
@@ -125,6 +129,7 @@ type groupRow struct {
 	name     [GroupCap]byte
 	restarts [NumReasons]atomic.Uint64
 	retired  atomic.Uint64 // requests of its processes whose slots were released
+	slotless atomic.Int64  // its processes running without a slot (the board was full)
 }
 
 type entry struct {
@@ -140,12 +145,14 @@ type area struct {
 	when atomic.Int64
 }
 
-// Board is the mapped region.
+// Board is a mapped board, or a group process's region.
 type Board struct {
-	f   *os.File
-	mem []byte
-	hdr *header
-	n   int
+	f     *os.File
+	mem   []byte
+	hdr   *header
+	n     int
+	base  int // where the slots begin
+	first int // the index of the first slot
 }
 
 // Create makes a board with nslots slots, for the master.
@@ -153,33 +160,63 @@ func Create(nslots int) (*Board, error) {
 	if nslots < 1 {
 		return nil, errors.New("scoreboard: no slots")
 	}
-	// Close-on-exec: a worker gets its copy as one of StartProcess's files.
-	fd, err := unix.MemfdCreate("modpy-scoreboard", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	b, err := newMapped("modpy-scoreboard", headerSize+nslots*slotSize)
 	if err != nil {
-		return nil, fmt.Errorf("scoreboard: memfd_create: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "scoreboard")
-	size := int64(headerSize + nslots*slotSize)
-	if err := f.Truncate(size); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("scoreboard: %w", err)
-	}
-	// Sealed at its size: a process holding the board (a handler's code,
-	// a process group's running as another user) that truncated it would
-	// kill every process mapping it, the master first, with SIGBUS.
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_SEAL); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("scoreboard: sealing: %w", err)
-	}
-	b, err := mapFile(f, int(size))
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	b.hdr.magic = magic
 	b.hdr.nslots = uint64(nslots)
 	b.hdr.slotSize = slotSize
-	b.n = nslots
+	b.n, b.base = nslots, headerSize
+	return b, nil
+}
+
+// CreateRegion makes the region of a group process whose slot on the
+// board is index (master): a memfd of its own holding that one slot,
+// which the process maps instead of the board. A group process runs code
+// the server does not trust (a per-user group's is its user's), so it
+// gets no view of the board: not the other processes' requests in flight
+// nor a way to forge their slots (a worker posing as stuck, a group
+// looking ready). The master, which maps both, copies the region into
+// the board's slot (Slot.Mirror) for the workers to read.
+func CreateRegion(index int) (*Board, error) {
+	b, err := newMapped("modpy-group-slot", pageSize+slotSize)
+	if err != nil {
+		return nil, err
+	}
+	b.hdr.magic = regionMagic
+	b.hdr.nslots = 1
+	b.hdr.slotSize = slotSize
+	b.hdr.first = uint64(index)
+	b.n, b.base, b.first = 1, pageSize, index
+	b.Slot(index).reset()
+	return b, nil
+}
+
+// newMapped is a memfd called name of size bytes, sealed at that size,
+// mapped. Close-on-exec: a child gets it only as one of StartProcess's
+// files. Sealed: a process holding it (a handler's code, a process group's
+// running as another user) that truncated it would kill every process
+// mapping it, the master first, with SIGBUS.
+func newMapped(name string, size int) (*Board, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("scoreboard: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if err := f.Truncate(int64(size)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("scoreboard: %w", err)
+	}
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_SEAL); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("scoreboard: sealing: %w", err)
+	}
+	b, err := mapFile(f, size)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -191,19 +228,24 @@ func Open(f *os.File) (*Board, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scoreboard: %w", err)
 	}
-	if st.Size() < headerSize {
+	if st.Size() < pageSize+slotSize {
 		return nil, errors.New("scoreboard: too small")
 	}
 	b, err := mapFile(f, int(st.Size()))
 	if err != nil {
 		return nil, err
 	}
-	if b.hdr.magic != magic || b.hdr.slotSize != slotSize ||
-		int64(headerSize+b.hdr.nslots*slotSize) != st.Size() {
+	switch {
+	case b.hdr.magic == magic && b.hdr.slotSize == slotSize &&
+		int64(headerSize+b.hdr.nslots*slotSize) == st.Size():
+		b.n, b.base = int(b.hdr.nslots), headerSize
+	case b.hdr.magic == regionMagic && b.hdr.slotSize == slotSize &&
+		b.hdr.nslots == 1 && st.Size() == pageSize+slotSize && b.hdr.first < 1<<20:
+		b.n, b.base, b.first = 1, pageSize, int(b.hdr.first)
+	default:
 		b.Close()
 		return nil, errors.New("scoreboard: not a scoreboard of this modpy version")
 	}
-	b.n = int(b.hdr.nslots)
 	return b, nil
 }
 
@@ -225,12 +267,13 @@ func (b *Board) Close() error {
 	return err
 }
 
-// Slot is slot i, or nil when i is not one of the board's slots.
+// Slot is slot i, or nil when i is not one of the board's slots (a
+// region has only the one its process was given).
 func (b *Board) Slot(i int) *Slot {
-	if b == nil || i < 0 || i >= b.n {
+	if b == nil || i < b.first || i >= b.first+b.n {
 		return nil
 	}
-	off := headerSize + i*slotSize
+	off := b.base + (i-b.first)*slotSize
 	mem := b.mem[off : off+slotSize]
 	return &Slot{Index: i, b: b, mem: mem, h: (*slotHeader)(unsafe.Pointer(&mem[0]))}
 }
@@ -258,6 +301,9 @@ func (b *Board) groupRow(i int) *groupRow {
 // group finds the row of the process group name, claiming a free one if
 // it has none; nil when the table is full.
 func (b *Board) group(name string) *groupRow {
+	if b.base != headerSize {
+		return nil // a region has no master's area
+	}
 	if len(name) > GroupCap {
 		name = name[:GroupCap]
 	}
@@ -308,6 +354,38 @@ func (b *Board) CountGroupRestart(name string, r Reason) {
 	}
 }
 
+// CountSlotless adds delta to the processes of group name running
+// without a slot on the board (master: every slot was taken when it
+// started one), declaring the group if it was not.
+func (b *Board) CountSlotless(name string, delta int) {
+	if g := b.group(name); g != nil {
+		g.slotless.Add(int64(delta))
+	}
+}
+
+// Slotless is how many processes of group name run without a slot; -1
+// when the group has no row (past MaxGroups): it cannot tell.
+func (b *Board) Slotless(name string) int {
+	if len(name) > GroupCap {
+		name = name[:GroupCap]
+	}
+	if b.base != headerSize {
+		return -1
+	}
+	for i := 0; i < MaxGroups; i++ {
+		g := b.groupRow(i)
+		switch g.state.Load() {
+		case 0:
+			return -1
+		case 2:
+			if string(g.name[:min(int(g.n), GroupCap)]) == name {
+				return int(g.slotless.Load())
+			}
+		}
+	}
+	return -1
+}
+
 // GroupInfo is a declared process group as the master's area has it.
 type GroupInfo struct {
 	Name     string
@@ -321,6 +399,9 @@ type GroupInfo struct {
 // declared.
 func (b *Board) Groups() []GroupInfo {
 	var out []GroupInfo
+	if b.base != headerSize {
+		return nil
+	}
 	for i := 0; i < MaxGroups; i++ {
 		g := b.groupRow(i)
 		st := g.state.Load()
@@ -364,7 +445,7 @@ func (b *Board) Master() MasterInfo {
 // Claim reserves a free slot for a worker of generation gen about to be
 // started; nil when every slot is taken.
 func (b *Board) Claim(gen int) *Slot {
-	for i := 0; i < b.n; i++ {
+	for i := b.first; i < b.first+b.n; i++ {
 		s := b.Slot(i)
 		if s.h.pid.CompareAndSwap(0, -1) {
 			s.reset()
@@ -379,7 +460,7 @@ func (b *Board) Claim(gen int) *Slot {
 // Live lists the slots in use (claimed or held by a worker), in order.
 func (b *Board) Live() []*Slot {
 	var out []*Slot
-	for i := 0; i < b.n; i++ {
+	for i := b.first; i < b.first+b.n; i++ {
 		if s := b.Slot(i); s.h.pid.Load() != 0 {
 			out = append(out, s)
 		}
@@ -478,8 +559,20 @@ func (s *Slot) Exit() (r Reason, text string, ok bool) {
 	if why == 0 {
 		return 0, "", false
 	}
-	n := min(int(s.h.exitLen.Load()), exitTextCap)
-	return Reason(why - 1), string(s.h.exitText[:n]), true
+	n := min(max(int(s.h.exitLen.Load()), 0), exitTextCap)
+	return Reason(why - 1), printable(string(s.h.exitText[:n])), true
+}
+
+// printable is text from a slot as one line of a log: valid UTF-8 with
+// no control characters (a group process's slot is written by code the
+// master does not trust, and the master logs what it says).
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
 }
 
 // SetThreads records how many threads the process serves requests with
@@ -568,9 +661,59 @@ func (s *Slot) InFlight() []string {
 	out := make([]string, len(calls))
 	for i, c := range calls {
 		d := time.Duration(now - c.start)
-		out[i] = fmt.Sprintf("%s (for %s)", strings.ToValidUTF8(c.text, "?"), d.Round(time.Millisecond))
+		out[i] = fmt.Sprintf("%s (for %s)", printable(c.text), d.Round(time.Millisecond))
 	}
 	return out
+}
+
+// Mirror copies into s (a slot of the board, master) what a group
+// process wrote into src, its region's slot: its counters, threads,
+// resident memory, calls in flight and snapshots. Not its pid, group,
+// generation or state, which the master keeps on the board itself, and
+// not its exit, which the master reads from src. src is written by code
+// the server does not trust: every length read from it is bounded, and
+// a snapshot being written (or kept "being written") is skipped until the
+// next call, never waited for.
+func (s *Slot) Mirror(src *Slot) {
+	if s == nil || src == nil {
+		return
+	}
+	s.h.requests.Store(src.h.requests.Load())
+	s.h.active.Store(src.h.active.Load())
+	s.h.rss.Store(src.h.rss.Load())
+	s.h.threads.Store(src.h.threads.Load())
+	for i := 0; i < Entries; i++ {
+		e, d := src.entry(i), s.entry(i)
+		if e.busy.Load() != 2 {
+			d.busy.Store(0)
+			continue
+		}
+		d.busy.Store(1)
+		d.n = uint32(copy(d.text[:], e.text[:min(int(e.n), entryText)]))
+		d.start.Store(e.start.Load())
+		d.busy.Store(2)
+	}
+	for _, a := range [...]struct{ off, capacity int }{{statusOffset, statusCap}, {metricsOff, metricsCap}} {
+		sa, da := src.area(a.off), s.area(a.off)
+		when := sa.when.Load()
+		if when == da.when.Load() {
+			continue
+		}
+		seq := sa.seq.Load()
+		if seq&1 == 1 {
+			continue
+		}
+		n := min(int(sa.n.Load()), a.capacity)
+		da.seq.Add(1)
+		copy(s.areaData(a.off, a.capacity)[:n], src.areaData(a.off, a.capacity)[:n])
+		da.n.Store(uint64(n))
+		if sa.seq.Load() != seq {
+			when = 0 // torn: shown as no snapshot, copied again next time
+			da.n.Store(0)
+		}
+		da.when.Store(when)
+		da.seq.Add(1)
+	}
 }
 
 func (s *Slot) area(off int) *area {

@@ -225,3 +225,109 @@ func TestBoardSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRegion: a group process's region holds its one slot and nothing of
+// the board; what it writes reaches the board's slot only through the
+// master's Mirror, bounded and without waiting on a snapshot kept "being
+// written".
+func TestRegion(t *testing.T) {
+	b, err := Create(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	b.Claim(1).SetPid(10) // a worker's slot, which the region must not reach
+	sl := b.Claim(1)
+	sl.SetGroup("g")
+	r, err := CreateRegion(sl.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	fd, err := syscall.Dup(int(r.File().Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr, err := Open(os.NewFile(uintptr(fd), "region"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gr.Close()
+	if st, _ := gr.File().Stat(); st.Size() != pageSize+slotSize {
+		t.Fatalf("region of %d bytes", st.Size())
+	}
+	if gr.Slot(0) != nil || gr.Slot(sl.Index+1) != nil || gr.Groups() != nil {
+		t.Fatal("a region reaches slots or groups of the board")
+	}
+	own := gr.Slot(sl.Index)
+	if own == nil {
+		t.Fatal("the region lacks its slot")
+	}
+	own.Requests().Add(7)
+	own.SetState(Ready)
+	own.SetThreads(16)
+	call := own.Begin("GET /a in interpreter x")
+	own.WriteStatus([]byte(`{"pid":1}`))
+	own.SetExit(MaxRequests, "done\nforged line\x1b")
+	if sl.Requests().Load() != 0 || sl.State() != Starting {
+		t.Fatal("the region's writes reached the board without Mirror")
+	}
+	sl.Mirror(r.Slot(sl.Index))
+	if sl.Requests().Load() != 7 || sl.Threads() != 16 || sl.State() != Starting || sl.Group() != "g" {
+		t.Fatalf("mirrored: requests %d threads %d state %v group %q", sl.Requests().Load(), sl.Threads(), sl.State(), sl.Group())
+	}
+	if got, _ := sl.ReadStatus(); string(got) != `{"pid":1}` {
+		t.Fatalf("mirrored status %q", got)
+	}
+	if c := sl.InFlight(); len(c) != 1 || !strings.HasPrefix(c[0], "GET /a in interpreter x") {
+		t.Fatalf("mirrored calls %q", c)
+	}
+	if _, text, _ := r.Slot(sl.Index).Exit(); text != "done?forged line?" {
+		t.Fatalf("exit text %q", text)
+	}
+	own.End(call)
+
+	// Lengths the process wrote are bounded; a snapshot it keeps "being
+	// written" is skipped, not waited for.
+	a := own.area(statusOffset)
+	a.n.Store(1 << 40)
+	a.when.Add(1)
+	sl.Mirror(r.Slot(sl.Index))
+	if got, _ := sl.ReadStatus(); len(got) != StatusCap {
+		t.Fatalf("status of %d bytes mirrored", len(got))
+	}
+	a.seq.Add(1) // odd: being written, forever
+	a.when.Add(1)
+	sl.Mirror(r.Slot(sl.Index))
+	if len(sl.InFlight()) != 0 {
+		t.Fatal("an ended call is still shown")
+	}
+	if w := b.Slot(0); w.Pid() != 10 || w.Requests().Load() != 0 {
+		t.Fatal("Mirror touched another slot")
+	}
+}
+
+// TestSlotless: the master counts a group's processes it started without
+// a slot; a group without a row cannot tell (-1).
+func TestSlotless(t *testing.T) {
+	b, err := Create(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if n := b.Slotless("g"); n != -1 {
+		t.Fatalf("undeclared group: %d", n)
+	}
+	b.DeclareGroup("g")
+	b.CountSlotless("g", 1)
+	b.CountSlotless("g", 1)
+	b.CountSlotless("g", -1)
+	if n := b.Slotless("g"); n != 1 {
+		t.Fatalf("slotless %d, want 1", n)
+	}
+	if r, err := CreateRegion(0); err != nil || r.Slotless("g") != -1 {
+		t.Fatalf("a region answers for groups: %v", err)
+	} else {
+		r.Close()
+	}
+}

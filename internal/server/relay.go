@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -245,18 +246,29 @@ func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, ad
 // to start): connecting would queue the request with nobody to take it.
 var errGroupNotReady = errors.New("no process of the group is ready")
 
+// peerIsRoot reports whether nc's peer runs as root (SO_PEERCRED): the
+// one process besides a worker that may send a group a request, without
+// a Modpy-Relay (httpd.Server.TrustPeer), as a root shell may.
+func peerIsRoot(nc net.Conn) bool {
+	uid, _, err := groupsock.PeerCred(nc)
+	return err == nil && uid == 0
+}
+
 // groupReady reports whether the scoreboard shows a process of group name
-// serving (true without a scoreboard: nothing to tell).
+// of this worker's generation (whose socket it relays to) serving: its
+// state as the master recorded it. True without a scoreboard, and when
+// the group has processes the board had no slot for: nothing to tell
+// (connect-timeout then bounds the wait).
 func (s *Server) groupReady(name string) bool {
 	if s.board == nil {
 		return true
 	}
 	for _, sl := range s.board.Live() {
-		if sl.State() == scoreboard.Ready && sl.Group() == name {
+		if sl.State() == scoreboard.Ready && sl.Generation() == s.groups.gen && sl.Group() == name {
 			return true
 		}
 	}
-	return false
+	return s.board.Slotless(name) != 0
 }
 
 // relayBufs are the buffers a relay copies bodies through (32 KiB each):

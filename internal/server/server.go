@@ -299,6 +299,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 			// A group process's own listener: the workers relay to it
 			// (relay.go), and only they can connect (SO_PEERCRED).
 			hs.TLSFor, hs.TrustRelay, hs.RelayKeyHash = nil, true, s.relayKeyHash
+			hs.TrustPeer = peerIsRoot
 			hs.Config = relayLimits(hcfg)
 		}
 		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go

@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -56,31 +55,16 @@ type groupRole struct {
 	acct       master.GroupAccount
 	workersUID int
 	perUser    bool
-	// board is the scoreboard (nil until mapped, or without one): who
-	// the workers are.
-	board atomic.Pointer[scoreboard.Board]
-}
-
-// isWorker reports whether pid is one of the server's live workers (not
-// a group process), by the scoreboard; without a scoreboard it cannot
-// tell, and says yes (the uid check still applies).
-func (g *groupRole) isWorker(pid int) bool {
-	b := g.board.Load()
-	if b == nil {
-		return true
-	}
-	for _, sl := range b.Live() {
-		if sl.Pid() == pid && sl.Group() == "" {
-			return true
-		}
-	}
-	return false
 }
 
 // checked wraps the group's listener with the SO_PEERCRED check; srv is
 // the server, for the log line (nil until it exists: then standard error).
+// Which process of the workers' user it is is not asked: a group process
+// sees no scoreboard (its region holds only its own slot), and what else
+// runs as that user (a CGI script, another group's code) lacks the key
+// every request on the socket must carry (httpd.Server.RelayKeyHash).
 func (g *groupRole) checked(ln net.Listener, srv func() *server.Server) net.Listener {
-	return groupsock.Checked(ln, g.workersUID, g.isWorker, func(uid, pid int, err error) {
+	return groupsock.Checked(ln, g.workersUID, nil, func(uid, pid int, err error) {
 		msg := fmt.Sprintf("group %s: refused a connection from uid %d (pid %d) on its socket: only the workers (uid %d) or root may connect", g.pg.Name, uid, pid, g.workersUID)
 		if err != nil {
 			msg = fmt.Sprintf("group %s: refused a connection on its socket: SO_PEERCRED: %v", g.pg.Name, err)

@@ -102,11 +102,8 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 	srv.SetMaster(os.Getppid(), master.Workers(cfg))
 	srv.SetRSS(ProcessRSS)
 	if v := os.Getenv(master.SlotEnv); v != "" {
-		board, err := useScoreboard(srv, v, master.FirstFD+nlisten+2)
-		if err != nil {
+		if err := useScoreboard(srv, v, master.FirstFD+nlisten+2); err != nil {
 			srv.LogNotice(fmt.Sprintf("scoreboard: %v: the status page shows only this worker", err))
-		} else if grp != nil {
-			grp.board.Store(board)
 		}
 	}
 	// A handler stuck in C code past PythonRequestTimeout: exit, the
@@ -271,29 +268,30 @@ func run(cfg *config.Config, nlisten int, grp *groupRole) int {
 	return 0
 }
 
-// useScoreboard maps the scoreboard the master passed as fd and gives the
-// server slot (the value of SlotEnv).
-func useScoreboard(srv *server.Server, slot string, fd int) (*scoreboard.Board, error) {
+// useScoreboard maps the scoreboard the master passed as fd (a group
+// process's: its region, scoreboard.CreateRegion) and gives the server
+// slot (the value of SlotEnv).
+func useScoreboard(srv *server.Server, slot string, fd int) error {
 	idx, err := strconv.Atoi(slot)
 	if err != nil {
-		return nil, fmt.Errorf("%s=%q", master.SlotEnv, slot)
+		return fmt.Errorf("%s=%q", master.SlotEnv, slot)
 	}
 	f := os.NewFile(uintptr(fd), "scoreboard")
 	if f == nil {
-		return nil, fmt.Errorf("no descriptor %d", fd)
+		return fmt.Errorf("no descriptor %d", fd)
 	}
 	board, err := scoreboard.Open(f)
 	if err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
 	sl := board.Slot(idx)
 	if sl == nil {
 		board.Close()
-		return nil, fmt.Errorf("no slot %d", idx)
+		return fmt.Errorf("no slot %d", idx)
 	}
 	srv.SetScoreboard(board, sl)
-	return board, nil
+	return nil
 }
 
 // watchMemory checks the worker's resident memory every second and sends it
