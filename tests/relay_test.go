@@ -114,7 +114,7 @@ func (f relayFacts) s(k string) string { return fmt.Sprint(f[k]) }
 func startRelaySite(t *testing.T) (*site, *testPKI, int) {
 	t.Helper()
 	s := newSite(t, map[string]string{"app.wsgi": relayApp, "lib/facts.py": relayHandler,
-		"die.py": "import os\nos._exit(3)\n", "htdocs/index.html": "hi\n"})
+		"die.py": "import os\nos.write(2, b'Fatal Python error: die.py gives up\\x07\\n')\nos._exit(3)\n", "htdocs/index.html": "hi\n"})
 	os.Chmod(s.Dir, 0o755)
 	pkiDir := t.TempDir()
 	p := newPKI(t, pkiDir)
@@ -431,6 +431,14 @@ func TestRelay(t *testing.T) {
 		}
 		if len(pids) < 2 {
 			t.Errorf("%d start attempts of group broken logged:\n%s", len(pids), s.errorLog())
+		}
+		// Why: what each attempt wrote on its standard error, one line,
+		// its control characters escaped.
+		for pid := range pids {
+			want := "group broken pid " + pid + ": Fatal Python error: die.py gives up\\x07\n"
+			if !strings.Contains(s.errorLog(), want) {
+				t.Errorf("error log lacks %q:\n%s", want, s.errorLog())
+			}
 		}
 	})
 

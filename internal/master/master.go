@@ -497,8 +497,18 @@ func (m *master) spawn(g *groupRun) error {
 	env = append(env, groupsock.GenerationEnv+"="+strconv.Itoa(gen), groupsock.MasterPidEnv+"="+strconv.Itoa(os.Getpid()))
 	files = append(files, m.ctlR.Fd(), readyW.Fd())
 	argv := append([]string{m.exe}, m.opts.Args...)
-	if m.status != nil {
-		env = append(env, StderrEnv+"=1") // startup.go
+	if m.status != nil && g == nil {
+		env = append(env, StderrEnv+"=1") // startup.go; a group's is logged
+	}
+	var errR *os.File // a group process's standard error, logged (log.go)
+	if g != nil {
+		var errW *os.File
+		if errR, errW, err = os.Pipe(); err != nil {
+			readyR.Close()
+			return err
+		}
+		defer errW.Close()
+		files[2] = errW.Fd()
 	}
 	var slot *scoreboard.Slot
 	var region *scoreboard.Board
@@ -558,6 +568,9 @@ func (m *master) spawn(g *groupRun) error {
 		if region != nil {
 			region.Close()
 		}
+		if errR != nil {
+			errR.Close()
+		}
 		return err
 	}
 	proc, _ := os.FindProcess(pid) // never fails on Unix
@@ -578,6 +591,15 @@ func (m *master) spawn(g *groupRun) error {
 		defer close(read)
 		m.readReady(w.pid, readyR)
 	}()
+	logged := make(chan struct{})
+	if errR != nil {
+		go func() {
+			defer close(logged)
+			m.log.logLines(g.pg.Name, pid, errR)
+		}()
+	} else {
+		close(logged)
+	}
 	go func() {
 		st, err := proc.Wait()
 		if err != nil {
@@ -589,6 +611,12 @@ func (m *master) spawn(g *groupRun) error {
 		// it now, and report the exit after what the worker wrote.
 		readyR.SetReadDeadline(time.Now())
 		<-read
+		if errR != nil {
+			// What it wrote last is in the pipe; only a child of it can
+			// keep the pipe open past this.
+			errR.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		}
+		<-logged
 		m.events <- event{pid: w.pid, state: st, gone: true}
 	}()
 	return nil
