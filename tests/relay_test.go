@@ -66,6 +66,10 @@ def application(environ, start_response):
         time.sleep(float(environ["QUERY_STRING"]))
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"slept"]
+    if path == "/fields":
+        start_response("203 Mostly Fine", [("X-Zeta", "1"), ("x-alpha", "2"), ("X-MiXeD-Case", "3"),
+                                           ("Set-Cookie", "a=1"), ("Content-Type", "text/plain"), ("Set-Cookie", "b=2")])
+        return [b"fields"]
     if path == "/forge":
         # A group's code poses as a worker to another group: it can reach
         # the socket (here, as root), but has no relay key.
@@ -372,6 +376,33 @@ func TestRelay(t *testing.T) {
 		if !strings.Contains(string(b), "https=1 env=on ") || !strings.Contains(string(b), "proto=HTTP/2.0") ||
 			!strings.Contains(string(b), "ssl=TLSv1.3") || !strings.HasSuffix(string(b), "group=app") {
 			t.Errorf("h2 mod_python: %s", b)
+		}
+	})
+
+	t.Run("fields in the application's order and case", func(t *testing.T) {
+		// As embedded: the fields the application gave, in the order and
+		// with the case embedded mode sends them, through the group's
+		// response and the worker's.
+		appFields := func(path string) []string {
+			out := s.raw("GET "+path+" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 10*time.Second)
+			head, body, _ := strings.Cut(out, "\r\n\r\n")
+			lines := strings.Split(head, "\r\n")
+			if lines[0] != "HTTP/1.1 203 Mostly Fine" || body != "fields" {
+				t.Fatalf("%s: %q", path, out)
+			}
+			var app []string
+			for _, l := range lines[1:] {
+				for _, k := range []string{"X-Zeta:", "x-alpha:", "X-MiXeD-Case:", "Set-Cookie:", "Content-Type:"} {
+					if strings.HasPrefix(l, k) {
+						app = append(app, l)
+					}
+				}
+			}
+			return app
+		}
+		got, want := appFields("/wsgi/fields"), appFields("/embedded/fields")
+		if len(want) != 6 || strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("relayed, the application's fields came as\n%s\nembedded as\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	})
 

@@ -57,117 +57,183 @@ func (in *Info) KeyMatches(hash []byte) bool {
 	return len(in.Key) > 0 && subtle.ConstantTimeCompare(h[:], hash) == 1
 }
 
-// Encode is Info as Modpy-Relay's value: url-encoded k=v pairs.
+// Encode is Info as Modpy-Relay's value: url-encoded k=v pairs (as
+// url.Values would write them), written without a map: it is made for
+// every relayed request.
 func Encode(in *Info) string {
-	v := make(url.Values, 12)
+	return string(AppendEncode(make([]byte, 0, 160), in))
+}
+
+// AppendEncode appends Encode(in) to dst.
+func AppendEncode(dst []byte, in *Info) []byte {
+	first := true
+	field := func(k, v string) {
+		if !first {
+			dst = append(dst, '&')
+		}
+		first = false
+		dst = append(dst, k...)
+		dst = append(dst, '=')
+		dst = appendEscaped(dst, v)
+	}
+	num := func(k string, n int64) {
+		field(k, "")
+		dst = strconv.AppendInt(dst, n, 10)
+	}
 	if in.Remote.IsValid() {
-		v.Set("remote", in.Remote.String())
+		field("remote", "")
+		dst = appendEscapedAddr(dst, in.Remote)
 	}
 	if in.Local.IsValid() {
-		v.Set("local", in.Local.String())
+		field("local", "")
+		dst = appendEscapedAddr(dst, in.Local)
 	}
 	if in.Proto != "" {
-		v.Set("proto", in.Proto)
+		field("proto", in.Proto)
 	}
 	if !in.Start.IsZero() {
-		v.Set("start", strconv.FormatInt(in.Start.UnixNano(), 10))
+		num("start", in.Start.UnixNano())
 	}
-	v.Set("conn", strconv.FormatUint(in.ConnID, 10))
-	v.Set("keepalive", strconv.Itoa(in.KeepAlives))
+	field("conn", "")
+	dst = strconv.AppendUint(dst, in.ConnID, 10)
+	num("keepalive", int64(in.KeepAlives))
 	if len(in.Key) > 0 {
-		v.Set("key", hex.EncodeToString(in.Key))
+		field("key", "")
+		dst = hex.AppendEncode(dst, in.Key)
 	}
 	if in.HTTPS {
-		v.Set("https", "on")
-		v.Set("protocol", strconv.Itoa(int(in.TLSVersion)))
-		v.Set("cipher", strconv.Itoa(int(in.Cipher)))
+		field("https", "on")
+		num("protocol", int64(in.TLSVersion))
+		num("cipher", int64(in.Cipher))
 		if in.SNI != "" {
-			v.Set("sni", in.SNI)
+			field("sni", in.SNI)
 		}
 		if in.ALPN != "" {
-			v.Set("alpn", in.ALPN)
+			field("alpn", in.ALPN)
 		}
 		if in.Resumed {
-			v.Set("resumed", "1")
+			field("resumed", "1")
 		}
 		if in.SessionID != "" {
-			v.Set("sid", in.SessionID)
+			field("sid", in.SessionID)
 		}
 		if len(in.ClientCerts) > 0 {
 			var b strings.Builder
 			for _, der := range in.ClientCerts {
 				b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 			}
-			v.Set("cert", b.String())
+			field("cert", b.String())
 			if in.Verified {
-				v.Set("verify", "SUCCESS")
+				field("verify", "SUCCESS")
 			} else {
-				v.Set("verify", "GENEROUS")
+				field("verify", "GENEROUS")
 			}
 		}
 	}
-	return v.Encode()
+	return dst
+}
+
+// appendEscaped appends v query-escaped: every byte but A-Z a-z 0-9 - _ .
+// ~ as %XX.
+func appendEscaped(dst []byte, v string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			dst = append(dst, c)
+			continue
+		}
+		dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
+	}
+	return dst
+}
+
+// appendEscapedAddr appends a's text query-escaped, without making it a
+// string first.
+func appendEscapedAddr(dst []byte, a netip.AddrPort) []byte {
+	var buf [64]byte
+	return appendEscaped(dst, string(a.AppendTo(buf[:0])))
 }
 
 // Decode parses Modpy-Relay's value.
 func Decode(s string) (Info, error) {
 	var in Info
-	v, err := url.ParseQuery(s)
-	if err != nil {
-		return in, errors.New("relay: bad " + Header + ": " + err.Error())
+	var seen [nFields]bool
+	var v [nFields]string
+	for rest := s; rest != ""; {
+		var kv string
+		kv, rest, _ = strings.Cut(rest, "&")
+		if strings.Contains(kv, ";") {
+			return in, errors.New("relay: bad " + Header + ": invalid semicolon separator")
+		}
+		if kv == "" {
+			continue
+		}
+		k, x, _ := strings.Cut(kv, "=")
+		var err error
+		if k, err = url.QueryUnescape(k); err != nil {
+			return in, errors.New("relay: bad " + Header + ": " + err.Error())
+		}
+		if x, err = url.QueryUnescape(x); err != nil {
+			return in, errors.New("relay: bad " + Header + ": " + err.Error())
+		}
+		if i := fieldIndex(k); i >= 0 && !seen[i] {
+			seen[i], v[i] = true, x // the first, as url.Values.Get
+		}
 	}
 	bad := func(k string, err error) (Info, error) {
 		return Info{}, errors.New("relay: bad " + Header + " " + k + ": " + err.Error())
 	}
-	if x := v.Get("remote"); x != "" {
+	var err error
+	if x := v[fRemote]; x != "" {
 		if in.Remote, err = netip.ParseAddrPort(x); err != nil {
 			return bad("remote", err)
 		}
 	}
-	if x := v.Get("local"); x != "" {
+	if x := v[fLocal]; x != "" {
 		if in.Local, err = netip.ParseAddrPort(x); err != nil {
 			return bad("local", err)
 		}
 	}
-	in.Proto = v.Get("proto")
-	if x := v.Get("start"); x != "" {
+	in.Proto = v[fProto]
+	if x := v[fStart]; x != "" {
 		n, err := strconv.ParseInt(x, 10, 64)
 		if err != nil {
 			return bad("start", err)
 		}
 		in.Start = time.Unix(0, n)
 	}
-	if x := v.Get("conn"); x != "" {
+	if x := v[fConn]; x != "" {
 		if in.ConnID, err = strconv.ParseUint(x, 10, 64); err != nil {
 			return bad("conn", err)
 		}
 	}
-	if x := v.Get("keepalive"); x != "" {
+	if x := v[fKeepAlive]; x != "" {
 		if in.KeepAlives, err = strconv.Atoi(x); err != nil {
 			return bad("keepalive", err)
 		}
 	}
-	if x := v.Get("key"); x != "" {
+	if x := v[fKey]; x != "" {
 		if in.Key, err = hex.DecodeString(x); err != nil {
 			return bad("key", err)
 		}
 	}
-	if v.Get("https") != "on" {
+	if v[fHTTPS] != "on" {
 		return in, nil
 	}
 	in.HTTPS = true
-	n, err := strconv.ParseUint(v.Get("protocol"), 10, 16)
+	n, err := strconv.ParseUint(v[fProtocol], 10, 16)
 	if err != nil {
 		return bad("protocol", err)
 	}
 	in.TLSVersion = uint16(n)
-	if n, err = strconv.ParseUint(v.Get("cipher"), 10, 16); err != nil {
+	if n, err = strconv.ParseUint(v[fCipher], 10, 16); err != nil {
 		return bad("cipher", err)
 	}
 	in.Cipher = uint16(n)
-	in.SNI, in.ALPN, in.SessionID = v.Get("sni"), v.Get("alpn"), v.Get("sid")
-	in.Resumed = v.Get("resumed") == "1"
-	rest := []byte(v.Get("cert"))
+	in.SNI, in.ALPN, in.SessionID = v[fSNI], v[fALPN], v[fSID]
+	in.Resumed = v[fResumed] == "1"
+	rest := []byte(v[fCert])
 	for len(rest) > 0 {
 		var b *pem.Block
 		if b, rest = pem.Decode(rest); b == nil {
@@ -175,8 +241,41 @@ func Decode(s string) (Info, error) {
 		}
 		in.ClientCerts = append(in.ClientCerts, b.Bytes)
 	}
-	in.Verified = len(in.ClientCerts) > 0 && v.Get("verify") == "SUCCESS"
+	in.Verified = len(in.ClientCerts) > 0 && v[fVerify] == "SUCCESS"
 	return in, nil
+}
+
+// Modpy-Relay's fields, by their index in Decode's table.
+const (
+	fRemote = iota
+	fLocal
+	fProto
+	fStart
+	fConn
+	fKeepAlive
+	fKey
+	fHTTPS
+	fProtocol
+	fCipher
+	fSNI
+	fALPN
+	fResumed
+	fSID
+	fCert
+	fVerify
+	nFields
+)
+
+var fieldNames = [nFields]string{"remote", "local", "proto", "start", "conn", "keepalive", "key", "https",
+	"protocol", "cipher", "sni", "alpn", "resumed", "sid", "cert", "verify"}
+
+func fieldIndex(k string) int {
+	for i, n := range fieldNames {
+		if n == k {
+			return i
+		}
+	}
+	return -1
 }
 
 // FromTLS fills in's TLS facts from the worker's handshake; sessionID is

@@ -79,3 +79,33 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendEncode: appended after other bytes, the value is the same as
+// Encode's and decodes to the same facts; a value with bytes to escape
+// survives.
+func TestAppendEncode(t *testing.T) {
+	in := Info{Remote: netip.MustParseAddrPort("[2001:db8::1]:1"), Proto: "HTTP/1.1", ConnID: 7, Key: []byte{1, 2},
+		HTTPS: true, TLSVersion: tls.VersionTLS12, Cipher: 1, SNI: "a&b=c d%"}
+	got := string(AppendEncode([]byte("X: "), &in))
+	if got != "X: "+Encode(&in) {
+		t.Fatalf("AppendEncode %q, Encode %q", got, Encode(&in))
+	}
+	out, err := Decode(Encode(&in))
+	if err != nil || out.SNI != in.SNI || out.Remote != in.Remote || string(out.Key) != string(in.Key) || out.ConnID != 7 {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if _, err := Decode("remote=1.2.3.4%3A5;x=1"); err == nil {
+		t.Fatal("a semicolon separator was taken")
+	}
+}
+
+func BenchmarkEncodeDecode(b *testing.B) {
+	in := Info{Remote: netip.MustParseAddrPort("127.0.0.1:40000"), Local: netip.MustParseAddrPort("127.0.0.1:80"),
+		Proto: "HTTP/1.1", Start: time.Now(), ConnID: 42, KeepAlives: 3, Key: make([]byte, 32)}
+	var buf [256]byte
+	for i := 0; i < b.N; i++ {
+		if _, err := Decode(string(AppendEncode(buf[:0], &in))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -37,32 +37,37 @@ type Pool struct {
 }
 
 // Get is an idle connection to addr (an abstract socket "@..." or a path)
-// if the pool has a live one, else a new one; the error is the dial's.
-func (p *Pool) Get(addr string) (*Conn, error) {
+// if the pool has one, else a new one; the error is the dial's. With
+// probe, an idle one is first checked to be still open at the group's end
+// (a system call): for a request that could not be sent again on another
+// connection (one with a body). Without, a request sent on a connection
+// the group had closed fails with EPIPE or ECONNRESET, and its sender
+// sends it again on a new one.
+func (p *Pool) Get(addr string, probe bool) (*Conn, error) {
 	now := time.Now()
-	p.mu.Lock()
-	for list := p.idle[addr]; len(list) > 0; list = p.idle[addr] {
+	for {
+		p.mu.Lock()
+		list := p.idle[addr]
+		if len(list) == 0 {
+			p.mu.Unlock()
+			return Dial(addr)
+		}
 		c := list[len(list)-1]
 		p.idle[addr] = list[:len(list)-1]
-		if now.Sub(c.idle) > maxIdleAge || !c.alive() {
+		p.mu.Unlock()
+		if now.Sub(c.idle) > maxIdleAge || c.R.Buffered() > 0 || probe && !c.alive() {
 			c.Close()
 			continue
 		}
-		p.mu.Unlock()
 		c.Reused = true
 		return c, nil
 	}
-	p.mu.Unlock()
-	return Dial(addr)
 }
 
 // alive reports whether the idle c is still open at the group's end
 // (nothing to read, no EOF): a group process that ended (recycled, died)
 // closed it, and the request must not be sent there.
 func (c *Conn) alive() bool {
-	if c.R.Buffered() > 0 {
-		return false // bytes after the last response: not a connection to reuse
-	}
 	sc, ok := c.Conn.(syscall.Conn)
 	if !ok {
 		return true

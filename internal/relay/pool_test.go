@@ -27,19 +27,19 @@ func TestPoolDropsClosed(t *testing.T) {
 		}
 	}()
 	var p Pool
-	c, err := p.Get(name)
+	c, err := p.Get(name, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	peer := <-accepted
 	p.Put(c)
-	if got, _ := p.Get(name); got != c || !got.Reused {
+	if got, _ := p.Get(name, true); got != c || !got.Reused {
 		t.Fatalf("a live idle connection was not reused: %v", got)
 	}
 	p.Put(c)
 	peer.Close()
 	time.Sleep(20 * time.Millisecond)
-	got, err := p.Get(name)
+	got, err := p.Get(name, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -35,7 +34,19 @@ type groupRole struct {
 	masterPid int
 	gen       int
 	pool      relay.Pool
-	relays    bool // the configuration has groups: the worker may relay
+	relays    bool     // the configuration has groups: the worker may relay
+	keys      sync.Map // socket address -> its group's key (groupKey)
+}
+
+// groupKey is the key the requests relayed to the group socket addr carry
+// (groupsock.GroupKey), derived once per socket rather than per request.
+func (s *Server) groupKey(addr string) []byte {
+	if k, ok := s.groups.keys.Load(addr); ok {
+		return k.([]byte)
+	}
+	k := groupsock.GroupKey(s.relayKey, addr)
+	s.groups.keys.Store(addr, k)
+	return k
 }
 
 func (s *Server) initGroupRole() {
@@ -179,7 +190,9 @@ func (rs *rstate) relayTo(name, user string) int {
 // user the master would refuse.
 func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string) (*relay.Conn, int) {
 	s := rs.s
-	c, err := s.groups.pool.Get(addr)
+	// Probed before reuse only for a request with a body: one without is
+	// sent again on a new connection if the pooled one was stale.
+	c, err := s.groups.pool.Get(addr, rs.hr.ContentLength != 0 || rs.hr.Chunked)
 	if err == nil && (c.Reused || s.groupReady(name)) {
 		return c, 0
 	}
@@ -305,7 +318,7 @@ func (rs *rstate) socketTimeout(gc *config.ProcessGroup) time.Duration {
 
 // relaySend writes the request (head, Modpy-Relay, body streamed) and reads
 // the response head.
-func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Response, error) {
+func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*relay.Response, error) {
 	hr := rs.hr
 	st := rs.socketTimeout(gc)
 	c.SetDeadline(time.Now().Add(st))
@@ -346,7 +359,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		}
 		writeField(w, "Host", h)
 	}
-	in := relay.Info{Key: groupsock.GroupKey(rs.s.relayKey, c.Address()), Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
+	in := relay.Info{Key: rs.s.groupKey(c.Address()), Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
 		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives}
 	if cs := hr.TLS; cs != nil {
 		sid := ""
@@ -355,7 +368,11 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		}
 		in.FromTLS(cs, sid)
 	}
-	writeField(w, relay.Header, relay.Encode(&in))
+	var buf [256]byte
+	w.WriteString(relay.Header)
+	w.WriteString(": ")
+	w.Write(relay.AppendEncode(buf[:0], &in))
+	w.WriteString("\r\n")
 	chunked := hr.Chunked || hr.ContentLength < 0
 	switch {
 	case chunked:
@@ -373,8 +390,17 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*http.Respo
 		return nil, err
 	}
 	c.SetDeadline(time.Now().Add(st))
-	return http.ReadResponse(c.R, &http.Request{Method: hr.Method})
+	resp := relayResps.Get().(*relay.Response)
+	if err := relay.ReadResponse(c.R, hr.Method == "HEAD", resp); err != nil {
+		relayResps.Put(resp)
+		return nil, err
+	}
+	return resp, nil
 }
+
+// relayResps are the response heads relayResponse reads (their field
+// lists reused).
+var relayResps = sync.Pool{New: func() any { return new(relay.Response) }}
 
 func writeField(w *bufio.Writer, k, v string) {
 	w.WriteString(k)
@@ -428,23 +454,24 @@ func (rs *rstate) relayBody(c *relay.Conn, chunked bool, st time.Duration) error
 // relayResponse copies the group's response to the client as it comes:
 // status line, the fields but those of the connection, the body flushed
 // whenever nothing more is waiting.
-func (rs *rstate) relayResponse(c *relay.Conn, resp *http.Response, gc *config.ProcessGroup, name string) int {
+func (rs *rstate) relayResponse(c *relay.Conn, resp *relay.Response, gc *config.ProcessGroup, name string) int {
+	defer relayResps.Put(resp)
 	rs.relayed = true
 	out := rs.w
 	h := out.Header()
 	h.Clear()
-	connTokens := resp.Header.Get("Connection")
-	for k, vs := range resp.Header {
-		if k != "Content-Length" && isHopByHop(k, connTokens) || k == "Date" {
+	// The fields in the order and case the group (the application)
+	// gave them.
+	for _, f := range resp.Fields {
+		if !strings.EqualFold(f.Key, "Content-Length") && isHopByHop(f.Key, resp.Connection) || strings.EqualFold(f.Key, "Date") {
 			continue
 		}
-		for _, v := range vs {
-			h.Add(k, v)
-		}
+		h.Add(f.Key, f.Value)
 	}
-	out.SetStatus(resp.StatusCode)
-	out.SetStatusLine(resp.Status)
-	rs.req.Status = resp.StatusCode
+	out.SetStatus(resp.Status)
+	out.SetStatusLine(resp.StatusLine)
+	rs.req.Status = resp.Status
+	body := resp.Body(c.R)
 	st := rs.socketTimeout(gc)
 	bp := relayBufs.Get().(*[32 << 10]byte)
 	defer relayBufs.Put(bp)
@@ -453,7 +480,7 @@ func (rs *rstate) relayResponse(c *relay.Conn, resp *http.Response, gc *config.P
 	for {
 		c.SetReadDeadline(time.Now().Add(st))
 		var n int
-		n, err = resp.Body.Read(buf)
+		n, err = body.Read(buf)
 		if n > 0 {
 			if _, werr := out.Write(buf[:n]); werr != nil {
 				err = werr
