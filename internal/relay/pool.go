@@ -72,6 +72,9 @@ func (c *Conn) alive() bool {
 	if !ok {
 		return true
 	}
+	// Its last deadline (Put keeps it: the next request sets its own)
+	// would fail the probe unmade.
+	c.SetReadDeadline(time.Time{})
 	rc, err := sc.SyscallConn()
 	if err != nil {
 		return false
@@ -102,7 +105,6 @@ func Dial(addr string) (*Conn, error) {
 // Put gives c back for the next request to its group: only a connection
 // whose last response was read to its end and that may stay open.
 func (p *Pool) Put(c *Conn) {
-	c.SetDeadline(time.Time{})
 	c.idle = time.Now()
 	p.mu.Lock()
 	if p.idle == nil {

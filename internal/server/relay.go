@@ -389,7 +389,10 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*relay.Resp
 	if err := w.Flush(); err != nil {
 		return nil, err
 	}
-	c.SetDeadline(time.Now().Add(st))
+	if chunked || hr.ContentLength > 0 {
+		// socket-timeout for the answer counts from the body's end.
+		c.SetDeadline(time.Now().Add(st))
+	}
 	resp := relayResps.Get().(*relay.Response)
 	if err := relay.ReadResponse(c.R, hr.Method == "HEAD", resp); err != nil {
 		relayResps.Put(resp)
@@ -478,7 +481,11 @@ func (rs *rstate) relayResponse(c *relay.Conn, resp *relay.Response, gc *config.
 	buf := bp[:]
 	var err error
 	for {
-		c.SetReadDeadline(time.Now().Add(st))
+		if c.R.Buffered() == 0 {
+			// A read that waits for the group: socket-timeout from now.
+			// (What the head's read brought is read without waiting.)
+			c.SetReadDeadline(time.Now().Add(st))
+		}
 		var n int
 		n, err = body.Read(buf)
 		if n > 0 {
