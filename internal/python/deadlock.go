@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"modpy/internal/loglevel"
 )
 
 // WatchGIL is mod_wsgi's deadlock-timeout: a thread of the main
@@ -60,30 +58,22 @@ func (rt *Runtime) WatchGIL(d time.Duration, deadlock func(waited time.Duration)
 // gilWatcher is WatchGIL's thread: a locked OS thread with a thread state
 // of its own in the interpreter, as the interrupter's.
 func (in *Interp) gilWatcher(tick time.Duration, base time.Time, waiting *atomic.Int64) {
-	if !lockFreshThread() {
-		go in.gilWatcher(tick, base, waiting)
-		return
-	}
-	defer in.threads.Done()
-	var entry *C.PyObject
-	var cerr *C.char
-	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
-	if ts == nil {
-		in.rt.logf(loglevel.Error, in.Name, "python: deadlock-timeout's thread for %q: %s", in.Name, takeCString(cerr))
-		return
-	}
-	defer C.modpy_thread_delete(ts, entry)
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-in.stop:
-			return
-		case <-t.C:
-			waiting.Store(max(int64(time.Since(base)), 1))
-			C.modpy_attach(ts)
-			C.modpy_detach()
-			waiting.Store(0)
+	fresh := in.onOwnThreadState("deadlock-timeout's thread", func(ts *C.PyThreadState) {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-in.stop:
+				return
+			case <-t.C:
+				waiting.Store(max(int64(time.Since(base)), 1))
+				C.modpy_attach(ts)
+				C.modpy_detach()
+				waiting.Store(0)
+			}
 		}
+	})
+	if !fresh {
+		go in.gilWatcher(tick, base, waiting)
 	}
 }

@@ -369,27 +369,43 @@ type interruptReq struct {
 // interpreter, started on the first PythonRequestTimeout. Waiting for a GIL
 // that C code holds stalls only it, never the control thread.
 func (in *Interp) interrupter() {
-	if !lockFreshThread() {
+	fresh := in.onOwnThreadState("interrupter thread", func(ts *C.PyThreadState) {
+		for {
+			select {
+			case r := <-in.interrupts:
+				in.raiseTimeout(ts, r)
+			case <-in.stop:
+				return
+			}
+		}
+	})
+	if !fresh {
 		go in.interrupter()
-		return
+	}
+}
+
+// onOwnThreadState runs fn locked to this goroutine's OS thread with a
+// thread state of its own in the interpreter, deleted when fn returns;
+// what names the thread in the log line when that state cannot be made
+// (fn then does not run). It counts as one of in.threads while it runs.
+// False: the OS thread held a direct call's thread state
+// (lockFreshThread), fn did not run, and the caller must start again on
+// a new goroutine, returning at once so that this OS thread ends.
+func (in *Interp) onOwnThreadState(what string, fn func(ts *C.PyThreadState)) bool {
+	if !lockFreshThread() {
+		return false
 	}
 	defer in.threads.Done()
 	var entry *C.PyObject
 	var cerr *C.char
 	ts := C.modpy_thread_new(in.istate, &entry, &cerr)
 	if ts == nil {
-		in.rt.logf(loglevel.Error, in.Name, "python: interrupter thread for %q: %s", in.Name, takeCString(cerr))
-		return
+		in.rt.logf(loglevel.Error, in.Name, "python: %s for %q: %s", what, in.Name, takeCString(cerr))
+		return true
 	}
 	defer C.modpy_thread_delete(ts, entry)
-	for {
-		select {
-		case r := <-in.interrupts:
-			in.raiseTimeout(ts, r)
-		case <-in.stop:
-			return
-		}
-	}
+	fn(ts)
+	return true
 }
 
 func (in *Interp) raiseTimeout(ts *C.PyThreadState, r interruptReq) {
