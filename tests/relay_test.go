@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,7 +119,9 @@ func (f relayFacts) s(k string) string { return fmt.Sprint(f[k]) }
 func startRelaySite(t *testing.T) (*site, *testPKI, int) {
 	t.Helper()
 	s := newSite(t, map[string]string{"app.wsgi": relayApp, "lib/facts.py": relayHandler,
-		"die.py": "import os\nos.write(2, b'Fatal Python error: die.py gives up\\x07\\n')\nos._exit(3)\n", "htdocs/index.html": "hi\n"})
+		"die.py": "import os\nos.write(2, b'Fatal Python error: die.py gives up\\x07\\n')\nos._exit(3)\n", "htdocs/index.html": "hi\n",
+		"htdocs/inc.shtml": "[<!--#include virtual=\"/wsgi/fields?inc=1\" -->|<!--#include virtual=\"/py\" -->|" +
+			"<!--#include virtual=\"/embedded/fields\" -->|<!--#include virtual=\"/pyaccess\" -->]\n"})
 	os.Chmod(s.Dir, 0o755)
 	pkiDir := t.TempDir()
 	p := newPKI(t, pkiDir)
@@ -145,6 +148,8 @@ func startRelaySite(t *testing.T) (*site, *testPKI, int) {
 		"<Location /nogroup>\n SetEnv GRP nosuch\n WSGIProcessGroup %{ENV:GRP}\n</Location>\n" +
 		"<Location /py>\n SetHandler mod_python\n PythonHandler facts\n WSGIProcessGroup app\n</Location>\n" +
 		"<Location /pyembedded>\n SetHandler mod_python\n PythonHandler facts\n</Location>\n" +
+		"<Location /pyaccess>\n SetHandler mod_python\n PythonAccessHandler facts\n PythonHandler facts\n WSGIProcessGroup app\n</Location>\n" +
+		"AddType text/html .shtml\n<Directory {{DIR}}/htdocs>\n Options +Includes\n AddOutputFilter INCLUDES .shtml\n</Directory>\n" +
 		"Listen 127.0.0.1:" + strconv.Itoa(tlsPort) + "\n<VirtualHost 127.0.0.1:" + strconv.Itoa(tlsPort) + ">\n ServerName a.test\n SSLEngine on\n" +
 		" SSLCertificateFile " + pkiDir + "/a.crt\n SSLCertificateKeyFile " + pkiDir + "/a.key\n Protocols h2 http/1.1\n" +
 		" WSGIScriptAlias /wsgi {{DIR}}/app.wsgi process-group=app\n" +
@@ -403,6 +408,31 @@ func TestRelay(t *testing.T) {
 		got, want := appFields("/wsgi/fields"), appFields("/embedded/fields")
 		if len(want) != 6 || strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("relayed, the application's fields came as\n%s\nembedded as\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+
+	t.Run("include virtual of a group's page", func(t *testing.T) {
+		// mod_include's subrequest is relayed when it is run: the group's
+		// body goes into the page, as an embedded page's does; the group
+		// logs no access line for it (Apache logs no subrequest). A
+		// subrequest whose lookup would run Python in the group (an
+		// access handler) fails closed: the element's error message.
+		st, _, body := s.do("GET", "/inc.shtml", "")
+		parts := strings.Split(strings.TrimSpace(body), "|")
+		if st != 200 || len(parts) != 4 || parts[0] != "[fields" || !strings.Contains(parts[1], "group=app") ||
+			parts[2] != "fields" || !strings.Contains(parts[3], "an error occurred while processing this directive") {
+			t.Fatalf("/inc.shtml: %d %q", st, body)
+		}
+		if !strings.Contains(parts[1], "ip=127.0.0.1") {
+			t.Errorf("the group's subrequest lost the client's facts: %s", parts[1])
+		}
+		waitLine(t, filepath.Join(s.Dir, "access.log"), regexp.MustCompile(`GET /inc\.shtml HTTP/1\.1`))
+		time.Sleep(200 * time.Millisecond)
+		if log := s.accessLog(); strings.Contains(log, "inc=1") {
+			t.Errorf("the group logged the subrequest:\n%s", log)
+		}
+		if log := s.errorLog(); !strings.Contains(log, "of a subrequest's lookup cannot run in WSGI daemon process 'app': ") {
+			t.Errorf("error log lacks the lookup's refusal:\n%s", log)
 		}
 	})
 

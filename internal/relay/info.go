@@ -29,6 +29,10 @@ type Info struct {
 	Start         time.Time      // when the worker had read the request line
 	ConnID        uint64         // the worker's connection id
 	KeepAlives    int            // requests served before this one on the connection
+	// Sub: the request is a subrequest the worker made (mod_include's
+	// include virtual): its answer goes into a page, and the group writes
+	// no access log line for it (Apache logs none).
+	Sub bool
 
 	// TLS facts, when the client spoke TLS (HTTPS true).
 	HTTPS      bool
@@ -97,6 +101,9 @@ func AppendEncode(dst []byte, in *Info) []byte {
 	field("conn", "")
 	dst = strconv.AppendUint(dst, in.ConnID, 10)
 	num("keepalive", int64(in.KeepAlives))
+	if in.Sub {
+		field("sub", "1")
+	}
 	if len(in.Key) > 0 {
 		field("key", "")
 		dst = hex.AppendEncode(dst, in.Key)
@@ -213,6 +220,7 @@ func Decode(s string) (Info, error) {
 			return bad("keepalive", err)
 		}
 	}
+	in.Sub = v[fSub] == "1"
 	if x := v[fKey]; x != "" {
 		if in.Key, err = hex.DecodeString(x); err != nil {
 			return bad("key", err)
@@ -253,6 +261,7 @@ const (
 	fStart
 	fConn
 	fKeepAlive
+	fSub
 	fKey
 	fHTTPS
 	fProtocol
@@ -266,7 +275,7 @@ const (
 	nFields
 )
 
-var fieldNames = [nFields]string{"remote", "local", "proto", "start", "conn", "keepalive", "key", "https",
+var fieldNames = [nFields]string{"remote", "local", "proto", "start", "conn", "keepalive", "sub", "key", "https",
 	"protocol", "cipher", "sni", "alpn", "resumed", "sid", "cert", "verify"}
 
 func fieldIndex(k string) int {

@@ -120,7 +120,7 @@ func (s *Server) ServeHTTP1(w *httpd.Response, hr *httpd.Request) {
 	s.active.Add(1)
 	rs := s.newRstate(w, hr, s.cfg.SelectServerFor(hr.LocalAddr, hr.Host, cleanURI(hr.Path)))
 	rs.serve()
-	if !rs.relayed && !rs.workerGaveUp(w) {
+	if !rs.relayed && !rs.workerGaveUp(w) && (hr.Relay == nil || !hr.Relay.Sub) {
 		rs.logAccess()
 	}
 	s.requestDone(rs)

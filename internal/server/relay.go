@@ -17,6 +17,7 @@ import (
 	"modpy/internal/groupsock"
 	"modpy/internal/httpd"
 	"modpy/internal/relay"
+	"modpy/internal/request"
 	"modpy/internal/scoreboard"
 )
 
@@ -172,8 +173,12 @@ func (rs *rstate) relayTo(name, user string) int {
 		rs.logError(levelError, "mod_wsgi (pid=%d): Daemon process called '%s' cannot be accessed by this WSGI application: %s", s.pid, name, where)
 		return 500
 	}
-	if rs.depth > 0 {
-		rs.logError(levelError, "modpy: a subrequest cannot be relayed to WSGI daemon process '%s': %s", name, where)
+	if rs.depth > 0 && rs.req.Phase != request.PhaseHandler {
+		// A subrequest is relayed when it is run (its content handler:
+		// mod_include's include virtual), the group running all its
+		// phases; a lookup's Python phase cannot run in the group
+		// without the rest of the request, so it fails closed.
+		rs.logError(levelError, "modpy: the %s of a subrequest's lookup cannot run in WSGI daemon process '%s': %s", rs.req.Phase, name, where)
 		return 500
 	}
 	addr := groupsock.Name(s.groups.masterPid, s.groups.gen, name)
@@ -324,9 +329,14 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*relay.Resp
 	c.SetDeadline(time.Now().Add(st))
 	w := c.W
 	w.Reset(c.Conn)
-	w.WriteString(hr.Method)
+	method, target := hr.Method, hr.RequestURI
+	if rs.depth > 0 {
+		// A subrequest: its own GET of its own URI, without a body.
+		method, target = rs.req.Method, rs.req.UnparsedURI
+	}
+	w.WriteString(method)
 	w.WriteByte(' ')
-	w.WriteString(hr.RequestURI)
+	w.WriteString(target)
 	hdr := rs.relayHeader
 	if hdr == nil {
 		hdr = hr.Header
@@ -360,7 +370,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*relay.Resp
 		writeField(w, "Host", h)
 	}
 	in := relay.Info{Key: rs.s.groupKey(c.Address()), Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
-		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives}
+		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives, Sub: rs.depth > 0}
 	if cs := hr.TLS; cs != nil {
 		sid := ""
 		if b, err := cs.ExportKeyingMaterial("modpy session id", nil, 32); err == nil {
@@ -394,7 +404,7 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*relay.Resp
 		c.SetDeadline(time.Now().Add(st))
 	}
 	resp := relayResps.Get().(*relay.Response)
-	if err := relay.ReadResponse(c.R, hr.Method == "HEAD", resp); err != nil {
+	if err := relay.ReadResponse(c.R, method == "HEAD", resp); err != nil {
 		relayResps.Put(resp)
 		return nil, err
 	}

@@ -156,9 +156,9 @@ func (rs *rstate) newSubRequest(nr *request.Request, next outputFilter) (*rstate
 	}
 	nr.Main = old
 	hr := *rs.hr
-	hr.Body = httpd.NoBody()
+	hr.Body, hr.ContentLength, hr.Chunked = httpd.NoBody(), 0, false
 	nrs := &rstate{s: rs.s, w: &subResponse{next: next, parent: rs.w, status: 200}, hr: &hr, req: nr, vh: rs.vh,
-		start: rs.start, depth: rs.depth + 1}
+		start: rs.start, depth: rs.depth + 1, relayHeader: rs.relayHeader}
 	nrs.io = &responseIO{rs: nrs}
 	nrs.out = nrs.w
 	nr.IO, nr.Hooks = nrs.io, nrs
