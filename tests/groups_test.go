@@ -307,6 +307,33 @@ func TestGroupPerUser(t *testing.T) {
 	waitGroup(t, mp, "~modpy-u1", "started again", func(ps []groupProc) bool { return len(ps) == 1 })
 }
 
+// TestGroupPerUserEnding: a request for a user whose group is ending
+// (its inactivity-timeout passed, it no longer takes connections, its
+// shutdown still runs) waits in the group's socket and is served by the
+// group started again for it, not reset when the last process exits.
+func TestGroupPerUserEnding(t *testing.T) {
+	u := needUser(t, "modpy-u3", 2053, false)
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	userHome(t, u.Username, uid, gid, u.HomeDir)
+	s := startGroupSite(t, "UserDir public_html\nPythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n"+
+		"<Directory /home>\n AllowOverride All\n</Directory>\n")
+	mp := s.masterPid()
+	if got := s.mustGet("/~modpy-u3/x?slowexit=2"); got != "registered" {
+		t.Fatalf("/~modpy-u3/x?slowexit=2: %q", got)
+	}
+	first := waitGroup(t, mp, "~modpy-u3", "one process", func(ps []groupProc) bool { return len(ps) == 1 })[0].pid
+	contains(t, "error log", s.waitLog("inactivity-timeout 1s passed"), "inactivity-timeout 1s passed")
+	time.Sleep(300 * time.Millisecond) // its listener closed, its cleanup sleeping
+	st, _, body := s.do("GET", "/~modpy-u3/x", "")
+	if st != 200 || !strings.HasPrefix(body, "modpy-u3 uid="+u.Uid+" ") {
+		t.Fatalf("a request while the group ended: %d %q\n%s", st, body, s.errorLog())
+	}
+	if ps := groupProcs(mp, "~modpy-u3"); len(ps) != 1 || ps[0].pid == first {
+		t.Errorf("want the group started again (not pid %d): %+v", first, ps)
+	}
+}
+
 func TestGroupMaximumRequests(t *testing.T) {
 	u := needUser(t, "modpy-g1", 2041, false)
 	uid, _ := strconv.Atoi(u.Uid)

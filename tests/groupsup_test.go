@@ -55,6 +55,13 @@ def handler(req):
         time.sleep(float(a[6:]))
         req.write("slept")
         return apache.OK
+    if a.startswith("slowexit="):
+        # The process, when it ends, takes this long in its shutdown
+        # (after it stopped taking connections).
+        import time
+        apache.register_cleanup(time.sleep, float(a[9:]))
+        req.write("registered")
+        return apache.OK
     if a.startswith("board="):
         # What of the server's shared memory this process can see: the
         # memfds it holds or maps, and whether another process's request

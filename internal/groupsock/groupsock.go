@@ -86,6 +86,15 @@ func Listen(name string, backlog int) (*net.UnixListener, uintptr, error) {
 	return ul, lfd, nil
 }
 
+// Pending reports whether a connection waits, not yet accepted, on the
+// listening socket fd (Listen's): a process must take it before the
+// socket is closed, or the connection is reset with its request.
+func Pending(fd uintptr) bool {
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(p, 0)
+	return err == nil && n > 0 && p[0].Revents&unix.POLLIN != 0
+}
+
 // PeerCred is the uid and pid of the process at the other end of c (a
 // UNIX socket), as the kernel recorded them at connect.
 func PeerCred(c net.Conn) (uid, pid int, err error) {

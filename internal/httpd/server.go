@@ -256,13 +256,16 @@ func (s *Server) done() bool {
 // closeIdle starts a lingering close of the connections waiting for a
 // request: it shuts down their writing side, and each connection's own
 // goroutine, woken by the client's end or its bytes, discards what comes
-// and closes.
+// and closes. A UNIX socket's (a worker's pooled connection to a group)
+// is closed at once: a request the worker sends on it then fails with
+// EPIPE or a reset, which it knows to send again on a new connection,
+// where a half-close would end it as a process that died on it does.
 func (s *Server) closeIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.state.CompareAndSwap(stateIdle, stateClosing) {
-			if c.closeWrite() != nil {
+			if c.nc.LocalAddr().Network() == "unix" || c.closeWrite() != nil {
 				c.nc.Close()
 				continue
 			}

@@ -423,7 +423,14 @@ func (m *master) handleGroup(w *worker, ev event) {
 	case ev.state.Success() && told && why == scoreboard.Inactive && g.perUser:
 		m.log.printf("info", "group %s pid %d ended (%s; lived %s)", name, w.pid, said, lived)
 		m.countGroupRestart(name, why)
-		if m.groupProcs(g) == 0 {
+		switch {
+		case m.groupProcs(g) > 0:
+		case g.ln != nil && groupsock.Pending(g.fd):
+			// A request came while it ended: it waits in the socket,
+			// which closing would reset; a process takes it instead.
+			m.log.printf("info", "group %s: a request came as it ended: starting it again", name)
+			m.fillGroup(g)
+		default:
 			m.endGroup(g) // started again on the next request for it
 		}
 	case told && why == scoreboard.Stuck:

@@ -186,7 +186,7 @@ func (rs *rstate) relayTo(name, user string) int {
 	if c == nil {
 		return st
 	}
-	return rs.relayExchange(c, gc, name, addr)
+	return rs.relayExchange(c, gc, name, user, addr)
 }
 
 // relayConnect is a connection to the group's socket: pooled, or new,
@@ -232,17 +232,31 @@ func (rs *rstate) relayConnect(gc *config.ProcessGroup, name, user, addr string)
 	return nil, 503
 }
 
-// relayExchange sends the request on c and relays the response. A pooled
-// connection the group had closed before taking the request (staleConn)
-// is replaced once, when the request has no body.
-func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, addr string) int {
+// relayExchange sends the request on c and relays the response. A
+// connection the group closed before taking the request (staleConn: a
+// pooled one it had closed, or a new one left in the socket of a group
+// whose last process was ending) is replaced once, when the request has
+// no body: through relayConnect, which starts a per-user group again.
+func (rs *rstate) relayExchange(c *relay.Conn, gc *config.ProcessGroup, name, user, addr string) int {
 	s, hr := rs.s, rs.hr
 	noBody := hr.ContentLength == 0 && !hr.Chunked
+	retried := false
 	for {
 		resp, err := rs.relaySend(c, gc)
-		if err != nil && c.Reused && noBody && staleConn(err) {
+		if err != nil && noBody && staleConn(err) {
 			c.Close()
-			if c, err = relay.Dial(addr); err == nil {
+			if c.Reused {
+				if nc, derr := relay.Dial(addr); derr == nil {
+					c = nc
+					continue
+				}
+			}
+			if !retried {
+				retried = true
+				var st int
+				if c, st = rs.relayConnect(gc, name, user, addr); c == nil {
+					return st
+				}
 				continue
 			}
 		}
