@@ -273,13 +273,22 @@ func TestGroupUserWithoutHome(t *testing.T) {
 	contains(t, "output", string(out), "site.conf:")
 }
 
-func TestGroupPerUser(t *testing.T) {
-	u := needUser(t, "modpy-u1", 2051, false)
+// startUserGroupSite makes user name (uid) with a UserDir site in its
+// home and starts a master with PythonUserDirProcess On and an
+// inactivity-timeout of 1 s.
+func startUserGroupSite(t *testing.T, name string, uidn int) (*user.User, int, *site) {
+	t.Helper()
+	u := needUser(t, name, uidn, false)
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	userHome(t, u.Username, uid, gid, u.HomeDir)
 	s := startGroupSite(t, "UserDir public_html\nPythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n"+
 		"<Directory /home>\n AllowOverride All\n</Directory>\n")
+	return u, uid, s
+}
+
+func TestGroupPerUser(t *testing.T) {
+	u, uid, s := startUserGroupSite(t, "modpy-u1", 2051)
 	mp := s.masterPid()
 	// The first request for the user starts its group, as that user, in
 	// its home, through the worker's relay.
@@ -312,12 +321,7 @@ func TestGroupPerUser(t *testing.T) {
 // shutdown still runs) waits in the group's socket and is served by the
 // group started again for it, not reset when the last process exits.
 func TestGroupPerUserEnding(t *testing.T) {
-	u := needUser(t, "modpy-u3", 2053, false)
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	userHome(t, u.Username, uid, gid, u.HomeDir)
-	s := startGroupSite(t, "UserDir public_html\nPythonUserDirProcess On inactivity-timeout=1\nUserDirMinUid 2045\n"+
-		"<Directory /home>\n AllowOverride All\n</Directory>\n")
+	u, _, s := startUserGroupSite(t, "modpy-u3", 2053)
 	mp := s.masterPid()
 	if got := s.mustGet("/~modpy-u3/x?slowexit=2"); got != "registered" {
 		t.Fatalf("/~modpy-u3/x?slowexit=2: %q", got)
