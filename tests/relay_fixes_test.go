@@ -154,3 +154,27 @@ func TestRelayRefusedUser(t *testing.T) {
 	want := "per-user group ~modpy-rv1: uid 2091 is below UserDirMinUid 2092: refused"
 	contains(t, "error log", s.waitLog(want), want)
 }
+
+// TestRelayConnectionKept: a worker's connection to its group serves
+// request after request whatever the site's KeepAlive and
+// MaxKeepAliveRequests say (they are the clients'): the group kept to
+// them and closed it after each request (KeepAlive Off) or every Nth, and
+// the worker connected anew each time.
+func TestRelayConnectionKept(t *testing.T) {
+	s := startRelayFixSite(t, "KeepAlive Off\nMaxKeepAliveRequests 2\nWSGIDaemonProcess g home={{DIR}}")
+	pid := waitGroup(t, s.masterPid(), "g", "1 process", func(ps []groupProc) bool { return len(ps) == 1 })[0].pid
+	// The group's own sockets (its listener), then the one connection the
+	// worker keeps: the same one after every request.
+	base := fdsOf(t, pid, "socket:")
+	kept := ""
+	for i := 0; i < 6; i++ {
+		wantGet(t, s, "/echo", 200, fmt.Sprintf("%d g ", pid))
+		conns := newFds(fdsOf(t, pid, "socket:"), base)
+		if i == 0 && len(conns) == 1 {
+			kept = conns[0]
+		}
+		if len(conns) != 1 || conns[0] != kept {
+			t.Fatalf("request %d: the group's connections %v, after the first request %q: want the worker's one kept", i+1, conns, kept)
+		}
+	}
+}

@@ -8,9 +8,13 @@ import (
 	"time"
 )
 
+// MinGroupIdle is the least a group keeps a worker's idle connection open
+// (its KeepAliveTimeout on its own socket, whatever the site's).
+const MinGroupIdle = 5 * time.Second
+
 // maxIdleAge is how long an idle connection to a group stays in the pool:
-// well under the group's KeepAliveTimeout (5 s by default), so the group
-// never closes one the worker is about to use.
+// well under MinGroupIdle, so the group never closes one the worker is
+// about to use.
 const maxIdleAge = 2 * time.Second
 
 // maxIdlePerGroup bounds the idle connections kept to one group socket.

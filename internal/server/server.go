@@ -19,6 +19,7 @@ import (
 	"modpy/internal/loglevel"
 	"modpy/internal/python"
 	"modpy/internal/redispool"
+	"modpy/internal/relay"
 	"modpy/internal/request"
 	"modpy/internal/scoreboard"
 	"modpy/internal/status"
@@ -217,8 +218,13 @@ func (s *Server) vhost(c *config.Server) *vhost {
 // relayed one has more (Modpy-Relay, whose client certificates alone may
 // pass LimitRequestFieldSize, and a Host the worker may add) and a
 // longer line (an HTTP/2 request's :path is limited by LimitRequestLine,
-// the relayed line adds the method and protocol to it).
+// the relayed line adds the method and protocol to it). KeepAlive,
+// MaxKeepAliveRequests and KeepAliveTimeout are the clients': a worker's
+// pooled connection serves as many requests as it sends, and stays open
+// while the pool may still hand it out (relay.MinGroupIdle).
 func relayLimits(c httpd.Config) httpd.Config {
+	c.KeepAlive, c.MaxKeepAliveRequests = true, 0
+	c.KeepAliveTimeout = max(c.KeepAliveTimeout, relay.MinGroupIdle)
 	c.LimitRequestLine = max(c.LimitRequestLine, httpd.DefaultLimitRequestLine) + 64<<10
 	c.LimitRequestFieldSize = max(c.LimitRequestFieldSize, httpd.DefaultLimitRequestFieldSize) + 256<<10
 	if c.LimitRequestFields >= 0 {
