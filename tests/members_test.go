@@ -18,16 +18,38 @@ import (
 // TestConnectionKeepAliveValues: connection.keepalive is Apache's
 // AP_CONN_KEEPALIVE (2) for a connection that stays open and
 // AP_CONN_CLOSE (1) for one that closes; connection.keepalives counts the
-// responses that kept it open, this one included.
+// responses that kept it open, this one included. The same in a process
+// group, where they are the client's connection's, not those of the
+// worker's pooled connection to the group (which said 2 and counted every
+// request the pool had sent on it).
 func TestConnectionKeepAliveValues(t *testing.T) {
-	s := startSite(t, pyDir("ka"), map[string]string{"htdocs/ka.py": `from mod_python import apache
+	t.Run("embedded", func(t *testing.T) {
+		checkKeepAliveValues(t, startSite(t, pyDir("ka"), map[string]string{"htdocs/ka.py": keepAliveHandler}))
+	})
+	t.Run("group", func(t *testing.T) {
+		s := newSite(t, map[string]string{"lib/ka.py": keepAliveHandler, "lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n"})
+		s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nWSGIDaemonProcess g home={{DIR}}\n" +
+			"<Location /ka>\n SetHandler mod_python\n PythonHandler ka\n WSGIProcessGroup g\n</Location>\n")})
+		s.start("-f", filepath.Join(s.Dir, "site.conf"))
+		// Another client's requests first: the pooled connection to the
+		// group has served some when this client's come.
+		for i := 0; i < 3; i++ {
+			s.mustGet("/ka")
+		}
+		checkKeepAliveValues(t, s)
+	})
+}
+
+const keepAliveHandler = `from mod_python import apache
 def handler(req):
     c = req.connection
     before = (c.keepalive, c.keepalives)
     req.write("x")
     req.write(" %s %s %s %s|" % (before + (c.keepalive, c.keepalives)))
     return apache.OK
-`})
+`
+
+func checkKeepAliveValues(t *testing.T, s *site) {
 	c := s.dial()
 	defer c.Close()
 	br := bufio.NewReader(c)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"modpy/internal/relay"
 	"modpy/internal/table"
 )
 
@@ -480,6 +481,9 @@ func (w *Response) KeepAlive() (state, keepalives int) {
 		// What mod_http2 shows of a stream's own connection.
 		return ConnClose, 1
 	}
+	if in := w.req.Relay; in != nil {
+		return relayedKeepAlive(in, w.status)
+	}
 	c, body := w.c, &w.c.body
 	keep := !c.closeAfter
 	if !w.headersSent {
@@ -492,6 +496,22 @@ func (w *Response) KeepAlive() (state, keepalives int) {
 		return ConnKeepAlive, c.keepalives + 1
 	}
 	return ConnClose, c.keepalives
+}
+
+// relayedKeepAlive is KeepAlive for a request a worker relayed to this
+// group process: the client's connection, not the worker's pooled one to
+// the group. in says what the worker knew of it before the answer; the
+// answer's status decides the rest, as the worker's httpd decides it when
+// it sends the answer on (the group's Connection field does not reach
+// the client: it concerns the worker's connection only).
+func relayedKeepAlive(in *relay.Info, status int) (state, keepalives int) {
+	if strings.HasPrefix(in.Proto, "HTTP/2") {
+		return ConnClose, 1 // as a stream's, above
+	}
+	if in.KeepOpen && !dropsConnection(status) {
+		return ConnKeepAlive, in.KeepAlives + 1
+	}
+	return ConnClose, in.KeepAlives
 }
 
 // sendHeaders writes the status line and headers to the connection's

@@ -29,6 +29,10 @@ type Info struct {
 	Start         time.Time      // when the worker had read the request line
 	ConnID        uint64         // the worker's connection id
 	KeepAlives    int            // requests served before this one on the connection
+	// KeepOpen: the client's connection may stay open after this request,
+	// as far as the client, the configuration and the connection go
+	// (the worker's answer decides the rest: its status and framing).
+	KeepOpen bool
 	// Sub: the request is a subrequest the worker made (mod_include's
 	// include virtual): its answer goes into a page, and the group writes
 	// no access log line for it (Apache logs none).
@@ -101,6 +105,9 @@ func AppendEncode(dst []byte, in *Info) []byte {
 	field("conn", "")
 	dst = strconv.AppendUint(dst, in.ConnID, 10)
 	num("keepalive", int64(in.KeepAlives))
+	if in.KeepOpen {
+		field("ka", "1")
+	}
 	if in.Sub {
 		field("sub", "1")
 	}
@@ -220,6 +227,7 @@ func Decode(s string) (Info, error) {
 			return bad("keepalive", err)
 		}
 	}
+	in.KeepOpen = v[fKeepOpen] == "1"
 	in.Sub = v[fSub] == "1"
 	if x := v[fKey]; x != "" {
 		if in.Key, err = hex.DecodeString(x); err != nil {
@@ -261,6 +269,7 @@ const (
 	fStart
 	fConn
 	fKeepAlive
+	fKeepOpen
 	fSub
 	fKey
 	fHTTPS
@@ -275,7 +284,7 @@ const (
 	nFields
 )
 
-var fieldNames = [nFields]string{"remote", "local", "proto", "start", "conn", "keepalive", "sub", "key", "https",
+var fieldNames = [nFields]string{"remote", "local", "proto", "start", "conn", "keepalive", "ka", "sub", "key", "https",
 	"protocol", "cipher", "sni", "alpn", "resumed", "sid", "cert", "verify"}
 
 func fieldIndex(k string) int {

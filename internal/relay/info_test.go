@@ -34,7 +34,7 @@ func TestEncodeDecode(t *testing.T) {
 	der := testCert(t)
 	in := Info{
 		Remote: netip.MustParseAddrPort("[2001:db8::1]:40000"), Local: netip.MustParseAddrPort("127.0.0.1:8443"),
-		Proto: "HTTP/2.0", Start: time.Unix(1700000000, 123456789), ConnID: 42, KeepAlives: 3, Sub: true,
+		Proto: "HTTP/2.0", Start: time.Unix(1700000000, 123456789), ConnID: 42, KeepAlives: 3, KeepOpen: true, Sub: true,
 		HTTPS: true, TLSVersion: tls.VersionTLS13, Cipher: tls.TLS_AES_128_GCM_SHA256, SNI: "www.example.com",
 		ALPN: "h2", Resumed: true, SessionID: "abcd", ClientCerts: [][]byte{der}, Verified: true,
 	}
@@ -43,7 +43,7 @@ func TestEncodeDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.Remote != in.Remote || out.Local != in.Local || out.Proto != in.Proto || !out.Start.Equal(in.Start) ||
-		out.ConnID != 42 || out.KeepAlives != 3 || !out.Sub || !out.HTTPS || out.TLSVersion != in.TLSVersion ||
+		out.ConnID != 42 || out.KeepAlives != 3 || !out.KeepOpen || !out.Sub || !out.HTTPS || out.TLSVersion != in.TLSVersion ||
 		out.Cipher != in.Cipher || out.SNI != in.SNI || out.ALPN != "h2" || !out.Resumed || out.SessionID != "abcd" ||
 		len(out.ClientCerts) != 1 || string(out.ClientCerts[0]) != string(der) || !out.Verified {
 		t.Fatalf("decoded %+v\nwant %+v", out, in)

@@ -385,6 +385,9 @@ func (rs *rstate) relaySend(c *relay.Conn, gc *config.ProcessGroup) (*relay.Resp
 	}
 	in := relay.Info{Key: rs.s.groupKey(c.Address()), Remote: hr.RemoteAddr, Local: hr.LocalAddr, Proto: hr.Proto, Start: hr.Received,
 		ConnID: hr.ConnID, KeepAlives: hr.KeepAlives, Sub: rs.depth > 0}
+	if ka, _ := rs.w.KeepAlive(); ka == httpd.ConnKeepAlive {
+		in.KeepOpen = true
+	}
 	if cs := hr.TLS; cs != nil {
 		sid := ""
 		if b, err := cs.ExportKeyingMaterial("modpy session id", nil, 32); err == nil {
