@@ -366,3 +366,49 @@ func TestGroupMaximumRequests(t *testing.T) {
 		t.Fatalf("pid %d still answers after maximum-requests", first)
 	}
 }
+
+// The Python of a request's filters runs in its process group, as its
+// handlers' does, when its content is not Python: a PythonOutputFilter on
+// a static file, an SSI page's #python, and the same in a subrequest
+// (include virtual). They ran in the worker, as the worker's user.
+func TestGroupFilters(t *testing.T) {
+	u := needUser(t, "modpy-g1", 2041, false)
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n",
+		"lib/gf.py": `import os
+def tag(filter):
+    s = filter.read()
+    while s:
+        filter.write(s)
+        s = filter.read()
+    if s is None:
+        filter.write(b"uid=%d" % os.getuid())
+        filter.close()
+`,
+		"htdocs/g/page.txt":   "static\n",
+		"htdocs/g/page.shtml": `a<!--#python eval="str(__import__('os').getuid())" -->b`,
+		"htdocs/e/page.txt":   "static\n",
+		"htdocs/e/inc.shtml":  `[<!--#include virtual="/g/page.txt" -->]`,
+	})
+	openSite(t, s)
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\n" +
+		"WSGIDaemonProcess gf user=modpy-g1\nPythonOutputFilter gf::tag TAG\n" +
+		"<Directory {{DIR}}/htdocs/g>\n WSGIProcessGroup gf\n AddOutputFilter TAG .txt\n Options +Includes\n AddOutputFilter INCLUDES .shtml\n</Directory>\n" +
+		"<Directory {{DIR}}/htdocs/e>\n AddOutputFilter TAG .txt\n Options +Includes\n AddOutputFilter INCLUDES .shtml\n</Directory>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	in := "uid=" + u.Uid
+	for _, c := range []struct{ path, want string }{
+		{"/g/page.txt", "static\n" + in},
+		{"/g/page.shtml", "a" + u.Uid + "b"},
+		{"/e/inc.shtml", "[static\n" + in + "]"},
+	} {
+		if st, body, err := fetch(s, c.path); err != nil || st != 200 || body != c.want {
+			t.Errorf("GET %s: %d %q %v, want 200 %q\n%s", c.path, st, body, err, c.want, s.errorLog())
+		}
+	}
+	// Outside the group the filter runs in the worker, with the PythonPath
+	// in effect though no Python phase ran (its module is imported here
+	// for the first time in the worker: it was not found).
+	if st, body, _ := fetch(s, "/e/page.txt"); st != 200 || !strings.HasPrefix(body, "static\nuid=") || strings.HasSuffix(body, in) {
+		t.Errorf("GET /e/page.txt: %d %q, want the worker's uid", st, body)
+	}
+}

@@ -105,7 +105,21 @@ def handler(req):
         os._exit(1)
     req.write("%%s uid=%%d pid=%%d" %% (OWNER, os.getuid(), os.getpid()))
     return apache.OK
+
 `
+
+// userPage is an SSI page whose #python says who it runs as and what it
+// could read (?read=FILE).
+const userPage = `static
+<!--#python exec="
+import os
+a = filter.req.args or ''
+filter.write('ssi uid=%d ' % os.getuid())
+try:
+    filter.write('read: ' + open(a[5:]).read())
+except PermissionError as e:
+    filter.write('PermissionError: %s' % e)
+" -->`
 
 const userWSGI = `import os
 OWNER = %q
@@ -135,10 +149,12 @@ func userHome(t *testing.T, name string, uid, gid int, home string) string {
 	t.Helper()
 	pub := filepath.Join(home, "public_html")
 	files := map[string]string{
-		filepath.Join(pub, ".htaccess"): "SetHandler mod_python\nPythonHandler h\n<Files app.wsgi>\n SetHandler wsgi-script\n</Files>\n",
-		filepath.Join(pub, "h.py"):      fmt.Sprintf(userHandler, name),
-		filepath.Join(pub, "app.wsgi"):  fmt.Sprintf(userWSGI, name),
-		filepath.Join(home, "secret"):   "the secret of " + name + "\n",
+		filepath.Join(pub, ".htaccess"): "SetHandler mod_python\nPythonHandler h\n<Files app.wsgi>\n SetHandler wsgi-script\n</Files>\n" +
+			"<Files page.shtml>\n SetHandler none\n</Files>\nOptions +Includes\nAddOutputFilter INCLUDES .shtml\n",
+		filepath.Join(pub, "page.shtml"): userPage,
+		filepath.Join(pub, "h.py"):       fmt.Sprintf(userHandler, name),
+		filepath.Join(pub, "app.wsgi"):   fmt.Sprintf(userWSGI, name),
+		filepath.Join(home, "secret"):    "the secret of " + name + "\n",
 	}
 	os.RemoveAll(filepath.Join(pub, "__pycache__"))
 	if err := os.MkdirAll(pub, 0o755); err != nil {
@@ -202,6 +218,10 @@ func TestGroupUserDirIsolation(t *testing.T) {
 		wantGet(t, s, "/~modpy-ub/x?read="+secrets["modpy-ua"], 200, "PermissionError")
 		wantGet(t, s, "/~modpy-ub/x?read="+secrets["modpy-ub"], 200, "read: the secret of modpy-ub")
 		wantGet(t, s, "/~modpy-ua/x?read="+secrets["modpy-ua"], 200, "read: the secret of modpy-ua")
+		// The same for the #python of an SSI page of A's (its .htaccess
+		// turns Includes on): it runs in A's group too, not in the worker.
+		wantGet(t, s, "/~modpy-ua/page.shtml?read="+secrets["modpy-ub"], 200, "static\nssi uid="+ua.Uid+" PermissionError")
+		wantGet(t, s, "/~modpy-ua/page.shtml?read="+secrets["modpy-ua"], 200, "read: the secret of modpy-ua")
 	})
 	t.Run("crash", func(t *testing.T) {
 		for _, how := range []string{"kill", "exit"} {

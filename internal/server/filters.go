@@ -125,6 +125,13 @@ func (rs *rstate) setupFilters() {
 	}
 }
 
+// filtersRunPython reports whether the request's filters may run Python:
+// a Python input or output filter, or mod_include with #python allowed
+// (Options Includes, not IncludesNOEXEC).
+func (rs *rstate) filtersRunPython() bool {
+	return len(rs.filters) > 0 || len(rs.inFilters) > 0 || rs.incl != nil && rs.incl.exec
+}
+
 // filterNames are the filters one direction's directives activate:
 // Set*Filter's, then Add*Filter's for the file's extension.
 func (rs *rstate) filterNames(set []string, add map[string][]string) []string {

@@ -48,6 +48,20 @@ func (rs *rstate) runPhase(phase request.Phase) int {
 		rs.filtersSet = true
 		rs.setupFilters()
 		rs.setupInputFilters()
+		if rs.filtersRunPython() {
+			// The filters' Python directives (PythonPath...) when no
+			// Python phase has set them: a static file's, an SSI page's.
+			rs.req.Py = *rs.s.pyConfig(dc)
+			if rs.s.procGroup == nil {
+				// Their Python is the request's too: with content that
+				// is not Python, the request goes to its process group
+				// here, before the body is read or the content made.
+				rs.req.Phase = request.PhaseHandler
+				if st, done := rs.groupGate(dc); done {
+					return st
+				}
+			}
+		}
 	}
 	if phase == request.PhaseHandler && !isPythonHandler(rs.req.Handler) {
 		return resDeclined

@@ -182,7 +182,10 @@ func lookupStatus(st int) int {
 // the HTTP status it answered with (its error is not turned into a page).
 func (rs *rstate) runSub() int {
 	st := rs.runPhases(requestPhases[len(requestPhases)-1:])
-	rs.endFilters()
+	if !rs.relayTried {
+		// (A relayed one's filters ran in its group.)
+		rs.endFilters()
+	}
 	rs.io.close()
 	rs.endSub()
 	switch st {
