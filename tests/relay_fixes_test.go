@@ -159,7 +159,8 @@ func TestRelayRefusedUser(t *testing.T) {
 // request after request whatever the site's KeepAlive and
 // MaxKeepAliveRequests say (they are the clients'): the group kept to
 // them and closed it after each request (KeepAlive Off) or every Nth, and
-// the worker connected anew each time.
+// the worker connected anew each time. It serves 100, then a new one is
+// made.
 func TestRelayConnectionKept(t *testing.T) {
 	s := startRelayFixSite(t, "KeepAlive Off\nMaxKeepAliveRequests 2\nWSGIDaemonProcess g home={{DIR}}")
 	pid := waitGroup(t, s.masterPid(), "g", "1 process", func(ps []groupProc) bool { return len(ps) == 1 })[0].pid
@@ -175,6 +176,21 @@ func TestRelayConnectionKept(t *testing.T) {
 		}
 		if len(conns) != 1 || conns[0] != kept {
 			t.Fatalf("request %d: the group's connections %v, after the first request %q: want the worker's one kept", i+1, conns, kept)
+		}
+	}
+	// For 100 requests (relayConnRequests): then the group closes it, and
+	// the next is accepted anew, by any of the group's processes.
+	for i := 6; i < 110; i++ {
+		wantGet(t, s, "/echo", 200, fmt.Sprintf("%d g ", pid))
+	}
+	// (The old one's close lingers until the worker has closed its end.)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		conns := newFds(fdsOf(t, pid, "socket:"), base)
+		if len(conns) == 1 && conns[0] != kept {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 110 requests the group's connections %v: want one, not %q", conns, kept)
 		}
 	}
 }

@@ -515,6 +515,21 @@ func (rs *rstate) relayResponse(c *relay.Conn, resp *relay.Response, gc *config.
 		}
 		var n int
 		n, err = body.Read(buf)
+		if err == io.EOF {
+			// The answer is read to its end: the connection goes back
+			// before its last bytes reach the client, who may send its
+			// next request (on another connection too) as soon as they
+			// do. c is not used after this.
+			if !resp.Close {
+				rs.s.groups.pool.Put(c)
+			} else {
+				c.Close()
+			}
+			if n > 0 {
+				out.Write(buf[:n]) // (a client gone: nothing more to do)
+			}
+			return resDone
+		}
 		if n > 0 {
 			if _, werr := out.Write(buf[:n]); werr != nil {
 				err = werr
@@ -527,14 +542,6 @@ func (rs *rstate) relayResponse(c *relay.Conn, resp *relay.Response, gc *config.
 		if err != nil {
 			break
 		}
-	}
-	if err == io.EOF {
-		if !resp.Close {
-			rs.s.groups.pool.Put(c)
-		} else {
-			c.Close()
-		}
-		return resDone
 	}
 	c.Close()
 	rs.logError(levelError, "mod_wsgi (pid=%d): Truncated response received from daemon process '%s': %s: %v", rs.s.pid, name, orURI(rs.req.Filename, rs.req.URI), err)

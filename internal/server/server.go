@@ -213,6 +213,15 @@ func (s *Server) vhost(c *config.Server) *vhost {
 	return s.main
 }
 
+// relayConnRequests is how many requests a worker's connection to a group
+// process serves before the process closes it. Whichever of the group's
+// processes accepts a connection serves all its requests: one that kept
+// its connections for ever would serve a worker's whole load alone (as it
+// did: bench/wsgi.sh's 32 connections all went to one of two processes),
+// while a connection made again is taken by any of them. 100, as Apache's
+// MaxKeepAliveRequests, the group's limit before it was its own.
+const relayConnRequests = 100
+
 // relayLimits is c for a group's own listener: the worker applied the
 // request line and header limits to the client's request already; the
 // relayed one has more (Modpy-Relay, whose client certificates alone may
@@ -220,10 +229,10 @@ func (s *Server) vhost(c *config.Server) *vhost {
 // longer line (an HTTP/2 request's :path is limited by LimitRequestLine,
 // the relayed line adds the method and protocol to it). KeepAlive,
 // MaxKeepAliveRequests and KeepAliveTimeout are the clients': a worker's
-// pooled connection serves as many requests as it sends, and stays open
-// while the pool may still hand it out (relay.MinGroupIdle).
+// pooled connection stays open while the pool may still hand it out
+// (relay.MinGroupIdle), for relayConnRequests requests.
 func relayLimits(c httpd.Config) httpd.Config {
-	c.KeepAlive, c.MaxKeepAliveRequests = true, 0
+	c.KeepAlive, c.MaxKeepAliveRequests = true, relayConnRequests
 	c.KeepAliveTimeout = max(c.KeepAliveTimeout, relay.MinGroupIdle)
 	c.LimitRequestLine = max(c.LimitRequestLine, httpd.DefaultLimitRequestLine) + 64<<10
 	c.LimitRequestFieldSize = max(c.LimitRequestFieldSize, httpd.DefaultLimitRequestFieldSize) + 256<<10
