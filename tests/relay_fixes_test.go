@@ -194,3 +194,41 @@ func TestRelayConnectionKept(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayOneConnectionPerThread: a group process takes only as many of
+// the workers' connections as it has threads, as a mod_wsgi daemon
+// process accepts one only with a thread free; one more is taken by
+// another process of the group. Two requests at once to a group of two
+// processes of one thread each are served by both (each process took
+// every connection that reached it, so both could go to one, the second
+// waiting for its thread while the other process idled).
+func TestRelayOneConnectionPerThread(t *testing.T) {
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n",
+		"lib/slow.py": `import os, time
+from mod_python import apache
+def handler(req):
+    time.sleep(0.5)
+    req.headers_out["Connection"] = "close"  # the next one on a new connection
+    req.content_type = "text/plain"
+    req.write(str(os.getpid()))
+    return apache.OK
+`})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nWSGIDaemonProcess g processes=2 threads=1 home={{DIR}}\n" +
+		"<Location /slow>\n SetHandler mod_python\n PythonHandler slow\n WSGIProcessGroup g\n</Location>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	ps := waitGroup(t, s.masterPid(), "g", "2 processes", func(ps []groupProc) bool { return len(ps) == 2 })
+	for round := 0; round < 4; round++ {
+		pids := make(chan string, 2)
+		for i := 0; i < 2; i++ {
+			go func() {
+				_, body, _ := fetch(s, "/slow")
+				pids <- body
+			}()
+		}
+		a, b := <-pids, <-pids
+		if a == b || a != fmt.Sprint(ps[0].pid) && a != fmt.Sprint(ps[1].pid) {
+			t.Fatalf("round %d: two requests at once served by %q and %q, want one by each of %d and %d\n%s",
+				round+1, a, b, ps[0].pid, ps[1].pid, s.errorLog())
+		}
+	}
+}

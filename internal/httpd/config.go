@@ -29,6 +29,13 @@ type Config struct {
 	// MaxKeepAliveRequests caps the requests served on one connection
 	// after the first; 0 means unlimited.
 	MaxKeepAliveRequests int
+	// MaxConns, when positive, is the most connections open at once:
+	// Serve accepts another only when one has ended, and while a
+	// connection waits to be accepted it closes one that is waiting for
+	// a request to make room. A group process's socket has one for each
+	// of its threads, so that a connection beyond them is accepted by
+	// another process of the group, one with a thread free.
+	MaxConns int
 	// LimitRequestLine is the longest request line accepted (default 8190);
 	// a longer one is answered 414.
 	LimitRequestLine int

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestKeepAliveHeaders checks Apache's Keep-Alive and Connection headers.
@@ -179,5 +180,31 @@ func TestHTTP09(t *testing.T) {
 	}
 	if got := ts.roundTrip(t, "HEAD /\r\n"); !strings.HasPrefix(got, "HTTP/1.1 400 Bad Request\r\n") {
 		t.Errorf("HEAD as HTTP/0.9: %q", got)
+	}
+}
+
+// TestMaxConns: with MaxConns connections open the server accepts no
+// other, and to make room for one waiting to be accepted it closes one
+// that waits for its next request, long before that one's
+// KeepAliveTimeout.
+func TestMaxConns(t *testing.T) {
+	ts := startServer(t, Config{KeepAlive: true, KeepAliveTimeout: 30 * time.Second, MaxConns: 1},
+		func(w *Response, r *Request) { io.WriteString(w, "ok") })
+	get := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	a := ts.dial(t)
+	ra := bufio.NewReader(a)
+	io.WriteString(a, get)
+	if body, err := readRelayResp(ra); err != nil || body != "ok" {
+		t.Fatalf("first connection: %q %v", body, err)
+	}
+	// a holds the one place, waiting for its next request.
+	b := ts.dial(t)
+	io.WriteString(b, get)
+	if _, err := ra.ReadByte(); err != io.EOF {
+		t.Fatalf("the waiting connection: %v, want it closed (EOF)", err)
+	}
+	a.Close()
+	if body, err := readRelayResp(bufio.NewReader(b)); err != nil || body != "ok" {
+		t.Fatalf("second connection: %q %v", body, err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -93,6 +95,7 @@ type Server struct {
 	inShutdown atomic.Bool
 	hurry      atomic.Bool
 	connGone   chan struct{}
+	room       chan struct{} // a connection ended (MaxConns)
 	draining   chan struct{} // closed when Shutdown begins
 	drainOnce  sync.Once
 
@@ -106,6 +109,7 @@ func (s *Server) init() {
 		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*conn]struct{})
 		s.connGone = make(chan struct{}, 1)
+		s.room = make(chan struct{}, 1)
 		s.draining = make(chan struct{})
 	})
 }
@@ -143,6 +147,9 @@ func (s *Server) Serve(l net.Listener) error {
 
 	var delay time.Duration
 	for {
+		if s.cfg.MaxConns > 0 && !s.waitRoom(l) {
+			return ErrServerClosed
+		}
 		nc, err := l.Accept()
 		if err != nil {
 			if s.shuttingDown() {
@@ -187,6 +194,81 @@ func (s *Server) forget(c *conn) {
 	delete(s.conns, c)
 	s.mu.Unlock()
 	s.wakeShutdown()
+	if s.cfg.MaxConns > 0 {
+		select {
+		case s.room <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// roomPoll is how often Serve, with MaxConns connections open, looks
+// whether a connection waits to be accepted.
+const roomPoll = 5 * time.Millisecond
+
+// waitRoom returns when fewer than MaxConns connections are open, or
+// false when Shutdown began. Meanwhile, whenever a connection waits in
+// l's queue, it closes one waiting for a request (waitingConn): that one's
+// client, a worker's pool, connects again when it needs to.
+func (s *Server) waitRoom(l net.Listener) bool {
+	var tick *time.Ticker
+	for {
+		if s.shuttingDown() {
+			return false
+		}
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n < s.cfg.MaxConns {
+			if tick != nil {
+				tick.Stop()
+			}
+			return true
+		}
+		if tick == nil {
+			tick = time.NewTicker(roomPoll)
+			defer tick.Stop()
+		}
+		if pending(l) {
+			s.closeOneIdle()
+		}
+		select {
+		case <-s.room:
+		case <-s.draining:
+		case <-tick.C:
+		}
+	}
+}
+
+// pending reports whether a connection waits in l's queue.
+func pending(l net.Listener) bool {
+	sc, ok := l.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	waiting := false
+	rc.Control(func(fd uintptr) {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(p, 0)
+		waiting = err == nil && n > 0 && p[0].Revents&unix.POLLIN != 0
+	})
+	return waiting
+}
+
+// closeOneIdle closes one connection waiting for a request, as closeIdle
+// closes them all.
+func (s *Server) closeOneIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.closeIfIdle() {
+			return
+		}
+	}
 }
 
 // wakeShutdown tells a Shutdown in progress to look again.
@@ -264,16 +346,24 @@ func (s *Server) closeIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.state.CompareAndSwap(stateIdle, stateClosing) {
-			if c.nc.LocalAddr().Network() == "unix" || c.closeWrite() != nil {
-				c.nc.Close()
-				continue
-			}
-			// A client that neither sends nor closes is waited for as
-			// in a lingering close, not for the rest of its Timeout.
-			c.nc.SetReadDeadline(time.Now().Add(lingerRead))
-		}
+		c.closeIfIdle()
 	}
+}
+
+// closeIfIdle starts closing c if it waits for a request (closeIdle), and
+// reports whether it did.
+func (c *conn) closeIfIdle() bool {
+	if !c.state.CompareAndSwap(stateIdle, stateClosing) {
+		return false
+	}
+	if c.nc.LocalAddr().Network() == "unix" || c.closeWrite() != nil {
+		c.nc.Close()
+		return true
+	}
+	// A client that neither sends nor closes is waited for as in a
+	// lingering close, not for the rest of its Timeout.
+	c.nc.SetReadDeadline(time.Now().Add(lingerRead))
+	return true
 }
 
 // cut closes every connection left when Shutdown's time ran out, and

@@ -230,9 +230,13 @@ const relayConnRequests = 100
 // the relayed line adds the method and protocol to it). KeepAlive,
 // MaxKeepAliveRequests and KeepAliveTimeout are the clients': a worker's
 // pooled connection stays open while the pool may still hand it out
-// (relay.MinGroupIdle), for relayConnRequests requests.
-func relayLimits(c httpd.Config) httpd.Config {
+// (relay.MinGroupIdle), for relayConnRequests requests. A process takes
+// as many connections as it has threads (MaxConns), as a mod_wsgi daemon
+// process accepts one only with a thread free: one more waits for
+// another process of the group.
+func relayLimits(c httpd.Config, threads int) httpd.Config {
 	c.KeepAlive, c.MaxKeepAliveRequests = true, relayConnRequests
+	c.MaxConns = max(threads, 1)
 	c.KeepAliveTimeout = max(c.KeepAliveTimeout, relay.MinGroupIdle)
 	c.LimitRequestLine = max(c.LimitRequestLine, httpd.DefaultLimitRequestLine) + 64<<10
 	c.LimitRequestFieldSize = max(c.LimitRequestFieldSize, httpd.DefaultLimitRequestFieldSize) + 256<<10
@@ -315,7 +319,7 @@ func (s *Server) Start(listeners []net.Listener) error {
 			// (relay.go), and only they can connect (SO_PEERCRED).
 			hs.TLSFor, hs.TrustRelay, hs.RelayKeyHash = nil, true, s.relayKeyHash
 			hs.TrustPeer = peerIsRoot
-			hs.Config = relayLimits(hcfg)
+			hs.Config = relayLimits(hcfg, s.cfg.Process.ThreadsPerChild)
 		}
 		hs.ProtoHandlers = s.protoHandlers(hs) // mod_http2.go
 		if s.hasConnHandler() {
