@@ -13,7 +13,8 @@
 //   - connection handling: keep-alive with Apache's Keep-Alive and
 //     Connection headers, pipelining, draining unread bodies, Timeout and
 //     KeepAliveTimeout, RequestReadTimeout's header and body stages
-//     (mod_reqtimeout, reqtimeout.go), lingering close, graceful Shutdown;
+//     (mod_reqtimeout, reqtimeout.go), lingering close, graceful Shutdown,
+//     a cap on the connections open at once (Config.MaxConns);
 //   - TLS on a Server with TLSConfig (tls.go): sniffing the first bytes,
 //     mod_ssl's one answer to plain HTTP on a TLS port (Request.PlainOnTLS),
 //     the handshake under RequestReadTimeout's handshake stage, and
