@@ -207,7 +207,7 @@ func TestRelayOneConnectionPerThread(t *testing.T) {
 		"lib/slow.py": `import os, time
 from mod_python import apache
 def handler(req):
-    time.sleep(0.5)
+    time.sleep(1)
     req.headers_out["Connection"] = "close"  # the next one on a new connection
     req.content_type = "text/plain"
     req.write(str(os.getpid()))
@@ -217,7 +217,7 @@ def handler(req):
 		"<Location /slow>\n SetHandler mod_python\n PythonHandler slow\n WSGIProcessGroup g\n</Location>\n")})
 	s.start("-f", filepath.Join(s.Dir, "site.conf"))
 	ps := waitGroup(t, s.masterPid(), "g", "2 processes", func(ps []groupProc) bool { return len(ps) == 2 })
-	for round := 0; round < 4; round++ {
+	for round := 0; round < 3; round++ {
 		pids := make(chan string, 2)
 		for i := 0; i < 2; i++ {
 			go func() {
