@@ -208,8 +208,8 @@ const roomPoll = 5 * time.Millisecond
 
 // waitRoom returns when fewer than MaxConns connections are open, or
 // false when Shutdown began. Meanwhile, whenever a connection waits in
-// l's queue, it closes one waiting for a request (waitingConn): that one's
-// client, a worker's pool, connects again when it needs to.
+// l's queue, it closes one waiting for a request (closeOneIdle): that
+// one's client, a worker's pool, connects again when it needs to.
 func (s *Server) waitRoom(l net.Listener) bool {
 	var tick *time.Ticker
 	for {
@@ -220,9 +220,6 @@ func (s *Server) waitRoom(l net.Listener) bool {
 		n := len(s.conns)
 		s.mu.Unlock()
 		if n < s.cfg.MaxConns {
-			if tick != nil {
-				tick.Stop()
-			}
 			return true
 		}
 		if tick == nil {
