@@ -232,3 +232,41 @@ def handler(req):
 		}
 	}
 }
+
+// TestRelayHandlerCloses: a handler in a group that says
+// "Connection: close" closes the client's connection, as it does
+// embedded; the field concerned only the worker's connection to the
+// group, and the client's stayed open.
+func TestRelayHandlerCloses(t *testing.T) {
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n",
+		"lib/cl.py": `from mod_python import apache
+def handler(req):
+    if req.args == "close":
+        req.headers_out["Connection"] = "close"
+    c = req.connection
+    req.write("%s %s" % (c.keepalive, c.keepalives))
+    return apache.OK
+`})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nWSGIDaemonProcess g home={{DIR}}\n" +
+		"<Location /cl>\n SetHandler mod_python\n PythonHandler cl\n WSGIProcessGroup g\n</Location>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	c := s.dial()
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	for _, q := range []struct{ args, body string }{{"", "2 1"}, {"close", "2 2"}} {
+		fmt.Fprintf(c, "GET /cl?%s HTTP/1.1\r\nHost: localhost\r\n\r\n", q.args)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("?%s: %v\n%s", q.args, err, s.errorLog())
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != q.body || resp.Close != (q.args == "close") {
+			t.Fatalf("?%s: %q, closing %v: want %q, closing %v", q.args, b, resp.Close, q.body, q.args == "close")
+		}
+	}
+	if n, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the handler's Connection: close: %v %v, want the connection closed", n, err)
+	}
+}

@@ -482,7 +482,8 @@ func (w *Response) KeepAlive() (state, keepalives int) {
 		return ConnClose, 1
 	}
 	if in := w.req.Relay; in != nil {
-		return relayedKeepAlive(in, w.status)
+		v, ok := w.header.Get("Connection")
+		return relayedKeepAlive(in, w.status, ok && hasToken(v, "close"))
 	}
 	c, body := w.c, &w.c.body
 	keep := !c.closeAfter
@@ -501,14 +502,14 @@ func (w *Response) KeepAlive() (state, keepalives int) {
 // relayedKeepAlive is KeepAlive for a request a worker relayed to this
 // group process: the client's connection, not the worker's pooled one to
 // the group. in says what the worker knew of it before the answer; the
-// answer's status decides the rest, as the worker's httpd decides it when
-// it sends the answer on (the group's Connection field does not reach
-// the client: it concerns the worker's connection only).
-func relayedKeepAlive(in *relay.Info, status int) (state, keepalives int) {
+// answer's status and the handler's own "Connection: close" (closes)
+// decide the rest, as the worker's httpd decides it when it sends the
+// answer on.
+func relayedKeepAlive(in *relay.Info, status int, closes bool) (state, keepalives int) {
 	if strings.HasPrefix(in.Proto, "HTTP/2") {
 		return ConnClose, 1 // as a stream's, above
 	}
-	if in.KeepOpen && !dropsConnection(status) {
+	if in.KeepOpen && !closes && !dropsConnection(status) {
 		return ConnKeepAlive, in.KeepAlives + 1
 	}
 	return ConnClose, in.KeepAlives
@@ -676,6 +677,11 @@ func (w *Response) sendHeaders(final bool) error {
 		}
 		if connVal != "" && !connDone {
 			out = appendField(out, "Connection", connVal)
+		}
+		if wimpy && r.Relay != nil {
+			// The handler closes its connection: the client's, which
+			// the worker that relayed the request holds.
+			out = appendField(out, relay.Header, "close")
 		}
 		if w.chunked {
 			out = append(out, "Transfer-Encoding: chunked\r\n"...)

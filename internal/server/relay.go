@@ -492,11 +492,19 @@ func (rs *rstate) relayResponse(c *relay.Conn, resp *relay.Response, gc *config.
 	h.Clear()
 	// The fields in the order and case the group (the application)
 	// gave them.
+	closes := false
 	for _, f := range resp.Fields {
 		if !strings.EqualFold(f.Key, "Content-Length") && isHopByHop(f.Key, resp.Connection) || strings.EqualFold(f.Key, "Date") {
+			// Modpy-Relay: close: the group's handler closes its
+			// connection, the client's (its Connection field concerns
+			// the group's).
+			closes = closes || strings.EqualFold(f.Key, relay.Header) && f.Value == "close"
 			continue
 		}
 		h.Add(f.Key, f.Value)
+	}
+	if closes {
+		h.Set("Connection", "close")
 	}
 	out.SetStatus(resp.Status)
 	out.SetStatusLine(resp.StatusLine)
