@@ -6,7 +6,7 @@
 // on that socket passes (SO_PEERCRED: only the workers' user or root may
 // talk to a group).
 //
-// It is a leaf package: internal/master, internal/worker and
-// internal/server import it; it imports none of them, and it neither
+// It is a leaf package: internal/master, internal/worker,
+// internal/server and internal/httpd (Pending) import it; it imports none of them, and it neither
 // starts processes nor serves requests.
 package groupsock

@@ -87,8 +87,10 @@ func Listen(name string, backlog int) (*net.UnixListener, uintptr, error) {
 }
 
 // Pending reports whether a connection waits, not yet accepted, on the
-// listening socket fd (Listen's): a process must take it before the
-// socket is closed, or the connection is reset with its request.
+// listening socket fd (Listen's, or any stream socket's): a process must
+// take it before the socket is closed, or the connection is reset with
+// its request; a group process full of connections makes room for it
+// (httpd Config.MaxConns).
 func Pending(fd uintptr) bool {
 	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(p, 0)

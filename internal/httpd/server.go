@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"modpy/internal/groupsock"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -248,11 +248,7 @@ func pending(l net.Listener) bool {
 		return false
 	}
 	waiting := false
-	rc.Control(func(fd uintptr) {
-		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, err := unix.Poll(p, 0)
-		waiting = err == nil && n > 0 && p[0].Revents&unix.POLLIN != 0
-	})
+	rc.Control(func(fd uintptr) { waiting = groupsock.Pending(fd) })
 	return waiting
 }
 
