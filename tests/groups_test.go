@@ -412,3 +412,21 @@ def tag(filter):
 		t.Errorf("GET /e/page.txt: %d %q, want the worker's uid", st, body)
 	}
 }
+
+// With WSGIRestrictEmbedded On a Python filter on a static file, outside
+// any group, is refused as every other Python of a request in a worker is
+// (500): it ran embedded.
+func TestGroupFiltersRestrictEmbedded(t *testing.T) {
+	s := newSite(t, map[string]string{"lib/mp.py": masterHandlers, "htdocs/index.html": "hi\n",
+		"lib/gf.py": "def tag(filter):\n    filter.pass_on()\n", "htdocs/e/page.txt": "static\n"})
+	s.writeFiles(map[string]string{"site.conf": masterConf("StartServers 1\nWSGIRestrictEmbedded On\n" +
+		"PythonOutputFilter gf::tag TAG\n<Directory {{DIR}}/htdocs/e>\n AddOutputFilter TAG .txt\n</Directory>\n")})
+	s.start("-f", filepath.Join(s.Dir, "site.conf"))
+	if st, body, _ := fetch(s, "/e/page.txt"); st != 500 {
+		t.Fatalf("GET /e/page.txt: %d %q, want 500", st, body)
+	}
+	if st, body, _ := fetch(s, "/index.html"); st != 200 || body != "hi\n" {
+		t.Fatalf("GET /index.html (no Python): %d %q", st, body)
+	}
+	contains(t, "error log", s.waitLog("Embedded mode of mod_wsgi disabled"), "page.txt")
+}

@@ -159,10 +159,10 @@ func TestRelayRefusedUser(t *testing.T) {
 // request after request whatever the site's KeepAlive and
 // MaxKeepAliveRequests say (they are the clients'): the group kept to
 // them and closed it after each request (KeepAlive Off) or every Nth, and
-// the worker connected anew each time. It serves 100, then a new one is
-// made.
+// the worker connected anew each time, and closed it idle after the
+// site's KeepAliveTimeout. It serves 100, then a new one is made.
 func TestRelayConnectionKept(t *testing.T) {
-	s := startRelayFixSite(t, "KeepAlive Off\nMaxKeepAliveRequests 2\nWSGIDaemonProcess g home={{DIR}}")
+	s := startRelayFixSite(t, "KeepAlive Off\nMaxKeepAliveRequests 2\nKeepAliveTimeout 1\nWSGIDaemonProcess g home={{DIR}}")
 	pid := waitGroup(t, s.masterPid(), "g", "1 process", func(ps []groupProc) bool { return len(ps) == 1 })[0].pid
 	// The group's own sockets (its listener), then the one connection the
 	// worker keeps: the same one after every request.
@@ -177,6 +177,12 @@ func TestRelayConnectionKept(t *testing.T) {
 		if len(conns) != 1 || conns[0] != kept {
 			t.Fatalf("request %d: the group's connections %v, after the first request %q: want the worker's one kept", i+1, conns, kept)
 		}
+	}
+	// Idle past the site's KeepAliveTimeout (1 s), within the pool's 2 s:
+	// still open (the group keeps it 5 s), and the next request's.
+	time.Sleep(1500 * time.Millisecond)
+	if conns := newFds(fdsOf(t, pid, "socket:"), base); len(conns) != 1 || conns[0] != kept {
+		t.Fatalf("after 1.5 s idle the group's connections %v: want %q kept", conns, kept)
 	}
 	// For 100 requests (relayConnRequests): then the group closes it, and
 	// the next is accepted anew, by any of the group's processes.

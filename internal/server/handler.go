@@ -102,7 +102,8 @@ type rstate struct {
 	wsgiOut, wsgiErrOut int
 	wsgiType            string
 	// relayTried: the request's Python belongs to a process group and
-	// was sent there (or refused), so nothing more runs here; relayed:
+	// was sent there, or it may not run in a worker (refused:
+	// WSGIRestrictEmbedded), so none of it runs here; relayed:
 	// the group answered, and writes the access log line (relay.go).
 	// relayHeader is the request's header fields as received, kept when
 	// the configuration has groups; userdirUser the ~user of a UserDir

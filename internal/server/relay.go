@@ -118,6 +118,7 @@ func (rs *rstate) groupGate(dc *config.DirConfig) (st int, done bool) {
 	if name == "" {
 		if rs.s.cfg.RestrictEmbedded {
 			rs.logError(levelError, "mod_wsgi (pid=%d): Embedded mode of mod_wsgi disabled by runtime configuration: %s", rs.s.pid, orURI(rs.req.Filename, rs.req.URI))
+			rs.relayTried = true // nor its filters' (serve)
 			return 500, true
 		}
 		return 0, false
